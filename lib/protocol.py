@@ -1,0 +1,264 @@
+"""The wire protocol: message models and the one function that turns a frame into a message.
+
+Every message field is defined here once. The demo feed server builds its frames with these
+models and the client validates incoming frames with the same models, so the two can never
+disagree about what a field means. ``docs/protocol.md`` is the prose version of this module.
+
+This module is pure: no sockets, no threads, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+MAX_FRAME_BYTES: Final = 1024 * 1024
+"""Frames larger than this are rejected without being parsed (1 MiB)."""
+
+MAX_SCORE: Final = 400
+MAX_PERIOD: Final = 20
+REGULATION_PERIODS: Final = 4
+PERIOD_SECONDS: Final = 12 * 60
+OVERTIME_SECONDS: Final = 5 * 60
+
+GameStatus = Literal["scheduled", "live", "halftime", "final"]
+GAME_STATUSES: Final[tuple[str, ...]] = ("scheduled", "live", "halftime", "final")
+
+# "MM:SS" left in the period, optionally with tenths as real feeds give in the last minute.
+_CLOCK_RE: Final = re.compile(r"^(\d{1,2}):([0-5]\d)(\.\d)?$")
+
+# Strict JSON typing: a string, a boolean or a fraction where an integer is due is ill-typed.
+# Unknown extra fields are kept so that a newer server can add fields without breaking us.
+_STRICT: Final = ConfigDict(strict=True, extra="allow", frozen=True)
+
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+Score = Annotated[int, Field(ge=0, le=MAX_SCORE)]
+Timestamp = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Game(BaseModel):
+    """The state of one game, as carried by ``score_update``, ``game_start`` and ``game_end``."""
+
+    model_config = _STRICT
+
+    game_id: Name
+    home_team: Name
+    away_team: Name
+    home_score: Score
+    away_score: Score
+    period: Annotated[int, Field(ge=0, le=MAX_PERIOD)]
+    clock: str
+    status: GameStatus
+    differential: Annotated[int, Field(ge=-MAX_SCORE, le=MAX_SCORE)] | None = None
+    start_time: datetime | None = None
+
+    @field_validator("clock")
+    @classmethod
+    def _clock_is_mm_ss(cls, value: str) -> str:
+        match = _CLOCK_RE.match(value)
+        if match is None:
+            raise ValueError('clock must be "MM:SS" time left in the period')
+        if int(match[1]) * 60 + int(match[2]) > PERIOD_SECONDS:
+            raise ValueError("clock must not exceed 12:00")
+        return value
+
+    @property
+    def score_differential(self) -> int:
+        """Home minus away, derived from the scores (the sent ``differential`` is only checked)."""
+        return self.home_score - self.away_score
+
+
+class Prediction(BaseModel):
+    """A live win prediction for one game."""
+
+    model_config = _STRICT
+
+    game_id: Name
+    home_win_probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    predicted_home_score: Annotated[float, Field(ge=0, le=MAX_SCORE, allow_inf_nan=False)] | None = None
+    predicted_away_score: Annotated[float, Field(ge=0, le=MAX_SCORE, allow_inf_nan=False)] | None = None
+    model: Name | None = None
+
+
+class Pong(BaseModel):
+    """The server's answer to a client ``ping``: the client's own timestamp, echoed."""
+
+    model_config = _STRICT
+
+    timestamp: Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _Envelope(BaseModel):
+    model_config = _STRICT
+
+    ts: Timestamp | None = None
+    """Epoch seconds when the server sent the frame."""
+    seq: Annotated[int, Field(ge=0)] | None = None
+    """Increasing per connection; restarts with every connection."""
+
+
+class ScoreUpdate(_Envelope):
+    """A change in a game's score, clock or status."""
+
+    type: Literal["score_update"] = "score_update"
+    data: Game
+
+
+class GameStart(_Envelope):
+    """A game tipped off."""
+
+    type: Literal["game_start"] = "game_start"
+    data: Game
+
+
+class GameEnd(_Envelope):
+    """A game went final."""
+
+    type: Literal["game_end"] = "game_end"
+    data: Game
+
+
+class PredictionUpdate(_Envelope):
+    """A new win prediction for a game."""
+
+    type: Literal["prediction"] = "prediction"
+    data: Prediction
+
+
+class PongMessage(_Envelope):
+    """The answer to a client ``ping``."""
+
+    type: Literal["pong"] = "pong"
+    data: Pong
+
+
+GameMessage = ScoreUpdate | GameStart | GameEnd
+Message = ScoreUpdate | GameStart | GameEnd | PredictionUpdate | PongMessage
+MESSAGE_TYPES: Final[tuple[str, ...]] = ("score_update", "game_start", "game_end", "prediction", "pong")
+
+_MESSAGE: Final[TypeAdapter[Message]] = TypeAdapter(
+    Annotated[Message, Field(discriminator="type")]
+)
+
+
+class Ping(BaseModel):
+    """Client to server: the seed's test ping. The server answers with a ``pong``."""
+
+    model_config = _STRICT
+
+    type: Literal["ping"] = "ping"
+    timestamp: Annotated[float, Field(allow_inf_nan=False)]
+
+
+class RejectReason(enum.StrEnum):
+    """Why a frame was rejected. The values are stable: they are counted and shown."""
+
+    BINARY_FRAME = "binary_frame"
+    TOO_LARGE = "too_large"
+    INVALID_UTF8 = "invalid_utf8"
+    INVALID_JSON = "invalid_json"
+    NOT_AN_OBJECT = "not_an_object"
+    MISSING_TYPE = "missing_type"
+    UNKNOWN_TYPE = "unknown_type"
+    MISSING_FIELD = "missing_field"
+    WRONG_TYPE = "wrong_type"
+    OUT_OF_RANGE = "out_of_range"
+    INVALID_VALUE = "invalid_value"
+    # Raised by the store, not the parser: the frame is well-formed but cannot be applied.
+    SCORE_DECREASED = "score_decreased"
+    TOO_MANY_GAMES = "too_many_games"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A frame that was not accepted, and why.
+
+    Attributes:
+        reason: The category, one of :class:`RejectReason`.
+        detail: A short human-readable explanation (the offending field and rule). It never
+            echoes more than a few dozen characters of the frame itself.
+    """
+
+    reason: RejectReason
+    detail: str
+
+
+_OUT_OF_RANGE_ERRORS: Final = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number",
+     "too_short", "too_long", "string_too_short", "string_too_long"}
+)
+
+
+def _rejection_from(error: ValidationError) -> Rejection:
+    first = error.errors(include_url=False, include_input=False)[0]
+    kind: str = first["type"]
+    where = ".".join(str(part) for part in first["loc"][1:]) or "frame"
+    message = f"{where}: {first['msg']}"
+    if kind == "json_invalid":
+        return Rejection(RejectReason.INVALID_JSON, first["msg"])
+    if kind in ("model_attributes_type", "dict_type", "model_type") and not first["loc"]:
+        return Rejection(RejectReason.NOT_AN_OBJECT, "a frame must be a JSON object")
+    if kind == "union_tag_not_found":
+        return Rejection(RejectReason.MISSING_TYPE, 'the frame has no "type"')
+    if kind == "union_tag_invalid":
+        return Rejection(RejectReason.UNKNOWN_TYPE, first["msg"][:160])
+    if kind == "missing":
+        return Rejection(RejectReason.MISSING_FIELD, message)
+    if kind in _OUT_OF_RANGE_ERRORS:
+        return Rejection(RejectReason.OUT_OF_RANGE, message)
+    if kind.endswith("_type"):
+        return Rejection(RejectReason.WRONG_TYPE, message)
+    return Rejection(RejectReason.INVALID_VALUE, message)
+
+
+def parse(frame: str | bytes, *, binary: bool = False) -> Message | Rejection:
+    """Turn one received frame into a typed message, or say why not.
+
+    This is the only way frames enter the library. It never raises: whatever arrives, the
+    receive loop gets either a message or a :class:`Rejection` to count.
+
+    Args:
+        frame: The frame payload. ``bytes`` are the undecoded UTF-8 of a text frame.
+        binary: True when the frame arrived as a WebSocket binary frame, which the protocol
+            does not use.
+
+    Returns:
+        One of :data:`Message`, or a :class:`Rejection` with its reason.
+    """
+    if binary:
+        return Rejection(RejectReason.BINARY_FRAME, f"binary frame of {len(frame)} bytes")
+    if isinstance(frame, str):
+        try:
+            frame = frame.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: not representable as UTF-8 at all
+            return Rejection(RejectReason.INVALID_UTF8, "text is not valid Unicode")
+    if len(frame) > MAX_FRAME_BYTES:
+        return Rejection(RejectReason.TOO_LARGE, f"frame of {len(frame)} bytes exceeds {MAX_FRAME_BYTES}")
+    try:
+        text = frame.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return Rejection(RejectReason.INVALID_UTF8, f"invalid UTF-8 at byte {error.start}")
+    try:
+        return _MESSAGE.validate_json(text)
+    except ValidationError as error:
+        return _rejection_from(error)
+    except (ValueError, RecursionError) as error:  # defensive: the parser should only raise the above
+        return Rejection(RejectReason.INVALID_JSON, str(error)[:160])
+
+
+def parse_ping(frame: str | bytes) -> Ping | None:
+    """Parse a client-to-server frame; ``None`` for anything that is not a valid ``ping``."""
+    try:
+        return Ping.model_validate_json(frame)
+    except ValidationError:
+        return None
+
+
+def encode(message: Message | Ping) -> str:
+    """Serialise a message to the JSON text of one frame, leaving out absent optional fields."""
+    return message.model_dump_json(exclude_none=True)
