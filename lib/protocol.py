@@ -141,9 +141,7 @@ GameMessage = ScoreUpdate | GameStart | GameEnd
 Message = ScoreUpdate | GameStart | GameEnd | PredictionUpdate | PongMessage
 MESSAGE_TYPES: Final[tuple[str, ...]] = ("score_update", "game_start", "game_end", "prediction", "pong")
 
-_MESSAGE: Final[TypeAdapter[Message]] = TypeAdapter(
-    Annotated[Message, Field(discriminator="type")]
-)
+_MESSAGE: Final[TypeAdapter[Message]] = TypeAdapter(Annotated[Message, Field(discriminator="type")])
 
 
 class Ping(BaseModel):
@@ -172,6 +170,7 @@ class RejectReason(enum.StrEnum):
     # Raised by the store, not the parser: the frame is well-formed but cannot be applied.
     SCORE_DECREASED = "score_decreased"
     TOO_MANY_GAMES = "too_many_games"
+    UNKNOWN_GAME = "unknown_game"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +188,17 @@ class Rejection:
 
 
 _OUT_OF_RANGE_ERRORS: Final = frozenset(
-    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number",
-     "too_short", "too_long", "string_too_short", "string_too_long"}
+    {
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+        "finite_number",
+        "too_short",
+        "too_long",
+        "string_too_short",
+        "string_too_long",
+    }
 )
 
 
