@@ -1,0 +1,45 @@
+"""Live NBA scores and win predictions over a WebSocket, for dashboards and notebooks.
+
+Start with :class:`LiveFeed`::
+
+    from lib import LiveFeed
+    feed = LiveFeed().start()      # no URL: the embedded demo feed
+    feed.games()                   # a pandas DataFrame, one row per game
+"""
+
+from __future__ import annotations
+
+from lib.live import DemoOptions, FeedStatus, LiveFeed
+from lib.protocol import (
+    Game,
+    GameEnd,
+    GameStart,
+    Message,
+    PongMessage,
+    Prediction,
+    PredictionUpdate,
+    RejectReason,
+    Rejection,
+    ScoreUpdate,
+    parse,
+)
+from lib.store import ConnectionState, Snapshot
+
+__all__ = [
+    "ConnectionState",
+    "DemoOptions",
+    "FeedStatus",
+    "Game",
+    "GameEnd",
+    "GameStart",
+    "LiveFeed",
+    "Message",
+    "PongMessage",
+    "Prediction",
+    "PredictionUpdate",
+    "RejectReason",
+    "Rejection",
+    "ScoreUpdate",
+    "Snapshot",
+    "parse",
+]

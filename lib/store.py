@@ -160,7 +160,7 @@ class Transition:
     """One change of connection state, with its reason and the close code that caused it."""
 
     at: float
-    from_state: ConnectionState | None
+    from_state: ConnectionState
     to_state: ConnectionState
     reason: str
     close_code: int | None
@@ -555,11 +555,10 @@ class Store:
         now = time.time() if at is None else at
         with self._lock:
             old = self._connection
-            changed = old.state != state or not old.transitions
+            changed = old.state != state
             transitions = old.transitions
             if changed:
-                transition = Transition(now, old.state if old.transitions else None, state, reason, close_code)
-                transitions = (*transitions, transition)[-_TRANSITIONS:]
+                transitions = (*transitions, Transition(now, old.state, state, reason, close_code))[-_TRANSITIONS:]
             connected = state is ConnectionState.CONNECTED
             self._connection = ConnectionInfo(
                 state=state,

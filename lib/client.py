@@ -1,0 +1,479 @@
+"""The reconnecting WebSocket client: one background thread between the feed and the store.
+
+A flat loop over ``websocket.WebSocket.connect()`` and ``recv_data_frame()`` with a short
+timeout, rather than ``WebSocketApp.run_forever(reconnect=...)``: that path recurses on every
+reconnect, has no backoff and hides disconnects (websocket-client issues 858, 970, 977).
+Everything that is not I/O lives elsewhere: parsing and state in :mod:`lib.store`, the
+reconnect schedule in :mod:`lib.backoff`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import ssl
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal, get_args
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+
+import websocket
+
+from lib.backoff import Backoff
+from lib.store import ConnectionState, FeedEvent, IngestResult, Store
+
+logger = logging.getLogger(__name__)
+
+EventName = Literal["connect", "disconnect", "game_update", "prediction", "game_start", "game_end", "error"]
+EVENT_NAMES: Final[tuple[str, ...]] = get_args(EventName)
+
+DEFAULT_QUEUE_SIZE: Final = 1000
+NORMAL_CLOSURE: Final = 1000
+_NO_STATUS: Final = 1005
+_POLL_SECONDS: Final = 0.2
+"""How long one ``recv`` waits: bounds how late the loop notices ``stop()`` or a due ping."""
+_READ_AHEAD: Final = 256 * 1024
+_SECRET_QUERY_KEYS: Final = ("token", "key", "secret", "password", "auth", "access_token", "api_key")
+
+
+def redact_url(url: str) -> str:
+    """The URL with any credentials removed, safe to show or log.
+
+    Drops ``user:password@`` and masks the values of query parameters that look like secrets.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "<invalid URL>"
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    query = urlencode(
+        [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, True)],
+        safe="*",
+    )
+    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, ""))
+
+
+class _ReadAheadSocket:
+    """A socket whose ``recv`` reads big chunks and hands them out in the small pieces asked for.
+
+    websocket-client reads every frame with two or three tiny ``recv`` calls (header, length,
+    payload). Beneath it, this turns a burst of frames into one system call, and it notes when
+    bytes last arrived, which is what liveness really means: a peer dribbling a large frame
+    slowly is alive even though no whole frame has come yet.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = b""
+        self._offset = 0
+        self.last_bytes_at = time.monotonic()
+
+    def recv(self, size: int) -> bytes:
+        if self._offset >= len(self._buffer):
+            data = self._sock.recv(max(size, _READ_AHEAD))
+            if not data:
+                return data
+            self.last_bytes_at = time.monotonic()
+            if len(data) <= size:
+                return data
+            self._buffer, self._offset = data, 0
+        start = self._offset
+        self._offset = min(start + size, len(self._buffer))
+        return self._buffer[start : self._offset]
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything but recv (send, settimeout, shutdown, close, fileno, ...) is the socket's.
+        return getattr(self._sock, name)
+
+
+class _Dropped(Exception):  # noqa: N818 -- a control-flow signal, not an error to report
+    """The connection ended; the loop decides what next from ``state``, ``reason`` and ``code``."""
+
+    def __init__(self, state: ConnectionState, reason: str, code: int | None = None, error: str | None = None):
+        super().__init__(reason)
+        self.state, self.reason, self.code, self.error = state, reason, code, error
+
+
+class FeedClient:
+    """Keeps one WebSocket connection to a feed alive and writes what arrives into a store.
+
+    The connection runs in one daemon thread. Public methods may be called from any thread.
+
+    Args:
+        url: ``ws://`` or ``wss://`` URL of the feed.
+        store: Where frames go.
+        token: Sent as ``Authorization: Bearer <token>``; never logged.
+        max_reconnect_attempts: Failed connection attempts in a row before giving up;
+            ``None`` never gives up.
+        reconnect_base_delay: Seconds before the first retry; doubles with each failure.
+        reconnect_max_delay: Cap on the delay between retries, jitter included.
+        ping_interval: Seconds between WebSocket ping frames.
+        ping_timeout: A connection that sends nothing for this long after a ping is dead.
+        queue_size: Outgoing messages held while disconnected; the oldest is dropped past it.
+        connect_timeout: Seconds allowed for the TCP connect and the WebSocket handshake.
+        ssl_context: TLS settings for ``wss://``; by default the system's trusted
+            certificates with verification on.
+        on_frame: Called in the client thread with every data frame as received
+            (payload, whether binary, receive time) before it is parsed; for recording.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        store: Store,
+        *,
+        token: str | None = None,
+        max_reconnect_attempts: int | None = 10,
+        reconnect_base_delay: float = 1.0,
+        reconnect_max_delay: float = 30.0,
+        ping_interval: float = 10.0,
+        ping_timeout: float = 5.0,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        connect_timeout: float = 5.0,
+        ssl_context: ssl.SSLContext | None = None,
+        on_frame: Callable[[bytes, bool, float], None] | None = None,
+    ) -> None:
+        scheme = urlsplit(url).scheme
+        if scheme not in ("ws", "wss"):
+            raise ValueError(f"feed URL must start with ws:// or wss://, got {redact_url(url)!r}")
+        if not ping_interval > 0 or not ping_timeout > 0:
+            raise ValueError("ping_interval and ping_timeout must be positive")
+        if queue_size < 1:
+            raise ValueError("queue_size must be at least 1")
+        self.url = url
+        self.store = store
+        self.backoff = Backoff(reconnect_base_delay, reconnect_max_delay, max_reconnect_attempts)
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.connect_timeout = connect_timeout
+        self._token = token
+        self._ssl_context = ssl_context
+        self._on_frame = on_frame
+        self._handlers: dict[str, list[Callable[..., None]]] = {name: [] for name in EVENT_NAMES}
+        self._queue: deque[str] = deque()
+        self._queue_size = queue_size
+        self._send_lock = threading.Lock()
+        self._open = False  # direct sends allowed: connected and the queue flushed
+        self._ws: websocket.WebSocket | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._connection = 0
+
+    # -- public --------------------------------------------------------------------------
+
+    def on(self, event: EventName, handler: Callable[..., None]) -> None:
+        """Register a callback, called in the client thread.
+
+        ``connect`` and ``disconnect`` get no argument; ``game_update``, ``game_start`` and
+        ``game_end`` get the :class:`~lib.protocol.Game`; ``prediction`` gets the
+        :class:`~lib.protocol.Prediction`; ``error`` gets a string. A callback that raises is
+        logged and does not disturb the client; one that blocks holds up the feed.
+        """
+        if event not in self._handlers:
+            raise ValueError(f"unknown event {event!r}; expected one of {', '.join(EVENT_NAMES)}")
+        self._handlers[event].append(handler)
+
+    def start(self) -> None:
+        """Start the client thread (no-op when it is already running). Returns at once."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._wake.clear()
+        self._thread = threading.Thread(target=self._run, name="nba-feed-client", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Close the connection and end the thread, within ``timeout`` seconds. Any thread may call it."""
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is None or not thread.is_alive():  # never started, gave up or closed already
+            if self.store.snapshot().connection.state is not ConnectionState.CLOSED:
+                self._set_state(ConnectionState.CLOSED, "stopped")
+            return
+        thread.join(timeout / 2)
+        if thread.is_alive():  # blocked in a handshake: cut the socket beneath it
+            self._abort_socket()
+            thread.join(timeout / 2)
+        if thread.is_alive():
+            logger.warning("feed client thread did not stop within %.1f s", timeout)
+
+    def reconnect(self) -> None:
+        """Try to connect now, with a fresh attempt count: after giving up, or to cut a backoff short."""
+        if self._thread is None or not self._thread.is_alive():
+            self.start()
+        else:
+            self._wake.set()
+
+    def send(self, message: Mapping[str, Any] | str) -> None:
+        """Send a JSON message, or queue it while disconnected.
+
+        Queued messages go out in order, before anything else, as soon as a connection is up.
+        When the queue is full the oldest message is dropped and counted.
+
+        Raises:
+            TypeError: The message cannot be serialised to JSON.
+        """
+        text = message if isinstance(message, str) else json.dumps(message, allow_nan=False)
+        with self._send_lock:
+            if self._open and not self._queue and self._send_now(text):
+                return
+            if len(self._queue) >= self._queue_size:
+                self._queue.popleft()
+                self.store.count_queue_drop()
+            self._queue.append(text)
+
+    @property
+    def queued(self) -> int:
+        """Outgoing messages waiting for a connection."""
+        return len(self._queue)
+
+    @property
+    def running(self) -> bool:
+        """Whether the client thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- the thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        failed = 0  # connection attempts that failed in a row
+        retries = 0  # retries scheduled since the last good connection
+        state = ConnectionState.CONNECTING
+        while not self._stop.is_set():
+            self._set_state(state, f"connecting to {redact_url(self.url)}", attempts=failed)
+            try:
+                ws = self._connect()
+            except Exception as error:
+                if self._stop.is_set():
+                    break
+                failed += 1
+                message = _describe(error)
+                logger.info("connection attempt %d to %s failed: %s", failed, redact_url(self.url), message)
+                self._emit("error", message)
+                if self.backoff.gives_up(failed):
+                    self._set_state(
+                        ConnectionState.GIVEN_UP,
+                        f"gave up after {failed} failed attempts",
+                        error=message,
+                        attempts=failed,
+                    )
+                    return
+                retries += 1
+                state = ConnectionState.RECONNECTING
+                if self._wait(self.backoff.delay(retries), failed, message):
+                    failed = retries = 0
+                continue
+            failed = retries = 0
+            try:
+                self._serve(ws)
+            except _Dropped as drop:
+                self._close_socket(ws)
+                self._emit("disconnect")
+                if drop.error:
+                    self._emit("error", drop.error)
+                if drop.state is ConnectionState.CLOSED or self._stop.is_set():
+                    self._set_state(ConnectionState.CLOSED, drop.reason, code=drop.code, error=drop.error)
+                    return
+                logger.info("connection lost (%s); reconnecting", drop.reason)
+                retries = 1
+                state = ConnectionState.RECONNECTING
+                if self._wait(self.backoff.delay(retries), failed, drop.reason, code=drop.code, error=drop.error):
+                    retries = 0
+        self._set_state(ConnectionState.CLOSED, "stopped")
+
+    def _connect(self) -> websocket.WebSocket:
+        sslopt: dict[str, Any] = {} if self._ssl_context is None else {"context": self._ssl_context}
+        ws = websocket.WebSocket(skip_utf8_validation=True, enable_multithread=True, sslopt=sslopt)
+        self._ws = ws
+        header = [f"Authorization: Bearer {self._token}"] if self._token else None
+        try:
+            ws.connect(self.url, timeout=self.connect_timeout, header=header)  # type: ignore[no-untyped-call]
+        except Exception:
+            self._close_socket(ws)
+            raise
+        assert ws.sock is not None
+        ws.sock = _ReadAheadSocket(ws.sock)  # type: ignore[assignment]
+        ws.settimeout(_POLL_SECONDS)
+        return ws
+
+    def _serve(self, ws: websocket.WebSocket) -> None:
+        """Receive until the connection ends; raises :class:`_Dropped` saying how it ended."""
+        self._connection += 1
+        connection = self._connection
+        self._flush(ws)
+        self._set_state(ConnectionState.CONNECTED, f"connected to {redact_url(self.url)}")
+        logger.info("connected to %s", redact_url(self.url))
+        self._emit("connect")
+        sock: _ReadAheadSocket = ws.sock  # type: ignore[assignment]
+        next_ping = time.monotonic() + self.ping_interval
+        ping_sent_at: float | None = None
+        while True:
+            if self._stop.is_set():
+                self._say_goodbye(ws)
+                raise _Dropped(ConnectionState.CLOSED, "stopped", NORMAL_CLOSURE)
+            try:
+                opcode, frame = ws.recv_data_frame(control_frame=True)
+            except websocket.WebSocketTimeoutException:
+                pass
+            except (websocket.WebSocketException, OSError) as error:
+                raise _Dropped(ConnectionState.RECONNECTING, "connection lost", error=_describe(error)) from None
+            else:
+                if opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
+                    self._handle(frame.data, opcode == websocket.ABNF.OPCODE_BINARY, connection)
+                elif opcode == websocket.ABNF.OPCODE_CLOSE:
+                    code = struct.unpack("!H", frame.data[:2])[0] if len(frame.data) >= 2 else _NO_STATUS
+                    if code == NORMAL_CLOSURE:
+                        raise _Dropped(ConnectionState.CLOSED, "server closed the connection", code)
+                    raise _Dropped(ConnectionState.RECONNECTING, f"server closed with code {code}", code)
+            now = time.monotonic()
+            if (
+                ping_sent_at is not None
+                and sock.last_bytes_at < ping_sent_at
+                and now - ping_sent_at > self.ping_timeout
+            ):
+                raise _Dropped(
+                    ConnectionState.RECONNECTING,
+                    "no answer to ping",
+                    error=f"no data for {self.ping_timeout:g} s after a ping",
+                )
+            if now >= next_ping:
+                try:
+                    ws.ping()
+                except (websocket.WebSocketException, OSError) as error:
+                    raise _Dropped(ConnectionState.RECONNECTING, "connection lost", error=_describe(error)) from None
+                ping_sent_at, next_ping = now, now + self.ping_interval
+            if not self._open:  # a direct send failed: the socket is broken
+                raise _Dropped(ConnectionState.RECONNECTING, "send failed")
+
+    def _handle(self, payload: bytes, binary: bool, connection: int) -> None:
+        received_at = time.time()
+        if self._on_frame is not None:
+            self._call(self._on_frame, payload, binary, received_at)
+        result = self.store.ingest(payload, received_at=received_at, binary=binary, connection=connection)
+        self._dispatch(result)
+
+    def _dispatch(self, result: IngestResult) -> None:
+        if result.status == "rejected":
+            assert result.rejection is not None
+            self._emit("error", f"rejected frame ({result.rejection.reason}): {result.rejection.detail}")
+            return
+        if result.status != "applied" or result.message is None:
+            return
+        message = result.message
+        if message.type == "prediction":
+            self._emit("prediction", message.data)
+        elif message.type == "score_update":
+            self._emit("game_update", message.data)
+        event: FeedEvent | None = result.event
+        if event is not None:
+            self._emit(event.kind, event.game)
+
+    def _flush(self, ws: websocket.WebSocket) -> None:
+        # Under the send lock, so that no direct send can overtake a queued message.
+        with self._send_lock:
+            while self._queue:
+                try:
+                    ws.send(self._queue[0])
+                except (websocket.WebSocketException, OSError) as error:
+                    raise _Dropped(ConnectionState.RECONNECTING, "send failed", error=_describe(error)) from None
+                self._queue.popleft()
+            self._open = True
+
+    def _send_now(self, text: str) -> bool:
+        ws = self._ws
+        try:
+            assert ws is not None
+            ws.send(text)
+        except (AssertionError, websocket.WebSocketException, OSError):
+            self._open = False  # the receive loop sees this and reconnects; the caller queues
+            return False
+        return True
+
+    def _wait(
+        self, delay: float, failed: int, reason: str, *, code: int | None = None, error: str | None = None
+    ) -> bool:
+        """Back off for ``delay`` seconds; True when ``reconnect()`` cut it short."""
+        self._set_state(
+            ConnectionState.RECONNECTING,
+            reason,
+            code=code,
+            error=error,
+            attempts=failed,
+            next_retry_at=time.time() + delay,
+        )
+        woken = self._wake.wait(delay)
+        self._wake.clear()
+        return woken and not self._stop.is_set()
+
+    def _say_goodbye(self, ws: websocket.WebSocket) -> None:
+        with contextlib.suppress(websocket.WebSocketException, OSError):
+            ws.send_close(NORMAL_CLOSURE)
+
+    def _close_socket(self, ws: websocket.WebSocket) -> None:
+        with self._send_lock:
+            self._open = False
+        # Drop at once: a close handshake would wait on a peer that may be gone.
+        ws.shutdown()  # type: ignore[no-untyped-call]
+
+    def _abort_socket(self) -> None:
+        ws = self._ws
+        sock = None if ws is None else ws.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _set_state(
+        self,
+        state: ConnectionState,
+        reason: str,
+        *,
+        code: int | None = None,
+        error: str | None = None,
+        attempts: int = 0,
+        next_retry_at: float | None = None,
+    ) -> None:
+        self.store.set_connection(
+            state,
+            reason=reason,
+            close_code=code,
+            error=error,
+            reconnect_attempts=attempts,
+            max_reconnect_attempts=self.backoff.max_attempts,
+            next_retry_at=next_retry_at,
+        )
+
+    def _emit(self, event: EventName, *args: Any) -> None:
+        for handler in self._handlers[event]:
+            self._call(handler, *args)
+
+    @staticmethod
+    def _call(handler: Callable[..., None], *args: Any) -> None:
+        try:
+            handler(*args)
+        except Exception:
+            logger.exception("feed callback %r raised; the client carries on", handler)
+
+
+def _describe(error: BaseException) -> str:
+    """A one-line description of a connection error, for users; never includes request headers."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"TLS certificate not trusted: {error.verify_message}"
+    if isinstance(error, websocket.WebSocketBadStatusException):
+        return f"the server refused the WebSocket handshake with HTTP {error.status_code}"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused (is the feed running?)"
+    if isinstance(error, socket.gaierror):
+        return f"host not found ({error.strerror})"
+    if isinstance(error, TimeoutError | websocket.WebSocketTimeoutException):
+        return "timed out"
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0][:200]

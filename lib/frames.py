@@ -1,0 +1,110 @@
+"""pandas frames from store snapshots: what analysts get from ``LiveFeed`` and tables show.
+
+Pure: plain data in, DataFrames out. Every frame has its columns even when empty, so code
+written against a live feed does not break on a quiet night. Times are UTC timestamps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from typing import Any, Final
+
+import pandas as pd
+
+from lib.store import GameRecord, HistoryPoint, LatencySample, PredictionPoint, PredictionRecord
+
+GAME_COLUMNS: Final = (
+    "game_id",
+    "home_team",
+    "away_team",
+    "home_score",
+    "away_score",
+    "period",
+    "clock",
+    "status",
+    "differential",
+    "start_time",
+    "updated_at",
+    "received_at",
+)
+PREDICTION_COLUMNS: Final = (
+    "game_id",
+    "home_win_probability",
+    "predicted_home_score",
+    "predicted_away_score",
+    "model",
+    "received_at",
+)
+HISTORY_COLUMNS: Final = (
+    "game_id",
+    "received_at",
+    "ts",
+    "type",
+    "home_score",
+    "away_score",
+    "differential",
+    "period",
+    "clock",
+    "status",
+)
+PREDICTION_HISTORY_COLUMNS: Final = (
+    "game_id",
+    "received_at",
+    "ts",
+    "home_win_probability",
+    "period",
+    "clock",
+    "home_score",
+    "away_score",
+)
+LATENCY_COLUMNS: Final = ("received_at", "e2e_ms", "apply_ms", "type")
+
+
+def _frame(rows: list[dict[str, Any]], columns: Iterable[str], times: Iterable[str]) -> pd.DataFrame:
+    ordered = list(columns)
+    extra = sorted({key for row in rows for key in row} - set(ordered))
+    frame = pd.DataFrame(rows, columns=[*ordered, *extra])
+    for column in times:
+        frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+    return frame
+
+
+def games_frame(games: Mapping[str, GameRecord]) -> pd.DataFrame:
+    """One row per game; ``differential`` is home minus away, derived from the scores.
+
+    Fields a server adds beyond the protocol appear as extra columns after the standard ones.
+    """
+    rows = []
+    for record in games.values():
+        game = record.game
+        row = game.model_dump()
+        row["differential"] = game.score_differential
+        row["updated_at"] = record.updated_at
+        row["received_at"] = record.received_at
+        rows.append(row)
+    frame = _frame(rows, GAME_COLUMNS, ("updated_at", "received_at"))
+    frame["start_time"] = pd.to_datetime(frame["start_time"], utc=True)
+    return frame
+
+
+def predictions_frame(predictions: Mapping[str, PredictionRecord]) -> pd.DataFrame:
+    """The latest prediction per game."""
+    rows = [{**record.prediction.model_dump(), "received_at": record.received_at} for record in predictions.values()]
+    return _frame(rows, PREDICTION_COLUMNS, ("received_at",))
+
+
+def history_frame(points: Iterable[HistoryPoint]) -> pd.DataFrame:
+    """Every accepted score change, in the order received."""
+    rows = [{**asdict(p), "differential": p.home_score - p.away_score} for p in points]
+    return _frame(rows, HISTORY_COLUMNS, ("received_at", "ts"))
+
+
+def prediction_history_frame(points: Iterable[PredictionPoint]) -> pd.DataFrame:
+    """Every accepted prediction, with the game's period, clock and score when it came."""
+    return _frame([asdict(p) for p in points], PREDICTION_HISTORY_COLUMNS, ("received_at", "ts"))
+
+
+def latency_frame(samples: Iterable[LatencySample]) -> pd.DataFrame:
+    """Latency samples: end-to-end (receive time minus the server's ``ts``) and apply time, in ms."""
+    return _frame([asdict(s) for s in samples], LATENCY_COLUMNS, ("received_at",))

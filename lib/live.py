@@ -1,0 +1,286 @@
+"""``LiveFeed``: the one object an analyst or the dashboard holds.
+
+It wires a :class:`~lib.client.FeedClient` to a :class:`~lib.store.Store`, starts the
+embedded demo feed when no URL is given, and hands out snapshots and pandas frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final
+
+import pandas as pd
+
+from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient, redact_url
+from lib.frames import (
+    games_frame,
+    history_frame,
+    latency_frame,
+    prediction_history_frame,
+    predictions_frame,
+)
+from lib.store import ConnectionState, Snapshot, Store
+
+if TYPE_CHECKING:
+    from lib.feed.server import FeedServer
+
+logger = logging.getLogger(__name__)
+
+DEMO_INTERVAL: Final = 1.0
+"""Seconds between pushes of the embedded demo feed: livelier than the seed's 5 s."""
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """The embedded demo feed's night.
+
+    Attributes:
+        games: Games per slate.
+        speed: Game seconds per real second.
+        interval: Seconds between pushes.
+        seed: Makes the night reproducible.
+    """
+
+    games: int = 8
+    speed: float = 24.0
+    interval: float = DEMO_INTERVAL
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """Where the feed stands, in one immutable record.
+
+    Attributes:
+        state: ``connecting``, ``connected``, ``reconnecting``, ``closed`` or ``given_up``.
+        reason: Why it is in that state, in words.
+        url: The feed URL with any credentials removed.
+        demo: Whether this is the embedded demo feed.
+        reconnect_attempts: Failed connection attempts in a row.
+        max_reconnect_attempts: The give-up limit (``None`` = never).
+        next_retry_at: When the next attempt is due (epoch seconds), while waiting.
+        messages_received: Data frames received, text or binary.
+        messages_rejected: Frames rejected, for any reason.
+        rejected_by_reason: The same, per reason.
+        stale_dropped: Updates older than what was stored, dropped.
+        last_error: The last connection error, if any.
+        close_code: The close code behind the current state, if any.
+        connected_since: When the current connection came up (epoch seconds).
+        reconnects: Connections made after the first.
+        last_update_at: When the last game or prediction update arrived.
+        queued: Outgoing messages waiting for a connection.
+        queue_dropped: Outgoing messages dropped because the queue was full.
+    """
+
+    state: ConnectionState
+    reason: str
+    url: str
+    demo: bool
+    reconnect_attempts: int
+    max_reconnect_attempts: int | None
+    next_retry_at: float | None
+    messages_received: int
+    messages_rejected: int
+    rejected_by_reason: Mapping[str, int]
+    stale_dropped: int
+    last_error: str | None
+    close_code: int | None
+    connected_since: float | None
+    reconnects: int
+    last_update_at: float | None
+    queued: int
+    queue_dropped: int
+
+
+class LiveFeed:
+    """A live NBA feed in the background, readable at any moment.
+
+    Example:
+        >>> feed = LiveFeed()          # no URL: the embedded demo feed
+        >>> feed.start()               # returns at once
+        >>> feed.games()               # a DataFrame, one row per game
+
+    Args:
+        url: ``ws://`` or ``wss://`` feed URL; ``None`` starts the embedded demo feed.
+        token: Sent as ``Authorization: Bearer <token>``; never shown or logged.
+        max_reconnect_attempts: Failed attempts in a row before giving up; ``None`` never.
+        reconnect_base_delay: Seconds before the first retry (doubling, with jitter).
+        reconnect_max_delay: Longest wait between retries.
+        ping_interval: Seconds between WebSocket pings.
+        ping_timeout: Silence after a ping that marks the connection dead.
+        queue_size: Outgoing messages kept while disconnected.
+        ssl_context: TLS settings for ``wss://`` (default: system trust store, verified).
+        demo: The embedded demo feed's options, when ``url`` is ``None``.
+        store: The store to write into (a new one by default).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        token: str | None = None,
+        max_reconnect_attempts: int | None = 10,
+        reconnect_base_delay: float = 1.0,
+        reconnect_max_delay: float = 30.0,
+        ping_interval: float = 10.0,
+        ping_timeout: float = 5.0,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        ssl_context: ssl.SSLContext | None = None,
+        demo: DemoOptions | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.store = store or Store()
+        self._demo_options = demo or DemoOptions()
+        self._demo: FeedServer | None = None
+        self._client_options: dict[str, Any] = {
+            "token": token,
+            "max_reconnect_attempts": max_reconnect_attempts,
+            "reconnect_base_delay": reconnect_base_delay,
+            "reconnect_max_delay": reconnect_max_delay,
+            "ping_interval": ping_interval,
+            "ping_timeout": ping_timeout,
+            "queue_size": queue_size,
+            "ssl_context": ssl_context,
+        }
+        self._url = url
+        self._handlers: list[tuple[EventName, Callable[..., None]]] = []
+        # With a URL the client exists from the start, so bad options fail here and early sends queue.
+        self._client: FeedClient | None = None if url is None else self._make_client(url)
+
+    @property
+    def url(self) -> str | None:
+        """The feed URL with credentials removed; for the demo, known once started."""
+        return None if self._url is None else redact_url(self._url)
+
+    @property
+    def is_demo(self) -> bool:
+        """Whether this feed is the embedded demo feed."""
+        return self._demo is not None or self._client is None
+
+    def _make_client(self, url: str) -> FeedClient:
+        client = FeedClient(url, self.store, **self._client_options)
+        for event, handler in self._handlers:
+            client.on(event, handler)
+        return client
+
+    def start(self) -> LiveFeed:
+        """Connect in the background (starting the demo feed first when there is no URL). Returns at once."""
+        if self._client is None:
+            # Imported here: a feed with a URL never needs the server side (FastAPI, uvicorn).
+            from lib.feed.server import FeedServer  # noqa: PLC0415
+            from lib.feed.simulator import NightSimulator  # noqa: PLC0415
+
+            options = self._demo_options
+            self._demo = FeedServer(
+                NightSimulator(games=options.games, seed=options.seed, speed=options.speed),
+                interval=options.interval,
+            ).start()
+            self._url = self._demo.url
+            self._client = self._make_client(self._demo.url)
+            logger.info("embedded demo feed serving %s", self._demo.url)
+        self._client.start()
+        return self
+
+    def stop(self) -> None:
+        """Close the connection and end the background thread (and the demo feed). Within about 2 s."""
+        if self._client is not None:
+            self._client.stop()
+        if self._demo is not None:
+            self._demo.stop()
+
+    def reconnect(self) -> None:
+        """Connect again now with a fresh attempt count: after giving up or a server close."""
+        if self._client is None:
+            self.start()
+        else:
+            self._client.reconnect()
+
+    def send(self, message: Mapping[str, Any] | str) -> None:
+        """Send a JSON message to the feed; queued (bounded) while disconnected.
+
+        Raises:
+            TypeError: The message cannot be serialised to JSON.
+        """
+        if self._client is None:
+            raise RuntimeError("start() the demo feed before sending to it")
+        self._client.send(message)
+
+    def on(self, event: EventName, handler: Callable[..., None]) -> None:
+        """Call ``handler`` in the client thread on ``event``; see :meth:`FeedClient.on`."""
+        if self._client is not None:
+            self._client.on(event, handler)
+        self._handlers.append((event, handler))
+
+    def snapshot(self) -> Snapshot:
+        """An immutable view of everything received so far."""
+        return self.store.snapshot()
+
+    def games(self) -> pd.DataFrame:
+        """One row per game: teams, score, period, clock, status, differential, updated_at, ..."""
+        return games_frame(self.store.snapshot().games)
+
+    def predictions(self) -> pd.DataFrame:
+        """The latest prediction per game: game_id, home_win_probability, predicted scores, model."""
+        return predictions_frame(self.store.snapshot().predictions)
+
+    def history(self, game_id: str | None = None) -> pd.DataFrame:
+        """Every accepted score change (one game, or all): game_id, received_at, scores, period, clock, ..."""
+        return history_frame(self.store.history(game_id))
+
+    def prediction_history(self, game_id: str | None = None) -> pd.DataFrame:
+        """Every accepted prediction (one game, or all), with the game's period, clock and score."""
+        return prediction_history_frame(self.store.prediction_history(game_id))
+
+    def latency(self) -> pd.DataFrame:
+        """Latency samples: received_at, e2e_ms, apply_ms, type."""
+        return latency_frame(self.store.snapshot().latency)
+
+    def status(self) -> FeedStatus:
+        """The connection state and the counters."""
+        return status_of(self.store.snapshot(), self.url or "", self.is_demo, self.queued)
+
+    @property
+    def queued(self) -> int:
+        """Outgoing messages waiting for a connection."""
+        return 0 if self._client is None else self._client.queued
+
+    def __enter__(self) -> LiveFeed:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        snapshot = self.store.snapshot()
+        return f"<LiveFeed {self.url or 'demo'} {snapshot.connection.state} games={len(snapshot.games)}>"
+
+
+def status_of(snapshot: Snapshot, url: str, demo: bool, queued: int) -> FeedStatus:
+    """The :class:`FeedStatus` a snapshot describes."""
+    connection, counters = snapshot.connection, snapshot.counters
+    return FeedStatus(
+        state=connection.state,
+        reason=connection.reason,
+        url=url,
+        demo=demo,
+        reconnect_attempts=connection.reconnect_attempts,
+        max_reconnect_attempts=connection.max_reconnect_attempts,
+        next_retry_at=connection.next_retry_at,
+        messages_received=counters.received,
+        messages_rejected=counters.rejected_total,
+        rejected_by_reason=counters.rejected,
+        stale_dropped=counters.stale_dropped,
+        last_error=connection.last_error,
+        close_code=connection.close_code,
+        connected_since=connection.connected_since,
+        reconnects=max(0, connection.connections - 1),
+        last_update_at=snapshot.last_update_at,
+        queued=queued,
+        queue_dropped=counters.queue_dropped,
+    )

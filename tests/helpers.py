@@ -1,0 +1,55 @@
+"""Shared test helpers: frame builders and polling with a deadline (never a bare sleep)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def game(game_id: str = "g1", **overrides: Any) -> dict[str, Any]:
+    """A valid game payload, with any field overridden."""
+    data: dict[str, Any] = {
+        "game_id": game_id,
+        "home_team": "Boston Celtics",
+        "away_team": "New York Knicks",
+        "home_score": 50,
+        "away_score": 48,
+        "period": 3,
+        "clock": "07:12",
+        "status": "live",
+    }
+    data.update(overrides)
+    return data
+
+
+def frame(type_: str, data: Any, **envelope: Any) -> str:
+    """A frame's JSON text: ``{"type": type_, "data": data, **envelope}``."""
+    return json.dumps({"type": type_, "data": data, **envelope})
+
+
+def score(game_id: str = "g1", *, ts: float | None = None, seq: int | None = None, **fields: Any) -> str:
+    """A ``score_update`` frame."""
+    envelope = {k: v for k, v in (("ts", ts), ("seq", seq)) if v is not None}
+    return frame("score_update", game(game_id, **fields), **envelope)
+
+
+def prediction(game_id: str = "g1", p: float = 0.6, *, ts: float | None = None, **fields: Any) -> str:
+    """A ``prediction`` frame."""
+    envelope = {} if ts is None else {"ts": ts}
+    return frame("prediction", {"game_id": game_id, "home_win_probability": p, **fields}, **envelope)
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.01)

@@ -1,0 +1,183 @@
+"""The wire protocol: every message type parses, every kind of bad frame is rejected with its reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lib.protocol import (
+    MAX_FRAME_BYTES,
+    GameEnd,
+    GameStart,
+    PongMessage,
+    PredictionUpdate,
+    RejectReason,
+    Rejection,
+    ScoreUpdate,
+    encode,
+    parse,
+    parse_ping,
+)
+from tests.helpers import frame, game
+
+
+def test_score_update_parses_to_typed_message() -> None:
+    """A valid score_update becomes a ScoreUpdate with typed fields and its envelope."""
+    message = parse(frame("score_update", game(differential=2), ts=1700000000.5, seq=7))
+    assert isinstance(message, ScoreUpdate)
+    assert message.data.home_score == 50
+    assert message.data.score_differential == 2
+    assert message.ts == 1700000000.5
+    assert message.seq == 7
+
+
+@pytest.mark.parametrize(("kind", "model"), [("game_start", GameStart), ("game_end", GameEnd)])
+def test_game_start_and_end_parse(kind: str, model: type) -> None:
+    """game_start and game_end carry a game like score_update does."""
+    assert isinstance(parse(frame(kind, game())), model)
+
+
+def test_prediction_parses_with_optional_fields() -> None:
+    """A prediction with predicted scores and a model name parses."""
+    message = parse(
+        frame(
+            "prediction",
+            {"game_id": "g1", "home_win_probability": 1, "predicted_home_score": 101.5, "model": "m"},
+        )
+    )
+    assert isinstance(message, PredictionUpdate)
+    assert message.data.home_win_probability == 1.0
+    assert message.data.predicted_away_score is None
+
+
+def test_pong_echoes_the_timestamp() -> None:
+    """A pong carries the ping's timestamp back."""
+    message = parse(frame("pong", {"timestamp": 1700000000123}, ts=1.0))
+    assert isinstance(message, PongMessage)
+    assert message.data.timestamp == 1700000000123
+
+
+def test_bytes_are_parsed_as_utf8_text() -> None:
+    """Undecoded text-frame bytes parse the same as text."""
+    assert isinstance(parse(frame("score_update", game(home_team="Équipe")).encode()), ScoreUpdate)
+
+
+def test_unknown_extra_fields_are_kept() -> None:
+    """Forward compatibility: unknown fields at every level are accepted and kept."""
+    message = parse(frame("score_update", game(arena="TD Garden"), region="east"))
+    assert isinstance(message, ScoreUpdate)
+    assert message.data.model_extra == {"arena": "TD Garden"}
+    assert message.model_extra == {"region": "east"}
+
+
+def test_start_time_is_iso8601() -> None:
+    """start_time is parsed as an ISO 8601 timestamp."""
+    message = parse(frame("score_update", game(start_time="2026-11-26T19:30:00Z")))
+    assert isinstance(message, ScoreUpdate)
+    assert message.data.start_time is not None
+    assert message.data.start_time.hour == 19
+
+
+def test_encode_round_trips() -> None:
+    """A message encoded by the server parses back to an equal message on the client."""
+    original = parse(frame("score_update", game(), ts=5.0, seq=1))
+    assert isinstance(original, ScoreUpdate)
+    assert parse(encode(original)) == original
+
+
+def _bad(**overrides: Any) -> str:
+    return frame("score_update", game(**overrides))
+
+
+REJECTIONS: list[tuple[str, str | bytes, RejectReason, bool]] = [
+    ("invalid JSON", "{not json", RejectReason.INVALID_JSON, False),
+    ("truncated JSON", '{"type": "score_update", "data": {', RejectReason.INVALID_JSON, False),
+    ("empty frame", "", RejectReason.INVALID_JSON, False),
+    ("a JSON array", "[1, 2]", RejectReason.NOT_AN_OBJECT, False),
+    ("a JSON string", '"score_update"', RejectReason.NOT_AN_OBJECT, False),
+    ("null", "null", RejectReason.NOT_AN_OBJECT, False),
+    ("binary frame", b'{"type":"pong","data":{"timestamp":1}}', RejectReason.BINARY_FRAME, True),
+    ("no type", json.dumps({"data": game()}), RejectReason.MISSING_TYPE, False),
+    ("unknown type", frame("substitution", game()), RejectReason.UNKNOWN_TYPE, False),
+    ("no data", json.dumps({"type": "score_update"}), RejectReason.MISSING_FIELD, False),
+    (
+        "missing game_id",
+        frame("score_update", {k: v for k, v in game().items() if k != "game_id"}),
+        RejectReason.MISSING_FIELD,
+        False,
+    ),
+    ("string score", _bad(home_score="50"), RejectReason.WRONG_TYPE, False),
+    ("boolean score", _bad(home_score=True), RejectReason.WRONG_TYPE, False),
+    ("fractional score", _bad(home_score=50.5), RejectReason.WRONG_TYPE, False),
+    ("float-valued integer", _bad(period=3.0), RejectReason.WRONG_TYPE, False),
+    ("numeric team", _bad(home_team=7), RejectReason.WRONG_TYPE, False),
+    ("negative score", _bad(away_score=-1), RejectReason.OUT_OF_RANGE, False),
+    ("score over 400", _bad(away_score=401), RejectReason.OUT_OF_RANGE, False),
+    ("period over 20", _bad(period=21), RejectReason.OUT_OF_RANGE, False),
+    ("empty game_id", _bad(game_id=""), RejectReason.OUT_OF_RANGE, False),
+    ("game_id over 64 chars", _bad(game_id="x" * 65), RejectReason.OUT_OF_RANGE, False),
+    ("bad clock", _bad(clock="7 minutes"), RejectReason.INVALID_VALUE, False),
+    ("clock past 12:00", _bad(clock="12:01"), RejectReason.INVALID_VALUE, False),
+    ("unknown status", _bad(status="paused"), RejectReason.INVALID_VALUE, False),
+    ("bad start_time", _bad(start_time="tonight"), RejectReason.INVALID_VALUE, False),
+    (
+        "probability over 1",
+        frame("prediction", {"game_id": "g", "home_win_probability": 1.01}),
+        RejectReason.OUT_OF_RANGE,
+        False,
+    ),
+    (
+        "probability below 0",
+        frame("prediction", {"game_id": "g", "home_win_probability": -0.1}),
+        RejectReason.OUT_OF_RANGE,
+        False,
+    ),
+    (
+        "NaN probability",
+        '{"type":"prediction","data":{"game_id":"g","home_win_probability":NaN}}',
+        RejectReason.OUT_OF_RANGE,
+        False,
+    ),
+    ("infinite ts", '{"type":"pong","data":{"timestamp":1},"ts":Infinity}', RejectReason.OUT_OF_RANGE, False),
+    ("string ts", frame("pong", {"timestamp": 1}, ts="now"), RejectReason.WRONG_TYPE, False),
+    ("negative seq", frame("pong", {"timestamp": 1}, seq=-1), RejectReason.OUT_OF_RANGE, False),
+    ("data not an object", frame("score_update", [1, 2]), RejectReason.WRONG_TYPE, False),
+    ("invalid UTF-8", b'{"type":"score_update","data":{"game_id":"\xff"}}', RejectReason.INVALID_UTF8, False),
+    ("frame over 1 MiB", _bad(padding="x" * MAX_FRAME_BYTES), RejectReason.TOO_LARGE, False),
+]
+
+
+@pytest.mark.parametrize(("case", "payload", "reason", "binary"), REJECTIONS, ids=[c[0] for c in REJECTIONS])
+def test_bad_frames_are_rejected_with_their_reason(
+    case: str, payload: str | bytes, reason: RejectReason, binary: bool
+) -> None:
+    """Each kind of bad frame becomes a Rejection with the right reason, never an exception."""
+    result = parse(payload, binary=binary)
+    assert isinstance(result, Rejection), case
+    assert result.reason == reason, (case, result.detail)
+    assert result.detail
+
+
+def test_deeply_nested_json_is_rejected_not_crashing() -> None:
+    """A nesting bomb is rejected as invalid JSON without a RecursionError."""
+    result = parse("[" * 100_000 + "]" * 100_000)
+    assert isinstance(result, Rejection)
+    assert result.reason == RejectReason.INVALID_JSON
+
+
+def test_frame_of_exactly_1_mib_is_not_too_large() -> None:
+    """The limit is inclusive: a frame of exactly 1 MiB is parsed (and here fails only as JSON)."""
+    result = parse(b" " * MAX_FRAME_BYTES)
+    assert isinstance(result, Rejection)
+    assert result.reason == RejectReason.INVALID_JSON
+
+
+def test_client_ping_parses_and_junk_does_not() -> None:
+    """The server recognises the seed's ping and ignores anything else."""
+    ping = parse_ping('{"type": "ping", "timestamp": 1700000000000}')
+    assert ping is not None
+    assert ping.timestamp == 1700000000000
+    assert parse_ping("{}") is None
+    assert parse_ping(b"\xff") is None
