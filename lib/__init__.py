@@ -18,8 +18,8 @@ from lib.protocol import (
     PongMessage,
     Prediction,
     PredictionUpdate,
-    RejectReason,
     Rejection,
+    RejectReason,
     ScoreUpdate,
     parse,
 )

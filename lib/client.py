@@ -350,7 +350,9 @@ class FeedClient:
                     ws.ping()
                 except (websocket.WebSocketException, OSError) as error:
                     raise _Dropped(ConnectionState.RECONNECTING, "connection lost", error=_describe(error)) from None
-                ping_sent_at, next_ping = now, now + self.ping_interval
+                next_ping = now + self.ping_interval
+                if ping_sent_at is None or sock.last_bytes_at >= ping_sent_at:
+                    ping_sent_at = now  # the oldest unanswered ping is the one that counts
             if not self._open:  # a direct send failed: the socket is broken
                 raise _Dropped(ConnectionState.RECONNECTING, "send failed")
 
