@@ -54,7 +54,8 @@ def test_connects_and_applies_published_updates(feed_server: FeedServer, make_cl
     snapshot = store.snapshot()
     record = snapshot.games["g1"]
     assert record.game.home_score == 61
-    assert record.ts is not None and record.seq == 1
+    assert record.ts is not None
+    assert record.seq == 1
     assert snapshot.predictions["g1"].seq == 2
     assert snapshot.connection.connected_since is not None
     assert all(sample.e2e_ms is not None for sample in snapshot.latency)
@@ -311,7 +312,8 @@ def test_gives_up_after_max_attempts_and_reconnect_starts_again(make_client: Cli
     wait_for(lambda: not client.running, what="the thread to end")
     info = store.snapshot().connection
     assert info.reconnect_attempts == 3
-    assert info.last_error is not None and "refused" in info.last_error
+    assert info.last_error is not None
+    assert "refused" in info.last_error
     with FeedServer(port=port):
         client.reconnect()
         wait_state(store, ConnectionState.CONNECTED)
@@ -374,7 +376,8 @@ def test_token_is_sent_and_never_shown(make_client: ClientFactory, caplog: pytes
         make_client(server.url, bad, token=wrong, max_reconnect_attempts=2).start()
         wait_state(bad, ConnectionState.GIVEN_UP)
         error = bad.snapshot().connection.last_error
-        assert error is not None and "403" in error
+        assert error is not None
+        assert "403" in error
     for text in (caplog.text, repr(good.snapshot()), repr(bad.snapshot())):
         assert secret not in text
         assert wrong not in text
