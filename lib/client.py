@@ -14,7 +14,6 @@ import json
 import logging
 import socket
 import ssl
-import struct
 import threading
 import time
 from collections import deque
@@ -25,7 +24,9 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 import websocket
 
 from lib.backoff import Backoff
+from lib.protocol import MAX_FRAME_BYTES, Rejection, RejectReason
 from lib.store import ConnectionState, FeedEvent, IngestResult, Store
+from lib.wire import CLOSE_NO_STATUS, Close, DataMessage, Event, FrameReader, Oversized, Ping, ProtocolError
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +35,9 @@ EVENT_NAMES: Final[tuple[str, ...]] = get_args(EventName)
 
 DEFAULT_QUEUE_SIZE: Final = 1000
 NORMAL_CLOSURE: Final = 1000
-_NO_STATUS: Final = 1005
 _POLL_SECONDS: Final = 0.2
 """How long one ``recv`` waits: bounds how late the loop notices ``stop()`` or a due ping."""
-_READ_AHEAD: Final = 256 * 1024
+_READ_SIZE: Final = 256 * 1024
 _SECRET_QUERY_KEYS: Final = ("token", "key", "secret", "password", "auth", "access_token", "api_key")
 
 
@@ -59,39 +59,6 @@ def redact_url(url: str) -> str:
         safe="*",
     )
     return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, ""))
-
-
-class _ReadAheadSocket:
-    """A socket whose ``recv`` reads big chunks and hands them out in the small pieces asked for.
-
-    websocket-client reads every frame with two or three tiny ``recv`` calls (header, length,
-    payload). Beneath it, this turns a burst of frames into one system call, and it notes when
-    bytes last arrived, which is what liveness really means: a peer dribbling a large frame
-    slowly is alive even though no whole frame has come yet.
-    """
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._buffer = b""
-        self._offset = 0
-        self.last_bytes_at = time.monotonic()
-
-    def recv(self, size: int) -> bytes:
-        if self._offset >= len(self._buffer):
-            data = self._sock.recv(max(size, _READ_AHEAD))
-            if not data:
-                return data
-            self.last_bytes_at = time.monotonic()
-            if len(data) <= size:
-                return data
-            self._buffer, self._offset = data, 0
-        start = self._offset
-        self._offset = min(start + size, len(self._buffer))
-        return self._buffer[start : self._offset]
-
-    def __getattr__(self, name: str) -> Any:
-        # Everything but recv (send, settimeout, shutdown, close, fileno, ...) is the socket's.
-        return getattr(self._sock, name)
 
 
 class _Dropped(Exception):  # noqa: N818 -- a control-flow signal, not an error to report
@@ -300,8 +267,6 @@ class FeedClient:
         except Exception:
             self._close_socket(ws)
             raise
-        assert ws.sock is not None
-        ws.sock = _ReadAheadSocket(ws.sock)  # type: ignore[assignment]
         ws.settimeout(_POLL_SECONDS)
         return ws
 
@@ -313,33 +278,36 @@ class FeedClient:
         self._set_state(ConnectionState.CONNECTED, f"connected to {redact_url(self.url)}")
         logger.info("connected to %s", redact_url(self.url))
         self._emit("connect")
-        sock: _ReadAheadSocket = ws.sock  # type: ignore[assignment]
-        next_ping = time.monotonic() + self.ping_interval
-        ping_sent_at: float | None = None
+        sock = ws.sock
+        assert sock is not None
+        reader = FrameReader(max_message=MAX_FRAME_BYTES)
+        now = last_bytes_at = time.monotonic()
+        next_ping, ping_sent_at = now + self.ping_interval, None
         while True:
             if self._stop.is_set():
                 self._say_goodbye(ws)
                 raise _Dropped(ConnectionState.CLOSED, "stopped", NORMAL_CLOSURE)
             try:
-                opcode, frame = ws.recv_data_frame(control_frame=True)
-            except websocket.WebSocketTimeoutException:
-                pass
-            except (websocket.WebSocketException, OSError) as error:
+                data = sock.recv(_READ_SIZE)
+            except TimeoutError:
+                data = None
+            except OSError as error:
                 raise _Dropped(ConnectionState.RECONNECTING, "connection lost", error=_describe(error)) from None
-            else:
-                if opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
-                    self._handle(frame.data, opcode == websocket.ABNF.OPCODE_BINARY, connection)
-                elif opcode == websocket.ABNF.OPCODE_CLOSE:
-                    code = struct.unpack("!H", frame.data[:2])[0] if len(frame.data) >= 2 else _NO_STATUS
-                    if code == NORMAL_CLOSURE:
-                        raise _Dropped(ConnectionState.CLOSED, "server closed the connection", code)
-                    raise _Dropped(ConnectionState.RECONNECTING, f"server closed with code {code}", code)
             now = time.monotonic()
-            if (
-                ping_sent_at is not None
-                and sock.last_bytes_at < ping_sent_at
-                and now - ping_sent_at > self.ping_timeout
-            ):
+            if data is not None:
+                if not data:
+                    raise _Dropped(
+                        ConnectionState.RECONNECTING, "connection lost", error="closed without a close frame"
+                    )
+                # Liveness is bytes arriving, not whole frames: a peer dribbling a big frame is alive.
+                last_bytes_at = now
+                try:
+                    events = reader.feed(data)
+                except ProtocolError as error:
+                    raise _Dropped(ConnectionState.RECONNECTING, "protocol error", error=str(error)) from None
+                for event in events:
+                    self._on_event(ws, event, connection)
+            if ping_sent_at is not None and last_bytes_at < ping_sent_at and now - ping_sent_at > self.ping_timeout:
                 raise _Dropped(
                     ConnectionState.RECONNECTING,
                     "no answer to ping",
@@ -351,17 +319,33 @@ class FeedClient:
                 except (websocket.WebSocketException, OSError) as error:
                     raise _Dropped(ConnectionState.RECONNECTING, "connection lost", error=_describe(error)) from None
                 next_ping = now + self.ping_interval
-                if ping_sent_at is None or sock.last_bytes_at >= ping_sent_at:
+                if ping_sent_at is None or last_bytes_at >= ping_sent_at:
                     ping_sent_at = now  # the oldest unanswered ping is the one that counts
             if not self._open:  # a direct send failed: the socket is broken
                 raise _Dropped(ConnectionState.RECONNECTING, "send failed")
 
-    def _handle(self, payload: bytes, binary: bool, connection: int) -> None:
-        received_at = time.time()
-        if self._on_frame is not None:
-            self._call(self._on_frame, payload, binary, received_at)
-        result = self.store.ingest(payload, received_at=received_at, binary=binary, connection=connection)
-        self._dispatch(result)
+    def _on_event(self, ws: websocket.WebSocket, event: Event, connection: int) -> None:
+        if isinstance(event, DataMessage):
+            received_at = time.time()
+            if self._on_frame is not None:
+                self._call(self._on_frame, event.payload, event.binary, received_at)
+            self._dispatch(
+                self.store.ingest(event.payload, received_at=received_at, binary=event.binary, connection=connection)
+            )
+        elif isinstance(event, Oversized):
+            rejection = Rejection(RejectReason.TOO_LARGE, f"frame of {event.size} bytes exceeds {MAX_FRAME_BYTES}")
+            self._dispatch(self.store.reject(rejection, received_at=time.time()))
+        elif isinstance(event, Ping):
+            try:
+                ws.pong(event.payload)
+            except (websocket.WebSocketException, OSError) as error:
+                raise _Dropped(ConnectionState.RECONNECTING, "connection lost", error=_describe(error)) from None
+        elif isinstance(event, Close):
+            with contextlib.suppress(websocket.WebSocketException, OSError):
+                ws.send_close(event.code if event.code != CLOSE_NO_STATUS else NORMAL_CLOSURE)
+            if event.code == NORMAL_CLOSURE:
+                raise _Dropped(ConnectionState.CLOSED, "server closed the connection", event.code)
+            raise _Dropped(ConnectionState.RECONNECTING, f"server closed with code {event.code}", event.code)
 
     def _dispatch(self, result: IngestResult) -> None:
         if result.status == "rejected":

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient, redact_url
-from lib.frames import (
+from lib.store import ConnectionState, Snapshot, Store
+from lib.tables import (
     games_frame,
     history_frame,
     latency_frame,
     prediction_history_frame,
     predictions_frame,
 )
-from lib.store import ConnectionState, Snapshot, Store
 
 if TYPE_CHECKING:
     from lib.feed.server import FeedServer

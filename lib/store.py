@@ -18,7 +18,7 @@ from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from lib.protocol import (
     Game,
@@ -54,8 +54,7 @@ class ConnectionState(enum.StrEnum):
     GIVEN_UP = "given_up"
 
 
-@dataclass(frozen=True, slots=True)
-class GameRecord:
+class GameRecord(NamedTuple):
     """The latest accepted state of one game.
 
     Attributes:
@@ -76,8 +75,7 @@ class GameRecord:
     connection: int
 
 
-@dataclass(frozen=True, slots=True)
-class PredictionRecord:
+class PredictionRecord(NamedTuple):
     """The latest accepted prediction for one game, with when it arrived."""
 
     prediction: Prediction
@@ -87,8 +85,7 @@ class PredictionRecord:
     connection: int
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryPoint:
+class HistoryPoint(NamedTuple):
     """One accepted score update, kept in the game's bounded history."""
 
     game_id: str
@@ -102,8 +99,7 @@ class HistoryPoint:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class PredictionPoint:
+class PredictionPoint(NamedTuple):
     """One accepted prediction, with the game's period, clock and score when it arrived."""
 
     game_id: str
@@ -116,8 +112,7 @@ class PredictionPoint:
     away_score: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class LatencySample:
+class LatencySample(NamedTuple):
     """Latency of one accepted message.
 
     Attributes:
@@ -262,8 +257,7 @@ class Snapshot:
 IngestStatus = Literal["applied", "stale", "rejected", "pong"]
 
 
-@dataclass(frozen=True, slots=True)
-class IngestResult:
+class IngestResult(NamedTuple):
     """What became of one frame, so the client can call the right callbacks after the lock.
 
     Attributes:
@@ -289,15 +283,16 @@ def _is_stale(old: GameRecord | PredictionRecord, message: Message, connection: 
     return False
 
 
-def _visible(game: Game) -> tuple[object, ...]:
+def _changed(old: Game, new: Game) -> bool:
+    # What a viewer sees change; the order puts the fields that change most first.
     return (
-        game.home_score,
-        game.away_score,
-        game.period,
-        game.clock,
-        game.status,
-        game.home_team,
-        game.away_team,
+        old.clock != new.clock
+        or old.home_score != new.home_score
+        or old.away_score != new.away_score
+        or old.period != new.period
+        or old.status != new.status
+        or old.home_team != new.home_team
+        or old.away_team != new.away_team
     )
 
 
@@ -378,6 +373,14 @@ class Store:
             self._version += 1
         return result
 
+    def reject(self, rejection: Rejection, *, received_at: float) -> IngestResult:
+        """Count a frame rejected before parsing (one too large to even keep, say)."""
+        with self._lock:
+            self._count_frame(received_at)
+            result = self._reject(rejection, received_at)
+            self._version += 1
+        return result
+
     def _apply(self, message: Message, received_at: float, connection: int) -> IngestResult:
         if isinstance(message, PongMessage):
             self._last_pong = PongRecord(message.data.timestamp, received_at)
@@ -417,7 +420,7 @@ class Store:
         self._by_type[message.type] += 1
         if game.differential is not None and game.differential != game.score_differential:
             self._warnings["differential_mismatch"] += 1
-        changed = old is None or _visible(old.game) != _visible(game)
+        changed = old is None or _changed(old.game, game)
         self._games[game.game_id] = GameRecord(
             game=game,
             updated_at=received_at if changed or old is None else old.updated_at,

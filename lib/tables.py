@@ -1,4 +1,4 @@
-"""pandas frames from store snapshots: what analysts get from ``LiveFeed`` and tables show.
+"""pandas DataFrames from store snapshots: what analysts get from ``LiveFeed`` and tables show.
 
 Pure: plain data in, DataFrames out. Every frame has its columns even when empty, so code
 written against a live feed does not break on a quiet night. Times are UTC timestamps.
@@ -6,8 +6,7 @@ written against a live feed does not break on a quiet night. Times are UTC times
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import pandas as pd
@@ -36,34 +35,13 @@ PREDICTION_COLUMNS: Final = (
     "model",
     "received_at",
 )
-HISTORY_COLUMNS: Final = (
-    "game_id",
-    "received_at",
-    "ts",
-    "type",
-    "home_score",
-    "away_score",
-    "differential",
-    "period",
-    "clock",
-    "status",
-)
-PREDICTION_HISTORY_COLUMNS: Final = (
-    "game_id",
-    "received_at",
-    "ts",
-    "home_win_probability",
-    "period",
-    "clock",
-    "home_score",
-    "away_score",
-)
-LATENCY_COLUMNS: Final = ("received_at", "e2e_ms", "apply_ms", "type")
 
 
-def _frame(rows: list[dict[str, Any]], columns: Iterable[str], times: Iterable[str]) -> pd.DataFrame:
+def _frame(
+    rows: list[dict[str, Any]] | list[tuple[Any, ...]], columns: Iterable[str], times: Iterable[str]
+) -> pd.DataFrame:
     ordered = list(columns)
-    extra = sorted({key for row in rows for key in row} - set(ordered))
+    extra = sorted({key for row in rows if isinstance(row, dict) for key in row} - set(ordered))
     frame = pd.DataFrame(rows, columns=[*ordered, *extra])
     for column in times:
         frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
@@ -96,15 +74,16 @@ def predictions_frame(predictions: Mapping[str, PredictionRecord]) -> pd.DataFra
 
 def history_frame(points: Iterable[HistoryPoint]) -> pd.DataFrame:
     """Every accepted score change, in the order received."""
-    rows = [{**asdict(p), "differential": p.home_score - p.away_score} for p in points]
-    return _frame(rows, HISTORY_COLUMNS, ("received_at", "ts"))
+    frame = _frame(list(points), HistoryPoint._fields, ("received_at", "ts"))
+    frame.insert(6, "differential", frame["home_score"] - frame["away_score"])
+    return frame
 
 
 def prediction_history_frame(points: Iterable[PredictionPoint]) -> pd.DataFrame:
     """Every accepted prediction, with the game's period, clock and score when it came."""
-    return _frame([asdict(p) for p in points], PREDICTION_HISTORY_COLUMNS, ("received_at", "ts"))
+    return _frame(list(points), PredictionPoint._fields, ("received_at", "ts"))
 
 
 def latency_frame(samples: Iterable[LatencySample]) -> pd.DataFrame:
     """Latency samples: end-to-end (receive time minus the server's ``ts``) and apply time, in ms."""
-    return _frame([asdict(s) for s in samples], LATENCY_COLUMNS, ("received_at",))
+    return _frame(list(samples), LatencySample._fields, ("received_at",))
