@@ -94,6 +94,11 @@ class FeedHub:
         self._predictions: dict[str, PredictionUpdate] = {}
         self.frames_sent = 0
 
+    @property
+    def game_count(self) -> int:
+        """Games in the current state."""
+        return len(self._games)
+
     def snapshot(self) -> list[Message]:
         """The current state as a list of messages: each game, then its latest prediction."""
         messages: list[Message] = []
@@ -199,7 +204,7 @@ def create_app(source: Source | None = None, options: FeedOptions | None = None,
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "clients": len(feed.connections), "games": len(feed.snapshot())}
+        return {"status": "ok", "clients": len(feed.connections), "games": feed.game_count}
 
     @app.websocket("/ws/live")
     async def live(websocket: WebSocket) -> None:
