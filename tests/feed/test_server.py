@@ -1,0 +1,112 @@
+"""The feed server over real sockets: snapshot on connect, stamping, pong, health, auth, slow clients."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+import pytest
+import websocket
+
+from lib.feed.server import OUTBOX_LIMIT, FeedServer
+from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
+from tests.helpers import game, wait_for
+
+
+def a_game(game_id: str = "g1", **fields: Any) -> Game:
+    return Game.model_validate(game(game_id, **fields))
+
+
+def receive(ws: websocket.WebSocket, count: int) -> list[dict[str, Any]]:
+    ws.settimeout(10)
+    return [json.loads(ws.recv()) for _ in range(count)]
+
+
+def test_new_connection_gets_state_then_updates_with_its_own_seq(feed_server: FeedServer) -> None:
+    """A client first gets every game and latest prediction, then live updates; seq counts from 1."""
+    feed_server.publish(
+        [
+            GameStart(data=a_game("g1", period=1, clock="12:00", home_score=0, away_score=0)),
+            ScoreUpdate(data=a_game("g2")),
+            PredictionUpdate(data=Prediction(game_id="g1", home_win_probability=0.4)),
+            PredictionUpdate(data=Prediction(game_id="g1", home_win_probability=0.45)),
+            GameEnd(data=a_game("g2", status="final", period=4, clock="00:00")),
+        ]
+    )
+    ws = websocket.create_connection(feed_server.url)
+    try:
+        snapshot = receive(ws, 3)
+        assert [(m["type"], m["data"]["game_id"]) for m in snapshot] == [
+            ("score_update", "g1"),  # a live game is restated as a score_update, not a second tip-off
+            ("prediction", "g1"),
+            ("game_end", "g2"),
+        ]
+        assert snapshot[1]["data"]["home_win_probability"] == 0.45
+        feed_server.publish([ScoreUpdate(data=a_game("g1", home_score=3, period=1, clock="11:00"))])
+        (update,) = receive(ws, 1)
+        assert [m["seq"] for m in [*snapshot, update]] == [1, 2, 3, 4]
+        assert all(isinstance(m["ts"], float) for m in [*snapshot, update])
+    finally:
+        ws.close()
+
+
+def test_ping_gets_a_pong_with_the_same_timestamp(feed_server: FeedServer) -> None:
+    """The seed's test ping is answered with a pong echoing its timestamp; junk is ignored."""
+    ws = websocket.create_connection(feed_server.url)
+    try:
+        ws.send("not a ping")
+        ws.send(json.dumps({"type": "ping", "timestamp": 1234567}))
+        (pong,) = receive(ws, 1)
+        assert pong["type"] == "pong"
+        assert pong["data"] == {"timestamp": 1234567}
+    finally:
+        ws.close()
+
+
+def test_health_reports_clients_and_games(feed_server: FeedServer) -> None:
+    """GET /health answers with the number of connected clients and games."""
+    feed_server.publish([ScoreUpdate(data=a_game("g1")), ScoreUpdate(data=a_game("g2"))])
+    ws = websocket.create_connection(feed_server.url)
+    try:
+        wait_for(lambda: feed_server.client_count == 1)
+        url = f"http://127.0.0.1:{feed_server.port}/health"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert json.load(response) == {"status": "ok", "clients": 1, "games": 2}
+    finally:
+        ws.close()
+
+
+def test_token_guards_the_feed() -> None:
+    """With a token set, the upgrade without the right bearer token is refused with 403."""
+    with FeedServer(token="letmein") as server:
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(server.url)
+        assert refused.value.status_code == 403
+        ws = websocket.create_connection(server.url, header=["Authorization: Bearer letmein"])
+        ws.close()
+
+
+def test_slow_client_is_cut_off_not_buffered_for_ever(feed_server: FeedServer) -> None:
+    """A client that stops reading is disconnected once its outbox is full; others are unaffected."""
+    stuck = websocket.create_connection(feed_server.url)
+    try:
+        wait_for(lambda: feed_server.client_count == 1)
+        padding = "x" * 2000
+        for start in range(0, 4 * OUTBOX_LIMIT, 1000):
+            feed_server.publish([ScoreUpdate(data=a_game(f"g{start + i}", note=padding)) for i in range(1000)])
+            if feed_server.client_count == 0:
+                break
+        wait_for(lambda: feed_server.client_count == 0, what="the slow client to be cut off")
+    finally:
+        stuck.shutdown()
+
+
+def test_published_frames_survive_a_restart_of_the_client(feed_server: FeedServer) -> None:
+    """Reconnecting gets the same state again: the server keeps it, not the connection."""
+    feed_server.publish([ScoreUpdate(data=a_game("g1", home_score=70))])
+    for _ in range(2):
+        ws = websocket.create_connection(feed_server.url)
+        (state,) = receive(ws, 1)
+        ws.close()
+        assert state["data"]["home_score"] == 70

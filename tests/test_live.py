@@ -1,0 +1,157 @@
+"""LiveFeed, the analyst API: frames, status, send, callbacks, the embedded demo feed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+
+from lib import ConnectionState, DemoOptions, Game, LiveFeed, Prediction, PredictionUpdate, ScoreUpdate
+from lib.feed.server import FeedServer
+from lib.tables import GAME_COLUMNS, PREDICTION_COLUMNS
+from tests.conftest import FAST
+from tests.helpers import game, score, wait_for
+
+
+@pytest.fixture
+def feeds() -> Iterator[list[LiveFeed]]:
+    """LiveFeeds made by a test, stopped at its end; no client thread may outlive them."""
+    made: list[LiveFeed] = []
+    yield made
+    for feed in made:
+        feed.stop()
+    assert not [t for t in threading.enumerate() if t.name == "nba-feed-client" and t.is_alive()]
+
+
+def test_frames_have_their_columns_even_when_empty(feeds: list[LiveFeed]) -> None:
+    """Before anything arrives every frame already has its documented columns."""
+    feed = LiveFeed("ws://127.0.0.1:9/ws/live")
+    feeds.append(feed)
+    assert tuple(feed.games().columns) == GAME_COLUMNS
+    assert tuple(feed.predictions().columns) == PREDICTION_COLUMNS
+    assert {"game_id", "received_at", "home_score", "away_score", "period", "clock"} <= set(feed.history().columns)
+    assert {"received_at", "e2e_ms", "apply_ms"} <= set(feed.latency().columns)
+    assert len(feed.games()) == 0
+
+
+def test_analyst_api_against_a_real_feed(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+    """start() returns at once; games, predictions, history, latency and status reflect the feed."""
+    feed = LiveFeed(feed_server.url, **{k: v for k, v in FAST.items() if k != "connect_timeout"})
+    feeds.append(feed)
+    assert feed.start() is feed
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
+    feed_server.publish(
+        [
+            ScoreUpdate(data=Game.model_validate(game("g1", home_score=10, away_score=4, arena="TD Garden"))),
+            ScoreUpdate(data=Game.model_validate(game("g1", home_score=12, away_score=4, clock="06:00"))),
+            PredictionUpdate(data=Prediction(game_id="g1", home_win_probability=0.71, model="stern-1994")),
+        ]
+    )
+    wait_for(lambda: len(feed.predictions()) == 1, what="the prediction")
+    games = feed.games()
+    row = games.iloc[0]
+    assert (row.game_id, row.home_score, row.away_score, row.differential) == ("g1", 12, 4, 8)
+    assert isinstance(row.updated_at, pd.Timestamp)
+    assert str(row.updated_at.tz) == "UTC"
+    assert feed.predictions().iloc[0].home_win_probability == 0.71
+    history = feed.history()
+    assert list(history.home_score) == [10, 12]
+    assert list(feed.history("g1").differential) == [6, 8]
+    latency = feed.latency()
+    assert len(latency) == 3
+    assert latency.e2e_ms.notna().all()
+    status = feed.status()
+    assert status.messages_received == 3
+    assert status.messages_rejected == 0
+    assert status.connected_since is not None
+    assert status.url == feed_server.url
+    assert not status.demo
+
+
+def test_status_counts_rejections_by_reason(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+    """messages_received counts every data frame, messages_rejected every rejection."""
+    feed = LiveFeed(feed_server.url).start()
+    feeds.append(feed)
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED)
+    feed_server.publish_raw(["nope", b"\x00", score(home_score="1"), score()])
+    wait_for(lambda: feed.status().messages_received == 4)
+    status = feed.status()
+    assert status.messages_rejected == 3
+    assert status.rejected_by_reason == {"invalid_json": 1, "binary_frame": 1, "wrong_type": 1}
+
+
+def test_send_before_start_is_queued_and_delivered(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+    """A ping sent before start() waits in the queue and its pong comes back after connecting."""
+    feed = LiveFeed(feed_server.url)
+    feeds.append(feed)
+    feed.send({"type": "ping", "timestamp": 0})
+    assert feed.status().queued == 1
+    feed.start()
+    pong = wait_for(lambda: feed.snapshot().last_pong, what="the pong")
+    assert pong.timestamp_ms == 0
+    assert feed.status().queued == 0
+
+
+def test_callbacks_registered_before_start_fire(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+    """on() before start() still receives the events."""
+    updates: list[Game] = []
+    feed = LiveFeed(feed_server.url)
+    feeds.append(feed)
+    feed.on("game_update", updates.append)
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED)
+    feed_server.publish_raw([score(home_score=77)])
+    wait_for(lambda: updates, what="the callback")
+    assert updates[0].home_score == 77
+
+
+def test_unknown_event_name_is_refused() -> None:
+    """A misspelt event name fails loudly instead of never firing."""
+    feed = LiveFeed("ws://127.0.0.1:9/ws/live")
+    with pytest.raises(ValueError, match="unknown event"):
+        feed.on("gameupdate", print)  # type: ignore[arg-type]
+
+
+def test_stop_then_status_is_closed(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+    """After stop() the state is closed and no thread is left (checked by the fixture)."""
+    feed = LiveFeed(feed_server.url).start()
+    feeds.append(feed)
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED)
+    feed.stop()
+    assert feed.status().state is ConnectionState.CLOSED
+
+
+def test_context_manager_starts_and_stops(feed_server: FeedServer) -> None:
+    """with LiveFeed(...) as feed: connects, and leaving the block stops it."""
+    with LiveFeed(feed_server.url) as feed:
+        wait_for(lambda: feed.status().state is ConnectionState.CONNECTED)
+    assert feed.status().state is ConnectionState.CLOSED
+
+
+def test_token_is_not_in_repr_or_status(feeds: list[LiveFeed]) -> None:
+    """The token never shows in what a notebook prints."""
+    feed = LiveFeed("ws://user:pw@127.0.0.1:9/ws/live", token="tok-123-secret")
+    feeds.append(feed)
+    assert "tok-123-secret" not in repr(feed)
+    assert "tok-123-secret" not in repr(feed.status())
+    assert "pw" not in (feed.url or "")
+
+
+def test_embedded_demo_feed_runs_a_live_night(feeds: list[LiveFeed]) -> None:
+    """LiveFeed() with no URL starts the demo feed on loopback: games and predictions stream in."""
+    feed = LiveFeed(demo=DemoOptions(games=4, speed=150.0, interval=0.2, seed=3)).start()
+    feeds.append(feed)
+    assert feed.is_demo
+    assert feed.url is not None
+    assert feed.url.startswith("ws://127.0.0.1:")
+    wait_for(lambda: len(feed.games()) == 4 and len(feed.predictions()) >= 1, 20, "the demo's games")
+    wait_for(lambda: (feed.games().status == "live").any(), 20, "a live game")
+    status = feed.status()
+    assert status.demo
+    assert status.messages_rejected == 0
+    first = int(feed.games().home_score.sum() + feed.games().away_score.sum())
+    wait_for(lambda: int(feed.games().home_score.sum() + feed.games().away_score.sum()) > first, 20, "scoring")
+    feed.stop()
+    assert not [t for t in threading.enumerate() if t.name == "nba-feed-server" and t.is_alive()]
