@@ -9,7 +9,7 @@ Start with :class:`LiveFeed`::
 
 from __future__ import annotations
 
-from lib.live import DemoOptions, FeedStatus, LiveFeed
+from lib.live import DemoOptions, LiveFeed
 from lib.protocol import (
     Game,
     GameEnd,
@@ -23,6 +23,7 @@ from lib.protocol import (
     ScoreUpdate,
     parse,
 )
+from lib.status import FeedStatus
 from lib.store import ConnectionState, Snapshot
 
 __all__ = [

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient, redact_url
-from lib.store import ConnectionState, Snapshot, Store
+from lib.status import FeedStatus, status_of
+from lib.store import Snapshot, Store
 from lib.tables import (
     games_frame,
     history_frame,
@@ -49,51 +50,6 @@ class DemoOptions:
     speed: float = 24.0
     interval: float = DEMO_INTERVAL
     seed: int | None = None
-
-
-@dataclass(frozen=True)
-class FeedStatus:
-    """Where the feed stands, in one immutable record.
-
-    Attributes:
-        state: ``connecting``, ``connected``, ``reconnecting``, ``closed`` or ``given_up``.
-        reason: Why it is in that state, in words.
-        url: The feed URL with any credentials removed.
-        demo: Whether this is the embedded demo feed.
-        reconnect_attempts: Failed connection attempts in a row.
-        max_reconnect_attempts: The give-up limit (``None`` = never).
-        next_retry_at: When the next attempt is due (epoch seconds), while waiting.
-        messages_received: Data frames received, text or binary.
-        messages_rejected: Frames rejected, for any reason.
-        rejected_by_reason: The same, per reason.
-        stale_dropped: Updates older than what was stored, dropped.
-        last_error: The last connection error, if any.
-        close_code: The close code behind the current state, if any.
-        connected_since: When the current connection came up (epoch seconds).
-        reconnects: Connections made after the first.
-        last_update_at: When the last game or prediction update arrived.
-        queued: Outgoing messages waiting for a connection.
-        queue_dropped: Outgoing messages dropped because the queue was full.
-    """
-
-    state: ConnectionState
-    reason: str
-    url: str
-    demo: bool
-    reconnect_attempts: int
-    max_reconnect_attempts: int | None
-    next_retry_at: float | None
-    messages_received: int
-    messages_rejected: int
-    rejected_by_reason: Mapping[str, int]
-    stale_dropped: int
-    last_error: str | None
-    close_code: int | None
-    connected_since: float | None
-    reconnects: int
-    last_update_at: float | None
-    queued: int
-    queue_dropped: int
 
 
 class LiveFeed:
@@ -239,9 +195,9 @@ class LiveFeed:
         """Latency samples: received_at, e2e_ms, apply_ms, type."""
         return latency_frame(self.store.snapshot().latency)
 
-    def status(self) -> FeedStatus:
-        """The connection state and the counters."""
-        return status_of(self.store.snapshot(), self.url or "", self.is_demo, self.queued)
+    def status(self, snapshot: Snapshot | None = None) -> FeedStatus:
+        """The connection state and the counters (of ``snapshot``, to stay consistent with it; else now)."""
+        return status_of(snapshot or self.store.snapshot(), self.url or "", self.is_demo, self.queued)
 
     @property
     def queued(self) -> int:
@@ -259,28 +215,3 @@ class LiveFeed:
     def __repr__(self) -> str:
         snapshot = self.store.snapshot()
         return f"<LiveFeed {self.url or 'demo'} {snapshot.connection.state} games={len(snapshot.games)}>"
-
-
-def status_of(snapshot: Snapshot, url: str, demo: bool, queued: int) -> FeedStatus:
-    """The :class:`FeedStatus` a snapshot describes."""
-    connection, counters = snapshot.connection, snapshot.counters
-    return FeedStatus(
-        state=connection.state,
-        reason=connection.reason,
-        url=url,
-        demo=demo,
-        reconnect_attempts=connection.reconnect_attempts,
-        max_reconnect_attempts=connection.max_reconnect_attempts,
-        next_retry_at=connection.next_retry_at,
-        messages_received=counters.received,
-        messages_rejected=counters.rejected_total,
-        rejected_by_reason=counters.rejected,
-        stale_dropped=counters.stale_dropped,
-        last_error=connection.last_error,
-        close_code=connection.close_code,
-        connected_since=connection.connected_since,
-        reconnects=max(0, connection.connections - 1),
-        last_update_at=snapshot.last_update_at,
-        queued=queued,
-        queue_dropped=counters.queue_dropped,
-    )

@@ -42,6 +42,7 @@ RATE_WINDOW_SECONDS: Final = 600
 _RECENT_EVENTS: Final = 100
 _RECENT_REJECTIONS: Final = 50
 _TRANSITIONS: Final = 100
+_RECENT_PONGS: Final = 20
 
 
 class ConnectionState(enum.StrEnum):
@@ -237,7 +238,8 @@ class Snapshot:
         counters: Totals.
         connection: The connection state.
         last_update_at: Receive time of the last accepted game or prediction update.
-        last_pong: The last pong received.
+        pongs: The most recent pongs, oldest first (one connection may serve many viewers,
+            each waiting for the pong of its own ping).
     """
 
     taken_at: float
@@ -251,7 +253,7 @@ class Snapshot:
     counters: Counters
     connection: ConnectionInfo
     last_update_at: float | None
-    last_pong: PongRecord | None
+    pongs: tuple[PongRecord, ...]
 
 
 IngestStatus = Literal["applied", "stale", "rejected", "pong"]
@@ -338,7 +340,7 @@ class Store:
         self._evicted = 0
         self._queue_dropped = 0
         self._last_update_at: float | None = None
-        self._last_pong: PongRecord | None = None
+        self._pongs: deque[PongRecord] = deque(maxlen=_RECENT_PONGS)
         self._connection = ConnectionInfo(since=time.time())
 
     # -- writing -------------------------------------------------------------------------
@@ -383,7 +385,7 @@ class Store:
 
     def _apply(self, message: Message, received_at: float, connection: int) -> IngestResult:
         if isinstance(message, PongMessage):
-            self._last_pong = PongRecord(message.data.timestamp, received_at)
+            self._pongs.append(PongRecord(message.data.timestamp, received_at))
             self._accepted += 1
             self._by_type[message.type] += 1
             return IngestResult("pong", message)
@@ -606,7 +608,7 @@ class Store:
                 queue_dropped=self._queue_dropped,
             )
             version, connection = self._version, self._connection
-            last_update_at, last_pong = self._last_update_at, self._last_pong
+            last_update_at, pongs = self._last_update_at, tuple(self._pongs)
         return Snapshot(
             taken_at=time.time(),
             version=version,
@@ -619,7 +621,7 @@ class Store:
             counters=counters,
             connection=connection,
             last_update_at=last_update_at,
-            last_pong=last_pong,
+            pongs=pongs,
         )
 
     def history(self, game_id: str | None = None) -> tuple[HistoryPoint, ...]:

@@ -38,7 +38,7 @@ PREDICTION_COLUMNS: Final = (
 
 
 def _frame(
-    rows: list[dict[str, Any]] | list[tuple[Any, ...]], columns: Iterable[str], times: Iterable[str]
+    rows: Sequence[dict[str, Any]] | Sequence[tuple[Any, ...]], columns: Iterable[str], times: Iterable[str]
 ) -> pd.DataFrame:
     ordered = list(columns)
     extra = sorted({key for row in rows if isinstance(row, dict) for key in row} - set(ordered))

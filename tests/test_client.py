@@ -391,7 +391,7 @@ def test_ping_round_trip_is_recorded(feed_server: FeedServer, make_client: Clien
     wait_state(store, ConnectionState.CONNECTED)
     sent = time.time() * 1000
     client.send({"type": "ping", "timestamp": sent})
-    pong = wait_for(lambda: store.snapshot().last_pong, what="the pong")
+    (pong,) = wait_for(lambda: store.snapshot().pongs, what="the pong")
     assert pong.timestamp_ms == sent
     assert pong.rtt_ms >= 0
 

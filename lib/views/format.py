@@ -1,0 +1,179 @@
+"""Words and numbers as the dashboard shows them. Pure: no Streamlit, testable on its own."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from lib.protocol import REGULATION_PERIODS, Game
+from lib.status import FeedStatus
+from lib.store import ConnectionState, GameRecord, PredictionRecord
+
+FINAL_SHOWN_FOR: Final = 30 * 60
+"""Seconds a finished game stays on the board after its last update, so old slates clear away."""
+CLOSE_GAME_MARGIN: Final = 5
+CLOSE_GAME_SECONDS: Final = 5 * 60
+
+Tone = Literal["green", "orange", "red", "grey"]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The header's connection indicator: a coloured dot and words."""
+
+    tone: Tone
+    words: str
+    can_reconnect: bool
+
+
+def connection_indicator(status: FeedStatus, now: float) -> Connection:
+    """How the header describes the connection (the seed's dot, with the reasons spelt out)."""
+    state = status.state
+    if state is ConnectionState.CONNECTED:
+        return Connection("green", "Live", False)
+    if state is ConnectionState.CONNECTING:
+        return Connection("orange", "Connecting…", False)
+    if state is ConnectionState.RECONNECTING:
+        limit = status.max_reconnect_attempts
+        attempt = status.reconnect_attempts + 1
+        of = f"attempt {attempt} of {limit}" if limit is not None else f"attempt {attempt}"
+        if status.next_retry_at is not None:
+            wait = max(0, round(status.next_retry_at - now))
+            return Connection("orange", f"Reconnecting in {wait} s ({of})", True)
+        return Connection("orange", f"Reconnecting… ({of})", True)
+    if state is ConnectionState.GIVEN_UP:
+        return Connection("red", f"Gave up after {plural(status.reconnect_attempts, 'attempt')}", True)
+    if status.close_code == 1000 and status.reason == "server closed the connection":
+        return Connection("red", "Disconnected (server closed)", True)
+    return Connection("grey", "Disconnected", True)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 game``, ``2 games``, ``0 games``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def ago(seconds: float) -> str:
+    """How long ago, in the few words a live page wants."""
+    if seconds < 2:
+        return "just now"
+    if seconds < 60:
+        return f"{int(seconds)} s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    return f"{int(seconds // 3600)} h ago"
+
+
+def period_name(period: int) -> str:
+    """Q1–Q4, then OT, 2OT, 3OT… for overtimes."""
+    if period <= REGULATION_PERIODS:
+        return f"Q{period}"
+    extra = period - REGULATION_PERIODS
+    return "OT" if extra == 1 else f"{extra}OT"
+
+
+def game_clock(game: Game, now: float) -> str:
+    """Where the game stands: ``Q3 07:12``, ``End of Q1``, ``Halftime``, ``Final/OT``, ``Tip-off in 3 min``."""
+    if game.status == "final":
+        return "Final" if game.period <= REGULATION_PERIODS else f"Final/{period_name(game.period)}"
+    if game.status == "halftime":
+        return "Halftime"
+    if game.status == "scheduled" or game.period == 0:
+        if game.start_time is None:
+            return "Scheduled"
+        wait = game.start_time.timestamp() - now
+        if wait <= 60:
+            return "Tip-off soon"
+        if wait < 3600:
+            return f"Tip-off in {int(wait // 60)} min"
+        return f"Tip-off {game.start_time.strftime('%H:%M')} {game.start_time.tzname() or 'UTC'}"
+    if _seconds(game.clock) == 0:
+        return f"End of {period_name(game.period)}"
+    return f"{period_name(game.period)} {game.clock}"
+
+
+def _seconds(clock: str) -> float:
+    minutes, seconds = clock.split(":")
+    return int(minutes) * 60 + float(seconds)
+
+
+def is_close_game(game: Game) -> bool:
+    """Within five points in the last five minutes of the fourth quarter or any overtime."""
+    return (
+        game.status == "live"
+        and game.period >= REGULATION_PERIODS
+        and _seconds(game.clock) <= CLOSE_GAME_SECONDS
+        and abs(game.score_differential) <= CLOSE_GAME_MARGIN
+    )
+
+
+SortKey = Literal["Biggest lead", "Closest game", "Tip-off time", "Home win probability"]
+SORT_KEYS: Final[tuple[SortKey, ...]] = ("Biggest lead", "Closest game", "Tip-off time", "Home win probability")
+
+
+@dataclass(frozen=True)
+class CardData:
+    """Everything one game card shows, as plain values."""
+
+    game: Game
+    prediction: PredictionRecord | None
+    updated_at: float
+
+
+_STATUS_ORDER: Final = {"live": 0, "halftime": 0, "scheduled": 1, "final": 2}
+
+
+def sort_cards(cards: Sequence[CardData], key: SortKey) -> list[CardData]:
+    """Cards in the chosen order; ties keep a stable order by game id.
+
+    "Biggest lead" is the seed's order (absolute differential, biggest first).
+    """
+    orders: dict[SortKey, Callable[[CardData], tuple[object, ...]]] = {
+        "Biggest lead": lambda c: (-abs(c.game.score_differential), c.game.game_id),
+        "Closest game": lambda c: (
+            _STATUS_ORDER[c.game.status],
+            abs(c.game.score_differential),
+            c.game.game_id,
+        ),
+        "Tip-off time": lambda c: (
+            c.game.start_time.timestamp() if c.game.start_time is not None else math.inf,
+            c.game.game_id,
+        ),
+        "Home win probability": lambda c: (
+            c.prediction is None,
+            -(c.prediction.prediction.home_win_probability if c.prediction else 0.0),
+            c.game.game_id,
+        ),
+    }
+    return sorted(cards, key=orders[key])
+
+
+def build_cards(
+    games: Mapping[str, GameRecord],
+    predictions: Mapping[str, PredictionRecord],
+    *,
+    now: float,
+    team_filter: Sequence[str] = (),
+    show_final: bool = True,
+) -> list[CardData]:
+    """The cards to show: one per game, filtered by team; finished games for 30 minutes, if wanted."""
+    wanted = set(team_filter)
+    cards = []
+    for record in games.values():
+        game = record.game
+        if wanted and game.home_team not in wanted and game.away_team not in wanted:
+            continue
+        if game.status == "final" and (not show_final or now - record.updated_at > FINAL_SHOWN_FOR):
+            continue
+        cards.append(CardData(game, predictions.get(game.game_id), record.updated_at))
+    return cards
+
+
+_MARKDOWN_SPECIAL: Final = frozenset("\\`*_{}[]()<>#+-.!|~$:&")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Streamlit's markdown (toasts, captions, labels) shows as typed, never as markup or links."""
+    return "".join(f"\\{char}" if char in _MARKDOWN_SPECIAL else char for char in text)
