@@ -1,0 +1,249 @@
+"""The page under Streamlit's AppTest, fed by a real feed server on loopback."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib.feed.server import FeedServer
+from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
+from tests.helpers import game, wait_for
+
+DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+AppFactory = Callable[..., AppTest]
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[AppFactory]:
+    """The page, configured through the environment; each test gets its own shared feed."""
+    for name in list(os.environ):
+        if name.startswith("FEED_"):
+            monkeypatch.delenv(name)
+    st.cache_resource.clear()
+
+    def make(url: str, **env: str) -> AppTest:
+        for name, value in {"FEED_URL": url, **env}.items():
+            monkeypatch.setenv(name, value)
+        return AppTest.from_file(DASHBOARD, default_timeout=30)
+
+    yield make
+    st.cache_resource.clear()  # on_release stops the feed
+
+
+def page_text(at: AppTest) -> str:
+    parts = [e.value for e in at.html] + [e.value for e in at.markdown] + [e.value for e in at.caption]
+    parts += [e.value for e in at.info] + [e.value for e in at.error]
+    return "\n".join(str(p) for p in parts)
+
+
+def header(at: AppTest) -> str:
+    return next(e.value for e in at.html if 'data-testid="nba-connection"' in e.value)
+
+
+def card_teams(at: AppTest) -> list[str]:
+    cards = next(e.value for e in at.html if "nba-grid" in e.value)
+    return re.findall(r'class="nba-team" title="([^"]*)"', cards)
+
+
+def a_game(game_id: str, **fields: Any) -> Game:
+    return Game.model_validate(game(game_id, **fields))
+
+
+def rerun_until(at: AppTest, predicate: Any, what: str) -> None:
+    """Rerun the page until ``predicate(at)`` holds (the feed fills in the background)."""
+
+    def ready() -> bool:
+        at.run()
+        assert not at.exception, at.exception
+        return bool(predicate(at))
+
+    wait_for(ready, 20, what)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_empty_store_while_connecting_says_so(app: AppFactory) -> None:
+    """With nothing connected yet the page renders the seed's connecting empty state."""
+    at = app(f"ws://127.0.0.1:{closed_port()}/ws/live", FEED_RECONNECT_BASE_DELAY="30", FEED_RECONNECT_MAX_DELAY="30")
+    at.run()
+    assert not at.exception
+    text = page_text(at)
+    assert "Connecting to live data..." in text
+    assert "Please wait..." in text
+    assert "0 games" in header(at)
+
+
+def test_connected_without_games_says_no_live_games(app: AppFactory, feed_server: FeedServer) -> None:
+    """Connected to a feed with no games: "No live games at the moment"."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "the Live state")
+    text = page_text(at)
+    assert "No live games at the moment" in text
+    assert "Games will appear here when they start" in text
+
+
+def test_cards_are_sorted_by_biggest_lead_and_counted(app: AppFactory, feed_server: FeedServer) -> None:
+    """Games appear as cards, biggest absolute differential first, with a plural count."""
+    feed_server.publish(
+        [
+            ScoreUpdate(
+                data=a_game("close", home_team="Close Home", away_team="Close Away", home_score=50, away_score=49)
+            ),
+            ScoreUpdate(
+                data=a_game("blowout", home_team="Big Home", away_team="Big Away", home_score=40, away_score=70)
+            ),
+            ScoreUpdate(data=a_game("mid", home_team="Mid Home", away_team="Mid Away", home_score=60, away_score=50)),
+            PredictionUpdate(
+                data=Prediction(
+                    game_id="mid", home_win_probability=0.83, predicted_home_score=110, predicted_away_score=101
+                )
+            ),
+        ]
+    )
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "3 games" in header(at), "three games")
+    assert card_teams(at) == ["Big Away", "Big Home", "Mid Away", "Mid Home", "Close Away", "Close Home"]
+    assert "Mid Home win 83%" in page_text(at)
+    assert "predicted final 101–110" in page_text(at)
+    table = at.dataframe[0].value
+    assert list(table["Home"]) == ["Big Home", "Mid Home", "Close Home"]
+
+    at.selectbox(key="sort_by").set_value("Closest game").run()
+    assert card_teams(at)[:2] == ["Close Away", "Close Home"]
+    at.multiselect(key="teams").set_value(["Mid Home"]).run()
+    assert card_teams(at) == ["Mid Away", "Mid Home"]
+
+
+def test_one_game_is_singular(app: AppFactory, feed_server: FeedServer) -> None:
+    """One game reads "1 game", not "1 games"."""
+    feed_server.publish([ScoreUpdate(data=a_game("solo"))])
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "1 game<" in header(at), "one game")
+
+
+def test_card_shows_period_clock_overtime_and_close_game_badge(app: AppFactory, feed_server: FeedServer) -> None:
+    """A tied game late in overtime reads "2OT 01:05" and carries the close-game badge."""
+    feed_server.publish([ScoreUpdate(data=a_game("ot", period=6, clock="01:05", home_score=120, away_score=119))])
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "2OT 01:05" in page_text(at), "the overtime clock")
+    assert "CLOSE GAME" in page_text(at)
+
+
+def test_given_up_state_offers_reconnect(app: AppFactory, feed_server: FeedServer) -> None:
+    """After the last failed attempt the header says so and Reconnect connects again."""
+    port = closed_port()
+    at = app(f"ws://127.0.0.1:{port}/ws/live", FEED_MAX_RECONNECT_ATTEMPTS="1")
+    rerun_until(at, lambda at: "Gave up after 1 attempt" in header(at), "the given-up state")
+    with FeedServer(port=port):
+        at.button(key="reconnect").click().run()
+        rerun_until(at, lambda at: "Live" in header(at), "Live after Reconnect")
+
+
+def test_hostile_team_names_are_escaped_everywhere(app: AppFactory, feed_server: FeedServer) -> None:
+    """A team named like an HTML payload is text in cards, tables, toasts and the event log."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    feed_server.publish(
+        [
+            ScoreUpdate(
+                data=a_game(
+                    "x",
+                    home_team=HOSTILE,
+                    away_team="**bold** [link](javascript:alert(1))",
+                    status="scheduled",
+                    period=0,
+                    clock="12:00",
+                    home_score=0,
+                    away_score=0,
+                )
+            ),
+            GameStart(
+                data=a_game(
+                    "x",
+                    home_team=HOSTILE,
+                    away_team="**bold** [link](javascript:alert(1))",
+                    period=1,
+                    clock="12:00",
+                    home_score=0,
+                    away_score=0,
+                )
+            ),
+        ]
+    )
+    rerun_until(at, lambda at: len(at.toast) > 0, "the tip-off toast")
+    cards = next(e.value for e in at.html if "nba-grid" in e.value)
+    assert HOSTILE not in cards
+    assert "&lt;img src=x onerror=alert(1)&gt;" in cards
+    toast = at.toast[0].value
+    assert "\\<img src=x onerror=alert\\(1\\)\\>" in toast
+    assert "[link](javascript" not in toast
+    assert HOSTILE in list(at.dataframe[0].value["Home"])  # the table shows the characters as text
+    feed_server.publish(
+        [
+            GameEnd(
+                data=a_game(
+                    "x",
+                    home_team=HOSTILE,
+                    away_team="a",
+                    status="final",
+                    period=4,
+                    clock="00:00",
+                    home_score=2,
+                    away_score=0,
+                )
+            )
+        ]
+    )
+    rerun_until(at, lambda at: any("Final" in list(d.value.get("Event", [])) for d in at.dataframe), "event log")
+
+
+def test_ping_button_shows_the_round_trip(app: AppFactory, feed_server: FeedServer) -> None:
+    """Send test ping sends the seed's ping; the page shows the round trip when the pong is back."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    at.button(key="ping").click().run()
+    assert "Ping sent" in page_text(at) or "Pong" in page_text(at)
+    rerun_until(at, lambda at: "Pong: round trip" in page_text(at), "the pong")
+
+
+def test_misconfigured_url_is_a_clear_error(app: AppFactory) -> None:
+    """A feed URL that is not ws:// or wss:// is reported on the page, not a crash."""
+    at = app("http://example.com/feed")
+    at.run()
+    assert not at.exception
+    assert "must start with ws:// or wss://" in page_text(at)
+
+
+def test_performance_monitor_panel(app: AppFactory, feed_server: FeedServer) -> None:
+    """The 📊 toggle shows render time, update latency, connection, last update and counts."""
+    feed_server.publish([ScoreUpdate(data=a_game("m"))])
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "1 game<" in header(at), "a game")
+    at.sidebar.toggle[1].set_value(True).run()
+    labels = {m.label: m.value for m in at.metric}
+    assert {
+        "Render",
+        "Update latency (avg 10)",
+        "Connection",
+        "Last update",
+        "Received",
+        "Rejected",
+        "Reconnects",
+    } <= set(labels)
+    assert labels["Connection"] == "Live"
+    assert labels["Received"] == "1"
