@@ -1,14 +1,16 @@
-"""Fixtures shared across the suite: a real feed server on loopback and clients that clean up."""
+"""Fixtures shared across the suite: a feed server on loopback, clients that clean up, real NBA games."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lib.client import FeedClient
+from lib.feed.games_csv import GameFlow, read_games_csv
 from lib.feed.server import FeedServer
 from lib.store import Store
 
@@ -51,3 +53,15 @@ def make_client() -> Iterator[ClientFactory]:
     for client in made:
         client.stop()
     assert _client_threads() == [], "a client thread outlived stop()"
+
+
+REAL_GAMES_CSV = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nba_real_games.csv.gz"
+"""The real NBA flows (README beside it), in the ``shared`` folder next to the repository."""
+
+
+@pytest.fixture(scope="session")
+def real_games() -> list[GameFlow]:
+    """Every game of the real NBA file; the test is skipped when the file is not there."""
+    if not REAL_GAMES_CSV.is_file():
+        pytest.skip(f"the real NBA data is absent: {REAL_GAMES_CSV}")
+    return read_games_csv(REAL_GAMES_CSV)

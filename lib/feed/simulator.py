@@ -31,28 +31,31 @@ The scoring level is tuned to the 2024-25 regular season (README era table) and 
 shape to the 2015-16 play-by-play file, which cannot both be met: 2024-25 games have about
 22 more points, from more threes (about 27 made per game against 17) at a slightly faster
 pace, and a wider margin spread (SD 15.9 against 13.2). The compromise keeps the modern
-scoring level and mix (more threes, a few more scoring events) and matches the flow shape
-as far as the wider margins allow. Achieved over 20,000 simulated games with random pairs of
-:data:`TEAMS`, against the real figures:
+scoring level and mix (more threes, a few more scoring changes) and matches the flow shape
+as far as the wider margins allow: they make leads a little larger, and the extra scoring
+changes make lead changes a little more common. Achieved over 40,000 simulated games
+between random pairs of :data:`TEAMS` (the tests check each figure with tolerances):
 
-================================  ===============  =====================
+================================  ===============  ========================
 statistic                         simulated        real
-================================  ===============  =====================
-total points, mean / SD           227.5 / 20.5     227.65 / 19.79 (2024-25)
-home margin, mean / SD            +1.6 / 15.6      +1.63 / 15.89 (2024-25)
-home win rate                     0.546            0.544 (2024-25)
-overtime share                    0.062            0.063 (file)
-lead changes per game             6.9              6.48 (file)
-times tied per game               5.1              5.11 (file)
-largest lead, mean                19.6             18.13 (file)
-winner's largest deficit, mean    6.6              6.32 (file)
+================================  ===============  ========================
+total points, mean / SD           227.4 / 21.0     227.65 / 19.79 (2024-25)
+home margin, mean / SD            +1.7 / 15.6      +1.63 / 15.89 (2024-25)
+home win rate                     0.545            0.544 (2024-25)
+overtime share                    0.060            0.063 (file)
+lead changes per game             6.95             6.48 (file)
+times tied per game               5.13             5.11 (file)
+largest lead, mean                19.8             18.13 (file)
+winner's largest deficit, mean    6.65             6.32 (file)
+share of comebacks from 10+       0.265            0.237 (file)
 biggest run, mean                 11.4             11.08 (file)
-scoring events per game           117.8            110.34 (file)
-1 / 2 / 3-point share of events   .31 / .46 / .23  .316 / .533 / .151 (file)
-================================  ===============  =====================
+scoring changes per game          118.3            110.34 (file)
+1 / 2 / 3-point share of changes  .31 / .46 / .23  .316 / .533 / .151 (file)
+================================  ===============  ========================
 
-The model's in-game spread about the pregame margin is about 13 points, the ``sigma`` of
-:class:`~lib.feed.model.SternModel`, so Stern's model is calibrated for this simulator.
+The final margin spreads about :func:`pregame_margin` by 13 points, the ``sigma`` of
+:class:`~lib.feed.model.SternModel`, and centres on it (slope 1.0), so Stern's model is
+calibrated for this simulator.
 
 This module is pure: no sockets, threads, asyncio, clocks or Streamlit.
 """
@@ -62,12 +65,10 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final
 
-from lib.analytics.flow import Side
 from lib.feed.games_csv import GameFlow, ScoringEvent, period_seconds
 from lib.feed.model import SternModel, WinProbabilityModel
 from lib.protocol import (
@@ -132,14 +133,14 @@ TEAMS: Final[tuple[Team, ...]] = (
     Team("WAS", "Washington Wizards", -11.9),
 )
 
-HOME_ADVANTAGE: Final = 1.6
+HOME_ADVANTAGE: Final = 1.7
 """Points the home team gains; with the ratings' spread it gives 2024-25's home win rate."""
 
 # One average possession, for an average offence against an average defence.
 _MIN_POSSESSION: Final = 4.0
 _MAX_POSSESSION: Final = 24.0
-_MADE_THREE: Final = 0.126
-_MADE_TWO: Final = 0.233
+_MADE_THREE: Final = 0.127
+_MADE_TWO: Final = 0.235
 _AND_ONE: Final = 0.028
 _FOULED: Final = 0.091
 _FREE_THROW: Final = 0.78
@@ -244,33 +245,257 @@ def simulate_game(
     margin = pregame_margin(home, away)
     edge = margin / 2 / _TEAM_POINTS
     regulation = REGULATION_PERIODS * PERIOD_SECONDS
-    scores = {Side.HOME: 0, Side.AWAY: 0}
+    scores = [0, 0]  # indexed by team: 0 home, 1 away
     events: list[ScoringEvent] = []
-    offence = Side.HOME if rng.random() < 0.5 else Side.AWAY
+    offence = 0 if rng.random() < 0.5 else 1
     period = 0
     # A tie after 16 overtimes (beyond the protocol's 20 periods) has odds of about 1e-18.
-    while period < REGULATION_PERIODS or scores[Side.HOME] == scores[Side.AWAY]:
+    while period < REGULATION_PERIODS or scores[0] == scores[1]:
         period += 1
         length = period_seconds(period)
         deciding = period >= REGULATION_PERIODS
         left = float(length)
         while left > 0.0:
-            defence = Side.AWAY if offence is Side.HOME else Side.HOME
-            lead = scores[offence] - scores[defence]
+            lead = scores[offence] - scores[1 - offence]
             forced = _end_game_possession(rng, lead, left) if deciding else None
             if forced is None:
+                home_sign = 1 - 2 * offence
                 elapsed = min((period - 1) * PERIOD_SECONDS + length - left, regulation)
-                expected_lead = margin * elapsed / regulation
-                if offence is Side.AWAY:
-                    expected_lead = -expected_lead
-                efficiency = (1 + edge if offence is Side.HOME else 1 - edge) * (
-                    1 - _REVERSION * (lead - expected_lead)
-                )
+                expected_lead = home_sign * margin * elapsed / regulation
+                efficiency = (1 + home_sign * edge) * (1 - _REVERSION * (lead - expected_lead))
                 forced = _possession(rng, min(max(efficiency, _MIN_EFFICIENCY), _MAX_EFFICIENCY))
             duration, points = forced
             left = max(0.0, left - duration)
             for point in points:
                 scores[offence] += point
-                events.append(ScoringEvent(period, int(left), scores[Side.HOME], scores[Side.AWAY]))
-            offence = defence
+                events.append(ScoringEvent(period, int(left), scores[0], scores[1]))
+            offence = 1 - offence
     return GameFlow(game_id, game_date, home.tricode, away.tricode, tuple(events))
+
+
+# The night's schedule, all in sim seconds, so every duration scales with the speed.
+QUARTER_BREAK: Final = 130.0
+HALFTIME: Final = 900.0
+TIP_OFF_STAGGER: Final = 1800.0
+"""Games tip off in waves this far apart, like a 7:00, 7:30 and 8:00 slate."""
+GAMES_PER_WAVE: Final = 3
+SLATE_PAUSE: Final = 600.0
+"""From the last final whistle of a slate to the first tip-off of the next."""
+MAX_GAMES: Final = len(TEAMS) // 2
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class _ScheduledGame:
+    """One game of a slate: its whole flow, and the sim times at which it unfolds."""
+
+    home: Team
+    away: Team
+    start_time: datetime
+    flow: GameFlow
+    period_starts: tuple[float, ...]
+    """Sim time each period starts, the first being the tip-off."""
+    reveal_times: tuple[float, ...]
+    """Sim time each scoring change shows, when the clock reaches its second."""
+    end: float
+
+    @classmethod
+    def schedule(cls, home: Team, away: Team, flow: GameFlow, tip_off: float, start_time: datetime) -> _ScheduledGame:
+        """Lay a played game out in sim time from its tip-off, with the breaks between periods."""
+        starts = [tip_off]
+        for period in range(1, flow.periods):
+            pause = HALFTIME if period == 2 else QUARTER_BREAK
+            starts.append(starts[-1] + period_seconds(period) + pause)
+        reveal_times = tuple(
+            starts[event.period - 1] + period_seconds(event.period) - event.seconds_left_in_period
+            for event in flow.events
+        )
+        end = starts[-1] + period_seconds(flow.periods)
+        return cls(home, away, start_time, flow, tuple(starts), reveal_times, end)
+
+    @property
+    def pregame_margin(self) -> float:
+        """The expected final home margin, which the predictions start from."""
+        return pregame_margin(self.home, self.away)
+
+    def state_at(self, time: float) -> Game:
+        """The game as a viewer sees it at sim time ``time``."""
+        scored = bisect.bisect_right(self.reveal_times, time)
+        event = self.flow.events[scored - 1] if scored else None
+        home_score, away_score = (event.home_score, event.away_score) if event else (0, 0)
+        if time < self.period_starts[0]:
+            period, clock, status = 0, _clock(PERIOD_SECONDS), "scheduled"
+        elif time >= self.end:
+            period, clock, status = len(self.period_starts), _clock(0), "final"
+        else:
+            period = bisect.bisect_right(self.period_starts, time)
+            left = period_seconds(period) - (time - self.period_starts[period - 1])
+            clock = _clock(max(0, math.ceil(left)))
+            status = "halftime" if period == 2 and left <= 0 else "live"
+        return Game(
+            game_id=self.flow.game_id,
+            home_team=self.home.name,
+            away_team=self.away.name,
+            home_score=home_score,
+            away_score=away_score,
+            period=period,
+            clock=clock,
+            status=status,
+            differential=home_score - away_score,
+            start_time=self.start_time,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Slate:
+    number: int
+    games: tuple[_ScheduledGame, ...]
+
+    @property
+    def next_start(self) -> float:
+        """Sim time the next slate starts: a pause after the last game ends."""
+        return max(game.end for game in self.games) + SLATE_PAUSE
+
+
+class NightSimulator:
+    """An endless NBA night: slate after slate of simulated games, revealed as time passes.
+
+    Sim time runs ``speed`` times faster than the ``now`` passed to :meth:`advance`: sim time
+    is ``(now - start) * speed`` seconds. The game clock runs at sim time, and the breaks,
+    tip-off stagger and slate pause are sim durations too, so at ``speed=24`` a game takes
+    about three real minutes and at ``speed=150`` about half a minute. Each slate's games are
+    simulated in full when the slate is created, so a seed fixes the night whatever the
+    step size of the calls.
+
+    Args:
+        games: Games per slate, between distinct teams (1 to 15).
+        seed: Seeds the random night; ``None`` for a different night every run.
+        speed: Sim seconds per second of ``now``.
+        start: The ``now`` (epoch seconds) at which the first slate's first wave tips off;
+            ``None`` to start at the first :meth:`advance`.
+        model: The win-probability model for predictions; Stern's by default.
+
+    Raises:
+        ValueError: If ``games`` or ``speed`` is out of range.
+    """
+
+    def __init__(
+        self,
+        games: int = 8,
+        seed: int | None = None,
+        speed: float = 24.0,
+        start: float | None = None,
+        model: WinProbabilityModel | None = None,
+    ) -> None:
+        if not 1 <= games <= MAX_GAMES:
+            raise ValueError(f"games must be 1-{MAX_GAMES}, got {games}")
+        if not (math.isfinite(speed) and speed > 0):
+            raise ValueError(f"speed must be a positive number, got {speed}")
+        self._games_per_slate = games
+        self._rng = random.Random(seed)
+        # A game id names one game forever: slate and game numbers keep ids apart within a run,
+        # and this token apart across runs (unless they share a seed, which replays the night).
+        self._run_token = f"{self._rng.getrandbits(32):08x}"
+        self._speed = speed
+        self._start = start
+        self._model: WinProbabilityModel = model if model is not None else SternModel()
+        self._slate: _Slate | None = None
+        self._time = -math.inf
+        self._shown: dict[str, Game] = {}
+
+    @property
+    def games(self) -> list[Game]:
+        """The current slate's games as of the last :meth:`advance`; empty before the first."""
+        if self._slate is None:
+            return []
+        return [game.state_at(self._time) for game in self._slate.games]
+
+    def advance(self, now: float) -> list[Message]:
+        """Move the night on to ``now`` and say what changed.
+
+        For every game whose visible state changed since the last call: a ``ScoreUpdate``
+        (a new scheduled game, or a change of score, clock, period or status), a ``GameStart``
+        when it tipped off, or a ``GameEnd`` when it went final; then a ``PredictionUpdate``.
+        A slate that ended while time jumped ahead still reports its finals first. Time never
+        runs backwards: a ``now`` earlier than before changes nothing.
+
+        Args:
+            now: The current time, epoch seconds.
+
+        Returns:
+            The messages, without ``ts`` or ``seq``.
+
+        Raises:
+            ValueError: If ``now`` is not a finite number.
+        """
+        if not math.isfinite(now):
+            raise ValueError(f"now must be a finite time, got {now}")
+        start = now if self._start is None else self._start
+        self._start = start
+        time = max(self._time, (now - start) * self._speed)
+        if self._slate is None:
+            self._slate = self._new_slate(1, 0.0, start)
+        messages: list[Message] = []
+        while time >= self._slate.next_start:
+            messages += self._changes(self._slate, self._slate.next_start)
+            self._shown.clear()
+            self._slate = self._new_slate(self._slate.number + 1, self._slate.next_start, start)
+        messages += self._changes(self._slate, time)
+        self._time = time
+        return messages
+
+    def snapshot(self) -> list[Message]:
+        """The current state for a newly connected client: each game's message, then its prediction.
+
+        Returns:
+            For each game of the current slate, a ``GameEnd`` if it is final and otherwise a
+            ``ScoreUpdate``, followed by its latest ``PredictionUpdate``.
+        """
+        if self._slate is None:
+            return []
+        messages: list[Message] = []
+        for scheduled in self._slate.games:
+            game = scheduled.state_at(self._time)
+            messages.append(GameEnd(data=game) if game.status == "final" else ScoreUpdate(data=game))
+            messages.append(self._prediction(scheduled, game))
+        return messages
+
+    def _new_slate(self, number: int, time: float, start: float) -> _Slate:
+        """Draw the teams and play every game of a slate whose first wave tips off at ``time``."""
+        teams = self._rng.sample(TEAMS, 2 * self._games_per_slate)
+        games = []
+        for index in range(self._games_per_slate):
+            home, away = teams[2 * index], teams[2 * index + 1]
+            tip_off = time + (index // GAMES_PER_WAVE) * TIP_OFF_STAGGER
+            start_time = datetime.fromtimestamp(start + tip_off / self._speed, tz=UTC)
+            game_id = f"sim-{self._run_token}-{number}-{index + 1}"
+            flow = simulate_game(self._rng, home, away, game_id=game_id, game_date=start_time.date())
+            games.append(_ScheduledGame.schedule(home, away, flow, tip_off, start_time))
+        return _Slate(number, tuple(games))
+
+    def _changes(self, slate: _Slate, time: float) -> list[Message]:
+        messages: list[Message] = []
+        for scheduled in slate.games:
+            game = scheduled.state_at(time)
+            shown = self._shown.get(game.game_id)
+            if game == shown:
+                continue
+            self._shown[game.game_id] = game
+            messages.append(_game_message(game, shown))
+            messages.append(self._prediction(scheduled, game))
+        return messages
+
+    def _prediction(self, scheduled: _ScheduledGame, game: Game) -> PredictionUpdate:
+        return PredictionUpdate(data=self._model.predict(game, scheduled.pregame_margin))
+
+
+def _game_message(game: Game, shown: Game | None) -> GameMessage:
+    """The message for a changed game: its end, its tip-off, or else a score update."""
+    if game.status == "final":
+        return GameEnd(data=game)
+    if game.status != "scheduled" and (shown is None or shown.status == "scheduled"):
+        return GameStart(data=game)
+    return ScoreUpdate(data=game)

@@ -1,0 +1,258 @@
+"""Read game flows from a CSV of scoring changes, such as ``shared/data/nba_real_games.csv.gz``.
+
+The format has one row per change in the score::
+
+    game_id,game_date,home_team,away_team,period,seconds_left_in_period,home_score,away_score
+
+with rows grouped by game and in game order, and no 0-0 starting row. The demo simulator
+produces the same :class:`GameFlow` shape, so simulated and real games can be measured with
+the same statistics (:mod:`lib.analytics.flow`).
+
+Bad input raises a :class:`ValueError` naming the source and line: a silently skipped or
+misread row would quietly bend every statistic computed from the file.
+
+This module only reads files; it opens no sockets and starts no threads.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Final, Protocol
+
+from lib.protocol import MAX_PERIOD, MAX_SCORE, OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS
+
+COLUMNS: Final = (
+    "game_id",
+    "game_date",
+    "home_team",
+    "away_team",
+    "period",
+    "seconds_left_in_period",
+    "home_score",
+    "away_score",
+)
+_MAX_NAME: Final = 64
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringEvent:
+    """The score just after one scoring change, and when it happened.
+
+    Attributes:
+        period: 1-4 in regulation, 5 and up for each overtime.
+        seconds_left_in_period: Whole seconds left on the period's clock.
+        home_score: The home team's running total.
+        away_score: The away team's running total.
+    """
+
+    period: int
+    seconds_left_in_period: int
+    home_score: int
+    away_score: int
+
+
+# The implicit 0-0 start every game's first row must follow: the format has no 0-0 row.
+_TIP_OFF: Final = ScoringEvent(period=1, seconds_left_in_period=PERIOD_SECONDS, home_score=0, away_score=0)
+
+
+@dataclass(frozen=True, slots=True)
+class GameFlow:
+    """One game as the sequence of its scoring changes.
+
+    Attributes:
+        game_id: The game's id, unique in its source.
+        game_date: The local date of the game.
+        home_team: The home team as the source names it (a tricode in the NBA file).
+        away_team: The away team, likewise.
+        events: The scoring changes in game order.
+    """
+
+    game_id: str
+    game_date: date
+    home_team: str
+    away_team: str
+    events: tuple[ScoringEvent, ...]
+
+    @property
+    def scores(self) -> tuple[tuple[int, int], ...]:
+        """The ``(home_score, away_score)`` flow that :mod:`lib.analytics.flow` measures."""
+        return tuple((event.home_score, event.away_score) for event in self.events)
+
+    @property
+    def final_score(self) -> tuple[int, int]:
+        """``(home_score, away_score)`` after the last scoring change; 0-0 for no events."""
+        if not self.events:
+            return (0, 0)
+        last = self.events[-1]
+        return (last.home_score, last.away_score)
+
+    @property
+    def periods(self) -> int:
+        """The number of periods the game reached: 4, or more with overtime."""
+        return max(REGULATION_PERIODS, max((event.period for event in self.events), default=0))
+
+
+def period_seconds(period: int) -> int:
+    """The length of a period in seconds: 12 minutes in regulation, 5 in overtime.
+
+    Args:
+        period: 1-4 for regulation, 5 and up for overtime.
+
+    Returns:
+        The period's length in seconds.
+    """
+    return PERIOD_SECONDS if period <= REGULATION_PERIODS else OVERTIME_SECONDS
+
+
+def read_games_csv(path: str | os.PathLike[str]) -> list[GameFlow]:
+    """Read every game of a scoring-changes CSV file, gzip-compressed or plain.
+
+    Compression is recognised by the file's content, not its name.
+
+    Args:
+        path: The CSV file.
+
+    Returns:
+        The games in file order.
+
+    Raises:
+        ValueError: If the header or any row is invalid; the message names the line.
+        OSError: If the file cannot be read.
+    """
+    source = os.fspath(path)
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+    if compressed:
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as text:
+            return parse_games_csv(text, source=source)
+    with open(path, encoding="utf-8", newline="") as text:
+        return parse_games_csv(text, source=source)
+
+
+def parse_games_csv(lines: Iterable[str], *, source: str = "<csv>") -> list[GameFlow]:
+    """Parse the text of a scoring-changes CSV.
+
+    Args:
+        lines: The CSV text, line by line, starting with the header.
+        source: How to name the input in error messages.
+
+    Returns:
+        The games in input order.
+
+    Raises:
+        ValueError: If the header or any row is invalid; the message names the line.
+    """
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None or tuple(field.strip() for field in header) != COLUMNS:
+        raise ValueError(f"{source}, line 1: expected the header {','.join(COLUMNS)}, got {header!r}")
+    games: list[GameFlow] = []
+    seen: set[str] = set()
+    for game, line in _group_games(reader, source):
+        if game.game_id in seen:
+            raise ValueError(f"{source}, line {line}: the rows of game {game.game_id!r} are not contiguous")
+        seen.add(game.game_id)
+        games.append(game)
+    return games
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    game_id: str
+    game_date: date
+    home_team: str
+    away_team: str
+    event: ScoringEvent
+
+
+class _CsvRows(Protocol):
+    """A ``csv.reader``: rows of fields, and the line number of the last row read."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+
+def _group_games(reader: _CsvRows, source: str) -> Iterator[tuple[GameFlow, int]]:
+    """Yield each run of consecutive rows with one game id as a game, with its first line."""
+    first: _Row | None = None
+    first_line = 0
+    events: list[ScoringEvent] = []
+    for fields in reader:
+        line = reader.line_num
+        if not fields:
+            continue
+        where = f"{source}, line {line}"
+        row = _parse_row(fields, where)
+        if first is not None and row.game_id != first.game_id:
+            yield _flow(first, events), first_line
+            first = None
+        if first is None:
+            first, first_line, events = row, line, []
+            _check_follows(_TIP_OFF, row.event, where)
+        else:
+            _check_same_game(first, row, where)
+            _check_follows(events[-1], row.event, where)
+        events.append(row.event)
+    if first is not None:
+        yield _flow(first, events), first_line
+
+
+def _flow(first: _Row, events: list[ScoringEvent]) -> GameFlow:
+    return GameFlow(first.game_id, first.game_date, first.home_team, first.away_team, tuple(events))
+
+
+def _parse_row(fields: list[str], where: str) -> _Row:
+    if len(fields) != len(COLUMNS):
+        raise ValueError(f"{where}: expected {len(COLUMNS)} fields, got {len(fields)}")
+    game_id, game_date, home_team, away_team = (_name(fields[i], COLUMNS[i], where) for i in range(4))
+    if home_team == away_team:
+        raise ValueError(f"{where}: home_team and away_team are both {home_team!r}")
+    try:
+        played_on = date.fromisoformat(game_date)
+    except ValueError:
+        raise ValueError(f"{where}: game_date {game_date!r} is not a YYYY-MM-DD date") from None
+    period = _integer(fields[4], "period", 1, MAX_PERIOD, where)
+    seconds_left = _integer(fields[5], "seconds_left_in_period", 0, period_seconds(period), where)
+    home_score = _integer(fields[6], "home_score", 0, MAX_SCORE, where)
+    away_score = _integer(fields[7], "away_score", 0, MAX_SCORE, where)
+    event = ScoringEvent(period, seconds_left, home_score, away_score)
+    return _Row(game_id, played_on, home_team, away_team, event)
+
+
+def _name(value: str, column: str, where: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= _MAX_NAME:
+        raise ValueError(f"{where}: {column} must be 1-{_MAX_NAME} characters, got {value!r}")
+    return name
+
+
+def _integer(value: str, column: str, low: int, high: int, where: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{where}: {column} {value!r} is not an integer") from None
+    if not low <= number <= high:
+        raise ValueError(f"{where}: {column} {number} is outside {low}-{high}")
+    return number
+
+
+def _check_same_game(first: _Row, row: _Row, where: str) -> None:
+    if (row.game_date, row.home_team, row.away_team) != (first.game_date, first.home_team, first.away_team):
+        raise ValueError(f"{where}: game {row.game_id!r} changes its date or teams between rows")
+
+
+def _check_follows(previous: ScoringEvent, event: ScoringEvent, where: str) -> None:
+    """Check that ``event`` is a later scoring change than ``previous`` in the same game."""
+    if (event.period, -event.seconds_left_in_period) < (previous.period, -previous.seconds_left_in_period):
+        raise ValueError(f"{where}: the row is earlier in the game than the row before it")
+    if event.home_score < previous.home_score or event.away_score < previous.away_score:
+        raise ValueError(f"{where}: a score decreased")
+    if (event.home_score, event.away_score) == (previous.home_score, previous.away_score):
+        raise ValueError(f"{where}: the score did not change (every row must be a scoring change)")

@@ -1,0 +1,201 @@
+"""The live win-probability model of the demo feed: Stern's Brownian-motion model.
+
+Stern (1994, "A Brownian Motion Model for the Progress of Sports Scores", JASA 89) treats the
+home margin as a Brownian motion with drift: over the share ``r`` of regulation still to play
+it moves by a normal amount with mean ``mu * r`` and standard deviation ``sigma * sqrt(r)``,
+where ``mu`` is the pregame expected home margin and ``sigma`` the standard deviation of a whole
+game's margin about it (about 13 points in the NBA). So with a lead ``L``,
+``P(home wins) = Phi((L + mu * r) / (sigma * sqrt(r)))``.
+
+Two refinements keep the formula sensible at the end of a game, where the plain one breaks
+down (it divides by zero at ``r = 0`` and is 0.5 for any tie at the buzzer):
+
+* Scores are whole points, so the final margin is rounded: the home team wins the remaining
+  time outright when the margin ends above +0.5, and a margin within 0.5 is a tie that goes to
+  overtime. Far from the end this is the plain formula to within a fraction of a percent.
+* An overtime is a fresh five-minute Brownian game in the same units (``r`` counts minutes
+  left out of 48, so the variance per minute is the same) and with the same drift per minute,
+  ending in yet another overtime when tied; the home team's chance of winning a fresh overtime
+  is therefore ``win / (win + loss)`` of one overtime period.
+
+This module is pure: no I/O, no sockets, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final, Protocol
+
+from lib.protocol import (
+    MAX_SCORE,
+    OVERTIME_SECONDS,
+    PERIOD_SECONDS,
+    REGULATION_PERIODS,
+    Game,
+    Prediction,
+)
+
+SIGMA: Final = 13.0
+"""Standard deviation of an NBA game's final margin about the pregame expectation, in points."""
+
+EXPECTED_TOTAL: Final = 228.0
+"""Points both teams score in 48 minutes, on average (2024-25 regular season: 227.65)."""
+
+MIN_PROBABILITY: Final = 0.001
+MAX_PROBABILITY: Final = 0.999
+"""An unfinished game is never certain: clipping keeps a log loss on the dashboard finite."""
+
+_REGULATION_SECONDS: Final = REGULATION_PERIODS * PERIOD_SECONDS
+_OVERTIME_SHARE: Final = OVERTIME_SECONDS / _REGULATION_SECONDS
+
+
+class WinProbabilityModel(Protocol):
+    """What the demo feed needs of a live win-probability model, so a better one can replace Stern's."""
+
+    @property
+    def name(self) -> str:
+        """The model's name, sent with each prediction."""
+        ...
+
+    def predict(self, game: Game, pregame_margin: float) -> Prediction:
+        """Predict the outcome of a game from its current state.
+
+        Args:
+            game: The game's current state.
+            pregame_margin: The expected final home margin before tip-off, in points.
+
+        Returns:
+            The prediction for ``game``.
+        """
+        ...
+
+
+def _phi(z: float) -> float:
+    """The standard normal CDF."""
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def _win_tie_loss(lead: float, remaining: float, pregame_margin: float, sigma: float) -> tuple[float, float, float]:
+    """The chances that the home team leads, is tied or trails when ``remaining`` has run out."""
+    mean = lead + pregame_margin * remaining
+    spread = sigma * math.sqrt(remaining)
+    if spread == 0.0:
+        if mean > 0.5:
+            return 1.0, 0.0, 0.0
+        if mean < -0.5:
+            return 0.0, 0.0, 1.0
+        return 0.0, 1.0, 0.0
+    below_win = _phi((0.5 - mean) / spread)
+    below_tie = _phi((-0.5 - mean) / spread)
+    return 1.0 - below_win, below_win - below_tie, below_tie
+
+
+def stern_win_probability(
+    lead: float, remaining: float, pregame_margin: float, *, sigma: float = SIGMA
+) -> float:
+    """The home team's chance of winning under Stern's model, overtime included.
+
+    Args:
+        lead: Home score minus away score now.
+        remaining: Game time left until the end of regulation, or of the current overtime,
+            as a share of the 48 minutes of regulation (1.0 at tip-off, 5/48 at the start of
+            an overtime, 0.0 at the buzzer).
+        pregame_margin: The expected final home margin over 48 minutes, in points.
+        sigma: The standard deviation of the margin over 48 minutes, in points.
+
+    Returns:
+        The probability, in [0, 1] (not clipped: see :class:`SternModel`).
+
+    Raises:
+        ValueError: If ``remaining`` is negative or ``sigma`` is not positive.
+    """
+    if not remaining >= 0.0:
+        raise ValueError(f"remaining must be >= 0, got {remaining}")
+    if not sigma > 0.0:
+        raise ValueError(f"sigma must be > 0, got {sigma}")
+    win, tie, _ = _win_tie_loss(lead, remaining, pregame_margin, sigma)
+    ot_win, _, ot_loss = _win_tie_loss(0.0, _OVERTIME_SHARE, pregame_margin, sigma)
+    return win + tie * ot_win / (ot_win + ot_loss)
+
+
+def remaining_share(game: Game) -> float:
+    """Game time left until the end of regulation or the current overtime, per 48 minutes.
+
+    Args:
+        game: The game; a scheduled game has all of regulation left.
+
+    Returns:
+        The share, as :func:`stern_win_probability` takes it.
+    """
+    if game.status == "scheduled" or game.period == 0:
+        return 1.0
+    minutes, _, seconds = game.clock.partition(":")
+    seconds_left = 60 * int(minutes) + float(seconds)
+    if game.period <= REGULATION_PERIODS:
+        seconds_left += (REGULATION_PERIODS - game.period) * PERIOD_SECONDS
+    return seconds_left / _REGULATION_SECONDS
+
+
+class SternModel:
+    """Stern's Brownian-motion model as a :class:`WinProbabilityModel`.
+
+    Args:
+        sigma: The standard deviation of a game's final margin, in points.
+        expected_total: Points both teams score in 48 minutes, on average; sets the pace
+            of the predicted final score.
+    """
+
+    def __init__(self, sigma: float = SIGMA, expected_total: float = EXPECTED_TOTAL) -> None:
+        if not sigma > 0.0:
+            raise ValueError(f"sigma must be > 0, got {sigma}")
+        if not expected_total >= 0.0:
+            raise ValueError(f"expected_total must be >= 0, got {expected_total}")
+        self._sigma = sigma
+        self._expected_total = expected_total
+
+    @property
+    def name(self) -> str:
+        """The model's name, sent with each prediction."""
+        return "stern-1994"
+
+    def predict(self, game: Game, pregame_margin: float) -> Prediction:
+        """Predict the winner and the final score of a game from its current state.
+
+        A final game gets its result as a certainty. Otherwise the probability is clipped to
+        [:data:`MIN_PROBABILITY`, :data:`MAX_PROBABILITY`], and the predicted final score is
+        the current score plus each team's expected points over the time left (half the
+        expected total each, shifted by half the pregame margin); overtime that has not
+        started yet is not included.
+
+        Args:
+            game: The game's current state.
+            pregame_margin: The expected final home margin before tip-off, in points.
+
+        Returns:
+            The prediction, named after this model.
+        """
+        if game.status == "final":
+            lead = game.score_differential
+            probability = 1.0 if lead > 0 else 0.0 if lead < 0 else 0.5
+            return self._prediction(game, probability, float(game.home_score), float(game.away_score))
+        remaining = remaining_share(game)
+        probability = stern_win_probability(
+            game.score_differential, remaining, pregame_margin, sigma=self._sigma
+        )
+        home_rate = max(0.0, (self._expected_total + pregame_margin) / 2)
+        away_rate = max(0.0, (self._expected_total - pregame_margin) / 2)
+        return self._prediction(
+            game,
+            min(max(probability, MIN_PROBABILITY), MAX_PROBABILITY),
+            min(game.home_score + home_rate * remaining, MAX_SCORE),
+            min(game.away_score + away_rate * remaining, MAX_SCORE),
+        )
+
+    def _prediction(self, game: Game, probability: float, home: float, away: float) -> Prediction:
+        return Prediction(
+            game_id=game.game_id,
+            home_win_probability=probability,
+            predicted_home_score=home,
+            predicted_away_score=away,
+            model=self.name,
+        )

@@ -1,0 +1,515 @@
+"""Tests for lib.feed.simulator: simulated games against real ones, and the night's messages."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from lib.analytics.flow import flow_stats
+from lib.feed.games_csv import GameFlow, period_seconds
+from lib.feed.model import SIGMA
+from lib.feed.simulator import (
+    GAMES_PER_WAVE,
+    MAX_GAMES,
+    TEAMS,
+    TIP_OFF_STAGGER,
+    NightSimulator,
+    pregame_margin,
+    simulate_game,
+)
+from lib.protocol import (
+    Game,
+    GameEnd,
+    GameStart,
+    Message,
+    Prediction,
+    PredictionUpdate,
+    ScoreUpdate,
+    encode,
+    parse,
+)
+
+SIMULATED_GAMES = 4000
+"""Enough for a standard error of about 2% of an SD on every mean, in about 3 s."""
+
+START = 1_750_000_000.0
+
+# 2024-25 regular season, final scores (README era table, n = 1230).
+MODERN_GAMES = 1230
+MODERN_TOTAL = (227.65, 19.79)
+MODERN_MARGIN = (1.63, 15.89)
+MODERN_HOME_WIN_RATE = 0.544
+
+SMALL_EFFECT = 0.2
+"""Cohen's "small" effect: flow-shape means may differ from the real file by this many real SDs.
+
+The simulator is tuned to 2024-25 scoring (wider margins, more threes), which the 2015-16
+file cannot show, so its flow shape is a compromise; a difference below a fifth of the
+game-to-game spread is one a viewer could not notice."""
+
+LEVEL_EFFECT = 0.05
+"""The scoring level is tuned directly to 2024-25, so it must match more closely."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Per-game values of one statistic: mean, SD and size, as the tolerances need them."""
+
+    values: Sequence[float]
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.values)
+
+    @property
+    def sd(self) -> float:
+        return statistics.stdev(self.values)
+
+
+def _tolerance(real_sd: float, real_n: int, sim_sd: float, sim_n: int, effect: float) -> float:
+    """Allowed |simulated - real| for a mean: an effect-size allowance plus 3 standard errors.
+
+    The standard error of the difference of two independent sample means comes from both
+    samples' own spreads and sizes, so the tolerance is derived from the data rather than
+    picked; the effect term (a fraction of the real SD) is the designed compromise.
+    """
+    standard_error = math.sqrt(real_sd**2 / real_n + sim_sd**2 / sim_n)
+    return effect * real_sd + 3 * standard_error
+
+
+def _assert_mean_close(sim: Sample, real_mean: float, real_sd: float, real_n: int, effect: float) -> None:
+    tolerance = _tolerance(real_sd, real_n, sim.sd, len(sim.values), effect)
+    assert abs(sim.mean - real_mean) <= tolerance, (sim.mean, real_mean, tolerance)
+
+
+def _assert_sd_close(sim: Sample, real_sd: float, real_n: int, effect: float) -> None:
+    """An SD's standard error is about SD / sqrt(2 (n - 1)); the same allowance as for means."""
+    standard_error = math.sqrt(
+        real_sd**2 / (2 * (real_n - 1)) + sim.sd**2 / (2 * (len(sim.values) - 1))
+    )
+    tolerance = effect * real_sd + 3 * standard_error
+    assert abs(sim.sd - real_sd) <= tolerance, (sim.sd, real_sd, tolerance)
+
+
+def _assert_share_close(sim_share: float, sim_n: int, real_share: float, real_n: int) -> None:
+    """A share's SD is sqrt(p (1 - p)): 3 standard errors of the difference, no allowance."""
+    standard_error = math.sqrt(
+        real_share * (1 - real_share) / real_n + sim_share * (1 - sim_share) / sim_n
+    )
+    assert abs(sim_share - real_share) <= 3 * standard_error, (sim_share, real_share, standard_error)
+
+
+@pytest.fixture(scope="module")
+def simulated() -> list[tuple[GameFlow, float]]:
+    """Simulated games between random pairs of teams, each with its pregame margin, from a fixed seed."""
+    rng = random.Random(2025)
+    games = []
+    for _ in range(SIMULATED_GAMES):
+        home, away = rng.sample(TEAMS, 2)
+        games.append((simulate_game(rng, home, away), pregame_margin(home, away)))
+    return games
+
+
+def _per_game(games: Sequence[GameFlow], statistic: Callable[[GameFlow], float]) -> Sample:
+    return Sample([statistic(game) for game in games])
+
+
+def _margin(game: GameFlow) -> float:
+    home, away = game.final_score
+    return home - away
+
+
+def _one_point_share(game: GameFlow) -> float:
+    points = [sum(now) - sum(before) for before, now in zip([(0, 0), *game.scores], game.scores, strict=False)]
+    return points.count(1) / len(points)
+
+
+def _three_point_share(games: Sequence[GameFlow]) -> float:
+    points = [
+        sum(now) - sum(before)
+        for game in games
+        for before, now in zip([(0, 0), *game.scores], game.scores, strict=False)
+    ]
+    return points.count(3) / len(points)
+
+
+# --- simulated games ---------------------------------------------------------------------------
+
+
+def test_simulated_flows_are_well_formed(simulated: list[tuple[GameFlow, float]]) -> None:
+    """Every simulated flow is a real game: one side scores 1-3 at a time, clocks run down, no tie at the end."""
+    for game, _ in simulated:
+        previous_score, previous_time = (0, 0), (1, -period_seconds(1))
+        for event in game.events:
+            home_points = event.home_score - previous_score[0]
+            away_points = event.away_score - previous_score[1]
+            assert sorted((home_points, away_points)) in ([0, 1], [0, 2], [0, 3])
+            assert 0 <= event.seconds_left_in_period <= period_seconds(event.period)
+            time = (event.period, -event.seconds_left_in_period)
+            assert time >= previous_time
+            previous_score, previous_time = (event.home_score, event.away_score), time
+        home, away = game.final_score
+        assert home != away
+        regulation = [event for event in game.events if event.period <= 4]
+        assert (regulation[-1].home_score == regulation[-1].away_score) == (game.periods > 4)
+
+
+def test_same_seed_same_game() -> None:
+    """A game is a function of the random state: the same seed plays the same game."""
+    home, away = TEAMS[0], TEAMS[1]
+    assert simulate_game(random.Random(9), home, away) == simulate_game(random.Random(9), home, away)
+    assert simulate_game(random.Random(9), home, away) != simulate_game(random.Random(10), home, away)
+
+
+def test_flow_shape_matches_the_real_file(
+    simulated: list[tuple[GameFlow, float]], real_games: list[GameFlow]
+) -> None:
+    """Lead changes, ties, largest lead, winner's deficit and biggest run are close to the real games'."""
+    sim_stats = [flow_stats(game.scores) for game, _ in simulated]
+    real_stats = [flow_stats(game.scores) for game in real_games]
+    for statistic in (
+        lambda s: s.lead_changes,
+        lambda s: s.times_tied,
+        lambda s: s.largest_lead.either,
+        lambda s: s.largest_deficit_overcome,
+        lambda s: s.biggest_run.points,
+    ):
+        real = Sample([statistic(s) for s in real_stats])
+        _assert_mean_close(Sample([statistic(s) for s in sim_stats]), real.mean, real.sd, len(real_games), SMALL_EFFECT)
+
+
+def test_overtime_share_matches_the_real_file(
+    simulated: list[tuple[GameFlow, float]], real_games: list[GameFlow]
+) -> None:
+    """Games go to overtime as often as real ones (6.3%)."""
+    sim_share = statistics.fmean(game.periods > 4 for game, _ in simulated)
+    real_share = statistics.fmean(game.periods > 4 for game in real_games)
+    _assert_share_close(sim_share, len(simulated), real_share, len(real_games))
+
+
+def test_scoring_changes_are_modern(simulated: list[tuple[GameFlow, float]], real_games: list[GameFlow]) -> None:
+    """Free throws are as common as in the real file; threes and scoring changes a little more common, as today."""
+    sim_games = [game for game, _ in simulated]
+    real_one = _per_game(real_games, _one_point_share)
+    sim_one = _per_game(sim_games, _one_point_share)
+    _assert_mean_close(sim_one, real_one.mean, real_one.sd, len(real_games), SMALL_EFFECT)
+    # The modern game makes about 27 threes a game against the file's 17: more, but not absurdly so.
+    real_three = _three_point_share(real_games)
+    assert real_three < _three_point_share(sim_games) < real_three + 0.1
+    # Slightly more scoring changes, within one game-to-game SD of the real file.
+    real_events = _per_game(real_games, lambda game: len(game.events))
+    sim_events = _per_game(sim_games, lambda game: len(game.events)).mean
+    assert real_events.mean < sim_events < real_events.mean + real_events.sd
+
+
+def test_scoring_level_matches_2024_25(simulated: list[tuple[GameFlow, float]]) -> None:
+    """Total points and home margin (mean and SD) and the home win rate are those of 2024-25."""
+    games = [game for game, _ in simulated]
+    totals = _per_game(games, lambda game: sum(game.final_score))
+    margins = _per_game(games, _margin)
+    _assert_mean_close(totals, *MODERN_TOTAL, MODERN_GAMES, LEVEL_EFFECT)
+    _assert_sd_close(totals, MODERN_TOTAL[1], MODERN_GAMES, LEVEL_EFFECT)
+    _assert_mean_close(margins, *MODERN_MARGIN, MODERN_GAMES, LEVEL_EFFECT)
+    _assert_sd_close(margins, MODERN_MARGIN[1], MODERN_GAMES, LEVEL_EFFECT)
+    home_wins = statistics.fmean(margin > 0 for margin in margins.values)
+    _assert_share_close(home_wins, len(games), MODERN_HOME_WIN_RATE, MODERN_GAMES)
+
+
+def test_pregame_margin_and_sigma_describe_the_simulator(simulated: list[tuple[GameFlow, float]]) -> None:
+    """Final margins center on the pregame margin (slope 1) and spread about it by Stern's sigma."""
+    margins = [_margin(game) for game, _ in simulated]
+    expected = [mu for _, mu in simulated]
+    slope = statistics.linear_regression(expected, margins).slope
+    residuals = Sample([margin - mu for margin, mu in zip(margins, expected, strict=True)])
+    # Standard errors: slope about 13 / (8.3 * sqrt(4000)) = 0.025, residual SD about 0.15.
+    assert slope == pytest.approx(1.0, abs=0.1)
+    assert residuals.mean == pytest.approx(0.0, abs=0.75)
+    assert residuals.sd == pytest.approx(SIGMA, abs=0.75)
+
+
+def test_teams() -> None:
+    """Thirty teams with distinct tricodes and full names, rated around an average of zero."""
+    assert len(TEAMS) == 30
+    assert len({team.tricode for team in TEAMS}) == len({team.name for team in TEAMS}) == 30
+    assert all(len(team.tricode) == 3 and 1 <= len(team.name) <= 64 for team in TEAMS)
+    assert statistics.fmean(team.rating for team in TEAMS) == pytest.approx(0.0, abs=1e-9)
+    assert "Boston Celtics" in {team.name for team in TEAMS}
+
+
+# --- the night ---------------------------------------------------------------------------------
+
+
+def _run(sim: NightSimulator, seconds: float, step: float) -> list[tuple[float, Message]]:
+    """Advance from START in steps (computed, not accumulated, so step sizes share exact times)."""
+    return [
+        (now, message)
+        for now in (START + i * step for i in range(round(seconds / step) + 1))
+        for message in sim.advance(now)
+    ]
+
+
+def _game_messages(messages: list[tuple[float, Message]]) -> dict[str, list[tuple[float, Message]]]:
+    by_game: dict[str, list[tuple[float, Message]]] = defaultdict(list)
+    for now, message in messages:
+        if isinstance(message, ScoreUpdate | GameStart | GameEnd):
+            by_game[message.data.game_id].append((now, message))
+    return by_game
+
+
+def _finished(night: list[tuple[float, Message]]) -> dict[str, list[tuple[float, Message]]]:
+    """The messages of each game that went final during the night (the last slate may still be on)."""
+    finished = {
+        game_id: messages
+        for game_id, messages in _game_messages(night).items()
+        if isinstance(messages[-1][1], GameEnd)
+    }
+    assert len(finished) >= 24
+    return finished
+
+
+@pytest.fixture(scope="module")
+def night() -> list[tuple[float, Message]]:
+    """Several slates at speed 150, advanced every real second."""
+    return _run(NightSimulator(games=8, seed=42, speed=150.0, start=START), 200.0, 1.0)
+
+
+def test_same_seed_same_night() -> None:
+    """Two simulators with one seed send the same messages."""
+    first = _run(NightSimulator(seed=3, speed=150.0, start=START), 90.0, 1.0)
+    second = _run(NightSimulator(seed=3, speed=150.0, start=START), 90.0, 1.0)
+    assert [encode(m) for _, m in first] == [encode(m) for _, m in second]
+
+
+def _observe(step: float) -> tuple[list[tuple[list[Game], list[str]]], dict[str, str]]:
+    """Games and snapshot every 14 s over 140 s of a fixed night stepped by ``step``, and each game's end."""
+    sim = NightSimulator(games=6, seed=11, speed=150.0, start=START)
+    states: list[tuple[list[Game], list[str]]] = []
+    ends: dict[str, str] = {}
+    for i in range(round(140 / step) + 1):
+        ends.update((m.data.game_id, encode(m)) for m in sim.advance(START + i * step) if isinstance(m, GameEnd))
+        if i * step % 14 == 0:
+            states.append((sim.games, [encode(m) for m in sim.snapshot()]))
+    return states, ends
+
+
+def test_state_does_not_depend_on_step_size() -> None:
+    """Stepping every 0.5 s, 2 s or 7 s gives the same games and snapshots at common times, and the same finals."""
+    fine, medium, coarse = (_observe(step) for step in (0.5, 2.0, 7.0))
+    assert fine == medium == coarse
+    assert len(fine[1]) >= 6
+
+
+def test_game_ids_are_unique_across_slates_and_runs(night: list[tuple[float, Message]]) -> None:
+    """Each slate brings new game ids, never reused, 1-64 characters, and another seed gives other ids."""
+    by_game = _game_messages(night)
+    slates = {game_id.rsplit("-", 2)[1] for game_id in by_game}
+    assert len(slates) >= 3
+    assert len(by_game) == 8 * len(slates)
+    assert all(1 <= len(game_id) <= 64 for game_id in by_game)
+    first_seen = sorted(by_game, key=lambda game_id: by_game[game_id][0][0])
+    for earlier, later in itertools.pairwise(first_seen):
+        assert int(earlier.rsplit("-", 2)[1]) <= int(later.rsplit("-", 2)[1])
+    other = _game_messages(_run(NightSimulator(games=8, seed=43, speed=150.0, start=START), 1.0, 1.0))
+    assert not set(other) & set(by_game)
+
+
+def test_every_message_survives_the_wire(night: list[tuple[float, Message]]) -> None:
+    """Every message encodes and parses back to itself, and carries no ts or seq."""
+    for _, message in night:
+        assert parse(encode(message)) == message
+        assert message.ts is None
+        assert message.seq is None
+
+
+def test_each_game_message_is_followed_by_its_prediction(night: list[tuple[float, Message]]) -> None:
+    """Every game message comes with a prediction for the same game from the Stern model."""
+    messages = [message for _, message in night]
+    for message, following in zip(messages[::2], messages[1::2], strict=True):
+        assert isinstance(message, ScoreUpdate | GameStart | GameEnd)
+        assert isinstance(following, PredictionUpdate)
+        assert following.data.game_id == message.data.game_id
+        assert following.data.model == "stern-1994"
+        if isinstance(message, GameEnd):
+            won = message.data.home_score > message.data.away_score
+            assert following.data.home_win_probability == (1.0 if won else 0.0)
+
+
+_ALLOWED = {
+    ("scheduled", "scheduled"),
+    ("scheduled", "live"),
+    ("live", "live"),
+    ("live", "halftime"),
+    ("halftime", "halftime"),
+    ("halftime", "live"),
+    ("live", "final"),
+}
+
+
+def test_status_clock_and_period_transitions(night: list[tuple[float, Message]]) -> None:
+    """Per game: scheduled, live (halftime after period 2), final; scores, periods and clocks never go back."""
+    for messages in _game_messages(night).values():
+        states = [message.data for _, message in messages]
+        for game in states:
+            assert game.differential == game.home_score - game.away_score
+            assert (game.period == 0) == (game.status == "scheduled")
+            assert game.status != "halftime" or (game.period, game.clock) == (2, "00:00")
+        for before, after in itertools.pairwise(states):
+            assert (before.status, after.status) in _ALLOWED
+            assert after.period >= before.period
+            assert after.home_score >= before.home_score
+            assert after.away_score >= before.away_score
+            if after.period == before.period and before.status == after.status == "live":
+                assert after.clock <= before.clock
+
+
+def test_each_finished_game_starts_once_and_ends_once(night: list[tuple[float, Message]]) -> None:
+    """A finished game had one GameStart and one GameEnd, its last message, with a winner after 4+ periods."""
+    for messages in _finished(night).values():
+        kinds = [type(message) for _, message in messages]
+        assert kinds.count(GameStart) == 1
+        assert kinds.count(GameEnd) == 1
+        final = messages[-1][1].data
+        assert final.period >= 4
+        assert final.home_score != final.away_score
+
+
+def test_slates_turn_over_quickly_at_speed_150(night: list[tuple[float, Message]]) -> None:
+    """At speed 150 the first games of each slate end within 60 real seconds, and new slates follow."""
+    starts: dict[str, float] = {}
+    for messages in _finished(night).values():
+        tip_off = next(now for now, message in messages if isinstance(message, GameStart))
+        end = next(now for now, message in messages if isinstance(message, GameEnd))
+        slate = messages[0][1].data.game_id.rsplit("-", 2)[1]
+        first_wave = int(messages[0][1].data.game_id.rsplit("-", 1)[1]) <= GAMES_PER_WAVE
+        if first_wave:
+            starts.setdefault(slate, tip_off)
+            assert end - starts[slate] <= 60.0
+    assert len(starts) >= 3
+
+
+def test_default_speed_game_lasts_a_few_minutes() -> None:
+    """At the default speed of 24 a game takes between two and five real minutes."""
+    by_game = _game_messages(_run(NightSimulator(games=1, seed=5, start=START), 330.0, 5.0))
+    messages = next(iter(by_game.values()))
+    tip_off = next(now for now, message in messages if isinstance(message, GameStart))
+    end = next(now for now, message in messages if isinstance(message, GameEnd))
+    assert 120.0 <= end - tip_off <= 300.0
+
+
+def test_new_slate_is_announced_and_first_wave_tips_off_at_once() -> None:
+    """At the start the first wave tips off (GameStart, 12:00 of period 1); the rest are announced as scheduled."""
+    sim = NightSimulator(games=8, seed=1, speed=24.0, start=START)
+    messages = sim.advance(START)
+    game_messages = [m for m in messages if not isinstance(m, PredictionUpdate)]
+    assert [type(m) for m in game_messages] == [GameStart] * GAMES_PER_WAVE + [ScoreUpdate] * (8 - GAMES_PER_WAVE)
+    assert all((m.data.period, m.data.clock, m.data.home_score) == (1, "12:00", 0) for m in game_messages[:3])
+    assert all((m.data.status, m.data.period, m.data.clock) == ("scheduled", 0, "12:00") for m in game_messages[3:])
+
+
+def test_start_time_is_the_wall_time_of_the_tip_off() -> None:
+    """start_time is start + tip-off sim time / speed, in UTC: waves are TIP_OFF_STAGGER sim seconds apart."""
+    sim = NightSimulator(games=7, seed=2, speed=24.0, start=START)
+    sim.advance(START)
+    times = [game.start_time for game in sim.games]
+    assert times == [
+        datetime.fromtimestamp(START + (index // GAMES_PER_WAVE) * TIP_OFF_STAGGER / 24.0, tz=UTC)
+        for index in range(7)
+    ]
+
+
+def test_snapshot_is_the_current_state_with_latest_predictions(night: list[tuple[float, Message]]) -> None:
+    """snapshot() gives each current game's message (GameEnd once final) then the prediction last sent for it."""
+    sim = NightSimulator(games=8, seed=42, speed=150.0, start=START)
+    assert sim.snapshot() == []
+    latest: dict[str, Prediction] = {}
+    for now in (START, START + 20.0, START + 45.0, START + 59.0):
+        for message in sim.advance(now):
+            if isinstance(message, PredictionUpdate):
+                latest[message.data.game_id] = message.data
+        snapshot = sim.snapshot()
+        games = [message.data for message in snapshot[::2]]
+        assert games == sim.games
+        assert len(games) == 8
+        for message, prediction in zip(snapshot[::2], snapshot[1::2], strict=True):
+            assert isinstance(message, GameEnd if message.data.status == "final" else ScoreUpdate)
+            assert isinstance(prediction, PredictionUpdate)
+            assert prediction.data == latest[message.data.game_id]
+
+
+def test_start_defaults_to_the_first_advance() -> None:
+    """Without a start, the night begins at the first advance: its first games tip off then."""
+    sim = NightSimulator(games=2, seed=4)
+    assert sim.games == []
+    sim.advance(START)
+    assert [game.start_time for game in sim.games] == [datetime.fromtimestamp(START, tz=UTC)] * 2
+    assert [game.status for game in sim.games] == ["live", "live"]
+
+
+def test_games_are_scheduled_before_the_start() -> None:
+    """Before start every game of the first slate is scheduled."""
+    sim = NightSimulator(games=4, seed=4, start=START)
+    sim.advance(START - 60.0)
+    assert {game.status for game in sim.games} == {"scheduled"}
+
+
+def test_time_never_runs_backwards() -> None:
+    """An earlier now changes nothing and sends nothing."""
+    sim = NightSimulator(seed=6, speed=24.0, start=START)
+    sim.advance(START + 100.0)
+    before = sim.games
+    assert sim.advance(START + 50.0) == []
+    assert sim.games == before
+
+
+def test_rejects_a_time_that_is_not_a_number() -> None:
+    """A NaN or infinite now raises instead of corrupting the night's clock."""
+    sim = NightSimulator(seed=6, start=START)
+    for now in (math.nan, math.inf):
+        with pytest.raises(ValueError, match="finite"):
+            sim.advance(now)
+
+
+def test_a_long_jump_reports_finals_before_the_new_slate() -> None:
+    """Jumping over several slates sends the old slate's finals first, then only the current slate remains."""
+    sim = NightSimulator(games=4, seed=8, speed=150.0, start=START)
+    sim.advance(START)
+    first = {game.game_id for game in sim.games}
+    messages = [m for m in sim.advance(START + 1000.0) if not isinstance(m, PredictionUpdate)]
+    ended = [m.data.game_id for m in messages if isinstance(m, GameEnd)]
+    assert ended[:4] == sorted(first)
+    current = {game.game_id for game in sim.games}
+    assert not current & first
+    assert all(m.data.game_id in current for m in messages[-4:])
+
+
+def test_custom_model_makes_the_predictions() -> None:
+    """The win-probability model is pluggable: its predictions are the ones sent."""
+
+    class Coin:
+        name = "coin"
+
+        def predict(self, game: Game, pregame_margin: float) -> Prediction:
+            return Prediction(game_id=game.game_id, home_win_probability=0.5, model=self.name)
+
+    sim = NightSimulator(games=2, seed=1, start=START, model=Coin())
+    predictions = [m.data for m in sim.advance(START) if isinstance(m, PredictionUpdate)]
+    assert [(p.model, p.home_win_probability) for p in predictions] == [("coin", 0.5)] * 2
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{"games": 0}, {"games": MAX_GAMES + 1}, {"speed": 0.0}, {"speed": -1.0}, {"speed": math.inf}, {"speed": math.nan}],
+)
+def test_rejects_impossible_settings(arguments: dict[str, Any]) -> None:
+    """A slate needs 1-15 games between distinct teams, and time must run forward at a finite speed."""
+    with pytest.raises(ValueError, match="must be"):
+        NightSimulator(**arguments)
