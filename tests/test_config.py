@@ -1,0 +1,38 @@
+"""Feed settings from the environment and Streamlit secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.config import FeedSettings, feed_settings
+
+
+def test_no_configuration_means_the_demo() -> None:
+    """Nothing set: no URL, so the embedded demo feed."""
+    assert feed_settings({}, {}) == FeedSettings()
+
+
+def test_environment_wins_over_secrets() -> None:
+    """FEED_URL beats feed_url; secrets fill in what the environment leaves empty."""
+    settings = feed_settings(
+        {"FEED_URL": "ws://env/ws/live", "FEED_TOKEN": ""},
+        {"feed_url": "ws://secret/ws/live", "feed_token": "t", "feed_max_reconnect_attempts": "none"},
+    )
+    assert settings.url == "ws://env/ws/live"
+    assert settings.token == "t"
+    assert settings.max_reconnect_attempts is None
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"FEED_URL": "http://x"}, {"FEED_MAX_RECONNECT_ATTEMPTS": "many"}, {"FEED_RECONNECT_BASE_DELAY": "soon"}],
+)
+def test_bad_values_raise_a_clear_error(env: dict[str, str]) -> None:
+    """Malformed settings raise ValueError naming the problem, for the page to show."""
+    with pytest.raises(ValueError, match=r"FEED_URL|invalid feed setting"):
+        feed_settings(env, {})
+
+
+def test_repr_hides_the_token() -> None:
+    """A settings object printed in a log or error never shows the token."""
+    assert "hunter2" not in repr(FeedSettings(url="ws://x", token="hunter2"))

@@ -1,0 +1,187 @@
+"""Formatting for the page: connection words, clocks, plurals, sorting, filters, escaping."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from lib.protocol import Game, Prediction
+from lib.status import FeedStatus
+from lib.store import ConnectionState, GameRecord, PredictionRecord
+from lib.views.format import (
+    FINAL_SHOWN_FOR,
+    ago,
+    build_cards,
+    connection_indicator,
+    escape_markdown,
+    game_clock,
+    is_close_game,
+    plural,
+    sort_cards,
+)
+from tests.helpers import game
+
+NOW = 1_800_000_000.0
+
+STATUS = FeedStatus(
+    state=ConnectionState.CONNECTED,
+    reason="",
+    url="ws://x",
+    demo=False,
+    reconnect_attempts=0,
+    max_reconnect_attempts=10,
+    next_retry_at=None,
+    messages_received=0,
+    messages_rejected=0,
+    rejected_by_reason={},
+    stale_dropped=0,
+    last_error=None,
+    close_code=None,
+    connected_since=None,
+    reconnects=0,
+    last_update_at=None,
+    queued=0,
+    queue_dropped=0,
+)
+
+
+def g(game_id: str = "g", **fields: Any) -> Game:
+    return Game.model_validate_json(json.dumps(game(game_id, **fields)))
+
+
+@pytest.mark.parametrize(
+    ("changes", "tone", "words"),
+    [
+        ({}, "green", "Live"),
+        ({"state": ConnectionState.CONNECTING}, "orange", "Connecting…"),
+        (
+            {"state": ConnectionState.RECONNECTING, "reconnect_attempts": 2, "next_retry_at": NOW + 4.2},
+            "orange",
+            "Reconnecting in 4 s (attempt 3 of 10)",
+        ),
+        (
+            {"state": ConnectionState.RECONNECTING, "max_reconnect_attempts": None},
+            "orange",
+            "Reconnecting… (attempt 1)",
+        ),
+        (
+            {"state": ConnectionState.CLOSED, "close_code": 1000, "reason": "server closed the connection"},
+            "red",
+            "Disconnected (server closed)",
+        ),
+        ({"state": ConnectionState.GIVEN_UP, "reconnect_attempts": 10}, "red", "Gave up after 10 attempts"),
+        ({"state": ConnectionState.GIVEN_UP, "reconnect_attempts": 1}, "red", "Gave up after 1 attempt"),
+        ({"state": ConnectionState.CLOSED, "reason": "stopped"}, "grey", "Disconnected"),
+    ],
+)
+def test_connection_indicator_words(changes: dict[str, Any], tone: str, words: str) -> None:
+    """Each connection state reads as the seed's words, with the retry countdown and attempts."""
+    indicator = connection_indicator(replace(STATUS, **changes), NOW)
+    assert (indicator.tone, indicator.words) == (tone, words)
+    assert indicator.can_reconnect == (tone != "green" and "Connecting" not in words)
+
+
+@pytest.mark.parametrize(("count", "text"), [(0, "0 games"), (1, "1 game"), (2, "2 games")])
+def test_plural(count: int, text: str) -> None:
+    """Counts read naturally in the singular and the plural."""
+    assert plural(count, "game") == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0.5, "just now"), (12.9, "12 s ago"), (125, "2 min ago"), (7300, "2 h ago")]
+)
+def test_ago(seconds: float, text: str) -> None:
+    """Ages read in the largest sensible unit."""
+    assert ago(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("fields", "text"),
+    [
+        ({"period": 3, "clock": "07:12"}, "Q3 07:12"),
+        ({"period": 1, "clock": "00:00"}, "End of Q1"),
+        ({"period": 5, "clock": "03:00"}, "OT 03:00"),
+        ({"period": 7, "clock": "00:30.5"}, "3OT 00:30.5"),
+        ({"status": "halftime", "period": 2, "clock": "00:00"}, "Halftime"),
+        ({"status": "final", "period": 4, "clock": "00:00"}, "Final"),
+        ({"status": "final", "period": 6, "clock": "00:00"}, "Final/2OT"),
+        ({"status": "scheduled", "period": 0, "clock": "12:00"}, "Scheduled"),
+        (
+            {"status": "scheduled", "period": 0, "clock": "12:00", "start_time": "2027-01-15T08:00:00Z"},
+            "Tip-off in 10 min",
+        ),
+        (
+            {"status": "scheduled", "period": 0, "clock": "12:00", "start_time": "2027-01-15T09:30:00Z"},
+            "Tip-off 09:30 UTC",
+        ),
+    ],
+)
+def test_game_clock(fields: dict[str, Any], text: str) -> None:
+    """Period and clock read like a scoreboard, overtime as OT, 2OT, 3OT."""
+    assert game_clock(g(**fields), datetime.fromisoformat("2027-01-15T07:50:00+00:00").timestamp()) == text
+
+
+@pytest.mark.parametrize(
+    ("fields", "close"),
+    [
+        ({"period": 4, "clock": "04:59", "home_score": 100, "away_score": 96}, True),
+        ({"period": 4, "clock": "05:00", "home_score": 100, "away_score": 95}, True),
+        ({"period": 4, "clock": "05:01", "home_score": 100, "away_score": 99}, False),
+        ({"period": 4, "clock": "01:00", "home_score": 100, "away_score": 94}, False),
+        ({"period": 3, "clock": "01:00", "home_score": 80, "away_score": 80}, False),
+        ({"period": 5, "clock": "02:00", "home_score": 110, "away_score": 110}, True),
+        ({"period": 4, "clock": "00:00", "home_score": 100, "away_score": 99, "status": "final"}, False),
+    ],
+)
+def test_close_game_badge(fields: dict[str, Any], close: bool) -> None:
+    """Close game: within five points, last five minutes of the fourth or overtime, still live."""
+    assert is_close_game(g(**fields)) is close
+
+
+def records(*games: Game, updated_at: float = NOW) -> dict[str, GameRecord]:
+    return {x.game_id: GameRecord(x, updated_at, updated_at, None, None, 1) for x in games}
+
+
+def test_sorting_orders() -> None:
+    """Each sort key orders the cards as labelled; the default is the seed's biggest lead."""
+    games = records(
+        g("a", home_score=50, away_score=49, start_time="2027-01-15T01:00:00Z"),
+        g("b", home_score=40, away_score=70, start_time="2027-01-15T00:00:00Z"),
+        g("c", home_score=60, away_score=50),
+    )
+    predictions = {
+        "c": PredictionRecord(Prediction(game_id="c", home_win_probability=0.9), NOW, None, None, 1),
+        "a": PredictionRecord(Prediction(game_id="a", home_win_probability=0.5), NOW, None, None, 1),
+    }
+    cards = build_cards(games, predictions, now=NOW)
+    order = {
+        key: [c.game.game_id for c in sort_cards(cards, key)]
+        for key in ("Biggest lead", "Closest game", "Tip-off time", "Home win probability")
+    }
+    assert order == {
+        "Biggest lead": ["b", "c", "a"],
+        "Closest game": ["a", "c", "b"],
+        "Tip-off time": ["b", "a", "c"],
+        "Home win probability": ["c", "a", "b"],
+    }
+
+
+def test_filters_by_team_and_hides_old_finals() -> None:
+    """The team filter keeps games with either team; finals leave the board after 30 minutes."""
+    games = {
+        **records(g("x", home_team="Boston Celtics"), g("y", away_team="Boston Celtics", home_team="Utah Jazz")),
+        **records(g("old", status="final"), updated_at=NOW - FINAL_SHOWN_FOR - 1),
+        **records(g("new", status="final"), updated_at=NOW - 60),
+    }
+    assert {c.game.game_id for c in build_cards(games, {}, now=NOW, team_filter=["Utah Jazz"])} == {"y"}
+    assert {c.game.game_id for c in build_cards(games, {}, now=NOW)} == {"x", "y", "new"}
+    assert {c.game.game_id for c in build_cards(games, {}, now=NOW, show_final=False)} == {"x", "y"}
+
+
+def test_escape_markdown_neutralises_markup() -> None:
+    """Markdown and HTML in feed text are backslash-escaped so they show as typed."""
+    assert escape_markdown("**x** [a](javascript:b) <i>") == "\\*\\*x\\*\\* \\[a\\]\\(javascript\\:b\\) \\<i\\>"
