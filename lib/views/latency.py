@@ -17,6 +17,7 @@ from lib.views.format import Connection, ago
 
 WINDOW_SECONDS: Final = 5 * 60
 """The charts show the last five minutes."""
+_TIME_AXIS: Final = {"format": "%H:%M:%S", "labelAngle": 0, "tickCount": 5}
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,9 @@ def render_latency(figures: LatencyFigures) -> None:
             "title": "Latency per second, last 5 min (ms)",
             "height": 220,
             "transform": [{"fold": list(SERIES), "as": ["series", "ms"]}],
-            "mark": {"type": "line", "interpolate": "monotone"},
+            "mark": {"type": "line", "point": {"size": 12}},
             "encoding": {
-                "x": {"field": "time", "type": "temporal", "title": None},
+                "x": {"field": "time", "type": "temporal", "title": None, "axis": _TIME_AXIS},
                 "y": {"field": "ms", "type": "quantitative", "title": "ms"},
                 "color": {"field": "series", "type": "nominal", "title": None, "sort": list(SERIES)},
             },
@@ -141,7 +142,7 @@ def render_latency(figures: LatencyFigures) -> None:
             "height": 220,
             "mark": {"type": "bar", "color": "#f97316"},
             "encoding": {
-                "x": {"field": "time", "type": "temporal", "title": None},
+                "x": {"field": "time", "type": "temporal", "title": None, "axis": _TIME_AXIS},
                 "y": {"field": "messages", "type": "quantitative", "title": "messages/s"},
             },
         },
