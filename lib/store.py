@@ -415,29 +415,25 @@ class Store:
             self._accepted += 1
             self._stale += 1
             return IngestResult("stale", message)
-        rejection = self._check_game(old, game)
-        if rejection is not None:
-            return self._reject(rejection, received_at)
+        if old is None or game.home_score < old.game.home_score or game.away_score < old.game.away_score:
+            rejection = self._check_game(old, game)
+            if rejection is not None:
+                return self._reject(rejection, received_at)
         self._accepted += 1
         self._by_type[message.type] += 1
-        if game.differential is not None and game.differential != game.score_differential:
+        if game.differential is not None and game.differential != game.home_score - game.away_score:
             self._warnings["differential_mismatch"] += 1
         changed = old is None or _changed(old.game, game)
-        self._games[game.game_id] = GameRecord(
-            game=game,
-            updated_at=received_at if changed or old is None else old.updated_at,
-            received_at=received_at,
-            ts=message.ts,
-            seq=message.seq,
-            connection=connection,
-        )
-        history = self._history.get(game.game_id)
+        updated_at = received_at if changed or old is None else old.updated_at
+        game_id = game.game_id
+        self._games[game_id] = GameRecord(game, updated_at, received_at, message.ts, message.seq, connection)
+        history = self._history.get(game_id)
         if history is None:
-            history = self._history[game.game_id] = deque(maxlen=self.history_per_game)
+            history = self._history[game_id] = deque(maxlen=self.history_per_game)
         if changed:
             history.append(
                 HistoryPoint(
-                    game.game_id,
+                    game_id,
                     received_at,
                     message.ts,
                     message.type,
@@ -449,9 +445,14 @@ class Store:
                 )
             )
         self._last_update_at = received_at
-        return IngestResult("applied", message, event=self._event_for(old, message, received_at))
+        # Most updates leave the status as it was, and only a status change can be an event.
+        event = (
+            None if old is not None and old.game.status == game.status else self._event_for(old, message, received_at)
+        )
+        return IngestResult("applied", message, None, event)
 
     def _check_game(self, old: GameRecord | None, game: Game) -> Rejection | None:
+        """Why a new or lower-scoring game update cannot be applied, if it cannot."""
         if old is not None:
             went_down = game.home_score < old.game.home_score or game.away_score < old.game.away_score
             if went_down and getattr(game, "correction", None) is not True:

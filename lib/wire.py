@@ -136,6 +136,16 @@ class FrameReader:
             header = 10
         if opcode >= 0x8:
             return self._control(events, opcode, fin, length, header, available)
+        if fin and opcode != OP_CONTINUATION and not self._in_message and length <= self.max_message:
+            # The common case, a whole message in one frame: no fragment bookkeeping.
+            if opcode not in (OP_TEXT, OP_BINARY):
+                raise ProtocolError(f"unknown data opcode {opcode:#x}")
+            if available < header + length:
+                return False
+            start = pos + header
+            self._pos = start + length
+            events.append(DataMessage(bytes(buffer[start : self._pos]), opcode == OP_BINARY))
+            return True
         return self._data(events, opcode, fin, length, header, available)
 
     def _control(self, events: list[Event], opcode: int, fin: int, length: int, header: int, available: int) -> bool:

@@ -250,12 +250,14 @@ def test_concurrent_writer_and_readers_see_consistent_snapshots() -> None:
     readers = [threading.Thread(target=read) for _ in range(3)]
     for reader in readers:
         reader.start()
-    for points in range(3000):
-        ingest(store, score(f"g{points % 7}", home_score=points // 7 + 1, away_score=points // 7), at=time.time())
-        if points % 10 == 0:
-            ingest(store, "junk")
-    stop.set()
-    for reader in readers:
-        reader.join()
+    try:
+        for points in range(3000):
+            ingest(store, score(f"g{points % 7}", home_score=points // 7 + 1, away_score=points // 7), at=time.time())
+            if points % 10 == 0:
+                ingest(store, "junk")
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
     assert problems == []
     assert store.snapshot().counters.received == 3300
