@@ -26,6 +26,8 @@ class Connection:
     tone: Tone
     words: str
     can_reconnect: bool
+    detail: str | None = None
+    """Why it is not live: the last connection error, when there is one."""
 
 
 def connection_indicator(status: FeedStatus, now: float) -> Connection:
@@ -33,6 +35,7 @@ def connection_indicator(status: FeedStatus, now: float) -> Connection:
     state = status.state
     if state is ConnectionState.CONNECTED:
         return Connection("green", "Live", False)
+    detail = status.last_error
     if state is ConnectionState.CONNECTING:
         return Connection("orange", "Connecting…", False)
     if state is ConnectionState.RECONNECTING:
@@ -41,10 +44,10 @@ def connection_indicator(status: FeedStatus, now: float) -> Connection:
         of = f"attempt {attempt} of {limit}" if limit is not None else f"attempt {attempt}"
         if status.next_retry_at is not None:
             wait = max(0, round(status.next_retry_at - now))
-            return Connection("orange", f"Reconnecting in {wait} s ({of})", True)
-        return Connection("orange", f"Reconnecting… ({of})", True)
+            return Connection("orange", f"Reconnecting in {wait} s ({of})", True, detail)
+        return Connection("orange", f"Reconnecting… ({of})", True, detail)
     if state is ConnectionState.GIVEN_UP:
-        return Connection("red", f"Gave up after {plural(status.reconnect_attempts, 'attempt')}", True)
+        return Connection("red", f"Gave up after {plural(status.reconnect_attempts, 'attempt')}", True, detail)
     if status.close_code == 1000 and status.reason == "server closed the connection":
         return Connection("red", "Disconnected (server closed)", True)
     return Connection("grey", "Disconnected", True)

@@ -20,12 +20,12 @@ def header_html(connection: Connection, latency_ms: float | None, games: int) ->
         latency = f"Update: {latency_ms * 1000:.0f} µs"
     else:
         latency = f"Update: {latency_ms:.1f} ms"
+    detail = f'<span style="color:#f87171">{escape(connection.detail)}</span>' if connection.detail else ""
     return (
         '<div style="display:flex;gap:22px;align-items:center;color:#9ca3af;font-size:.9rem;flex-wrap:wrap">'
         f'<span data-testid="nba-connection"><span style="display:inline-block;width:9px;height:9px;'
         f'border-radius:50%;background:{_DOT[connection.tone]};margin-right:7px"></span>'
-        f"{escape(connection.words)}</span>"
-        f"<span>{latency}</span>"
+        f"{escape(connection.words)}</span>{detail}<span>{latency}</span>"
         f'<span data-testid="nba-game-count">{plural(games, "game")}</span></div>'
     )
 

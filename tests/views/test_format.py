@@ -23,6 +23,7 @@ from lib.views.format import (
     plural,
     sort_cards,
 )
+from lib.views.header import header_html
 from tests.helpers import game
 
 NOW = 1_800_000_000.0
@@ -185,3 +186,15 @@ def test_filters_by_team_and_hides_old_finals() -> None:
 def test_escape_markdown_neutralises_markup() -> None:
     """Markdown and HTML in feed text are backslash-escaped so they show as typed."""
     assert escape_markdown("**x** [a](javascript:b) <i>") == "\\*\\*x\\*\\* \\[a\\]\\(javascript\\:b\\) \\<i\\>"
+
+
+def test_header_shows_the_last_error_escaped_when_not_live() -> None:
+    """While reconnecting the header says why, escaped; when live it shows no stale error."""
+    status = replace(STATUS, state=ConnectionState.RECONNECTING, last_error="refused <b>", next_retry_at=NOW + 2)
+    html = header_html(connection_indicator(status, NOW), 0.02, 3)
+    assert "refused &lt;b&gt;" in html
+    assert "Update: 20 µs" in html
+    assert "3 games" in html
+    assert "refused" not in header_html(
+        connection_indicator(replace(status, state=ConnectionState.CONNECTED), NOW), None, 1
+    )
