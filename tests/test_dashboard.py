@@ -158,31 +158,12 @@ def test_hostile_team_names_are_escaped_everywhere(app: AppFactory, feed_server:
     """A team named like an HTML payload is text in cards, tables, toasts and the event log."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "Live")
+    names = {"home_team": HOSTILE, "away_team": "**bold** [link](javascript:alert(1))"}
+    pregame = {"period": 0, "clock": "12:00", "home_score": 0, "away_score": 0}
     feed_server.publish(
         [
-            ScoreUpdate(
-                data=a_game(
-                    "x",
-                    home_team=HOSTILE,
-                    away_team="**bold** [link](javascript:alert(1))",
-                    status="scheduled",
-                    period=0,
-                    clock="12:00",
-                    home_score=0,
-                    away_score=0,
-                )
-            ),
-            GameStart(
-                data=a_game(
-                    "x",
-                    home_team=HOSTILE,
-                    away_team="**bold** [link](javascript:alert(1))",
-                    period=1,
-                    clock="12:00",
-                    home_score=0,
-                    away_score=0,
-                )
-            ),
+            ScoreUpdate(data=a_game("x", status="scheduled", **names, **pregame)),
+            GameStart(data=a_game("x", **names, **{**pregame, "period": 1})),
         ]
     )
     rerun_until(at, lambda at: len(at.toast) > 0, "the tip-off toast")
@@ -193,22 +174,8 @@ def test_hostile_team_names_are_escaped_everywhere(app: AppFactory, feed_server:
     assert "\\<img src=x onerror=alert\\(1\\)\\>" in toast
     assert "[link](javascript" not in toast
     assert HOSTILE in list(at.dataframe[0].value["Home"])  # the table shows the characters as text
-    feed_server.publish(
-        [
-            GameEnd(
-                data=a_game(
-                    "x",
-                    home_team=HOSTILE,
-                    away_team="a",
-                    status="final",
-                    period=4,
-                    clock="00:00",
-                    home_score=2,
-                    away_score=0,
-                )
-            )
-        ]
-    )
+    final = {"status": "final", "period": 4, "clock": "00:00", "home_score": 2, "away_score": 0}
+    feed_server.publish([GameEnd(data=a_game("x", **names, **final))])
     rerun_until(at, lambda at: any("Final" in list(d.value.get("Event", [])) for d in at.dataframe), "event log")
 
 
