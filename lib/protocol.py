@@ -64,6 +64,26 @@ class Game(BaseModel):
         return self.home_score - self.away_score
 
 
+def clock_seconds(clock: str) -> float:
+    """Seconds left in the period, from a validated ``"MM:SS"`` (or ``"MM:SS.t"``) clock."""
+    minutes, _, seconds = clock.partition(":")
+    return 60 * int(minutes) + float(seconds)
+
+
+def period_seconds(period: int) -> int:
+    """The length of a period in seconds: 12 minutes in regulation, 5 in overtime."""
+    return PERIOD_SECONDS if period <= REGULATION_PERIODS else OVERTIME_SECONDS
+
+
+def elapsed_seconds(period: int, seconds_left: float) -> float:
+    """Game time played, in seconds, at ``seconds_left`` in ``period`` (0 before tip-off)."""
+    if period <= 0:
+        return 0.0
+    regulation = min(period - 1, REGULATION_PERIODS) * PERIOD_SECONDS
+    overtime = max(0, period - 1 - REGULATION_PERIODS) * OVERTIME_SECONDS
+    return regulation + overtime + period_seconds(period) - seconds_left
+
+
 class Prediction(BaseModel):
     """A live win prediction for one game."""
 

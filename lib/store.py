@@ -101,16 +101,17 @@ class HistoryPoint(NamedTuple):
 
 
 class PredictionPoint(NamedTuple):
-    """One accepted prediction, with the game's period, clock and score when it arrived."""
+    """One accepted prediction, with the game's period, clock, score and status when it arrived."""
 
     game_id: str
     received_at: float
     ts: float | None
     home_win_probability: float
-    period: int | None
-    clock: str | None
-    home_score: int | None
-    away_score: int | None
+    period: int
+    clock: str
+    home_score: int
+    away_score: int
+    status: str
 
 
 class LatencySample(NamedTuple):
@@ -529,6 +530,7 @@ class Store:
                 state.clock,
                 state.home_score,
                 state.away_score,
+                state.status,
             )
         )
         self._last_update_at = received_at
@@ -633,6 +635,14 @@ class Store:
             points = [p for h in self._history.values() for p in h]
         points.sort(key=lambda p: p.received_at)
         return tuple(points)
+
+    def game_histories(self) -> dict[str, tuple[tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]]:
+        """Every game's score history and prediction history, copied under one lock."""
+        with self._lock:
+            return {
+                game_id: (tuple(self._history.get(game_id, ())), tuple(self._prediction_history.get(game_id, ())))
+                for game_id in self._games
+            }
 
     def prediction_history(self, game_id: str | None = None) -> tuple[PredictionPoint, ...]:
         """Accepted predictions, for one game or all, in the order they were received."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from lib.protocol import REGULATION_PERIODS, Game
+from lib.protocol import REGULATION_PERIODS, Game, clock_seconds
 from lib.status import FeedStatus
 from lib.store import ConnectionState, GameRecord, PredictionRecord
 
@@ -92,14 +92,9 @@ def game_clock(game: Game, now: float) -> str:
         if wait < 3600:
             return f"Tip-off in {int(wait // 60)} min"
         return f"Tip-off {game.start_time.strftime('%H:%M')} {game.start_time.tzname() or 'UTC'}"
-    if _seconds(game.clock) == 0:
+    if clock_seconds(game.clock) == 0:
         return f"End of {period_name(game.period)}"
     return f"{period_name(game.period)} {game.clock}"
-
-
-def _seconds(clock: str) -> float:
-    minutes, seconds = clock.split(":")
-    return int(minutes) * 60 + float(seconds)
 
 
 def is_close_game(game: Game) -> bool:
@@ -107,7 +102,7 @@ def is_close_game(game: Game) -> bool:
     return (
         game.status == "live"
         and game.period >= REGULATION_PERIODS
-        and _seconds(game.clock) <= CLOSE_GAME_SECONDS
+        and clock_seconds(game.clock) <= CLOSE_GAME_SECONDS
         and abs(game.score_differential) <= CLOSE_GAME_MARGIN
     )
 

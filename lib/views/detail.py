@@ -1,0 +1,181 @@
+"""Game detail: the win-probability chart over game time with the margin beneath, and the figures.
+
+The chart is the ESPN / inpredictable layout: home win probability on top, the score margin
+below on the same game-time axis, period boundaries marked. Feed text reaches the chart only
+as Vega-Lite titles and data, which Vega draws as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import pandas as pd
+import streamlit as st
+
+from lib.analytics.game import GameSummary
+from lib.protocol import REGULATION_PERIODS, clock_seconds, elapsed_seconds, period_seconds
+from lib.store import HistoryPoint, PredictionPoint
+from lib.views.format import escape_markdown
+
+_ORANGE: Final = "#f97316"
+
+
+def timeline(
+    history: Sequence[HistoryPoint], predictions: Sequence[PredictionPoint]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chart's data: (minute, home win probability) and (minute, home margin) rows."""
+    probability = pd.DataFrame(
+        [(elapsed_seconds(p.period, clock_seconds(p.clock)) / 60, p.home_win_probability) for p in predictions],
+        columns=["minute", "home_win_probability"],
+    )
+    margin = pd.DataFrame(
+        [(elapsed_seconds(h.period, clock_seconds(h.clock)) / 60, h.home_score - h.away_score) for h in history],
+        columns=["minute", "margin"],
+    )
+    return probability, margin
+
+
+def period_marks(last_period: int) -> list[float]:
+    """Minutes at which each period ends, through ``last_period`` (at least regulation)."""
+    marks, minute = [], 0.0
+    for period in range(1, max(REGULATION_PERIODS, last_period) + 1):
+        minute += period_seconds(period) / 60
+        marks.append(minute)
+    return marks
+
+
+def timeline_spec(home: str, away: str, marks: Sequence[float]) -> dict[str, Any]:
+    """Vega-Lite for the two stacked panels sharing the game-time axis."""
+    end = marks[-1]
+    x = {"field": "minute", "type": "quantitative", "title": "game minute", "scale": {"domain": [0, end]}}
+    rules = {
+        "data": {"values": [{"minute": m} for m in marks[:-1]]},
+        "mark": {"type": "rule", "color": "#4b5563", "strokeDash": [4, 4]},
+        "encoding": {"x": {"field": "minute", "type": "quantitative"}},
+    }
+    return {
+        "vconcat": [
+            {
+                "title": f"{home} win probability",
+                "height": 220,
+                "layer": [
+                    rules,
+                    {
+                        "data": {"values": [{"p": 0.5}]},
+                        "mark": {"type": "rule", "color": "#6b7280"},
+                        "encoding": {"y": {"field": "p", "type": "quantitative"}},
+                    },
+                    {
+                        "data": {"name": "probability"},
+                        "mark": {"type": "line", "color": _ORANGE, "interpolate": "step-after"},
+                        "encoding": {
+                            "x": {**x, "title": None},
+                            "y": {
+                                "field": "home_win_probability",
+                                "type": "quantitative",
+                                "title": None,
+                                "scale": {"domain": [0, 1]},
+                                "axis": {"format": "%"},
+                            },
+                        },
+                    },
+                ],
+            },
+            {
+                "title": f"Margin ({home} minus {away})",
+                "height": 140,
+                "layer": [
+                    rules,
+                    {
+                        "data": {"name": "margin"},
+                        "mark": {"type": "area", "interpolate": "step-after", "opacity": 0.6, "color": "#60a5fa"},
+                        "encoding": {"x": x, "y": {"field": "margin", "type": "quantitative", "title": "points"}},
+                    },
+                ],
+            },
+        ],
+        "resolve": {"scale": {"x": "shared"}},
+    }
+
+
+def render_timeline(
+    summary: GameSummary, probability: pd.DataFrame, margin: pd.DataFrame, marks: Sequence[float]
+) -> None:
+    """The win-probability and margin chart for one game."""
+    if probability.empty and margin.empty:
+        st.caption("Nothing received for this game yet.")
+        return
+    spec = timeline_spec(summary.home_team, summary.away_team, marks)
+    spec["datasets"] = {"probability": probability, "margin": margin}
+    st.vega_lite_chart(None, spec, width="stretch")
+
+
+def render_figures(summary: GameSummary) -> None:
+    """The game's figures, labelled live or final."""
+    state = "Final figures" if summary.final else "So far (live)"
+    st.caption(
+        f"{state}: {escape_markdown(summary.away_team)} {summary.away_score} @ "
+        f"{escape_markdown(summary.home_team)} {summary.home_score}"
+    )
+    cells = st.columns(6)
+    cells[0].metric("Lead changes", summary.lead_changes)
+    cells[1].metric("Times tied", summary.times_tied)
+    cells[2].metric("Biggest lead (home / away)", f"{summary.biggest_home_lead} / {summary.biggest_away_lead}")
+    cells[3].metric(
+        "Biggest run",
+        f"{summary.biggest_run}–0" if summary.biggest_run else "–",
+        help=None if summary.biggest_run_team is None else f"by {summary.biggest_run_team}",
+    )
+    cells[4].metric(
+        "Excitement index",
+        "–" if summary.excitement is None else f"{summary.excitement:.2f}",
+        help="Sum of absolute changes in win probability over the game",
+    )
+    cells[5].metric(
+        "Comeback factor",
+        "–" if summary.comeback is None else f"{summary.comeback:.0%}",
+        help="The eventual winner's lowest win probability"
+        + ("" if summary.comeback_team is None else f" ({summary.comeback_team})"),
+    )
+
+
+def render_game_table(summaries: pd.DataFrame) -> None:
+    """Every game's figures, most exciting first; click a header to sort."""
+    table = summaries[
+        [
+            "away_team",
+            "home_team",
+            "away_score",
+            "home_score",
+            "status",
+            "lead_changes",
+            "times_tied",
+            "biggest_home_lead",
+            "biggest_away_lead",
+            "biggest_run",
+            "excitement",
+            "comeback",
+            "predictions",
+        ]
+    ]
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "away_team": "Away",
+            "home_team": "Home",
+            "away_score": "Away pts",
+            "home_score": "Home pts",
+            "status": "Status",
+            "lead_changes": "Lead changes",
+            "times_tied": "Ties",
+            "biggest_home_lead": "Home lead",
+            "biggest_away_lead": "Away lead",
+            "biggest_run": "Run",
+            "excitement": st.column_config.NumberColumn("Excitement", format="%.2f"),
+            "comeback": st.column_config.NumberColumn("Comeback", format="percent"),
+            "predictions": "Predictions",
+        },
+    )

@@ -1,0 +1,63 @@
+"""A game's story: excitement index, comeback factor and the summary, on constructed games."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lib.analytics.flow import Side
+from lib.analytics.game import comeback_factor, excitement_index, summarize
+from lib.protocol import Game
+from tests.helpers import game
+
+
+def g(**fields: Any) -> Game:
+    return Game.model_validate_json(json.dumps(game("g", **fields)))
+
+
+def test_excitement_index_sums_absolute_swings() -> None:
+    """0.5 → 0.7 → 0.4 → 0.9 swings by 0.2 + 0.3 + 0.5 = 1.0."""
+    assert excitement_index([0.5, 0.7, 0.4, 0.9]) == pytest.approx(1.0)
+    assert excitement_index([0.6]) == 0.0
+    assert excitement_index([]) == 0.0
+
+
+def test_comeback_factor_is_the_winners_lowest_probability() -> None:
+    """Home won after dipping to 0.15: 0.15. Away won while home peaked at 0.8: 1 − 0.8 = 0.2."""
+    assert comeback_factor([0.5, 0.15, 0.6, 1.0], Side.HOME) == pytest.approx(0.15)
+    assert comeback_factor([0.5, 0.8, 0.3, 0.0], Side.AWAY) == pytest.approx(0.2)
+    assert comeback_factor([], Side.HOME) is None
+
+
+def test_summary_of_a_constructed_final_game() -> None:
+    """A seesaw game that the away side wins from 10 down, with repeats in the feed ignored."""
+    flow = [(0, 0), (2, 0), (2, 0), (5, 0), (10, 0), (10, 3), (10, 6), (10, 9), (10, 12), (12, 12), (12, 14)]
+    probabilities = [0.55, 0.62, 0.75, 0.88, 0.80, 0.66, 0.52, 0.35, 0.50, 0.20, 0.0]
+    summary = summarize(g(home_score=12, away_score=14, status="final", period=4, clock="00:00"), flow, probabilities)
+    assert summary.final
+    assert (summary.lead_changes, summary.times_tied) == (1, 1)  # home → away; then tie → away again is no change
+    assert (summary.biggest_home_lead, summary.biggest_away_lead) == (10, 2)
+    assert (summary.biggest_run, summary.biggest_run_team) == (12, "New York Knicks")
+    assert summary.excitement == pytest.approx(0.07 + 0.13 + 0.13 + 0.08 + 0.14 + 0.14 + 0.17 + 0.15 + 0.30 + 0.20)
+    assert summary.comeback == pytest.approx(1 - 0.88)
+    assert summary.comeback_team == "New York Knicks"
+    assert summary.predictions == 11
+
+
+def test_live_game_summary_is_so_far_and_tied_has_no_comeback() -> None:
+    """While live, figures are so far; with the score tied nobody is the comeback side."""
+    summary = summarize(g(home_score=20, away_score=20), [(10, 12), (20, 20)], [0.4, 0.5])
+    assert not summary.final
+    assert summary.comeback is None
+    assert summary.comeback_team is None
+    assert summary.excitement == pytest.approx(0.1)
+
+
+def test_game_without_predictions_has_no_probability_figures() -> None:
+    """No predictions: excitement and comeback are unknown, not zero."""
+    summary = summarize(g(home_score=3, away_score=0), [(3, 0)], [])
+    assert summary.excitement is None
+    assert summary.comeback is None
+    assert summary.lead_changes == 0

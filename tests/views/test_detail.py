@@ -1,0 +1,34 @@
+"""The game-detail chart's data: game minutes, probabilities, margins and period marks."""
+
+from __future__ import annotations
+
+from lib.store import HistoryPoint, PredictionPoint
+from lib.views.detail import period_marks, timeline, timeline_spec
+
+
+def test_timeline_puts_points_on_game_minutes() -> None:
+    """Period and clock become minutes played; the margin is home minus away."""
+    history = [
+        HistoryPoint("g", 1.0, None, "score_update", 2, 0, 1, "11:00", "live"),
+        HistoryPoint("g", 2.0, None, "score_update", 50, 55, 3, "06:00", "live"),
+        HistoryPoint("g", 3.0, None, "score_update", 101, 101, 5, "02:30", "live"),
+    ]
+    predictions = [PredictionPoint("g", 1.0, None, 0.6, 1, "11:00", 2, 0, "live")]
+    probability, margin = timeline(history, predictions)
+    assert list(margin["minute"]) == [1.0, 30.0, 50.5]
+    assert list(margin["margin"]) == [2, -5, 0]
+    assert list(probability.itertuples(index=False, name=None)) == [(1.0, 0.6)]
+
+
+def test_period_marks_cover_regulation_and_overtimes() -> None:
+    """Quarters end at 12, 24, 36, 48 minutes; each overtime adds five."""
+    assert period_marks(2) == [12.0, 24.0, 36.0, 48.0]
+    assert period_marks(6) == [12.0, 24.0, 36.0, 48.0, 53.0, 58.0]
+
+
+def test_spec_shares_the_time_axis_and_names_teams_as_text() -> None:
+    """Two stacked panels share the x scale; team names go in as titles (drawn as text by Vega)."""
+    spec = timeline_spec("<b>Home</b>", "Away", [12.0, 24.0, 36.0, 48.0])
+    assert spec["resolve"] == {"scale": {"x": "shared"}}
+    assert spec["vconcat"][0]["title"] == "<b>Home</b> win probability"
+    assert len(spec["vconcat"]) == 2
