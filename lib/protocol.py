@@ -109,7 +109,7 @@ class _Envelope(BaseModel):
 
     ts: Timestamp | None = None
     """Epoch seconds when the server sent the frame."""
-    seq: Annotated[int, Field(ge=0)] | None = None
+    seq: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
     """Increasing per connection; restarts with every connection."""
 
 
@@ -250,6 +250,9 @@ def parse(frame: str | bytes, *, binary: bool = False) -> Message | Rejection:
     Returns:
         One of :data:`Message`, or a :class:`Rejection` with its reason.
     """
+    if isinstance(frame, bytes) and len(frame) > MAX_FRAME_BYTES:
+        # Size first, as on the wire, where an oversized frame is skipped before its kind matters.
+        return Rejection(RejectReason.TOO_LARGE, f"frame of {len(frame)} bytes exceeds {MAX_FRAME_BYTES}")
     if binary:
         return Rejection(RejectReason.BINARY_FRAME, f"binary frame of {len(frame)} bytes")
     if isinstance(frame, str):
