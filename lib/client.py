@@ -16,7 +16,6 @@ import socket
 import ssl
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, get_args
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
@@ -24,9 +23,10 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 import websocket
 
 from lib.backoff import Backoff
+from lib.outbox import Outbox
 from lib.protocol import MAX_FRAME_BYTES, Rejection, RejectReason
 from lib.store import ConnectionState, FeedEvent, IngestResult, Store
-from lib.wire import CLOSE_NO_STATUS, Close, DataMessage, Event, FrameReader, Oversized, Ping, ProtocolError
+from lib.wire import CLOSE_NO_STATUS, Close, DataMessage, Event, FrameReader, Oversized, Ping, Pong, ProtocolError
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +113,6 @@ class FeedClient:
             raise ValueError(f"feed URL must start with ws:// or wss://, got {redact_url(url)!r}")
         if not ping_interval > 0 or not ping_timeout > 0:
             raise ValueError("ping_interval and ping_timeout must be positive")
-        if queue_size < 1:
-            raise ValueError("queue_size must be at least 1")
         self.url = url
         self.store = store
         self.backoff = Backoff(reconnect_base_delay, reconnect_max_delay, max_reconnect_attempts)
@@ -125,10 +123,10 @@ class FeedClient:
         self._ssl_context = ssl_context
         self._on_frame = on_frame
         self._handlers: dict[str, list[Callable[..., None]]] = {name: [] for name in EVENT_NAMES}
-        self._queue: deque[str] = deque()
-        self._queue_size = queue_size
-        self._send_lock = threading.Lock()
+        self._outbox = Outbox(queue_size)
+        self._send_lock = threading.Lock()  # guards the outbox, _open and _ping_id, and orders writes
         self._open = False  # direct sends allowed: connected and the queue flushed
+        self._ping_id = 0  # numbers our pings; a pong's number acknowledges what was sent before it
         self._ws: websocket.WebSocket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -185,24 +183,27 @@ class FeedClient:
         """Send a JSON message, or queue it while disconnected.
 
         Queued messages go out in order, before anything else, as soon as a connection is up.
-        When the queue is full the oldest message is dropped and counted.
+        A message stays in flight until a pong shows the server read it; if the connection dies
+        first it is sent again after the reconnect (so it may arrive twice, never not at all,
+        unless more than ``queue_size`` messages pile up: then the oldest is dropped and counted).
 
         Raises:
             TypeError: The message cannot be serialised to JSON.
+            ValueError: It holds NaN or Infinity, which JSON cannot carry.
         """
         text = message if isinstance(message, str) else json.dumps(message, allow_nan=False)
         with self._send_lock:
-            if self._open and not self._queue and self._send_now(text):
+            ws = self._ws
+            if self._open and not self._outbox.queued and ws is not None and self._write(ws, text):
+                self._outbox.sent(text, self._ping_id + 1)
+                self._ping(ws)
                 return
-            if len(self._queue) >= self._queue_size:
-                self._queue.popleft()
-                self.store.count_queue_drop()
-            self._queue.append(text)
+            self._count_drops(self._outbox.queue(text))
 
     @property
     def queued(self) -> int:
         """Outgoing messages waiting for a connection."""
-        return len(self._queue)
+        return self._outbox.queued
 
     @property
     def running(self) -> bool:
@@ -314,10 +315,8 @@ class FeedClient:
                     error=f"no data for {self.ping_timeout:g} s after a ping",
                 )
             if now >= next_ping:
-                try:
-                    ws.ping()
-                except (websocket.WebSocketException, OSError) as error:
-                    raise _Dropped(ConnectionState.RECONNECTING, "connection lost", error=_describe(error)) from None
+                with self._send_lock:
+                    self._ping(ws)
                 next_ping = now + self.ping_interval
                 if ping_sent_at is None or last_bytes_at >= ping_sent_at:
                     ping_sent_at = now  # the oldest unanswered ping is the one that counts
@@ -335,6 +334,10 @@ class FeedClient:
         elif isinstance(event, Oversized):
             rejection = Rejection(RejectReason.TOO_LARGE, f"frame of {event.size} bytes exceeds {MAX_FRAME_BYTES}")
             self._dispatch(self.store.reject(rejection, received_at=time.time()))
+        elif isinstance(event, Pong):
+            if event.payload.isdigit():
+                with self._send_lock:
+                    self._outbox.acknowledge(int(event.payload))
         elif isinstance(event, Ping):
             try:
                 ws.pong(event.payload)
@@ -366,23 +369,36 @@ class FeedClient:
     def _flush(self, ws: websocket.WebSocket) -> None:
         # Under the send lock, so that no direct send can overtake a queued message.
         with self._send_lock:
-            while self._queue:
-                try:
-                    ws.send(self._queue[0])
-                except (websocket.WebSocketException, OSError) as error:
-                    raise _Dropped(ConnectionState.RECONNECTING, "send failed", error=_describe(error)) from None
-                self._queue.popleft()
+            sent = False
+            while (text := self._outbox.next_queued()) is not None:
+                if not self._write(ws, text):
+                    raise _Dropped(ConnectionState.RECONNECTING, "send failed")
+                self._outbox.sent_queued(self._ping_id + 1)
+                sent = True
+            if sent:
+                self._ping(ws)
             self._open = True
 
-    def _send_now(self, text: str) -> bool:
-        ws = self._ws
+    def _write(self, ws: websocket.WebSocket, text: str) -> bool:
+        """Write one message; on failure mark the connection broken (the receive loop reconnects)."""
         try:
-            assert ws is not None
             ws.send(text)
-        except (AssertionError, websocket.WebSocketException, OSError):
-            self._open = False  # the receive loop sees this and reconnects; the caller queues
+        except (websocket.WebSocketException, OSError):
+            self._open = False
             return False
         return True
+
+    def _ping(self, ws: websocket.WebSocket) -> None:
+        """Send the next numbered ping (send lock held); its pong acknowledges all sent before it."""
+        self._ping_id += 1
+        try:
+            ws.ping(str(self._ping_id))
+        except (websocket.WebSocketException, OSError):
+            self._open = False
+
+    def _count_drops(self, dropped: int) -> None:
+        for _ in range(dropped):
+            self.store.count_queue_drop()
 
     def _wait(
         self, delay: float, failed: int, reason: str, *, code: int | None = None, error: str | None = None
@@ -407,6 +423,7 @@ class FeedClient:
     def _close_socket(self, ws: websocket.WebSocket) -> None:
         with self._send_lock:
             self._open = False
+            self._count_drops(self._outbox.requeue())
         # Drop at once: a close handshake would wait on a peer that may be gone.
         ws.shutdown()  # type: ignore[no-untyped-call]
 
