@@ -237,7 +237,7 @@ class FeedClient:
                     return
                 retries += 1
                 state = ConnectionState.RECONNECTING
-                if self._wait(self.backoff.delay(retries), failed, message):
+                if self._wait(self.backoff.delay(retries), failed, "could not connect", error=message):
                     failed = retries = 0
                 continue
             failed = retries = 0
