@@ -18,6 +18,26 @@ down (it divides by zero at ``r = 0`` and is 0.5 for any tie at the buzzer):
   ending in yet another overtime when tied; the home team's chance of winning a fresh overtime
   is therefore ``win / (win + loss)`` of one overtime period.
 
+Fitted to real games: :class:`CalibratedModel`
+----------------------------------------------
+On every scoring change of 632 real NBA games (2015-16), Stern's model is overconfident: a
+team it gives 15% wins about 24% of the time. Real margins depart from a Brownian motion with
+a constant spread in two ways, and :class:`CalibratedModel` keeps Stern's frame (rounded
+final margin, overtime, drift ``mu * r``) with both departures fitted:
+
+* **Leads shrink.** The final margin regresses on the lead now with a slope below one (about
+  0.8 at halftime): leaders ease off and trailers press. The lead counts as
+  ``lead / (1 + k * sqrt(r))``: in full at the buzzer, less the more time is left.
+* **The end game is wilder than ``sigma * sqrt(r)``.** Fouls, free throws and hurried threes
+  make the last minutes swing more than the average minute. The variance left is
+  ``sigma**2 * ((1 - a) * r + a * sqrt(r))``: Stern's ``sigma**2`` over a whole game, but
+  falling like ``sqrt(r)`` rather than ``r`` near the buzzer.
+
+``k`` and ``a`` are fitted by maximum likelihood (:mod:`lib.feed.wp_params`, from
+``bench/wp_quality.py``, which also scores the model on games it was not fitted on). ``sigma``
+stays Stern's 13: the real data has no pregame line, so every game has the same ``mu`` and
+the pregame spread cannot be told apart from the home edge.
+
 This module is pure: no I/O, no sockets, no Streamlit.
 """
 
@@ -26,6 +46,7 @@ from __future__ import annotations
 import math
 from typing import Final, Protocol
 
+from lib.feed.wp_params import LATE_SPREAD_SHARE, LEAD_SHRINK
 from lib.protocol import (
     MAX_SCORE,
     OVERTIME_SECONDS,
@@ -77,8 +98,11 @@ def _phi(z: float) -> float:
 
 def _win_tie_loss(lead: float, remaining: float, pregame_margin: float, sigma: float) -> tuple[float, float, float]:
     """The chances that the home team leads, is tied or trails when ``remaining`` has run out."""
-    mean = lead + pregame_margin * remaining
-    spread = sigma * math.sqrt(remaining)
+    return _rounded_outcome(lead + pregame_margin * remaining, sigma * math.sqrt(remaining))
+
+
+def _rounded_outcome(mean: float, spread: float) -> tuple[float, float, float]:
+    """Win, tie and loss chances of a normal final margin, rounded to whole points."""
     if spread == 0.0:
         if mean > 0.5:
             return 1.0, 0.0, 0.0
@@ -90,9 +114,7 @@ def _win_tie_loss(lead: float, remaining: float, pregame_margin: float, sigma: f
     return 1.0 - below_win, below_win - below_tie, below_tie
 
 
-def stern_win_probability(
-    lead: float, remaining: float, pregame_margin: float, *, sigma: float = SIGMA
-) -> float:
+def stern_win_probability(lead: float, remaining: float, pregame_margin: float, *, sigma: float = SIGMA) -> float:
     """The home team's chance of winning under Stern's model, overtime included.
 
     Args:
@@ -136,6 +158,23 @@ def remaining_share(game: Game) -> float:
     return seconds_left / _REGULATION_SECONDS
 
 
+def _prediction(game: Game, model: str, probability: float, home: float, away: float) -> Prediction:
+    return Prediction(
+        game_id=game.game_id,
+        home_win_probability=probability,
+        predicted_home_score=home,
+        predicted_away_score=away,
+        model=model,
+    )
+
+
+def _result(game: Game, model: str) -> Prediction:
+    """A final game's prediction: its result as a certainty, and its actual score."""
+    lead = game.score_differential
+    probability = 1.0 if lead > 0 else 0.0 if lead < 0 else 0.5
+    return _prediction(game, model, probability, float(game.home_score), float(game.away_score))
+
+
 class SternModel:
     """Stern's Brownian-motion model as a :class:`WinProbabilityModel`.
 
@@ -175,27 +214,150 @@ class SternModel:
             The prediction, named after this model.
         """
         if game.status == "final":
-            lead = game.score_differential
-            probability = 1.0 if lead > 0 else 0.0 if lead < 0 else 0.5
-            return self._prediction(game, probability, float(game.home_score), float(game.away_score))
+            return _result(game, self.name)
         remaining = remaining_share(game)
-        probability = stern_win_probability(
-            game.score_differential, remaining, pregame_margin, sigma=self._sigma
-        )
+        probability = stern_win_probability(game.score_differential, remaining, pregame_margin, sigma=self._sigma)
         home_rate = max(0.0, (self._expected_total + pregame_margin) / 2)
         away_rate = max(0.0, (self._expected_total - pregame_margin) / 2)
-        return self._prediction(
+        return _prediction(
             game,
+            self.name,
             min(max(probability, MIN_PROBABILITY), MAX_PROBABILITY),
             min(game.home_score + home_rate * remaining, MAX_SCORE),
             min(game.away_score + away_rate * remaining, MAX_SCORE),
         )
 
-    def _prediction(self, game: Game, probability: float, home: float, away: float) -> Prediction:
-        return Prediction(
-            game_id=game.game_id,
-            home_win_probability=probability,
-            predicted_home_score=home,
-            predicted_away_score=away,
-            model=self.name,
+
+CALIBRATED_NAME: Final = "stern-refit-2015-16"
+"""Stern's frame, refitted to the 2015-16 flows (lead shrink, end-game spread): see the module docstring."""
+
+
+def _calibrated_outcome(
+    lead: float, remaining: float, pregame_margin: float, spread: float, late_share: float, lead_shrink: float
+) -> tuple[float, float, float]:
+    """Win, tie and loss chances when ``remaining`` has run out, under :class:`CalibratedModel`."""
+    root = math.sqrt(remaining)
+    mean = lead / (1.0 + lead_shrink * root) + pregame_margin * remaining
+    return _rounded_outcome(mean, spread * math.sqrt((1.0 - late_share) * remaining + late_share * root))
+
+
+def _check_calibrated(spread: float, late_share: float, lead_shrink: float) -> None:
+    if not spread > 0.0:
+        raise ValueError(f"spread must be > 0, got {spread}")
+    if not 0.0 <= late_share <= 1.0:
+        raise ValueError(f"late_share must be in [0, 1], got {late_share}")
+    if not lead_shrink >= 0.0:
+        raise ValueError(f"lead_shrink must be >= 0, got {lead_shrink}")
+
+
+def calibrated_win_probability(
+    lead: float,
+    remaining: float,
+    pregame_margin: float,
+    *,
+    spread: float = SIGMA,
+    late_share: float = LATE_SPREAD_SHARE,
+    lead_shrink: float = LEAD_SHRINK,
+) -> float:
+    """The home team's chance of winning under :class:`CalibratedModel`, overtime included.
+
+    The final margin of the period that decides the game (regulation, or the current overtime)
+    is normal with mean ``lead / (1 + lead_shrink * sqrt(r)) + pregame_margin * r`` and variance
+    ``spread**2 * ((1 - late_share) * r + late_share * sqrt(r))``, rounded to whole points; a
+    tie goes to a fresh overtime under the same model, as in :func:`stern_win_probability`.
+
+    Args:
+        lead: Home score minus away score now.
+        remaining: Game time left until the end of regulation, or of the current overtime,
+            as a share of the 48 minutes of regulation (see :func:`remaining_share`).
+        pregame_margin: The expected final home margin over 48 minutes, in points.
+        spread: The standard deviation of a whole game's margin, in points.
+        late_share: The share of that variance that falls off like ``sqrt(r)``, in [0, 1].
+        lead_shrink: How much less a lead counts the more time is left, 0 or more.
+
+    Returns:
+        The probability, in [0, 1] (not clipped: see :class:`CalibratedModel`).
+
+    Raises:
+        ValueError: If ``remaining`` is negative or a parameter is out of its range.
+    """
+    if not remaining >= 0.0:
+        raise ValueError(f"remaining must be >= 0, got {remaining}")
+    _check_calibrated(spread, late_share, lead_shrink)
+    win, tie, _ = _calibrated_outcome(lead, remaining, pregame_margin, spread, late_share, lead_shrink)
+    ot_win, _, ot_loss = _calibrated_outcome(0.0, _OVERTIME_SHARE, pregame_margin, spread, late_share, lead_shrink)
+    return win + tie * ot_win / (ot_win + ot_loss)
+
+
+class CalibratedModel:
+    """Stern's model refitted to real NBA flows, as a :class:`WinProbabilityModel`.
+
+    The defaults are the parameters fitted on all 632 real 2015-16 games
+    (:mod:`lib.feed.wp_params`); see :func:`calibrated_win_probability` for the formula.
+
+    Args:
+        spread: The standard deviation of a whole game's margin about ``pregame_margin``, in points.
+        late_share: The share of that variance that falls off like ``sqrt(r)``, in [0, 1].
+        lead_shrink: How much less a lead counts the more time is left, 0 or more.
+        expected_total: Points both teams score in 48 minutes, on average; sets the pace
+            of the predicted final score.
+    """
+
+    def __init__(
+        self,
+        spread: float = SIGMA,
+        late_share: float = LATE_SPREAD_SHARE,
+        lead_shrink: float = LEAD_SHRINK,
+        expected_total: float = EXPECTED_TOTAL,
+    ) -> None:
+        _check_calibrated(spread, late_share, lead_shrink)
+        if not expected_total >= 0.0:
+            raise ValueError(f"expected_total must be >= 0, got {expected_total}")
+        self._spread = spread
+        self._late_share = late_share
+        self._lead_shrink = lead_shrink
+        self._expected_total = expected_total
+
+    @property
+    def name(self) -> str:
+        """The model's name, sent with each prediction."""
+        return CALIBRATED_NAME
+
+    def predict(self, game: Game, pregame_margin: float) -> Prediction:
+        """Predict the winner and the final score of a game from its current state.
+
+        A final game gets its result as a certainty. Otherwise the probability is clipped to
+        [:data:`MIN_PROBABILITY`, :data:`MAX_PROBABILITY`]. The predicted final margin is the
+        model's expected one, the shrunk lead plus the drift; the points still to come are the
+        expected total's share of the time left, split so that the margin moves to that
+        expectation (neither team is predicted to lose points). Overtime that has not started
+        yet is not included.
+
+        Args:
+            game: The game's current state.
+            pregame_margin: The expected final home margin before tip-off, in points.
+
+        Returns:
+            The prediction, named after this model.
+        """
+        if game.status == "final":
+            return _result(game, self.name)
+        lead = game.score_differential
+        remaining = remaining_share(game)
+        probability = calibrated_win_probability(
+            lead,
+            remaining,
+            pregame_margin,
+            spread=self._spread,
+            late_share=self._late_share,
+            lead_shrink=self._lead_shrink,
+        )
+        margin_to_come = lead / (1.0 + self._lead_shrink * math.sqrt(remaining)) - lead + pregame_margin * remaining
+        points_to_come = self._expected_total * remaining
+        return _prediction(
+            game,
+            self.name,
+            min(max(probability, MIN_PROBABILITY), MAX_PROBABILITY),
+            min(game.home_score + max(0.0, (points_to_come + margin_to_come) / 2), MAX_SCORE),
+            min(game.away_score + max(0.0, (points_to_come - margin_to_come) / 2), MAX_SCORE),
         )

@@ -1,0 +1,446 @@
+"""Win-probability quality on 632 real NBA games: Stern's model against the refitted one.
+
+Every scoring change of every game in ``shared/data/nba_real_games.csv.gz`` (next to the
+repository) is one prediction, made from the state just after the change and scored against
+whether the home team won the game. The refitted model
+(:class:`~lib.feed.model.CalibratedModel`) is scored out of fold: the games are dealt into
+``--folds`` folds (a game is never split), and each fold's predictions come from
+``CalibratedModel`` itself with the parameters fitted, by maximum likelihood, on the other
+folds' games only. The figures are therefore what to expect on games the model has not seen.
+
+The data has no pregame line, so every game gets the same pregame margin ``mu``, the home
+edge, also taken from the training games only: the margin whose pregame chance under Stern's
+spread, ``Phi(mu / 13)``, is their home win rate. Stern's model is scored with the same ``mu``,
+and for reference with ``mu`` = the training games' mean home margin, the other natural
+choice; it has nothing else to fit.
+
+Goal: a Brier score below Stern's (with either ``mu``), and no calibration bucket with at
+least 500 predictions off by more than 0.04 (``|observed - mean predicted|``).
+
+Run: ``python bench/wp_quality.py [--folds 10] [--seed 2015]`` (about 5 s; exit status 1 when
+the goal is not met). ``--fit`` instead prints the parameters fitted on all the games, to
+paste into ``lib/feed/wp_params.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import NormalDist
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lib.analytics.scorecard import Bucket, Scores, score
+from lib.feed import wp_params
+from lib.feed.games_csv import GameFlow, ScoringEvent, read_games_csv
+from lib.feed.model import (
+    MAX_PROBABILITY,
+    MIN_PROBABILITY,
+    SIGMA,
+    CalibratedModel,
+    SternModel,
+    WinProbabilityModel,
+    remaining_share,
+)
+from lib.protocol import OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS, Game
+
+DATA: Final = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nba_real_games.csv.gz"
+BUCKETS: Final = 10
+GOAL_MIN_PREDICTIONS: Final = 500
+GOAL_MAX_OFF: Final = 0.04
+MIRROR_TOLERANCE: Final = 1e-6
+"""How far the vectorised copy of the model that the fit uses may stray from ``lib``'s model."""
+_OVERTIME_SHARE: Final = OVERTIME_SECONDS / (REGULATION_PERIODS * PERIOD_SECONDS)
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class States:
+    """Every prediction point (the game just after a scoring change) and every game's result."""
+
+    states: list[Game]
+    game: Ints
+    """The game (index into the per-game arrays) of each state."""
+    lead: Floats
+    remaining: Floats
+    outcome: Ints
+    """1 when the state's home team won its game."""
+    final_margin: Floats
+    """Per game: the home final score minus the away."""
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What is fitted on a set of training games."""
+
+    home_edge: float
+    mean_margin: float
+    late_share: float
+    lead_shrink: float
+
+
+def load(path: Path) -> States:
+    """Read the real games; every scoring change becomes a state to predict from.
+
+    Exits with a message when the file is absent.
+    """
+    if not path.is_file():
+        sys.exit(f"The real NBA data is absent: {path}\n(see shared/data/nba_real_games.README.md)")
+    flows = read_games_csv(path)
+    states = [_state(flow, event) for flow in flows for event in flow.events]
+    game = np.repeat(np.arange(len(flows), dtype=np.int64), [len(flow.events) for flow in flows])
+    final_margin = np.array([flow.final_score[0] - flow.final_score[1] for flow in flows], dtype=np.float64)
+    return States(
+        states=states,
+        game=game,
+        lead=np.array([state.score_differential for state in states], dtype=np.float64),
+        remaining=np.array([remaining_share(state) for state in states], dtype=np.float64),
+        outcome=(final_margin[game] > 0).astype(np.int64),
+        final_margin=final_margin,
+    )
+
+
+def _state(flow: GameFlow, event: ScoringEvent) -> Game:
+    seconds = event.seconds_left_in_period
+    return Game(
+        game_id=flow.game_id,
+        home_team=flow.home_team,
+        away_team=flow.away_team,
+        home_score=event.home_score,
+        away_score=event.away_score,
+        period=event.period,
+        clock=f"{seconds // 60:02d}:{seconds % 60:02d}",
+        status="live",
+    )
+
+
+# --- The model, vectorised for the fit --------------------------------------------------------
+# lib's model works one state at a time with math.erf, far too slow for the hundreds of
+# likelihood evaluations of a fit over 60,000 states. This copy is checked against lib's model
+# on every scored fold (MIRROR_TOLERANCE), and the scores always come from lib's model.
+
+
+def _normal_cdf(z: Floats) -> Floats:
+    """The standard normal CDF via Abramowitz & Stegun 7.1.26 (error below 1e-7)."""
+    x = np.abs(z) / math.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * x)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = 1.0 - poly * np.exp(-x * x)
+    return np.asarray(0.5 * (1.0 + np.sign(z) * erf), dtype=np.float64)
+
+
+def _outcome(lead: Floats, remaining: Floats, mu: float, late_share: float, lead_shrink: float) -> tuple[Floats, ...]:
+    root = np.sqrt(remaining)
+    mean = lead / (1.0 + lead_shrink * root) + mu * remaining
+    # A zero spread (the buzzer) becomes a tiny one: the same certain win, tie or loss.
+    spread = np.maximum(SIGMA * np.sqrt((1.0 - late_share) * remaining + late_share * root), 1e-12)
+    below_win = _normal_cdf((0.5 - mean) / spread)
+    below_tie = _normal_cdf((-0.5 - mean) / spread)
+    return 1.0 - below_win, below_win - below_tie, below_tie
+
+
+def model_probability(lead: Floats, remaining: Floats, mu: float, late_share: float, lead_shrink: float) -> Floats:
+    """``CalibratedModel``'s clipped home-win probability of many states at once."""
+    win, tie, _ = _outcome(lead, remaining, mu, late_share, lead_shrink)
+    ot_win, _, ot_loss = _outcome(np.zeros(1), np.full(1, _OVERTIME_SHARE), mu, late_share, lead_shrink)
+    return np.clip(win + tie * ot_win / (ot_win + ot_loss), MIN_PROBABILITY, MAX_PROBABILITY)
+
+
+def _squared_error(probability: Floats, outcome: Ints) -> Floats:
+    return np.asarray((probability - outcome) ** 2, dtype=np.float64)
+
+
+def _log_loss_each(probability: Floats, outcome: Ints) -> Floats:
+    return np.asarray(-np.where(outcome == 1, np.log(probability), np.log1p(-probability)), dtype=np.float64)
+
+
+def _mean_log_loss(probability: Floats, outcome: Ints) -> float:
+    return float(np.mean(_log_loss_each(probability, outcome)))
+
+
+# --- Fitting ------------------------------------------------------------------------------------
+
+
+def nelder_mead(
+    loss: Callable[[Floats], float], start: Sequence[float], step: float = 0.5, tolerance: float = 1e-10
+) -> Floats:
+    """Minimise ``loss`` with the Nelder-Mead simplex (reflect, expand, contract, shrink).
+
+    Derivative-free on purpose: the clipping of the model's output makes the loss kinked.
+    Stops when the simplex's losses agree to ``tolerance`` or after 2,000 steps.
+    """
+    simplex = [np.asarray(start, dtype=np.float64)]
+    simplex += [simplex[0] + step * np.eye(len(start))[i] for i in range(len(start))]
+    losses = [loss(point) for point in simplex]
+    for _ in range(2000):
+        order = np.argsort(losses)
+        simplex, losses = [simplex[i] for i in order], [losses[i] for i in order]
+        if losses[-1] - losses[0] < tolerance:
+            break
+        centre = np.mean(simplex[:-1], axis=0)
+        reflected = centre + (centre - simplex[-1])
+        reflected_loss = loss(reflected)
+        if reflected_loss < losses[0]:
+            expanded = centre + 2.0 * (centre - simplex[-1])
+            expanded_loss = loss(expanded)
+            simplex[-1], losses[-1] = (
+                (expanded, expanded_loss) if expanded_loss < reflected_loss else (reflected, reflected_loss)
+            )
+        elif reflected_loss < losses[-2]:
+            simplex[-1], losses[-1] = reflected, reflected_loss
+        else:
+            contracted = centre + 0.5 * (simplex[-1] - centre)
+            contracted_loss = loss(contracted)
+            if contracted_loss < losses[-1]:
+                simplex[-1], losses[-1] = contracted, contracted_loss
+            else:
+                simplex = [simplex[0]] + [simplex[0] + 0.5 * (point - simplex[0]) for point in simplex[1:]]
+                losses = [losses[0]] + [loss(point) for point in simplex[1:]]
+    return simplex[int(np.argmin(losses))]
+
+
+def home_edge(final_margins: Floats) -> float:
+    """The pregame margin ``mu`` with ``Phi(mu / SIGMA)`` equal to the games' home win rate."""
+    return SIGMA * NormalDist().inv_cdf(float(np.mean(final_margins > 0)))
+
+
+def fit(data: States, games: Ints) -> Fit:
+    """Fit the home edge and ``CalibratedModel``'s parameters on the states of ``games`` only.
+
+    The parameters are searched as ``logit(late_share)`` and ``log(lead_shrink)``, which keeps
+    them in range, starting from a neutral guess (not from the shipped values).
+    """
+    margins = data.final_margin[games]
+    mu = home_edge(margins)
+    rows = np.isin(data.game, games)
+    lead, remaining, outcome = data.lead[rows], data.remaining[rows], data.outcome[rows]
+
+    def loss(point: Floats) -> float:
+        late_share, lead_shrink = _parameters(point)
+        return _mean_log_loss(model_probability(lead, remaining, mu, late_share, lead_shrink), outcome)
+
+    late_share, lead_shrink = _parameters(nelder_mead(loss, [0.0, 0.0]))
+    return Fit(mu, float(np.mean(margins)), late_share, lead_shrink)
+
+
+def _parameters(point: Floats) -> tuple[float, float]:
+    return 1.0 / (1.0 + math.exp(-float(point[0]))), math.exp(float(point[1]))
+
+
+# --- Cross-validation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Out-of-fold predictions of every state by each model, and each fold's fit."""
+
+    predictions: dict[str, Floats]
+    fits: list[Fit]
+    """Each fold's fit, on the other folds."""
+    everything: Fit
+    """The fit on every game: what ``lib/feed/wp_params.py`` should ship."""
+    mirror_error: float
+
+
+STERN = "stern-1994"
+STERN_MEAN = "stern-1994, mu = mean margin"
+
+
+def cross_validate(data: States, folds: int, seed: int) -> Evaluation:
+    """Deal the games into ``folds`` folds; predict each fold with what the others fit."""
+    order = list(range(len(data.final_margin)))
+    random.Random(seed).shuffle(order)
+    fold_of = np.empty(len(order), dtype=np.int64)
+    fold_of[order] = np.arange(len(order)) % folds
+    new = CalibratedModel().name
+    predictions = {name: np.empty(len(data.states)) for name in (STERN, STERN_MEAN, new)}
+    fits: list[Fit] = []
+    mirror_error = 0.0
+    for fold in range(folds):
+        trained = fit(data, np.flatnonzero(fold_of != fold))
+        fits.append(trained)
+        held_out = np.flatnonzero(fold_of[data.game] == fold)
+        model = CalibratedModel(late_share=trained.late_share, lead_shrink=trained.lead_shrink)
+        for name, chosen, mu in (
+            (STERN, SternModel(), trained.home_edge),
+            (STERN_MEAN, SternModel(), trained.mean_margin),
+            (new, model, trained.home_edge),
+        ):
+            predictions[name][held_out] = _predict(chosen, data, held_out, mu)
+        mirror = model_probability(
+            data.lead[held_out], data.remaining[held_out], trained.home_edge, trained.late_share, trained.lead_shrink
+        )
+        mirror_error = max(mirror_error, float(np.max(np.abs(mirror - predictions[new][held_out]))))
+    return Evaluation(predictions, fits, fit_all(data), mirror_error)
+
+
+def _predict(model: WinProbabilityModel, data: States, rows: Ints, mu: float) -> Floats:
+    return np.array([model.predict(data.states[row], mu).home_win_probability for row in rows])
+
+
+# --- Report -------------------------------------------------------------------------------------
+
+
+def worst_off(scores: Scores) -> float:
+    """The largest ``|observed - mean predicted|`` of the buckets with enough predictions for the goal."""
+    return max(
+        (
+            abs(bucket.observed - bucket.mean_predicted)
+            for bucket in scores.calibration
+            if bucket.predictions >= GOAL_MIN_PREDICTIONS
+            and bucket.observed is not None
+            and bucket.mean_predicted is not None
+        ),
+        default=0.0,
+    )
+
+
+def paired_difference(ours: Floats, theirs: Floats, game: Ints) -> tuple[float, float]:
+    """The mean per-prediction difference of two losses, and its standard error.
+
+    A game's predictions share one outcome, so they are far from independent: the error
+    treats games as clusters (the sandwich estimator), not predictions as a sample.
+    """
+    difference = ours - theirs
+    mean = float(np.mean(difference))
+    games = int(game.max()) + 1
+    residual = np.bincount(game, weights=difference - mean, minlength=games)
+    error = math.sqrt(float(np.sum(residual**2)) * games / (games - 1)) / len(difference)
+    return mean, error
+
+
+def _figure(value: float | None, digits: int = 4) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def report(data: States, evaluation: Evaluation, folds: int, seed: int, seconds: float) -> bool:
+    """Print the Markdown tables; True when the goal is met."""
+    outcomes = data.outcome.tolist()
+    game_ids = [state.game_id for state in data.states]
+    scored = {
+        name: score(probabilities.tolist(), outcomes, game_ids, BUCKETS)
+        for name, probabilities in evaluation.predictions.items()
+    }
+    new = CalibratedModel().name
+    ours = scored[new]
+    print(f"# Win probability on real NBA games: {folds}-fold cross-validation by game (seed {seed})\n")
+    print(
+        f"{ours.predictions:,} predictions (one per scoring change) of {ours.games} games, every one made "
+        f"by a model fitted without its game. Python {platform.python_version()}, {seconds:.1f} s.\n"
+    )
+    print("| model | mu | Brier | log loss | accuracy | worst bucket with ≥ 500 |")
+    print("|---|---|---|---|---|---|")
+    for name, mu in ((STERN, "home edge"), (STERN_MEAN, "mean margin"), (new, "home edge")):
+        figures = scored[name]
+        print(
+            f"| {name.split(',')[0]} | {mu} | {_figure(figures.brier)} | {_figure(figures.log_loss)} | "
+            f"{_figure(figures.accuracy)} | {worst_off(figures):.3f} |"
+        )
+    print()
+    for figure, loss in (("Brier", _squared_error), ("log loss", _log_loss_each)):
+        difference, error = paired_difference(
+            loss(evaluation.predictions[new], data.outcome),
+            loss(evaluation.predictions[STERN], data.outcome),
+            data.game,
+        )
+        print(
+            f"{figure}, {new} minus {STERN} (same mu): {difference:+.4f}, "
+            f"standard error {error:.4f} (games as clusters)."
+        )
+    print("\n## Calibration (out of fold; mu = home edge)\n")
+    print("| bucket | Stern n | predicted | observed | off | new n | predicted | observed | off |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for stern_bucket, new_bucket in zip(scored[STERN].calibration, ours.calibration, strict=True):
+        bounds = f"[{stern_bucket.lower:.1f}, {stern_bucket.upper:.1f}{']' if stern_bucket.upper == 1.0 else ')'}"
+        print(f"| {bounds} | {_bucket(stern_bucket)} | {_bucket(new_bucket)} |")
+    print("\n## Fitted on the training folds\n")
+    print("| fold | home edge mu | late_share | lead_shrink |")
+    print("|---|---|---|---|")
+    for number, trained in enumerate(evaluation.fits):
+        print(f"| {number} | {trained.home_edge:.3f} | {trained.late_share:.4f} | {trained.lead_shrink:.4f} |")
+    everything = evaluation.everything
+    print(
+        f"| all {len(data.final_margin)} games | {everything.home_edge:.4f} | {everything.late_share:.4f} | "
+        f"{everything.lead_shrink:.4f} |\n\n{_shipped_note(everything)}"
+    )
+    print(f"\nThe fit's vectorised model strays at most {evaluation.mirror_error:.1e} from lib's CalibratedModel.")
+    best_stern = min(scored[STERN].brier or math.inf, scored[STERN_MEAN].brier or math.inf)
+    met = ours.brier is not None and ours.brier < best_stern and worst_off(ours) <= GOAL_MAX_OFF
+    print(
+        f"\n**Goal** (Brier below Stern's {best_stern:.4f}; every bucket with ≥ {GOAL_MIN_PREDICTIONS} predictions "
+        f"within {GOAL_MAX_OFF}): {'met' if met else 'NOT met'} (Brier {_figure(ours.brier)}, "
+        f"worst bucket {worst_off(ours):.3f})."
+    )
+    return met
+
+
+def _bucket(bucket: Bucket) -> str:
+    if bucket.mean_predicted is None or bucket.observed is None:
+        return f"{bucket.predictions} | – | – | –"
+    return (
+        f"{bucket.predictions:,} | {bucket.mean_predicted:.3f} | {bucket.observed:.3f} | "
+        f"{bucket.observed - bucket.mean_predicted:+.3f}"
+    )
+
+
+def fit_all(data: States) -> Fit:
+    """The fit on every game."""
+    return fit(data, np.arange(len(data.final_margin), dtype=np.int64))
+
+
+def _shipped_note(everything: Fit) -> str:
+    shipped = (wp_params.HOME_EDGE_2015_16, wp_params.LATE_SPREAD_SHARE, wp_params.LEAD_SHRINK)
+    fitted = (round(everything.home_edge, 4), round(everything.late_share, 4), round(everything.lead_shrink, 4))
+    if shipped == fitted:
+        return "lib/feed/wp_params.py ships the fit on all games."
+    return f"lib/feed/wp_params.py ships {shipped}, not the fit on all games: refit with --fit."
+
+
+def print_fit(data: States) -> None:
+    """Fit on every game and print the lines of ``lib/feed/wp_params.py`` to paste."""
+    everything = fit_all(data)
+    print(f"# Fitted on all {len(data.final_margin)} games by `python bench/wp_quality.py --fit`:")
+    print(f"HOME_EDGE_2015_16: Final = {everything.home_edge:.4f}")
+    print(f"LATE_SPREAD_SHARE: Final = {everything.late_share:.4f}")
+    print(f"LEAD_SHRINK: Final = {everything.lead_shrink:.4f}")
+    print(f"# {_shipped_note(everything)}")
+
+
+def main() -> None:
+    """Parse the options, then cross-validate and report, or fit on everything."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--folds", type=int, default=10, help="folds of games (default 10)")
+    parser.add_argument("--seed", type=int, default=2015, help="seed of the deal into folds (default 2015)")
+    parser.add_argument("--fit", action="store_true", help="print the parameters fitted on all games and stop")
+    arguments = parser.parse_args()
+    if arguments.folds < 2:
+        parser.error("--folds must be at least 2")
+    started = time.perf_counter()
+    data = load(DATA)
+    if arguments.folds > len(data.final_margin):
+        parser.error(f"--folds must be at most the {len(data.final_margin)} games")
+    if arguments.fit:
+        print_fit(data)
+        return
+    evaluation = cross_validate(data, arguments.folds, arguments.seed)
+    if evaluation.mirror_error > MIRROR_TOLERANCE:
+        sys.exit(f"The fit's vectorised model strays {evaluation.mirror_error:.1e} from lib's: update it to match.")
+    met = report(data, evaluation, arguments.folds, arguments.seed, time.perf_counter() - started)
+    sys.exit(0 if met else 1)
+
+
+if __name__ == "__main__":
+    main()
