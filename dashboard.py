@@ -3,9 +3,10 @@
 ``streamlit run dashboard.py``. With no configuration it shows the embedded demo feed; set
 ``FEED_URL`` (or ``feed_url`` in ``.streamlit/secrets.toml``) to show a real one.
 
-The page, top to bottom: a sidebar of settings; the header with the connection state; the
-game cards; the predictions table; latency charts; the event log; the performance monitor.
-Everything live is one fragment that reruns every second or so and renders one snapshot.
+The page, top to bottom: a sidebar of settings; the header with the connection state; then
+tabs: the live board (game cards, predictions, latency, event log, performance monitor), game
+detail, the prediction scorecard, and data downloads. Everything live is one fragment that
+reruns every second or so and renders one snapshot; only the open tab is built.
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ from typing import Any
 
 import streamlit as st
 
-from lib import LiveFeed
+from lib import FeedStatus, LiveFeed, Snapshot
+from lib.analytics.report import game_summaries
 from lib.config import FeedSettings, feed_settings
+from lib.protocol import REGULATION_PERIODS
+from lib.tables import game_stats_frame
 from lib.views.cards import render_cards
+from lib.views.detail import period_marks, render_figures, render_game_table, render_timeline, timeline
 from lib.views.events import event_log_table, render_event_log, render_toasts, unseen
+from lib.views.exports import Export, render_exports
 from lib.views.format import (
     SORT_KEYS,
+    Connection,
     build_cards,
     connection_indicator,
     escape_markdown,
@@ -31,6 +38,7 @@ from lib.views.format import (
 )
 from lib.views.header import render_header
 from lib.views.latency import latency_figures, monitor_figures, render_latency, render_monitor
+from lib.views.scorecard import render_scorecard
 from lib.views.tables import predictions_table, render_predictions
 
 st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="wide")
@@ -74,7 +82,7 @@ st.title("🏀 NBA Live Predictions")
 
 @st.fragment(run_every=refresh)
 def live_section() -> None:
-    """Everything that changes: one snapshot, rendered top to bottom."""
+    """Everything that changes: one snapshot, rendered top to bottom; only the open tab runs."""
     started = time.perf_counter()
     now = time.time()
     snapshot = feed.snapshot()
@@ -85,11 +93,31 @@ def live_section() -> None:
     last_apply = snapshot.latency[-1].apply_ms if snapshot.latency else None
     if render_header(connection, last_apply, len(snapshot.games)):
         feed.reconnect()
-
-    newest = snapshot.events[-1].id if snapshot.events else 0
     render_toasts(unseen(snapshot.events, st.session_state.get("last_event")))
-    st.session_state.last_event = newest
+    st.session_state.last_event = snapshot.events[-1].id if snapshot.events else 0
 
+    board, detail, review, data = st.tabs(
+        ["🏀 Live", "🎯 Game detail", "📈 Scorecard", "⬇️ Data"], key="tab", on_change="rerun"
+    )
+    if board.open is not False:  # None when the tabs do not track state: then everything renders
+        with board:
+            live_board(snapshot, status, connection, list(render_times), now)
+    if detail.open:
+        with detail:
+            game_detail(snapshot)
+    if review.open:
+        with review:
+            render_scorecard(feed.scorecard())
+    if data.open:
+        with data:
+            downloads()
+    render_times.append((time.perf_counter() - started) * 1000.0)
+
+
+def live_board(
+    snapshot: Snapshot, status: FeedStatus, connection: Connection, render_times: list[float], now: float
+) -> None:
+    """The live tab: game cards, predictions, the test ping, latency, the event log, the monitor."""
     sort_col, team_col, final_col = st.columns([2, 4, 2], vertical_alignment="bottom")
     sort_by = sort_col.selectbox("Sort games by", SORT_KEYS, key="sort_by")
     teams = sorted({team for r in snapshot.games.values() for team in (r.game.home_team, r.game.away_team)})
@@ -130,16 +158,50 @@ def live_section() -> None:
 
     if show_latency:
         st.subheader("Latency")
-        render_latency(latency_figures(snapshot.latency, snapshot.rate, list(render_times), now))
+        render_latency(latency_figures(snapshot.latency, snapshot.rate, render_times, now))
 
     st.subheader("Event log")
     render_event_log(event_log_table(snapshot.events))
 
     if show_monitor:
-        last_render = render_times[-1] if render_times else None
-        render_monitor(monitor_figures(status, snapshot.latency, last_render, connection, now))
+        render_monitor(
+            monitor_figures(status, snapshot.latency, render_times[-1] if render_times else None, connection, now)
+        )
 
-    render_times.append((time.perf_counter() - started) * 1000.0)
+
+def game_detail(snapshot: Snapshot) -> None:
+    """The game-detail tab: pick a game, see its win probability and margin, and every game's figures."""
+    if not snapshot.games:
+        st.caption("No games yet.")
+        return
+    summaries = game_summaries(snapshot.games, feed.store.game_histories())
+    by_id = {s.game_id: s for s in summaries}
+    labels = {s.game_id: f"{s.away_team} @ {s.home_team} ({s.status})" for s in summaries}
+    chosen = st.selectbox("Game", list(by_id), format_func=labels.__getitem__, key="detail_game")
+    summary = by_id[chosen]
+    history, predictions = feed.store.history(chosen), feed.store.prediction_history(chosen)
+    probability, margin = timeline(history, predictions)
+    last_period = max((h.period for h in history), default=REGULATION_PERIODS)
+    render_timeline(summary, probability, margin, period_marks(last_period))
+    render_figures(summary)
+    st.subheader("Every game, most exciting first")
+    render_game_table(game_stats_frame(summaries))
+
+
+def downloads() -> None:
+    """The data tab: every table as CSV or Parquet, built when clicked."""
+    render_exports(
+        [
+            Export("games", "one row per game, latest state", feed.games),
+            Export("predictions", "latest prediction per game", feed.predictions),
+            Export("score-history", "every accepted score change", feed.history),
+            Export("prediction-history", "every accepted prediction with the game state", feed.prediction_history),
+            Export("latency", "latency samples (end-to-end and apply, ms)", feed.latency),
+            Export("game-stats", "the game-detail figures for every game", feed.game_stats),
+            Export("scorecard", "prediction quality per finished game", lambda: feed.scorecard().games),
+        ],
+        stem=time.strftime("nba-live-%Y%m%d-%H%M"),
+    )
 
 
 live_section()

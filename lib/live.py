@@ -15,15 +15,19 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
+from lib.analytics.report import game_summaries, scorecard
 from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient, redact_url
 from lib.status import FeedStatus, status_of
 from lib.store import Snapshot, Store
 from lib.tables import (
+    ScorecardFrames,
+    game_stats_frame,
     games_frame,
     history_frame,
     latency_frame,
     prediction_history_frame,
     predictions_frame,
+    scorecard_frames,
 )
 
 if TYPE_CHECKING:
@@ -190,6 +194,19 @@ class LiveFeed:
     def prediction_history(self, game_id: str | None = None) -> pd.DataFrame:
         """Every accepted prediction (one game, or all), with the game's period, clock and score."""
         return prediction_history_frame(self.store.prediction_history(game_id))
+
+    def game_stats(self) -> pd.DataFrame:
+        """One row per game, most exciting first: lead changes, times tied, biggest leads and run,
+        excitement index (sum of win-probability swings), comeback factor (the winner's lowest
+        win probability); live figures while a game runs, final once it ends."""
+        snapshot = self.store.snapshot()
+        return game_stats_frame(game_summaries(snapshot.games, self.store.game_histories()))
+
+    def scorecard(self) -> ScorecardFrames:
+        """How good the predictions were on finished games: Brier score, log loss, favourite
+        accuracy and calibration, per game and overall, with the number of predictions behind each."""
+        snapshot = self.store.snapshot()
+        return scorecard_frames(scorecard(snapshot.games, self.store.game_histories()))
 
     def latency(self) -> pd.DataFrame:
         """Latency samples: received_at, e2e_ms, apply_ms, type."""

@@ -7,10 +7,14 @@ written against a live feed does not break on a quiet night. Times are UTC times
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Final
 
 import pandas as pd
 
+from lib.analytics.game import GameSummary
+from lib.analytics.report import Scorecard
+from lib.analytics.scorecard import Bucket
 from lib.store import GameRecord, HistoryPoint, LatencySample, PredictionPoint, PredictionRecord
 
 GAME_COLUMNS: Final = (
@@ -87,3 +91,63 @@ def prediction_history_frame(points: Iterable[PredictionPoint]) -> pd.DataFrame:
 def latency_frame(samples: Iterable[LatencySample]) -> pd.DataFrame:
     """Latency samples: end-to-end (receive time minus the server's ``ts``) and apply time, in ms."""
     return _frame(list(samples), LatencySample._fields, ("received_at",))
+
+
+def game_stats_frame(summaries: Sequence[GameSummary]) -> pd.DataFrame:
+    """One row per game: lead changes, ties, biggest leads and run, excitement, comeback."""
+    return pd.DataFrame([asdict(s) for s in summaries], columns=[f.name for f in fields(GameSummary)])
+
+
+SCORECARD_COLUMNS: Final = (
+    "game_id",
+    "home_team",
+    "away_team",
+    "home_score",
+    "away_score",
+    "home_won",
+    "predictions",
+    "brier",
+    "log_loss",
+    "accuracy",
+)
+
+
+@dataclass(frozen=True)
+class ScorecardFrames:
+    """Prediction quality as DataFrames: what ``LiveFeed.scorecard()`` returns and the page shows.
+
+    Attributes:
+        games: One row per finished game with predictions.
+        overall: One row: every scored prediction of every finished game together.
+        calibration: The overall calibration buckets.
+        enough: Whether enough games have finished for the figures to mean much.
+    """
+
+    games: pd.DataFrame
+    overall: pd.DataFrame
+    calibration: pd.DataFrame
+    enough: bool
+
+
+def scorecard_frames(card: Scorecard) -> ScorecardFrames:
+    """The scorecard's tables."""
+    figures = ("predictions", "brier", "log_loss", "accuracy")
+    rows = [
+        (
+            g.game_id,
+            g.home_team,
+            g.away_team,
+            g.home_score,
+            g.away_score,
+            g.home_won,
+            *(getattr(g.scores, name) for name in figures),
+        )
+        for g in card.games
+    ]
+    overall = card.overall
+    return ScorecardFrames(
+        games=pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS)),
+        overall=pd.DataFrame([{"games": overall.games, **{name: getattr(overall, name) for name in figures}}]),
+        calibration=pd.DataFrame([asdict(b) for b in overall.calibration], columns=[f.name for f in fields(Bucket)]),
+        enough=card.enough,
+    )

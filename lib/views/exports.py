@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -41,6 +42,10 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def _built(encode: Callable[[pd.DataFrame], bytes], frame: Callable[[], pd.DataFrame]) -> bytes:
+    return encode(frame())
+
+
 def render_exports(exports: Sequence[Export], stem: str) -> None:
     """A row per table with its CSV and Parquet buttons; ``stem`` prefixes the file names."""
     for export in exports:
@@ -48,7 +53,7 @@ def render_exports(exports: Sequence[Export], stem: str) -> None:
         label.markdown(f"**{export.name}**: {export.description}")
         csv_col.download_button(
             "CSV",
-            lambda e=export: csv_bytes(e.frame()),
+            partial(_built, csv_bytes, export.frame),
             file_name=f"{stem}-{export.name}.csv",
             mime="text/csv",
             key=f"csv-{export.name}",
@@ -57,7 +62,7 @@ def render_exports(exports: Sequence[Export], stem: str) -> None:
         )
         parquet_col.download_button(
             "Parquet",
-            lambda e=export: parquet_bytes(e.frame()),
+            partial(_built, parquet_bytes, export.frame),
             file_name=f"{stem}-{export.name}.parquet",
             mime="application/vnd.apache.parquet",
             key=f"parquet-{export.name}",

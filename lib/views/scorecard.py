@@ -1,0 +1,107 @@
+"""The prediction scorecard: overall figures, a reliability chart, calibration and per-game tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib.analytics.scorecard import MIN_GAMES_FOR_MEANING
+from lib.tables import ScorecardFrames
+from lib.views.format import plural
+
+
+def render_scorecard(card: ScorecardFrames) -> None:
+    """Everything the scorecard tab shows, with a plain warning when too few games have ended."""
+    overall = card.overall.iloc[0]
+    games = int(overall["games"])
+    if games == 0:
+        st.info("No finished game with predictions yet: the scorecard fills in as games end.", icon="⏳")
+        return
+    if not card.enough:
+        st.warning(
+            f"Only {plural(games, 'game')} finished so far: with fewer than {MIN_GAMES_FOR_MEANING}, "
+            "these figures say more about luck than about the model.",
+            icon="⚠️",
+        )
+    cells = st.columns(5)
+    cells[0].metric(
+        "Brier score", f"{overall['brier']:.4f}", help="Mean squared error of the probabilities; lower is better"
+    )
+    cells[1].metric("Log loss", f"{overall['log_loss']:.4f}", help="Lower is better; punishes confident misses")
+    accuracy = overall["accuracy"]
+    cells[2].metric("Favourite won", "–" if pd.isna(accuracy) else f"{accuracy:.1%}")
+    cells[3].metric("Predictions", f"{int(overall['predictions']):,}")
+    cells[4].metric("Finished games", games)
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Reliability**: predicted against observed home-win share")
+        st.vega_lite_chart(
+            card.calibration,
+            {
+                "height": 260,
+                "layer": [
+                    {
+                        "data": {"values": [{"x": 0, "y": 0}, {"x": 1, "y": 1}]},
+                        "mark": {"type": "line", "color": "#6b7280", "strokeDash": [4, 4]},
+                        "encoding": {
+                            "x": {"field": "x", "type": "quantitative"},
+                            "y": {"field": "y", "type": "quantitative"},
+                        },
+                    },
+                    {
+                        "mark": {"type": "circle", "color": "#f97316", "opacity": 0.9},
+                        "encoding": {
+                            "x": {
+                                "field": "mean_predicted",
+                                "type": "quantitative",
+                                "title": "predicted",
+                                "scale": {"domain": [0, 1]},
+                                "axis": {"format": "%"},
+                            },
+                            "y": {
+                                "field": "observed",
+                                "type": "quantitative",
+                                "title": "observed",
+                                "scale": {"domain": [0, 1]},
+                                "axis": {"format": "%"},
+                            },
+                            "size": {"field": "predictions", "type": "quantitative", "title": "predictions"},
+                        },
+                    },
+                ],
+            },
+            width="stretch",
+        )
+    with right:
+        st.markdown("**Calibration buckets**")
+        st.dataframe(
+            card.calibration,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "lower": st.column_config.NumberColumn("From", format="percent"),
+                "upper": st.column_config.NumberColumn("To", format="percent"),
+                "predictions": "Predictions",
+                "mean_predicted": st.column_config.NumberColumn("Predicted", format="percent"),
+                "observed": st.column_config.NumberColumn("Observed", format="percent"),
+            },
+        )
+    st.markdown("**Per game**")
+    st.dataframe(
+        card.games,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "game_id": "Game",
+            "home_team": "Home",
+            "away_team": "Away",
+            "home_score": "Home pts",
+            "away_score": "Away pts",
+            "home_won": "Home won",
+            "predictions": "Predictions",
+            "brier": st.column_config.NumberColumn("Brier", format="%.4f"),
+            "log_loss": st.column_config.NumberColumn("Log loss", format="%.4f"),
+            "accuracy": st.column_config.NumberColumn("Favourite won", format="percent"),
+        },
+    )
