@@ -121,7 +121,7 @@ def render_figures(summary: GameSummary) -> None:
     cells = st.columns(6)
     cells[0].metric("Lead changes", summary.lead_changes)
     cells[1].metric("Times tied", summary.times_tied)
-    cells[2].metric("Biggest lead (home / away)", f"{summary.biggest_home_lead} / {summary.biggest_away_lead}")
+    cells[2].metric("Leads (home / away)", f"{summary.biggest_home_lead} / {summary.biggest_away_lead}")
     cells[3].metric(
         "Biggest run",
         f"{summary.biggest_run}–0" if summary.biggest_run else "–",
