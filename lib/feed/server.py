@@ -1,7 +1,8 @@
 """The demo feed server: FastAPI on uvicorn, ``/ws/live`` and ``/health``.
 
 The seed's backend is a FastAPI service at ``ws://localhost:8080/ws/live``; this is that
-service, serving a simulated night (or any other :class:`Source`). It is also the server the
+service, serving any :class:`Source`: a simulated night, real game flows, or a recording
+replayed frame for frame (:mod:`lib.feed.replay`). It is also the server the
 tests run the client against, so its control surface (:meth:`FeedServer.publish`,
 :meth:`FeedServer.publish_raw`, :meth:`FeedServer.close_all`) lets a test push exactly the
 frames it needs over a real socket.
@@ -28,12 +29,14 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from lib.protocol import (
     Game,
     GameEnd,
+    GameStart,
     Message,
     Pong,
     PongMessage,
     PredictionUpdate,
     ScoreUpdate,
     encode,
+    parse,
     parse_ping,
 )
 
@@ -45,20 +48,29 @@ _TRY_AGAIN_LATER: Final = 1013
 _POLICY_VIOLATION: Final = 1008
 
 
-class Source(Protocol):
-    """Where a feed's messages come from: the simulator, a replay, real game flows."""
+Frame = str | bytes
+"""A raw WebSocket frame: ``str`` goes as a text frame, ``bytes`` as a binary one."""
 
-    def advance(self, now: float) -> list[Message]:
-        """Messages for everything that changed up to ``now`` (epoch seconds)."""
+
+class Source(Protocol):
+    """Where a feed's messages come from: the simulator, real game flows, a replay."""
+
+    def advance(self, now: float) -> Sequence[Message | Frame]:
+        """Everything that changed up to ``now`` (epoch seconds), in order.
+
+        A :data:`~lib.protocol.Message` is stamped with ``ts`` and ``seq`` on sending; a
+        :data:`Frame` is sent exactly as it is (a replay keeps its recorded envelopes).
+        """
         ...
 
     @property
-    def games(self) -> Sequence[Game]:
-        """The games the source currently has; the others are forgotten by the server."""
+    def games(self) -> Sequence[Game] | None:
+        """The games the source currently has, the others being forgotten by the server; ``None``: forget none."""
         ...
 
-
-Frame = str | bytes
+    def next_due(self) -> float | None:
+        """When (epoch seconds) the source next has something to send; ``None``: poll it every interval."""
+        ...
 
 
 class _Connection:
@@ -81,17 +93,30 @@ class _Connection:
         return f'{body[:-1]},"seq":{self.seq}}}'
 
 
+@dataclass(frozen=True, slots=True)
+class _Latest:
+    """The latest state of a game, or of its prediction, as a new connection is to get it."""
+
+    item: Message | Frame
+    """A message, stamped afresh for each connection, or a raw frame, sent as it is."""
+    ts: float | None = None
+    """A raw frame's own ``ts``."""
+
+
 class FeedHub:
     """The server's state and its clients. Runs on the event loop; not thread-safe by itself.
 
     It keeps the latest game message and prediction of every game it has published, so that
-    each new connection can start with the full current state.
+    each new connection can start with the full current state. Raw frames count too (a replay
+    publishes nothing else): they are parsed to learn their game, kept, and sent again exactly as
+    they are, original ``ts`` included, so a client's stale check judges them as it did the first
+    time. Frames that do not parse as a game or a prediction are sent but not kept.
     """
 
     def __init__(self) -> None:
         self.connections: set[_Connection] = set()
-        self._games: dict[str, ScoreUpdate | GameEnd] = {}
-        self._predictions: dict[str, PredictionUpdate] = {}
+        self._games: dict[str, _Latest] = {}
+        self._predictions: dict[str, _Latest] = {}
         self.frames_sent = 0
 
     @property
@@ -99,32 +124,40 @@ class FeedHub:
         """Games in the current state."""
         return len(self._games)
 
-    def snapshot(self) -> list[Message]:
-        """The current state as a list of messages: each game, then its latest prediction."""
-        messages: list[Message] = []
-        for game_id, message in self._games.items():
-            messages.append(message)
+    def snapshot(self) -> list[Message | Frame]:
+        """The current state: each game's latest message or frame, then its latest prediction."""
+        items: list[Message | Frame] = []
+        for game_id, latest in self._games.items():
+            items.append(latest.item)
             prediction = self._predictions.get(game_id)
             if prediction is not None:
-                messages.append(prediction)
-        return messages
+                items.append(prediction.item)
+        return items
 
     def attach(self, connection: _Connection) -> None:
         # Synchronous on purpose: no publish can slip in between the snapshot and joining.
         now = time.time()
-        for message in self.snapshot():
-            self._push(connection, connection.stamp(_body(message, now)))
+        for item in self.snapshot():
+            self._push(connection, item if isinstance(item, str | bytes) else connection.stamp(_body(item, now)))
         self.connections.add(connection)
 
     def detach(self, connection: _Connection) -> None:
         self.connections.discard(connection)
 
-    def publish(self, messages: Iterable[Message]) -> None:
-        """Remember the messages' state and send them to every client, stamped with ``ts`` and ``seq``."""
+    def publish(self, items: Iterable[Message | Frame]) -> None:
+        """Keep the state the items carry and send them to every client.
+
+        Messages are stamped with ``ts`` and each connection's ``seq``; raw frames are sent exactly
+        as given (``bytes`` as binary frames).
+        """
         now = time.time()
-        for message in messages:
-            self._remember(message)
-            body = _body(message, now)
+        for item in items:
+            if isinstance(item, str | bytes):
+                self._remember_frame(item)
+                self.publish_raw((item,))
+                continue
+            self._remember(item)
+            body = _body(item, now)
             for connection in list(self.connections):
                 self._push(connection, connection.stamp(body))
 
@@ -147,13 +180,28 @@ class FeedHub:
 
     def _remember(self, message: Message) -> None:
         if isinstance(message, PredictionUpdate):
-            self._predictions[message.data.game_id] = message
+            self._predictions[message.data.game_id] = _Latest(message)
         elif isinstance(message, GameEnd):
-            self._games[message.data.game_id] = message
+            self._games[message.data.game_id] = _Latest(message)
         elif not isinstance(message, PongMessage):
             # A new connection learns a live game from a score_update: a repeated game_start
             # would read as a new tip-off.
-            self._games[message.data.game_id] = ScoreUpdate(data=message.data)
+            self._games[message.data.game_id] = _Latest(ScoreUpdate(data=message.data))
+
+    def _remember_frame(self, frame: Frame) -> None:
+        message = parse(frame, binary=isinstance(frame, bytes))
+        if isinstance(message, PredictionUpdate):
+            table = self._predictions
+        elif isinstance(message, ScoreUpdate | GameStart | GameEnd):
+            table = self._games
+        else:  # a rejection or a pong: not part of any game's state
+            return
+        game_id = message.data.game_id
+        held = table.get(game_id)
+        # The client's rule: a frame strictly older than the one held is stale and never replaces
+        # it, so a late joiner ends up with the state that a client connected all along has.
+        if held is None or held.ts is None or message.ts is None or message.ts >= held.ts:
+            table[game_id] = _Latest(frame, message.ts)
 
     def _push(self, connection: _Connection, frame: Frame) -> None:
         if not connection.push(frame):
@@ -180,7 +228,9 @@ class FeedOptions:
 
 
 def create_app(source: Source | None = None, options: FeedOptions | None = None, hub: FeedHub | None = None) -> FastAPI:
-    """The FastAPI app: ``/ws/live`` and ``/health``, pushing ``source`` every ``options.interval``.
+    """The FastAPI app: ``/ws/live`` and ``/health``, pushing ``source`` as it changes.
+
+    The source is polled every ``options.interval`` seconds, or sooner when it says it is due.
 
     Args:
         source: What to serve; ``None`` serves only what is published through the hub.
@@ -232,17 +282,23 @@ def _authorized(websocket: WebSocket, token: str) -> bool:
 
 
 async def _drive(source: Source, hub: FeedHub, interval: float) -> None:
+    """Publish what the source has, then sleep until it is next due, ``interval`` at most."""
     known: set[str] = set()
     while True:
+        due = None
         try:
             hub.publish(source.advance(time.time()))
-            ids = {game.game_id for game in source.games}
-            if ids != known:
+            games = source.games
+            ids = None if games is None else {game.game_id for game in games}
+            if ids is not None and ids != known:
                 hub.retain(ids)
                 known = ids
+            due = source.next_due()
         except Exception:
             logger.exception("the feed source failed; trying again next tick")
-        await asyncio.sleep(interval)
+        # A source that knows when it next changes (a replay) is woken just then, not at the
+        # next coarse tick, so frames keep their recorded spacing.
+        await asyncio.sleep(interval if due is None else min(interval, max(0.0, due - time.time())))
 
 
 async def _send_loop(connection: _Connection) -> None:
@@ -281,7 +337,7 @@ class FeedServer:
         source: What to serve (``None``: only what is published).
         host: Interface to listen on.
         port: Port to listen on; 0 picks a free one.
-        interval: Seconds between pushes from the source.
+        interval: Seconds between pushes from the source (at most: a replay is pushed when due).
         token: Require this bearer token from clients.
     """
 
@@ -351,12 +407,12 @@ class FeedServer:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
-    def publish(self, messages: Sequence[Message]) -> None:
-        """Send messages to every client (stamped with ``ts`` and ``seq``) and keep their state."""
+    def publish(self, messages: Sequence[Message | Frame]) -> None:
+        """Send messages (stamped with ``ts`` and ``seq``) or raw frames (as given) to every client; keep the state."""
         self._call(self.hub.publish, list(messages))
 
     def publish_raw(self, frames: Sequence[Frame]) -> None:
-        """Send frames exactly as given; ``bytes`` go as binary frames."""
+        """Send frames exactly as given, without keeping their state; ``bytes`` go as binary frames."""
         self._call(self.hub.publish_raw, list(frames))
 
     def close_all(self, code: int = 1000) -> None:

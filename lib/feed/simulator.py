@@ -8,6 +8,8 @@ Two layers:
 * :class:`NightSimulator` schedules slates of such games, reveals each flow as time passes
   and turns every visible change into protocol messages. Time is passed in (``advance(now)``),
   so the simulator never reads a clock and a seed gives the same night at any step size.
+  Given real flows (``flows=read_games_csv(...)``) it plays those instead of simulating
+  games: the same schedule, with the real score sequences.
 
 The game model
 --------------
@@ -63,9 +65,12 @@ This module is pure: no sockets, threads, asyncio, clocks or Streamlit.
 from __future__ import annotations
 
 import bisect
+import hashlib
+import itertools
 import math
 import random
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Final
 
@@ -135,6 +140,23 @@ TEAMS: Final[tuple[Team, ...]] = (
 
 HOME_ADVANTAGE: Final = 1.7
 """Points the home team gains; with the ratings' spread it gives 2024-25's home win rate."""
+
+_BY_TRICODE: Final = {team.tricode: team for team in TEAMS}
+
+
+def team_for(tricode: str) -> Team:
+    """The team with a tricode, from :data:`TEAMS`.
+
+    Args:
+        tricode: An NBA three-letter code, as in the real games' file.
+
+    Returns:
+        The team; a code not in :data:`TEAMS` gives a team named by the code itself and rated
+        as an average team (zero), so a game between two unknowns starts from the home
+        advantage alone.
+    """
+    return _BY_TRICODE.get(tricode) or Team(tricode, tricode, 0.0)
+
 
 # One average possession, for an average offence against an average defence.
 _MIN_POSSESSION: Final = 4.0
@@ -282,6 +304,8 @@ GAMES_PER_WAVE: Final = 3
 SLATE_PAUSE: Final = 600.0
 """From the last final whistle of a slate to the first tip-off of the next."""
 MAX_GAMES: Final = len(TEAMS) // 2
+_MAX_SOURCE_ID: Final = 50
+"""The longest real game id kept as it is: ``real-`` and a run token take the rest of 64."""
 
 
 def _clock(seconds: int) -> str:
@@ -321,14 +345,25 @@ class _ScheduledGame:
         """The expected final home margin, which the predictions start from."""
         return pregame_margin(self.home, self.away)
 
-    def state_at(self, time: float) -> Game:
-        """The game as a viewer sees it at sim time ``time``."""
-        scored = bisect.bisect_right(self.reveal_times, time)
+    def scored_by(self, time: float) -> int:
+        """How many scoring changes have shown by sim time ``time``."""
+        return bisect.bisect_right(self.reveal_times, time)
+
+    def state_at(self, time: float, scored: int | None = None) -> Game:
+        """The game as a viewer sees it at sim time ``time``.
+
+        Args:
+            time: Sim time.
+            scored: The scoring changes to show; by default all those due by ``time``. Several
+                can fall in one clock second (two free throws), and each is a state of its own.
+        """
+        if scored is None:
+            scored = self.scored_by(time)
         event = self.flow.events[scored - 1] if scored else None
         home_score, away_score = (event.home_score, event.away_score) if event else (0, 0)
         if time < self.period_starts[0]:
             period, clock, status = 0, _clock(PERIOD_SECONDS), "scheduled"
-        elif time >= self.end:
+        elif time >= self.end and scored == len(self.flow.events):  # free throws after the buzzer come first
             period, clock, status = len(self.period_starts), _clock(0), "final"
         else:
             period = bisect.bisect_right(self.period_starts, time)
@@ -361,7 +396,7 @@ class _Slate:
 
 
 class NightSimulator:
-    """An endless NBA night: slate after slate of simulated games, revealed as time passes.
+    """An NBA night: slate after slate of games, revealed as time passes.
 
     Sim time runs ``speed`` times faster than the ``now`` passed to :meth:`advance`: sim time
     is ``(now - start) * speed`` seconds. The game clock runs at sim time, and the breaks,
@@ -370,6 +405,15 @@ class NightSimulator:
     simulated in full when the slate is created, so a seed fixes the night whatever the
     step size of the calls.
 
+    Every scoring change is sent in its own message, however far time moves in one call: a
+    client's history holds each game's whole score sequence, not samples of it.
+
+    With ``flows``, the games are those flows in order, ``games`` to a slate, instead of
+    simulated ones: teams are named from their tricodes (:func:`team_for`), predictions start
+    from the teams' ratings, and each game's id keeps the flow's own (``real-<run>-<id>``).
+    When the flows run out, the night stays at the last slate's finals: a real game is played
+    once. Without ``flows`` the night never ends.
+
     Args:
         games: Games per slate, between distinct teams (1 to 15).
         seed: Seeds the random night; ``None`` for a different night every run.
@@ -377,6 +421,8 @@ class NightSimulator:
         start: The ``now`` (epoch seconds) at which the first slate's first wave tips off;
             ``None`` to start at the first :meth:`advance`.
         model: The win-probability model for predictions; Stern's by default.
+        flows: Games to play instead of simulated ones, e.g. :func:`~lib.feed.games_csv.read_games_csv`;
+            read lazily, a slate at a time. Their ids must be unique.
 
     Raises:
         ValueError: If ``games`` or ``speed`` is out of range.
@@ -389,6 +435,7 @@ class NightSimulator:
         speed: float = 24.0,
         start: float | None = None,
         model: WinProbabilityModel | None = None,
+        flows: Iterable[GameFlow] | None = None,
     ) -> None:
         if not 1 <= games <= MAX_GAMES:
             raise ValueError(f"games must be 1-{MAX_GAMES}, got {games}")
@@ -402,9 +449,11 @@ class NightSimulator:
         self._speed = speed
         self._start = start
         self._model: WinProbabilityModel = model if model is not None else SternModel()
+        self._flows = None if flows is None else iter(flows)
         self._slate: _Slate | None = None
         self._time = -math.inf
-        self._shown: dict[str, Game] = {}
+        self._shown: dict[str, tuple[Game, int]] = {}
+        """Per game, the state last sent and the scoring changes it shows."""
 
     @property
     def games(self) -> list[Game]:
@@ -419,7 +468,9 @@ class NightSimulator:
         For every game whose visible state changed since the last call: a ``ScoreUpdate``
         (a new scheduled game, or a change of score, clock, period or status), a ``GameStart``
         when it tipped off, or a ``GameEnd`` when it went final; then a ``PredictionUpdate``.
-        A slate that ended while time jumped ahead still reports its finals first. Time never
+        Each scoring change since the last call comes as such a pair of its own, at its game
+        clock, before the state at ``now``. A slate that ended while time jumped ahead still
+        reports its finals first. Time never
         runs backwards: a ``now`` earlier than before changes nothing.
 
         Args:
@@ -438,14 +489,23 @@ class NightSimulator:
         time = max(self._time, (now - start) * self._speed)
         if self._slate is None:
             self._slate = self._new_slate(1, 0.0, start)
+            if self._slate is None:  # no flows at all
+                return []
         messages: list[Message] = []
         while time >= self._slate.next_start:
+            following = self._new_slate(self._slate.number + 1, self._slate.next_start, start)
+            if following is None:  # the flows ran out: this slate's finals stay
+                break
             messages += self._changes(self._slate, self._slate.next_start)
             self._shown.clear()
-            self._slate = self._new_slate(self._slate.number + 1, self._slate.next_start, start)
+            self._slate = following
         messages += self._changes(self._slate, time)
         self._time = time
         return messages
+
+    def next_due(self) -> float | None:
+        """``None``: the game clocks change continuously, so the server polls at its interval."""
+        return None
 
     def snapshot(self) -> list[Message]:
         """The current state for a newly connected client: each game's message, then its prediction.
@@ -463,29 +523,61 @@ class NightSimulator:
             messages.append(self._prediction(scheduled, game))
         return messages
 
-    def _new_slate(self, number: int, time: float, start: float) -> _Slate:
-        """Draw the teams and play every game of a slate whose first wave tips off at ``time``."""
-        teams = self._rng.sample(TEAMS, 2 * self._games_per_slate)
-        games = []
-        for index in range(self._games_per_slate):
+    def _new_slate(self, number: int, time: float, start: float) -> _Slate | None:
+        """The games of a slate whose first wave tips off at ``time``; ``None`` when the flows ran out."""
+        real = None if self._flows is None else list(itertools.islice(self._flows, self._games_per_slate))
+        if real is not None and not real:
+            return None
+        size = self._games_per_slate if real is None else len(real)
+        tip_offs = [time + (index // GAMES_PER_WAVE) * TIP_OFF_STAGGER for index in range(size)]
+        start_times = [datetime.fromtimestamp(start + tip_off / self._speed, tz=UTC) for tip_off in tip_offs]
+        matches = self._simulate(number, start_times) if real is None else [self._real(flow) for flow in real]
+        return _Slate(
+            number,
+            tuple(
+                _ScheduledGame.schedule(home, away, flow, tip_off, start_time)
+                for (home, away, flow), tip_off, start_time in zip(matches, tip_offs, start_times, strict=True)
+            ),
+        )
+
+    def _simulate(self, number: int, start_times: list[datetime]) -> list[tuple[Team, Team, GameFlow]]:
+        """Draw distinct teams for a slate and play its games."""
+        teams = self._rng.sample(TEAMS, 2 * len(start_times))
+        matches = []
+        for index, start_time in enumerate(start_times):
             home, away = teams[2 * index], teams[2 * index + 1]
-            tip_off = time + (index // GAMES_PER_WAVE) * TIP_OFF_STAGGER
-            start_time = datetime.fromtimestamp(start + tip_off / self._speed, tz=UTC)
             game_id = f"sim-{self._run_token}-{number}-{index + 1}"
             flow = simulate_game(self._rng, home, away, game_id=game_id, game_date=start_time.date())
-            games.append(_ScheduledGame.schedule(home, away, flow, tip_off, start_time))
-        return _Slate(number, tuple(games))
+            matches.append((home, away, flow))
+        return matches
+
+    def _real(self, flow: GameFlow) -> tuple[Team, Team, GameFlow]:
+        """A real game's teams, and its flow under its id in this feed."""
+        feed_flow = replace(flow, game_id=self._real_game_id(flow.game_id))
+        return team_for(flow.home_team), team_for(flow.away_team), feed_flow
+
+    def _real_game_id(self, source_id: str) -> str:
+        # The run token keeps a game replayed in another run apart from its first showing, which
+        # a client may still hold. An id too long to fit the protocol's 64 characters with the
+        # prefix is replaced by a digest of itself: still unique, and still the same every run.
+        if len(source_id) > _MAX_SOURCE_ID:
+            source_id = hashlib.sha256(source_id.encode("utf-8")).hexdigest()[:_MAX_SOURCE_ID]
+        return f"real-{self._run_token}-{source_id}"
 
     def _changes(self, slate: _Slate, time: float) -> list[Message]:
         messages: list[Message] = []
         for scheduled in slate.games:
-            game = scheduled.state_at(time)
-            shown = self._shown.get(game.game_id)
-            if game == shown:
-                continue
-            self._shown[game.game_id] = game
-            messages.append(_game_message(game, shown))
-            messages.append(self._prediction(scheduled, game))
+            shown, sent = self._shown.get(scheduled.flow.game_id, (None, 0))
+            scored = scheduled.scored_by(time)
+            # Each scoring change since the last call as it happened, then the state now.
+            states = [scheduled.state_at(scheduled.reveal_times[index], index + 1) for index in range(sent, scored)]
+            states.append(scheduled.state_at(time, scored))
+            for game in states:
+                if game != shown:
+                    messages.append(_game_message(game, shown))
+                    messages.append(self._prediction(scheduled, game))
+                    shown = game
+            self._shown[scheduled.flow.game_id] = (states[-1], scored)
         return messages
 
     def _prediction(self, scheduled: _ScheduledGame, game: Game) -> PredictionUpdate:

@@ -1,4 +1,4 @@
-"""The feed server over real sockets: snapshot on connect, stamping, pong, health, auth, slow clients."""
+"""The feed server over real sockets: snapshot on connect, stamping, raw state, pong, health, auth, slow clients."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from typing import Any
 import pytest
 import websocket
 
+from lib.feed.games_csv import GameFlow
 from lib.feed.server import OUTBOX_LIMIT, FeedServer
+from lib.feed.simulator import NightSimulator
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
-from tests.helpers import game, wait_for
+from lib.store import Store
+from tests.conftest import ClientFactory
+from tests.helpers import game, prediction, score, wait_for
 
 
 def a_game(game_id: str = "g1", **fields: Any) -> Game:
@@ -110,3 +114,51 @@ def test_published_frames_survive_a_restart_of_the_client(feed_server: FeedServe
         (state,) = receive(ws, 1)
         ws.close()
         assert state["data"]["home_score"] == 70
+
+
+def test_raw_frames_published_as_state_are_resent_exactly_on_connect(feed_server: FeedServer) -> None:
+    """publish() keeps the latest raw frame per game to resend as is; publish_raw() and other frames are not kept."""
+    latest_game = score("g1", ts=20.0, home_score=7, home_team="Ünïcode 🏀")
+    latest_prediction = prediction("g1", 0.7, ts=20.0)
+    feed_server.publish(
+        [
+            score("g1", ts=10.0, home_score=5),
+            latest_game,
+            score("g1", ts=15.0, home_score=6),  # older than the one kept: a client would drop it as stale
+            latest_prediction,
+            "{not json",
+            b"\x00binary",
+            json.dumps({"type": "pong", "data": {"timestamp": 1}}),
+        ]
+    )
+    feed_server.publish_raw([score("g2", ts=30.0)])
+    ws = websocket.create_connection(feed_server.url)
+    try:
+        ws.settimeout(10)
+        snapshot = [ws.recv(), ws.recv()]
+        feed_server.publish([ScoreUpdate(data=a_game("g3"))])
+        (after,) = receive(ws, 1)
+    finally:
+        ws.close()
+    assert snapshot == [latest_game, latest_prediction]
+    assert after["data"]["game_id"] == "g3"  # nothing else was kept
+
+
+def test_real_games_are_served_with_their_real_final_scores(
+    real_games: list[GameFlow], make_client: ClientFactory
+) -> None:
+    """A slate of real games at a very high speed ends, for a real client, with exactly the real finals."""
+    slate = real_games[:8]
+    source = NightSimulator(games=len(slate), speed=1e6, flows=slate)
+    with FeedServer(source, interval=0.01) as server:
+        store = Store()
+        make_client(server.url, store).start()
+        wait_for(
+            lambda: sum(r.game.status == "final" for r in store.snapshot().games.values()) == len(slate),
+            what="every game of the slate to end",
+        )
+    finals = {
+        game_id.rsplit("-", 1)[1]: (record.game.home_score, record.game.away_score)
+        for game_id, record in store.snapshot().games.items()
+    }
+    assert finals == {flow.game_id: flow.final_score for flow in slate}

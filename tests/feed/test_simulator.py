@@ -9,22 +9,25 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from lib.analytics.flow import flow_stats
-from lib.feed.games_csv import GameFlow, period_seconds
-from lib.feed.model import SIGMA
+from lib.feed.games_csv import GameFlow, ScoringEvent, period_seconds
+from lib.feed.model import SIGMA, SternModel
 from lib.feed.simulator import (
     GAMES_PER_WAVE,
+    HOME_ADVANTAGE,
     MAX_GAMES,
     TEAMS,
     TIP_OFF_STAGGER,
     NightSimulator,
+    Team,
     pregame_margin,
     simulate_game,
+    team_for,
 )
 from lib.protocol import (
     Game,
@@ -93,18 +96,14 @@ def _assert_mean_close(sim: Sample, real_mean: float, real_sd: float, real_n: in
 
 def _assert_sd_close(sim: Sample, real_sd: float, real_n: int, effect: float) -> None:
     """An SD's standard error is about SD / sqrt(2 (n - 1)); the same allowance as for means."""
-    standard_error = math.sqrt(
-        real_sd**2 / (2 * (real_n - 1)) + sim.sd**2 / (2 * (len(sim.values) - 1))
-    )
+    standard_error = math.sqrt(real_sd**2 / (2 * (real_n - 1)) + sim.sd**2 / (2 * (len(sim.values) - 1)))
     tolerance = effect * real_sd + 3 * standard_error
     assert abs(sim.sd - real_sd) <= tolerance, (sim.sd, real_sd, tolerance)
 
 
 def _assert_share_close(sim_share: float, sim_n: int, real_share: float, real_n: int) -> None:
     """A share's SD is sqrt(p (1 - p)): 3 standard errors of the difference, no allowance."""
-    standard_error = math.sqrt(
-        real_share * (1 - real_share) / real_n + sim_share * (1 - sim_share) / sim_n
-    )
+    standard_error = math.sqrt(real_share * (1 - real_share) / real_n + sim_share * (1 - sim_share) / sim_n)
     assert abs(sim_share - real_share) <= 3 * standard_error, (sim_share, real_share, standard_error)
 
 
@@ -170,9 +169,7 @@ def test_same_seed_same_game() -> None:
     assert simulate_game(random.Random(9), home, away) != simulate_game(random.Random(10), home, away)
 
 
-def test_flow_shape_matches_the_real_file(
-    simulated: list[tuple[GameFlow, float]], real_games: list[GameFlow]
-) -> None:
+def test_flow_shape_matches_the_real_file(simulated: list[tuple[GameFlow, float]], real_games: list[GameFlow]) -> None:
     """Lead changes, ties, largest lead, winner's deficit and biggest run are close to the real games'."""
     sim_stats = [flow_stats(game.scores) for game, _ in simulated]
     real_stats = [flow_stats(game.scores) for game in real_games]
@@ -268,9 +265,7 @@ def _game_messages(messages: list[tuple[float, Message]]) -> dict[str, list[tupl
 def _finished(night: list[tuple[float, Message]]) -> dict[str, list[tuple[float, Message]]]:
     """The messages of each game that went final during the night (the last slate may still be on)."""
     finished = {
-        game_id: messages
-        for game_id, messages in _game_messages(night).items()
-        if isinstance(messages[-1][1], GameEnd)
+        game_id: messages for game_id, messages in _game_messages(night).items() if isinstance(messages[-1][1], GameEnd)
     }
     assert len(finished) >= 24
     return finished
@@ -421,8 +416,7 @@ def test_start_time_is_the_wall_time_of_the_tip_off() -> None:
     sim.advance(START)
     times = [game.start_time for game in sim.games]
     assert times == [
-        datetime.fromtimestamp(START + (index // GAMES_PER_WAVE) * TIP_OFF_STAGGER / 24.0, tz=UTC)
-        for index in range(7)
+        datetime.fromtimestamp(START + (index // GAMES_PER_WAVE) * TIP_OFF_STAGGER / 24.0, tz=UTC) for index in range(7)
     ]
 
 
@@ -513,3 +507,105 @@ def test_rejects_impossible_settings(arguments: dict[str, Any]) -> None:
     """A slate needs 1-15 games between distinct teams, and time must run forward at a finite speed."""
     with pytest.raises(ValueError, match="must be"):
         NightSimulator(**arguments)
+
+
+# --- every scoring change, and real flows --------------------------------------------------------
+
+
+def _score_sequences(messages: list[tuple[float, Message]]) -> dict[str, list[tuple[int, int]]]:
+    """Each game's scores as its messages showed them, repeats and the 0-0 before the first score left out."""
+    sequences: dict[str, list[tuple[int, int]]] = {}
+    for game_id, game_messages in _game_messages(messages).items():
+        scores = [(m.data.home_score, m.data.away_score) for _, m in game_messages]
+        sequences[game_id] = [now for before, now in itertools.pairwise([(0, 0), *scores]) if now != before]
+    return sequences
+
+
+def test_every_scoring_change_is_sent_whatever_the_step() -> None:
+    """Coarse steps send the same score sequences as fine ones: one team's 1-3 points at a time, none skipped."""
+    fine = _score_sequences(_run(NightSimulator(games=6, seed=12, speed=150.0, start=START), 120.0, 0.5))
+    coarse = _score_sequences(_run(NightSimulator(games=6, seed=12, speed=150.0, start=START), 120.0, 10.0))
+    assert fine == coarse
+    for scores in fine.values():
+        for (home, away), (next_home, next_away) in itertools.pairwise([(0, 0), *scores]):
+            assert sorted((next_home - home, next_away - away)) in ([0, 1], [0, 2], [0, 3])
+
+
+def _flow(game_id: str, home: str, away: str, *events: tuple[int, int, int, int]) -> GameFlow:
+    return GameFlow(game_id, date(2016, 1, 1), home, away, tuple(ScoringEvent(*event) for event in events))
+
+
+def test_real_flows_are_played_exactly_in_file_order(real_games: list[GameFlow]) -> None:
+    """Every game of the real file is sent with its real teams, its whole real score sequence and its real final."""
+    night = _run(NightSimulator(games=8, seed=1, speed=1000.0, start=START, flows=real_games), 1000.0, 1.0)
+    sequences = _score_sequences(night)
+    game_messages = _game_messages(night)
+    names = {team.tricode: team.name for team in TEAMS}
+    assert [game_id.rsplit("-", 1)[1] for game_id in sequences] == [flow.game_id for flow in real_games]
+    for (game_id, scores), flow in zip(sequences.items(), real_games, strict=True):
+        assert game_id.startswith("real-")
+        assert len(game_id) <= 64
+        assert scores == list(flow.scores)
+        *_, (_, last) = game_messages[game_id]
+        assert isinstance(last, GameEnd)
+        assert (last.data.home_score, last.data.away_score) == flow.final_score
+        assert (last.data.home_team, last.data.away_team) == (names[flow.home_team], names[flow.away_team])
+
+
+def test_when_the_flows_run_out_the_last_finals_stay() -> None:
+    """After the last real game the night stays at its slate's finals and sends nothing more."""
+    flows = [_flow(f"g{n}", "BOS", "NYK", (1, 700, 2, 0), (4, 10, 2, 3)) for n in range(3)]
+    sim = NightSimulator(games=2, seed=1, speed=150.0, start=START, flows=flows)
+    sim.advance(START)
+    assert [game.game_id.rsplit("-", 1)[1] for game in sim.games] == ["g0", "g1"]
+    sim.advance(START + 10_000.0)
+    assert [(game.game_id.rsplit("-", 1)[1], game.status) for game in sim.games] == [("g2", "final")]
+    assert sim.advance(START + 20_000.0) == []
+    assert [game.status for game in sim.games] == ["final"]
+    assert sim.next_due() is None
+    assert NightSimulator(flows=[]).advance(START) == []
+
+
+def test_unknown_tricodes_are_named_by_themselves_and_rated_average() -> None:
+    """A tricode not in TEAMS is shown as itself; the prediction starts from the home advantage alone."""
+    flows = [_flow("odd", "XXX", "YYY", (1, 700, 2, 0), (4, 10, 2, 3)), _flow("known", "OKC", "WAS", (1, 700, 2, 0))]
+    sim = NightSimulator(games=2, seed=1, start=START, flows=flows)
+    messages = sim.advance(START)
+    games = [m.data for m in messages if isinstance(m, GameStart)]
+    predictions = [m.data for m in messages if isinstance(m, PredictionUpdate)]
+    assert [(g.home_team, g.away_team) for g in games] == [
+        ("XXX", "YYY"),
+        ("Oklahoma City Thunder", "Washington Wizards"),
+    ]
+    assert team_for("XXX") == Team("XXX", "XXX", 0.0)
+    margins = [HOME_ADVANTAGE, pregame_margin(team_for("OKC"), team_for("WAS"))]
+    assert predictions == [SternModel().predict(g, margin) for g, margin in zip(games, margins, strict=True)]
+
+
+def test_real_game_ids_stay_unique_and_within_64_characters() -> None:
+    """An id too long to keep with the prefix becomes a digest: the same in every run with that seed, distinct."""
+    flows = [_flow("x" * 64, "BOS", "NYK", (1, 700, 2, 0)), _flow("x" * 63 + "y", "MIA", "LAL", (1, 700, 2, 0))]
+    ids = [[g.game_id for g in _started(NightSimulator(games=2, seed=5, start=START, flows=flows))] for _ in range(2)]
+    assert ids[0] == ids[1]
+    assert len(set(ids[0])) == 2
+    assert all(game_id.startswith("real-") and len(game_id) <= 64 for game_id in ids[0])
+    other_run = _started(NightSimulator(games=2, seed=6, start=START, flows=flows))
+    assert not {g.game_id for g in other_run} & set(ids[0])
+
+
+def _started(sim: NightSimulator) -> list[Game]:
+    sim.advance(START)
+    return sim.games
+
+
+def test_free_throws_after_the_buzzer_come_before_the_final() -> None:
+    """Two free throws with no time left show at 00:00, still live, and only the last is final."""
+    flow = _flow("ft", "BOS", "NYK", (1, 700, 0, 2), (4, 0, 1, 2), (4, 0, 2, 2), (4, 0, 3, 2))
+    sim = NightSimulator(games=1, seed=1, speed=150.0, start=START, flows=[flow])
+    sim.advance(START)
+    states = [m.data for m in sim.advance(START + 1000.0) if isinstance(m, ScoreUpdate | GameEnd)]
+    assert [(g.home_score, g.period, g.clock, g.status) for g in states if g.period == 4] == [
+        (1, 4, "00:00", "live"),
+        (2, 4, "00:00", "live"),
+        (3, 4, "00:00", "final"),
+    ]

@@ -1,0 +1,119 @@
+"""Replaying a recording: the frames of a night, again, with their original timing.
+
+:class:`ReplaySource` is a :class:`~lib.feed.server.Source` that hands the server each recorded
+frame exactly as it was received, ``ts`` and ``seq`` included, when it falls due: at its offset
+from the first frame divided by the speed. The server keeps the latest frame of every game and
+prediction and sends those to a client that connects mid-replay, so it starts from the current
+state as the protocol promises. ``python -m lib.feed --replay night.jsonl`` is the command.
+
+When the recording ends the source falls silent and the server keeps serving the final state:
+a replay is not a server going away, so no connection is closed.
+
+This module is pure: it takes the frames as an iterable (:func:`lib.recorder.read_recording`
+reads them lazily from the file) and the time as an argument; no sockets, threads or clocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only the type: the recorder's module holds a lock, which a pure module does without
+    from lib.recorder import RecordedFrame
+
+logger = logging.getLogger(__name__)
+
+
+class ReplaySource:
+    """The frames of a recording, each due at its recorded offset divided by ``speed``.
+
+    The first frame is read at once, so a file that is not a recording fails here, not mid-replay.
+    A recording that turns out to be corrupt further on ends the replay there, with an error in
+    the log: the frames before it were sent, and the server keeps their state.
+
+    Args:
+        frames: The recording, in order (e.g. ``read_recording("night.jsonl")``).
+        speed: How much faster than recorded to play: 2 plays twice as fast.
+        start: When (epoch seconds) the first frame is due; ``None``: at the first :meth:`advance`.
+
+    Raises:
+        ValueError: If ``speed`` is not a positive finite number, the recording holds no frames, or
+            its first line is not a recorded frame.
+        OSError: If the recording cannot be read.
+    """
+
+    def __init__(self, frames: Iterable[RecordedFrame], *, speed: float = 1.0, start: float | None = None) -> None:
+        if not (math.isfinite(speed) and speed > 0):
+            raise ValueError(f"speed must be a positive number, got {speed}")
+        self._frames: Iterator[RecordedFrame] = iter(frames)
+        self._next: RecordedFrame | None = next(self._frames, None)
+        if self._next is None:
+            raise ValueError("the recording holds no frames")
+        self._origin = self._next.received_at
+        self._speed = speed
+        self._start = start
+        self.sent = 0
+        """Frames handed out so far."""
+
+    @property
+    def finished(self) -> bool:
+        """Whether every frame has been handed out."""
+        return self._next is None
+
+    @property
+    def games(self) -> None:
+        """``None``: the server forgets no game of a replay (it cannot know when the original did)."""
+        return None
+
+    def next_due(self) -> float | None:
+        """When the next frame is due (epoch seconds); ``None`` before the start and after the end."""
+        if self._next is None or self._start is None:
+            return None
+        return self._due(self._next)
+
+    def advance(self, now: float) -> list[str | bytes]:
+        """The frames due by ``now``, in recorded order, exactly as received.
+
+        Text frames come back as ``str`` (sent as text frames), binary ones as ``bytes``. A text
+        frame that was not valid UTF-8 cannot travel as a text frame again, so it is sent as a
+        binary one with the same bytes (a client rejects it either way).
+
+        Args:
+            now: The current time, epoch seconds.
+
+        Returns:
+            The due frames; empty when none is due or the recording has ended.
+        """
+        if self._start is None:
+            self._start = now
+        due: list[str | bytes] = []
+        while self._next is not None and self._due(self._next) <= now:
+            due.append(_frame(self._next))
+            self.sent += 1
+            self._next = self._read()
+        if due and self._next is None:
+            logger.info("the replay has ended after %d frames; serving its final state", self.sent)
+        return due
+
+    def _due(self, frame: RecordedFrame) -> float:
+        assert self._start is not None
+        # Clocks can step back (NTP): such a frame is simply due at once, after the one before it.
+        return self._start + (frame.received_at - self._origin) / self._speed
+
+    def _read(self) -> RecordedFrame | None:
+        try:
+            return next(self._frames, None)
+        except ValueError:
+            logger.exception("the recording is corrupt after frame %d; the replay ends there", self.sent)
+            return None
+
+
+def _frame(recorded: RecordedFrame) -> str | bytes:
+    if recorded.binary:
+        return recorded.payload
+    try:
+        return recorded.payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return recorded.payload
