@@ -54,9 +54,10 @@ class Night:
 class Rig:
     """Server, fault proxy and client, wired together; the client records every frame it receives."""
 
-    def __init__(self, *, dribble: float | None = None, **client_options: Any) -> None:
+    def __init__(self, *, dribble: float | None = None, keepalive: float | None = None, **client_options: Any) -> None:
         self.night = Night()
-        self.server = FeedServer().start()
+        self.keepalive = keepalive
+        self.server = FeedServer(keepalive=keepalive).start()
         self.port = self.server.port
         self.proxy = FaultProxy(("127.0.0.1", self.port), dribble=dribble).start()
         self.store = Store()
@@ -80,7 +81,7 @@ class Rig:
     def restart_server(self) -> None:
         """Stop the server and start a new one on the same port that knows the same night."""
         self.server.stop()
-        self.server = FeedServer(port=self.port).start()
+        self.server = FeedServer(port=self.port, keepalive=self.keepalive).start()
         self.server.publish(self.night.advance(GAMES))
 
     def ping(self) -> None:
@@ -121,7 +122,7 @@ class Rig:
 
     def assert_healthy(self) -> None:
         """Converged, truthfully connected, one socket each side, every ping delivered in order."""
-        wait_for(self.converged, 20, "the client to hold the server's state")
+        wait_for(self.converged, 30, "the client to hold the server's state")
         wait_for(lambda: self.store.snapshot().connection.state is ConnectionState.CONNECTED, 10, "connected")
         wait_for(lambda: self.server.client_count == 1, 10, "one client at the server")
         wait_for(lambda: self.client_sockets() == 1, 10, "exactly one client socket")
@@ -174,7 +175,7 @@ def test_connection_reset_mid_stream(rig: Callable[..., Rig]) -> None:
 
 def test_black_holed_connection(rig: Callable[..., Rig]) -> None:
     """Silence with no FIN or RST: pings written into the void are re-sent after the reconnect."""
-    r = rig()
+    r = rig(keepalive=1.0)  # so the server, too, finds out that its end of the black hole is dead
     r.proxy.blackhole()
     r.ping()  # written to a connection that is already dead: must not be lost
     r.publish(40)

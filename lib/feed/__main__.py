@@ -1,8 +1,8 @@
 """``python -m lib.feed``: the demo feed as a standalone server (the seed's backend).
 
-    python -m lib.feed --host 127.0.0.1 --port 8080      # ws://127.0.0.1:8080/ws/live
-    python -m lib.feed --games-csv ../shared/data/nba_real_games.csv.gz --speed 48
-    python -m lib.feed --replay night.jsonl --speed 2
+python -m lib.feed --host 127.0.0.1 --port 8080      # ws://127.0.0.1:8080/ws/live
+python -m lib.feed --games-csv ../shared/data/nba_real_games.csv.gz --speed 48
+python -m lib.feed --replay night.jsonl --speed 2
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import uvicorn
 
 from lib.feed.games_csv import read_games_csv
 from lib.feed.replay import ReplaySource
-from lib.feed.server import FeedOptions, Source, create_app
+from lib.feed.server import KEEPALIVE_SECONDS, FeedOptions, Source, create_app
 from lib.feed.simulator import MAX_GAMES, NightSimulator
 from lib.recorder import read_recording
 
@@ -161,7 +161,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(source, FeedOptions(interval=args.interval, token=args.token))
     token = ", token required" if args.token else ""
     logger.info("serving ws://%s:%d/ws/live: %s%s", args.host, args.port, _describe(args), token)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws_ping_interval=None)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        ws_ping_interval=KEEPALIVE_SECONDS,
+        ws_ping_timeout=KEEPALIVE_SECONDS,
+    )
     return 0
 
 

@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 OUTBOX_LIMIT: Final = 10_000
 """Frames queued for one slow client before it is cut off (it reconnects and resynchronises)."""
+KEEPALIVE_SECONDS: Final = 20.0
+"""The server pings every client this often and drops one silent for as long again."""
 _TRY_AGAIN_LATER: Final = 1013
 _POLICY_VIOLATION: Final = 1008
 
@@ -339,6 +341,9 @@ class FeedServer:
         port: Port to listen on; 0 picks a free one.
         interval: Seconds between pushes from the source (at most: a replay is pushed when due).
         token: Require this bearer token from clients.
+        keepalive: Ping every client this often and drop one that has not answered within as
+            long again, so dead connections do not pile up; ``None`` never pings.
+        tls: ``(certificate file, key file)`` to serve ``wss://``.
     """
 
     def __init__(
@@ -349,10 +354,14 @@ class FeedServer:
         port: int = 0,
         interval: float = 5.0,
         token: str | None = None,
+        keepalive: float | None = KEEPALIVE_SECONDS,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         self.source = source
         self.host = host
         self.port = port
+        self.keepalive = keepalive
+        self.tls = tls
         self.hub = FeedHub()
         self.app = create_app(source, FeedOptions(interval=interval, token=token), self.hub)
         self._server: uvicorn.Server | None = None
@@ -361,8 +370,8 @@ class FeedServer:
 
     @property
     def url(self) -> str:
-        """The ``ws://`` URL of ``/ws/live``."""
-        return f"ws://{self.host}:{self.port}/ws/live"
+        """The ``ws://`` (or, with TLS, ``wss://``) URL of ``/ws/live``."""
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/ws/live"
 
     def start(self, timeout: float = 10.0) -> FeedServer:
         """Start serving in a daemon thread; returns once the port accepts connections."""
@@ -370,8 +379,16 @@ class FeedServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
+        certfile, keyfile = self.tls or (None, None)
         config = uvicorn.Config(
-            self.app, log_level="warning", ws_ping_interval=None, timeout_graceful_shutdown=1, lifespan="on"
+            self.app,
+            log_level="warning",
+            ws_ping_interval=self.keepalive,
+            ws_ping_timeout=self.keepalive,
+            timeout_graceful_shutdown=1,
+            lifespan="on",
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
         )
         server = uvicorn.Server(config)
         self._server = server

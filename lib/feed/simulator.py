@@ -170,9 +170,7 @@ _FREE_THROW: Final = 0.78
 _POINTS_PER_POSSESSION: Final = (
     3 * _MADE_THREE + 2 * _MADE_TWO + (2 + _FREE_THROW) * _AND_ONE + 2 * _FREE_THROW * _FOULED
 )
-_TEAM_POINTS: Final = _POINTS_PER_POSSESSION * REGULATION_PERIODS * PERIOD_SECONDS / (
-    _MIN_POSSESSION + _MAX_POSSESSION
-)
+_TEAM_POINTS: Final = _POINTS_PER_POSSESSION * REGULATION_PERIODS * PERIOD_SECONDS / (_MIN_POSSESSION + _MAX_POSSESSION)
 """An average team's expected points in regulation (possessions alternate, so each team has half)."""
 
 # How strongly the margin is pulled back to its expected path: the offence's scoring odds
