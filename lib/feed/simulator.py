@@ -56,8 +56,9 @@ scoring changes per game          118.3            110.34 (file)
 ================================  ===============  ========================
 
 The final margin spreads about :func:`pregame_margin` by 13 points, the ``sigma`` of
-:class:`~lib.feed.model.SternModel`, and centres on it (slope 1.0), so Stern's model is
-calibrated for this simulator.
+:class:`~lib.feed.model.SternModel`, and centres on it (slope 1.0). Predictions come from
+:class:`~lib.feed.model.CalibratedModel`, Stern's model refitted to the real flows, which
+scores better than Stern's on simulated games too (Brier 0.141 against 0.144 over 1,500).
 
 This module is pure: no sockets, threads, asyncio, clocks or Streamlit.
 """
@@ -75,7 +76,7 @@ from datetime import UTC, date, datetime
 from typing import Final
 
 from lib.feed.games_csv import GameFlow, ScoringEvent, period_seconds
-from lib.feed.model import SternModel, WinProbabilityModel
+from lib.feed.model import CalibratedModel, WinProbabilityModel
 from lib.protocol import (
     PERIOD_SECONDS,
     REGULATION_PERIODS,
@@ -418,7 +419,7 @@ class NightSimulator:
         speed: Sim seconds per second of ``now``.
         start: The ``now`` (epoch seconds) at which the first slate's first wave tips off;
             ``None`` to start at the first :meth:`advance`.
-        model: The win-probability model for predictions; Stern's by default.
+        model: The win-probability model for predictions; by default the one refitted to real games.
         flows: Games to play instead of simulated ones, e.g. :func:`~lib.feed.games_csv.read_games_csv`;
             read lazily, a slate at a time. Their ids must be unique.
 
@@ -446,7 +447,7 @@ class NightSimulator:
         self._run_token = f"{self._rng.getrandbits(32):08x}"
         self._speed = speed
         self._start = start
-        self._model: WinProbabilityModel = model if model is not None else SternModel()
+        self._model: WinProbabilityModel = model if model is not None else CalibratedModel()
         self._flows = None if flows is None else iter(flows)
         self._slate: _Slate | None = None
         self._time = -math.inf

@@ -16,7 +16,7 @@ import pytest
 
 from lib.analytics.flow import flow_stats
 from lib.feed.games_csv import GameFlow, ScoringEvent, period_seconds
-from lib.feed.model import SIGMA, SternModel
+from lib.feed.model import SIGMA, CalibratedModel, SternModel
 from lib.feed.simulator import (
     GAMES_PER_WAVE,
     HOME_ADVANTAGE,
@@ -326,13 +326,13 @@ def test_every_message_survives_the_wire(night: list[tuple[float, Message]]) -> 
 
 
 def test_each_game_message_is_followed_by_its_prediction(night: list[tuple[float, Message]]) -> None:
-    """Every game message comes with a prediction for the same game from the Stern model."""
+    """Every game message comes with a prediction for the same game from the refitted model."""
     messages = [message for _, message in night]
     for message, following in zip(messages[::2], messages[1::2], strict=True):
         assert isinstance(message, ScoreUpdate | GameStart | GameEnd)
         assert isinstance(following, PredictionUpdate)
         assert following.data.game_id == message.data.game_id
-        assert following.data.model == "stern-1994"
+        assert following.data.model == CalibratedModel().name
         if isinstance(message, GameEnd):
             won = message.data.home_score > message.data.away_score
             assert following.data.home_win_probability == (1.0 if won else 0.0)
@@ -579,7 +579,7 @@ def test_unknown_tricodes_are_named_by_themselves_and_rated_average() -> None:
     ]
     assert team_for("XXX") == Team("XXX", "XXX", 0.0)
     margins = [HOME_ADVANTAGE, pregame_margin(team_for("OKC"), team_for("WAS"))]
-    assert predictions == [SternModel().predict(g, margin) for g, margin in zip(games, margins, strict=True)]
+    assert predictions == [CalibratedModel().predict(g, margin) for g, margin in zip(games, margins, strict=True)]
 
 
 def test_real_game_ids_stay_unique_and_within_64_characters() -> None:
