@@ -16,7 +16,7 @@ import pytest
 
 from lib.analytics.flow import flow_stats
 from lib.feed.games_csv import GameFlow, ScoringEvent, period_seconds
-from lib.feed.model import SIGMA, CalibratedModel, SternModel
+from lib.feed.model import SIGMA, CalibratedModel
 from lib.feed.simulator import (
     GAMES_PER_WAVE,
     HOME_ADVANTAGE,
