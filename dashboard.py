@@ -15,6 +15,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -38,10 +39,12 @@ from lib.views.format import (
 )
 from lib.views.header import render_header
 from lib.views.latency import latency_figures, monitor_figures, render_latency, render_monitor
+from lib.views.recording import render_recording_switch
 from lib.views.scorecard import render_scorecard
 from lib.views.tables import predictions_table, render_predictions
 
 st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="wide")
+RECORDINGS = Path("recordings")
 
 
 @st.cache_resource(on_release=LiveFeed.stop, show_spinner=False)
@@ -54,6 +57,12 @@ def shared_feed(settings: FeedSettings) -> LiveFeed:
         reconnect_base_delay=settings.reconnect_base_delay,
         reconnect_max_delay=settings.reconnect_max_delay,
     ).start()
+
+
+def new_recording_path() -> Path:
+    """A fresh file under ``recordings/`` (git-ignored), named by the time it starts."""
+    RECORDINGS.mkdir(exist_ok=True)
+    return RECORDINGS / time.strftime("night-%Y%m%d-%H%M%S.jsonl")
 
 
 def secrets() -> Mapping[str, Any]:
@@ -76,6 +85,9 @@ with st.sidebar:
     show_latency = st.toggle("Latency charts", value=True)
     show_monitor = st.toggle("📊 Performance monitor", value=False)
     st.caption(f"Feed: {escape_markdown(feed.url or '')}{' (embedded demo)' if feed.is_demo else ''}")
+    render_recording_switch(
+        feed.recording, start=lambda: feed.start_recording(new_recording_path()), stop=feed.stop_recording
+    )
 
 st.title("🏀 NBA Live Predictions")
 

@@ -7,6 +7,7 @@ embedded demo feed when no URL is given, and hands out snapshots and pandas fram
 from __future__ import annotations
 
 import logging
+import os
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import pandas as pd
 
 from lib.analytics.report import game_summaries, scorecard
 from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient, redact_url
+from lib.recorder import Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
 from lib.store import Snapshot, Store
 from lib.tables import (
@@ -76,6 +78,9 @@ class LiveFeed:
         ssl_context: TLS settings for ``wss://`` (default: system trust store, verified).
         demo: The embedded demo feed's options, when ``url`` is ``None``.
         store: The store to write into (a new one by default).
+        record_to: Append every received frame, with its receive time, to this JSON Lines file
+            (rotated by size; see :class:`~lib.recorder.Recorder`). Switch recording on and off
+            later with :meth:`start_recording` and :meth:`stop_recording`.
     """
 
     def __init__(
@@ -92,11 +97,14 @@ class LiveFeed:
         ssl_context: ssl.SSLContext | None = None,
         demo: DemoOptions | None = None,
         store: Store | None = None,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         self.store = store or Store()
         self._demo_options = demo or DemoOptions()
         self._demo: FeedServer | None = None
+        self._recorder: Recorder | None = None if record_to is None else Recorder(record_to)
         self._client_options: dict[str, Any] = {
+            "on_frame": self._record,
             "token": token,
             "max_reconnect_attempts": max_reconnect_attempts,
             "reconnect_base_delay": reconnect_base_delay,
@@ -127,6 +135,33 @@ class LiveFeed:
             client.on(event, handler)
         return client
 
+    def _record(self, payload: bytes, binary: bool, received_at: float) -> None:
+        recorder = self._recorder  # read once: another thread may switch recording off meanwhile
+        if recorder is not None:
+            recorder.record(payload, binary, received_at)
+
+    def start_recording(self, path: str | os.PathLike[str]) -> None:
+        """Append every frame received from now on to ``path`` (JSON Lines, flushed per frame).
+
+        Replay it with ``python -m lib.feed --replay PATH``. Recording to a new path ends the
+        current recording first.
+        """
+        previous, self._recorder = self._recorder, Recorder(path)
+        if previous is not None:
+            previous.close()
+
+    def stop_recording(self) -> None:
+        """Stop recording and close the file (what was written stays)."""
+        previous, self._recorder = self._recorder, None
+        if previous is not None:
+            previous.close()
+
+    @property
+    def recording(self) -> RecorderStats | None:
+        """The current recording's path and counts; ``None`` when not recording."""
+        recorder = self._recorder
+        return None if recorder is None else recorder.stats
+
     def start(self) -> LiveFeed:
         """Connect in the background (starting the demo feed first when there is no URL). Returns at once."""
         if self._client is None:
@@ -146,11 +181,12 @@ class LiveFeed:
         return self
 
     def stop(self) -> None:
-        """Close the connection and end the background thread (and the demo feed). Within about 2 s."""
+        """Close the connection and end the background thread (and the demo feed, and any recording)."""
         if self._client is not None:
             self._client.stop()
         if self._demo is not None:
             self._demo.stop()
+        self.stop_recording()
 
     def reconnect(self) -> None:
         """Connect again now with a fresh attempt count: after giving up or a server close."""

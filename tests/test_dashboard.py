@@ -214,3 +214,103 @@ def test_performance_monitor_panel(app: AppFactory, feed_server: FeedServer) -> 
     } <= set(labels)
     assert labels["Connection"] == "Live"
     assert labels["Received"] == "1"
+
+
+def finished_night(server: FeedServer) -> None:
+    """Two games played out with predictions, one home win and one away win."""
+    flows = {"w": [(0, 0, 0.55), (2, 0, 0.6), (2, 5, 0.35), (9, 5, 0.8)], "l": [(0, 0, 0.5), (0, 3, 0.3)]}
+    for game_id, points in flows.items():
+        for home, away, probability in points:
+            server.publish(
+                [
+                    ScoreUpdate(
+                        data=a_game(
+                            game_id,
+                            home_team=f"Home {game_id}",
+                            away_team=f"Away {game_id}",
+                            home_score=home,
+                            away_score=away,
+                        )
+                    ),
+                    PredictionUpdate(data=Prediction(game_id=game_id, home_win_probability=probability)),
+                ]
+            )
+        home, away, _ = points[-1]
+        server.publish(
+            [
+                GameEnd(
+                    data=a_game(
+                        game_id,
+                        home_team=f"Home {game_id}",
+                        away_team=f"Away {game_id}",
+                        home_score=home,
+                        away_score=away,
+                        status="final",
+                        period=4,
+                        clock="00:00",
+                    )
+                )
+            ]
+        )
+
+
+def test_game_detail_tab_shows_the_chart_and_figures(app: AppFactory, feed_server: FeedServer) -> None:
+    """The game-detail tab draws the probability and margin chart and the game's figures."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    finished_night(feed_server)
+    rerun_until(at, lambda at: "2 games" in header(at), "two games")
+    at.session_state["tab"] = "🎯 Game detail"
+    at.run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 1
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Lead changes"] == "2"  # the most exciting game first: home, then away, then home led
+    assert "Excitement index" in labels
+    assert "Final figures" in page_text(at)
+    assert len(at.dataframe) == 1  # every game's figures
+
+
+def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFactory, feed_server: FeedServer) -> None:
+    """With two finished games the scorecard shows its figures and warns that two is too few."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")  # watching from the start: every prediction counts
+    finished_night(feed_server)
+    rerun_until(at, lambda at: "2 games" in header(at), "two games")
+    at.session_state["tab"] = "📈 Scorecard"
+    rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score", "Log loss"}, "the scorecard")
+    assert "Only 2 games finished so far" in " ".join(w.value for w in at.warning)
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Finished games"] == "2"
+    assert labels["Predictions"] == "6"
+
+
+def test_data_tab_offers_every_table_in_two_formats(app: AppFactory, feed_server: FeedServer) -> None:
+    """The data tab has a CSV and a Parquet download for each table."""
+    at = app(feed_server.url)
+    at.session_state["tab"] = "⬇️ Data"
+    at.run()
+    assert not at.exception
+    buttons = list(at.get("download_button"))
+    assert len(buttons) == 14
+
+
+def test_recording_switch_records_and_stops(
+    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sidebar switch starts a recording under recordings/ and stops it again."""
+    monkeypatch.chdir(tmp_path)
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    at.toggle(key="record").set_value(True).run()
+    feed_server.publish([ScoreUpdate(data=a_game("rec"))])
+    rerun_until(
+        at,
+        lambda at: "Recording to recordings/night" in " ".join(c.value for c in at.sidebar.caption),
+        "the recording caption",
+    )
+    at.toggle(key="record").set_value(False).run()
+    at.run()
+    assert "Recording to" not in " ".join(c.value for c in at.sidebar.caption)
+    (recording,) = (tmp_path / "recordings").glob("night-*.jsonl")
+    assert recording.stat().st_size > 0

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from lib import ConnectionState, DemoOptions, Game, LiveFeed, Prediction, PredictionUpdate, ScoreUpdate
 from lib.feed.server import FeedServer
+from lib.recorder import read_recording
 from lib.tables import GAME_COLUMNS, PREDICTION_COLUMNS
 from tests.conftest import FAST
 from tests.helpers import game, score, wait_for
@@ -155,3 +158,26 @@ def test_embedded_demo_feed_runs_a_live_night(feeds: list[LiveFeed]) -> None:
     wait_for(lambda: int(feed.games().home_score.sum() + feed.games().away_score.sum()) > first, 20, "scoring")
     feed.stop()
     assert not [t for t in threading.enumerate() if t.name == "nba-feed-server" and t.is_alive()]
+
+
+def test_recording_captures_received_frames_and_can_be_switched(
+    feed_server: FeedServer, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """record_to= writes every frame as received; stop_recording() ends it, start_recording() resumes."""
+    path = tmp_path / "night.jsonl"
+    feed = LiveFeed(feed_server.url, record_to=path).start()
+    feeds.append(feed)
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED)
+    sent = [score(home_score=60), "not json", score(home_score=61)]
+    feed_server.publish_raw(sent)
+    wait_for(lambda: feed.recording is not None and feed.recording.lines == 3, what="three recorded frames")
+    assert [f.payload.decode() for f in read_recording(path)] == sent
+    feed.stop_recording()
+    assert feed.recording is None
+    feed_server.publish_raw([score(home_score=62)])
+    wait_for(lambda: feed.status().messages_received == 4)
+    feed.start_recording(path)
+    feed_server.publish_raw([score(home_score=63)])
+    wait_for(lambda: feed.recording is not None and feed.recording.lines == 1, what="the resumed recording")
+    last_two = [f.payload for f in read_recording(path)][-2:]
+    assert [json.loads(payload)["data"]["home_score"] for payload in last_two] == [61, 63]
