@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from lib.feed.server import FeedServer
 from lib.feed.simulator import NightSimulator
-from lib.protocol import Game, GameStart, Prediction, PredictionUpdate, ScoreUpdate
+from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
 from tests.helpers import game, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,9 +47,15 @@ def free_port() -> int:
 class Dashboard:
     """``streamlit run dashboard.py`` in a subprocess, on a free port, showing ``feed_url``."""
 
-    def __init__(self, feed_url: str) -> None:
+    def __init__(self, feed_url: str, **settings: str) -> None:
         self.port = free_port()
-        env = {**os.environ, "FEED_URL": feed_url, "FEED_RECONNECT_BASE_DELAY": "0.5", "FEED_RECONNECT_MAX_DELAY": "1"}
+        env = {
+            **os.environ,
+            "FEED_URL": feed_url,
+            "FEED_RECONNECT_BASE_DELAY": "0.5",
+            "FEED_RECONNECT_MAX_DELAY": "1",
+            **settings,
+        }
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -84,13 +91,15 @@ class Dashboard:
         except OSError:
             return False
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stop the server; returns everything it printed (its logs)."""
         self.process.terminate()
         try:
-            self.process.wait(10)
+            output, _ = self.process.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait(5)
+            output, _ = self.process.communicate(timeout=5)
+        return output.decode(errors="replace") if output else ""
 
 
 @pytest.fixture
@@ -158,7 +167,7 @@ HOSTILE_AWAY = "<script>window.__xss=2</script>"
 
 
 def test_hostile_team_names_never_run(browser: Any) -> None:
-    """Team names made of markup show as text in cards, table, toasts and event log; no script runs."""
+    """Markup as team names shows as text in cards, toasts, event log, charts and scorecard; no script runs."""
     server = FeedServer().start()
     dashboard = Dashboard(server.url)
     try:
@@ -183,9 +192,58 @@ def test_hostile_team_names_never_run(browser: Any) -> None:
         card_text = page.locator(".nba-card").first.inner_text()
         assert HOSTILE_HOME in card_text
         assert HOSTILE_AWAY in card_text
+        server.publish(
+            [GameEnd(data=a_game("x", status="final", period=4, clock="00:00", home_score=2, away_score=0, **names))]
+        )
+        page.get_by_text("Final:", exact=False).first.wait_for(timeout=30_000)  # toast; the event log has it too
+        page.get_by_role("tab", name="🎯 Game detail").click()
+        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)  # titles carry the names
+        page.get_by_role("tab", name="📈 Scorecard").click()
+        page.get_by_text("Brier score").first.wait_for(timeout=30_000)
         assert page.evaluate("window.__xss") is None
         assert page.locator("img[src='x']").count() == 0
+        assert page.locator("script", has_text="__xss").count() == 0
         assert page.dialogs == []
     finally:
         dashboard.stop()
         server.stop()
+
+
+SECRET = "tok-3f9a-do-not-leak-7c21"
+
+
+def refused_page_and_logs(browser: Any, url: str, token: str, expected: str) -> tuple[str, str]:
+    """Open the dashboard on a feed that refuses it; return the page HTML once ``expected`` shows, and the logs."""
+    dashboard = Dashboard(url, FEED_TOKEN=token)
+    try:
+        page = open_page(browser, dashboard.url)
+        header = page.locator("[data-testid='nba-connection']").first.locator("xpath=..")
+        wait_for(lambda: expected in header.inner_text(timeout=30_000), 30, expected)
+        assert page.dialogs == []
+        html = page.content()
+    finally:
+        logs = dashboard.stop()
+    return html, logs
+
+
+def test_token_never_shows_and_untrusted_tls_is_refused(browser: Any, tmp_path: Path) -> None:
+    """A wss:// feed with an untrusted certificate is refused with a clear message; a rejected
+    token says 403; in neither case does the token appear in the page or the server's logs."""
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1")
+    certificate.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    certificate.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    tls_server = FeedServer(token=SECRET, tls=(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))).start()
+    guarded = FeedServer(token=SECRET).start()
+    try:
+        seen = [
+            refused_page_and_logs(browser, tls_server.url, SECRET, "TLS certificate not trusted"),
+            refused_page_and_logs(browser, guarded.url, SECRET[::-1], "refused the WebSocket handshake with HTTP 403"),
+        ]
+    finally:
+        tls_server.stop()
+        guarded.stop()
+    for html, logs in seen:
+        for secret in (SECRET, SECRET[::-1]):
+            assert secret not in html
+            assert secret not in logs
