@@ -119,7 +119,6 @@ class FeedHub:
         self.connections: set[_Connection] = set()
         self._games: dict[str, _Latest] = {}
         self._predictions: dict[str, _Latest] = {}
-        self.frames_sent = 0
 
     @property
     def game_count(self) -> int:
