@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.analytics.scorecard import Bucket, Scores, score
 from lib.feed import wp_params
-from lib.feed.games_csv import GameFlow, ScoringEvent, read_games_csv
+from lib.feed.games_csv import read_games_csv
 from lib.feed.model import (
     MAX_PROBABILITY,
     MIN_PROBABILITY,
@@ -100,7 +100,7 @@ def load(path: Path) -> States:
     if not path.is_file():
         sys.exit(f"The real NBA data is absent: {path}\n(see shared/data/nba_real_games.README.md)")
     flows = read_games_csv(path)
-    states = [_state(flow, event) for flow in flows for event in flow.events]
+    states = [state for flow in flows for state in flow.live_states()]
     game = np.repeat(np.arange(len(flows), dtype=np.int64), [len(flow.events) for flow in flows])
     final_margin = np.array([flow.final_score[0] - flow.final_score[1] for flow in flows], dtype=np.float64)
     return States(
@@ -110,20 +110,6 @@ def load(path: Path) -> States:
         remaining=np.array([remaining_share(state) for state in states], dtype=np.float64),
         outcome=(final_margin[game] > 0).astype(np.int64),
         final_margin=final_margin,
-    )
-
-
-def _state(flow: GameFlow, event: ScoringEvent) -> Game:
-    seconds = event.seconds_left_in_period
-    return Game(
-        game_id=flow.game_id,
-        home_team=flow.home_team,
-        away_team=flow.away_team,
-        home_score=event.home_score,
-        away_score=event.away_score,
-        period=event.period,
-        clock=f"{seconds // 60:02d}:{seconds % 60:02d}",
-        status="live",
     )
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Protocol
 
-from lib.protocol import MAX_PERIOD, MAX_SCORE, OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS
+from lib.protocol import MAX_PERIOD, MAX_SCORE, OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS, Game
 
 COLUMNS: Final = (
     "game_id",
@@ -96,6 +96,30 @@ class GameFlow:
     def periods(self) -> int:
         """The number of periods the game reached: 4, or more with overtime."""
         return max(REGULATION_PERIODS, max((event.period for event in self.events), default=0))
+
+    def live_states(self) -> list[Game]:
+        """The game as a feed would show it just after each scoring change: one live :class:`Game` per event.
+
+        This is what the win-probability model is fitted and scored on.
+        """
+        return [
+            Game(
+                game_id=self.game_id,
+                home_team=self.home_team,
+                away_team=self.away_team,
+                home_score=event.home_score,
+                away_score=event.away_score,
+                period=event.period,
+                clock=clock_text(event.seconds_left_in_period),
+                status="live",
+            )
+            for event in self.events
+        ]
+
+
+def clock_text(seconds: int) -> str:
+    """Whole seconds left in a period as the protocol's ``"MM:SS"``."""
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
 def period_seconds(period: int) -> int:

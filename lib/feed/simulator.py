@@ -75,7 +75,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Final
 
-from lib.feed.games_csv import GameFlow, ScoringEvent, period_seconds
+from lib.feed.games_csv import GameFlow, ScoringEvent, clock_text, period_seconds
 from lib.feed.model import CalibratedModel, WinProbabilityModel
 from lib.protocol import (
     PERIOD_SECONDS,
@@ -307,10 +307,6 @@ _MAX_SOURCE_ID: Final = 50
 """The longest real game id kept as it is: ``real-`` and a run token take the rest of 64."""
 
 
-def _clock(seconds: int) -> str:
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
 @dataclass(frozen=True, slots=True)
 class _ScheduledGame:
     """One game of a slate: its whole flow, and the sim times at which it unfolds."""
@@ -361,13 +357,13 @@ class _ScheduledGame:
         event = self.flow.events[scored - 1] if scored else None
         home_score, away_score = (event.home_score, event.away_score) if event else (0, 0)
         if time < self.period_starts[0]:
-            period, clock, status = 0, _clock(PERIOD_SECONDS), "scheduled"
+            period, clock, status = 0, clock_text(PERIOD_SECONDS), "scheduled"
         elif time >= self.end and scored == len(self.flow.events):  # free throws after the buzzer come first
-            period, clock, status = len(self.period_starts), _clock(0), "final"
+            period, clock, status = len(self.period_starts), clock_text(0), "final"
         else:
             period = bisect.bisect_right(self.period_starts, time)
             left = period_seconds(period) - (time - self.period_starts[period - 1])
-            clock = _clock(max(0, math.ceil(left)))
+            clock = clock_text(max(0, math.ceil(left)))
             status = "halftime" if period == 2 and left <= 0 else "live"
         return Game(
             game_id=self.flow.game_id,

@@ -56,6 +56,19 @@ def test_game_flow_views() -> None:
     assert GameFlow("g", date(2025, 1, 1), "A", "B", ()).final_score == (0, 0)
 
 
+def test_live_states_show_the_game_after_each_change() -> None:
+    """Each scoring change becomes the live game a feed would send, its clock as MM:SS."""
+    first, second = _parse(GOOD)
+    states = first.live_states()
+    assert [(s.home_score, s.away_score, s.period, s.clock) for s in states] == [
+        (2, 0, 1, "11:40"),
+        (2, 3, 1, "10:50"),
+        (4, 3, 4, "00:00"),
+    ]
+    assert {(s.game_id, s.home_team, s.away_team, s.status) for s in states} == {("g1", "BOS", "NYK", "live")}
+    assert second.live_states()[-1].clock == "00:12"
+
+
 def test_header_only_is_no_games() -> None:
     """A file with just the header holds no games."""
     assert _parse([HEADER]) == []

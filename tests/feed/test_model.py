@@ -392,21 +392,9 @@ def _real_states(games: list[GameFlow]) -> tuple[list[Game], list[int]]:
     outcomes: list[int] = []
     for flow in games:
         home, away = flow.final_score
-        for event in flow.events:
-            seconds = event.seconds_left_in_period
-            states.append(
-                Game(
-                    game_id=flow.game_id,
-                    home_team=flow.home_team,
-                    away_team=flow.away_team,
-                    home_score=event.home_score,
-                    away_score=event.away_score,
-                    period=event.period,
-                    clock=f"{seconds // 60:02d}:{seconds % 60:02d}",
-                    status="live",
-                )
-            )
-            outcomes.append(int(home > away))
+        flow_states = flow.live_states()
+        states.extend(flow_states)
+        outcomes.extend([int(home > away)] * len(flow_states))
     return states, outcomes
 
 
