@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Final
 
 import pandas as pd
 import streamlit as st
@@ -46,26 +47,25 @@ def _built(encode: Callable[[pd.DataFrame], bytes], frame: Callable[[], pd.DataF
     return encode(frame())
 
 
+_FORMATS: Final = (
+    ("CSV", "csv", "text/csv", csv_bytes),
+    ("Parquet", "parquet", "application/vnd.apache.parquet", parquet_bytes),
+)
+"""Each download format: button label, file extension, MIME type, encoder."""
+
+
 def render_exports(exports: Sequence[Export], stem: str) -> None:
     """A row per table with its CSV and Parquet buttons; ``stem`` prefixes the file names."""
     for export in exports:
-        label, csv_col, parquet_col = st.columns([4, 1, 1], vertical_alignment="center")
+        label, *buttons = st.columns([4, 1, 1], vertical_alignment="center")
         label.markdown(f"**{export.name}**: {export.description}")
-        csv_col.download_button(
-            "CSV",
-            partial(_built, csv_bytes, export.frame),
-            file_name=f"{stem}-{export.name}.csv",
-            mime="text/csv",
-            key=f"csv-{export.name}",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        parquet_col.download_button(
-            "Parquet",
-            partial(_built, parquet_bytes, export.frame),
-            file_name=f"{stem}-{export.name}.parquet",
-            mime="application/vnd.apache.parquet",
-            key=f"parquet-{export.name}",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+        for column, (title, extension, mime, encode) in zip(buttons, _FORMATS, strict=True):
+            column.download_button(
+                title,
+                partial(_built, encode, export.frame),
+                file_name=f"{stem}-{export.name}.{extension}",
+                mime=mime,
+                key=f"{extension}-{export.name}",
+                on_click="ignore",
+                icon=":material/download:",
+            )
