@@ -86,6 +86,15 @@ class SteadySource:
         """``None``: polled every tick."""
         return None
 
+    name = "steady"
+
+    def status(self) -> None:
+        """``None``: no upstream."""
+        return
+
+    def close(self) -> None:
+        """Nothing to release."""
+
     def advance(self, now: float) -> list[Message]:
         """The messages due by ``now`` at the steady rate (a late tick catches up, at most a second's worth)."""
         if self.started is None:

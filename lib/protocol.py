@@ -96,6 +96,37 @@ class Prediction(BaseModel):
     model: Name | None = None
 
 
+MAX_FAULT_KINDS: Final = 32
+
+
+class SourceStatus(BaseModel):
+    """The health of what the feed server serves from, such as the NBA's live data.
+
+    A source with an upstream (the NBA bridge) reports it whenever it changes, so a page can
+    say "NBA live · updated 3 s ago" or "NBA live unreachable for 40 s: HTTP 403".
+    """
+
+    model_config = _STRICT
+
+    source: Name
+    """Which source: ``nba`` (the live bridge) or ``nba-replay`` (finished games again)."""
+    state: Literal["ok", "failing"]
+    """``failing`` from the first failed poll after a good one until the next good one."""
+    last_success: Timestamp | None = None
+    """Epoch seconds (server clock) of the last poll that reached the upstream; none yet: ``None``."""
+    failing_since: Timestamp | None = None
+    """Epoch seconds of the first failed poll in the current failing run."""
+    error: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    """The last fault, in words (``HTTP 403``, ``timed out``)."""
+    faults: Annotated[
+        dict[Annotated[str, Field(min_length=1, max_length=32)], Annotated[int, Field(ge=0)]],
+        Field(max_length=MAX_FAULT_KINDS),
+    ] = Field(default_factory=dict)
+    """Faults since the source started, by kind (``timeout``, ``http_403``, ``invalid_json``, ...)."""
+    poll_seconds: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] | None = None
+    """How often the source polls its upstream when all is well."""
+
+
 class Pong(BaseModel):
     """The server's answer to a client ``ping``: the client's own timestamp, echoed."""
 
@@ -141,6 +172,13 @@ class PredictionUpdate(_Envelope):
     data: Prediction
 
 
+class SourceStatusUpdate(_Envelope):
+    """The source's health changed."""
+
+    type: Literal["source_status"] = "source_status"
+    data: SourceStatus
+
+
 class PongMessage(_Envelope):
     """The answer to a client ``ping``."""
 
@@ -149,8 +187,31 @@ class PongMessage(_Envelope):
 
 
 GameMessage = ScoreUpdate | GameStart | GameEnd
-Message = ScoreUpdate | GameStart | GameEnd | PredictionUpdate | PongMessage
-MESSAGE_TYPES: Final[tuple[str, ...]] = ("score_update", "game_start", "game_end", "prediction", "pong")
+Message = ScoreUpdate | GameStart | GameEnd | PredictionUpdate | SourceStatusUpdate | PongMessage
+MESSAGE_TYPES: Final[tuple[str, ...]] = (
+    "score_update",
+    "game_start",
+    "game_end",
+    "prediction",
+    "source_status",
+    "pong",
+)
+
+
+
+def game_message(game: Game, previous: Game | None) -> GameMessage:
+    """The message that carries a changed game: its end, its tip-off, or else a score update.
+
+    Args:
+        game: The game's new state.
+        previous: The state sent before, ``None`` for a game not sent yet.
+    """
+    if game.status == "final":
+        return GameEnd(data=game)
+    if game.status != "scheduled" and (previous is None or previous.status == "scheduled"):
+        return GameStart(data=game)
+    return ScoreUpdate(data=game)
+
 
 _MESSAGE: Final[TypeAdapter[Message]] = TypeAdapter(Annotated[Message, Field(discriminator="type")])
 _VALIDATE_JSON: Final = _MESSAGE.validator.validate_json  # skips TypeAdapter's per-call wrapper

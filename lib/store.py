@@ -31,6 +31,8 @@ from lib.protocol import (
     Rejection,
     RejectReason,
     ScoreUpdate,
+    SourceStatus,
+    SourceStatusUpdate,
     parse,
 )
 
@@ -84,6 +86,26 @@ class PredictionRecord(NamedTuple):
     ts: float | None
     seq: int | None
     connection: int
+
+
+class SourceRecord(NamedTuple):
+    """The latest health report of the server's source (the NBA bridge), with when it arrived.
+
+    Attributes:
+        status: The report.
+        received_at: Receive time, epoch seconds (this machine's clock).
+        ts: The server's send time, if given; with ``received_at`` it turns the report's
+            server-clock times into ages without trusting the two clocks to agree.
+    """
+
+    status: SourceStatus
+    received_at: float
+    ts: float | None
+
+    def age(self, at: float, now: float) -> float:
+        """Seconds from the server-clock time ``at`` to ``now`` (this machine's clock)."""
+        sent = self.ts if self.ts is not None else self.received_at
+        return max(0.0, sent - at) + max(0.0, now - self.received_at)
 
 
 class HistoryPoint(NamedTuple):
@@ -241,6 +263,7 @@ class Snapshot:
         last_update_at: Receive time of the last accepted game or prediction update.
         pongs: The most recent pongs, oldest first (one connection may serve many viewers,
             each waiting for the pong of its own ping).
+        source: The latest health report of the server's source, for a source that sends one.
     """
 
     taken_at: float
@@ -255,6 +278,7 @@ class Snapshot:
     connection: ConnectionInfo
     last_update_at: float | None
     pongs: tuple[PongRecord, ...]
+    source: SourceRecord | None
 
 
 IngestStatus = Literal["applied", "stale", "rejected", "pong"]
@@ -342,6 +366,7 @@ class Store:
         self._queue_dropped = 0
         self._last_update_at: float | None = None
         self._pongs: deque[PongRecord] = deque(maxlen=_RECENT_PONGS)
+        self._source: SourceRecord | None = None
         self._connection = ConnectionInfo(since=time.time())
 
     # -- writing -------------------------------------------------------------------------
@@ -392,7 +417,19 @@ class Store:
             return IngestResult("pong", message)
         if isinstance(message, PredictionUpdate):
             return self._apply_prediction(message, received_at, connection)
+        if isinstance(message, SourceStatusUpdate):
+            return self._apply_source(message, received_at)
         return self._apply_game(message, received_at, connection)
+
+    def _apply_source(self, message: SourceStatusUpdate, received_at: float) -> IngestResult:
+        self._accepted += 1
+        old = self._source
+        if old is not None and message.ts is not None and old.ts is not None and message.ts < old.ts:
+            self._stale += 1
+            return IngestResult("stale", message)
+        self._by_type[message.type] += 1
+        self._source = SourceRecord(message.data, received_at, message.ts)
+        return IngestResult("applied", message)
 
     def _count_frame(self, received_at: float) -> None:
         self._received += 1
@@ -611,7 +648,7 @@ class Store:
                 queue_dropped=self._queue_dropped,
             )
             version, connection = self._version, self._connection
-            last_update_at, pongs = self._last_update_at, tuple(self._pongs)
+            last_update_at, pongs, source = self._last_update_at, tuple(self._pongs), self._source
         return Snapshot(
             taken_at=time.time(),
             version=version,
@@ -625,6 +662,7 @@ class Store:
             connection=connection,
             last_update_at=last_update_at,
             pongs=pongs,
+            source=source,
         )
 
     def history(self, game_id: str | None = None) -> tuple[HistoryPoint, ...]:

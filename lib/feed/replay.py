@@ -57,6 +57,15 @@ class ReplaySource:
         self.sent = 0
         """Frames handed out so far."""
 
+    name = "replay"
+
+    def status(self) -> None:
+        """``None``: a recording has no upstream whose health could change."""
+        return
+
+    def close(self) -> None:
+        """Nothing to release: the recording's file is read a line at a time and closed by its reader."""
+
     @property
     def finished(self) -> bool:
         """Whether every frame has been handed out."""

@@ -35,6 +35,8 @@ from lib.protocol import (
     PongMessage,
     PredictionUpdate,
     ScoreUpdate,
+    SourceStatus,
+    SourceStatusUpdate,
     encode,
     parse,
     parse_ping,
@@ -55,7 +57,14 @@ Frame = str | bytes
 
 
 class Source(Protocol):
-    """Where a feed's messages come from: the simulator, real game flows, a replay."""
+    """Where a feed's messages come from: the simulator, real game flows, a replay, the NBA bridge.
+
+    The server calls :meth:`advance` off its event loop, so a source may block on its own
+    upstream (the NBA bridge fetches files there); the other methods must return at once.
+    """
+
+    name: str
+    """What the source is, for ``/health`` and logs: ``demo``, ``games-csv``, ``replay``, ``nba``, ..."""
 
     def advance(self, now: float) -> Sequence[Message | Frame]:
         """Everything that changed up to ``now`` (epoch seconds), in order.
@@ -72,6 +81,14 @@ class Source(Protocol):
 
     def next_due(self) -> float | None:
         """When (epoch seconds) the source next has something to send; ``None``: poll it every interval."""
+        ...
+
+    def status(self) -> SourceStatus | None:
+        """The health of the source's upstream; ``None`` for a source without one."""
+        ...
+
+    def close(self) -> None:
+        """Release what the source holds (connections to its upstream); called when the server stops."""
         ...
 
 
@@ -119,6 +136,8 @@ class FeedHub:
         self.connections: set[_Connection] = set()
         self._games: dict[str, _Latest] = {}
         self._predictions: dict[str, _Latest] = {}
+        self.source_status: SourceStatus | None = None
+        """The source's latest health report, sent first to every new connection."""
 
     @property
     def game_count(self) -> int:
@@ -126,8 +145,10 @@ class FeedHub:
         return len(self._games)
 
     def snapshot(self) -> list[Message | Frame]:
-        """The current state: each game's latest message or frame, then its latest prediction."""
+        """The current state: the source's health, then each game's latest message or frame and its prediction."""
         items: list[Message | Frame] = []
+        if self.source_status is not None:
+            items.append(SourceStatusUpdate(data=self.source_status))
         for game_id, latest in self._games.items():
             items.append(latest.item)
             prediction = self._predictions.get(game_id)
@@ -182,6 +203,8 @@ class FeedHub:
     def _remember(self, message: Message) -> None:
         if isinstance(message, PredictionUpdate):
             self._predictions[message.data.game_id] = _Latest(message)
+        elif isinstance(message, SourceStatusUpdate):
+            self.source_status = message.data
         elif isinstance(message, GameEnd):
             self._games[message.data.game_id] = _Latest(message)
         elif not isinstance(message, PongMessage):
@@ -249,13 +272,19 @@ def create_app(source: Source | None = None, options: FeedOptions | None = None,
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if source is not None:
+            source.close()
 
     app = FastAPI(title="NBA live feed", lifespan=lifespan)
     app.state.hub = feed
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "clients": len(feed.connections), "games": feed.game_count}
+        report: dict[str, Any] = {"status": "ok", "clients": len(feed.connections), "games": feed.game_count}
+        if source is not None:
+            upstream = feed.source_status
+            report["source"] = {"source": source.name} if upstream is None else upstream.model_dump(mode="json")
+        return report
 
     @app.websocket("/ws/live")
     async def live(websocket: WebSocket) -> None:
@@ -283,12 +312,20 @@ def _authorized(websocket: WebSocket, token: str) -> bool:
 
 
 async def _drive(source: Source, hub: FeedHub, interval: float) -> None:
-    """Publish what the source has, then sleep until it is next due, ``interval`` at most."""
+    """Publish what the source has, then sleep until it is next due, ``interval`` at most.
+
+    The source advances in a worker thread: one that waits on its upstream (the NBA's files)
+    must not hold up the event loop, and with it every client's frames.
+    """
     known: set[str] = set()
     while True:
         due = None
         try:
-            hub.publish(source.advance(time.time()))
+            items = await asyncio.to_thread(source.advance, time.time())
+            status = source.status()
+            if status is not None and status != hub.source_status:
+                items = [SourceStatusUpdate(data=status), *items]
+            hub.publish(items)
             games = source.games
             ids = None if games is None else {game.game_id for game in games}
             if ids is not None and ids != known:

@@ -82,11 +82,10 @@ from lib.protocol import (
     REGULATION_PERIODS,
     Game,
     GameEnd,
-    GameMessage,
-    GameStart,
     Message,
     PredictionUpdate,
     ScoreUpdate,
+    game_message,
 )
 
 
@@ -445,6 +444,7 @@ class NightSimulator:
         self._start = start
         self._model: WinProbabilityModel = model if model is not None else CalibratedModel()
         self._flows = None if flows is None else iter(flows)
+        self.name = "demo" if flows is None else "games-csv"
         self._slate: _Slate | None = None
         self._time = -math.inf
         self._shown: dict[str, tuple[Game, int]] = {}
@@ -501,6 +501,13 @@ class NightSimulator:
     def next_due(self) -> float | None:
         """``None``: the game clocks change continuously, so the server polls at its interval."""
         return None
+
+    def status(self) -> None:
+        """``None``: a simulated night has no upstream whose health could change."""
+        return
+
+    def close(self) -> None:
+        """Nothing to release."""
 
     def snapshot(self) -> list[Message]:
         """The current state for a newly connected client: each game's message, then its prediction.
@@ -569,7 +576,7 @@ class NightSimulator:
             states.append(scheduled.state_at(time, scored))
             for game in states:
                 if game != shown:
-                    messages.append(_game_message(game, shown))
+                    messages.append(game_message(game, shown))
                     messages.append(self._prediction(scheduled, game))
                     shown = game
             self._shown[scheduled.flow.game_id] = (states[-1], scored)
@@ -577,12 +584,3 @@ class NightSimulator:
 
     def _prediction(self, scheduled: _ScheduledGame, game: Game) -> PredictionUpdate:
         return PredictionUpdate(data=self._model.predict(game, scheduled.pregame_margin))
-
-
-def _game_message(game: Game, shown: Game | None) -> GameMessage:
-    """The message for a changed game: its end, its tip-off, or else a score update."""
-    if game.status == "final":
-        return GameEnd(data=game)
-    if game.status != "scheduled" and (shown is None or shown.status == "scheduled"):
-        return GameStart(data=game)
-    return ScoreUpdate(data=game)

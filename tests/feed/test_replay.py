@@ -36,6 +36,14 @@ class Gated:
     def next_due(self) -> float | None:
         return self.source.next_due() if self.opened.is_set() else None
 
+    name = "gated-replay"
+
+    def status(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.source.close()
+
 
 def receive(ws: websocket.WebSocket, count: int) -> list[tuple[bool, bytes]]:
     """The next ``count`` data frames as (binary, payload)."""

@@ -1,0 +1,403 @@
+"""Tonight's NBA games as protocol messages: the pure core of the live bridge.
+
+The source (:mod:`lib.feed.nba.source`) fetches the NBA's files and hands them here; this
+module decides what clients are told. Its rules:
+
+* **One game, one id.** A game is keyed by the NBA's ``gameId`` for as long as it is held; the
+  scoreboard's date lags the calendar until the NBA rolls it over, and a game missing from one
+  poll is not a game that ended.
+* **State from numbers, never from text.** Status comes from ``gameStatus`` (1 scheduled,
+  2 in progress, 3 final), halftime from the second period's clock running out; the status
+  text has too many forms to read.
+* **Every scoring change.** With a game's play-by-play, each action that changed the score is
+  sent as its own ``score_update`` at that action's period and clock, then the game as it is
+  now. Without it (not published yet, or failing), the scoreboard alone drives the game.
+* **Never backwards.** A file older than what was already sent (the CDN's edges do not all
+  update at once) is ignored and counted. A lower score is sent only when the play-by-play's
+  own running score went down (a scorer's correction), and then with ``"correction": true``.
+* **A prediction with every update**, from the project's fitted model, starting from the
+  pregame expected margin of the betting odds when the odds file has the game, else from the
+  home edge; the prediction's ``model`` says which. The margin is fixed at tip-off, since odds
+  taken during a game would count the lead twice.
+
+This module is pure: no sockets, no threads, no clocks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Final, Literal
+
+from lib.feed.model import CalibratedModel, WinProbabilityModel
+from lib.feed.nba.cdn import CdnAction, CdnGame, PlayByPlay, Scoreboard, clock_from_duration
+from lib.feed.simulator import HOME_ADVANTAGE
+from lib.protocol import (
+    REGULATION_PERIODS,
+    Game,
+    GameStatus,
+    Message,
+    PredictionUpdate,
+    clock_seconds,
+    elapsed_seconds,
+    game_message,
+    period_seconds,
+)
+
+MarginSource = Literal["odds", "home-edge"]
+
+_RANK: Final = {"scheduled": 0, "live": 1, "halftime": 1, "final": 2}
+_HALF: Final = 2
+_CLOCK_SLACK: Final = 1.0
+"""Seconds a period clock may read higher than the one already sent before the file counts as old."""
+
+
+def _clock_text(seconds: int) -> str:
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringChange:
+    """One play-by-play action that changed the score, and the score after it."""
+
+    action_number: int
+    period: int
+    clock: str
+    home_score: int
+    away_score: int
+
+
+def scoring_changes(actions: Sequence[CdnAction]) -> list[ScoringChange]:
+    """Every action whose running score differs from the action before it, in play-by-play order.
+
+    Every action carries the running score, so a change of score is found by comparing
+    neighbours rather than trusting action types (a made shot, a free throw, a scorer's fix).
+    An action whose clock is not a period clock is given the previous action's clock.
+    """
+    changes: list[ScoringChange] = []
+    previous = (0, 0)
+    clock = _clock_text(period_seconds(1))
+    for action in actions:
+        clock = clock_from_duration(action.clock) or clock
+        score = (action.score_home, action.score_away)
+        if score != previous:
+            changes.append(ScoringChange(action.action_number, action.period, clock, *score))
+            previous = score
+    return changes
+
+
+@dataclass(frozen=True, slots=True)
+class _Moment:
+    """Where a game stands in game time, as a period and a clock."""
+
+    status: GameStatus
+    period: int
+    clock: str
+
+    @property
+    def elapsed(self) -> float:
+        return elapsed_seconds(self.period, clock_seconds(self.clock))
+
+
+def _moment(cdn: CdnGame, sent: Game | None) -> _Moment:
+    """The game's status, period and clock from the numbers of a scoreboard entry."""
+    if cdn.game_status == 1:
+        return _Moment("scheduled", 0, _clock_text(period_seconds(1)))
+    period = max(cdn.period, 1)
+    if cdn.game_status == 3:
+        return _Moment("final", max(period, REGULATION_PERIODS), "00:00")
+    clock = clock_from_duration(cdn.game_clock)
+    if clock is None:
+        # The clock is not running: a stoppage keeps the clock already sent for this period; a
+        # game first seen in the second period without a clock is at halftime; any other
+        # period without a clock has not started yet.
+        if sent is not None and sent.status != "scheduled" and sent.period == period:
+            clock = sent.clock
+        elif sent is None and period == _HALF:
+            clock = "00:00"
+        else:
+            clock = _clock_text(period_seconds(period))
+    status: GameStatus = "halftime" if period == _HALF and clock_seconds(clock) == 0 else "live"
+    return _Moment(status, period, clock)
+
+
+def _behind(moment: _Moment, sent: Game) -> bool:
+    """Whether a state is older than the one already sent: an out-of-date copy of the file."""
+    if _RANK[moment.status] != _RANK[sent.status]:
+        return _RANK[moment.status] < _RANK[sent.status]
+    if moment.status == "scheduled" or moment.period != sent.period:
+        return moment.period < sent.period
+    return clock_seconds(moment.clock) > clock_seconds(sent.clock) + _CLOCK_SLACK
+
+
+@dataclass(slots=True)
+class _Tracked:
+    """What the bridge holds for one game."""
+
+    game_id: str
+    home: str
+    away: str
+    home_tricode: str
+    away_tricode: str
+    start_time: datetime | None
+    board_date: date | None
+    margin: float
+    margin_source: MarginSource
+    sent: Game | None = None
+    scoring_seen: set[int] = field(default_factory=set)
+    """Play-by-play actions whose score change has been considered, by action number."""
+    playbyplay_score: tuple[int, int] | None = None
+    """The play-by-play's running score at the last poll, to tell a correction from a lag."""
+
+    @property
+    def locked(self) -> bool:
+        """The pregame margin is fixed once the game has tipped off."""
+        return self.sent is not None and self.sent.status != "scheduled"
+
+    def game(self, moment: _Moment, home_score: int, away_score: int, *, correction: bool = False) -> Game:
+        extra = {"correction": True} if correction else {}
+        return Game(
+            game_id=self.game_id,
+            home_team=self.home,
+            away_team=self.away,
+            home_score=home_score,
+            away_score=away_score,
+            period=moment.period,
+            clock=moment.clock,
+            status=moment.status,
+            differential=home_score - away_score,
+            start_time=self.start_time,
+            home_tricode=self.home_tricode,
+            away_tricode=self.away_tricode,
+            **extra,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """The per-game files a poll should fetch, given the scoreboard.
+
+    Attributes:
+        playbyplay: Games in progress, and games that went final since the last poll (their
+            last scoring actions).
+        boxscore: Games in progress that the scoreboard no longer lists (a glitch, or the date
+            rolled over before they ended): the box score carries the same state.
+        odds: Whether a game still waits for its pregame margin.
+    """
+
+    playbyplay: tuple[str, ...]
+    boxscore: tuple[str, ...]
+    odds: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeUpdate:
+    """What one poll produced: the messages to send and what was odd about the files."""
+
+    messages: list[Message]
+    anomalies: Mapping[str, int]
+    """Counts by kind: ``stale_response``, ``missing_game``, ``invalid_entry``."""
+
+
+class NbaBridge:
+    """Turns successive polls of the NBA's live files into protocol messages.
+
+    Args:
+        model: The win-probability model for the predictions; the one refitted to real games by default.
+        home_edge: The pregame expected home margin, in points, when the odds have no line for a game.
+    """
+
+    def __init__(self, model: WinProbabilityModel | None = None, *, home_edge: float = HOME_ADVANTAGE) -> None:
+        if not math.isfinite(home_edge):
+            raise ValueError(f"home_edge must be a finite number, got {home_edge}")
+        self._model: WinProbabilityModel = model if model is not None else CalibratedModel()
+        self._home_edge = home_edge
+        self._games: dict[str, _Tracked] = {}
+        self._board_date: date | None = None
+
+    @property
+    def games(self) -> list[Game]:
+        """Every game held, as last sent."""
+        return [tracked.sent for tracked in self._games.values() if tracked.sent is not None]
+
+    def wanted(self, board: Scoreboard | None) -> Wanted:
+        """The per-game files to fetch this poll, given the scoreboard (``None``: it failed)."""
+        on_board = {} if board is None else {cdn.game_id: cdn for cdn in board.games}
+        playbyplay, boxscore = [], []
+        for cdn in on_board.values():
+            tracked = self._games.get(cdn.game_id)
+            running = tracked is not None and tracked.sent is not None and tracked.sent.status in ("live", "halftime")
+            if cdn.game_status == 2 or (cdn.game_status == 3 and running):
+                playbyplay.append(cdn.game_id)
+        if board is not None:
+            for game_id, tracked in self._games.items():
+                sent = tracked.sent
+                if game_id not in on_board and sent is not None and sent.status in ("live", "halftime"):
+                    boxscore.append(game_id)
+                    playbyplay.append(game_id)
+        waiting = any(cdn.game_status == 1 for cdn in on_board.values())
+        return Wanted(tuple(playbyplay), tuple(boxscore), waiting)
+
+    def update(
+        self,
+        board: Scoreboard,
+        playbyplay: Mapping[str, PlayByPlay] | None = None,
+        boxscores: Mapping[str, CdnGame] | None = None,
+        odds: Mapping[str, float] | None = None,
+    ) -> BridgeUpdate:
+        """Apply one poll: the scoreboard, and whatever per-game files and odds it fetched.
+
+        Args:
+            board: The scoreboard.
+            playbyplay: Play-by-play files fetched this poll, by game id.
+            boxscores: Box scores fetched this poll for games missing from the board, by game id.
+            odds: Pregame expected home margins by game id, when the odds file was fetched.
+
+        Returns:
+            The messages, in the order to send them, and the anomalies counted.
+        """
+        anomalies: Counter[str] = Counter()
+        if board.skipped:
+            anomalies["invalid_entry"] += board.skipped
+        if self._board_date is not None and board.game_date < self._board_date:
+            anomalies["stale_response"] += 1  # an edge still serving the day before the rollover
+            return BridgeUpdate([], anomalies)
+        if board.game_date != self._board_date:
+            self._roll_over(board)
+            self._board_date = board.game_date
+        playbyplay = playbyplay or {}
+        listed = {cdn.game_id: cdn for cdn in board.games}
+        entries = {**(boxscores or {}), **listed}
+        for tracked in self._games.values():
+            if tracked.game_id not in listed and tracked.board_date == board.game_date:
+                anomalies["missing_game"] += 1
+        messages: list[Message] = []
+        for game_id, cdn in entries.items():
+            tracked = self._track(cdn, board.game_date if game_id in listed else None, odds)
+            plays = playbyplay.get(game_id)
+            messages += self._advance(tracked, cdn, plays, anomalies)
+        if odds:
+            messages += self._reprice(odds)
+        return BridgeUpdate(messages, anomalies)
+
+    # -- one game ---------------------------------------------------------------------------
+
+    def _track(self, cdn: CdnGame, board_date: date | None, odds: Mapping[str, float] | None) -> _Tracked:
+        tracked = self._games.get(cdn.game_id)
+        if tracked is None:
+            margin, source = self._margin(cdn.game_id, odds, first_seen_live=cdn.game_status != 1)
+            tracked = self._games[cdn.game_id] = _Tracked(
+                game_id=cdn.game_id,
+                home=cdn.home_team.full_name,
+                away=cdn.away_team.full_name,
+                home_tricode=cdn.home_team.team_tricode,
+                away_tricode=cdn.away_team.team_tricode,
+                start_time=cdn.game_time_utc,
+                board_date=board_date,
+                margin=margin,
+                margin_source=source,
+            )
+        elif board_date is not None:
+            tracked.board_date = board_date
+        return tracked
+
+    def _margin(
+        self, game_id: str, odds: Mapping[str, float] | None, *, first_seen_live: bool
+    ) -> tuple[float, MarginSource]:
+        # A game first seen in progress gets the home edge: odds quoted now may be in-play odds.
+        if not first_seen_live and odds is not None and game_id in odds:
+            return odds[game_id], "odds"
+        return self._home_edge, "home-edge"
+
+    def _advance(
+        self, tracked: _Tracked, cdn: CdnGame, plays: PlayByPlay | None, anomalies: Counter[str]
+    ) -> list[Message]:
+        sent = tracked.sent
+        if sent is not None and sent.status == "final":
+            return []
+        moment = _moment(cdn, sent)
+        if sent is not None and _behind(moment, sent):
+            anomalies["stale_response"] += 1
+            if plays is None:
+                return []
+            moment = _Moment(sent.status, sent.period, sent.clock)
+        messages: list[Message] = []
+        score = (cdn.home_team.score or 0, cdn.away_team.score or 0) if moment.status != "scheduled" else (0, 0)
+        correction = False
+        if plays is not None and plays.game_id == tracked.game_id and moment.status != "scheduled":
+            anomalies["invalid_entry"] += plays.skipped
+            changes = scoring_changes(plays.actions)
+            messages += self._scoring_messages(tracked, changes)
+            latest = (changes[-1].home_score, changes[-1].away_score) if changes else (0, 0)
+            previous = tracked.playbyplay_score
+            correction = previous is not None and (latest[0] < previous[0] or latest[1] < previous[1])
+            tracked.playbyplay_score = latest
+            score = latest
+            if plays.actions:
+                last = plays.actions[-1]
+                action_clock = clock_from_duration(last.clock)
+                if action_clock is not None and moment.status != "final":
+                    at_action = _Moment("live", last.period, action_clock)
+                    if at_action.elapsed > moment.elapsed:
+                        status: GameStatus = "halftime" if last.period == _HALF and action_clock == "00:00" else "live"
+                        moment = _Moment(status, last.period, action_clock)
+        sent = tracked.sent
+        if sent is not None and (score[0] < sent.home_score or score[1] < sent.away_score) and not correction:
+            score = (sent.home_score, sent.away_score)  # behind what was already shown: hold it
+        game = tracked.game(moment, *score, correction=correction and sent is not None)
+        if sent is None or _visible(game) != _visible(sent):
+            messages += self._send(tracked, game)
+        return messages
+
+    def _scoring_messages(self, tracked: _Tracked, changes: list[ScoringChange]) -> list[Message]:
+        messages: list[Message] = []
+        for change in changes:
+            if change.action_number in tracked.scoring_seen:
+                continue
+            tracked.scoring_seen.add(change.action_number)
+            sent = tracked.sent
+            if sent is not None and (change.home_score < sent.home_score or change.away_score < sent.away_score):
+                continue  # already past it (the scoreboard led the play-by-play)
+            game = tracked.game(_Moment("live", change.period, change.clock), change.home_score, change.away_score)
+            if sent is not None and sent.status != "scheduled" and _visible(game)[:2] == _visible(sent)[:2]:
+                continue  # this score is already shown, at a later clock
+            messages += self._send(tracked, game)
+        return messages
+
+    def _send(self, tracked: _Tracked, game: Game) -> list[Message]:
+        previous, tracked.sent = tracked.sent, game
+        return [game_message(game, previous), self._prediction(tracked, game)]
+
+    def _prediction(self, tracked: _Tracked, game: Game) -> PredictionUpdate:
+        prediction = self._model.predict(game, tracked.margin)
+        named = prediction.model_copy(update={"model": f"{self._model.name}+{tracked.margin_source}"})
+        return PredictionUpdate(data=named)
+
+    def _reprice(self, odds: Mapping[str, float]) -> list[Message]:
+        """New pregame predictions for games not started whose line appeared or moved."""
+        messages: list[Message] = []
+        for game_id, margin in odds.items():
+            tracked = self._games.get(game_id)
+            if tracked is None or tracked.locked or tracked.sent is None:
+                continue
+            if tracked.margin_source == "odds" and tracked.margin == margin:
+                continue
+            tracked.margin, tracked.margin_source = margin, "odds"
+            messages.append(self._prediction(tracked, tracked.sent))
+        return messages
+
+    def _roll_over(self, board: Scoreboard) -> None:
+        """A new day on the board: forget the old day's games that are over or never started."""
+        listed = {cdn.game_id for cdn in board.games}
+        for game_id in [g for g in self._games if g not in listed]:
+            sent = self._games[game_id].sent
+            if sent is None or sent.status in ("final", "scheduled"):
+                del self._games[game_id]
+
+
+def _visible(game: Game) -> tuple[object, ...]:
+    """What a viewer sees change."""
+    return (game.home_score, game.away_score, game.period, game.clock, game.status)
