@@ -1,0 +1,158 @@
+"""Tonight's real NBA games as a feed source: the NBA's live files, polled, through the bridge.
+
+The I/O shell around :class:`~lib.feed.nba.bridge.NbaBridge`: each poll fetches the
+scoreboard, the play-by-play of every game in progress (several at once), a box score for a
+game in progress that the scoreboard lost, and now and then the odds; then the bridge says
+what changed. Polls happen here, once per interval, whoever is connected: a hundred clients
+of the feed server cost the NBA what one does.
+
+Upstream faults stay here. A failed scoreboard keeps the last good state, is counted by kind
+and is retried with backoff; a failed play-by-play leaves that game to the scoreboard for
+the poll. Nothing a fault does reaches a client except the source's health report.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Final, TypeVar
+
+from lib.feed.model import SIGMA
+from lib.feed.nba.bridge import NbaBridge
+from lib.feed.nba.cdn import (
+    PATHS,
+    CdnShapeError,
+    boxscore_path,
+    parse_boxscore,
+    parse_odds,
+    parse_playbyplay,
+    parse_scoreboard,
+    playbyplay_path,
+)
+from lib.feed.nba.fetch import DEFAULT_BASE_URL, CdnFetcher, UpstreamFault
+from lib.feed.nba.health import DEFAULT_BACKOFF_CAP, UpstreamHealth
+from lib.protocol import Game, Message, SourceStatus
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_POLL: Final = 5.0
+"""Seconds between polls: the pace of the original backend's pushes."""
+MIN_POLL: Final = 1.0
+"""Faster polling would only add load on the CDN: its files change every few seconds at most."""
+ODDS_EVERY: Final = 60.0
+"""Seconds between fetches of the odds file, while a game waits for its pregame line."""
+_PARALLEL: Final = 4
+
+_T = TypeVar("_T")
+
+
+class NbaSource:
+    """The NBA's live data as a :class:`~lib.feed.server.Source` for the feed server.
+
+    Args:
+        base_url: The live-data root (the CDN's by default; a local stand-in in tests).
+        poll: Seconds between polls, at least :data:`MIN_POLL`.
+        backoff_cap: Longest wait between polls after failures.
+        timeout: Seconds allowed for each request.
+        bridge: The bridge to feed (a new one by default).
+        rng: Randomness for the backoff jitter.
+
+    Raises:
+        ValueError: If ``poll`` is below :data:`MIN_POLL` or the URL is not http(s).
+    """
+
+    name = "nba"
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        poll: float = DEFAULT_POLL,
+        backoff_cap: float = DEFAULT_BACKOFF_CAP,
+        timeout: float | None = None,
+        bridge: NbaBridge | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not poll >= MIN_POLL or poll == float("inf"):
+            raise ValueError(f"poll must be at least {MIN_POLL:g} s, got {poll}")
+        # A request may take most of a poll, never more: the next poll should not queue behind it.
+        self.fetcher = CdnFetcher(base_url, timeout=timeout or min(poll, 5.0))
+        self.health = UpstreamHealth(self.name, poll, backoff_cap=backoff_cap, rng=rng)
+        self.bridge = bridge or NbaBridge()
+        self._pool = ThreadPoolExecutor(_PARALLEL, thread_name_prefix="nba-fetch")
+        self._due: float | None = None
+        self._odds_at = float("-inf")
+
+    @property
+    def games(self) -> list[Game]:
+        """Every game the bridge holds; the server forgets the others (the date rolled over)."""
+        return self.bridge.games
+
+    def next_due(self) -> float | None:
+        """When the next poll is due; ``None`` before the first."""
+        return self._due
+
+    def status(self) -> SourceStatus:
+        """The upstream's health."""
+        return self.health.status()
+
+    def close(self) -> None:
+        """Stop the fetch threads and close the connections."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.fetcher.close()
+
+    def advance(self, now: float) -> list[Message]:
+        """Poll the NBA if a poll is due; what changed. Blocks for the requests (the server calls it off its loop)."""
+        if self._due is not None and now < self._due:
+            return []
+        try:
+            board = parse_scoreboard(self.fetcher.get(PATHS["scoreboard"]))
+        except (UpstreamFault, CdnShapeError) as fault:
+            kind, words = _fault(fault)
+            logger.warning("NBA scoreboard: %s; keeping the last good state", words)
+            self._due = self.health.failed(kind, words, now)
+            return []
+        wanted = self.bridge.wanted(board)
+        throttled = False
+        odds = None
+        if wanted.odds and now - self._odds_at >= ODDS_EVERY:
+            self._odds_at = now
+            odds, throttled = self._fetch_one(PATHS["odds"], lambda payload: parse_odds(payload, sigma=SIGMA))
+        plays, plays_throttled = self._fetch_many(wanted.playbyplay, playbyplay_path, parse_playbyplay)
+        boxes, boxes_throttled = self._fetch_many(wanted.boxscore, boxscore_path, parse_boxscore)
+        update = self.bridge.update(board, plays, boxes, odds)
+        for kind, times in update.anomalies.items():
+            self.health.count(kind, times)
+        self._due = self.health.succeeded(now)
+        if throttled or plays_throttled or boxes_throttled:
+            self._due = self.health.throttled(now)
+        return update.messages
+
+    def _fetch_one(self, path: str, parse: Callable[[object], _T]) -> tuple[_T | None, bool]:
+        """One file, parsed; ``(None, throttled)`` when it failed (counted, not fatal)."""
+        try:
+            return parse(self.fetcher.get(path)), False
+        except (UpstreamFault, CdnShapeError) as fault:
+            kind, words = _fault(fault)
+            self.health.count(kind)
+            logger.info("NBA %s: %s", path, words)
+            return None, isinstance(fault, UpstreamFault) and fault.throttling
+
+    def _fetch_many(
+        self, game_ids: tuple[str, ...], path: Callable[[str], str], parse: Callable[[object], _T]
+    ) -> tuple[dict[str, _T], bool]:
+        """One file per game, fetched at once; the games whose file came, and whether any was throttled."""
+        if not game_ids:
+            return {}, False
+        results = list(self._pool.map(lambda game_id: self._fetch_one(path(game_id), parse), game_ids))
+        fetched = {game_id: value for game_id, (value, _) in zip(game_ids, results, strict=True) if value is not None}
+        return fetched, any(throttled for _, throttled in results)
+
+
+def _fault(fault: UpstreamFault | CdnShapeError) -> tuple[str, str]:
+    if isinstance(fault, UpstreamFault):
+        return fault.kind, fault.words
+    return "invalid_shape", "an answer of the wrong shape"
+

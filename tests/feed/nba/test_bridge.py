@@ -1,0 +1,342 @@
+"""The bridge's rules, poll by poll, on the CDN's real file shapes (no sockets)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lib.feed.model import SIGMA
+from lib.feed.nba.bridge import BridgeUpdate, NbaBridge, scoring_changes
+from lib.feed.nba.cdn import parse_boxscore, parse_odds, parse_playbyplay, parse_scoreboard
+from lib.feed.simulator import HOME_ADVANTAGE
+from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
+from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight
+
+GAME = "0022600301"
+OTHER = "0022600302"
+
+
+def poll(bridge: NbaBridge, night: CdnNight, *, odds: bool = False, plays: bool = True) -> BridgeUpdate:
+    """One poll as the source makes it: the scoreboard, then the files the bridge asks for."""
+    board = parse_scoreboard(night.scoreboard())
+    wanted = bridge.wanted(board)
+    fetched = {}
+    if plays:
+        for game_id in wanted.playbyplay:
+            payload = night.playbyplay(game_id)
+            if payload is not None:
+                fetched[game_id] = parse_playbyplay(payload)
+    boxes = {}
+    for game_id in wanted.boxscore:
+        payload = night.boxscore(game_id)
+        if payload is not None:
+            boxes[game_id] = parse_boxscore(payload)
+    margins = parse_odds(night.odds(), sigma=SIGMA) if odds else None
+    return bridge.update(board, fetched, boxes, margins)
+
+
+def games(messages: list[Message], game_id: str = GAME) -> list[tuple[str, Game]]:
+    """The game messages for one game, as (type, state)."""
+    return [
+        (m.type, m.data)
+        for m in messages
+        if isinstance(m, ScoreUpdate | GameStart | GameEnd) and m.data.game_id == game_id
+    ]
+
+
+def scores(messages: list[Message], game_id: str = GAME) -> list[tuple[int, int]]:
+    return [(g.home_score, g.away_score) for _, g in games(messages, game_id)]
+
+
+@pytest.fixture
+def night() -> CdnNight:
+    night = CdnNight()
+    night.add(GAME, CELTICS, KNICKS, datetime(2026, 12, 2, 0, 30, tzinfo=UTC))
+    return night
+
+
+def test_a_scheduled_game_is_sent_with_its_names_tricodes_start_time_and_a_pregame_prediction(night: CdnNight) -> None:
+    """A game on the board before tip-off: a scheduled score_update with the demo's team names, then a prediction."""
+    messages = poll(NbaBridge(), night).messages
+    assert [m.type for m in messages] == ["score_update", "prediction"]
+    game = messages[0].data
+    assert isinstance(game, Game)
+    assert (game.game_id, game.home_team, game.away_team) == (GAME, "Boston Celtics", "New York Knicks")
+    assert (game.status, game.period, game.clock, game.home_score, game.away_score) == ("scheduled", 0, "12:00", 0, 0)
+    assert game.start_time == datetime(2026, 12, 2, 0, 30, tzinfo=UTC)
+    extra = game.model_extra or {}
+    assert (extra["home_tricode"], extra["away_tricode"]) == ("BOS", "NYK")
+    assert isinstance(messages[1], PredictionUpdate)
+    assert messages[1].data.model is not None and messages[1].data.model.endswith("+home-edge")
+
+
+def test_la_teams_read_as_the_demo_names_them() -> None:
+    """City and name make the full name: "LA Clippers", "Sacramento Kings"."""
+    night = CdnNight()
+    night.add(GAME, CLIPPERS, KINGS)
+    game = poll(NbaBridge(), night).messages[0].data
+    assert isinstance(game, Game)
+    assert (game.home_team, game.away_team) == ("LA Clippers", "Sacramento Kings")
+
+
+def test_nothing_is_sent_again_while_nothing_changes(night: CdnNight) -> None:
+    """A second poll of the same files sends nothing."""
+    bridge = NbaBridge()
+    poll(bridge, night)
+    assert poll(bridge, night).messages == []
+
+
+def test_tip_off_is_a_game_start_and_every_scoring_action_is_its_own_update(night: CdnNight) -> None:
+    """Three baskets between two polls arrive as three updates at their own clocks, after the game_start."""
+    bridge = NbaBridge()
+    poll(bridge, night)
+    night.start(GAME)
+    night.score(GAME, "home", 2, "11:30")
+    night.score(GAME, "away", 3, "11:02")
+    night.score(GAME, "home", 1, "10:40")
+    night.clock(GAME, 1, "10:12")
+    update = poll(bridge, night)
+    sent = games(update.messages)
+    assert sent[0][0] == "game_start"
+    assert [(g.home_score, g.away_score, g.clock) for _, g in sent] == [
+        (2, 0, "11:30"),
+        (2, 3, "11:02"),
+        (3, 3, "10:40"),
+        (3, 3, "10:12"),
+    ]
+    assert all(g.status == "live" and g.period == 1 for _, g in sent)
+    kinds = [m.type for m in update.messages]
+    assert kinds == ["game_start", "prediction", "score_update", "prediction"] + ["score_update", "prediction"] * 2
+
+
+def test_each_update_carries_a_prediction_of_the_fitted_model_for_that_state(night: CdnNight) -> None:
+    """Every game message is followed by the model's prediction for exactly that state."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.score(GAME, "home", 3, "11:00")
+    messages = poll(bridge, night).messages
+    for game_message, prediction in zip(messages[::2], messages[1::2], strict=True):
+        assert isinstance(prediction, PredictionUpdate)
+        assert prediction.data.game_id == game_message.data.game_id
+        assert prediction.data.model == "stern-refit-2015-16+home-edge"
+    last = messages[-1]
+    assert isinstance(last, PredictionUpdate)
+    assert last.data.home_win_probability > 0.5  # the home team leads, at home
+
+
+def test_halftime_comes_from_the_second_periods_clock_running_out(night: CdnNight) -> None:
+    """Period 2 at 00:00 is halftime; the third period starts live again."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.clock(GAME, 2, "03:00")
+    poll(bridge, night)
+    night.end_period(GAME)
+    assert [g.status for _, g in games(poll(bridge, night).messages)] == ["halftime"]
+    night.next_period(GAME)
+    state = games(poll(bridge, night).messages)[-1][1]
+    assert (state.status, state.period, state.clock) == ("live", 3, "12:00")
+
+
+def test_overtime_periods_and_a_final(night: CdnNight) -> None:
+    """Periods 5 and up are overtimes with a five-minute clock; status 3 is a game_end with the final score."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.clock(GAME, 4, "00:30")
+    night.score(GAME, "home", 2, "00:10", period=4)
+    poll(bridge, night)
+    night.end_period(GAME)
+    night.next_period(GAME)
+    night.score(GAME, "away", 3, "04:00")
+    state = games(poll(bridge, night).messages)[-1][1]
+    assert (state.period, state.clock, state.away_score) == (5, "04:00", 3)
+    night.score(GAME, "home", 2, "00:01.5")
+    night.final(GAME)
+    sent = games(poll(bridge, night).messages)
+    assert sent[0][1].clock == "00:01.5"
+    assert sent[-1][0] == "game_end"
+    assert (sent[-1][1].status, sent[-1][1].period, sent[-1][1].home_score, sent[-1][1].away_score) == (
+        "final",
+        5,
+        4,
+        3,
+    )
+    night.score(GAME, "home", 2, "00:00")  # after the final, nothing more is sent
+    assert poll(bridge, night).messages == []
+
+
+def test_the_final_polls_the_play_by_play_once_more_for_the_last_baskets(night: CdnNight) -> None:
+    """A basket and the final between two polls: the basket still comes as its own update before the game_end."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.clock(GAME, 4, "00:20")
+    poll(bridge, night)
+    night.score(GAME, "away", 2, "00:03")
+    night.final(GAME)
+    assert GAME in bridge.wanted(parse_scoreboard(night.scoreboard())).playbyplay
+    sent = games(poll(bridge, night).messages)
+    assert [(t, g.away_score, g.clock) for t, g in sent] == [("score_update", 2, "00:03"), ("game_end", 2, "00:00")]
+
+
+def test_without_play_by_play_the_scoreboard_drives_the_game(night: CdnNight) -> None:
+    """When no play-by-play comes, the scoreboard's score and clock are sent as they are."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.score(GAME, "home", 2, "11:30")
+    night.score(GAME, "home", 2, "11:00")
+    sent = games(poll(bridge, night, plays=False).messages)
+    assert [(g.home_score, g.clock) for _, g in sent] == [(4, "11:00")]
+
+
+def test_the_play_by_play_catching_up_never_sends_a_lower_score(night: CdnNight) -> None:
+    """Scoreboard-only polls show 6-0; the play-by-play then brings 2-0 and 4-0: not sent, the score never goes down."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    for clock in ("11:30", "11:00", "10:30"):
+        night.score(GAME, "home", 2, clock)
+    assert scores(poll(bridge, night, plays=False).messages) == [(6, 0)]
+    night.score(GAME, "away", 3, "10:00")
+    update = poll(bridge, night)
+    assert scores(update.messages) == [(6, 3)]
+
+
+def test_a_scorers_correction_in_the_play_by_play_is_sent_lower_with_correction_true(night: CdnNight) -> None:
+    """A three rescored as a two: the lower score goes out once, marked as a correction; the next basket is not."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.score(GAME, "home", 3, "11:00")
+    poll(bridge, night)
+    night.rescore(GAME, "home", 1)
+    sent = games(poll(bridge, night).messages)
+    assert len(sent) == 1
+    corrected = sent[0][1]
+    assert (corrected.home_score, (corrected.model_extra or {}).get("correction")) == (2, True)
+    night.score(GAME, "away", 2, "10:30")
+    after = games(poll(bridge, night).messages)
+    assert [(g.home_score, g.away_score) for _, g in after] == [(2, 2)]
+    assert all("correction" not in (g.model_extra or {}) for _, g in after)
+
+
+def test_a_lower_scoreboard_score_alone_is_held_not_sent(night: CdnNight) -> None:
+    """Without the play-by-play, a scoreboard score that went down is not a correction: the shown score holds."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.score(GAME, "home", 3, "11:00")
+    poll(bridge, night, plays=False)
+    night.rescore(GAME, "home", 1)
+    night.clock(GAME, 1, "10:00")
+    sent = games(poll(bridge, night, plays=False).messages)
+    assert [(g.home_score, g.clock) for _, g in sent] == [(3, "10:00")]
+
+
+def test_an_out_of_date_copy_of_the_scoreboard_is_ignored_and_counted(night: CdnNight) -> None:
+    """A board whose game is earlier than what was sent (an older copy on another edge) sends nothing."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.clock(GAME, 3, "05:00")
+    poll(bridge, night, plays=False)
+    night.clock(GAME, 2, "01:00")
+    update = poll(bridge, night, plays=False)
+    assert update.messages == []
+    assert update.anomalies["stale_response"] == 1
+
+
+def test_a_game_missing_from_one_poll_keeps_its_state_and_comes_back(night: CdnNight) -> None:
+    """A scheduled game gone from one board is counted missing, kept, and picked up again without a repeat."""
+    bridge = NbaBridge()
+    poll(bridge, night)
+    night.games[GAME].on_board = False
+    update = poll(bridge, night)
+    assert (update.messages, update.anomalies["missing_game"]) == ([], 1)
+    assert [g.game_id for g in bridge.games] == [GAME]
+    night.games[GAME].on_board = True
+    assert poll(bridge, night).messages == []
+
+
+def test_a_game_in_progress_missing_from_the_board_is_followed_through_its_box_score(night: CdnNight) -> None:
+    """A live game the board lost: its box score and play-by-play carry it on."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    poll(bridge, night)
+    night.games[GAME].on_board = False
+    night.score(GAME, "away", 2, "09:00")
+    wanted = bridge.wanted(parse_scoreboard(night.scoreboard()))
+    assert (wanted.boxscore, wanted.playbyplay) == ((GAME,), (GAME,))
+    update = poll(bridge, night)
+    assert scores(update.messages) == [(0, 2)]
+    assert update.anomalies["missing_game"] == 1
+
+
+def test_the_date_rollover_forgets_the_old_days_finals_and_takes_the_new_games(night: CdnNight) -> None:
+    """A new gameDate: yesterday's final leaves the bridge, today's game arrives; an older board after it is ignored."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.final(GAME)
+    poll(bridge, night)
+    night.game_date = "2026-12-02"
+    del night.games[GAME]
+    night.add(OTHER, CLIPPERS, KINGS)
+    update = poll(bridge, night)
+    assert [g.game_id for _, g in games(update.messages, OTHER)] == [OTHER]
+    assert [g.game_id for g in bridge.games] == [OTHER]
+    assert update.anomalies["missing_game"] == 0
+    night.game_date = "2026-12-01"
+    stale = poll(bridge, night)
+    assert (stale.messages, stale.anomalies["stale_response"]) == ([], 1)
+
+
+def test_the_odds_set_the_pregame_margin_and_are_fixed_at_tip_off(night: CdnNight) -> None:
+    """A spread of -6.5 makes the home team a 6.5-point favourite ("+odds"); a line moved after tip-off changes nothing."""
+    bridge = NbaBridge()
+    poll(bridge, night)
+    night.set_spread(GAME, -6.5)
+    repriced = [m for m in poll(bridge, night, odds=True).messages if isinstance(m, PredictionUpdate)]
+    assert len(repriced) == 1
+    assert repriced[0].data.model == "stern-refit-2015-16+odds"
+    favoured = repriced[0].data.home_win_probability
+    assert favoured > 0.65
+    night.start(GAME)
+    poll(bridge, night, odds=True)
+    night.set_spread(GAME, 10.0)
+    night.clock(GAME, 1, "11:00")
+    predictions = [m for m in poll(bridge, night, odds=True).messages if isinstance(m, PredictionUpdate)]
+    assert [p.data.model for p in predictions] == ["stern-refit-2015-16+odds"]
+    assert predictions[0].data.home_win_probability > 0.65
+
+
+def test_a_game_first_seen_in_progress_starts_from_the_home_edge() -> None:
+    """Odds read during a game may be in-play odds: a game first seen live is priced from the home edge."""
+    night = CdnNight()
+    night.add(GAME, CELTICS, KNICKS)
+    night.set_spread(GAME, -12.0)
+    night.start(GAME)
+    predictions = [m for m in poll(NbaBridge(), night, odds=True).messages if isinstance(m, PredictionUpdate)]
+    assert {p.data.model for p in predictions} == {"stern-refit-2015-16+home-edge"}
+
+
+def test_scoring_changes_compare_running_scores_not_action_types() -> None:
+    """Only actions that change the running score count, whatever their type; the first has none before it."""
+    night = CdnNight()
+    night.add(GAME, CELTICS, KNICKS)
+    night.start(GAME)
+    night.score(GAME, "home", 2, "11:00")
+    night.score(GAME, "away", 1, "10:00")
+    plays = parse_playbyplay(night.playbyplay(GAME))
+    changes = scoring_changes(plays.actions)
+    assert [(c.home_score, c.away_score, c.clock, c.period) for c in changes] == [(2, 0, "11:00", 1), (2, 1, "10:00", 1)]
+
+
+def test_the_bridge_refuses_a_home_edge_that_is_not_a_number() -> None:
+    """A NaN home edge is a ValueError at construction."""
+    with pytest.raises(ValueError, match="home_edge"):
+        NbaBridge(home_edge=float("nan"))
+
+
+def test_the_default_home_edge_is_the_demos() -> None:
+    """Without odds the pregame margin is the demo's home advantage."""
+    night = CdnNight()
+    night.add(GAME, CELTICS, KNICKS)
+    bridge = NbaBridge()
+    prediction = poll(bridge, night).messages[1].data
+    reference = NbaBridge(home_edge=HOME_ADVANTAGE)
+    assert prediction == poll(reference, night).messages[1].data

@@ -1,0 +1,450 @@
+"""A stand-in for the NBA's live-data CDN: a real HTTP server on loopback serving a scripted night.
+
+The files it serves are the published samples in ``tests/data/nba/`` (see the README there)
+with their values changed as the script says: a game's status, period, clock and score on the
+scoreboard; the play-by-play's actions, each with its running score; the odds. Nothing about
+their shape is made up here. Like the real CDN it answers 403 to a request without a
+browser-like ``Referer`` and ``User-Agent``, 403 for the play-by-play of a game that has not
+started, and can be told to fail in every way the bridge must survive.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections import Counter, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+SAMPLES = Path(__file__).parent / "data" / "nba"
+PREFIX = "/static/json/liveData/"
+
+
+def sample(name: str) -> Any:
+    """One published sample file, parsed."""
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+_BOARD = sample("scoreboard_scheduled.json")
+_PLAYS = sample("playbyplay.json")
+_BOX = sample("boxscore.json")
+_ODDS = sample("odds.json")
+_GAME_TEMPLATE = _BOARD["scoreboard"]["games"][0]
+_PERIOD_START, _JUMP_BALL, _TWO_POINTER = _PLAYS["game"]["actions"]
+_SPREAD_MARKET = _ODDS["games"][0]["markets"][1]
+
+
+@dataclass(frozen=True)
+class Team:
+    """A team as the CDN names it."""
+
+    team_id: int
+    city: str
+    name: str
+    tricode: str
+
+
+CELTICS = Team(1610612738, "Boston", "Celtics", "BOS")
+KNICKS = Team(1610612752, "New York", "Knicks", "NYK")
+CLIPPERS = Team(1610612746, "LA", "Clippers", "LAC")
+KINGS = Team(1610612758, "Sacramento", "Kings", "SAC")
+LAKERS = Team(1610612747, "Los Angeles", "Lakers", "LAL")
+WARRIORS = Team(1610612744, "Golden State", "Warriors", "GSW")
+
+
+def duration(period_clock: str) -> str:
+    """``"05:32"`` as the CDN's ``"PT05M32.00S"``; ``"00:04.7"`` as ``"PT00M04.70S"``."""
+    minutes, _, seconds = period_clock.partition(":")
+    return f"PT{int(minutes):02d}M{float(seconds):05.2f}S"
+
+
+@dataclass
+class ScriptedGame:
+    """One game of the scripted night."""
+
+    game_id: str
+    home: Team
+    away: Team
+    tip_off: datetime
+    status: int = 1
+    period: int = 0
+    clock: str = ""
+    home_score: int = 0
+    away_score: int = 0
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    on_board: bool = True
+
+    def action(self, template: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        """Append an action built from a published one; returns it."""
+        number = (self.actions[-1]["actionNumber"] + 1) if self.actions else 1
+        action = copy.deepcopy(template)
+        action.update(
+            actionNumber=number,
+            orderNumber=number * 10000,
+            period=self.period,
+            periodType="REGULAR" if self.period <= 4 else "OVERTIME",
+            clock=self.clock or "PT12M00.00S",
+            timeActual=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-5] + "Z",
+            scoreHome=str(self.home_score),
+            scoreAway=str(self.away_score),
+        )
+        action.update(fields)
+        self.actions.append(action)
+        return action
+
+
+class CdnNight:
+    """A night of games, served as the CDN's files. Thread-safe: the server reads while a test writes."""
+
+    def __init__(self, game_date: str = "2026-12-01") -> None:
+        self.game_date = game_date
+        self.games: dict[str, ScriptedGame] = {}
+        self.spreads: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def add(self, game_id: str, home: Team, away: Team, tip_off: datetime | None = None) -> ScriptedGame:
+        """A scheduled game."""
+        with self.lock:
+            game = ScriptedGame(game_id, home, away, tip_off or datetime(2026, 12, 2, 0, 30, tzinfo=UTC))
+            self.games[game_id] = game
+            return game
+
+    def start(self, game_id: str) -> None:
+        """Tip-off: in progress, first period, the clock at 12:00, the period's first actions."""
+        with self.lock:
+            game = self.games[game_id]
+            game.status, game.period, game.clock = 2, 1, "PT12M00.00S"
+            game.action(_PERIOD_START)
+            game.action(_JUMP_BALL, teamTricode=game.home.tricode, teamId=game.home.team_id, clock="PT11M58.00S")
+
+    def clock(self, game_id: str, period: int, clock: str) -> None:
+        """The scoreboard's period and clock (``"05:32"``, or ``""`` when the clock is not running)."""
+        with self.lock:
+            game = self.games[game_id]
+            game.period = period
+            game.clock = duration(clock) if clock else ""
+
+    def score(self, game_id: str, side: str, points: int, clock: str, period: int | None = None) -> None:
+        """A made shot (2 or 3 points) or free throw (1) at ``clock``: the scoreboard and the play-by-play move."""
+        with self.lock:
+            game = self.games[game_id]
+            if period is not None:
+                game.period = period
+            game.clock = duration(clock)
+            team = game.home if side == "home" else game.away
+            if side == "home":
+                game.home_score += points
+            else:
+                game.away_score += points
+            kind = {1: "freethrow", 2: "2pt", 3: "3pt"}[points]
+            game.action(
+                _TWO_POINTER,
+                actionType=kind,
+                subType="Free Throw 1 of 1" if points == 1 else "Jump Shot",
+                teamTricode=team.tricode,
+                teamId=team.team_id,
+                pointsTotal=points,
+                description=f"{team.name} {kind} made",
+            )
+
+    def rescore(self, game_id: str, side: str, points: int) -> None:
+        """A scorer's correction: the last basket of ``side`` is worth ``points`` less; later totals follow."""
+        with self.lock:
+            game = self.games[game_id]
+            key = "scoreHome" if side == "home" else "scoreAway"
+            for action in reversed(game.actions):
+                action[key] = str(int(action[key]) - points)
+                if action.get("teamTricode") == (game.home if side == "home" else game.away).tricode and action[
+                    "actionType"
+                ] in ("2pt", "3pt"):
+                    break
+            if side == "home":
+                game.home_score -= points
+            else:
+                game.away_score -= points
+
+    def end_period(self, game_id: str) -> None:
+        """The period's clock runs out (at the end of the second period: halftime)."""
+        with self.lock:
+            game = self.games[game_id]
+            game.clock = "PT00M00.00S"
+            game.action(_PERIOD_START, subType="end", description=f"Period End: {game.period}")
+
+    def next_period(self, game_id: str) -> None:
+        """The next period starts: 12 minutes, or 5 in overtime."""
+        with self.lock:
+            game = self.games[game_id]
+            game.period += 1
+            game.clock = "PT12M00.00S" if game.period <= 4 else "PT05M00.00S"
+            game.action(_PERIOD_START, description=f"Period Start: {game.period}")
+
+    def final(self, game_id: str) -> None:
+        """The game is over."""
+        with self.lock:
+            game = self.games[game_id]
+            game.status, game.clock = 3, ""
+            game.action(_PERIOD_START, actionType="game", subType="end", description="Game End")
+
+    def set_spread(self, game_id: str, home_spread: float) -> None:
+        """The books' point spread for the home team (``-6.5``: favoured by 6.5)."""
+        with self.lock:
+            self.spreads[game_id] = home_spread
+
+    def scoreboard(self) -> dict[str, Any]:
+        """``todaysScoreboard_00.json``."""
+        with self.lock:
+            board = copy.deepcopy(_BOARD)
+            board["scoreboard"]["gameDate"] = self.game_date
+            board["scoreboard"]["games"] = [self._entry(g) for g in self.games.values() if g.on_board]
+            return board
+
+    def boxscore(self, game_id: str) -> dict[str, Any] | None:
+        """``boxscore_{gameId}.json``; ``None`` for a game not started."""
+        with self.lock:
+            game = self.games.get(game_id)
+            if game is None or game.status == 1:
+                return None
+            box = copy.deepcopy(_BOX)
+            entry = self._entry(game)
+            box["game"].update({k: entry[k] for k in ("gameId", "gameStatus", "gameStatusText", "period", "gameClock")})
+            box["game"]["gameTimeUTC"] = entry["gameTimeUTC"]
+            for side in ("homeTeam", "awayTeam"):
+                box["game"][side].update({k: entry[side][k] for k in ("teamId", "teamName", "teamCity", "teamTricode")})
+                box["game"][side]["score"] = entry[side]["score"]
+            return box
+
+    def playbyplay(self, game_id: str) -> dict[str, Any] | None:
+        """``playbyplay_{gameId}.json``; ``None`` for a game not started (the CDN answers 403)."""
+        with self.lock:
+            game = self.games.get(game_id)
+            if game is None or game.status == 1:
+                return None
+            plays = copy.deepcopy(_PLAYS)
+            plays["game"]["gameId"] = game_id
+            plays["game"]["actions"] = copy.deepcopy(game.actions)
+            return plays
+
+    def odds(self) -> dict[str, Any]:
+        """``odds_todaysGames.json``: a spread market per game with a spread."""
+        with self.lock:
+            games = []
+            for game_id, spread in self.spreads.items():
+                game = copy.deepcopy(_ODDS["games"][0])
+                game["gameId"] = game_id
+                market = copy.deepcopy(_SPREAD_MARKET)
+                for book in market["books"]:
+                    for outcome in book["outcomes"]:
+                        outcome["spread"] = f"{spread if outcome['type'] == 'home' else -spread:g}"
+                game["markets"] = [market]
+                games.append(game)
+            return {"games": games}
+
+    def _entry(self, game: ScriptedGame) -> dict[str, Any]:
+        entry = copy.deepcopy(_GAME_TEMPLATE)
+        entry.update(
+            gameId=game.game_id,
+            gameCode=f"{self.game_date.replace('-', '')}/{game.away.tricode}{game.home.tricode}",
+            gameStatus=game.status,
+            gameStatusText=_status_text(game),
+            period=game.period,
+            gameClock=game.clock if game.status == 2 else "",
+            gameTimeUTC=game.tip_off.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        for key, team, points in (("homeTeam", game.home, game.home_score), ("awayTeam", game.away, game.away_score)):
+            entry[key].update(
+                teamId=team.team_id, teamName=team.name, teamCity=team.city, teamTricode=team.tricode, score=points
+            )
+        return entry
+
+
+def _status_text(game: ScriptedGame) -> str:
+    """The scoreboard's free text, in its real forms (the bridge must not read it)."""
+    if game.status == 1:
+        return "7:30 pm ET"
+    if game.status == 3:
+        return "Final" if game.period <= 4 else "Final/OT"
+    if game.period == 2 and game.clock in ("", "PT00M00.00S"):
+        return "Half"
+    return f"Q{game.period} {game.clock[2:4]}:{game.clock[5:7]}" if game.clock else f"End Q{game.period}"
+
+
+FAULTS = ("timeout", "truncated", "cut_json", "garbage", "reset", "wrong_shape")
+"""Faults besides plain HTTP status codes ("403", "429", "503", ...)."""
+
+
+class CdnStandIn:
+    """The night's files over HTTP at ``base_url``, with faults on demand.
+
+    Args:
+        night: What to serve.
+        stall: Seconds a ``timeout`` fault holds a request before dropping it (released at stop).
+    """
+
+    def __init__(self, night: CdnNight, *, stall: float = 30.0) -> None:
+        self.night = night
+        self.stall = stall
+        self.requests: Counter[str] = Counter()
+        """Requests answered, by file (``scoreboard``, ``odds``, ``playbyplay_<id>``, ``boxscore_<id>``)."""
+        self.bytes_sent = 0
+        self.refused_headers = 0
+        self._faults: dict[str, deque[str]] = {}
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="cdn-stand-in", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """What ``--nba-base-url`` takes: the root under which the CDN's paths are served."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}{PREFIX.rstrip('/')}"
+
+    def start(self) -> CdnStandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def __enter__(self) -> CdnStandIn:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def fail(self, file: str, fault: str, times: int = 1) -> None:
+        """Answer the next ``times`` requests for ``file`` (``scoreboard``, ``playbyplay_<id>``, ...) with ``fault``."""
+        with self._lock:
+            self._faults.setdefault(file, deque()).extend([fault] * times)
+
+    def pending(self, file: str) -> int:
+        """Faults not yet served for ``file``."""
+        with self._lock:
+            return len(self._faults.get(file, ()))
+
+    def total_requests(self) -> int:
+        with self._lock:
+            return sum(self.requests.values())
+
+    def _next_fault(self, file: str) -> str | None:
+        with self._lock:
+            queue = self._faults.get(file)
+            return queue.popleft() if queue else None
+
+    def _body(self, file: str) -> dict[str, Any] | None:
+        if file == "scoreboard":
+            return self.night.scoreboard()
+        if file == "odds":
+            return self.night.odds()
+        kind, _, game_id = file.partition("_")
+        if kind == "playbyplay":
+            return self.night.playbyplay(game_id)
+        if kind == "boxscore":
+            return self.night.boxscore(game_id)
+        return None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_: Any) -> None:  # quiet: the test output is the place for failures
+                pass
+
+            def do_GET(self) -> None:
+                stand_in.serve(self)
+
+        return Handler
+
+    def serve(self, request: BaseHTTPRequestHandler) -> None:
+        path = request.path.split("?")[0]
+        file = _file_of(path)
+        with self._lock:
+            self.requests[file or path] += 1
+        referer = request.headers.get("Referer", "")
+        agent = request.headers.get("User-Agent", "")
+        if not referer.startswith("https://www.nba.com") or "Mozilla" not in agent:
+            with self._lock:
+                self.refused_headers += 1
+            self._send(request, 403, b'{"Message":"Forbidden"}')
+            return
+        fault = None if file is None else self._next_fault(file)
+        body = None if file is None else self._body(file)
+        if fault is None:
+            if body is None:
+                self._send(request, 403 if file and file.startswith("playbyplay") else 404, b"<Error/>")
+            else:
+                self._send(request, 200, json.dumps(body).encode())
+            return
+        self._fault(request, fault, json.dumps(body or {}).encode())
+
+    def _fault(self, request: BaseHTTPRequestHandler, fault: str, body: bytes) -> None:
+        if fault.isdigit():
+            self._send(request, int(fault), b"<html>error</html>")
+        elif fault == "timeout":
+            self._stopping.wait(self.stall)
+            request.close_connection = True
+        elif fault == "reset":
+            request.close_connection = True
+            request.connection.close()
+        elif fault == "truncated":  # the connection drops halfway through the declared body
+            request.send_response(200)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body[: len(body) // 2])
+            request.wfile.flush()
+            request.close_connection = True
+            request.connection.shutdown(2)
+        elif fault == "cut_json":  # a complete answer whose JSON stops halfway
+            self._send(request, 200, body[: len(body) // 2])
+        elif fault == "garbage":
+            self._send(request, 200, b"<html><body>Access Denied</body></html>")
+        elif fault == "wrong_shape":
+            self._send(request, 200, b'{"meta": {"code": 200}, "unexpected": []}')
+        else:
+            raise ValueError(f"unknown fault {fault!r}")
+
+    def _send(self, request: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+        with self._lock:
+            self.bytes_sent += len(body)
+
+
+def _file_of(path: str) -> str | None:
+    """``scoreboard``, ``odds``, ``playbyplay_<id>`` or ``boxscore_<id>`` for a CDN path, else ``None``."""
+    if not path.startswith(PREFIX):
+        return None
+    rest = path[len(PREFIX) :]
+    if rest == "scoreboard/todaysScoreboard_00.json":
+        return "scoreboard"
+    if rest == "odds/odds_todaysGames.json":
+        return "odds"
+    for kind in ("playbyplay", "boxscore"):
+        head = f"{kind}/{kind}_"
+        if rest.startswith(head) and rest.endswith(".json"):
+            return f"{kind}_{rest[len(head) : -len('.json')]}"
+    return None
+
+
+def night_files(night: CdnNight) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every file of the night with its CDN path (for tests of the parsers)."""
+    yield "scoreboard/todaysScoreboard_00.json", night.scoreboard()
+    yield "odds/odds_todaysGames.json", night.odds()
+    for game_id in night.games:
+        plays = night.playbyplay(game_id)
+        if plays is not None:
+            yield f"playbyplay/playbyplay_{game_id}.json", plays
