@@ -292,12 +292,16 @@ class CdnStandIn:
         """Requests answered, by file (``scoreboard``, ``odds``, ``playbyplay_<id>``, ``boxscore_<id>``)."""
         self.bytes_sent = 0
         self.refused_headers = 0
+        self.clients: set[tuple[str, int]] = set()
+        """The client ends of the connections requests came over (one per kept-alive connection)."""
         self._faults: dict[str, deque[str]] = {}
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="cdn-stand-in", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="cdn-stand-in", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -370,6 +374,7 @@ class CdnStandIn:
         file = _file_of(path)
         with self._lock:
             self.requests[file or path] += 1
+            self.clients.add(request.client_address[:2])
         referer = request.headers.get("Referer", "")
         agent = request.headers.get("User-Agent", "")
         if not referer.startswith("https://www.nba.com") or "Mozilla" not in agent:

@@ -155,4 +155,3 @@ def _fault(fault: UpstreamFault | CdnShapeError) -> tuple[str, str]:
     if isinstance(fault, UpstreamFault):
         return fault.kind, fault.words
     return "invalid_shape", "an answer of the wrong shape"
-

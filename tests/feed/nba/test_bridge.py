@@ -68,7 +68,7 @@ def test_a_scheduled_game_is_sent_with_its_names_tricodes_start_time_and_a_prega
     extra = game.model_extra or {}
     assert (extra["home_tricode"], extra["away_tricode"]) == ("BOS", "NYK")
     assert isinstance(messages[1], PredictionUpdate)
-    assert messages[1].data.model is not None and messages[1].data.model.endswith("+home-edge")
+    assert messages[1].data.model == "stern-refit-2015-16+home-edge"
 
 
 def test_la_teams_read_as_the_demo_names_them() -> None:
@@ -286,7 +286,7 @@ def test_the_date_rollover_forgets_the_old_days_finals_and_takes_the_new_games(n
 
 
 def test_the_odds_set_the_pregame_margin_and_are_fixed_at_tip_off(night: CdnNight) -> None:
-    """A spread of -6.5 makes the home team a 6.5-point favourite ("+odds"); a line moved after tip-off changes nothing."""
+    """A spread of -6.5 makes the home team a 6.5-point favourite ("+odds"); a line moved after tip-off counts not."""
     bridge = NbaBridge()
     poll(bridge, night)
     night.set_spread(GAME, -6.5)
@@ -323,7 +323,10 @@ def test_scoring_changes_compare_running_scores_not_action_types() -> None:
     night.score(GAME, "away", 1, "10:00")
     plays = parse_playbyplay(night.playbyplay(GAME))
     changes = scoring_changes(plays.actions)
-    assert [(c.home_score, c.away_score, c.clock, c.period) for c in changes] == [(2, 0, "11:00", 1), (2, 1, "10:00", 1)]
+    assert [(c.home_score, c.away_score, c.clock, c.period) for c in changes] == [
+        (2, 0, "11:00", 1),
+        (2, 1, "10:00", 1),
+    ]
 
 
 def test_the_bridge_refuses_a_home_edge_that_is_not_a_number() -> None:

@@ -1,0 +1,170 @@
+"""The NBA's live files validated from their published samples; clocks and odds turned into the protocol's terms."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from lib.feed.nba.cdn import (
+    CdnShapeError,
+    clock_from_duration,
+    parse_boxscore,
+    parse_odds,
+    parse_playbyplay,
+    parse_scoreboard,
+)
+from tests.nba_cdn import sample
+
+
+def test_the_published_scheduled_scoreboard_validates() -> None:
+    """The 2023-02-24 sample: date, ids, status 1, period 0, empty clock, teams and tip-off time."""
+    board = parse_scoreboard(sample("scoreboard_scheduled.json"))
+    assert board.game_date == date(2023, 2, 24)
+    assert board.skipped == 0
+    first = board.games[0]
+    assert (first.game_id, first.game_status, first.period, first.game_clock) == ("0022200895", 1, 0, "")
+    assert first.game_time_utc == datetime(2023, 2, 25, 0, 0, tzinfo=UTC)
+    assert (first.home_team.full_name, first.away_team.team_tricode) == ("Washington Wizards", "NYK")
+
+
+def test_the_published_final_scoreboard_validates() -> None:
+    """The 2021-01-15 sample: a final, 106-103, its odd "None" strings ignored."""
+    game = parse_scoreboard(sample("scoreboard_final.json")).games[0]
+    assert (game.game_status, game.home_team.score, game.away_team.score) == (3, 106, 103)
+
+
+def test_the_published_play_by_play_validates_with_string_scores() -> None:
+    """Actions carry scores as strings ("2"); they are read as numbers."""
+    plays = parse_playbyplay(sample("playbyplay.json"))
+    assert plays.game_id == "0022000180"
+    assert [(a.action_type, a.score_home, a.score_away) for a in plays.actions] == [
+        ("period", 0, 0),
+        ("jumpball", 0, 0),
+        ("2pt", 2, 0),
+    ]
+
+
+def test_the_published_box_score_gives_the_game_state() -> None:
+    """A box score's game has the scoreboard's fields: a final, 124-97, Boston at home."""
+    game = parse_boxscore(sample("boxscore.json"))
+    assert (game.game_id, game.game_status, game.home_team.full_name, game.home_team.score) == (
+        "0022000180",
+        3,
+        "Boston Celtics",
+        124,
+    )
+
+
+def test_the_published_odds_give_the_median_spread_as_the_margin() -> None:
+    """Spreads of -6.5, -7.5 and -7 across books: the home team is 7 points better."""
+    assert parse_odds(sample("odds.json"), sigma=13.0) == {"0022400913": 7.0}
+
+
+def test_without_a_spread_the_moneyline_gives_the_margin() -> None:
+    """Decimal odds 1.37 / 3.22 (the vig removed) make the home team about a 70% favourite, 7 points at sigma 13."""
+    odds = sample("odds.json")
+    odds["games"][0]["markets"] = odds["games"][0]["markets"][:1]
+    margin = parse_odds(odds, sigma=13.0)["0022400913"]
+    assert 6.0 < margin < 8.0
+
+
+def test_bad_books_are_ignored_not_fatal() -> None:
+    """A spread of 99 or no outcomes moves nothing; a game whose only book says "abc" is left out."""
+    odds = sample("odds.json")
+    spread_books = odds["games"][0]["markets"][1]["books"]
+    spread_books[0]["outcomes"][0]["spread"] = "99"
+    spread_books[1]["outcomes"] = None
+    other = copy.deepcopy(odds["games"][0])
+    other["gameId"] = "0022400914"
+    other["markets"] = [{"name": "2way", "books": [{"outcomes": [{"type": "home", "odds": "abc"}]}]}]
+    odds["games"].append(other)
+    assert parse_odds(odds, sigma=13.0) == {"0022400913": 7.0}
+
+
+@pytest.mark.parametrize(
+    ("duration", "clock"),
+    [
+        ("PT12M00.00S", "12:00"),
+        ("PT05M32.00S", "05:32"),
+        ("PT01M00.00S", "01:00"),
+        ("PT00M59.00S", "00:59"),
+        ("PT00M04.70S", "00:04.7"),
+        ("PT00M00.30S", "00:00.3"),
+        ("PT00M00.00S", "00:00"),
+        ("PT11M43S", "11:43"),
+        ("PT12M00S", "12:00"),
+    ],
+)
+def test_iso_durations_become_the_protocols_clock(duration: str, clock: str) -> None:
+    """The CDN's duration as "MM:SS", with tenths only in the last minute."""
+    assert clock_from_duration(duration) == clock
+
+
+@pytest.mark.parametrize("duration", ["", "Q1 12:34", "PT13M00.00S", "12:00", "PT-1M00S", "PT1H00M00S"])
+def test_anything_else_is_no_clock(duration: str) -> None:
+    """Empty, free text, over 12 minutes or another form: no clock."""
+    assert clock_from_duration(duration) is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        [],
+        "x",
+        {},
+        {"scoreboard": []},
+        {"scoreboard": {"gameDate": "soon", "games": []}},
+        {"scoreboard": {"gameDate": "2026-12-01"}},
+    ],
+)
+def test_a_scoreboard_of_the_wrong_shape_is_a_clear_error(payload: Any) -> None:
+    """No scoreboard object, no date or no games list: CdnShapeError, not a crash."""
+    with pytest.raises(CdnShapeError, match="scoreboard"):
+        parse_scoreboard(payload)
+
+
+def test_one_bad_game_is_skipped_and_counted_not_the_board() -> None:
+    """A game with a score of "lots", one with status 7 and one with no teams are skipped; the good one stays."""
+    board = sample("scoreboard_scheduled.json")
+    good = board["scoreboard"]["games"][0]
+    bad_score = copy.deepcopy(good)
+    bad_score["homeTeam"]["score"] = "lots"
+    bad_status = copy.deepcopy(good)
+    bad_status["gameStatus"] = 7
+    no_teams = {k: v for k, v in good.items() if k not in ("homeTeam", "awayTeam")}
+    board["scoreboard"]["games"] = [bad_score, good, bad_status, no_teams]
+    parsed = parse_scoreboard(board)
+    assert (len(parsed.games), parsed.skipped) == (1, 3)
+
+
+def test_an_action_with_a_score_over_the_protocols_limit_is_skipped() -> None:
+    """A running score of 4000 is not an NBA score: the action is skipped and counted."""
+    plays = sample("playbyplay.json")
+    plays["game"]["actions"][2]["scoreHome"] = "4000"
+    parsed = parse_playbyplay(plays)
+    assert (len(parsed.actions), parsed.skipped) == (2, 1)
+
+
+@pytest.mark.parametrize("payload", [{}, {"game": {"actions": []}}, {"game": {"gameId": "1", "actions": {}}}])
+def test_a_play_by_play_of_the_wrong_shape_is_a_clear_error(payload: Any) -> None:
+    """No game, no id or no actions list: CdnShapeError."""
+    with pytest.raises(CdnShapeError, match="play-by-play"):
+        parse_playbyplay(payload)
+
+
+def test_a_box_score_of_the_wrong_shape_is_a_clear_error() -> None:
+    """A box score whose game has no status: CdnShapeError naming the field."""
+    box = sample("boxscore.json")
+    del box["game"]["gameStatus"]
+    with pytest.raises(CdnShapeError, match="gameStatus"):
+        parse_boxscore(box)
+
+
+def test_odds_of_the_wrong_shape_are_a_clear_error() -> None:
+    """An odds file without a games list: CdnShapeError."""
+    with pytest.raises(CdnShapeError, match="odds"):
+        parse_odds({"games": "none"}, sigma=13.0)
