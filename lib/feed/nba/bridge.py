@@ -124,13 +124,29 @@ def _moment(cdn: CdnGame, sent: Game | None) -> _Moment:
     return _Moment(status, period, clock)
 
 
-def _behind(moment: _Moment, sent: Game) -> bool:
-    """Whether a state is older than the one already sent: an out-of-date copy of the file."""
-    if _RANK[moment.status] != _RANK[sent.status]:
-        return _RANK[moment.status] < _RANK[sent.status]
-    if moment.status == "scheduled" or moment.period != sent.period:
-        return moment.period < sent.period
-    return clock_seconds(moment.clock) > clock_seconds(sent.clock) + _CLOCK_SLACK
+def _moment_of(game: Game) -> _Moment:
+    return _Moment(game.status, game.period, game.clock)
+
+
+def _behind(moment: _Moment, before: _Moment) -> bool:
+    """Whether a state is earlier in the game than one seen before."""
+    if _RANK[moment.status] != _RANK[before.status]:
+        return _RANK[moment.status] < _RANK[before.status]
+    if moment.status == "scheduled" or moment.period != before.period:
+        return moment.period < before.period
+    return clock_seconds(moment.clock) > clock_seconds(before.clock) + _CLOCK_SLACK
+
+
+def _later(moment: _Moment, plays: PlayByPlay) -> _Moment:
+    """The scoreboard's moment, or the play-by-play's last action's when that is later in the game."""
+    if not plays.actions or moment.status == "final":
+        return moment
+    last = plays.actions[-1]
+    clock = clock_from_duration(last.clock)
+    if clock is None:
+        return moment
+    at_action = _Moment("halftime" if last.period == _HALF and clock == "00:00" else "live", last.period, clock)
+    return at_action if at_action.elapsed > moment.elapsed else moment
 
 
 @dataclass(slots=True)
@@ -147,6 +163,8 @@ class _Tracked:
     margin: float
     margin_source: MarginSource
     sent: Game | None = None
+    board: _Moment | None = None
+    """The game as the scoreboard last showed it, to recognise an older copy of the file."""
     scoring_seen: set[int] = field(default_factory=set)
     """Play-by-play actions whose score change has been considered, by action number."""
     playbyplay_score: tuple[int, int] | None = None
@@ -319,16 +337,20 @@ class NbaBridge:
         if sent is not None and sent.status == "final":
             return []
         moment = _moment(cdn, sent)
-        if sent is not None and _behind(moment, sent):
+        if tracked.board is not None and _behind(moment, tracked.board):
+            # An older copy of the file than one already read (the CDN's edges differ): ignore it.
             anomalies["stale_response"] += 1
-            if plays is None:
+            if plays is None or sent is None:
                 return []
-            moment = _Moment(sent.status, sent.period, sent.clock)
+            moment = _moment_of(sent)
+        else:
+            tracked.board = moment
         messages: list[Message] = []
         score = (cdn.home_team.score or 0, cdn.away_team.score or 0) if moment.status != "scheduled" else (0, 0)
         correction = False
         if plays is not None and plays.game_id == tracked.game_id and moment.status != "scheduled":
-            anomalies["invalid_entry"] += plays.skipped
+            if plays.skipped:
+                anomalies["invalid_entry"] += plays.skipped
             changes = scoring_changes(plays.actions)
             messages += self._scoring_messages(tracked, changes)
             latest = (changes[-1].home_score, changes[-1].away_score) if changes else (0, 0)
@@ -336,15 +358,10 @@ class NbaBridge:
             correction = previous is not None and (latest[0] < previous[0] or latest[1] < previous[1])
             tracked.playbyplay_score = latest
             score = latest
-            if plays.actions:
-                last = plays.actions[-1]
-                action_clock = clock_from_duration(last.clock)
-                if action_clock is not None and moment.status != "final":
-                    at_action = _Moment("live", last.period, action_clock)
-                    if at_action.elapsed > moment.elapsed:
-                        status: GameStatus = "halftime" if last.period == _HALF and action_clock == "00:00" else "live"
-                        moment = _Moment(status, last.period, action_clock)
+            moment = _later(moment, plays)
         sent = tracked.sent
+        if sent is not None and _behind(moment, _moment_of(sent)):
+            moment = _moment_of(sent)  # the scoreboard lags the play-by-play: the clock never runs back
         if sent is not None and (score[0] < sent.home_score or score[1] < sent.away_score) and not correction:
             score = (sent.home_score, sent.away_score)  # behind what was already shown: hold it
         game = tracked.game(moment, *score, correction=correction and sent is not None)
