@@ -79,6 +79,9 @@ class ScriptedGame:
     actions: list[dict[str, Any]] = field(default_factory=list)
     on_board: bool = True
 
+    wall: datetime | None = None
+    """The real time stamped on the next actions (``timeActual``); now when ``None``."""
+
     def action(self, template: dict[str, Any], **fields: Any) -> dict[str, Any]:
         """Append an action built from a published one; returns it."""
         number = (self.actions[-1]["actionNumber"] + 1) if self.actions else 1
@@ -89,7 +92,7 @@ class ScriptedGame:
             period=self.period,
             periodType="REGULAR" if self.period <= 4 else "OVERTIME",
             clock=self.clock or "PT12M00.00S",
-            timeActual=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-5] + "Z",
+            timeActual=(self.wall or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-5] + "Z",
             scoreHome=str(self.home_score),
             scoreAway=str(self.away_score),
         )

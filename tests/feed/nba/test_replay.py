@@ -1,0 +1,143 @@
+"""Finished NBA games replayed as a live night, paced by when each play happened, through the live bridge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lib.feed.nba.fetch import CdnFetcher
+from lib.feed.nba.replay import NbaReplaySource, fetch_finished_games
+from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
+from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn
+
+GAME, OTHER = "0022400913", "0022400914"
+TIP = datetime(2025, 3, 10, 0, 10, tzinfo=UTC)
+START = 1_800_000_000.0
+
+
+def play_a_game(night: CdnNight, game_id: str, tip: datetime) -> None:
+    """A short finished game: baskets a minute apart in real time, halftime, a final 7-3."""
+    game = night.games[game_id]
+    game.wall = tip
+    night.start(game_id)
+    for minutes, (side, points, clock) in enumerate(
+        [("home", 2, "11:00"), ("away", 3, "10:00"), ("home", 2, "09:00")], start=1
+    ):
+        game.wall = tip + timedelta(minutes=minutes)
+        night.score(game_id, side, points, clock)
+    game.wall = tip + timedelta(minutes=5)
+    night.clock(game_id, 2, "00:10")
+    night.end_period(game_id)
+    game.wall = tip + timedelta(minutes=20)
+    night.next_period(game_id)
+    game.wall = tip + timedelta(minutes=21)
+    night.score(game_id, "home", 3, "11:30")
+    game.wall = tip + timedelta(minutes=30)
+    night.final(game_id)
+
+
+@pytest.fixture
+def night() -> CdnNight:
+    night = CdnNight("2025-03-09")
+    night.add(GAME, CELTICS, KNICKS, TIP)
+    play_a_game(night, GAME, TIP)
+    return night
+
+
+@pytest.fixture
+def cdn(night: CdnNight) -> Iterator[CdnStandIn]:
+    with CdnStandIn(night) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def fetcher(cdn: CdnStandIn) -> Iterator[CdnFetcher]:
+    fetcher = CdnFetcher(cdn.base_url, timeout=2.0)
+    yield fetcher
+    fetcher.close()
+
+
+def states(messages: list[Message]) -> list[tuple[str, Game]]:
+    return [(m.type, m.data) for m in messages if isinstance(m, ScoreUpdate | GameStart | GameEnd)]
+
+
+def test_a_finished_game_is_fetched_once_and_replayed_at_the_pace_of_its_plays(
+    cdn: CdnStandIn, fetcher: CdnFetcher
+) -> None:
+    """At speed 60 a real minute is a second: each basket comes when due, then halftime, then the final."""
+    source = NbaReplaySource(fetch_finished_games(fetcher, [GAME]), speed=60.0, start=START)
+    assert dict(cdn.requests) == {f"boxscore_{GAME}": 1, f"playbyplay_{GAME}": 1}
+    first = states(source.advance(START))
+    assert [(kind, g.status, g.period, g.clock) for kind, g in first] == [("game_start", "live", 1, "11:58")]
+    assert source.next_due() == pytest.approx(START + 1.0)
+    assert states(source.advance(START + 0.5)) == []
+    one = states(source.advance(START + 1.0))
+    assert [(g.home_score, g.away_score, g.clock) for _, g in one] == [(2, 0, "11:00")]
+    to_half = states(source.advance(START + 5.0))
+    assert [(g.home_score, g.away_score, g.status) for _, g in to_half] == [
+        (2, 3, "live"),
+        (4, 3, "live"),
+        (4, 3, "halftime"),
+    ]
+    rest = states(source.advance(START + 31.0))
+    assert [(kind, g.home_score, g.status) for kind, g in rest][-1] == ("game_end", 7, "final")
+    assert source.next_due() is None
+    assert [g.status for g in source.games] == ["final"]
+
+
+def test_every_update_of_a_replay_carries_a_prediction(fetcher: CdnFetcher) -> None:
+    """Replayed games get the live model's predictions, from the home edge."""
+    source = NbaReplaySource(fetch_finished_games(fetcher, [GAME]), speed=1000.0, start=START)
+    messages = source.advance(START + 100.0)
+    predictions = [m for m in messages if isinstance(m, PredictionUpdate)]
+    assert len(predictions) == len(states(messages))
+    assert {p.data.model for p in predictions} == {"stern-refit-2015-16+home-edge"}
+
+
+def test_games_of_one_night_keep_their_tip_offs_and_other_nights_tip_off_together(night: CdnNight) -> None:
+    """A game 30 minutes later the same night tips off 30 s later at speed 60; one from a week later at once."""
+    night.add(OTHER, CLIPPERS, KINGS, TIP + timedelta(minutes=30))
+    play_a_game(night, OTHER, TIP + timedelta(minutes=30))
+    with CdnStandIn(night) as cdn:
+        fetcher = CdnFetcher(cdn.base_url)
+        games = fetch_finished_games(fetcher, [GAME, OTHER])
+        fetcher.close()
+    same_night = NbaReplaySource(games, speed=60.0, start=START)
+    kinds = {g.game_id: kind for kind, g in states(same_night.advance(START))}
+    assert kinds == {GAME: "game_start", OTHER: "score_update"}
+    assert {g.game_id: kind for kind, g in states(same_night.advance(START + 30.0))}[OTHER] == "game_start"
+
+    week_later = night.games[OTHER]
+    for action in week_later.actions:
+        stamp = datetime.fromisoformat(action["timeActual"].replace("Z", "+00:00")) + timedelta(days=7)
+        action["timeActual"] = stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-5] + "Z"
+    with CdnStandIn(night) as cdn:
+        fetcher = CdnFetcher(cdn.base_url)
+        games = fetch_finished_games(fetcher, [GAME, OTHER])
+        fetcher.close()
+    together = NbaReplaySource(games, speed=60.0, start=START)
+    assert {kind for kind, _ in states(together.advance(START))} == {"game_start"}
+
+
+def test_a_game_the_cdn_does_not_have_is_a_clear_error_naming_it(fetcher: CdnFetcher) -> None:
+    """An unknown id: a ValueError naming the game and the HTTP status."""
+    with pytest.raises(ValueError, match=r"game 0029999999: HTTP 404"):
+        fetch_finished_games(fetcher, ["0029999999"])
+
+
+def test_a_game_not_yet_final_cannot_be_replayed(night: CdnNight, fetcher: CdnFetcher) -> None:
+    """A game still in progress: a ValueError saying only finished games replay."""
+    night.add(OTHER, CLIPPERS, KINGS)
+    night.start(OTHER)
+    with pytest.raises(ValueError, match="not final yet"):
+        fetch_finished_games(fetcher, [OTHER])
+
+
+def test_a_replay_needs_games_and_a_positive_speed(fetcher: CdnFetcher) -> None:
+    """No games, or a speed of zero: a ValueError."""
+    with pytest.raises(ValueError, match="no games"):
+        NbaReplaySource([])
+    with pytest.raises(ValueError, match="speed"):
+        NbaReplaySource(fetch_finished_games(fetcher, [GAME]), speed=0.0)
