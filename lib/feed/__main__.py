@@ -1,6 +1,8 @@
-"""``python -m lib.feed``: the demo feed as a standalone server (the seed's backend).
+"""``python -m lib.feed``: the feed as a standalone server (the seed's backend).
 
 python -m lib.feed --host 127.0.0.1 --port 8080      # ws://127.0.0.1:8080/ws/live
+python -m lib.feed --source nba                      # tonight's real games, from the NBA's live data
+python -m lib.feed --source nba --nba-game 0022400913 --speed 10
 python -m lib.feed --games-csv ../shared/data/nba_real_games.csv.gz --speed 48
 python -m lib.feed --replay night.jsonl --speed 2
 """
@@ -17,6 +19,9 @@ from collections.abc import Sequence
 import uvicorn
 
 from lib.feed.games_csv import read_games_csv
+from lib.feed.nba.fetch import DEFAULT_BASE_URL, CdnFetcher
+from lib.feed.nba.replay import NbaReplaySource, fetch_finished_games
+from lib.feed.nba.source import DEFAULT_POLL, MIN_POLL, NbaSource
 from lib.feed.replay import ReplaySource
 from lib.feed.server import KEEPALIVE_SECONDS, FeedOptions, Source, create_app
 from lib.feed.simulator import MAX_GAMES, NightSimulator
@@ -49,6 +54,21 @@ def _games(text: str) -> int:
     return value
 
 
+def _poll(text: str) -> float:
+    value = _positive(text)
+    if value < MIN_POLL:
+        raise argparse.ArgumentTypeError(
+            f"must be at least {MIN_POLL:g} s (the NBA's files change every few seconds), got {text}"
+        )
+    return value
+
+
+def _game_id(text: str) -> str:
+    if not (len(text) == 10 and text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"must be a 10-digit NBA game id such as 0022400913, got {text}")
+    return text
+
+
 def _file(text: str) -> str:
     if not os.path.isfile(text):
         raise argparse.ArgumentTypeError(f"no such file: {text}")
@@ -61,9 +81,38 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m lib.feed",
         description=(
             "Serve an NBA night with live win predictions over a WebSocket at /ws/live: a simulated one "
-            "(the default), real games from a CSV (--games-csv), or a recording replayed frame for frame "
-            "(--replay)."
+            "(the default), tonight's real games from the NBA's live data (--source nba), finished NBA games "
+            "again (--source nba --nba-game), real games from a CSV (--games-csv), or a recording replayed "
+            "frame for frame (--replay)."
         ),
+    )
+    parser.add_argument(
+        "--source",
+        choices=("demo", "nba"),
+        default="demo",
+        help="demo: a simulated night (default); nba: tonight's games from the NBA's live data, polled",
+    )
+    parser.add_argument(
+        "--poll",
+        type=_poll,
+        default=None,
+        metavar="SECONDS",
+        help=f"--source nba: seconds between polls of the NBA's files (default: {DEFAULT_POLL:g}; "
+        f"at least {MIN_POLL:g})",
+    )
+    parser.add_argument(
+        "--nba-base-url",
+        default=None,
+        metavar="URL",
+        help=f"--source nba: the live-data root, the CDN's paths beneath it (default: {DEFAULT_BASE_URL})",
+    )
+    parser.add_argument(
+        "--nba-game",
+        action="append",
+        type=_game_id,
+        metavar="GAME_ID",
+        help="--source nba: replay this finished game (since 2019-20) as a live night, paced by its plays' real "
+        "times and --speed; repeat for more games",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
@@ -87,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=None,
         help=f"simulated or CSV games: game seconds per real second (default: {DEFAULT_GAME_SPEED:g}); "
-        f"--replay: how much faster than recorded, 2 = twice as fast (default: {DEFAULT_REPLAY_SPEED:g})",
+        f"--replay and --nba-game: how much faster than they happened, 2 = twice as fast "
+        f"(default: {DEFAULT_REPLAY_SPEED:g})",
     )
     parser.add_argument(
         "--interval",
@@ -115,6 +165,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.replay is not None and (args.games is not None or args.seed is not None):
         parser.error("--games and --seed shape a night; a replay has its own (drop them or --replay)")
+    nba_options = [name for name in ("poll", "nba_base_url", "nba_game") if getattr(args, name) is not None]
+    if args.source != "nba" and nba_options:
+        parser.error(f"--{nba_options[0].replace('_', '-')} is for --source nba")
+    if args.source == "nba":
+        others = [f"--{n.replace('_', '-')}" for n in ("games_csv", "replay", "games", "seed") if getattr(args, n)]
+        if others:
+            parser.error(f"{others[0]} shapes another source than --source nba")
+        if args.nba_game is None and args.speed is not None:
+            parser.error("--speed paces a replay: with --source nba it needs --nba-game")
+        if args.nba_game is not None and args.poll is not None:
+            parser.error("--poll is for tonight's games; a replay of finished games is paced by --speed")
     return args
 
 
@@ -122,9 +183,20 @@ def build_source(args: argparse.Namespace) -> Source:
     """The source the arguments ask for: a night starts now, a replay at the server's first push.
 
     Raises:
-        ValueError: If the file is not a valid games CSV or recording.
+        ValueError: If the file is not a valid games CSV or recording, the NBA base URL is not
+            http(s), or a game to replay could not be fetched.
         OSError: If the file cannot be read.
     """
+    if args.source == "nba":
+        base_url = args.nba_base_url or DEFAULT_BASE_URL
+        if args.nba_game is None:
+            return NbaSource(base_url, poll=args.poll or DEFAULT_POLL)
+        fetcher = CdnFetcher(base_url)
+        try:
+            games = fetch_finished_games(fetcher, args.nba_game)
+        finally:
+            fetcher.close()
+        return NbaReplaySource(games, speed=args.speed or DEFAULT_REPLAY_SPEED)
     if args.replay is not None:
         return ReplaySource(read_recording(args.replay), speed=args.speed or DEFAULT_REPLAY_SPEED)
     flows = None
@@ -142,6 +214,11 @@ def build_source(args: argparse.Namespace) -> Source:
 
 
 def _describe(args: argparse.Namespace) -> str:
+    if args.source == "nba":
+        base_url = args.nba_base_url or DEFAULT_BASE_URL
+        if args.nba_game is not None:
+            return f"NBA games {', '.join(args.nba_game)} replayed at speed {args.speed or DEFAULT_REPLAY_SPEED:g}"
+        return f"tonight's NBA games from {base_url} (a poll every {args.poll or DEFAULT_POLL:g} s)"
     if args.replay is not None:
         return f"replaying {args.replay} at speed {args.speed or DEFAULT_REPLAY_SPEED:g}"
     games = f"{args.games or DEFAULT_GAMES} games a slate, speed {args.speed or DEFAULT_GAME_SPEED:g}"
@@ -158,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"python -m lib.feed: error: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(source, FeedOptions(interval=args.interval, token=args.token))
+    interval = (args.poll or DEFAULT_POLL) if isinstance(source, NbaSource) else args.interval
+    app = create_app(source, FeedOptions(interval=interval, token=args.token))
     token = ", token required" if args.token else ""
     logger.info("serving ws://%s:%d/ws/live: %s%s", args.host, args.port, _describe(args), token)
     uvicorn.run(

@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 
 from lib.feed.__main__ import build_parser, build_source, main, parse_args
+from lib.feed.nba.replay import NbaReplaySource
+from lib.feed.nba.source import NbaSource
 from lib.feed.replay import ReplaySource
 from lib.feed.simulator import NightSimulator
 from lib.recorder import Recorder
 from tests.conftest import REAL_GAMES_CSV
 from tests.helpers import score
+from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 
 CSV_HEADER = "game_id,game_date,home_team,away_team,period,seconds_left_in_period,home_score,away_score\n"
 
@@ -57,6 +60,16 @@ def games_csv(tmp_path: Path) -> Path:
         (["--games", "16"], "between 1 and 15"),
         (["--replay", "nowhere.jsonl"], "no such file: nowhere.jsonl"),
         (["--games-csv", "nowhere.csv.gz"], "no such file: nowhere.csv.gz"),
+        (["--source", "nba", "--poll", "0.5"], "at least 1 s"),
+        (["--source", "nba", "--poll", "soon"], "must be a positive number"),
+        (["--source", "nba", "--nba-game", "22400913"], "10-digit NBA game id"),
+        (["--source", "espn"], "invalid choice"),
+        (["--poll", "5"], "--poll is for --source nba"),
+        (["--nba-base-url", "http://localhost"], "--nba-base-url is for --source nba"),
+        (["--nba-game", "0022400913"], "--nba-game is for --source nba"),
+        (["--source", "nba", "--seed", "3"], "--seed shapes another source"),
+        (["--source", "nba", "--speed", "2"], "needs --nba-game"),
+        (["--source", "nba", "--nba-game", "0022400913", "--poll", "2"], "paced by --speed"),
     ],
 )
 def test_bad_values_exit_with_status_2_and_say_why(
@@ -140,3 +153,41 @@ def test_replay_builds_a_replay_at_the_given_speed(recording: Path) -> None:
         assert isinstance(source, ReplaySource)
         assert source.advance(50.0) == [score(ts=1.0)]
         assert source.next_due() == 50.0 + gap
+
+
+def test_source_nba_polls_tonights_games_at_the_given_pace() -> None:
+    """--source nba builds the live bridge on the given base URL, polling every --poll seconds (5 by default)."""
+    for argv, poll in ([], 5.0), (["--poll", "2"], 2.0):
+        source = build_source(parse_args(["--source", "nba", "--nba-base-url", "http://127.0.0.1:9/x", *argv]))
+        assert isinstance(source, NbaSource)
+        assert (source.health.poll, source.fetcher.base_url) == (poll, "http://127.0.0.1:9/x")
+        source.close()
+
+
+def test_source_nba_defaults_to_the_nbas_cdn() -> None:
+    """Without --nba-base-url the bridge reads https://cdn.nba.com/static/json/liveData."""
+    source = build_source(parse_args(["--source", "nba"]))
+    assert isinstance(source, NbaSource)
+    assert source.fetcher.base_url == "https://cdn.nba.com/static/json/liveData"
+    source.close()
+
+
+def test_a_base_url_that_is_not_http_exits_with_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """--nba-base-url ftp://... stops the command with a message naming the setting."""
+    assert main(["--source", "nba", "--nba-base-url", "ftp://cdn.nba.com/x"]) == 2
+    assert "NBA base URL" in capsys.readouterr().err
+
+
+def test_nba_game_replays_finished_games_fetched_from_the_base_url(capsys: pytest.CaptureFixture[str]) -> None:
+    """--nba-game fetches each game once and replays it; an id the CDN does not have exits with status 2."""
+    night = CdnNight()
+    night.add("0022400913", CELTICS, KNICKS)
+    night.start("0022400913")
+    night.score("0022400913", "home", 2, "11:00")
+    night.final("0022400913")
+    with CdnStandIn(night) as cdn:
+        base = ["--source", "nba", "--nba-base-url", cdn.base_url]
+        source = build_source(parse_args([*base, "--nba-game", "0022400913", "--speed", "10"]))
+        assert isinstance(source, NbaReplaySource)
+        assert main([*base, "--nba-game", "0022400999"]) == 2
+    assert "game 0022400999: HTTP 404" in capsys.readouterr().err

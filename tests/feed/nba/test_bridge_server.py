@@ -1,0 +1,171 @@
+"""The NBA bridge behind the real feed server: clients over WebSocket, the stand-in CDN over HTTP, both on loopback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lib.client import FeedClient
+from lib.feed.nba.source import NbaSource
+from lib.feed.server import FeedServer
+from lib.store import Store
+from tests.conftest import ClientFactory
+from tests.helpers import free_port, wait_for
+from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn
+
+LIVE, SCHEDULED = "0022600301", "0022600302"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def night() -> CdnNight:
+    night = CdnNight()
+    night.add(LIVE, CELTICS, KNICKS)
+    night.add(SCHEDULED, CLIPPERS, KINGS)
+    night.start(LIVE)
+    night.score(LIVE, "home", 2, "11:30")
+    return night
+
+
+@pytest.fixture
+def cdn(night: CdnNight) -> Iterator[CdnStandIn]:
+    with CdnStandIn(night, stall=5.0) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def bridge_server(cdn: CdnStandIn) -> Iterator[FeedServer]:
+    server = FeedServer(NbaSource(cdn.base_url, poll=1.0, timeout=1.0), interval=1.0).start()
+    yield server
+    server.stop()
+
+
+def health(url: str) -> dict[str, Any]:
+    http = url.replace("ws://", "http://").replace("/ws/live", "/health")
+    with urllib.request.urlopen(http, timeout=5) as response:
+        report: dict[str, Any] = json.load(response)
+    return report
+
+
+def test_a_client_holds_every_scoring_change_and_the_sources_health(
+    night: CdnNight, cdn: CdnStandIn, bridge_server: FeedServer, make_client: ClientFactory
+) -> None:
+    """Baskets at the stand-in reach a client one by one, with predictions; the store holds an ok source report."""
+    store = Store()
+    make_client(bridge_server.url, store).start()
+    wait_for(lambda: LIVE in store.snapshot().games and SCHEDULED in store.snapshot().games, what="both games")
+    night.score(LIVE, "away", 3, "11:00")
+    night.score(LIVE, "home", 1, "10:40")
+    wait_for(lambda: store.snapshot().games[LIVE].game.home_score == 3, what="the third basket")
+    history = [(p.home_score, p.away_score, p.clock) for p in store.history(LIVE)]
+    assert history[-3:] == [(2, 0, "11:30"), (2, 3, "11:00"), (3, 3, "10:40")]
+    predicted = [(p.home_score, p.away_score, p.clock) for p in store.prediction_history(LIVE)]
+    assert predicted[-3:] == history[-3:]  # a prediction came with every change
+    source = store.snapshot().source
+    assert source is not None
+    assert (source.status.source, source.status.state) == ("nba", "ok")
+    assert source.status.last_success is not None
+
+
+def test_an_upstream_outage_reaches_clients_as_health_not_as_broken_state(
+    night: CdnNight, cdn: CdnStandIn, bridge_server: FeedServer, make_client: ClientFactory
+) -> None:
+    """Scoreboard 403s: the client keeps its games and its connection, sees "failing: HTTP 403", then recovery."""
+    store = Store()
+    make_client(bridge_server.url, store).start()
+    wait_for(lambda: LIVE in store.snapshot().games, what="the game")
+    connections = store.snapshot().connection.connections
+    cdn.fail("scoreboard", "403", times=2)
+
+    def failing() -> bool:
+        source = store.snapshot().source
+        return source is not None and source.status.state == "failing"
+
+    wait_for(failing, what="the failing report")
+    report = store.snapshot().source
+    assert report is not None
+    assert report.status.error == "HTTP 403"
+    assert report.status.faults.get("http_403", 0) >= 1
+    assert store.snapshot().games[LIVE].game.home_score == 2
+    night.score(LIVE, "away", 2, "10:00")
+    wait_for(lambda: store.snapshot().games[LIVE].game.away_score == 2, timeout=30, what="recovery")
+    snapshot = store.snapshot()
+    assert snapshot.source is not None
+    assert snapshot.source.status.state == "ok"
+    assert snapshot.connection.connections == connections  # never disconnected
+    assert snapshot.counters.rejected_total == 0
+
+
+def test_health_gives_the_source_its_last_good_poll_and_faults_by_kind(
+    cdn: CdnStandIn, bridge_server: FeedServer
+) -> None:
+    """GET /health: the source, the last successful poll, faults counted by kind."""
+    cdn.fail(f"playbyplay_{LIVE}", "503")
+    wait_for(lambda: health(bridge_server.url).get("source", {}).get("faults"), what="a counted fault")
+    report = health(bridge_server.url)
+    assert report["source"]["source"] == "nba"
+    assert report["source"]["faults"] == {"http_503": 1}
+    assert isinstance(report["source"]["last_success"], float)
+    assert report["games"] == 2
+
+
+def test_upstream_requests_do_not_grow_with_clients(
+    cdn: CdnStandIn, bridge_server: FeedServer, make_client: ClientFactory
+) -> None:
+    """With ten clients connected each poll is still one scoreboard and one play-by-play per game in progress."""
+    stores = [Store() for _ in range(10)]
+    for store in stores:
+        make_client(bridge_server.url, store).start()
+    wait_for(lambda: all(LIVE in s.snapshot().games for s in stores), what="ten clients with the game")
+    start = cdn.requests["scoreboard"]
+    wait_for(lambda: cdn.requests["scoreboard"] >= start + 3, what="three more polls")
+
+    def settled() -> dict[str, int] | None:
+        counts = dict(cdn.requests)
+        return counts if counts["scoreboard"] == counts[f"playbyplay_{LIVE}"] else None
+
+    counts = wait_for(settled, what="a poll to finish")
+    assert counts["odds"] == 1
+    assert set(counts) == {"scoreboard", "odds", f"playbyplay_{LIVE}"}
+
+
+def test_the_command_line_serves_tonights_games(cdn: CdnStandIn) -> None:
+    """python -m lib.feed --source nba --nba-base-url ... --poll 1: a real process serving the stand-in's night."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lib.feed",
+            "--source",
+            "nba",
+            "--nba-base-url",
+            cdn.base_url,
+            "--poll",
+            "1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    store = Store()
+    client = FeedClient(f"ws://127.0.0.1:{port}/ws/live", store, reconnect_base_delay=0.1, reconnect_max_delay=0.5)
+    try:
+        client.start()
+        wait_for(lambda: {LIVE, SCHEDULED} <= set(store.snapshot().games), timeout=30, what="the night's games")
+        game = store.snapshot().games[LIVE].game
+        assert (game.home_team, game.away_team, game.home_score) == ("Boston Celtics", "New York Knicks", 2)
+    finally:
+        client.stop()
+        process.terminate()
+        output = process.communicate(timeout=10)[0].decode()
+    assert "tonight's NBA games" in output
