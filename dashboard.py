@@ -1,7 +1,8 @@
 """🏀 NBA Live Predictions: the page.
 
 ``streamlit run dashboard.py``. With no configuration it shows the embedded demo feed; set
-``FEED_URL`` (or ``feed_url`` in ``.streamlit/secrets.toml``) to show a real one.
+``FEED_SOURCE=nba`` (or ``feed_source = "nba"`` in ``.streamlit/secrets.toml``) for tonight's
+real NBA games, or ``FEED_URL`` for a feed server elsewhere.
 
 The page, top to bottom: a sidebar of settings; the header with the connection state; then
 tabs: the live board (game cards, predictions, latency, event log, performance monitor), game
@@ -15,12 +16,14 @@ import os
 import time
 from collections import deque
 from collections.abc import Mapping
+from datetime import UTC, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from lib import FeedStatus, LiveFeed, Snapshot
+from lib import FeedStatus, LiveFeed, NbaOptions, Snapshot
 from lib.analytics.report import game_summaries
 from lib.config import FeedSettings, feed_settings
 from lib.protocol import REGULATION_PERIODS
@@ -32,10 +35,13 @@ from lib.views.exports import Export, render_exports
 from lib.views.format import (
     SORT_KEYS,
     Connection,
+    board_note,
     build_cards,
     connection_indicator,
     escape_markdown,
     sort_cards,
+    source_caption,
+    source_health,
 )
 from lib.views.header import render_header
 from lib.views.latency import latency_figures, monitor_figures, render_latency, render_monitor
@@ -49,9 +55,10 @@ RECORDINGS = Path("recordings")
 
 @st.cache_resource(on_release=LiveFeed.stop, show_spinner=False)
 def shared_feed(settings: FeedSettings) -> LiveFeed:
-    """One feed per server process, shared by every viewer: twenty viewers, one connection."""
+    """One feed per server process, shared by every viewer: twenty viewers, one connection (and one NBA poller)."""
     return LiveFeed(
         settings.url,
+        nba=settings.nba,
         token=settings.token,
         max_reconnect_attempts=settings.max_reconnect_attempts,
         reconnect_base_delay=settings.reconnect_base_delay,
@@ -63,6 +70,15 @@ def new_recording_path() -> Path:
     """A fresh file under ``recordings/`` (git-ignored), named by the time it starts."""
     RECORDINGS.mkdir(exist_ok=True)
     return RECORDINGS / time.strftime("night-%Y%m%d-%H%M%S.jsonl")
+
+
+def viewer_timezone() -> tzinfo:
+    """The viewer's time zone, as the browser reports it (UTC when it does not)."""
+    try:
+        return ZoneInfo(st.context.timezone) if st.context.timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        offset = st.context.timezone_offset
+        return UTC if offset is None else timezone(-timedelta(minutes=offset))
 
 
 def secrets() -> Mapping[str, Any]:
@@ -84,7 +100,9 @@ with st.sidebar:
     refresh = st.slider("Refresh every (seconds)", min_value=0.5, max_value=10.0, value=1.0, step=0.5)
     show_latency = st.toggle("Latency charts", value=True)
     show_monitor = st.toggle("📊 Performance monitor", value=False)
-    st.caption(f"Feed: {escape_markdown(feed.url or '')}{' (embedded demo)' if feed.is_demo else ''}")
+    embedded = feed.embedded
+    nba_options = embedded if isinstance(embedded, NbaOptions) else None
+    st.caption(escape_markdown(source_caption(feed.url or "", demo=feed.is_demo, nba=nba_options)))
     render_recording_switch(
         feed.recording, start=lambda: feed.start_recording(new_recording_path()), stop=feed.stop_recording
     )
@@ -103,7 +121,7 @@ def live_section() -> None:
     render_times: deque[float] = st.session_state.setdefault("render_ms", deque(maxlen=300))
 
     last_apply = snapshot.latency[-1].apply_ms if snapshot.latency else None
-    if render_header(connection, last_apply, len(snapshot.games)):
+    if render_header(connection, last_apply, len(snapshot.games), source_health(snapshot.source, now)):
         feed.reconnect()
     render_toasts(unseen(snapshot.events, st.session_state.get("last_event")))
     st.session_state.last_event = snapshot.events[-1].id if snapshot.events else 0
@@ -148,10 +166,14 @@ def live_board(
             + ("Games will appear here when they start" if connected else "Please wait..."),
             icon="🏀",
         )
-    elif not cards:
-        st.caption("No game matches the filter.")
     else:
-        render_cards(cards, now)
+        note = board_note(snapshot.games, now, viewer_timezone())
+        if note is not None:
+            st.info(note, icon="🕖")
+        if cards:
+            render_cards(cards, now)
+        else:
+            st.caption("No game matches the filter.")
 
     st.subheader("Predictions")
     render_predictions(predictions_table(cards, now))

@@ -5,10 +5,12 @@ Start with :class:`LiveFeed`::
     from lib import LiveFeed
     feed = LiveFeed().start()      # no URL: the embedded demo feed
     feed.games()                   # a pandas DataFrame, one row per game
+    LiveFeed(nba=NbaOptions())     # tonight's real NBA games instead
 """
 
 from __future__ import annotations
 
+from lib.feed.nba import NbaOptions
 from lib.live import DemoOptions, LiveFeed
 from lib.protocol import (
     Game,
@@ -21,6 +23,8 @@ from lib.protocol import (
     Rejection,
     RejectReason,
     ScoreUpdate,
+    SourceStatus,
+    SourceStatusUpdate,
     parse,
 )
 from lib.status import FeedStatus
@@ -35,6 +39,7 @@ __all__ = [
     "GameStart",
     "LiveFeed",
     "Message",
+    "NbaOptions",
     "PongMessage",
     "Prediction",
     "PredictionUpdate",
@@ -42,5 +47,7 @@ __all__ = [
     "Rejection",
     "ScoreUpdate",
     "Snapshot",
+    "SourceStatus",
+    "SourceStatusUpdate",
     "parse",
 ]

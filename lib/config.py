@@ -6,13 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL, NbaOptions
+
+SOURCES = ("demo", "nba")
+
 
 @dataclass(frozen=True)
 class FeedSettings:
     """How the dashboard connects.
 
     Attributes:
-        url: The feed URL, or ``None`` for the embedded demo feed.
+        url: The feed URL, or ``None`` for an embedded feed.
+        nba: With no URL, show tonight's real games, bridged from the NBA's live data in this
+            process, with these options; ``None`` (and no URL): the demo.
         token: Bearer token for the feed, if it needs one. Never shown.
         max_reconnect_attempts: Failed attempts in a row before giving up (``None``: never).
         reconnect_base_delay: Seconds before the first retry.
@@ -20,6 +26,7 @@ class FeedSettings:
     """
 
     url: str | None = None
+    nba: NbaOptions | None = None
     token: str | None = None
     max_reconnect_attempts: int | None = 10
     reconnect_base_delay: float = 1.0
@@ -27,7 +34,7 @@ class FeedSettings:
 
     def __repr__(self) -> str:  # the token must not leak through a repr in a log or an error page
         return (
-            f"FeedSettings(url={self.url!r}, token={'***' if self.token else None}, "
+            f"FeedSettings(url={self.url!r}, nba={self.nba!r}, token={'***' if self.token else None}, "
             f"max_reconnect_attempts={self.max_reconnect_attempts}, reconnect_base_delay={self.reconnect_base_delay}, "
             f"reconnect_max_delay={self.reconnect_max_delay})"
         )
@@ -36,6 +43,9 @@ class FeedSettings:
 # (setting, environment variable, key in .streamlit/secrets.toml)
 _SOURCES = (
     ("url", "FEED_URL", "feed_url"),
+    ("source", "FEED_SOURCE", "feed_source"),
+    ("nba_base_url", "FEED_NBA_BASE_URL", "feed_nba_base_url"),
+    ("nba_poll", "FEED_NBA_POLL", "feed_nba_poll"),
     ("token", "FEED_TOKEN", "feed_token"),
     ("max_reconnect_attempts", "FEED_MAX_RECONNECT_ATTEMPTS", "feed_max_reconnect_attempts"),
     ("reconnect_base_delay", "FEED_RECONNECT_BASE_DELAY", "feed_reconnect_base_delay"),
@@ -47,6 +57,8 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
     """Read the settings: ``FEED_URL`` etc. from the environment, else ``feed_url`` etc. from secrets.
 
     Empty values count as unset. ``FEED_MAX_RECONNECT_ATTEMPTS=none`` never gives up.
+    ``FEED_SOURCE=nba`` shows tonight's real games; ``FEED_NBA_BASE_URL`` and ``FEED_NBA_POLL``
+    adjust it, and make no sense with a URL or the demo.
 
     Raises:
         ValueError: A value is malformed; the message names the setting.
@@ -58,10 +70,19 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
             value = secrets.get(secret_name)
         if value not in (None, ""):
             raw[field] = value
+    source = str(raw.get("source", "demo")).lower()
+    if source not in SOURCES:
+        raise ValueError(f"FEED_SOURCE must be one of {', '.join(SOURCES)}, got {source!r}")
+    if "url" in raw and "source" in raw:
+        raise ValueError("FEED_SOURCE chooses the feed this process embeds; FEED_URL points at another: set one")
+    nba_only = [env for field, env, _ in _SOURCES if field.startswith("nba_") and field in raw]
+    if nba_only and source != "nba":
+        raise ValueError(f"{nba_only[0]} applies to FEED_SOURCE=nba only")
     try:
         attempts = raw.get("max_reconnect_attempts", 10)
         settings = FeedSettings(
             url=str(raw["url"]) if "url" in raw else None,
+            nba=_nba_options(raw) if source == "nba" else None,
             token=str(raw["token"]) if "token" in raw else None,
             max_reconnect_attempts=None if str(attempts).lower() == "none" else int(attempts),
             reconnect_base_delay=float(raw.get("reconnect_base_delay", 1.0)),
@@ -72,3 +93,13 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
     if settings.url is not None and not settings.url.startswith(("ws://", "wss://")):
         raise ValueError("FEED_URL must start with ws:// or wss://")
     return settings
+
+
+def _nba_options(raw: Mapping[str, Any]) -> NbaOptions:
+    base_url = str(raw.get("nba_base_url", DEFAULT_BASE_URL))
+    poll = float(raw.get("nba_poll", DEFAULT_POLL))
+    if not MIN_POLL <= poll < float("inf"):
+        raise ValueError(f"FEED_NBA_POLL must be at least {MIN_POLL:g} s, got {poll:g}")
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError("FEED_NBA_BASE_URL must start with http:// or https://")
+    return NbaOptions(base_url, poll)

@@ -1,7 +1,8 @@
 """``LiveFeed``: the one object an analyst or the dashboard holds.
 
-It wires a :class:`~lib.client.FeedClient` to a :class:`~lib.store.Store`, starts the
-embedded demo feed when no URL is given, and hands out snapshots and pandas frames.
+It wires a :class:`~lib.client.FeedClient` to a :class:`~lib.store.Store`, runs an embedded
+feed server when no URL is given (the demo night, or the bridge to tonight's real NBA games),
+and hands out snapshots and pandas frames.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 
 from lib.analytics.report import game_summaries, scorecard
 from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient, redact_url
+from lib.feed.nba import NbaOptions
 from lib.recorder import Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
 from lib.store import Snapshot, Store
@@ -33,7 +35,7 @@ from lib.tables import (
 )
 
 if TYPE_CHECKING:
-    from lib.feed.server import FeedServer
+    from lib.feed.server import FeedServer, Source
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +67,11 @@ class LiveFeed:
         >>> feed = LiveFeed()          # no URL: the embedded demo feed
         >>> feed.start()               # returns at once
         >>> feed.games()               # a DataFrame, one row per game
+        >>> LiveFeed(nba=NbaOptions()).start()   # tonight's real NBA games, bridged in-process
 
     Args:
-        url: ``ws://`` or ``wss://`` feed URL; ``None`` starts the embedded demo feed.
+        url: ``ws://`` or ``wss://`` feed URL; ``None`` starts an embedded feed (the demo, or
+            the NBA bridge with ``nba``).
         token: Sent as ``Authorization: Bearer <token>``; never shown or logged.
         max_reconnect_attempts: Failed attempts in a row before giving up; ``None`` never.
         reconnect_base_delay: Seconds before the first retry (doubling, with jitter).
@@ -77,10 +81,14 @@ class LiveFeed:
         queue_size: Outgoing messages kept while disconnected.
         ssl_context: TLS settings for ``wss://`` (default: system trust store, verified).
         demo: The embedded demo feed's options, when ``url`` is ``None``.
+        nba: Serve tonight's real NBA games instead of the demo: the embedded bridge's options.
         store: The store to write into (a new one by default).
         record_to: Append every received frame, with its receive time, to this JSON Lines file
             (rotated by size; see :class:`~lib.recorder.Recorder`). Switch recording on and off
             later with :meth:`start_recording` and :meth:`stop_recording`.
+
+    Raises:
+        ValueError: If a URL comes with ``demo`` or ``nba``, or both of those are given.
     """
 
     def __init__(
@@ -96,12 +104,20 @@ class LiveFeed:
         queue_size: int = DEFAULT_QUEUE_SIZE,
         ssl_context: ssl.SSLContext | None = None,
         demo: DemoOptions | None = None,
+        nba: NbaOptions | None = None,
         store: Store | None = None,
         record_to: str | os.PathLike[str] | None = None,
     ) -> None:
+        if url is not None and (demo is not None or nba is not None):
+            raise ValueError("a feed URL leaves nothing to embed: give the URL, or demo= / nba=, not both")
+        if demo is not None and nba is not None:
+            raise ValueError("demo= and nba= are two embedded feeds: give one")
         self.store = store or Store()
-        self._demo_options = demo or DemoOptions()
-        self._demo: FeedServer | None = None
+        self._embedded: DemoOptions | NbaOptions | None = None if url is not None else nba or demo or DemoOptions()
+        self._source: Source | None = None
+        """The embedded feed's source, built once: a restart continues the same night."""
+        self._server: FeedServer | None = None
+        self._port = 0
         self._recorder: Recorder | None = None if record_to is None else Recorder(record_to)
         self._client_options: dict[str, Any] = {
             "on_frame": self._record,
@@ -121,13 +137,18 @@ class LiveFeed:
 
     @property
     def url(self) -> str | None:
-        """The feed URL with credentials removed; for the demo, known once started."""
+        """The feed URL with credentials removed; for an embedded feed, known once started."""
         return None if self._url is None else redact_url(self._url)
 
     @property
     def is_demo(self) -> bool:
         """Whether this feed is the embedded demo feed."""
-        return self._demo is not None or self._client is None
+        return isinstance(self._embedded, DemoOptions)
+
+    @property
+    def embedded(self) -> DemoOptions | NbaOptions | None:
+        """The embedded feed's options: the demo's, the NBA bridge's, or ``None`` for a feed at a URL."""
+        return self._embedded
 
     def _make_client(self, url: str) -> FeedClient:
         client = FeedClient(url, self.store, **self._client_options)
@@ -163,29 +184,36 @@ class LiveFeed:
         return None if recorder is None else recorder.stats
 
     def start(self) -> LiveFeed:
-        """Connect in the background (starting the demo feed first when there is no URL). Returns at once."""
-        if self._client is None:
-            # Imported here: a feed with a URL never needs the server side (FastAPI, uvicorn).
-            from lib.feed.server import FeedServer  # noqa: PLC0415
-            from lib.feed.simulator import NightSimulator  # noqa: PLC0415
+        """Connect in the background (starting the embedded feed first when there is no URL). Returns at once.
 
-            options = self._demo_options
-            self._demo = FeedServer(
-                NightSimulator(games=options.games, seed=options.seed, speed=options.speed),
-                interval=options.interval,
-            ).start()
-            self._url = self._demo.url
-            self._client = self._make_client(self._demo.url)
-            logger.info("embedded demo feed serving %s", self._demo.url)
+        Calling it again after :meth:`stop` starts everything again, the embedded feed included.
+        """
+        if self._embedded is not None and self._server is None:
+            # Imported here: a feed with a URL never needs the server side (FastAPI, uvicorn, httpx).
+            from lib.feed.server import FeedServer  # noqa: PLC0415
+
+            options = self._embedded
+            if self._source is None:
+                self._source = _embedded_source(options)
+            interval = options.interval if isinstance(options, DemoOptions) else options.poll
+            # The same port after a restart, so the client's URL still leads to it.
+            self._server = FeedServer(self._source, interval=interval, port=self._port).start()
+            self._port = self._server.port
+            self._url = self._server.url
+            logger.info("embedded %s feed serving %s", self._source.name, self._url)
+        if self._client is None:
+            assert self._url is not None  # a URL feed made its client at construction
+            self._client = self._make_client(self._url)
         self._client.start()
         return self
 
     def stop(self) -> None:
-        """Close the connection and end the background thread (and the demo feed, and any recording)."""
+        """Close the connection and end the background thread (and the embedded feed, and any recording)."""
         if self._client is not None:
             self._client.stop()
-        if self._demo is not None:
-            self._demo.stop()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
         self.stop_recording()
 
     def reconnect(self) -> None:
@@ -202,7 +230,7 @@ class LiveFeed:
             TypeError: The message cannot be serialised to JSON.
         """
         if self._client is None:
-            raise RuntimeError("start() the demo feed before sending to it")
+            raise RuntimeError("start() the embedded feed before sending to it")
         self._client.send(message)
 
     def on(self, event: EventName, handler: Callable[..., None]) -> None:
@@ -268,3 +296,14 @@ class LiveFeed:
     def __repr__(self) -> str:
         snapshot = self.store.snapshot()
         return f"<LiveFeed {self.url or 'demo'} {snapshot.connection.state} games={len(snapshot.games)}>"
+
+
+def _embedded_source(options: DemoOptions | NbaOptions) -> Source:
+    """The source an embedded feed serves."""
+    if isinstance(options, NbaOptions):
+        from lib.feed.nba.source import NbaSource  # noqa: PLC0415
+
+        return NbaSource(options.base_url, poll=options.poll)
+    from lib.feed.simulator import NightSimulator  # noqa: PLC0415
+
+    return NightSimulator(games=options.games, seed=options.seed, speed=options.speed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lib.config import FeedSettings, feed_settings
+from lib.feed.nba import NbaOptions
 
 
 def test_no_configuration_means_the_demo() -> None:
@@ -36,3 +37,29 @@ def test_bad_values_raise_a_clear_error(env: dict[str, str]) -> None:
 def test_repr_hides_the_token() -> None:
     """A settings object printed in a log or error never shows the token."""
     assert "hunter2" not in repr(FeedSettings(url="ws://x", token="hunter2"))
+
+
+def test_feed_source_nba_with_its_base_url_and_poll() -> None:
+    """FEED_SOURCE=nba (any case) chooses the bridge; FEED_NBA_BASE_URL and FEED_NBA_POLL tune it, from secrets too."""
+    settings = feed_settings({"FEED_SOURCE": "NBA", "FEED_NBA_POLL": "2.5"}, {"feed_nba_base_url": "http://cdn/x"})
+    assert (settings.nba, settings.url) == (NbaOptions("http://cdn/x", 2.5), None)
+    assert feed_settings({}, {"feed_source": "nba"}).nba == NbaOptions()
+    assert feed_settings({"FEED_SOURCE": "demo"}, {}).nba is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FEED_SOURCE": "espn"}, "FEED_SOURCE must be one of demo, nba"),
+        ({"FEED_SOURCE": "nba", "FEED_URL": "ws://x/ws/live"}, "set one"),
+        ({"FEED_NBA_POLL": "5"}, "FEED_NBA_POLL applies to FEED_SOURCE=nba only"),
+        ({"FEED_SOURCE": "demo", "FEED_NBA_BASE_URL": "http://x"}, "FEED_NBA_BASE_URL applies"),
+        ({"FEED_SOURCE": "nba", "FEED_NBA_POLL": "0.2"}, "at least 1 s"),
+        ({"FEED_SOURCE": "nba", "FEED_NBA_POLL": "often"}, "invalid feed setting"),
+        ({"FEED_SOURCE": "nba", "FEED_NBA_BASE_URL": "cdn.nba.com"}, "http:// or https://"),
+    ],
+)
+def test_bad_source_settings_raise_a_clear_error(env: dict[str, str], message: str) -> None:
+    """An unknown source, a URL with a source, NBA settings without the NBA, a poll under 1 s: a clear ValueError."""
+    with pytest.raises(ValueError, match=message):
+        feed_settings(env, {})

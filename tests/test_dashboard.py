@@ -6,6 +6,7 @@ import os
 import re
 import socket
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from lib.feed.server import FeedServer
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
 from tests.helpers import game, wait_for
+from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -32,8 +34,8 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[AppFactory]:
             monkeypatch.delenv(name)
     st.cache_resource.clear()
 
-    def make(url: str, **env: str) -> AppTest:
-        for name, value in {"FEED_URL": url, **env}.items():
+    def make(url: str | None, **env: str) -> AppTest:
+        for name, value in (({} if url is None else {"FEED_URL": url}) | env).items():
             monkeypatch.setenv(name, value)
         return AppTest.from_file(DASHBOARD, default_timeout=30)
 
@@ -52,7 +54,7 @@ def header(at: AppTest) -> str:
 
 
 def card_teams(at: AppTest) -> list[str]:
-    cards = next(e.value for e in at.html if "nba-grid" in e.value)
+    cards = next((e.value for e in at.html if "nba-grid" in e.value), "")
     return re.findall(r'class="nba-team" title="([^"]*)"', cards)
 
 
@@ -167,7 +169,7 @@ def test_hostile_team_names_are_escaped_everywhere(app: AppFactory, feed_server:
         ]
     )
     rerun_until(at, lambda at: len(at.toast) > 0, "the tip-off toast")
-    cards = next(e.value for e in at.html if "nba-grid" in e.value)
+    cards = next((e.value for e in at.html if "nba-grid" in e.value), "")
     assert HOSTILE not in cards
     assert "&lt;img src=x onerror=alert(1)&gt;" in cards
     toast = at.toast[0].value
@@ -314,3 +316,49 @@ def test_recording_switch_records_and_stops(
     assert "Recording to" not in " ".join(c.value for c in at.sidebar.caption)
     (recording,) = (tmp_path / "recordings").glob("night-*.jsonl")
     assert recording.stat().st_size > 0
+
+
+def test_feed_source_nba_shows_tonights_games_and_the_cdns_health(app: AppFactory) -> None:
+    """FEED_SOURCE=nba: the bridge runs in the page's process, the sidebar names the source, the header its health."""
+    night = CdnNight()
+    night.add("0022600301", CELTICS, KNICKS)
+    night.start("0022600301")
+    night.score("0022600301", "away", 3, "11:20")
+    with CdnStandIn(night) as cdn:
+        at = app(None, FEED_SOURCE="nba", FEED_NBA_BASE_URL=cdn.base_url, FEED_NBA_POLL="1")
+        at.run()
+        rerun_until(at, lambda at: "Boston Celtics" in card_teams(at), "the NBA game's card")
+        rerun_until(at, lambda at: "NBA live · updated" in header(at), "the source's health")
+        sidebar = "\n".join(str(c.value) for c in at.sidebar.caption)
+        assert "NBA live" in sidebar
+        assert "polled every 1 s" in sidebar
+        cdn.fail("scoreboard", "403", times=1000)
+        rerun_until(at, lambda at: "NBA live unreachable for" in header(at), "the outage in the header")
+        assert "HTTP 403" in header(at)
+        assert "Boston Celtics" in card_teams(at)  # the last good state stays on the board
+
+
+def test_the_board_says_when_the_next_game_tips_off(app: AppFactory, feed_server: FeedServer) -> None:
+    """With no game in progress the board names the next tip-off and how long until it."""
+    at = app(feed_server.url)
+    at.run()
+    tip_off = datetime.now(UTC) + timedelta(hours=2, minutes=10)
+    feed_server.publish(
+        [
+            ScoreUpdate(
+                data=a_game(
+                    "g1",
+                    status="scheduled",
+                    period=0,
+                    clock="12:00",
+                    home_score=0,
+                    away_score=0,
+                    start_time=tip_off,
+                )
+            )
+        ]
+    )
+    rerun_until(at, lambda at: "Next tip-off" in page_text(at), "the next tip-off")
+    note = next(str(e.value) for e in at.info if "Next tip-off" in str(e.value))
+    assert "New York Knicks at Boston Celtics" in note
+    assert "(in 2 h 9 min)" in note or "(in 2 h 10 min)" in note

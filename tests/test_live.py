@@ -10,12 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import ConnectionState, DemoOptions, Game, LiveFeed, Prediction, PredictionUpdate, ScoreUpdate
+from lib import ConnectionState, DemoOptions, Game, LiveFeed, NbaOptions, Prediction, PredictionUpdate, ScoreUpdate
 from lib.feed.server import FeedServer
 from lib.recorder import read_recording
 from lib.tables import GAME_COLUMNS, PREDICTION_COLUMNS
 from tests.conftest import FAST
 from tests.helpers import game, score, wait_for
+from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 
 
 @pytest.fixture
@@ -181,3 +182,64 @@ def test_recording_captures_received_frames_and_can_be_switched(
     wait_for(lambda: feed.recording is not None and feed.recording.lines == 1, what="the resumed recording")
     last_two = [f.payload for f in read_recording(path)][-2:]
     assert [json.loads(payload)["data"]["home_score"] for payload in last_two] == [61, 63]
+
+
+def test_the_embedded_demo_starts_again_after_stop(feeds: list[LiveFeed]) -> None:
+    """start() after stop() brings the embedded feed back on the same URL and the night goes on."""
+    feed = LiveFeed(demo=DemoOptions(games=2, speed=150.0, interval=0.2, seed=4)).start()
+    feeds.append(feed)
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
+    url = feed.url
+    feed.stop()
+    assert feed.status().state is ConnectionState.CLOSED
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, 20, "connected again")
+    assert feed.url == url
+    received = feed.status().messages_received
+    wait_for(lambda: feed.status().messages_received > received, 20, "the night going on")
+    assert feed.status().messages_rejected == 0
+
+
+def test_nba_options_embed_the_bridge_to_tonights_games(feeds: list[LiveFeed]) -> None:
+    """LiveFeed(nba=NbaOptions(...)) polls the NBA's files in-process and shows their games, twice over a restart."""
+    night = CdnNight()
+    night.add("0022600301", CELTICS, KNICKS)
+    night.start("0022600301")
+    night.score("0022600301", "home", 2, "11:40")
+    with CdnStandIn(night) as cdn:
+        feed = LiveFeed(nba=NbaOptions(cdn.base_url, poll=1.0)).start()
+        feeds.append(feed)
+        assert (feed.is_demo, feed.embedded) == (False, NbaOptions(cdn.base_url, poll=1.0))
+        wait_for(lambda: len(feed.games()) == 1, 20, "the NBA game")
+        row = feed.games().iloc[0]
+        assert (row.game_id, row.home_team, row.home_score) == ("0022600301", "Boston Celtics", 2)
+        feed.stop()
+        night.score("0022600301", "away", 3, "11:10")
+        feed.start()
+        wait_for(lambda: feed.games().iloc[0].away_score == 3, 20, "the next basket after a restart")
+        snapshot = feed.snapshot()
+        assert snapshot.source is not None
+        assert snapshot.source.status.state == "ok"
+
+
+@pytest.mark.parametrize(
+    ("args", "options", "message"),
+    [
+        (("ws://x:1/ws/live",), {"nba": NbaOptions()}, "not both"),
+        (("ws://x:1/ws/live",), {"demo": DemoOptions()}, "not both"),
+        ((), {"nba": NbaOptions(), "demo": DemoOptions()}, "give one"),
+    ],
+)
+def test_one_feed_at_a_time(args: tuple[str, ...], options: dict[str, object], message: str) -> None:
+    """A URL with an embedded feed's options, or both embedded feeds: a ValueError at construction."""
+    with pytest.raises(ValueError, match=message):
+        LiveFeed(*args, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"), [({"poll": 0.5}, "at least 1 s"), ({"base_url": "cdn.nba.com"}, "http")]
+)
+def test_nba_options_are_checked_when_made(options: dict[str, object], message: str) -> None:
+    """A poll under a second or a base URL that is not http(s): a ValueError naming the setting."""
+    with pytest.raises(ValueError, match=message):
+        NbaOptions(**options)  # type: ignore[arg-type]

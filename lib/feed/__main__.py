@@ -19,9 +19,10 @@ from collections.abc import Sequence
 import uvicorn
 
 from lib.feed.games_csv import read_games_csv
-from lib.feed.nba.fetch import DEFAULT_BASE_URL, CdnFetcher
+from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
+from lib.feed.nba.fetch import CdnFetcher
 from lib.feed.nba.replay import NbaReplaySource, fetch_finished_games
-from lib.feed.nba.source import DEFAULT_POLL, MIN_POLL, NbaSource
+from lib.feed.nba.source import NbaSource
 from lib.feed.replay import ReplaySource
 from lib.feed.server import KEEPALIVE_SECONDS, FeedOptions, Source, create_app
 from lib.feed.simulator import MAX_GAMES, NightSimulator

@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Final, Literal
+from urllib.parse import urlsplit
 
+from lib.feed.nba import NbaOptions
 from lib.protocol import REGULATION_PERIODS, Game, clock_seconds
 from lib.status import FeedStatus
-from lib.store import ConnectionState, GameRecord, PredictionRecord
+from lib.store import ConnectionState, GameRecord, PredictionRecord, SourceRecord
 
 FINAL_SHOWN_FOR: Final = 30 * 60
 """Seconds a finished game stays on the board after its last update, so old slates clear away."""
@@ -51,6 +54,78 @@ def connection_indicator(status: FeedStatus, now: float) -> Connection:
     if status.close_code == 1000 and status.reason == "server closed the connection":
         return Connection("red", "Disconnected (server closed)", True)
     return Connection("grey", "Disconnected", True)
+
+
+SOURCE_LABELS: Final = {"nba": "NBA live", "nba-replay": "NBA replay"}
+"""How the header names a source that reports its health."""
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """The header's words on the feed server's upstream (the NBA's live data)."""
+
+    tone: Tone
+    words: str
+
+
+def source_health(record: SourceRecord | None, now: float) -> SourceHealth | None:
+    """"NBA live · updated 3 s ago", or "NBA live unreachable for 40 s: HTTP 403"; ``None`` without a report."""
+    if record is None:
+        return None
+    status = record.status
+    label = SOURCE_LABELS.get(status.source, status.source)
+    if status.state == "failing" and status.failing_since is not None:
+        down = span(record.age(status.failing_since, now))
+        return SourceHealth("red", f"{label} unreachable for {down}: {status.error or 'no answer'}")
+    if status.last_success is None:
+        return SourceHealth("orange", f"{label} · waiting for the first poll")
+    return SourceHealth("green", f"{label} · updated {ago(record.age(status.last_success, now))}")
+
+
+def source_caption(url: str, *, demo: bool, nba: NbaOptions | None) -> str:
+    """What the sidebar says the page shows: the demo, the NBA's live data, or a feed at a URL."""
+    if nba is not None:
+        host = urlsplit(nba.base_url).netloc or nba.base_url
+        return f"Source: NBA live, tonight's real games from {host}, polled every {nba.poll:g} s"
+    if demo:
+        return "Source: the embedded demo, a simulated night"
+    return f"Feed: {url}"
+
+
+def board_note(games: Mapping[str, GameRecord], now: float, tz: tzinfo) -> str | None:
+    """What the board says when no game is on: when the next one tips off, or that the night is over.
+
+    Args:
+        games: The games held.
+        now: Epoch seconds.
+        tz: The viewer's time zone, for the tip-off time.
+
+    Returns:
+        ``None`` while a game is in progress, or when there are no games at all.
+    """
+    states = [record.game for record in games.values()]
+    if not states or any(game.status in ("live", "halftime") for game in states):
+        return None
+    waiting = [(g.start_time, g.game_id, g) for g in states if g.status == "scheduled" and g.start_time is not None]
+    if not waiting:
+        if any(game.status == "scheduled" for game in states):
+            return "No game is on right now."
+        return "No game is on right now: every game on the board is over."
+    start, _, game = min(waiting)
+    wait = start.timestamp() - now
+    when = "any moment now" if wait < 60 else f"in {span(wait)}"
+    clock = start.astimezone(tz).strftime("%I:%M %p").lstrip("0")
+    return f"No game is on right now. Next tip-off: {game.away_team} at {game.home_team}, {clock} ({when})."
+
+
+def span(seconds: float) -> str:
+    """A duration in the few words a live page wants: ``40 s``, ``12 min``, ``2 h 5 min``."""
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    hours, minutes = divmod(int(seconds // 60), 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def plural(count: int, noun: str) -> str:

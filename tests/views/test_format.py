@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from lib.protocol import Game, Prediction
+from lib.feed.nba import NbaOptions
+from lib.protocol import Game, Prediction, SourceStatus
 from lib.status import FeedStatus
-from lib.store import ConnectionState, GameRecord, PredictionRecord
+from lib.store import ConnectionState, GameRecord, PredictionRecord, SourceRecord
 from lib.views.format import (
     FINAL_SHOWN_FOR,
     ago,
+    board_note,
     build_cards,
     connection_indicator,
     escape_markdown,
@@ -22,6 +24,9 @@ from lib.views.format import (
     is_close_game,
     plural,
     sort_cards,
+    source_caption,
+    source_health,
+    span,
 )
 from lib.views.header import header_html
 from tests.helpers import game
@@ -198,3 +203,99 @@ def test_header_shows_the_last_error_escaped_when_not_live() -> None:
     assert "refused" not in header_html(
         connection_indicator(replace(status, state=ConnectionState.CONNECTED), NOW), None, 1
     )
+
+
+def report(received_at: float = NOW, ts: float | None = NOW, **fields: Any) -> SourceRecord:
+    """A source health report as the store keeps it."""
+    return SourceRecord(SourceStatus.model_validate({"source": "nba", "state": "ok", **fields}), received_at, ts)
+
+
+def test_source_health_says_when_the_nba_was_last_reached() -> None:
+    """All well: "NBA live · updated 3 s ago", counted on the server's clock up to the report's sending."""
+    record = report(received_at=NOW, ts=NOW + 500.0, last_success=NOW + 498.0)
+    health = source_health(record, NOW + 1.0)
+    assert health is not None
+    assert (health.tone, health.words) == ("green", "NBA live · updated 3 s ago")
+
+
+def test_source_health_says_how_long_the_nba_has_been_unreachable_and_why() -> None:
+    """Failing: red, "NBA live unreachable for 40 s: HTTP 403"."""
+    record = report(state="failing", last_success=NOW - 45.0, failing_since=NOW - 40.0, error="HTTP 403")
+    health = source_health(record, NOW)
+    assert health is not None
+    assert (health.tone, health.words) == ("red", "NBA live unreachable for 40 s: HTTP 403")
+
+
+def test_source_health_before_the_first_poll_and_without_a_report() -> None:
+    """No good poll yet: waiting, in orange; no report at all (the demo): nothing to show."""
+    health = source_health(report(), NOW)
+    assert health is not None
+    assert (health.tone, health.words) == ("orange", "NBA live · waiting for the first poll")
+    assert source_health(None, NOW) is None
+
+
+def test_header_shows_the_source_health_escaped() -> None:
+    """The header strip carries the source's words, escaped like everything else."""
+    record = report(state="failing", failing_since=NOW, error="<b>HTTP 403</b>")
+    html = header_html(connection_indicator(STATUS, NOW), None, 1, source_health(record, NOW))
+    assert 'data-testid="nba-source"' in html
+    assert "&lt;b&gt;HTTP 403&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "demo", "nba", "text"),
+    [
+        ("ws://x:1/ws/live", True, None, "Source: the embedded demo, a simulated night"),
+        (
+            "ws://x:1/ws/live",
+            False,
+            NbaOptions(),
+            "Source: NBA live, tonight's real games from cdn.nba.com, polled every 5 s",
+        ),
+        ("wss://feed.example.com/ws/live", False, None, "Feed: wss://feed.example.com/ws/live"),
+    ],
+)
+def test_source_caption_names_what_the_page_shows(url: str, demo: bool, nba: NbaOptions | None, text: str) -> None:
+    """The sidebar names the demo, the NBA's live data (host and pace), or the feed's URL."""
+    assert source_caption(url, demo=demo, nba=nba) == text
+
+
+def record_of(**fields: Any) -> GameRecord:
+    return GameRecord(Game.model_validate(game(**fields)), NOW, NOW, None, None, 0)
+
+
+def test_board_note_names_the_next_tip_off_in_the_viewers_time_zone() -> None:
+    """No game in progress: the earliest scheduled game, its local time and how long until it."""
+    soon = datetime.fromtimestamp(NOW, UTC) + timedelta(hours=2, minutes=5)
+    later = soon + timedelta(hours=1)
+    games = {
+        "a": record_of(game_id="a", status="scheduled", period=0, clock="12:00", start_time=later),
+        "b": record_of(game_id="b", status="scheduled", period=0, clock="12:00", start_time=soon),
+        "c": record_of(game_id="c", status="final"),
+    }
+    eastern = timezone(timedelta(hours=-5))
+    note = board_note(games, NOW, eastern)
+    expected_clock = soon.astimezone(eastern).strftime("%I:%M %p").lstrip("0")
+    assert note == (
+        f"No game is on right now. Next tip-off: New York Knicks at Boston Celtics, {expected_clock} (in 2 h 5 min)."
+    )
+
+
+def test_board_note_is_silent_while_a_game_is_on_and_says_when_the_night_is_over() -> None:
+    """A live game: no note; only finals: the night is over; a late tip-off: any moment now."""
+    assert board_note({"a": record_of(game_id="a")}, NOW, UTC) is None
+    assert board_note({}, NOW, UTC) is None
+    assert board_note({"a": record_of(game_id="a", status="final")}, NOW, UTC) == (
+        "No game is on right now: every game on the board is over."
+    )
+    late = datetime.fromtimestamp(NOW - 120, UTC)
+    waiting = {"a": record_of(game_id="a", status="scheduled", period=0, clock="12:00", start_time=late)}
+    assert "(any moment now)" in (board_note(waiting, NOW, UTC) or "")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0, "0 s"), (40.9, "40 s"), (60, "1 min"), (3600, "1 h"), (7500, "2 h 5 min")]
+)
+def test_span(seconds: float, text: str) -> None:
+    """Durations in a few words."""
+    assert span(seconds) == text

@@ -1,0 +1,39 @@
+"""Tonight's real NBA games, bridged from the NBA's live data into the feed's protocol.
+
+The settings an embedded bridge is configured with live here, so that reading them does not
+load the HTTP machinery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+DEFAULT_BASE_URL: Final = "https://cdn.nba.com/static/json/liveData"
+"""Where the NBA publishes its live files; the paths beneath it are the CDN's own."""
+DEFAULT_POLL: Final = 5.0
+"""Seconds between polls: the pace of the original backend's pushes."""
+MIN_POLL: Final = 1.0
+"""Faster polling would only add load on the CDN: its files change every few seconds at most."""
+
+
+@dataclass(frozen=True)
+class NbaOptions:
+    """The embedded bridge to tonight's real NBA games, polled from the NBA's live data.
+
+    Attributes:
+        base_url: The live-data root, the CDN's paths beneath it (a stand-in's, in tests).
+        poll: Seconds between polls of the NBA's files, at least 1.
+
+    Raises:
+        ValueError: If ``poll`` is under a second or the URL is not http(s).
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    poll: float = DEFAULT_POLL
+
+    def __post_init__(self) -> None:
+        if not MIN_POLL <= self.poll < float("inf"):
+            raise ValueError(f"the NBA poll must be at least {MIN_POLL:g} s, got {self.poll}")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"the NBA base URL must start with http:// or https://, got {self.base_url!r}")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Final
 
 import httpx
 
+from lib.feed.nba import DEFAULT_BASE_URL
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL: Final = "https://cdn.nba.com/static/json/liveData"
 MAX_FILE_BYTES: Final = 16 * 1024 * 1024
 """A whole night's play-by-play is about 1 MB; a larger answer is not one of the NBA's files."""
 DEFAULT_TIMEOUT: Final = 5.0
@@ -77,13 +79,23 @@ class CdnFetcher:
         """Requests sent so far."""
         self.received_bytes = 0
         """Response bytes received so far, as they came over the wire (compressed, when they were)."""
-        self._client = httpx.Client(
-            base_url=self.base_url + "/",
-            headers=HEADERS,
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
-        )
+        self._timeout = timeout
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self) -> httpx.Client:
+        # Opened on first use, and again after close(): a feed server stopped and started again
+        # polls with the same source.
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    base_url=self.base_url + "/",
+                    headers=HEADERS,
+                    timeout=httpx.Timeout(self._timeout),
+                    follow_redirects=False,
+                    limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+                )
+            return self._client
 
     def get(self, path: str) -> object:
         """GET one file and parse its JSON.
@@ -99,7 +111,7 @@ class CdnFetcher:
         """
         self.requests += 1
         try:
-            with self._client.stream("GET", path) as response:
+            with self._connection().stream("GET", path) as response:
                 if response.status_code != httpx.codes.OK:
                     raise UpstreamFault(f"http_{response.status_code}", f"HTTP {response.status_code}")
                 body = self._read(response)
@@ -131,8 +143,11 @@ class CdnFetcher:
         return b"".join(chunks)
 
     def close(self) -> None:
-        """Close the connections."""
-        self._client.close()
+        """Close the connections; a later request opens new ones."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
 
 def _connection_words(error: httpx.HTTPError) -> str:

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Final, TypeVar
 
 from lib.feed.model import SIGMA
+from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
 from lib.feed.nba.bridge import NbaBridge
 from lib.feed.nba.cdn import (
     PATHS,
@@ -31,16 +32,12 @@ from lib.feed.nba.cdn import (
     parse_scoreboard,
     playbyplay_path,
 )
-from lib.feed.nba.fetch import DEFAULT_BASE_URL, CdnFetcher, UpstreamFault
+from lib.feed.nba.fetch import CdnFetcher, UpstreamFault
 from lib.feed.nba.health import DEFAULT_BACKOFF_CAP, UpstreamHealth
 from lib.protocol import Game, Message, SourceStatus
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_POLL: Final = 5.0
-"""Seconds between polls: the pace of the original backend's pushes."""
-MIN_POLL: Final = 1.0
-"""Faster polling would only add load on the CDN: its files change every few seconds at most."""
 ODDS_EVERY: Final = 60.0
 """Seconds between fetches of the odds file, while a game waits for its pregame line."""
 _PARALLEL: Final = 4
@@ -81,7 +78,7 @@ class NbaSource:
         self.fetcher = CdnFetcher(base_url, timeout=timeout or min(poll, 5.0))
         self.health = UpstreamHealth(self.name, poll, backoff_cap=backoff_cap, rng=rng)
         self.bridge = bridge or NbaBridge()
-        self._pool = ThreadPoolExecutor(_PARALLEL, thread_name_prefix="nba-fetch")
+        self._pool: ThreadPoolExecutor | None = None
         self._due: float | None = None
         self._odds_at = float("-inf")
 
@@ -99,8 +96,10 @@ class NbaSource:
         return self.health.status()
 
     def close(self) -> None:
-        """Stop the fetch threads and close the connections."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the fetch threads and close the connections; polling again opens them anew."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         self.fetcher.close()
 
     def advance(self, now: float) -> list[Message]:
@@ -146,6 +145,8 @@ class NbaSource:
         """One file per game, fetched at once; the games whose file came, and whether any was throttled."""
         if not game_ids:
             return {}, False
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(_PARALLEL, thread_name_prefix="nba-fetch")
         results = list(self._pool.map(lambda game_id: self._fetch_one(path(game_id), parse), game_ids))
         fetched = {game_id: value for game_id, (value, _) in zip(game_ids, results, strict=True) if value is not None}
         return fetched, any(throttled for _, throttled in results)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from lib.feed.nba.source import MIN_POLL, ODDS_EVERY, NbaSource
+from lib.feed.nba import MIN_POLL
+from lib.feed.nba.source import ODDS_EVERY, NbaSource
 from lib.protocol import Game, GameStart, Message, ScoreUpdate
 from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, LAKERS, WARRIORS, CdnNight, CdnStandIn
 
