@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from lib.analytics.report import game_summaries, scorecard
-from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient, redact_url
+from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient
 from lib.recorder import Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
 from lib.store import Snapshot, Store
@@ -31,6 +31,7 @@ from lib.tables import (
     predictions_frame,
     scorecard_frames,
 )
+from lib.urls import redact_url
 
 if TYPE_CHECKING:
     from lib.feed.server import FeedServer
