@@ -197,10 +197,14 @@ class LiveFeed:
             self._client.reconnect()
 
     def send(self, message: Mapping[str, Any] | str) -> None:
-        """Send a JSON message to the feed; queued (bounded) while disconnected.
+        """Send a message to the feed, at most 4 KiB as UTF-8; queued (bounded) while disconnected.
+
+        See :meth:`FeedClient.send <lib.client.FeedClient.send>`.
 
         Raises:
-            TypeError: The message cannot be serialised to JSON.
+            TypeError: A value in the message cannot be serialised to JSON.
+            ValueError: The message is bigger than 4 KiB, holds NaN or Infinity, refers to
+                itself or nests too deeply for JSON, or is a string with a lone surrogate.
         """
         if self._client is None:
             raise RuntimeError("start() the demo feed before sending to it")
