@@ -10,7 +10,6 @@ reconnect schedule in :mod:`lib.backoff`.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import socket
 import ssl
@@ -18,14 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, get_args
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import websocket
 
 from lib.backoff import Backoff
-from lib.outbox import Outbox
+from lib.outbox import Outbox, encode_message
 from lib.protocol import MAX_FRAME_BYTES, Rejection, RejectReason
 from lib.store import ConnectionState, FeedEvent, IngestResult, Store
+from lib.urls import check_feed_url, redact_url
 from lib.wire import CLOSE_NO_STATUS, Close, DataMessage, Event, FrameReader, Oversized, Ping, Pong, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -34,31 +33,14 @@ EventName = Literal["connect", "disconnect", "game_update", "prediction", "game_
 EVENT_NAMES: Final[tuple[str, ...]] = get_args(EventName)
 
 DEFAULT_QUEUE_SIZE: Final = 1000
+"""Outgoing messages queued at most while disconnected; as many again may be in flight."""
+DEFAULT_QUEUE_BYTES: Final = 1024 * 1024
+"""Bytes of outgoing messages queued at most while disconnected (1 MiB); as many again in flight."""
 NORMAL_CLOSURE: Final = 1000
+MESSAGE_TOO_BIG: Final = 1009
 _POLL_SECONDS: Final = 0.2
 """How long one ``recv`` waits: bounds how late the loop notices ``stop()`` or a due ping."""
 _READ_SIZE: Final = 256 * 1024
-_SECRET_QUERY_KEYS: Final = ("token", "key", "secret", "password", "auth", "access_token", "api_key")
-
-
-def redact_url(url: str) -> str:
-    """The URL with any credentials removed, safe to show or log.
-
-    Drops ``user:password@`` and masks the values of query parameters that look like secrets.
-    """
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return "<invalid URL>"
-    netloc = f"[{host}]" if ":" in host else host
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    query = urlencode(
-        [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, True)],
-        safe="*",
-    )
-    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, ""))
 
 
 class _Dropped(Exception):  # noqa: N818 -- a control-flow signal, not an error to report
@@ -85,6 +67,8 @@ class FeedClient:
         ping_interval: Seconds between WebSocket ping frames.
         ping_timeout: A connection that sends nothing for this long after a ping is dead.
         queue_size: Outgoing messages held while disconnected; the oldest is dropped past it.
+        queue_bytes: The same bound in bytes (at least
+            :data:`~lib.protocol.MAX_CLIENT_MESSAGE_BYTES`).
         connect_timeout: Seconds allowed for the TCP connect and the WebSocket handshake.
         ssl_context: TLS settings for ``wss://``; by default the system's trusted
             certificates with verification on.
@@ -104,13 +88,12 @@ class FeedClient:
         ping_interval: float = 10.0,
         ping_timeout: float = 5.0,
         queue_size: int = DEFAULT_QUEUE_SIZE,
+        queue_bytes: int = DEFAULT_QUEUE_BYTES,
         connect_timeout: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
         on_frame: Callable[[bytes, bool, float], None] | None = None,
     ) -> None:
-        scheme = urlsplit(url).scheme
-        if scheme not in ("ws", "wss"):
-            raise ValueError(f"feed URL must start with ws:// or wss://, got {redact_url(url)!r}")
+        check_feed_url(url)
         if not ping_interval > 0 or not ping_timeout > 0:
             raise ValueError("ping_interval and ping_timeout must be positive")
         self.url = url
@@ -123,9 +106,10 @@ class FeedClient:
         self._ssl_context = ssl_context
         self._on_frame = on_frame
         self._handlers: dict[str, list[Callable[..., None]]] = {name: [] for name in EVENT_NAMES}
-        self._outbox = Outbox(queue_size)
+        self._outbox = Outbox(queue_size, queue_bytes)
         self._send_lock = threading.Lock()  # guards the outbox, _open and _ping_id, and orders writes
         self._open = False  # direct sends allowed: connected and the queue flushed
+        self._send_error: str | None = None  # why the last write failed, for the receive loop to report
         self._ping_id = 0  # numbers our pings; a pong's number acknowledges what was sent before it
         self._ws: websocket.WebSocket | None = None
         self._thread: threading.Thread | None = None
@@ -180,25 +164,30 @@ class FeedClient:
             self._wake.set()
 
     def send(self, message: Mapping[str, Any] | str) -> None:
-        """Send a JSON message, or queue it while disconnected.
+        """Send a message (a mapping as JSON, a string as it is), or queue it while disconnected.
 
-        Queued messages go out in order, before anything else, as soon as a connection is up.
-        A message stays in flight until a pong shows the server read it; if the connection dies
-        first it is sent again after the reconnect (so it may arrive twice, never not at all,
-        unless more than ``queue_size`` messages pile up: then the oldest is dropped and counted).
+        A message is at most :data:`~lib.protocol.MAX_CLIENT_MESSAGE_BYTES` (4 KiB) of UTF-8;
+        anything bigger is refused here, before it is queued. Queued messages go out in order,
+        before anything else, as soon as a connection is up. A message stays in flight until a
+        pong shows the server read it; if the connection dies first it is sent again after the
+        reconnect, so it may arrive twice, never not at all, unless more than ``queue_size``
+        messages or ``queue_bytes`` bytes pile up (then the oldest is dropped and counted), or
+        the server closes with 1009, message too big (then the largest message in flight is
+        dropped and counted).
 
         Raises:
-            TypeError: The message cannot be serialised to JSON.
-            ValueError: It holds NaN or Infinity, which JSON cannot carry.
+            TypeError: A value in the message cannot be serialised to JSON.
+            ValueError: The message is too big, holds NaN or Infinity, refers to itself or
+                nests too deeply for JSON, or is a string with a lone surrogate.
         """
-        text = message if isinstance(message, str) else json.dumps(message, allow_nan=False)
+        payload = encode_message(message)
         with self._send_lock:
             ws = self._ws
-            if self._open and not self._outbox.queued and ws is not None and self._write(ws, text):
-                self._outbox.sent(text, self._ping_id + 1)
+            if self._open and not self._outbox.queued and ws is not None and self._write(ws, payload):
+                self._outbox.sent(payload, self._ping_id + 1)
                 self._ping(ws)
                 return
-            self._count_drops(self._outbox.queue(text))
+            self._count_drops(self._outbox.queue(payload))
 
     @property
     def queued(self) -> int:
@@ -321,7 +310,7 @@ class FeedClient:
                 if ping_sent_at is None or last_bytes_at >= ping_sent_at:
                     ping_sent_at = now  # the oldest unanswered ping is the one that counts
             if not self._open:  # a direct send failed: the socket is broken
-                raise _Dropped(ConnectionState.RECONNECTING, "send failed")
+                raise _Dropped(ConnectionState.RECONNECTING, "send failed", error=self._send_error)
 
     def _on_event(self, ws: websocket.WebSocket, event: Event, connection: int) -> None:
         if isinstance(event, DataMessage):
@@ -348,7 +337,10 @@ class FeedClient:
                 ws.send_close(event.code if event.code != CLOSE_NO_STATUS else NORMAL_CLOSURE)
             if event.code == NORMAL_CLOSURE:
                 raise _Dropped(ConnectionState.CLOSED, "server closed the connection", event.code)
-            raise _Dropped(ConnectionState.RECONNECTING, f"server closed with code {event.code}", event.code)
+            refused = self._drop_refused() if event.code == MESSAGE_TOO_BIG else None
+            raise _Dropped(
+                ConnectionState.RECONNECTING, f"server closed with code {event.code}", event.code, error=refused
+            )
 
     def _dispatch(self, result: IngestResult) -> None:
         if result.status == "rejected":
@@ -366,35 +358,50 @@ class FeedClient:
         if event is not None:
             self._emit(event.kind, event.game)
 
+    def _drop_refused(self) -> str:
+        """The server closed with 1009: drop the message it refused, so it is not sent for ever."""
+        with self._send_lock:
+            size = self._outbox.drop_largest_in_flight()
+        if size is None:
+            return "the server refused a message as too big (close code 1009)"
+        self.store.count_queue_drop()
+        logger.warning("the server refused a message as too big; dropped a %d-byte message", size)
+        return f"the server refused a message as too big (close code 1009); dropped the {size:,}-byte message"
+
     def _flush(self, ws: websocket.WebSocket) -> None:
         # Under the send lock, so that no direct send can overtake a queued message.
         with self._send_lock:
             sent = False
-            while (text := self._outbox.next_queued()) is not None:
-                if not self._write(ws, text):
-                    raise _Dropped(ConnectionState.RECONNECTING, "send failed")
+            while (payload := self._outbox.next_queued()) is not None:
+                if not self._write(ws, payload):
+                    raise _Dropped(ConnectionState.RECONNECTING, "send failed", error=self._send_error)
                 self._outbox.sent_queued(self._ping_id + 1)
                 sent = True
             if sent:
                 self._ping(ws)
             self._open = True
 
-    def _write(self, ws: websocket.WebSocket, text: str) -> bool:
-        """Write one message; on failure mark the connection broken (the receive loop reconnects)."""
+    def _write(self, ws: websocket.WebSocket, payload: bytes) -> bool:
+        """Write one text message; on failure mark the connection broken (the receive loop reconnects)."""
         try:
-            ws.send(text)
-        except (websocket.WebSocketException, OSError):
-            self._open = False
+            ws.send(payload, websocket.ABNF.OPCODE_TEXT)
+        except (websocket.WebSocketException, OSError) as error:
+            self._fail_send(error)
             return False
         return True
+
+    def _fail_send(self, error: BaseException) -> None:
+        """A write failed (send lock held): the socket is broken, the receive loop says why."""
+        self._send_error = f"send failed: {_describe(error)}"
+        self._open = False
 
     def _ping(self, ws: websocket.WebSocket) -> None:
         """Send the next numbered ping (send lock held); its pong acknowledges all sent before it."""
         self._ping_id += 1
         try:
             ws.ping(str(self._ping_id))
-        except (websocket.WebSocketException, OSError):
-            self._open = False
+        except (websocket.WebSocketException, OSError) as error:
+            self._fail_send(error)
 
     def _count_drops(self, dropped: int) -> None:
         for _ in range(dropped):

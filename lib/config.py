@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL, NbaOptions
+from lib.urls import check_feed_url
 
 SOURCES = ("demo", "nba")
 
@@ -88,10 +89,10 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
             reconnect_base_delay=float(raw.get("reconnect_base_delay", 1.0)),
             reconnect_max_delay=float(raw.get("reconnect_max_delay", 30.0)),
         )
+        if settings.url is not None:
+            check_feed_url(settings.url)
     except (TypeError, ValueError) as error:
         raise ValueError(f"invalid feed setting: {error}") from None
-    if settings.url is not None and not settings.url.startswith(("ws://", "wss://")):
-        raise ValueError("FEED_URL must start with ws:// or wss://")
     return settings
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from lib.analytics.report import game_summaries, scorecard
-from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient, redact_url
+from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient
 from lib.feed.nba import NbaOptions
 from lib.recorder import Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
@@ -33,6 +33,7 @@ from lib.tables import (
     predictions_frame,
     scorecard_frames,
 )
+from lib.urls import redact_url
 
 if TYPE_CHECKING:
     from lib.feed.server import FeedServer, Source
@@ -224,10 +225,14 @@ class LiveFeed:
             self._client.reconnect()
 
     def send(self, message: Mapping[str, Any] | str) -> None:
-        """Send a JSON message to the feed; queued (bounded) while disconnected.
+        """Send a message to the feed, at most 4 KiB as UTF-8; queued (bounded) while disconnected.
+
+        See :meth:`FeedClient.send <lib.client.FeedClient.send>`.
 
         Raises:
-            TypeError: The message cannot be serialised to JSON.
+            TypeError: A value in the message cannot be serialised to JSON.
+            ValueError: The message is bigger than 4 KiB, holds NaN or Infinity, refers to
+                itself or nests too deeply for JSON, or is a string with a lone surrogate.
         """
         if self._client is None:
             raise RuntimeError("start() the embedded feed before sending to it")

@@ -19,6 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 MAX_FRAME_BYTES: Final = 1024 * 1024
 """Frames larger than this are rejected without being parsed (1 MiB)."""
 
+MAX_CLIENT_MESSAGE_BYTES: Final = 4 * 1024
+"""The largest message a client sends, in bytes of UTF-8 (4 KiB). The protocol's one client
+message is a small ``ping``; a client refuses to send more, and a server may refuse more by
+closing with 1009 (message too big)."""
+
 MAX_SCORE: Final = 400
 MAX_PERIOD: Final = 20
 REGULATION_PERIODS: Final = 4

@@ -30,7 +30,8 @@ class FeedStatus:
         reconnects: Connections made after the first.
         last_update_at: When the last game or prediction update arrived.
         queued: Outgoing messages waiting for a connection.
-        queue_dropped: Outgoing messages dropped because the queue was full.
+        queue_dropped: Outgoing messages dropped: the oldest when the queue was full (in
+            messages or bytes), or one the server refused as too big (close code 1009).
     """
 
     state: ConnectionState

@@ -227,7 +227,8 @@ class Counters:
         stale_dropped: Updates older than the stored state, dropped unapplied.
         warnings: Data-quality warnings per kind (accepted, but something was off).
         evicted_games: Final games dropped to make room under the game limit.
-        queue_dropped: Outgoing messages dropped because the send queue was full.
+        queue_dropped: Outgoing messages dropped: the oldest when the send queue was full, or
+            one the server refused as too big.
     """
 
     received: int = 0
@@ -621,7 +622,7 @@ class Store:
             self._version += 1
 
     def count_queue_drop(self) -> None:
-        """Count one outgoing message dropped because the send queue was full."""
+        """Count one outgoing message dropped: the send queue was full, or the server refused it."""
         with self._lock:
             self._queue_dropped += 1
             self._version += 1

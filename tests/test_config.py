@@ -34,6 +34,23 @@ def test_bad_values_raise_a_clear_error(env: dict[str, str]) -> None:
         feed_settings(env, {})
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ws://127.0.0.1:-5/ws/live", "port"),
+        ("ws://127.0.0.1:99999/ws/live?token=tok-789-secret", "port"),
+        ("wss:///ws/live", "no host"),
+        ("ws://feed.example.com/ws/live ", "whitespace"),
+        ("ws://feed.example.com/ws/{live}", "character not allowed"),
+    ],
+)
+def test_unusable_feed_url_is_refused_naming_the_problem(url: str, problem: str) -> None:
+    """A FEED_URL the client could not use fails when the settings are read, without its secrets."""
+    with pytest.raises(ValueError, match=f"invalid feed setting: feed URL .*{problem}") as raised:
+        feed_settings({}, {"feed_url": url})
+    assert "tok-789-secret" not in str(raised.value)
+
+
 def test_repr_hides_the_token() -> None:
     """A settings object printed in a log or error never shows the token."""
     assert "hunter2" not in repr(FeedSettings(url="ws://x", token="hunter2"))

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import streamlit as st
+from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from lib.feed.server import FeedServer
@@ -190,12 +191,43 @@ def test_ping_button_shows_the_round_trip(app: AppFactory, feed_server: FeedServ
     rerun_until(at, lambda at: "Pong: round trip" in page_text(at), "the pong")
 
 
-def test_misconfigured_url_is_a_clear_error(app: AppFactory) -> None:
-    """A feed URL that is not ws:// or wss:// is reported on the page, not a crash."""
-    at = app("http://example.com/feed")
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://example.com/feed", "must start with ws:// or wss://"),
+        ("ws://127.0.0.1:-5/ws/live", "port must be a number from 1 to 65535"),
+        ("ws://127.0.0.1:99999/ws/live?apikey=key-321-secret", "port must be a number from 1 to 65535"),
+        ("ws:///ws/live", "has no host"),
+        ("ws://example.com/ws/live\n", "contains whitespace"),
+    ],
+)
+def test_misconfigured_url_is_a_clear_error(app: AppFactory, url: str, problem: str) -> None:
+    """A feed URL the client cannot use is reported on the page in words, not as a traceback."""
+    at = app(url)
     at.run()
     assert not at.exception
-    assert "must start with ws:// or wss://" in page_text(at)
+    assert [e.value for e in at.error] == [f"The feed is misconfigured: invalid feed setting: feed URL {problem}"]
+    assert "key-321-secret" not in page_text(at)
+
+
+@pytest.fixture
+def project_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Streamlit's options as the project's .streamlit/config.toml sets them (Streamlit reads it from the cwd)."""
+    monkeypatch.chdir(Path(DASHBOARD).parent)
+    st_config.get_config_options(force_reparse=True)
+    yield
+    monkeypatch.undo()
+    st_config.get_config_options(force_reparse=True)
+
+
+@pytest.mark.usefixtures("project_config")
+def test_an_uncaught_error_shows_no_details_in_the_page() -> None:
+    """With the project's config, an exception shows a generic message: no type, message, path or traceback."""
+    at = AppTest.from_string("raise RuntimeError('/srv/app/secret_path.py went wrong')", default_timeout=30).run()
+    (shown,) = at.exception
+    assert "secret_path" not in shown.message
+    assert shown.stack_trace == []
+    assert "RuntimeError" not in str(shown.proto)
 
 
 def test_performance_monitor_panel(app: AppFactory, feed_server: FeedServer) -> None:

@@ -15,7 +15,7 @@ from lib.feed.server import FeedServer
 from lib.recorder import read_recording
 from lib.tables import GAME_COLUMNS, PREDICTION_COLUMNS
 from tests.conftest import FAST
-from tests.helpers import game, score, wait_for
+from tests.helpers import free_port, game, score, wait_for
 from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 
 
@@ -141,6 +141,37 @@ def test_token_is_not_in_repr_or_status(feeds: list[LiveFeed]) -> None:
     assert "tok-123-secret" not in repr(feed)
     assert "tok-123-secret" not in repr(feed.status())
     assert "pw" not in (feed.url or "")
+
+
+def test_status_and_repr_answer_before_start_and_after_stop(feeds: list[LiveFeed]) -> None:
+    """status() and repr() work in every state of a feed that was never reachable, with queries masked."""
+    feed = LiveFeed(f"ws://127.0.0.1:{free_port()}/ws/live?sig=sig-456-secret", max_reconnect_attempts=1)
+    feeds.append(feed)
+    texts = [repr(feed), repr(feed.status())]
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.GIVEN_UP, what="giving up")
+    texts += [repr(feed), repr(feed.status())]
+    feed.stop()
+    texts += [repr(feed), repr(feed.status())]
+    assert all("sig=***" in text and "sig-456-secret" not in text for text in texts)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ws://127.0.0.1:-5/ws/live", "port"),
+        ("ws://127.0.0.1:99999/ws/live?apikey=key-123-secret", "port"),
+        ("ws:///ws/live", "no host"),
+        ("ws://127.0.0.1:8080/ws live", "whitespace"),
+        ("http://127.0.0.1:8080/ws/live", "ws://"),
+    ],
+)
+def test_unusable_url_fails_at_construction_and_starts_nothing(url: str, problem: str) -> None:
+    """LiveFeed(url) raises a ValueError naming the problem, without the secret, before any thread starts."""
+    with pytest.raises(ValueError, match=problem) as raised:
+        LiveFeed(url)
+    assert "key-123-secret" not in str(raised.value)
+    assert not [t for t in threading.enumerate() if t.name == "nba-feed-client"]
 
 
 def test_embedded_demo_feed_runs_a_live_night(feeds: list[LiveFeed]) -> None:
