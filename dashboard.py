@@ -49,6 +49,8 @@ from lib.views.recording import render_recording_switch
 from lib.views.scorecard import render_scorecard
 from lib.views.tables import predictions_table, render_predictions
 
+# A public page never shows a traceback (server paths, settings), whatever a host's flags say.
+st.set_option("client.showErrorDetails", "none")
 st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="wide")
 RECORDINGS = Path("recordings")
 
