@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from lib.feed.games_csv import GameFlow
+
 SAMPLES = Path(__file__).parent / "data" / "nba"
 PREFIX = "/static/json/liveData/"
 
@@ -30,11 +32,11 @@ def sample(name: str) -> Any:
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 
 
-_BOARD = sample("scoreboard_scheduled.json")
-_PLAYS = sample("playbyplay.json")
-_BOX = sample("boxscore.json")
-_ODDS = sample("odds.json")
-_GAME_TEMPLATE = _BOARD["scoreboard"]["games"][0]
+_BOARD: dict[str, Any] = sample("scoreboard_scheduled.json")
+_PLAYS: dict[str, Any] = sample("playbyplay.json")
+_BOX: dict[str, Any] = sample("boxscore.json")
+_ODDS: dict[str, Any] = sample("odds.json")
+_GAME_TEMPLATE: dict[str, Any] = _BOARD["scoreboard"]["games"][0]
 _PERIOD_START, _JUMP_BALL, _TWO_POINTER = _PLAYS["game"]["actions"]
 _SPREAD_MARKET = _ODDS["games"][0]["markets"][1]
 
@@ -456,3 +458,111 @@ def night_files(night: CdnNight) -> Iterator[tuple[str, dict[str, Any]]]:
         plays = night.playbyplay(game_id)
         if plays is not None:
             yield f"playbyplay/playbyplay_{game_id}.json", plays
+
+
+QUARTER_BREAK = 130.0
+HALFTIME_BREAK = 900.0
+"""Game seconds between periods, as on a broadcast (the demo's schedule)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A score change made at the stand-in, and when (epoch seconds), to time its way to a client."""
+
+    game_id: str
+    home_score: int
+    away_score: int
+    at: float
+
+
+class FlowPlayer:
+    """Plays scoring flows onto a night in real time, as the NBA's files change during real games.
+
+    Args:
+        night: Where the games are.
+        games: ``(game_id, flow)`` for games already added to the night, played in this order.
+        speed: Game seconds per real second.
+        start: When (epoch seconds) the first game tips off.
+        stagger: Real seconds between the tip-offs of successive games.
+    """
+
+    def __init__(
+        self, night: CdnNight, games: list[tuple[str, GameFlow]], *, speed: float, start: float, stagger: float = 0.0
+    ) -> None:
+        self.night = night
+        self.speed = speed
+        self._games = [(game_id, flow, start + index * stagger) for index, (game_id, flow) in enumerate(games)]
+        self._shown: dict[str, int] = {game_id: 0 for game_id, _ in games}
+        self._period: dict[str, int] = {game_id: 0 for game_id, _ in games}
+        self.changes: list[Change] = []
+
+    def tick(self, now: float) -> None:
+        """Apply everything due by ``now``."""
+        for game_id, flow, tip_off in self._games:
+            if now < tip_off or self.night.games[game_id].status == 3:
+                continue
+            self._play(game_id, flow, (now - tip_off) * self.speed, now)
+
+    @property
+    def finished(self) -> bool:
+        return all(self.night.games[game_id].status == 3 for game_id, _, _ in self._games)
+
+    def _play(self, game_id: str, flow: GameFlow, elapsed: float, now: float) -> None:
+        if self._period[game_id] == 0:
+            self.night.start(game_id)
+            self._period[game_id] = 1
+        starts = _period_starts(flow.periods)
+        period, left = _position(starts, elapsed)
+        while self._shown[game_id] < len(flow.events):
+            event = flow.events[self._shown[game_id]]
+            if (event.period, -event.seconds_left_in_period) > (period, -left):
+                break
+            self._catch_up_period(game_id, event.period)
+            side, points = ("home", event.home_score - self.night.games[game_id].home_score)
+            if points == 0:
+                side, points = "away", event.away_score - self.night.games[game_id].away_score
+            if points > 0:
+                self.night.score(game_id, side, min(points, 3), _clock(event.seconds_left_in_period), event.period)
+                self.changes.append(Change(game_id, event.home_score, event.away_score, now))
+            self._shown[game_id] += 1
+        if period > flow.periods:  # past the last period's end
+            self._catch_up_period(game_id, flow.periods)
+            self.night.end_period(game_id)
+            self.night.final(game_id)
+            return
+        self._catch_up_period(game_id, period)
+        if left > 0:
+            self.night.clock(game_id, period, _clock(int(left)))
+        elif self.night.games[game_id].clock != "PT00M00.00S":
+            self.night.end_period(game_id)
+
+    def _catch_up_period(self, game_id: str, period: int) -> None:
+        while self._period[game_id] < period:
+            self.night.end_period(game_id)
+            self.night.next_period(game_id)
+            self._period[game_id] += 1
+
+
+def _period_length(period: int) -> float:
+    return 720.0 if period <= 4 else 300.0
+
+
+def _period_starts(periods: int) -> list[float]:
+    starts = [0.0]
+    for period in range(1, periods + 1):
+        pause = HALFTIME_BREAK if period == 2 else QUARTER_BREAK
+        starts.append(starts[-1] + _period_length(period) + pause)
+    return starts
+
+
+def _position(starts: list[float], elapsed: float) -> tuple[int, float]:
+    """The period and the seconds left on its clock at ``elapsed`` game seconds (0 left during a break)."""
+    for period in range(1, len(starts)):
+        if elapsed < starts[period]:
+            return period, max(0.0, _period_length(period) - (elapsed - starts[period - 1]))
+    return len(starts), 0.0
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60:02d}:{whole % 60:02d}"

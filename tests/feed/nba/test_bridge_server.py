@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +18,11 @@ import pytest
 from lib.client import FeedClient
 from lib.feed.nba.source import NbaSource
 from lib.feed.server import FeedServer
+from lib.feed.simulator import TEAMS, simulate_game
 from lib.store import Store
 from tests.conftest import ClientFactory
 from tests.helpers import free_port, wait_for
-from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn
+from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn, FlowPlayer
 
 LIVE, SCHEDULED = "0022600301", "0022600302"
 ROOT = Path(__file__).resolve().parents[3]
@@ -169,3 +173,40 @@ def test_the_command_line_serves_tonights_games(cdn: CdnStandIn) -> None:
         process.terminate()
         output = process.communicate(timeout=10)[0].decode()
     assert "tonight's NBA games" in output
+
+
+def test_a_whole_game_reaches_the_client_score_by_score(make_client: ClientFactory) -> None:
+    """A whole game played at the stand-in, halftime and all: the client's history is its every score, in order."""
+    flow = simulate_game(random.Random(8), TEAMS[1], TEAMS[19])
+    night = CdnNight()
+    night.add(LIVE, CELTICS, KNICKS)
+    done = threading.Event()
+    with CdnStandIn(night) as cdn:
+        server = FeedServer(NbaSource(cdn.base_url, poll=1.0), interval=1.0).start()
+        store = Store()
+        make_client(server.url, store).start()
+        wait_for(lambda: LIVE in store.snapshot().games, what="the scheduled game")
+        player = FlowPlayer(night, [(LIVE, flow)], speed=600.0, start=time.time())
+
+        def play() -> None:
+            while not done.is_set() and not player.finished:
+                player.tick(time.time())
+                done.wait(0.05)
+
+        driver = threading.Thread(target=play, name="flow-player")
+        driver.start()
+        try:
+            wait_for(lambda: store.snapshot().games[LIVE].game.status == "final", timeout=60, what="the final")
+        finally:
+            done.set()
+            driver.join(5)
+            server.stop()
+    scores = [(p.home_score, p.away_score) for p in store.history(LIVE)]
+    distinct = [score for index, score in enumerate(scores) if index == 0 or score != scores[index - 1]]
+    assert distinct == [(0, 0), *flow.scores]
+    statuses = [p.status for p in store.history(LIVE)]
+    assert "halftime" in statuses
+    assert statuses[-1] == "final"
+    final = store.snapshot().games[LIVE].game
+    assert (final.home_score, final.away_score, final.period) == (*flow.final_score, flow.periods)
+    assert store.snapshot().counters.rejected_total == 0
