@@ -1,0 +1,178 @@
+"""The NBA bridge's cost to the NBA and its delay to clients, with 1 and with many WebSocket clients.
+
+A stand-in for the NBA's CDN (``tests/nba_cdn.py``: a real HTTP server on loopback serving
+the CDN's file shapes) plays ``--games`` simulated games in real time at ``--speed`` game
+seconds per second, tip-offs ``--stagger`` seconds apart; a feed server with the live bridge
+(:class:`~lib.feed.nba.source.NbaSource`, a poll every ``--poll`` seconds) serves them; first
+one, then ``--clients`` WebSocket clients (:class:`~lib.client.FeedClient`, each with its own
+store) connect. For each phase, over ``--window`` seconds:
+
+* upstream requests and response bytes per minute at the stand-in: they must not depend on the
+  number of clients (the bridge polls once per interval, whoever is connected);
+* for every score change made at the stand-in, the time until each client holds it (its
+  ``game_update`` callback): p50, p95 and the worst. Goal: p95 <= poll + 1 s.
+
+Run: ``python bench/nba_bridge.py [--poll 5] [--clients 50] [--window 60]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import command, machine, percentile
+from lib.client import FeedClient
+from lib.feed.games_csv import GameFlow
+from lib.feed.nba.source import NbaSource
+from lib.feed.server import FeedServer
+from lib.feed.simulator import TEAMS, simulate_game
+from lib.protocol import Game
+from lib.store import Store
+from tests.nba_cdn import CdnNight, CdnStandIn, FlowPlayer, Team
+
+
+@dataclass
+class Seen:
+    """When one client first held each score of each game (epoch seconds)."""
+
+    at: dict[tuple[str, int, int], float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, game: Game) -> None:
+        key = (game.game_id, game.home_score, game.away_score)
+        now = time.time()
+        with self.lock:
+            self.at.setdefault(key, now)
+
+
+@dataclass(frozen=True)
+class Phase:
+    clients: int
+    seconds: float
+    requests: int
+    received_bytes: int
+    latencies: list[float]
+    missed: int
+
+
+def _team(index: int) -> Team:
+    team = TEAMS[index]
+    city, _, name = team.name.rpartition(" ")
+    return Team(1610612737 + index, city, name, team.tricode)
+
+
+def _night(games: int, seed: int) -> tuple[CdnNight, list[tuple[str, GameFlow]]]:
+    rng = random.Random(seed)
+    night = CdnNight()
+    flows = []
+    teams = rng.sample(range(len(TEAMS)), 2 * games)
+    for index in range(games):
+        home, away = teams[2 * index], teams[2 * index + 1]
+        game_id = f"00226{index:05d}"
+        night.add(game_id, _team(home), _team(away))
+        flows.append((game_id, simulate_game(rng, TEAMS[home], TEAMS[away], game_id=game_id)))
+    return night, flows
+
+
+def _connect(url: str, count: int) -> tuple[list[FeedClient], list[Seen]]:
+    clients, seen = [], []
+    for _ in range(count):
+        record = Seen()
+        client = FeedClient(url, Store(), reconnect_base_delay=0.2, reconnect_max_delay=1.0)
+        for event in ("game_update", "game_start", "game_end"):
+            client.on(event, record.record)
+        client.start()
+        clients.append(client)
+        seen.append(record)
+    return clients, seen
+
+
+def _measure(cdn: CdnStandIn, player: FlowPlayer, seen: list[Seen], clients: int, window: float, poll: float) -> Phase:
+    requests, received = cdn.total_requests(), cdn.bytes_sent
+    first_change = len(player.changes)
+    time.sleep(window)  # the window being measured: load runs at its own pace meanwhile
+    requests, received = cdn.total_requests() - requests, cdn.bytes_sent - received
+    changes = player.changes[first_change:]
+    time.sleep(poll + 2.0)  # let the last changes of the window arrive before judging them
+    latencies, missed = [], 0
+    for record in seen:
+        with record.lock:
+            at = dict(record.at)
+        for change in changes:
+            held = at.get((change.game_id, change.home_score, change.away_score))
+            if held is None:
+                missed += 1
+            else:
+                latencies.append(max(0.0, held - change.at))
+    return Phase(clients, window, requests, received, latencies, missed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--poll", type=float, default=5.0, help="seconds between polls (default: %(default)s)")
+    parser.add_argument("--clients", type=int, default=50, help="clients in the second phase (default: %(default)s)")
+    parser.add_argument("--window", type=float, default=60.0, help="seconds measured per phase (default: %(default)s)")
+    parser.add_argument("--games", type=int, default=8, help="games played at once (default: %(default)s)")
+    parser.add_argument("--speed", type=float, default=12.0, help="game seconds per second (default: %(default)s)")
+    parser.add_argument("--stagger", type=float, default=10.0, help="seconds between tip-offs (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=7, help="the night's random seed (default: %(default)s)")
+    args = parser.parse_args()
+
+    night, flows = _night(args.games, args.seed)
+    stop = threading.Event()
+    with CdnStandIn(night) as cdn:
+        server = FeedServer(NbaSource(cdn.base_url, poll=args.poll), interval=args.poll).start()
+        player = FlowPlayer(night, flows, speed=args.speed, start=time.time() + 1.0, stagger=args.stagger)
+
+        def drive() -> None:
+            while not stop.is_set():
+                player.tick(time.time())
+                stop.wait(0.02)
+
+        driver = threading.Thread(target=drive, name="flow-player", daemon=True)
+        driver.start()
+        phases: list[Phase] = []
+        everyone: list[FeedClient] = []
+        all_seen: list[Seen] = []
+        try:
+            for count in (1, args.clients):
+                clients, seen = _connect(server.url, count - len(everyone))
+                everyone += clients
+                all_seen += seen
+                time.sleep(args.poll + 2.0)  # every client connected and through its first snapshot
+                phases.append(_measure(cdn, player, list(all_seen), count, args.window, args.poll))
+        finally:
+            stop.set()
+            for client in everyone:
+                client.stop()
+            server.stop()
+            driver.join(2)
+
+    print(f"NBA bridge, {machine()}")
+    print(f"`{command(args)}`\n")
+    print(
+        "| WebSocket clients | upstream requests/min | upstream bytes/min | score changes x clients "
+        "| p50 | p95 | worst | missed | goal p95 |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for phase in phases:
+        per_minute = 60.0 / phase.seconds
+        lat = phase.latencies
+        goal = args.poll + 1.0
+        met = "met" if lat and percentile(lat, 95) <= goal else "NOT met"
+        print(
+            f"| {phase.clients} | {phase.requests * per_minute:,.0f} | {phase.received_bytes * per_minute:,.0f} "
+            f"| {len(lat):,} | {percentile(lat, 50):.2f} s | {percentile(lat, 95):.2f} s | {max(lat):.2f} s "
+            f"| {phase.missed} | <= {goal:g} s: {met} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
