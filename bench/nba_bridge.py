@@ -3,12 +3,14 @@
 A stand-in for the NBA's CDN (``tests/nba_cdn.py``: a real HTTP server on loopback serving
 the CDN's file shapes) plays ``--games`` simulated games in real time at ``--speed`` game
 seconds per second, tip-offs ``--stagger`` seconds apart; a feed server with the live bridge
-(:class:`~lib.feed.nba.source.NbaSource`, a poll every ``--poll`` seconds) serves them; first
-one, then ``--clients`` WebSocket clients (:class:`~lib.client.FeedClient`, each with its own
-store) connect. For each phase, over ``--window`` seconds:
+(:class:`~lib.feed.nba.source.NbaSource`, a poll every ``--poll`` seconds) serves them to one
+WebSocket client, then, in a second run of the same night, to ``--clients`` of them
+(:class:`~lib.client.FeedClient`, each with its own store). For each, over the night's first
+``--window`` seconds (rounded to whole polls):
 
-* upstream requests and response bytes per minute at the stand-in: they must not depend on the
-  number of clients (the bridge polls once per interval, whoever is connected);
+* upstream requests and response bytes per minute at the stand-in, over the same whole polls of
+  the same night (same seed, started half a poll after a poll) in both runs: they must not depend
+  on the number of clients (the bridge polls once per interval, whoever is connected);
 * for every score change made at the stand-in, the time until each client holds it (its
   ``game_update`` callback): p50, p95 and the worst. Goal: p95 <= poll + 1 s.
 
@@ -22,6 +24,7 @@ import random
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,13 +97,57 @@ def _connect(url: str, count: int) -> tuple[list[FeedClient], list[Seen]]:
     return clients, seen
 
 
-def _measure(cdn: CdnStandIn, player: FlowPlayer, seen: list[Seen], clients: int, window: float, poll: float) -> Phase:
-    requests, received = cdn.total_requests(), cdn.bytes_sent
-    first_change = len(player.changes)
-    time.sleep(window)  # the window being measured: load runs at its own pace meanwhile
-    requests, received = cdn.total_requests() - requests, cdn.bytes_sent - received
-    changes = player.changes[first_change:]
-    time.sleep(poll + 2.0)  # let the last changes of the window arrive before judging them
+def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def _polls(cdn: CdnStandIn) -> list[float]:
+    """When each poll began: the times of the scoreboard requests."""
+    return [at for at, file, _ in list(cdn.log) if file == "scoreboard"]
+
+
+def _phase(args: argparse.Namespace, clients: int) -> Phase:
+    """One run of the same night, with ``clients`` WebSocket clients connected throughout.
+
+    The night starts half a poll after a poll, and the window is a whole number of polls from
+    the next one, so both runs fetch the same files at the same moments of the night.
+    """
+    night, flows = _night(args.games, args.seed)
+    polls = max(1, round(args.window / args.poll))
+    stop = threading.Event()
+    with CdnStandIn(night) as cdn:
+        server = FeedServer(NbaSource(cdn.base_url, poll=args.poll), interval=args.poll).start()
+        connected, seen = _connect(server.url, clients)
+        stores = [client.store for client in connected]
+        _wait(lambda: all(s.snapshot().connection.connections for s in stores), 60, "every client connected")
+        first = len(_polls(cdn))
+        _wait(lambda: len(_polls(cdn)) > first, 2 * args.poll, "a poll")
+        start = _polls(cdn)[first] + args.poll / 2
+        player = FlowPlayer(night, flows, speed=args.speed, start=start, stagger=args.stagger)
+
+        def drive() -> None:
+            while not stop.is_set():
+                player.tick(time.time())
+                stop.wait(0.02)
+
+        driver = threading.Thread(target=drive, name="flow-player", daemon=True)
+        try:
+            driver.start()
+            _wait(lambda: len(_polls(cdn)) > first + polls + 1, (polls + 3) * args.poll, "the window's polls")
+            begin, end = _polls(cdn)[first + 1], _polls(cdn)[first + polls + 1]
+            window = [(file, size) for at, file, size in list(cdn.log) if begin <= at < end]
+            changes = [change for change in player.changes if change.at < end]
+            time.sleep(args.poll + 2.0)  # let the window's last changes arrive before judging them
+        finally:
+            stop.set()
+            for client in connected:
+                client.stop()
+            server.stop()
+            driver.join(2)
     latencies, missed = [], 0
     for record in seen:
         with record.lock:
@@ -111,49 +158,20 @@ def _measure(cdn: CdnStandIn, player: FlowPlayer, seen: list[Seen], clients: int
                 missed += 1
             else:
                 latencies.append(max(0.0, held - change.at))
-    return Phase(clients, window, requests, received, latencies, missed)
+    return Phase(clients, end - begin, len(window), sum(size for _, size in window), latencies, missed)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--poll", type=float, default=5.0, help="seconds between polls (default: %(default)s)")
-    parser.add_argument("--clients", type=int, default=50, help="clients in the second phase (default: %(default)s)")
-    parser.add_argument("--window", type=float, default=60.0, help="seconds measured per phase (default: %(default)s)")
-    parser.add_argument("--games", type=int, default=8, help="games played at once (default: %(default)s)")
+    parser.add_argument("--clients", type=int, default=50, help="clients in the second run (default: %(default)s)")
+    parser.add_argument("--window", type=float, default=60.0, help="seconds measured per run (default: %(default)s)")
+    parser.add_argument("--games", type=int, default=8, help="games in the night (default: %(default)s)")
     parser.add_argument("--speed", type=float, default=12.0, help="game seconds per second (default: %(default)s)")
     parser.add_argument("--stagger", type=float, default=10.0, help="seconds between tip-offs (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=7, help="the night's random seed (default: %(default)s)")
     args = parser.parse_args()
-
-    night, flows = _night(args.games, args.seed)
-    stop = threading.Event()
-    with CdnStandIn(night) as cdn:
-        server = FeedServer(NbaSource(cdn.base_url, poll=args.poll), interval=args.poll).start()
-        player = FlowPlayer(night, flows, speed=args.speed, start=time.time() + 1.0, stagger=args.stagger)
-
-        def drive() -> None:
-            while not stop.is_set():
-                player.tick(time.time())
-                stop.wait(0.02)
-
-        driver = threading.Thread(target=drive, name="flow-player", daemon=True)
-        driver.start()
-        phases: list[Phase] = []
-        everyone: list[FeedClient] = []
-        all_seen: list[Seen] = []
-        try:
-            for count in (1, args.clients):
-                clients, seen = _connect(server.url, count - len(everyone))
-                everyone += clients
-                all_seen += seen
-                time.sleep(args.poll + 2.0)  # every client connected and through its first snapshot
-                phases.append(_measure(cdn, player, list(all_seen), count, args.window, args.poll))
-        finally:
-            stop.set()
-            for client in everyone:
-                client.stop()
-            server.stop()
-            driver.join(2)
+    phases = [_phase(args, clients) for clients in (1, args.clients)]
 
     print(f"NBA bridge, {machine()}")
     print(f"`{command(args)}`\n")

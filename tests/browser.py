@@ -37,11 +37,13 @@ CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 class Dashboard:
     """``streamlit run dashboard.py`` in a subprocess on a free port, showing ``feed_url``.
 
-    ``env`` adds environment variables (``FEED_TOKEN``, ``FEED_RECONNECT_BASE_DELAY``, ...). The
+    ``env`` adds environment variables (``FEED_TOKEN``, ``FEED_RECONNECT_BASE_DELAY``, ...); with
+    no ``feed_url`` the page embeds its feed (``FEED_SOURCE`` in ``env`` says which). The
     process writes to a temporary file: a pipe nobody reads would fill up and stall it.
     """
 
-    def __init__(self, feed_url: str, **env: str) -> None:
+    def __init__(self, feed_url: str | None, **env: str) -> None:
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("FEED_")}
         self.port = free_port()
         self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 -- closed in stop()
         self.process = subprocess.Popen(
@@ -51,7 +53,7 @@ class Dashboard:
                 "--server.headless", "true", "--server.fileWatcherType", "none",
             ],
             cwd=ROOT,
-            env={**os.environ, "FEED_URL": feed_url, **env},
+            env={**inherited, **({} if feed_url is None else {"FEED_URL": feed_url}), **env},
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
@@ -94,7 +96,7 @@ class Dashboard:
 
 
 @contextmanager
-def dashboard_in_chromium(feed_url: str, **env: str) -> Iterator[tuple[Dashboard, Any]]:
+def dashboard_in_chromium(feed_url: str | None, **env: str) -> Iterator[tuple[Dashboard, Any]]:
     """A :class:`Dashboard` showing ``feed_url`` and a headless Chromium to open it in; both stopped on exit."""
     from playwright.sync_api import sync_playwright  # a dev requirement: importing this module must not need it
 

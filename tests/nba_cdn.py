@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -297,6 +298,8 @@ class CdnStandIn:
         """Requests answered, by file (``scoreboard``, ``odds``, ``playbyplay_<id>``, ``boxscore_<id>``)."""
         self.bytes_sent = 0
         self.refused_headers = 0
+        self.log: list[tuple[float, str, int]] = []
+        """Every answered request: when (epoch seconds), which file, body bytes."""
         self.clients: set[tuple[str, int]] = set()
         """The client ends of the connections requests came over (one per kept-alive connection)."""
         self._faults: dict[str, deque[str]] = {}
@@ -432,6 +435,7 @@ class CdnStandIn:
         request.wfile.write(body)
         with self._lock:
             self.bytes_sent += len(body)
+            self.log.append((time.time(), _file_of(request.path.split("?")[0]) or request.path, len(body)))
 
 
 def _file_of(path: str) -> str | None:

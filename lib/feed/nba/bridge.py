@@ -241,23 +241,16 @@ class NbaBridge:
         """Every game held, as last sent."""
         return [tracked.sent for tracked in self._games.values() if tracked.sent is not None]
 
-    def wanted(self, board: Scoreboard | None) -> Wanted:
-        """The per-game files to fetch this poll, given the scoreboard (``None``: it failed)."""
-        on_board = {} if board is None else {cdn.game_id: cdn for cdn in board.games}
-        playbyplay, boxscore = [], []
-        for cdn in on_board.values():
-            tracked = self._games.get(cdn.game_id)
-            running = tracked is not None and tracked.sent is not None and tracked.sent.status in ("live", "halftime")
-            if cdn.game_status == 2 or (cdn.game_status == 3 and running):
-                playbyplay.append(cdn.game_id)
-        if board is not None:
-            for game_id, tracked in self._games.items():
-                sent = tracked.sent
-                if game_id not in on_board and sent is not None and sent.status in ("live", "halftime"):
-                    boxscore.append(game_id)
-                    playbyplay.append(game_id)
-        waiting = any(cdn.game_status == 1 for cdn in on_board.values())
-        return Wanted(tuple(playbyplay), tuple(boxscore), waiting)
+    def wanted(self, board: Scoreboard) -> Wanted:
+        """The per-game files to fetch this poll, given its scoreboard."""
+        on_board = {cdn.game_id for cdn in board.games}
+        running = {game_id for game_id, t in self._games.items() if t.sent and t.sent.status in ("live", "halftime")}
+        playbyplay = [
+            c.game_id for c in board.games if c.game_status == 2 or (c.game_status == 3 and c.game_id in running)
+        ]
+        boxscore = [game_id for game_id in running if game_id not in on_board]
+        waiting = any(cdn.game_status == 1 for cdn in board.games)
+        return Wanted((*playbyplay, *boxscore), tuple(boxscore), waiting)
 
     def update(
         self,
