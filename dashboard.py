@@ -159,6 +159,7 @@ def live_board(
         build_cards(snapshot.games, snapshot.predictions, now=now, team_filter=team_filter, show_final=show_final),
         sort_by,
     )
+    tz = viewer_timezone()
 
     if not snapshot.games:
         connected = connection.tone == "green"
@@ -169,16 +170,16 @@ def live_board(
             icon="🏀",
         )
     else:
-        note = board_note(snapshot.games, now, viewer_timezone())
+        note = board_note(snapshot.games, now, tz)
         if note is not None:
             st.info(note, icon="🕖")
         if cards:
-            render_cards(cards, now)
+            render_cards(cards, now, tz)
         else:
             st.caption("No game matches the filter.")
 
     st.subheader("Predictions")
-    render_predictions(predictions_table(cards, now))
+    render_predictions(predictions_table(cards, now, tz))
 
     ping_col, result_col = st.columns([1, 4], vertical_alignment="center")
     if ping_col.button("Send test ping", key="ping"):

@@ -9,6 +9,7 @@ One HTML block for all cards keeps a refresh of 100 games to one element.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, tzinfo
 from html import escape
 from typing import Final
 
@@ -39,8 +40,8 @@ CARD_CSS: Final = """
 """
 
 
-def card_html(card: CardData, now: float) -> str:
-    """One game card as HTML, every feed value escaped."""
+def card_html(card: CardData, now: float, tz: tzinfo = UTC) -> str:
+    """One game card as HTML, every feed value escaped; times of day in ``tz``."""
     game = card.game
     diff = game.score_differential
     status = escape(game.status)
@@ -56,7 +57,7 @@ def card_html(card: CardData, now: float) -> str:
     )
     return (
         f'<div class="nba-card{" close" if close else ""}">'
-        f'<div class="nba-top"><span>{escape(game_clock(game, now))}</span>{badge}'
+        f'<div class="nba-top"><span>{escape(game_clock(game, now, tz))}</span>{badge}'
         f'<span class="nba-status {status}">{status.upper()}</span></div>'
         f"{rows}{_prediction_html(card)}"
         f'<div class="nba-foot">updated {ago(now - card.updated_at)}</div></div>'
@@ -74,7 +75,7 @@ def _prediction_html(card: CardData) -> str:
     return f'<div class="nba-pred"><div class="nba-bar"><div style="width:{percent:.1f}%"></div></div>{text}</div>'
 
 
-def render_cards(cards: Sequence[CardData], now: float) -> None:
-    """The card grid, in the order given."""
-    body = "".join(card_html(card, now) for card in cards)
+def render_cards(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -> None:
+    """The card grid, in the order given; times of day in the viewer's time zone ``tz``."""
+    body = "".join(card_html(card, now, tz) for card in cards)
     st.html(f'{CARD_CSS}<div class="nba-grid">{body}</div>')

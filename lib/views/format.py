@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
@@ -114,8 +114,10 @@ def board_note(games: Mapping[str, GameRecord], now: float, tz: tzinfo) -> str |
     start, _, game = min(waiting)
     wait = start.timestamp() - now
     when = "any moment now" if wait < 60 else f"in {span(wait)}"
-    clock = start.astimezone(tz).strftime("%I:%M %p").lstrip("0")
-    return f"No game is on right now. Next tip-off: {game.away_team} at {game.home_team}, {clock} ({when})."
+    return (
+        f"No game is on right now. Next tip-off: {game.away_team} at {game.home_team}, "
+        f"{local_time(start, tz)} ({when})."
+    )
 
 
 def span(seconds: float) -> str:
@@ -152,8 +154,17 @@ def period_name(period: int) -> str:
     return "OT" if extra == 1 else f"{extra}OT"
 
 
-def game_clock(game: Game, now: float) -> str:
-    """Where the game stands: ``Q3 07:12``, ``End of Q1``, ``Halftime``, ``Final/OT``, ``Tip-off in 3 min``."""
+def local_time(when: datetime, tz: tzinfo) -> str:
+    """A time of day as a viewer reads it, in their time zone: ``7:30 PM EST``."""
+    local = when.astimezone(tz)
+    return f"{local.strftime('%I:%M %p').lstrip('0')} {local.tzname() or ''}".rstrip()
+
+
+def game_clock(game: Game, now: float, tz: tzinfo = UTC) -> str:
+    """Where the game stands: ``Q3 07:12``, ``End of Q1``, ``Halftime``, ``Final/OT``, ``Tip-off in 3 min``.
+
+    A tip-off more than an hour away is a time of day in ``tz``, the viewer's time zone.
+    """
     if game.status == "final":
         return "Final" if game.period <= REGULATION_PERIODS else f"Final/{period_name(game.period)}"
     if game.status == "halftime":
@@ -166,7 +177,7 @@ def game_clock(game: Game, now: float) -> str:
             return "Tip-off soon"
         if wait < 3600:
             return f"Tip-off in {int(wait // 60)} min"
-        return f"Tip-off {game.start_time.strftime('%H:%M')} {game.start_time.tzname() or 'UTC'}"
+        return f"Tip-off {local_time(game.start_time, tz)}"
     if clock_seconds(game.clock) == 0:
         return f"End of {period_name(game.period)}"
     return f"{period_name(game.period)} {game.clock}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, tzinfo
 
 import pandas as pd
 import streamlit as st
@@ -10,8 +11,8 @@ import streamlit as st
 from lib.views.format import CardData, game_clock
 
 
-def predictions_table(cards: Sequence[CardData], now: float) -> pd.DataFrame:
-    """One row per game: matchup, score, clock, home win probability, predicted final."""
+def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -> pd.DataFrame:
+    """One row per game: matchup, score, clock, home win probability, predicted final; times of day in ``tz``."""
     rows = []
     for card in cards:
         game = card.game
@@ -24,7 +25,7 @@ def predictions_table(cards: Sequence[CardData], now: float) -> pd.DataFrame:
                 "Away": game.away_team,
                 "Home": game.home_team,
                 "Score": f"{game.away_score}–{game.home_score}",
-                "Clock": game_clock(game, now),
+                "Clock": game_clock(game, now, tz),
                 "Home win": None if prediction is None else 100.0 * prediction.home_win_probability,
                 "Predicted final": predicted,
                 "Model": None if prediction is None else prediction.model,

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -122,13 +123,20 @@ def test_ago(seconds: float, text: str) -> None:
         ),
         (
             {"status": "scheduled", "period": 0, "clock": "12:00", "start_time": "2027-01-15T09:30:00Z"},
-            "Tip-off 09:30 UTC",
+            "Tip-off 9:30 AM UTC",
         ),
     ],
 )
 def test_game_clock(fields: dict[str, Any], text: str) -> None:
     """Period and clock read like a scoreboard, overtime as OT, 2OT, 3OT."""
     assert game_clock(g(**fields), datetime.fromisoformat("2027-01-15T07:50:00+00:00").timestamp()) == text
+
+
+def test_a_later_tip_off_is_a_time_in_the_viewers_time_zone() -> None:
+    """A tip-off hours away reads in the viewer's zone: 00:30 UTC is 7:30 PM in New York, in January."""
+    scheduled = g(status="scheduled", period=0, clock="12:00", start_time="2027-01-16T00:30:00Z")
+    now = datetime.fromisoformat("2027-01-15T20:00:00+00:00").timestamp()
+    assert game_clock(scheduled, now, ZoneInfo("America/New_York")) == "Tip-off 7:30 PM EST"
 
 
 @pytest.mark.parametrize(
@@ -275,7 +283,7 @@ def test_board_note_names_the_next_tip_off_in_the_viewers_time_zone() -> None:
     }
     eastern = timezone(timedelta(hours=-5))
     note = board_note(games, NOW, eastern)
-    expected_clock = soon.astimezone(eastern).strftime("%I:%M %p").lstrip("0")
+    expected_clock = soon.astimezone(eastern).strftime("%I:%M %p").lstrip("0") + " UTC-05:00"
     assert note == (
         f"No game is on right now. Next tip-off: New York Knicks at Boston Celtics, {expected_clock} (in 2 h 5 min)."
     )
