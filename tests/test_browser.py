@@ -13,8 +13,9 @@ import trustme
 from lib.feed.server import FeedServer
 from lib.feed.simulator import NightSimulator
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, ROOT, Dashboard
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, Dashboard
 from tests.helpers import game, wait_for
+from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 
 REFRESH_SECONDS = 1.0
 """The page's default refresh interval."""
@@ -74,9 +75,7 @@ def test_live_page_in_a_real_browser(browser: Any) -> None:
         wait_for(lambda: page.locator(".nba-card").count() == 8, 30, "eight cards")
         wait_for(lambda: connection_words(page) == "Live", 30, "Live")
         assert "8 games" in page.locator("[data-testid='nba-game-count']").first.inner_text()
-        # The screenshot in the README should show a night in progress: wait for some points on the board.
         wait_for(lambda: max(int(s) for s in page.locator(".nba-score").all_inner_texts()) >= 25, 60, "scoring")
-        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
 
         live_id = next(g.game_id for g in server.source.games if g.status == "live")  # type: ignore[union-attr]
         current = next(g for g in server.source.games if g.game_id == live_id)  # type: ignore[union-attr]
@@ -185,3 +184,29 @@ def test_token_never_shows_and_untrusted_tls_is_refused(browser: Any, tmp_path: 
         for secret in (SECRET, SECRET[::-1]):
             assert secret not in html
             assert secret not in logs
+
+
+def test_tonights_nba_games_in_a_real_browser(browser: Any) -> None:
+    """FEED_SOURCE=nba: the stand-in CDN's game on a card, the NBA's health in the header, an outage in red."""
+    night = CdnNight()
+    night.add("0022600301", CELTICS, KNICKS)
+    night.start("0022600301")
+    night.score("0022600301", "home", 3, "11:31")
+    with CdnStandIn(night) as cdn:
+        dashboard = Dashboard(None, FEED_SOURCE="nba", FEED_NBA_BASE_URL=cdn.base_url, FEED_NBA_POLL="1")
+        try:
+            page = open_page(browser, dashboard.url)
+            page.locator(".nba-card").first.wait_for(timeout=30_000)
+            card = page.locator(".nba-card").first.inner_text()
+            assert "Boston Celtics" in card
+            assert "Q1 11:31" in card
+            source = page.locator("[data-testid='nba-source']").first
+            wait_for(lambda: "NBA live · updated" in source.inner_text(), 30, "the NBA's health")
+            night.score("0022600301", "away", 2, "11:02")
+            wait_for(lambda: "Q1 11:02" in page.locator(".nba-card").first.inner_text(), 30, "the next basket")
+            cdn.fail("scoreboard", "403", times=10_000)
+            wait_for(lambda: "NBA live unreachable for" in source.inner_text(), 30, "the outage")
+            assert "HTTP 403" in source.inner_text()
+            assert "Q1 11:02" in page.locator(".nba-card").first.inner_text()
+        finally:
+            dashboard.stop()
