@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from lib.protocol import MAX_FRAME_BYTES
+from lib.protocol import MAX_FRAME_BYTES, GameEnd, GameStart, ScoreUpdate, parse
 
 CORPUS = Path(__file__).resolve().parent / "data" / "hostile_frames.json"
 BASE_TS = 1_800_000_000.0
@@ -87,6 +87,14 @@ class Case:
     def reason(self) -> str | None:
         """The rejection reason expected, for ``rejected:<reason>`` cases."""
         return self.expect.split(":", 1)[1] if self.expect.startswith("rejected:") else None
+
+    @property
+    def adds_a_game(self) -> bool:
+        """Whether the case, accepted, brings a game of its own (rather than a prediction or a report)."""
+        if self.expect != "accepted":
+            return False
+        message = parse(next(self.frames()))
+        return isinstance(message, ScoreUpdate | GameStart | GameEnd) and message.data.game_id != "base"
 
 
 def load_cases() -> list[Case]:

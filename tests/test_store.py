@@ -261,3 +261,22 @@ def test_concurrent_writer_and_readers_see_consistent_snapshots() -> None:
             reader.join()
     assert problems == []
     assert store.snapshot().counters.received == 3300
+
+
+def test_the_sources_latest_health_report_is_kept_and_an_older_one_dropped() -> None:
+    """source_status: the newest report by ts is kept in the snapshot; an older one counts as stale."""
+    store = Store()
+    assert store.snapshot().source is None
+    newer = '{"type": "source_status", "ts": 20.0, "data": {"source": "nba", "state": "failing", "error": "HTTP 403"}}'
+    older = '{"type": "source_status", "ts": 10.0, "data": {"source": "nba", "state": "ok"}}'
+    assert store.ingest(newer, received_at=21.0).status == "applied"
+    assert store.ingest(older, received_at=22.0).status == "stale"
+    snapshot = store.snapshot()
+    assert snapshot.source is not None
+    assert (snapshot.source.status.state, snapshot.source.status.error, snapshot.source.received_at) == (
+        "failing",
+        "HTTP 403",
+        21.0,
+    )
+    assert snapshot.counters.stale_dropped == 1
+    assert snapshot.source.age(15.0, 25.0) == 9.0  # 5 s on the server's clock to the send, then 4 s here
