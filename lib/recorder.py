@@ -18,6 +18,10 @@ Rotation: when the file passes ``max_bytes`` it is renamed with the next free nu
 the newer) and a fresh ``night.jsonl`` is started. Rotated files are all kept: a recording is
 for analysing a night again, and a recorder that deleted data would defeat it.
 
+Bounds: a recording must never fill the disk of the process it shares with the live feed, so
+it stops by itself, with its reason in :attr:`RecorderStats.stopped`, once its files together
+would pass ``max_total_bytes``, or once the disk has less than ``min_free_bytes`` free.
+
 This module only reads and writes files: no sockets, no Streamlit. The lock is there because
 the client thread records while another thread (the dashboard's) may close the recorder.
 """
@@ -32,6 +36,7 @@ import logging
 import math
 import os
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -43,6 +48,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 """A recording file is rotated once it passes this size (64 MiB: about three hours of the demo feed)."""
+DEFAULT_MAX_TOTAL_BYTES: Final = 256 * 1024 * 1024
+"""A recording stops once its files together would pass this size (256 MiB: about twelve hours of the demo)."""
+DEFAULT_MIN_FREE_BYTES: Final = 512 * 1024 * 1024
+"""A recording stops once the disk has less than this free."""
+_FREE_CHECK_BYTES: Final = 1024 * 1024
+"""Free disk space is checked again after each mebibyte written (and at every rotation)."""
 
 _TAIL_CHUNK: Final = 64 * 1024
 _O_BINARY: Final = getattr(os, "O_BINARY", 0)
@@ -75,7 +86,10 @@ class RecorderStats:
         errors: Failed writes (disk full, permissions, ...); each loses at most the frame at hand.
         rotations: Times the file was rotated.
         last_error: The last error, in a few words; ``None`` when there has been none.
-        closed: Whether :meth:`Recorder.close` has been called.
+        closed: Whether the recorder takes no more frames (closed, or stopped by itself).
+        stopped: Why the recorder stopped by itself (its size limit, a nearly full disk);
+            ``None`` while recording and after :meth:`Recorder.close`.
+        total_bytes: The size of the recording's files together, rotated ones included.
     """
 
     path: Path
@@ -85,6 +99,16 @@ class RecorderStats:
     rotations: int
     last_error: str | None
     closed: bool
+    stopped: str | None = None
+    total_bytes: int = 0
+
+
+def size_words(size: float) -> str:
+    """A size as people read it: ``512 bytes``, ``48 KiB``, ``256 MiB``, ``1.5 GiB``."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(size)} bytes"
 
 
 def encode_line(payload: bytes, binary: bool, received_at: float) -> bytes:
@@ -194,16 +218,30 @@ class Recorder:
     Args:
         path: The file to write, e.g. ``night.jsonl``; its directory must exist.
         max_bytes: Rotate once the file passes this size.
+        max_total_bytes: Stop before the recording's files together would pass this size.
+        min_free_bytes: Stop once the disk has less than this free.
 
     Raises:
-        ValueError: If ``max_bytes`` is not positive.
+        ValueError: If a size is not positive (``min_free_bytes`` may be 0).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        if max_bytes < 1:
-            raise ValueError(f"max_bytes must be positive, got {max_bytes}")
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
+        min_free_bytes: int = DEFAULT_MIN_FREE_BYTES,
+    ) -> None:
+        if max_bytes < 1 or max_total_bytes < 1 or min_free_bytes < 0:
+            raise ValueError(
+                f"max_bytes and max_total_bytes must be positive and min_free_bytes not negative, got "
+                f"{max_bytes}, {max_total_bytes} and {min_free_bytes}"
+            )
         self.path = Path(path)
         self.max_bytes = max_bytes
+        self.max_total_bytes = max_total_bytes
+        self.min_free_bytes = min_free_bytes
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._size = 0
@@ -211,8 +249,13 @@ class Recorder:
         self._last_error: str | None = None
         self._failing = False
         self._closed = False
+        self._stopped: str | None = None
+        self._unchecked = 0  # bytes written since free space was last checked
         with self._lock:
             self._attempt(self._open)
+            self._total = self._size + sum(_size_of(file) for file in rotated_files(self.path))
+            if self._fd is not None:  # a recording that could not open counts that error once
+                self._attempt(self._check_free)
 
     def record(self, payload: bytes, binary: bool, received_at: float) -> None:
         """Append one frame. The client's ``on_frame`` hook; safe from any thread; never raises.
@@ -237,7 +280,15 @@ class Recorder:
         """The counters, read together."""
         with self._lock:
             return RecorderStats(
-                self.path, self._lines, self._bytes, self._errors, self._rotations, self._last_error, self._closed
+                self.path,
+                self._lines,
+                self._bytes,
+                self._errors,
+                self._rotations,
+                self._last_error,
+                self._closed,
+                self._stopped,
+                self._total,
             )
 
     def __enter__(self) -> Recorder:
@@ -273,6 +324,9 @@ class Recorder:
 
     def _write(self, payload: bytes, binary: bool, received_at: float) -> None:
         line = encode_line(payload, binary, received_at)
+        if self._total + len(line) > self.max_total_bytes:
+            self._stop(f"the size limit of {size_words(self.max_total_bytes)} was reached")
+            return
         if self._fd is None:
             self._open()
         assert self._fd is not None
@@ -282,8 +336,27 @@ class Recorder:
         self._size += len(line)
         self._lines += 1
         self._bytes += len(line)
+        self._total += len(line)
+        self._unchecked += len(line)
         if self._size >= self.max_bytes:
             self._rotate()
+            self._check_free()
+        elif self._unchecked >= _FREE_CHECK_BYTES:
+            self._check_free()
+
+    def _check_free(self) -> None:
+        self._unchecked = 0
+        free = shutil.disk_usage(self.path.parent).free
+        if free < self.min_free_bytes:
+            self._stop(
+                f"the disk is nearly full ({size_words(free)} free, {size_words(self.min_free_bytes)} kept free)"
+            )
+
+    def _stop(self, reason: str) -> None:
+        self._stopped = reason
+        self._closed = True
+        self._close_file()
+        logger.warning("recording to %s stopped: %s", self.path, reason)
 
     def _open(self) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _O_BINARY, 0o644)
@@ -308,6 +381,13 @@ class Recorder:
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _cut_torn_tail(fd: int, path: Path) -> int:

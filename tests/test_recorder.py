@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.recorder import RecordedFrame, Recorder, read_recording, rotated_files
+from lib.recorder import RecordedFrame, Recorder, encode_line, read_recording, rotated_files, size_words
 from tests.helpers import score
 
 ODD_PAYLOADS: list[tuple[bytes, bool]] = [
@@ -196,3 +196,50 @@ def test_max_bytes_must_be_positive(tmp_path: Path) -> None:
     """A rotation size below one byte is refused when the recorder is made."""
     with pytest.raises(ValueError, match="max_bytes"):
         Recorder(tmp_path / "night.jsonl", max_bytes=0)
+
+
+def test_a_recording_stops_at_its_size_limit_across_rotated_files(tmp_path: Path) -> None:
+    """Rotated files count toward the limit; the frame that would pass it is not written, and the reason is kept."""
+    path = tmp_path / "night.jsonl"
+    line = len(encode_line(b"x" * 100, False, 1.0))
+    recorder = Recorder(path, max_bytes=2 * line, max_total_bytes=5 * line, min_free_bytes=0)
+    for _ in range(8):
+        recorder.record(b"x" * 100, False, 1.0)
+    stats = recorder.stats
+    assert (stats.lines, stats.total_bytes, stats.closed) == (5, 5 * line, True)
+    assert stats.stopped == f"the size limit of {size_words(5 * line)} was reached"
+    assert sum(f.stat().st_size for f in [*rotated_files(path), path]) == 5 * line
+    assert len(list(read_recording(path))) == 5
+
+
+def test_a_recording_continued_into_the_same_file_counts_what_is_there(tmp_path: Path) -> None:
+    """A new recorder on an old recording starts from the size its files already have."""
+    path = tmp_path / "night.jsonl"
+    line = len(encode_line(b"y", False, 1.0))
+    with Recorder(path, min_free_bytes=0) as first:
+        first.record(b"y", False, 1.0)
+        first.record(b"y", False, 1.0)
+    second = Recorder(path, max_total_bytes=3 * line, min_free_bytes=0)
+    second.record(b"y", False, 1.0)
+    second.record(b"y", False, 1.0)
+    assert (second.stats.lines, second.stats.total_bytes) == (1, 3 * line)
+    assert second.stats.stopped is not None
+
+
+def test_a_recording_will_not_start_on_a_nearly_full_disk(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Less free space than the recorder keeps free: it stops at once, saying why, and writes nothing."""
+    recorder = Recorder(tmp_path / "night.jsonl", min_free_bytes=1 << 62)
+    recorder.record(b"z", False, 1.0)
+    stats = recorder.stats
+    assert (stats.lines, stats.closed) == (0, True)
+    assert stats.stopped is not None
+    assert stats.stopped.startswith("the disk is nearly full (")
+    assert "kept free" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("size", "words"), [(512, "512 bytes"), (48 * 1024, "48 KiB"), (256 << 20, "256 MiB"), (3 << 29, "1.5 GiB")]
+)
+def test_size_words(size: int, words: str) -> None:
+    """Sizes read in the largest binary unit, without a needless decimal."""
+    assert size_words(size) == words
