@@ -24,9 +24,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 
 from lib import FeedStatus, LiveFeed, NbaOptions, Snapshot
+from lib.access import is_local_viewer, key_matches
 from lib.analytics.report import game_summaries
-from lib.config import FeedSettings, feed_settings
+from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
 from lib.protocol import REGULATION_PERIODS
+from lib.recorder import recording_files
 from lib.tables import game_stats_frame
 from lib.views.cards import render_cards
 from lib.views.detail import period_marks, render_figures, render_game_table, render_timeline, timeline
@@ -45,7 +47,7 @@ from lib.views.format import (
 )
 from lib.views.header import render_header
 from lib.views.latency import latency_figures, monitor_figures, render_latency, render_monitor
-from lib.views.recording import render_recording_switch
+from lib.views.recording import render_operator_login, render_recording_controls, render_recording_downloads
 from lib.views.scorecard import render_scorecard
 from lib.views.tables import predictions_table, render_predictions
 
@@ -74,6 +76,15 @@ def new_recording_path() -> Path:
     return RECORDINGS / time.strftime("night-%Y%m%d-%H%M%S.jsonl")
 
 
+def is_operator(settings: OperatorSettings) -> bool:
+    """Whether this viewer may change the shared process: on this machine, or with the operator key."""
+    if is_local_viewer(st.context.ip_address, st.context.headers) or st.session_state.get("operator"):
+        return True
+    if settings.operator_key is not None:
+        render_operator_login(lambda given: key_matches(given, settings.operator_key))
+    return bool(st.session_state.get("operator"))
+
+
 def viewer_timezone() -> tzinfo:
     """The viewer's time zone, as the browser reports it (UTC when it does not)."""
     try:
@@ -93,6 +104,7 @@ def secrets() -> Mapping[str, Any]:
 
 try:
     feed = shared_feed(feed_settings(os.environ, secrets()))
+    operators = operator_settings(os.environ, secrets())
 except ValueError as problem:
     st.error(f"The feed is misconfigured: {problem}")
     st.stop()
@@ -105,8 +117,16 @@ with st.sidebar:
     embedded = feed.embedded
     nba_options = embedded if isinstance(embedded, NbaOptions) else None
     st.caption(escape_markdown(source_caption(feed.url or "", demo=feed.is_demo, nba=nba_options)))
-    render_recording_switch(
-        feed.recording, start=lambda: feed.start_recording(new_recording_path()), stop=feed.stop_recording
+    operator = is_operator(operators)
+    render_recording_controls(
+        feed.recording,
+        operator=operator,
+        start=lambda: feed.start_recording(
+            new_recording_path(),
+            max_total_bytes=operators.recording_max_bytes,
+            min_free_bytes=operators.recording_min_free_bytes,
+        ),
+        stop=feed.stop_recording,
     )
 
 st.title("🏀 NBA Live Predictions")
@@ -226,7 +246,7 @@ def game_detail(snapshot: Snapshot) -> None:
 
 
 def downloads() -> None:
-    """The data tab: every table as CSV or Parquet, built when clicked."""
+    """The data tab: every table as CSV or Parquet, built when clicked; for operators, the recordings."""
     render_exports(
         [
             Export("games", "one row per game, latest state", feed.games),
@@ -239,6 +259,8 @@ def downloads() -> None:
         ],
         stem=time.strftime("nba-live-%Y%m%d-%H%M"),
     )
+    if operator:
+        render_recording_downloads(recording_files(RECORDINGS))
 
 
 live_section()

@@ -1,4 +1,4 @@
-"""Where the dashboard's feed settings come from: the environment, then Streamlit secrets. Pure."""
+"""Where the dashboard's settings come from: the environment, then Streamlit secrets. Pure."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL, NbaOptions
+from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES
 from lib.urls import check_feed_url
 
 SOURCES = ("demo", "nba")
@@ -66,10 +67,8 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
     """
     raw: dict[str, Any] = {}
     for field, env_name, secret_name in _SOURCES:
-        value = env.get(env_name)
-        if value in (None, ""):
-            value = secrets.get(secret_name)
-        if value not in (None, ""):
+        value = _setting(env, secrets, env_name, secret_name)
+        if value is not None:
             raw[field] = value
     source = str(raw.get("source", "demo")).lower()
     if source not in SOURCES:
@@ -104,3 +103,64 @@ def _nba_options(raw: Mapping[str, Any]) -> NbaOptions:
     if not base_url.startswith(("http://", "https://")):
         raise ValueError("FEED_NBA_BASE_URL must start with http:// or https://")
     return NbaOptions(base_url, poll)
+
+
+@dataclass(frozen=True)
+class OperatorSettings:
+    """What the page's operators may do, and how a deployment's operator proves to be one.
+
+    Attributes:
+        operator_key: The key that makes a viewer from another machine an operator; ``None``:
+            only viewers on this machine are. Never shown.
+        recording_max_bytes: A recording stops before its files together pass this size.
+        recording_min_free_bytes: A recording stops when the disk has less than this free.
+    """
+
+    operator_key: str | None = None
+    recording_max_bytes: int = DEFAULT_MAX_TOTAL_BYTES
+    recording_min_free_bytes: int = DEFAULT_MIN_FREE_BYTES
+
+    def __repr__(self) -> str:  # the key must not leak through a repr in a log or an error page
+        return (
+            f"OperatorSettings(operator_key={'***' if self.operator_key else None}, "
+            f"recording_max_bytes={self.recording_max_bytes}, recording_min_free_bytes={self.recording_min_free_bytes})"
+        )
+
+
+_MIB = 1024 * 1024
+
+
+def operator_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> OperatorSettings:
+    """Read ``OPERATOR_KEY``, ``RECORDING_MAX_MB``, ``RECORDING_MIN_FREE_MB``; else ``operator_key`` etc. from secrets.
+
+    Empty values count as unset.
+
+    Raises:
+        ValueError: A size is not a positive number of mebibytes (the free space may be 0).
+    """
+    raw: dict[str, str] = {}
+    for env_name in ("OPERATOR_KEY", "RECORDING_MAX_MB", "RECORDING_MIN_FREE_MB"):
+        value = _setting(env, secrets, env_name, env_name.lower())
+        if value is not None:
+            raw[env_name] = str(value)
+    sizes = {}
+    for name, default, least in (
+        ("RECORDING_MAX_MB", DEFAULT_MAX_TOTAL_BYTES, 1),
+        ("RECORDING_MIN_FREE_MB", DEFAULT_MIN_FREE_BYTES, 0),
+    ):
+        try:
+            size = round(float(raw[name]) * _MIB) if name in raw else default
+        except ValueError:
+            raise ValueError(f"{name} must be a number of mebibytes, got {raw[name]!r}") from None
+        if not least <= size < 2**62:
+            raise ValueError(f"{name} must be {'positive' if least else 'at least 0'}, got {raw[name]!r}")
+        sizes[name] = size
+    return OperatorSettings(raw.get("OPERATOR_KEY"), sizes["RECORDING_MAX_MB"], sizes["RECORDING_MIN_FREE_MB"])
+
+
+def _setting(env: Mapping[str, str], secrets: Mapping[str, Any], env_name: str, secret_name: str) -> Any | None:
+    """The environment's value, else the secret's; an empty one counts as unset."""
+    value = env.get(env_name)
+    if value in (None, ""):
+        value = secrets.get(secret_name)
+    return None if value in (None, "") else value

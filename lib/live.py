@@ -20,7 +20,7 @@ import pandas as pd
 from lib.analytics.report import game_summaries, scorecard
 from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient
 from lib.feed.nba import NbaOptions
-from lib.recorder import Recorder, RecorderStats
+from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES, Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
 from lib.store import Snapshot, Store
 from lib.tables import (
@@ -162,13 +162,22 @@ class LiveFeed:
         if recorder is not None:
             recorder.record(payload, binary, received_at)
 
-    def start_recording(self, path: str | os.PathLike[str]) -> None:
+    def start_recording(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
+        min_free_bytes: int = DEFAULT_MIN_FREE_BYTES,
+    ) -> None:
         """Append every frame received from now on to ``path`` (JSON Lines, flushed per frame).
 
         Replay it with ``python -m lib.feed --replay PATH``. Recording to a new path ends the
-        current recording first.
+        current recording first. The recording stops by itself, its reason in
+        :attr:`recording`, before its files together pass ``max_total_bytes`` or once the disk
+        has less than ``min_free_bytes`` free.
         """
-        previous, self._recorder = self._recorder, Recorder(path)
+        recorder = Recorder(path, max_total_bytes=max_total_bytes, min_free_bytes=min_free_bytes)
+        previous, self._recorder = self._recorder, recorder
         if previous is not None:
             previous.close()
 
@@ -180,7 +189,8 @@ class LiveFeed:
 
     @property
     def recording(self) -> RecorderStats | None:
-        """The current recording's path and counts; ``None`` when not recording."""
+        """The current recording's path and counts (``stopped`` says why, if it stopped by itself); ``None`` when
+        not recording."""
         recorder = self._recorder
         return None if recorder is None else recorder.stats
 

@@ -178,6 +178,28 @@ def decode_line(line: bytes) -> RecordedFrame:
         raise ValueError(f"frame is not valid base64 ({error})") from None
 
 
+@dataclass(frozen=True, slots=True)
+class RecordingFile:
+    """One file of a folder of recordings, for a list to download from."""
+
+    path: Path
+    size: int
+    modified: float
+    """When it was last written, epoch seconds."""
+
+
+def recording_files(folder: str | os.PathLike[str]) -> list[RecordingFile]:
+    """Every recording file (``*.jsonl``, rotated ones too) in ``folder``, newest first; none if it is missing."""
+    files = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in Path(folder).iterdir():
+            if entry.suffix == ".jsonl" and entry.is_file():
+                with contextlib.suppress(OSError):
+                    status = entry.stat()
+                    files.append(RecordingFile(entry, status.st_size, status.st_mtime))
+    return sorted(files, key=lambda file: (-file.modified, file.path.name))
+
+
 def rotated_path(path: Path, number: int) -> Path:
     """The name of a recording's ``number``-th rotated file: ``night.jsonl`` -> ``night.3.jsonl``."""
     return path.with_name(f"{path.stem}.{number}{path.suffix}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.config import FeedSettings, feed_settings
+from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
 from lib.feed.nba import NbaOptions
 
 
@@ -80,3 +80,29 @@ def test_bad_source_settings_raise_a_clear_error(env: dict[str, str], message: s
     """An unknown source, a URL with a source, NBA settings without the NBA, a poll under 1 s: a clear ValueError."""
     with pytest.raises(ValueError, match=message):
         feed_settings(env, {})
+
+
+def test_operator_settings_default_to_no_key_and_the_recorders_bounds() -> None:
+    """Nothing set: no operator key (only this machine's viewers operate), 256 MiB a recording, 512 MiB kept free."""
+    assert operator_settings({}, {}) == OperatorSettings(None, 256 * 1024 * 1024, 512 * 1024 * 1024)
+
+
+def test_operator_settings_from_the_environment_or_secrets() -> None:
+    """OPERATOR_KEY, RECORDING_MAX_MB, RECORDING_MIN_FREE_MB, or their lower-case names in secrets."""
+    settings = operator_settings({"RECORDING_MAX_MB": "0.5"}, {"operator_key": "k", "recording_min_free_mb": 0})
+    assert settings == OperatorSettings("k", 512 * 1024, 0)
+    assert "k" not in repr(settings).replace("key", "")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"RECORDING_MAX_MB": "lots"}, "number of mebibytes"),
+        ({"RECORDING_MAX_MB": "0"}, "positive"),
+        ({"RECORDING_MIN_FREE_MB": "-1"}, "at least 0"),
+    ],
+)
+def test_bad_recording_bounds_raise_a_clear_error(env: dict[str, str], message: str) -> None:
+    """A size that is not a number, or not positive: a ValueError naming the setting."""
+    with pytest.raises(ValueError, match=message):
+        operator_settings(env, {})

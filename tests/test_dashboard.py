@@ -22,6 +22,7 @@ from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 HOSTILE = "<img src=x onerror=alert(1)>"
+OPERATOR_KEY = "correct horse battery staple"
 
 
 AppFactory = Callable[..., AppTest]
@@ -319,8 +320,11 @@ def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFacto
     assert labels["Predictions"] == "6"
 
 
-def test_data_tab_offers_every_table_in_two_formats(app: AppFactory, feed_server: FeedServer) -> None:
+def test_data_tab_offers_every_table_in_two_formats(
+    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The data tab has a CSV and a Parquet download for each table."""
+    monkeypatch.chdir(tmp_path)  # no recordings to offer
     at = app(feed_server.url)
     at.session_state["tab"] = "⬇️ Data"
     at.run()
@@ -332,10 +336,11 @@ def test_data_tab_offers_every_table_in_two_formats(app: AppFactory, feed_server
 def test_recording_switch_records_and_stops(
     app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The sidebar switch starts a recording under recordings/ and stops it again."""
+    """With the operator key entered, the sidebar switch starts a recording under recordings/ and stops it again."""
     monkeypatch.chdir(tmp_path)
-    at = app(feed_server.url)
+    at = app(feed_server.url, OPERATOR_KEY=OPERATOR_KEY)
     rerun_until(at, lambda at: "Live" in header(at), "Live")
+    at.text_input(key="operator_key").set_value(OPERATOR_KEY).run()
     at.toggle(key="record").set_value(True).run()
     feed_server.publish([ScoreUpdate(data=a_game("rec"))])
     rerun_until(
@@ -394,3 +399,67 @@ def test_the_board_says_when_the_next_game_tips_off(app: AppFactory, feed_server
     note = next(str(e.value) for e in at.info if "Next tip-off" in str(e.value))
     assert "New York Knicks at Boston Celtics" in note
     assert "(in 2 h 9 min)" in note or "(in 2 h 10 min)" in note
+
+
+def sidebar_text(at: AppTest) -> str:
+    """The sidebar's captions as a viewer reads them (markdown escapes removed)."""
+    return " ".join(str(c.value) for c in at.sidebar.caption).replace("\\", "")
+
+
+def test_an_anonymous_viewer_sees_the_recording_state_but_no_switch_and_no_path(
+    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A viewer from another machine without the key: no switch, no server path, no downloads; the state, yes."""
+    monkeypatch.chdir(tmp_path)
+    operator = app(feed_server.url, OPERATOR_KEY=OPERATOR_KEY)
+    operator.run()
+    operator.text_input(key="operator_key").set_value(OPERATOR_KEY).run()
+    operator.toggle(key="record").set_value(True).run()
+    viewer = AppTest.from_file(DASHBOARD, default_timeout=30)
+    viewer.run()
+    assert not viewer.exception
+    assert [t.key for t in viewer.toggle if t.key == "record"] == []
+    rerun_until(viewer, lambda at: "The feed is being recorded" in sidebar_text(at), "the recording state")
+    assert "recordings" not in sidebar_text(viewer)
+    viewer.text_input(key="operator_key").set_value("a guess").run()
+    assert "That is not the operator key." in sidebar_text(viewer)
+    assert [t.key for t in viewer.toggle if t.key == "record"] == []
+    viewer.session_state["tab"] = "⬇️ Data"
+    viewer.run()
+    assert "Recordings" not in [s.value for s in viewer.subheader]
+    operator.session_state["tab"] = "⬇️ Data"
+    operator.run()
+    assert "Recordings" in [s.value for s in operator.subheader]
+    assert any(str(b.label) == "JSONL" for b in operator.get("download_button"))
+
+
+def test_the_switch_follows_the_shared_state_and_acts_only_when_flipped(
+    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page opened before another operator started recording shows it on, and its next run does not stop it."""
+    monkeypatch.chdir(tmp_path)
+    early = app(feed_server.url, OPERATOR_KEY=OPERATOR_KEY)
+    early.run()
+    early.text_input(key="operator_key").set_value(OPERATOR_KEY).run()
+    assert early.toggle(key="record").value is False
+    later = AppTest.from_file(DASHBOARD, default_timeout=30)
+    later.run()
+    later.text_input(key="operator_key").set_value(OPERATOR_KEY).run()
+    later.toggle(key="record").set_value(True).run()
+    early.slider[0].set_value(2.0).run()  # any full run of the early page
+    assert early.toggle(key="record").value is True
+    assert "Recording to recordings" in sidebar_text(early)
+
+
+def test_a_recording_stops_at_its_limit_with_the_reason_shown(
+    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RECORDING_MAX_MB reached: the recording stops by itself and the sidebar says why."""
+    monkeypatch.chdir(tmp_path)
+    at = app(feed_server.url, OPERATOR_KEY=OPERATOR_KEY, RECORDING_MAX_MB="0.002")
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    at.text_input(key="operator_key").set_value(OPERATOR_KEY).run()
+    at.toggle(key="record").set_value(True).run()
+    feed_server.publish([ScoreUpdate(data=a_game(f"limit-{n}")) for n in range(20)])
+    rerun_until(at, lambda at: "Recording stopped: the size limit of 2 KiB was reached" in sidebar_text(at), "the stop")
+    assert at.toggle(key="record").value is False
