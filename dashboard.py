@@ -54,7 +54,6 @@ from lib.views.tables import predictions_table, render_predictions
 # A public page never shows a traceback (server paths, settings), whatever a host's flags say.
 st.set_option("client.showErrorDetails", "none")
 st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="wide")
-RECORDINGS = Path("recordings")
 
 
 @st.cache_resource(on_release=LiveFeed.stop, show_spinner=False)
@@ -70,10 +69,10 @@ def shared_feed(settings: FeedSettings) -> LiveFeed:
     ).start()
 
 
-def new_recording_path() -> Path:
-    """A fresh file under ``recordings/`` (git-ignored), named by the time it starts."""
-    RECORDINGS.mkdir(exist_ok=True)
-    return RECORDINGS / time.strftime("night-%Y%m%d-%H%M%S.jsonl")
+def new_recording_path(folder: Path) -> Path:
+    """A fresh file in ``folder`` (``recordings/`` by default, git-ignored), named by the time it starts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / time.strftime("night-%Y%m%d-%H%M%S.jsonl")
 
 
 def is_operator(settings: OperatorSettings) -> bool:
@@ -122,7 +121,7 @@ with st.sidebar:
         feed.recording,
         operator=operator,
         start=lambda: feed.start_recording(
-            new_recording_path(),
+            new_recording_path(operators.recordings_dir),
             max_total_bytes=operators.recording_max_bytes,
             min_free_bytes=operators.recording_min_free_bytes,
         ),
@@ -260,7 +259,7 @@ def downloads() -> None:
         stem=time.strftime("nba-live-%Y%m%d-%H%M"),
     )
     if operator:
-        render_recording_downloads(recording_files(RECORDINGS))
+        render_recording_downloads(recording_files(operators.recordings_dir))
 
 
 live_section()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL, NbaOptions
@@ -114,16 +115,19 @@ class OperatorSettings:
             only viewers on this machine are. Never shown.
         recording_max_bytes: A recording stops before its files together pass this size.
         recording_min_free_bytes: A recording stops when the disk has less than this free.
+        recordings_dir: Where recordings are written (made when the first one starts).
     """
 
     operator_key: str | None = None
     recording_max_bytes: int = DEFAULT_MAX_TOTAL_BYTES
     recording_min_free_bytes: int = DEFAULT_MIN_FREE_BYTES
+    recordings_dir: Path = Path("recordings")
 
     def __repr__(self) -> str:  # the key must not leak through a repr in a log or an error page
         return (
             f"OperatorSettings(operator_key={'***' if self.operator_key else None}, "
-            f"recording_max_bytes={self.recording_max_bytes}, recording_min_free_bytes={self.recording_min_free_bytes})"
+            f"recording_max_bytes={self.recording_max_bytes}, "
+            f"recording_min_free_bytes={self.recording_min_free_bytes}, recordings_dir={str(self.recordings_dir)!r})"
         )
 
 
@@ -131,7 +135,9 @@ _MIB = 1024 * 1024
 
 
 def operator_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> OperatorSettings:
-    """Read ``OPERATOR_KEY``, ``RECORDING_MAX_MB``, ``RECORDING_MIN_FREE_MB``; else ``operator_key`` etc. from secrets.
+    """Read ``OPERATOR_KEY``, ``RECORDING_MAX_MB``, ``RECORDING_MIN_FREE_MB``, ``RECORDINGS_DIR``; else from secrets.
+
+    Each has its lower-case name in ``.streamlit/secrets.toml`` (``operator_key``, ...).
 
     Empty values count as unset.
 
@@ -139,7 +145,7 @@ def operator_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Ope
         ValueError: A size is not a positive number of mebibytes (the free space may be 0).
     """
     raw: dict[str, str] = {}
-    for env_name in ("OPERATOR_KEY", "RECORDING_MAX_MB", "RECORDING_MIN_FREE_MB"):
+    for env_name in ("OPERATOR_KEY", "RECORDING_MAX_MB", "RECORDING_MIN_FREE_MB", "RECORDINGS_DIR"):
         value = _setting(env, secrets, env_name, env_name.lower())
         if value is not None:
             raw[env_name] = str(value)
@@ -155,7 +161,12 @@ def operator_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Ope
         if not least <= size < 2**62:
             raise ValueError(f"{name} must be {'positive' if least else 'at least 0'}, got {raw[name]!r}")
         sizes[name] = size
-    return OperatorSettings(raw.get("OPERATOR_KEY"), sizes["RECORDING_MAX_MB"], sizes["RECORDING_MIN_FREE_MB"])
+    return OperatorSettings(
+        raw.get("OPERATOR_KEY"),
+        sizes["RECORDING_MAX_MB"],
+        sizes["RECORDING_MIN_FREE_MB"],
+        Path(raw.get("RECORDINGS_DIR", "recordings")),
+    )
 
 
 def _setting(env: Mapping[str, str], secrets: Mapping[str, Any], env_name: str, secret_name: str) -> Any | None:

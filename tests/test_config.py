@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
@@ -84,13 +86,15 @@ def test_bad_source_settings_raise_a_clear_error(env: dict[str, str], message: s
 
 def test_operator_settings_default_to_no_key_and_the_recorders_bounds() -> None:
     """Nothing set: no operator key (only this machine's viewers operate), 256 MiB a recording, 512 MiB kept free."""
-    assert operator_settings({}, {}) == OperatorSettings(None, 256 * 1024 * 1024, 512 * 1024 * 1024)
+    assert operator_settings({}, {}) == OperatorSettings(None, 256 * 1024 * 1024, 512 * 1024 * 1024, Path("recordings"))
 
 
 def test_operator_settings_from_the_environment_or_secrets() -> None:
-    """OPERATOR_KEY, RECORDING_MAX_MB, RECORDING_MIN_FREE_MB, or their lower-case names in secrets."""
-    settings = operator_settings({"RECORDING_MAX_MB": "0.5"}, {"operator_key": "k", "recording_min_free_mb": 0})
-    assert settings == OperatorSettings("k", 512 * 1024, 0)
+    """OPERATOR_KEY, RECORDING_MAX_MB, RECORDING_MIN_FREE_MB, RECORDINGS_DIR, or their lower-case names in secrets."""
+    settings = operator_settings(
+        {"RECORDING_MAX_MB": "0.5", "RECORDINGS_DIR": "/data/nights"}, {"operator_key": "k", "recording_min_free_mb": 0}
+    )
+    assert settings == OperatorSettings("k", 512 * 1024, 0, Path("/data/nights"))
     assert "k" not in repr(settings).replace("key", "")
 
 
