@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,19 +39,30 @@ class Dashboard:
     """``streamlit run dashboard.py`` in a subprocess on a free port, showing ``feed_url``.
 
     ``env`` adds environment variables (``FEED_TOKEN``, ``FEED_RECONNECT_BASE_DELAY``, ...); with
-    no ``feed_url`` the page embeds its feed (``FEED_SOURCE`` in ``env`` says which). The
+    no ``feed_url`` the page embeds its feed (``FEED_SOURCE`` in ``env`` says which). ``address``
+    is the interface to serve on (``0.0.0.0`` to be reached as another machine would). The
     process writes to a temporary file: a pipe nobody reads would fill up and stall it.
     """
 
-    def __init__(self, feed_url: str | None, **env: str) -> None:
+    def __init__(self, feed_url: str | None, *, address: str = "127.0.0.1", **env: str) -> None:
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("FEED_")}
         self.port = free_port()
         self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 -- closed in stop()
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                "--server.headless", "true", "--server.fileWatcherType", "none",
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                address,
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
             ],
             cwd=ROOT,
             env={**inherited, **({} if feed_url is None else {"FEED_URL": feed_url}), **env},
@@ -110,3 +122,14 @@ def dashboard_in_chromium(feed_url: str | None, **env: str) -> Iterator[tuple[Da
                 browser.close()
     finally:
         dashboard.stop()
+
+
+def lan_address() -> str | None:
+    """This machine's address on its network (not loopback), as another machine reaches it; ``None`` if it has none."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 9))  # no packet is sent: this only picks the outgoing interface
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if address.startswith("127.") else address

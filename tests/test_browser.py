@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import trustme
 from lib.feed.server import FeedServer
 from lib.feed.simulator import NightSimulator
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, Dashboard
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, Dashboard, lan_address
 from tests.helpers import game, wait_for
 from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 
@@ -210,3 +211,60 @@ def test_tonights_nba_games_in_a_real_browser(browser: Any) -> None:
             assert "Q1 11:02" in page.locator(".nba-card").first.inner_text()
         finally:
             dashboard.stop()
+
+
+OPERATOR_KEY = "correct horse battery staple"
+
+
+def test_an_anonymous_viewer_cannot_record_but_an_operator_can_and_downloads_it(browser: Any, tmp_path: Path) -> None:
+    """From the network: no switch, no path; with the operator key: the switch, the bound, the download."""
+    lan = lan_address()
+    if lan is None:
+        pytest.skip("this machine has no network address besides loopback")
+    server = FeedServer(NightSimulator(games=4, seed=5, speed=60.0), interval=0.5).start()
+    dashboard = Dashboard(
+        server.url,
+        address="0.0.0.0",
+        OPERATOR_KEY=OPERATOR_KEY,
+        RECORDINGS_DIR=str(tmp_path),
+        RECORDING_MAX_MB="0.03",
+    )
+    try:
+        local = open_page(browser, dashboard.url)
+        local.locator(".nba-card").first.wait_for(timeout=30_000)
+        local.get_by_text("Record the feed").wait_for(timeout=30_000)  # on this machine: an operator
+        page = open_page(browser, f"http://{lan}:{dashboard.port}/")
+        page.locator(".nba-card").first.wait_for(timeout=30_000)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        assert "Record the feed" not in sidebar.inner_text()
+        assert str(tmp_path) not in page.content()
+        key_field = page.locator("input[aria-label='Operator key']")
+        key_field.fill("a guess")
+        key_field.press("Enter")
+        wait_for(lambda: "That is not the operator key." in sidebar.inner_text(), 30, "the refusal")
+        assert "Record the feed" not in sidebar.inner_text()
+        key_field.fill(OPERATOR_KEY)
+        key_field.press("Enter")
+        page.get_by_text("Record the feed").click(timeout=30_000)
+        wait_for(lambda: "Recording to" in sidebar.inner_text(), 30, "the recording")
+        wait_for(
+            lambda: "the size limit of 30.7 KiB was reached" in _rerun_sidebar(page),
+            60,
+            "the recording to stop at its bound",
+        )
+        page.get_by_role("tab", name="⬇️ Data").click()
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name="JSONL").first.click()
+        lines = Path(download.value.path()).read_bytes().splitlines()
+        assert lines
+        assert all(json.loads(line)["frame"] for line in lines)
+        assert sum(len(line) + 1 for line in lines) <= 0.03 * 1024 * 1024
+    finally:
+        dashboard.stop()
+        server.stop()
+
+
+def _rerun_sidebar(page: Any) -> str:
+    """The sidebar's text after a full run of the page (the sidebar is outside the live fragment)."""
+    page.get_by_text("Performance monitor").click()  # any widget outside the fragment runs the whole page
+    return str(page.locator("[data-testid='stSidebar']").inner_text())
