@@ -210,3 +210,27 @@ def test_a_whole_game_reaches_the_client_score_by_score(make_client: ClientFacto
     final = store.snapshot().games[LIVE].game
     assert (final.home_score, final.away_score, final.period) == (*flow.final_score, flow.periods)
     assert store.snapshot().counters.rejected_total == 0
+
+
+def test_the_date_rollover_reaches_new_clients_as_the_new_days_board(
+    night: CdnNight, cdn: CdnStandIn, bridge_server: FeedServer, make_client: ClientFactory
+) -> None:
+    """At the NBA's date rollover the server forgets yesterday's final: a client connecting after gets today's games."""
+    early = Store()
+    make_client(bridge_server.url, early).start()
+    wait_for(lambda: LIVE in early.snapshot().games, what="yesterday's game")
+    night.final(LIVE)
+    wait_for(lambda: early.snapshot().games[LIVE].game.status == "final", what="its final")
+    with night.lock:
+        night.game_date = "2026-12-02"
+        del night.games[LIVE]
+        del night.games[SCHEDULED]
+    night.add("0022600399", CLIPPERS, KINGS)
+    wait_for(lambda: "0022600399" in early.snapshot().games, what="today's game")
+    wait_for(lambda: health(bridge_server.url)["games"] == 1, what="the server to forget yesterday")
+    late = Store()
+    make_client(bridge_server.url, late).start()
+    wait_for(lambda: "0022600399" in late.snapshot().games, what="today's game for a new client")
+    assert set(late.snapshot().games) == {"0022600399"}
+    source = health(bridge_server.url)["source"]
+    assert source["state"] == "ok"
