@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 MAX_FRAME_BYTES: Final = 1024 * 1024
 """Frames larger than this are rejected without being parsed (1 MiB)."""
@@ -47,6 +47,12 @@ Score = Annotated[int, Field(ge=0, le=MAX_SCORE)]
 Timestamp = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
+def _only_true(value: object) -> Literal[True] | None:
+    # Only JSON true marks a correction; anything else (false, "true", 1) means no correction,
+    # so a frame with it is judged like one without the field.
+    return True if value is True else None
+
+
 class Game(BaseModel):
     """The state of one game, as carried by ``score_update``, ``game_start`` and ``game_end``."""
 
@@ -62,6 +68,8 @@ class Game(BaseModel):
     status: GameStatus
     differential: Annotated[int, Field(ge=-MAX_SCORE, le=MAX_SCORE)] | None = None
     start_time: datetime | None = None
+    correction: Annotated[Literal[True] | None, BeforeValidator(_only_true)] = None
+    """``True`` lets a score go down (a scorer's correction); any other value counts as absent."""
 
     @property
     def score_differential(self) -> int:

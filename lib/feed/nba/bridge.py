@@ -176,7 +176,6 @@ class _Tracked:
         return self.sent is not None and self.sent.status != "scheduled"
 
     def game(self, moment: _Moment, home_score: int, away_score: int, *, correction: bool = False) -> Game:
-        extra = {"correction": True} if correction else {}
         return Game(
             game_id=self.game_id,
             home_team=self.home,
@@ -190,7 +189,7 @@ class _Tracked:
             start_time=self.start_time,
             home_tricode=self.home_tricode,
             away_tricode=self.away_tricode,
-            **extra,
+            correction=True if correction else None,
         )
 
 

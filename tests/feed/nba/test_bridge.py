@@ -210,11 +210,11 @@ def test_a_scorers_correction_in_the_play_by_play_is_sent_lower_with_correction_
     sent = games(poll(bridge, night).messages)
     assert len(sent) == 1
     corrected = sent[0][1]
-    assert (corrected.home_score, (corrected.model_extra or {}).get("correction")) == (2, True)
+    assert (corrected.home_score, corrected.correction) == (2, True)
     night.score(GAME, "away", 2, "10:30")
     after = games(poll(bridge, night).messages)
     assert [(g.home_score, g.away_score) for _, g in after] == [(2, 2)]
-    assert all("correction" not in (g.model_extra or {}) for _, g in after)
+    assert all(g.correction is None for _, g in after)
 
 
 def test_a_lower_scoreboard_score_alone_is_held_not_sent(night: CdnNight) -> None:

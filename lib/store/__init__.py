@@ -1,0 +1,44 @@
+"""The store: what the feed delivered, kept thread-safe, handed out as immutable snapshots.
+
+``lib.store.store`` is the locked container, ``lib.store.records`` the records it hands out,
+``lib.store.rules`` the rules it applies and ``lib.store.connection`` the connection's lifecycle;
+this module gathers the names the rest of the library uses.
+"""
+
+from __future__ import annotations
+
+from lib.store.connection import ConnectionInfo, ConnectionState, Transition
+from lib.store.records import (
+    Counters,
+    FeedEvent,
+    GameRecord,
+    HistoryPoint,
+    LatencySample,
+    PongRecord,
+    PredictionPoint,
+    PredictionRecord,
+    RejectionRecord,
+    Snapshot,
+    SourceRecord,
+)
+from lib.store.store import DEFAULT_MAX_GAMES, IngestResult, Store
+
+__all__ = [
+    "DEFAULT_MAX_GAMES",
+    "ConnectionInfo",
+    "ConnectionState",
+    "Counters",
+    "FeedEvent",
+    "GameRecord",
+    "HistoryPoint",
+    "IngestResult",
+    "LatencySample",
+    "PongRecord",
+    "PredictionPoint",
+    "PredictionRecord",
+    "RejectionRecord",
+    "Snapshot",
+    "SourceRecord",
+    "Store",
+    "Transition",
+]

@@ -1,0 +1,89 @@
+"""The client's connection lifecycle: its states, and every transition with its reason and close code.
+
+Pure: the client reports, the store keeps the record under its lock, and this module says what
+the record becomes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Final
+
+TRANSITIONS_KEPT: Final = 100
+"""The newest transitions kept in :attr:`ConnectionInfo.transitions`."""
+
+
+class ConnectionState(enum.StrEnum):
+    """The client's connection lifecycle. The values are the strings the API reports."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+    GIVEN_UP = "given_up"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One change of connection state, with its reason and the close code that caused it."""
+
+    at: float
+    from_state: ConnectionState
+    to_state: ConnectionState
+    reason: str
+    close_code: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionInfo:
+    """Where the connection stands, as the client last reported it."""
+
+    state: ConnectionState = ConnectionState.CLOSED
+    since: float = 0.0
+    reason: str = "not started"
+    close_code: int | None = None
+    last_error: str | None = None
+    connected_since: float | None = None
+    reconnect_attempts: int = 0
+    max_reconnect_attempts: int | None = None
+    next_retry_at: float | None = None
+    connections: int = 0
+    transitions: tuple[Transition, ...] = ()
+
+
+def next_connection(
+    old: ConnectionInfo,
+    state: ConnectionState,
+    *,
+    reason: str,
+    at: float,
+    close_code: int | None = None,
+    error: str | None = None,
+    reconnect_attempts: int = 0,
+    max_reconnect_attempts: int | None = None,
+    next_retry_at: float | None = None,
+) -> ConnectionInfo:
+    """The record after the client reports ``state`` (a change, or a refresh of the same state).
+
+    A change of state is logged as a :class:`Transition`; the last error stays until the next
+    one; a new connection counts when the state becomes ``connected``.
+    """
+    changed = old.state != state
+    transitions = old.transitions
+    if changed:
+        transitions = (*transitions, Transition(at, old.state, state, reason, close_code))[-TRANSITIONS_KEPT:]
+    connected = state is ConnectionState.CONNECTED
+    return ConnectionInfo(
+        state=state,
+        since=at if changed else old.since,
+        reason=reason,
+        close_code=close_code,
+        last_error=old.last_error if error is None else error,
+        connected_since=(at if changed else old.connected_since) if connected else None,
+        reconnect_attempts=reconnect_attempts,
+        max_reconnect_attempts=max_reconnect_attempts,
+        next_retry_at=next_retry_at,
+        connections=old.connections + (1 if connected and changed else 0),
+        transitions=transitions,
+    )

@@ -1,0 +1,85 @@
+"""The store's rules, as pure functions: what is stale, what changed, when a score may go down,
+which change is a tip-off or a final, and which game makes room.
+
+Each takes the records the store holds and the message at hand, and decides; the store applies
+the decision under its lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from lib.protocol import Game, GameEnd, GameStart, Message, Rejection, RejectReason, ScoreUpdate
+from lib.store.records import GameRecord
+
+EventKind = Literal["game_start", "game_end"]
+
+
+def is_stale(ts: float | None, seq: int | None, connection: int, message: Message, on: int) -> bool:
+    """Whether ``message`` (arrived on connection ``on``) is older than the record it would replace.
+
+    Args:
+        ts: The held record's server time, if it had one.
+        seq: The held record's sequence number, if it had one.
+        connection: The connection the held record came on.
+        message: The new message.
+        on: The connection it came on.
+
+    Returns:
+        Older by ``ts`` when both have one; else by ``seq``, only within one connection (sequence
+        numbers restart with each). Equal counts as fresh: a server may send two updates at once.
+    """
+    if message.ts is not None and ts is not None:
+        return message.ts < ts
+    if message.seq is not None and seq is not None and on == connection:
+        return message.seq < seq
+    return False
+
+
+def changed(old: Game, new: Game) -> bool:
+    """Whether a viewer sees a difference between two states of a game."""
+    # The order puts the fields that change most first.
+    return (
+        old.clock != new.clock
+        or old.home_score != new.home_score
+        or old.away_score != new.away_score
+        or old.period != new.period
+        or old.status != new.status
+        or old.home_team != new.home_team
+        or old.away_team != new.away_team
+    )
+
+
+def score_decrease(old: Game, new: Game) -> Rejection | None:
+    """Why a lower score cannot be applied: only a scorer's correction (``"correction": true``) may lower one."""
+    if (new.home_score < old.home_score or new.away_score < old.away_score) and new.correction is not True:
+        return Rejection(
+            RejectReason.SCORE_DECREASED,
+            f'{old.home_score}-{old.away_score} -> {new.home_score}-{new.away_score} without "correction": true',
+        )
+    return None
+
+
+def event_kind(old: Game | None, message: ScoreUpdate | GameStart | GameEnd) -> EventKind | None:
+    """The event a game message makes: a tip-off or a final, judged by the change of status.
+
+    Events follow state transitions, not message types: the state a server sends on every
+    reconnect repeats ``game_end`` for finished games, and that is not news.
+    """
+    status = message.data.status
+    if (
+        status in ("live", "halftime")
+        and (old is None or old.status == "scheduled")
+        and (isinstance(message, GameStart) or old is not None)
+    ):
+        return "game_start"
+    if status == "final" and old is not None and old.status != "final":
+        return "game_end"
+    return None
+
+
+def eviction_victim(games: Mapping[str, GameRecord]) -> str | None:
+    """The game to drop for a new one when the store is full: the final game updated longest ago, if any."""
+    finals = [record for record in games.values() if record.game.status == "final"]
+    return min(finals, key=lambda record: record.updated_at).game.game_id if finals else None
