@@ -13,7 +13,7 @@ import pytest
 from lib.feed.nba import NbaOptions
 from lib.protocol import Game, Prediction, SourceStatus
 from lib.status import FeedStatus
-from lib.store import ConnectionState, GameRecord, PredictionRecord, SourceRecord
+from lib.store import ConnectionInfo, ConnectionState, Counters, GameRecord, PredictionRecord, SourceRecord
 from lib.views.format import (
     FINAL_SHOWN_FOR,
     ago,
@@ -35,25 +35,18 @@ from tests.helpers import game
 NOW = 1_800_000_000.0
 
 STATUS = FeedStatus(
-    state=ConnectionState.CONNECTED,
-    reason="",
+    ConnectionInfo(state=ConnectionState.CONNECTED, reason="", max_reconnect_attempts=10),
+    Counters(),
     url="ws://x",
     demo=False,
-    reconnect_attempts=0,
-    max_reconnect_attempts=10,
-    next_retry_at=None,
-    messages_received=0,
-    messages_rejected=0,
-    rejected_by_reason={},
-    stale_dropped=0,
-    last_error=None,
-    close_code=None,
-    connected_since=None,
-    reconnects=0,
-    last_update_at=None,
     queued=0,
-    queue_dropped=0,
+    last_update_at=None,
 )
+
+
+def status(**changes: Any) -> FeedStatus:
+    """STATUS with some of its connection's fields changed."""
+    return replace(STATUS, connection=replace(STATUS.connection, **changes))
 
 
 def g(game_id: str = "g", **fields: Any) -> Game:
@@ -87,7 +80,7 @@ def g(game_id: str = "g", **fields: Any) -> Game:
 )
 def test_connection_indicator_words(changes: dict[str, Any], tone: str, words: str) -> None:
     """Each connection state reads as the seed's words, with the retry countdown and attempts."""
-    indicator = connection_indicator(replace(STATUS, **changes), NOW)
+    indicator = connection_indicator(status(**changes), NOW)
     assert (indicator.tone, indicator.words) == (tone, words)
     assert indicator.can_reconnect == (tone != "green" and "Connecting" not in words)
 
@@ -203,13 +196,13 @@ def test_escape_markdown_neutralises_markup() -> None:
 
 def test_header_shows_the_last_error_escaped_when_not_live() -> None:
     """While reconnecting the header says why, escaped; when live it shows no stale error."""
-    status = replace(STATUS, state=ConnectionState.RECONNECTING, last_error="refused <b>", next_retry_at=NOW + 2)
-    html = header_html(connection_indicator(status, NOW), 0.02, 3)
+    reconnecting = status(state=ConnectionState.RECONNECTING, last_error="refused <b>", next_retry_at=NOW + 2)
+    html = header_html(connection_indicator(reconnecting, NOW), 0.02, 3)
     assert "refused &lt;b&gt;" in html
     assert "Update: 20 µs" in html
     assert "3 games" in html
     assert "refused" not in header_html(
-        connection_indicator(replace(status, state=ConnectionState.CONNECTED), NOW), None, 1
+        connection_indicator(status(state=ConnectionState.CONNECTED, last_error="refused <b>"), NOW), None, 1
     )
 
 
