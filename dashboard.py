@@ -25,11 +25,9 @@ import streamlit as st
 
 from lib import FeedStatus, LiveFeed, NbaOptions, Snapshot
 from lib.access import is_local_viewer, key_matches
-from lib.analytics.report import game_summaries
 from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
 from lib.protocol import REGULATION_PERIODS
 from lib.recorder import recording_files
-from lib.tables import game_stats_frame
 from lib.views.cards import render_cards
 from lib.views.detail import period_marks, render_figures, render_game_table, render_timeline, timeline
 from lib.views.events import event_log_table, render_event_log, render_toasts, unseen
@@ -230,18 +228,18 @@ def game_detail(snapshot: Snapshot) -> None:
     if not snapshot.games:
         st.caption("No games yet.")
         return
-    summaries = game_summaries(snapshot.games, feed.store.game_histories())
+    summaries = feed.game_summaries()
     by_id = {s.game_id: s for s in summaries}
     labels = {s.game_id: f"{s.away_team} @ {s.home_team} ({s.status})" for s in summaries}
     chosen = st.selectbox("Game", list(by_id), format_func=labels.__getitem__, key="detail_game")
     summary = by_id[chosen]
-    history, predictions = feed.store.history(chosen), feed.store.prediction_history(chosen)
-    probability, margin = timeline(history, predictions)
+    history = feed.history_points(chosen)
+    probability, margin = timeline(history, feed.prediction_points(chosen))
     last_period = max((h.period for h in history), default=REGULATION_PERIODS)
     render_timeline(summary, probability, margin, period_marks(last_period))
     render_figures(summary)
     st.subheader("Every game, most exciting first")
-    render_game_table(game_stats_frame(summaries))
+    render_game_table(summaries)
 
 
 def downloads() -> None:

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
+from lib.analytics.game import GameSummary
 from lib.analytics.report import game_summaries, scorecard
 from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient
 from lib.feed.nba import NbaOptions
 from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES, Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
-from lib.store import Snapshot, Store
+from lib.store import HistoryPoint, PredictionPoint, Snapshot, Store
 from lib.tables import (
     ScorecardFrames,
     game_stats_frame,
@@ -274,12 +275,23 @@ class LiveFeed:
         """Every accepted prediction (one game, or all), with the game's period, clock and score."""
         return prediction_history_frame(self.store.prediction_history(game_id))
 
+    def history_points(self, game_id: str) -> tuple[HistoryPoint, ...]:
+        """One game's accepted score changes as records, oldest first: what :meth:`history` tabulates."""
+        return self.store.history(game_id)
+
+    def prediction_points(self, game_id: str) -> tuple[PredictionPoint, ...]:
+        """One game's accepted predictions as records, oldest first: what :meth:`prediction_history` tabulates."""
+        return self.store.prediction_history(game_id)
+
+    def game_summaries(self) -> list[GameSummary]:
+        """Every game's figures as records, most exciting first: what :meth:`game_stats` tabulates."""
+        return game_summaries(self.store.snapshot().games, self.store.game_histories())
+
     def game_stats(self) -> pd.DataFrame:
         """One row per game, most exciting first: lead changes, times tied, biggest leads and run,
         excitement index (sum of win-probability swings), comeback factor (the winner's lowest
         win probability); live figures while a game runs, final once it ends."""
-        snapshot = self.store.snapshot()
-        return game_stats_frame(game_summaries(snapshot.games, self.store.game_histories()))
+        return game_stats_frame(self.game_summaries())
 
     def scorecard(self) -> ScorecardFrames:
         """How good the predictions were on finished games: Brier score, log loss, favourite

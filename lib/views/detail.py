@@ -16,6 +16,7 @@ import streamlit as st
 from lib.analytics.game import GameSummary
 from lib.protocol import REGULATION_PERIODS, clock_seconds, elapsed_seconds, period_seconds
 from lib.store import HistoryPoint, PredictionPoint
+from lib.tables import game_stats_frame
 from lib.views.format import escape_markdown
 
 _ORANGE: Final = "#f97316"
@@ -140,9 +141,9 @@ def render_figures(summary: GameSummary) -> None:
     )
 
 
-def render_game_table(summaries: pd.DataFrame) -> None:
+def render_game_table(summaries: Sequence[GameSummary]) -> None:
     """Every game's figures, most exciting first; click a header to sort."""
-    table = summaries[
+    table = game_stats_frame(summaries)[
         [
             "away_team",
             "home_team",
