@@ -45,9 +45,9 @@ from lib.views.format import (
 )
 from lib.views.header import render_header
 from lib.views.latency import latency_figures, monitor_figures, render_latency, render_monitor
+from lib.views.predictions import predictions_table, render_predictions
 from lib.views.recording import render_operator_login, render_recording_controls, render_recording_downloads
 from lib.views.scorecard import render_scorecard
-from lib.views.tables import predictions_table, render_predictions
 
 # A public page never shows a traceback (server paths, settings), whatever a host's flags say.
 st.set_option("client.showErrorDetails", "none")

@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.analytics.scorecard import Bucket, Scores, score
+from lib.analytics.metrics import Bucket, Scores, score
 from lib.feed import wp_params
 from lib.feed.games_csv import read_games_csv
 from lib.feed.model import (

@@ -18,13 +18,10 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from lib.analytics.game import GameSummary
-from lib.analytics.report import game_summaries, scorecard
+from lib.analytics.report import game_summaries, score_finished_games
 from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient
 from lib.feed.nba import NbaOptions
-from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES, Recorder, RecorderStats
-from lib.status import FeedStatus, status_of
-from lib.store import HistoryPoint, PredictionPoint, Snapshot, Store
-from lib.tables import (
+from lib.frames import (
     ScorecardFrames,
     game_stats_frame,
     games_frame,
@@ -34,6 +31,9 @@ from lib.tables import (
     predictions_frame,
     scorecard_frames,
 )
+from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES, Recorder, RecorderStats
+from lib.status import FeedStatus, status_of
+from lib.store import HistoryPoint, PredictionPoint, Snapshot, Store
 from lib.urls import redact_url
 
 if TYPE_CHECKING:
@@ -297,7 +297,7 @@ class LiveFeed:
         """How good the predictions were on finished games: Brier score, log loss, favourite
         accuracy and calibration, per game and overall, with the number of predictions behind each."""
         snapshot = self.store.snapshot()
-        return scorecard_frames(scorecard(snapshot.games, self.store.game_histories()))
+        return scorecard_frames(score_finished_games(snapshot.games, self.store.game_histories()))
 
     def latency(self) -> pd.DataFrame:
         """Latency samples: received_at, e2e_ms, apply_ms, type."""

@@ -12,8 +12,8 @@ import pytest
 
 from lib import ConnectionState, DemoOptions, Game, LiveFeed, NbaOptions, Prediction, PredictionUpdate, ScoreUpdate
 from lib.feed.server import FeedServer
+from lib.frames import GAME_COLUMNS, PREDICTION_COLUMNS
 from lib.recorder import read_recording
-from lib.tables import GAME_COLUMNS, PREDICTION_COLUMNS
 from tests.conftest import FAST
 from tests.helpers import free_port, game, score, wait_for
 from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from lib.analytics.game import GameSummary, summarize
-from lib.analytics.scorecard import MIN_GAMES_FOR_MEANING, Scores, score
+from lib.analytics.metrics import MIN_GAMES_FOR_MEANING, Scores, score
 from lib.store import GameRecord, HistoryPoint, PredictionPoint
 
 Histories = Mapping[str, tuple[Sequence[HistoryPoint], Sequence[PredictionPoint]]]
@@ -60,7 +60,7 @@ class Scorecard:
     enough: bool
 
 
-def scorecard(games: Mapping[str, GameRecord], histories: Histories, buckets: int = 10) -> Scorecard:
+def score_finished_games(games: Mapping[str, GameRecord], histories: Histories, buckets: int = 10) -> Scorecard:
     """Score the predictions received for every finished game against its result.
 
     Only predictions made while the game could still go either way count: ones received after

@@ -14,9 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from lib.analytics.game import GameSummary
+from lib.frames import game_stats_frame
 from lib.protocol import REGULATION_PERIODS, clock_seconds, elapsed_seconds, period_seconds
 from lib.store import HistoryPoint, PredictionPoint
-from lib.tables import game_stats_frame
 from lib.views.format import escape_markdown
 
 _ORANGE: Final = "#f97316"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.analytics.scorecard import MIN_GAMES_FOR_MEANING
-from lib.tables import ScorecardFrames
+from lib.analytics.metrics import MIN_GAMES_FOR_MEANING
+from lib.frames import ScorecardFrames
 from lib.views.format import plural
 
 

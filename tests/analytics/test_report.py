@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lib.analytics.report import game_summaries, scorecard
-from lib.analytics.scorecard import MIN_GAMES_FOR_MEANING
+from lib.analytics.metrics import MIN_GAMES_FOR_MEANING
+from lib.analytics.report import game_summaries, score_finished_games
+from lib.frames import game_stats_frame, scorecard_frames
 from lib.store import Store
-from lib.tables import game_stats_frame, scorecard_frames
 from tests.helpers import frame, game, prediction, score
 
 NOW = 1_800_000_000.0
@@ -41,7 +41,7 @@ def test_scorecard_on_a_finished_slate() -> None:
     """Only finished games count, only predictions made before the end, scored against the result."""
     store = slate()
     snapshot = store.snapshot()
-    card = scorecard(snapshot.games, store.game_histories())
+    card = score_finished_games(snapshot.games, store.game_histories())
     assert [g.game_id for g in card.games] == ["home-win", "away-win"]
     home, away = card.games
     assert home.home_won

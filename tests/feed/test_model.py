@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lib.analytics.scorecard import brier, calibration
+from lib.analytics.metrics import brier, calibration
 from lib.feed.games_csv import GameFlow
 from lib.feed.model import (
     EXPECTED_TOTAL,

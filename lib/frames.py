@@ -13,8 +13,8 @@ from typing import Any, Final
 import pandas as pd
 
 from lib.analytics.game import GameSummary
+from lib.analytics.metrics import Bucket
 from lib.analytics.report import Scorecard
-from lib.analytics.scorecard import Bucket
 from lib.store import GameRecord, HistoryPoint, LatencySample, PredictionPoint, PredictionRecord
 
 GAME_COLUMNS: Final = (

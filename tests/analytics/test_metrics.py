@@ -1,4 +1,4 @@
-"""Tests for lib.analytics.scorecard, on small cases worked out by hand."""
+"""Tests for lib.analytics.metrics, on small cases worked out by hand."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lib.analytics.scorecard import (
+from lib.analytics.metrics import (
     MIN_GAMES_FOR_MEANING,
     Bucket,
     Scores,
