@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from lib.percentiles import nearest_rank
 
 
 def machine() -> str:
@@ -42,9 +43,5 @@ def command(args: argparse.Namespace) -> str:
 
 
 def percentile(values: Sequence[float], q: int) -> float:
-    """The ``q``-th percentile, interpolated between the samples (``inclusive``: never past the max)."""
-    if not values:
-        raise ValueError("no samples")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+    """The ``q``-th percentile by nearest rank, the dashboard's definition (:mod:`lib.percentiles`)."""
+    return nearest_rank(values, q)[0]

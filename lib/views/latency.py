@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
+from lib.percentiles import nearest_rank
 from lib.status import FeedStatus
 from lib.store import LatencySample
 from lib.views.format import Connection, ago
@@ -31,15 +31,11 @@ class Percentiles:
 
 
 def percentiles(values: Sequence[float]) -> Percentiles | None:
-    """Nearest-rank percentiles; ``None`` for no values."""
+    """p50, p95 and p99 by :func:`~lib.percentiles.nearest_rank`, as the benchmarks report them; ``None`` for none."""
     if not values:
         return None
-    ordered = sorted(values)
-
-    def rank(q: float) -> float:
-        return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-    return Percentiles(rank(0.50), rank(0.95), rank(0.99), len(ordered))
+    p50, p95, p99 = nearest_rank(values, 50, 95, 99)
+    return Percentiles(p50, p95, p99, len(values))
 
 
 @dataclass(frozen=True)
