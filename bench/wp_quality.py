@@ -1,4 +1,4 @@
-"""Win-probability quality on 632 real NBA games: Stern's model against the refitted one.
+"""Win-probability quality on the real NBA games: Stern's model against the refitted one.
 
 Every scoring change of every game in ``shared/data/nba_real_games.csv.gz`` (next to the
 repository) is one prediction, made from the state just after the change and scored against
@@ -19,7 +19,7 @@ least 500 predictions off by more than 0.04 (``|observed - mean predicted|``).
 
 Run: ``python bench/wp_quality.py [--folds 10] [--seed 2015]`` (about 5 s; exit status 1 when
 the goal is not met). ``--fit`` instead prints the parameters fitted on all the games, to
-paste into ``lib/feed/wp_params.py``.
+paste into ``lib/feed/wp_params.py``. The figures go into ``docs/model.md``.
 """
 
 from __future__ import annotations

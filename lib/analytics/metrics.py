@@ -21,12 +21,7 @@ MIN_GAMES_FOR_MEANING: Final[int] = 12
 """Below this many distinct finished games, the figures are too few to mean much.
 
 The predictions of one game share a single outcome, so the sample size that matters is the
-number of games. Over the 632 real NBA games of 2015-16 (``shared/data``), one game's Brier
-score of Stern's model has a standard deviation of about 0.14 from game to game, and the model
-beats a coin flip (Brier 0.25) by about 0.085 on average. For the mean over ``n`` games to tell
-such a model from a coin flip at two standard errors, ``2 * 0.14 / sqrt(n) < 0.085``, which
-needs ``n >= 11``; 12 is the first count with some room. Smaller differences, such as between
-two decent models or a calibration bucket's error, need many more games.
+number of games; ``docs/model.md`` derives the 12 from the real games' spread of Brier scores.
 """
 
 

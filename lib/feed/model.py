@@ -1,42 +1,11 @@
-"""The live win-probability model of the demo feed: Stern's Brownian-motion model.
+"""The live win-probability model: Stern's Brownian-motion model, and the same refitted to real games.
 
-Stern (1994, "A Brownian Motion Model for the Progress of Sports Scores", JASA 89) treats the
-home margin as a Brownian motion with drift: over the share ``r`` of regulation still to play
-it moves by a normal amount with mean ``mu * r`` and standard deviation ``sigma * sqrt(r)``,
-where ``mu`` is the pregame expected home margin and ``sigma`` the standard deviation of a whole
-game's margin about it (about 13 points in the NBA). So with a lead ``L``,
-``P(home wins) = Phi((L + mu * r) / (sigma * sqrt(r)))``.
-
-Two refinements keep the formula sensible at the end of a game, where the plain one breaks
-down (it divides by zero at ``r = 0`` and is 0.5 for any tie at the buzzer):
-
-* Scores are whole points, so the final margin is rounded: the home team wins the remaining
-  time outright when the margin ends above +0.5, and a margin within 0.5 is a tie that goes to
-  overtime. Far from the end this is the plain formula to within a fraction of a percent.
-* An overtime is a fresh five-minute Brownian game in the same units (``r`` counts minutes
-  left out of 48, so the variance per minute is the same) and with the same drift per minute,
-  ending in yet another overtime when tied; the home team's chance of winning a fresh overtime
-  is therefore ``win / (win + loss)`` of one overtime period.
-
-Fitted to real games: :class:`CalibratedModel`
-----------------------------------------------
-On every scoring change of 632 real NBA games (2015-16), Stern's model is overconfident: a
-team it gives 15% wins about 24% of the time. Real margins depart from a Brownian motion with
-a constant spread in two ways, and :class:`CalibratedModel` keeps Stern's frame (rounded
-final margin, overtime, drift ``mu * r``) with both departures fitted:
-
-* **Leads shrink.** The final margin regresses on the lead now with a slope below one (about
-  0.8 at halftime): leaders ease off and trailers press. The lead counts as
-  ``lead / (1 + k * sqrt(r))``: in full at the buzzer, less the more time is left.
-* **The end game is wilder than ``sigma * sqrt(r)``.** Fouls, free throws and hurried threes
-  make the last minutes swing more than the average minute. The variance left is
-  ``sigma**2 * ((1 - a) * r + a * sqrt(r))``: Stern's ``sigma**2`` over a whole game, but
-  falling like ``sqrt(r)`` rather than ``r`` near the buzzer.
-
-``k`` and ``a`` are fitted by maximum likelihood (:mod:`lib.feed.wp_params`, from
-``bench/wp_quality.py``, which also scores the model on games it was not fitted on). ``sigma``
-stays Stern's 13: the real data has no pregame line, so every game has the same ``mu`` and
-the pregame spread cannot be told apart from the home edge.
+With a lead ``L`` and the share ``r`` of regulation left, Stern's model gives
+``P(home wins) = Phi((L + mu * r) / (sigma * sqrt(r)))`` for a pregame expected home margin ``mu``;
+the final margin is rounded to whole points and an overtime is a fresh five-minute game.
+:class:`CalibratedModel` keeps that frame with two departures fitted to real flows (leads shrink
+while much time is left; the end game swings more). ``docs/model.md`` has the derivation, the
+fit and how well each model does.
 
 This module is pure: no I/O, no sockets, no Streamlit.
 """
@@ -292,8 +261,8 @@ def calibrated_win_probability(
 class CalibratedModel:
     """Stern's model refitted to real NBA flows, as a :class:`WinProbabilityModel`.
 
-    The defaults are the parameters fitted on all 632 real 2015-16 games
-    (:mod:`lib.feed.wp_params`); see :func:`calibrated_win_probability` for the formula.
+    The defaults are the parameters fitted on the real 2015-16 games (:mod:`lib.feed.wp_params`,
+    ``docs/model.md``); see :func:`calibrated_win_probability` for the formula.
 
     Args:
         spread: The standard deviation of a whole game's margin about ``pregame_margin``, in points.

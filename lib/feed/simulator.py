@@ -11,54 +11,8 @@ Two layers:
   Given real flows (``flows=read_games_csv(...)``) it plays those instead of simulating
   games: the same schedule, with the real score sequences.
 
-The game model
---------------
-Teams alternate possessions of 4-24 s. An average possession ends in a made three, a made
-two, an and-one (a two plus one free throw), a two-shot foul, or nothing; each made free
-throw is its own 1-point scoring change, as in the real play-by-play. The home team's
-offence is more likely to score, and the away team's less, by the amount that makes the
-expected final margin :func:`pregame_margin` (team ratings plus home advantage). Two effects
-that a plain random walk misses, but real games show, are modelled:
-
-* The margin reverts towards its expected path: real margins spread out less in the second
-  half than in the first (SD after Q1/Q2/Q3/Q4 of 7.8/10.2/12.5/13.1 points in the real file,
-  against 7.8/11.0/13.5/15.6 for a random walk), as leaders ease off and trailers press.
-* The end game: in the last period that can decide the game, a team down 1-3 holds for a
-  last shot (a three when down three), a team with a small lead is fouled, and a team down
-  4-8 hurries threes. This is what makes overtime as common as it is (6.3%).
-
-Tuning
-------
-The scoring level is tuned to the 2024-25 regular season (README era table) and the flow
-shape to the 2015-16 play-by-play file, which cannot both be met: 2024-25 games have about
-22 more points, from more threes (about 27 made per game against 17) at a slightly faster
-pace, and a wider margin spread (SD 15.9 against 13.2). The compromise keeps the modern
-scoring level and mix (more threes, a few more scoring changes) and matches the flow shape
-as far as the wider margins allow: they make leads a little larger, and the extra scoring
-changes make lead changes a little more common. Achieved over 40,000 simulated games
-between random pairs of :data:`TEAMS` (the tests check each figure with tolerances):
-
-================================  ===============  ========================
-statistic                         simulated        real
-================================  ===============  ========================
-total points, mean / SD           227.4 / 21.0     227.65 / 19.79 (2024-25)
-home margin, mean / SD            +1.7 / 15.6      +1.63 / 15.89 (2024-25)
-home win rate                     0.545            0.544 (2024-25)
-overtime share                    0.060            0.063 (file)
-lead changes per game             6.95             6.48 (file)
-times tied per game               5.13             5.11 (file)
-largest lead, mean                19.8             18.13 (file)
-winner's largest deficit, mean    6.65             6.32 (file)
-share of comebacks from 10+       0.265            0.237 (file)
-biggest run, mean                 11.4             11.08 (file)
-scoring changes per game          118.3            110.34 (file)
-1 / 2 / 3-point share of changes  .31 / .46 / .23  .316 / .533 / .151 (file)
-================================  ===============  ========================
-
-The final margin spreads about :func:`pregame_margin` by 13 points, the ``sigma`` of
-:class:`~lib.feed.model.SternModel`, and centres on it (slope 1.0). Predictions come from
-:class:`~lib.feed.model.CalibratedModel`, Stern's model refitted to the real flows, which
-scores better than Stern's on simulated games too (Brier 0.141 against 0.144 over 1,500).
+The game model (possessions, margin reversion, the end game) and how it is tuned to real
+games are in ``docs/model.md``, with the figures the tests hold it to.
 
 This module is pure: no sockets, threads, asyncio, clocks or Streamlit.
 """

@@ -1,9 +1,9 @@
 """The fitted parameters of :class:`lib.feed.model.CalibratedModel`, as plain numbers.
 
 Produced by ``python bench/wp_quality.py --fit`` (maximum likelihood on every scoring change of
-the 632 real 2015-16 games in ``shared/data/nba_real_games.csv.gz``); the same script without
-``--fit`` shows how the model does on games it was not fitted on (10-fold cross-validation by
-game). Refit and paste its output here when the data or the model changes.
+the real games in ``shared/data/nba_real_games.csv.gz``); the same script without ``--fit``
+shows how the model does on games it was not fitted on (``docs/model.md`` keeps the figures).
+Refit and paste its output here when the data or the model changes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ HOME_EDGE_2015_16: Final = 2.9115
 """The pregame home margin ``mu`` of every real game: the data has no pregame line, only home and away.
 
 It is the margin that makes the pregame chance ``Phi(mu / 13)`` equal the home win rate of the
-games (372 of 632), so that ``mu`` means the same to the model as a team-strength margin does.
+games, so that ``mu`` means the same to the model as a team-strength margin does.
 """
 
 LATE_SPREAD_SHARE: Final = 0.2069
