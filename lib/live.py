@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEMO_INTERVAL: Final = 1.0
-"""Seconds between pushes of the embedded demo feed: livelier than the seed's 5 s."""
+"""Seconds between pushes of the embedded demo feed: a board that moves every second, not every five."""
 
 
 @dataclass(frozen=True)

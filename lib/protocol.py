@@ -231,7 +231,7 @@ _VALIDATE_JSON: Final = _MESSAGE.validator.validate_json  # skips TypeAdapter's 
 
 
 class Ping(BaseModel):
-    """Client to server: the seed's test ping. The server answers with a ``pong``."""
+    """Client to server: the test ping, which a user sends to see the round trip. The server answers with a ``pong``."""
 
     model_config = _STRICT
 

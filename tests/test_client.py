@@ -255,7 +255,7 @@ def test_full_send_queue_in_bytes_drops_the_oldest_and_counts_it(make_client: Cl
 
 
 def ping(stamp: int, *, size: int = 0) -> dict[str, Any]:
-    """The seed's ping, padded with an extra field to about ``size`` bytes of JSON."""
+    """A test ping, padded with an extra field to about ``size`` bytes of JSON."""
     message: dict[str, Any] = {"type": "ping", "timestamp": stamp}
     if size:
         message["padding"] = "x" * (size - len(json.dumps({**message, "padding": ""})))
@@ -518,7 +518,7 @@ def test_token_is_sent_and_never_shown(make_client: ClientFactory, caplog: pytes
 
 
 def test_ping_round_trip_is_recorded(feed_server: FeedServer, make_client: ClientFactory) -> None:
-    """The seed's test ping comes back as a pong with its timestamp and a round-trip time."""
+    """The test ping comes back as a pong with its timestamp and a round-trip time."""
     store = Store()
     client = make_client(feed_server.url, store)
     client.start()

@@ -82,7 +82,7 @@ def closed_port() -> int:
 
 
 def test_empty_store_while_connecting_says_so(app: AppFactory) -> None:
-    """With nothing connected yet the page renders the seed's connecting empty state."""
+    """With nothing connected yet the page says it is connecting and asks to wait."""
     at = app(f"ws://127.0.0.1:{closed_port()}/ws/live", FEED_RECONNECT_BASE_DELAY="30", FEED_RECONNECT_MAX_DELAY="30")
     at.run()
     assert not at.exception
@@ -184,7 +184,7 @@ def test_hostile_team_names_are_escaped_everywhere(app: AppFactory, feed_server:
 
 
 def test_ping_button_shows_the_round_trip(app: AppFactory, feed_server: FeedServer) -> None:
-    """Send test ping sends the seed's ping; the page shows the round trip when the pong is back."""
+    """Send test ping sends a ping; the page shows the round trip when the pong is back."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "Live")
     at.button(key="ping").click().run()

@@ -85,7 +85,7 @@ class Rig:
         self.server.publish(self.night.advance(GAMES))
 
     def ping(self) -> None:
-        """Send the seed's test ping; its pong proves delivery (and its order)."""
+        """Send a test ping; its pong proves delivery (and its order)."""
         stamp = len(self.pings_sent) + 1
         self.pings_sent.append(stamp)
         self.client.send({"type": "ping", "timestamp": stamp})

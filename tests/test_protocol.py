@@ -175,7 +175,7 @@ def test_frame_of_exactly_1_mib_is_not_too_large() -> None:
 
 
 def test_client_ping_parses_and_junk_does_not() -> None:
-    """The server recognises the seed's ping and ignores anything else."""
+    """The server recognises the test ping and ignores anything else."""
     ping = parse_ping('{"type": "ping", "timestamp": 1700000000000}')
     assert ping is not None
     assert ping.timestamp == 1700000000000

@@ -99,7 +99,7 @@ class LatencySample(NamedTuple):
     Attributes:
         received_at: Receive time, epoch seconds.
         e2e_ms: Receive time minus the server's ``ts``; ``None`` when the frame had no ``ts``.
-        apply_ms: Parse, validate and store, in milliseconds (the seed's ``updateLatency``).
+        apply_ms: Parse, validate and store, in milliseconds: the "update" latency the page shows.
         type: The message type.
     """
 

@@ -34,7 +34,7 @@ class Connection:
 
 
 def connection_indicator(status: FeedStatus, now: float) -> Connection:
-    """How the header describes the connection (the seed's dot, with the reasons spelt out)."""
+    """How the header describes the connection: a coloured dot, and the state and its reasons in words."""
     state = status.state
     if state is ConnectionState.CONNECTED:
         return Connection("green", "Live", False)
@@ -212,7 +212,7 @@ _STATUS_ORDER: Final = {"live": 0, "halftime": 0, "scheduled": 1, "final": 2}
 def sort_cards(cards: Sequence[CardData], key: SortKey) -> list[CardData]:
     """Cards in the chosen order; ties keep a stable order by game id.
 
-    "Biggest lead" is the seed's order (absolute differential, biggest first).
+    "Biggest lead" (absolute differential, biggest first) is the default: the games most decided first.
     """
     orders: dict[SortKey, Callable[[CardData], tuple[object, ...]]] = {
         "Biggest lead": lambda c: (-abs(c.game.score_differential), c.game.game_id),

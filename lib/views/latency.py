@@ -1,4 +1,4 @@
-"""Latency charts and the seed's performance monitor: plain figures first, then their rendering."""
+"""Latency charts and the performance monitor: plain figures first, then their rendering."""
 
 from __future__ import annotations
 
@@ -148,7 +148,7 @@ def render_latency(figures: LatencyFigures) -> None:
 
 @dataclass(frozen=True)
 class MonitorFigures:
-    """The seed's performance monitor panel, as plain values."""
+    """The performance monitor panel (render time, update latency, connection, counts), as plain values."""
 
     render_ms: float | None
     average_update_ms: float | None
@@ -162,7 +162,7 @@ class MonitorFigures:
 def monitor_figures(
     status: FeedStatus, samples: Sequence[LatencySample], render_ms: float | None, connection: Connection, now: float
 ) -> MonitorFigures:
-    """The panel's figures; the average latency is over the last 10 updates, as in the seed."""
+    """The panel's figures; the average update latency is over the last 10 updates, to follow the feed closely."""
     last_ten = [s.apply_ms for s in samples[-10:]]
     return MonitorFigures(
         render_ms=render_ms,

@@ -115,7 +115,7 @@ def test_a_file_that_is_not_what_it_should_be_exits_with_status_2(
 
 
 def test_the_default_is_a_simulated_night() -> None:
-    """With no source option the command serves simulated games, at the seed's pace."""
+    """With no source option the command serves simulated games, a push every 5 s."""
     source = build_source(parse_args(["--seed", "3"]))
     assert isinstance(source, NightSimulator)
     source.advance(0.0)

@@ -56,7 +56,7 @@ def test_new_connection_gets_state_then_updates_with_its_own_seq(feed_server: Fe
 
 
 def test_ping_gets_a_pong_with_the_same_timestamp(feed_server: FeedServer) -> None:
-    """The seed's test ping is answered with a pong echoing its timestamp; junk is ignored."""
+    """The test ping is answered with a pong echoing its timestamp; junk is ignored."""
     ws = websocket.create_connection(feed_server.url)
     try:
         ws.send("not a ping")

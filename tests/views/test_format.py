@@ -79,7 +79,7 @@ def g(game_id: str = "g", **fields: Any) -> Game:
     ],
 )
 def test_connection_indicator_words(changes: dict[str, Any], tone: str, words: str) -> None:
-    """Each connection state reads as the seed's words, with the retry countdown and attempts."""
+    """Each connection state reads in words, with the retry countdown and attempts."""
     indicator = connection_indicator(status(**changes), NOW)
     assert (indicator.tone, indicator.words) == (tone, words)
     assert indicator.can_reconnect == (tone != "green" and "Connecting" not in words)
@@ -154,7 +154,7 @@ def records(*games: Game, updated_at: float = NOW) -> dict[str, GameRecord]:
 
 
 def test_sorting_orders() -> None:
-    """Each sort key orders the cards as labelled; the default is the seed's biggest lead."""
+    """Each sort key orders the cards as labelled; the default is the biggest lead."""
     games = records(
         g("a", home_score=50, away_score=49, start_time="2027-01-15T01:00:00Z"),
         g("b", home_score=40, away_score=70, start_time="2027-01-15T00:00:00Z"),
