@@ -60,7 +60,7 @@ def games_frame(games: Mapping[str, GameRecord]) -> pd.DataFrame:
     rows = []
     for record in games.values():
         game = record.game
-        row = game.model_dump()
+        row = game.model_dump(exclude={"correction"})  # a mark on one update, not part of the game's state
         row["differential"] = game.score_differential
         row["updated_at"] = record.updated_at
         row["received_at"] = record.received_at

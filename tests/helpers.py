@@ -6,9 +6,17 @@ import json
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
+from lib.protocol import SourceStatus
+from lib.status import FeedStatus
+from lib.store import ConnectionInfo, ConnectionState, Counters, SourceRecord
+
 T = TypeVar("T")
+
+NOW = 1_800_000_000.0
+"""A fixed "now" for tests of what the page shows."""
 
 
 def game(game_id: str = "g1", **overrides: Any) -> dict[str, Any]:
@@ -61,3 +69,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def feed_status(**connection: Any) -> FeedStatus:
+    """A connected feed's status, with some of its connection record's fields changed."""
+    live = ConnectionInfo(state=ConnectionState.CONNECTED, reason="", max_reconnect_attempts=10)
+    return FeedStatus(replace(live, **connection), Counters(), "ws://x", False, 0, None)
+
+
+def source_report(received_at: float = NOW, ts: float | None = NOW, **fields: Any) -> SourceRecord:
+    """A source health report (``source`` nba, ``state`` ok unless given) as the store keeps it."""
+    return SourceRecord(SourceStatus.model_validate({"source": "nba", "state": "ok", **fields}), received_at, ts)

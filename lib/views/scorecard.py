@@ -10,19 +10,29 @@ from lib.frames import ScorecardFrames
 from lib.views.format import plural
 
 
+def scorecard_note(card: ScorecardFrames) -> str | None:
+    """Why the figures mean little, when they do: no finished game yet, or too few."""
+    games = int(card.overall.iloc[0]["games"])
+    if games == 0:
+        return "No finished game with predictions yet: the scorecard fills in as games end."
+    if not card.enough:
+        return (
+            f"Only {plural(games, 'game')} finished so far: with fewer than {MIN_GAMES_FOR_MEANING}, "
+            "these figures say more about luck than about the model."
+        )
+    return None
+
+
 def render_scorecard(card: ScorecardFrames) -> None:
     """Everything the scorecard tab shows, with a plain warning when too few games have ended."""
     overall = card.overall.iloc[0]
     games = int(overall["games"])
+    note = scorecard_note(card)
     if games == 0:
-        st.info("No finished game with predictions yet: the scorecard fills in as games end.", icon="⏳")
+        st.info(note, icon="⏳")
         return
-    if not card.enough:
-        st.warning(
-            f"Only {plural(games, 'game')} finished so far: with fewer than {MIN_GAMES_FOR_MEANING}, "
-            "these figures say more about luck than about the model.",
-            icon="⚠️",
-        )
+    if note is not None:
+        st.warning(note, icon="⚠️")
     cells = st.columns(5)
     cells[0].metric(
         "Brier score", f"{overall['brier']:.4f}", help="Mean squared error of the probabilities; lower is better"

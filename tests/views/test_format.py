@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,9 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lib.feed.nba import NbaOptions
-from lib.protocol import Game, Prediction, SourceStatus
-from lib.status import FeedStatus
-from lib.store import ConnectionInfo, ConnectionState, Counters, GameRecord, PredictionRecord, SourceRecord
+from lib.protocol import Game, Prediction
+from lib.store import ConnectionState, GameRecord, PredictionRecord
 from lib.views.format import (
     FINAL_SHOWN_FOR,
     ago,
@@ -29,24 +27,7 @@ from lib.views.format import (
     source_health,
     span,
 )
-from lib.views.header import header_html
-from tests.helpers import game
-
-NOW = 1_800_000_000.0
-
-STATUS = FeedStatus(
-    ConnectionInfo(state=ConnectionState.CONNECTED, reason="", max_reconnect_attempts=10),
-    Counters(),
-    url="ws://x",
-    demo=False,
-    queued=0,
-    last_update_at=None,
-)
-
-
-def status(**changes: Any) -> FeedStatus:
-    """STATUS with some of its connection's fields changed."""
-    return replace(STATUS, connection=replace(STATUS.connection, **changes))
+from tests.helpers import NOW, feed_status, game, source_report
 
 
 def g(game_id: str = "g", **fields: Any) -> Game:
@@ -80,7 +61,7 @@ def g(game_id: str = "g", **fields: Any) -> Game:
 )
 def test_connection_indicator_words(changes: dict[str, Any], tone: str, words: str) -> None:
     """Each connection state reads in words, with the retry countdown and attempts."""
-    indicator = connection_indicator(status(**changes), NOW)
+    indicator = connection_indicator(feed_status(**changes), NOW)
     assert (indicator.tone, indicator.words) == (tone, words)
     assert indicator.can_reconnect == (tone != "green" and "Connecting" not in words)
 
@@ -194,26 +175,9 @@ def test_escape_markdown_neutralises_markup() -> None:
     assert escape_markdown("**x** [a](javascript:b) <i>") == "\\*\\*x\\*\\* \\[a\\]\\(javascript\\:b\\) \\<i\\>"
 
 
-def test_header_shows_the_last_error_escaped_when_not_live() -> None:
-    """While reconnecting the header says why, escaped; when live it shows no stale error."""
-    reconnecting = status(state=ConnectionState.RECONNECTING, last_error="refused <b>", next_retry_at=NOW + 2)
-    html = header_html(connection_indicator(reconnecting, NOW), 0.02, 3)
-    assert "refused &lt;b&gt;" in html
-    assert "Update: 20 µs" in html
-    assert "3 games" in html
-    assert "refused" not in header_html(
-        connection_indicator(status(state=ConnectionState.CONNECTED, last_error="refused <b>"), NOW), None, 1
-    )
-
-
-def report(received_at: float = NOW, ts: float | None = NOW, **fields: Any) -> SourceRecord:
-    """A source health report as the store keeps it."""
-    return SourceRecord(SourceStatus.model_validate({"source": "nba", "state": "ok", **fields}), received_at, ts)
-
-
 def test_source_health_says_when_the_nba_was_last_reached() -> None:
     """All well: "NBA live · updated 3 s ago", counted on the server's clock up to the report's sending."""
-    record = report(received_at=NOW, ts=NOW + 500.0, last_success=NOW + 498.0)
+    record = source_report(received_at=NOW, ts=NOW + 500.0, last_success=NOW + 498.0)
     health = source_health(record, NOW + 1.0)
     assert health is not None
     assert (health.tone, health.words) == ("green", "NBA live · updated 3 s ago")
@@ -221,26 +185,18 @@ def test_source_health_says_when_the_nba_was_last_reached() -> None:
 
 def test_source_health_says_how_long_the_nba_has_been_unreachable_and_why() -> None:
     """Failing: red, "NBA live unreachable for 40 s: HTTP 403"."""
-    record = report(state="failing", last_success=NOW - 45.0, failing_since=NOW - 40.0, error="HTTP 403")
+    record = source_report(state="failing", last_success=NOW - 45.0, failing_since=NOW - 40.0, error="HTTP 403")
     health = source_health(record, NOW)
     assert health is not None
     assert (health.tone, health.words) == ("red", "NBA live unreachable for 40 s: HTTP 403")
 
 
-def test_source_health_before_the_first_poll_and_without_a_report() -> None:
+def test_source_health_before_the_first_poll_and_without_a_source_report() -> None:
     """No good poll yet: waiting, in orange; no report at all (the demo): nothing to show."""
-    health = source_health(report(), NOW)
+    health = source_health(source_report(), NOW)
     assert health is not None
     assert (health.tone, health.words) == ("orange", "NBA live · waiting for the first poll")
     assert source_health(None, NOW) is None
-
-
-def test_header_shows_the_source_health_escaped() -> None:
-    """The header strip carries the source's words, escaped like everything else."""
-    record = report(state="failing", failing_since=NOW, error="<b>HTTP 403</b>")
-    html = header_html(connection_indicator(STATUS, NOW), None, 1, source_health(record, NOW))
-    assert 'data-testid="nba-source"' in html
-    assert "&lt;b&gt;HTTP 403&lt;/b&gt;" in html
 
 
 @pytest.mark.parametrize(
