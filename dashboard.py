@@ -54,17 +54,12 @@ st.set_option("client.showErrorDetails", "none")
 st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="wide")
 
 
-@st.cache_resource(on_release=LiveFeed.stop, show_spinner=False)
+# Keyed by the settings' own hash: it leaves out the reconnect schedule's random state, which
+# would otherwise make every run a new feed.
+@st.cache_resource(on_release=LiveFeed.stop, show_spinner=False, hash_funcs={FeedSettings: hash})
 def shared_feed(settings: FeedSettings) -> LiveFeed:
     """One feed per server process, shared by every viewer: twenty viewers, one connection (and one NBA poller)."""
-    return LiveFeed(
-        settings.url,
-        nba=settings.nba,
-        token=settings.token,
-        max_reconnect_attempts=settings.max_reconnect_attempts,
-        reconnect_base_delay=settings.reconnect_base_delay,
-        reconnect_max_delay=settings.reconnect_max_delay,
-    ).start()
+    return LiveFeed(settings.url, source=settings.nba, options=settings.options).start()
 
 
 def new_recording_path(folder: Path) -> Path:

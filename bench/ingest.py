@@ -33,6 +33,7 @@ import websocket
 
 from bench.common import command, machine, percentile
 from lib.client import FeedClient
+from lib.options import FeedOptions
 from lib.store import ConnectionState, Store
 
 GAMES = 15
@@ -156,7 +157,7 @@ def _finished(store: Store) -> bool:
 def client_path(url: str, count: int) -> tuple[int, float, list[float]]:
     """Frames, seconds from connected to closed, and apply times (ms) through FeedClient and Store."""
     store = Store(latency_samples=count)
-    client = FeedClient(url, store, ping_interval=60.0)
+    client = FeedClient(url, store, FeedOptions(ping_interval=60.0))
     client.start()
     deadline = time.monotonic() + 120
     while not _finished(store):

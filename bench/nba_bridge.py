@@ -31,11 +31,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import command, machine, percentile
+from lib.backoff import Backoff
 from lib.client import FeedClient
 from lib.feed.games_csv import GameFlow
 from lib.feed.nba.source import NbaSource
 from lib.feed.server import FeedServer
 from lib.feed.simulator import TEAMS, simulate_game
+from lib.options import FeedOptions
 from lib.protocol import Game
 from lib.store import Store
 from tests.nba_cdn import CdnNight, CdnStandIn, FlowPlayer, Team
@@ -88,7 +90,7 @@ def _connect(url: str, count: int) -> tuple[list[FeedClient], list[Seen]]:
     clients, seen = [], []
     for _ in range(count):
         record = Seen()
-        client = FeedClient(url, Store(), reconnect_base_delay=0.2, reconnect_max_delay=1.0)
+        client = FeedClient(url, Store(), FeedOptions(reconnect=Backoff(base_delay=0.2, max_delay=1.0)))
         for event in ("game_update", "game_start", "game_end"):
             client.on(event, record.record)
         client.start()

@@ -37,8 +37,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import command, machine, percentile
+from lib.backoff import Backoff
 from lib.client import FeedClient
 from lib.feed.server import FeedServer
+from lib.options import FeedOptions
 from lib.protocol import Game, Prediction, PredictionUpdate, ScoreUpdate
 from lib.store import ConnectionState, Store
 from tests.helpers import wait_for
@@ -96,7 +98,7 @@ def restarts(outages: Sequence[float], base_delay: float) -> list[Cycle]:
     server.publish(some_state())
     store = Store()
     # The default backoff (1 s base, 30 s cap, 10 attempts) unless --base-delay says otherwise.
-    client = FeedClient(server.url, store, reconnect_base_delay=base_delay)
+    client = FeedClient(server.url, store, FeedOptions(reconnect=Backoff(base_delay=base_delay)))
     errors: list[float] = []
     client.on("error", lambda _message: errors.append(time.time()))
     cycles: list[Cycle] = []

@@ -5,13 +5,15 @@ Start with :class:`LiveFeed`::
     from lib import LiveFeed
     feed = LiveFeed().start()      # no URL: the embedded demo feed
     feed.games()                   # a pandas DataFrame, one row per game
-    LiveFeed(nba=NbaOptions())     # tonight's real NBA games instead
+    LiveFeed(source=NbaOptions())  # tonight's real NBA games instead
 """
 
 from __future__ import annotations
 
+from lib.backoff import Backoff
 from lib.feed.nba import NbaOptions
 from lib.live import DemoOptions, LiveFeed
+from lib.options import FeedOptions
 from lib.protocol import (
     Game,
     GameEnd,
@@ -31,8 +33,10 @@ from lib.status import FeedStatus
 from lib.store import ConnectionState, Snapshot
 
 __all__ = [
+    "Backoff",
     "ConnectionState",
     "DemoOptions",
+    "FeedOptions",
     "FeedStatus",
     "Game",
     "GameEnd",

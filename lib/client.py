@@ -20,7 +20,7 @@ from typing import Any, Final, Literal, get_args
 
 import websocket
 
-from lib.backoff import Backoff
+from lib.options import FeedOptions
 from lib.outbox import Outbox, encode_message
 from lib.protocol import MAX_FRAME_BYTES, Rejection, RejectReason
 from lib.store import ConnectionState, FeedEvent, IngestResult, Store
@@ -32,10 +32,6 @@ logger = logging.getLogger(__name__)
 EventName = Literal["connect", "disconnect", "game_update", "prediction", "game_start", "game_end", "error"]
 EVENT_NAMES: Final[tuple[str, ...]] = get_args(EventName)
 
-DEFAULT_QUEUE_SIZE: Final = 1000
-"""Outgoing messages queued at most while disconnected; as many again may be in flight."""
-DEFAULT_QUEUE_BYTES: Final = 1024 * 1024
-"""Bytes of outgoing messages queued at most while disconnected (1 MiB); as many again in flight."""
 NORMAL_CLOSURE: Final = 1000
 MESSAGE_TOO_BIG: Final = 1009
 _POLL_SECONDS: Final = 0.2
@@ -59,19 +55,7 @@ class FeedClient:
     Args:
         url: ``ws://`` or ``wss://`` URL of the feed.
         store: Where frames go.
-        token: Sent as ``Authorization: Bearer <token>``; never logged.
-        max_reconnect_attempts: Failed connection attempts in a row before giving up;
-            ``None`` never gives up.
-        reconnect_base_delay: Seconds before the first retry; doubles with each failure.
-        reconnect_max_delay: Cap on the delay between retries, jitter included.
-        ping_interval: Seconds between WebSocket ping frames.
-        ping_timeout: A connection that sends nothing for this long after a ping is dead.
-        queue_size: Outgoing messages held while disconnected; the oldest is dropped past it.
-        queue_bytes: The same bound in bytes (at least
-            :data:`~lib.protocol.MAX_CLIENT_MESSAGE_BYTES`).
-        connect_timeout: Seconds allowed for the TCP connect and the WebSocket handshake.
-        ssl_context: TLS settings for ``wss://``; by default the system's trusted
-            certificates with verification on.
+        options: How to connect and stay connected: token, reconnect schedule, pings, queue, TLS.
         on_frame: Called in the client thread with every data frame as received
             (payload, whether binary, receive time) before it is parsed; for recording.
     """
@@ -80,33 +64,18 @@ class FeedClient:
         self,
         url: str,
         store: Store,
+        options: FeedOptions | None = None,
         *,
-        token: str | None = None,
-        max_reconnect_attempts: int | None = 10,
-        reconnect_base_delay: float = 1.0,
-        reconnect_max_delay: float = 30.0,
-        ping_interval: float = 10.0,
-        ping_timeout: float = 5.0,
-        queue_size: int = DEFAULT_QUEUE_SIZE,
-        queue_bytes: int = DEFAULT_QUEUE_BYTES,
-        connect_timeout: float = 5.0,
-        ssl_context: ssl.SSLContext | None = None,
         on_frame: Callable[[bytes, bool, float], None] | None = None,
     ) -> None:
         check_feed_url(url)
-        if not ping_interval > 0 or not ping_timeout > 0:
-            raise ValueError("ping_interval and ping_timeout must be positive")
         self.url = url
         self.store = store
-        self.backoff = Backoff(reconnect_base_delay, reconnect_max_delay, max_reconnect_attempts)
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
-        self.connect_timeout = connect_timeout
-        self._token = token
-        self._ssl_context = ssl_context
+        self.options = options or FeedOptions()
+        self.backoff = self.options.reconnect
         self._on_frame = on_frame
         self._handlers: dict[str, list[Callable[..., None]]] = {name: [] for name in EVENT_NAMES}
-        self._outbox = Outbox(queue_size, queue_bytes)
+        self._outbox = Outbox(self.options.queue_size, self.options.queue_bytes)
         self._send_lock = threading.Lock()  # guards the outbox, _open and _ping_id, and orders writes
         self._open = False  # direct sends allowed: connected and the queue flushed
         self._send_error: str | None = None  # why the last write failed, for the receive loop to report
@@ -248,12 +217,13 @@ class FeedClient:
         self._set_state(ConnectionState.CLOSED, "stopped")
 
     def _connect(self) -> websocket.WebSocket:
-        sslopt: dict[str, Any] = {} if self._ssl_context is None else {"context": self._ssl_context}
+        context = self.options.ssl_context
+        sslopt: dict[str, Any] = {} if context is None else {"context": context}
         ws = websocket.WebSocket(skip_utf8_validation=True, enable_multithread=True, sslopt=sslopt)
         self._ws = ws
-        header = [f"Authorization: Bearer {self._token}"] if self._token else None
+        header = self.options.authorization
         try:
-            ws.connect(self.url, timeout=self.connect_timeout, header=header)  # type: ignore[no-untyped-call]
+            ws.connect(self.url, timeout=self.options.connect_timeout, header=header)  # type: ignore[no-untyped-call]
         except Exception:
             self._close_socket(ws)
             raise
@@ -272,7 +242,7 @@ class FeedClient:
         assert sock is not None
         reader = FrameReader(max_message=MAX_FRAME_BYTES)
         now = last_bytes_at = time.monotonic()
-        next_ping, ping_sent_at = now + self.ping_interval, None
+        next_ping, ping_sent_at = now + self.options.ping_interval, None
         while True:
             if self._stop.is_set():
                 self._say_goodbye(ws)
@@ -297,16 +267,17 @@ class FeedClient:
                     raise _Dropped(ConnectionState.RECONNECTING, "protocol error", error=str(error)) from None
                 for event in events:
                     self._on_event(ws, event, connection)
-            if ping_sent_at is not None and last_bytes_at < ping_sent_at and now - ping_sent_at > self.ping_timeout:
+            timeout = self.options.ping_timeout
+            if ping_sent_at is not None and last_bytes_at < ping_sent_at and now - ping_sent_at > timeout:
                 raise _Dropped(
                     ConnectionState.RECONNECTING,
                     "no answer to ping",
-                    error=f"no data for {self.ping_timeout:g} s after a ping",
+                    error=f"no data for {self.options.ping_timeout:g} s after a ping",
                 )
             if now >= next_ping:
                 with self._send_lock:
                     self._ping(ws)
-                next_ping = now + self.ping_interval
+                next_ping = now + self.options.ping_interval
                 if ping_sent_at is None or last_bytes_at >= ping_sent_at:
                     ping_sent_at = now  # the oldest unanswered ping is the one that counts
             if not self._open:  # a direct send failed: the socket is broken

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
+from lib.backoff import Backoff
 from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL, NbaOptions
+from lib.options import FeedOptions
 from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES
 from lib.urls import check_feed_url
 
@@ -16,31 +20,18 @@ SOURCES = ("demo", "nba")
 
 @dataclass(frozen=True)
 class FeedSettings:
-    """How the dashboard connects.
+    """How the dashboard gets its feed: what ``LiveFeed`` is given.
 
     Attributes:
-        url: The feed URL, or ``None`` for an embedded feed.
-        nba: With no URL, show tonight's real games, bridged from the NBA's live data in this
-            process, with these options; ``None`` (and no URL): the demo.
-        token: Bearer token for the feed, if it needs one. Never shown.
-        max_reconnect_attempts: Failed attempts in a row before giving up (``None``: never).
-        reconnect_base_delay: Seconds before the first retry.
-        reconnect_max_delay: Longest wait between retries.
+        url: A feed server's URL, or ``None`` for an embedded feed.
+        nba: With no URL, tonight's real games, bridged from the NBA's live data in this process
+            with these options; ``None`` (and no URL): the demo.
+        options: How to connect and stay connected; the token inside is a secret, never shown.
     """
 
     url: str | None = None
     nba: NbaOptions | None = None
-    token: str | None = None
-    max_reconnect_attempts: int | None = 10
-    reconnect_base_delay: float = 1.0
-    reconnect_max_delay: float = 30.0
-
-    def __repr__(self) -> str:  # the token must not leak through a repr in a log or an error page
-        return (
-            f"FeedSettings(url={self.url!r}, nba={self.nba!r}, token={'***' if self.token else None}, "
-            f"max_reconnect_attempts={self.max_reconnect_attempts}, reconnect_base_delay={self.reconnect_base_delay}, "
-            f"reconnect_max_delay={self.reconnect_max_delay})"
-        )
+    options: FeedOptions = field(default_factory=FeedOptions)
 
 
 # (setting, environment variable, key in .streamlit/secrets.toml)
@@ -67,27 +58,29 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
         ValueError: A value is malformed; the message names the setting.
     """
     raw: dict[str, Any] = {}
-    for field, env_name, secret_name in _SOURCES:
+    for name, env_name, secret_name in _SOURCES:
         value = _setting(env, secrets, env_name, secret_name)
         if value is not None:
-            raw[field] = value
+            raw[name] = value
     source = str(raw.get("source", "demo")).lower()
     if source not in SOURCES:
         raise ValueError(f"FEED_SOURCE must be one of {', '.join(SOURCES)}, got {source!r}")
     if "url" in raw and "source" in raw:
         raise ValueError("FEED_SOURCE chooses the feed this process embeds; FEED_URL points at another: set one")
-    nba_only = [env for field, env, _ in _SOURCES if field.startswith("nba_") and field in raw]
+    nba_only = [env_name for name, env_name, _ in _SOURCES if name.startswith("nba_") and name in raw]
     if nba_only and source != "nba":
         raise ValueError(f"{nba_only[0]} applies to FEED_SOURCE=nba only")
     try:
         attempts = raw.get("max_reconnect_attempts", 10)
+        reconnect = Backoff(
+            base_delay=float(raw.get("reconnect_base_delay", 1.0)),
+            max_delay=float(raw.get("reconnect_max_delay", 30.0)),
+            max_attempts=None if str(attempts).lower() == "none" else int(attempts),
+        )
         settings = FeedSettings(
             url=str(raw["url"]) if "url" in raw else None,
             nba=_nba_options(raw) if source == "nba" else None,
-            token=str(raw["token"]) if "token" in raw else None,
-            max_reconnect_attempts=None if str(attempts).lower() == "none" else int(attempts),
-            reconnect_base_delay=float(raw.get("reconnect_base_delay", 1.0)),
-            reconnect_max_delay=float(raw.get("reconnect_max_delay", 30.0)),
+            options=FeedOptions(token=SecretStr(str(raw["token"])) if "token" in raw else None, reconnect=reconnect),
         )
         if settings.url is not None:
             check_feed_url(settings.url)

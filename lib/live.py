@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -19,7 +18,7 @@ import pandas as pd
 
 from lib.analytics.game import GameSummary
 from lib.analytics.report import game_summaries, score_finished_games
-from lib.client import DEFAULT_QUEUE_SIZE, EventName, FeedClient
+from lib.client import EventName, FeedClient
 from lib.feed.nba import NbaOptions
 from lib.frames import (
     ScorecardFrames,
@@ -31,6 +30,7 @@ from lib.frames import (
     predictions_frame,
     scorecard_frames,
 )
+from lib.options import FeedOptions
 from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES, Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
 from lib.store import HistoryPoint, PredictionPoint, Snapshot, Store
@@ -61,6 +61,12 @@ class DemoOptions:
     interval: float = DEMO_INTERVAL
     seed: int | None = None
 
+    def source(self) -> Source:
+        """A simulated night to serve (the embedded feed's source)."""
+        from lib.feed.simulator import NightSimulator  # noqa: PLC0415 -- a URL feed never loads the server side
+
+        return NightSimulator(games=self.games, seed=self.seed, speed=self.speed)
+
 
 class LiveFeed:
     """A live NBA feed in the background, readable at any moment.
@@ -69,69 +75,43 @@ class LiveFeed:
         >>> feed = LiveFeed()          # no URL: the embedded demo feed
         >>> feed.start()               # returns at once
         >>> feed.games()               # a DataFrame, one row per game
-        >>> LiveFeed(nba=NbaOptions()).start()   # tonight's real NBA games, bridged in-process
+        >>> LiveFeed(source=NbaOptions()).start()   # tonight's real NBA games, bridged in-process
 
     Args:
-        url: ``ws://`` or ``wss://`` feed URL; ``None`` starts an embedded feed (the demo, or
-            the NBA bridge with ``nba``).
-        token: Sent as ``Authorization: Bearer <token>``; never shown or logged.
-        max_reconnect_attempts: Failed attempts in a row before giving up; ``None`` never.
-        reconnect_base_delay: Seconds before the first retry (doubling, with jitter).
-        reconnect_max_delay: Longest wait between retries.
-        ping_interval: Seconds between WebSocket pings.
-        ping_timeout: Silence after a ping that marks the connection dead.
-        queue_size: Outgoing messages kept while disconnected.
-        ssl_context: TLS settings for ``wss://`` (default: system trust store, verified).
-        demo: The embedded demo feed's options, when ``url`` is ``None``.
-        nba: Serve tonight's real NBA games instead of the demo: the embedded bridge's options.
+        url: ``ws://`` or ``wss://`` URL of a feed server; ``None`` runs an embedded one.
+        source: What the embedded feed serves: :class:`DemoOptions` (the default, a simulated
+            night) or :class:`~lib.feed.nba.NbaOptions` (tonight's real games). Each builds its
+            own source; this class knows none of them.
+        options: How to connect and stay connected (:class:`~lib.options.FeedOptions`: token,
+            reconnect schedule, pings, outgoing queue, TLS).
         store: The store to write into (a new one by default).
         record_to: Append every received frame, with its receive time, to this JSON Lines file
             (rotated by size; see :class:`~lib.recorder.Recorder`). Switch recording on and off
             later with :meth:`start_recording` and :meth:`stop_recording`.
 
     Raises:
-        ValueError: If a URL comes with ``demo`` or ``nba``, or both of those are given.
+        ValueError: If a URL comes with a source, or an option is out of its range.
     """
 
     def __init__(
         self,
         url: str | None = None,
         *,
-        token: str | None = None,
-        max_reconnect_attempts: int | None = 10,
-        reconnect_base_delay: float = 1.0,
-        reconnect_max_delay: float = 30.0,
-        ping_interval: float = 10.0,
-        ping_timeout: float = 5.0,
-        queue_size: int = DEFAULT_QUEUE_SIZE,
-        ssl_context: ssl.SSLContext | None = None,
-        demo: DemoOptions | None = None,
-        nba: NbaOptions | None = None,
+        source: DemoOptions | NbaOptions | None = None,
+        options: FeedOptions | None = None,
         store: Store | None = None,
         record_to: str | os.PathLike[str] | None = None,
     ) -> None:
-        if url is not None and (demo is not None or nba is not None):
-            raise ValueError("a feed URL leaves nothing to embed: give the URL, or demo= / nba=, not both")
-        if demo is not None and nba is not None:
-            raise ValueError("demo= and nba= are two embedded feeds: give one")
+        if url is not None and source is not None:
+            raise ValueError("a feed URL leaves nothing to embed: give the URL or a source, not both")
         self.store = store or Store()
-        self._embedded: DemoOptions | NbaOptions | None = None if url is not None else nba or demo or DemoOptions()
+        self.options = options or FeedOptions()
+        self._embedded: DemoOptions | NbaOptions | None = None if url is not None else source or DemoOptions()
         self._source: Source | None = None
         """The embedded feed's source, built once: a restart continues the same night."""
         self._server: FeedServer | None = None
         self._port = 0
         self._recorder: Recorder | None = None if record_to is None else Recorder(record_to)
-        self._client_options: dict[str, Any] = {
-            "on_frame": self._record,
-            "token": token,
-            "max_reconnect_attempts": max_reconnect_attempts,
-            "reconnect_base_delay": reconnect_base_delay,
-            "reconnect_max_delay": reconnect_max_delay,
-            "ping_interval": ping_interval,
-            "ping_timeout": ping_timeout,
-            "queue_size": queue_size,
-            "ssl_context": ssl_context,
-        }
         self._url = url
         self._handlers: list[tuple[EventName, Callable[..., None]]] = []
         # With a URL the client exists from the start, so bad options fail here and early sends queue.
@@ -153,7 +133,7 @@ class LiveFeed:
         return self._embedded
 
     def _make_client(self, url: str) -> FeedClient:
-        client = FeedClient(url, self.store, **self._client_options)
+        client = FeedClient(url, self.store, self.options, on_frame=self._record)
         for event, handler in self._handlers:
             client.on(event, handler)
         return client
@@ -204,12 +184,11 @@ class LiveFeed:
             # Imported here: a feed with a URL never needs the server side (FastAPI, uvicorn, httpx).
             from lib.feed.server import FeedServer  # noqa: PLC0415
 
-            options = self._embedded
+            embedded = self._embedded
             if self._source is None:
-                self._source = _embedded_source(options)
-            interval = options.interval if isinstance(options, DemoOptions) else options.poll
+                self._source = embedded.source()
             # The same port after a restart, so the client's URL still leads to it.
-            self._server = FeedServer(self._source, interval=interval, port=self._port).start()
+            self._server = FeedServer(self._source, interval=embedded.interval, port=self._port).start()
             self._port = self._server.port
             self._url = self._server.url
             logger.info("embedded %s feed serving %s", self._source.name, self._url)
@@ -324,13 +303,3 @@ class LiveFeed:
         snapshot = self.store.snapshot()
         return f"<LiveFeed {self.url or 'demo'} {snapshot.connection.state} games={len(snapshot.games)}>"
 
-
-def _embedded_source(options: DemoOptions | NbaOptions) -> Source:
-    """The source an embedded feed serves."""
-    if isinstance(options, NbaOptions):
-        from lib.feed.nba.source import NbaSource  # noqa: PLC0415
-
-        return NbaSource(options.base_url, poll=options.poll)
-    from lib.feed.simulator import NightSimulator  # noqa: PLC0415
-
-    return NightSimulator(games=options.games, seed=options.seed, speed=options.speed)

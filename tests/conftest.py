@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from lib.backoff import Backoff
 from lib.client import FeedClient
 from lib.feed.games_csv import GameFlow, read_games_csv
 from lib.feed.server import FeedServer
+from lib.options import FeedOptions
 from lib.store import Store
 
 FAST: dict[str, Any] = {
@@ -38,14 +41,32 @@ def feed_server() -> Iterator[FeedServer]:
 
 ClientFactory = Callable[..., FeedClient]
 
+_SCHEDULE = {
+    "reconnect_base_delay": "base_delay",
+    "reconnect_max_delay": "max_delay",
+    "max_reconnect_attempts": "max_attempts",
+}
+
+
+def options(**settings: Any) -> FeedOptions:
+    """FeedOptions from the flat names the tests use: FAST, then ``settings`` over it.
+
+    ``reconnect_base_delay``, ``reconnect_max_delay`` and ``max_reconnect_attempts`` go to the
+    reconnect schedule; a plain ``token`` becomes a secret.
+    """
+    merged = {**FAST, **settings}
+    schedule = {field: merged.pop(name) for name, field in _SCHEDULE.items() if name in merged}
+    token = merged.pop("token", None)
+    return FeedOptions(token=None if token is None else SecretStr(token), reconnect=Backoff(**schedule), **merged)
+
 
 @pytest.fixture
 def make_client() -> Iterator[ClientFactory]:
     """Build clients with fast reconnect settings; all are stopped, and must leave no thread, at the end."""
     made: list[FeedClient] = []
 
-    def make(url: str, store: Store | None = None, **options: Any) -> FeedClient:
-        client = FeedClient(url, store or Store(), **{**FAST, **options})
+    def make(url: str, store: Store | None = None, on_frame: Any = None, **settings: Any) -> FeedClient:
+        client = FeedClient(url, store or Store(), options(**settings), on_frame=on_frame)
         made.append(client)
         return client
 

@@ -22,8 +22,9 @@ def test_environment_wins_over_secrets() -> None:
         {"feed_url": "ws://secret/ws/live", "feed_token": "t", "feed_max_reconnect_attempts": "none"},
     )
     assert settings.url == "ws://env/ws/live"
-    assert settings.token == "t"
-    assert settings.max_reconnect_attempts is None
+    assert settings.options.token is not None
+    assert settings.options.token.get_secret_value() == "t"
+    assert settings.options.reconnect.max_attempts is None
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,9 @@ def test_unusable_feed_url_is_refused_naming_the_problem(url: str, problem: str)
 
 def test_repr_hides_the_token() -> None:
     """A settings object printed in a log or error never shows the token."""
-    assert "hunter2" not in repr(FeedSettings(url="ws://x", token="hunter2"))
+    settings = feed_settings({"FEED_URL": "ws://x/ws/live", "FEED_TOKEN": "hunter2"}, {})
+    assert "hunter2" not in repr(settings)
+    assert "hunter2" not in str(settings)
 
 
 def test_feed_source_nba_with_its_base_url_and_poll() -> None:

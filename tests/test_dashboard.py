@@ -463,3 +463,15 @@ def test_a_recording_stops_at_its_limit_with_the_reason_shown(
     feed_server.publish([ScoreUpdate(data=a_game(f"limit-{n}")) for n in range(20)])
     rerun_until(at, lambda at: "Recording stopped: the size limit of 2 KiB was reached" in sidebar_text(at), "the stop")
     assert at.toggle(key="record").value is False
+
+
+def test_every_run_of_every_page_shares_one_feed_connection(app: AppFactory, feed_server: FeedServer) -> None:
+    """Full reruns and a second page reuse the one LiveFeed: the feed server sees a single client."""
+    at = app(feed_server.url, FEED_TOKEN="t0k3n", FEED_MAX_RECONNECT_ATTEMPTS="none")
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    for refresh in (2.0, 3.0, 1.5):
+        at.slider[0].set_value(refresh).run()
+    other = AppTest.from_file(DASHBOARD, default_timeout=30)
+    other.run()
+    rerun_until(other, lambda at: "Live" in header(at), "Live on the second page")
+    assert feed_server.client_count == 1

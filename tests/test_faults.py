@@ -20,7 +20,7 @@ from lib.client import FeedClient
 from lib.feed.server import FeedServer
 from lib.protocol import Game, Message, Prediction, PredictionUpdate, ScoreUpdate
 from lib.store import ConnectionState, Store
-from tests.conftest import FAST
+from tests.conftest import options
 from tests.faultproxy import FaultProxy
 from tests.helpers import game, wait_for
 
@@ -62,8 +62,8 @@ class Rig:
         self.proxy = FaultProxy(("127.0.0.1", self.port), dribble=dribble).start()
         self.store = Store()
         self.frames: list[bytes] = []
-        options = {**FAST, "ping_interval": 0.3, "ping_timeout": 0.9, "max_reconnect_attempts": None, **client_options}
-        self.client = FeedClient(self.proxy.url(), self.store, on_frame=self._record, **options)
+        rig_options = {"ping_interval": 0.3, "ping_timeout": 0.9, "max_reconnect_attempts": None, **client_options}
+        self.client = FeedClient(self.proxy.url(), self.store, options(**rig_options), on_frame=self._record)
         self.pings_sent: list[int] = []
 
     def _record(self, payload: bytes, binary: bool, at: float) -> None:

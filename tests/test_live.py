@@ -14,7 +14,7 @@ from lib import ConnectionState, DemoOptions, Game, LiveFeed, NbaOptions, Predic
 from lib.feed.server import FeedServer
 from lib.frames import GAME_COLUMNS, PREDICTION_COLUMNS
 from lib.recorder import read_recording
-from tests.conftest import FAST
+from tests.conftest import options
 from tests.helpers import free_port, game, score, wait_for
 from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 
@@ -42,7 +42,7 @@ def test_frames_have_their_columns_even_when_empty(feeds: list[LiveFeed]) -> Non
 
 def test_analyst_api_against_a_real_feed(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
     """start() returns at once; games, predictions, history, latency and status reflect the feed."""
-    feed = LiveFeed(feed_server.url, **{k: v for k, v in FAST.items() if k != "connect_timeout"})
+    feed = LiveFeed(feed_server.url, options=options())
     feeds.append(feed)
     assert feed.start() is feed
     wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
@@ -136,7 +136,7 @@ def test_context_manager_starts_and_stops(feed_server: FeedServer) -> None:
 
 def test_token_is_not_in_repr_or_status(feeds: list[LiveFeed]) -> None:
     """The token never shows in what a notebook prints."""
-    feed = LiveFeed("ws://user:pw@127.0.0.1:9/ws/live", token="tok-123-secret")
+    feed = LiveFeed("ws://user:pw@127.0.0.1:9/ws/live", options=options(token="tok-123-secret"))
     feeds.append(feed)
     assert "tok-123-secret" not in repr(feed)
     assert "tok-123-secret" not in repr(feed.status())
@@ -145,7 +145,9 @@ def test_token_is_not_in_repr_or_status(feeds: list[LiveFeed]) -> None:
 
 def test_status_and_repr_answer_before_start_and_after_stop(feeds: list[LiveFeed]) -> None:
     """status() and repr() work in every state of a feed that was never reachable, with queries masked."""
-    feed = LiveFeed(f"ws://127.0.0.1:{free_port()}/ws/live?sig=sig-456-secret", max_reconnect_attempts=1)
+    feed = LiveFeed(
+        f"ws://127.0.0.1:{free_port()}/ws/live?sig=sig-456-secret", options=options(max_reconnect_attempts=1)
+    )
     feeds.append(feed)
     texts = [repr(feed), repr(feed.status())]
     feed.start()
@@ -176,7 +178,7 @@ def test_unusable_url_fails_at_construction_and_starts_nothing(url: str, problem
 
 def test_embedded_demo_feed_runs_a_live_night(feeds: list[LiveFeed]) -> None:
     """LiveFeed() with no URL starts the demo feed on loopback: games and predictions stream in."""
-    feed = LiveFeed(demo=DemoOptions(games=4, speed=150.0, interval=0.2, seed=3)).start()
+    feed = LiveFeed(source=DemoOptions(games=4, speed=150.0, interval=0.2, seed=3)).start()
     feeds.append(feed)
     assert feed.is_demo
     assert feed.url is not None
@@ -217,7 +219,7 @@ def test_recording_captures_received_frames_and_can_be_switched(
 
 def test_the_embedded_demo_starts_again_after_stop(feeds: list[LiveFeed]) -> None:
     """start() after stop() brings the embedded feed back on the same URL and the night goes on."""
-    feed = LiveFeed(demo=DemoOptions(games=2, speed=150.0, interval=0.2, seed=4)).start()
+    feed = LiveFeed(source=DemoOptions(games=2, speed=150.0, interval=0.2, seed=4)).start()
     feeds.append(feed)
     wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
     url = feed.url
@@ -232,13 +234,13 @@ def test_the_embedded_demo_starts_again_after_stop(feeds: list[LiveFeed]) -> Non
 
 
 def test_nba_options_embed_the_bridge_to_tonights_games(feeds: list[LiveFeed]) -> None:
-    """LiveFeed(nba=NbaOptions(...)) polls the NBA's files in-process and shows their games, twice over a restart."""
+    """LiveFeed(source=NbaOptions(...)) polls the NBA's files in-process and shows their games, twice over a restart."""
     night = CdnNight()
     night.add("0022600301", CELTICS, KNICKS)
     night.start("0022600301")
     night.score("0022600301", "home", 2, "11:40")
     with CdnStandIn(night) as cdn:
-        feed = LiveFeed(nba=NbaOptions(cdn.base_url, poll=1.0)).start()
+        feed = LiveFeed(source=NbaOptions(cdn.base_url, poll=1.0)).start()
         feeds.append(feed)
         assert (feed.is_demo, feed.embedded) == (False, NbaOptions(cdn.base_url, poll=1.0))
         wait_for(lambda: len(feed.games()) == 1, 20, "the NBA game")
@@ -253,18 +255,11 @@ def test_nba_options_embed_the_bridge_to_tonights_games(feeds: list[LiveFeed]) -
         assert snapshot.source.status.state == "ok"
 
 
-@pytest.mark.parametrize(
-    ("args", "options", "message"),
-    [
-        (("ws://x:1/ws/live",), {"nba": NbaOptions()}, "not both"),
-        (("ws://x:1/ws/live",), {"demo": DemoOptions()}, "not both"),
-        ((), {"nba": NbaOptions(), "demo": DemoOptions()}, "give one"),
-    ],
-)
-def test_one_feed_at_a_time(args: tuple[str, ...], options: dict[str, object], message: str) -> None:
-    """A URL with an embedded feed's options, or both embedded feeds: a ValueError at construction."""
-    with pytest.raises(ValueError, match=message):
-        LiveFeed(*args, **options)  # type: ignore[arg-type]
+@pytest.mark.parametrize("source", [NbaOptions(), DemoOptions()])
+def test_one_feed_at_a_time(source: NbaOptions | DemoOptions) -> None:
+    """A URL with an embedded feed's source: a ValueError at construction."""
+    with pytest.raises(ValueError, match="not both"):
+        LiveFeed("ws://x:1/ws/live", source=source)
 
 
 @pytest.mark.parametrize(

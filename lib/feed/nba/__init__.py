@@ -7,7 +7,10 @@ load the HTTP machinery.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from lib.feed.nba.source import NbaSource
 
 DEFAULT_BASE_URL: Final = "https://cdn.nba.com/static/json/liveData"
 """Where the NBA publishes its live files; the paths beneath it are the CDN's own."""
@@ -31,6 +34,17 @@ class NbaOptions:
 
     base_url: str = DEFAULT_BASE_URL
     poll: float = DEFAULT_POLL
+
+    @property
+    def interval(self) -> float:
+        """Seconds between the feed server's looks at the source: the poll."""
+        return self.poll
+
+    def source(self) -> NbaSource:
+        """The bridge to serve."""
+        from lib.feed.nba.source import NbaSource  # noqa: PLC0415 -- the HTTP client loads only when used
+
+        return NbaSource(self.base_url, poll=self.poll)
 
     def __post_init__(self) -> None:
         if not MIN_POLL <= self.poll < float("inf"):

@@ -20,7 +20,7 @@ from lib.feed.nba.source import NbaSource
 from lib.feed.server import FeedServer
 from lib.feed.simulator import TEAMS, simulate_game
 from lib.store import Store
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, options
 from tests.helpers import free_port, wait_for
 from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn, FlowPlayer
 
@@ -162,7 +162,7 @@ def test_the_command_line_serves_tonights_games(cdn: CdnStandIn) -> None:
         stderr=subprocess.STDOUT,
     )
     store = Store()
-    client = FeedClient(f"ws://127.0.0.1:{port}/ws/live", store, reconnect_base_delay=0.1, reconnect_max_delay=0.5)
+    client = FeedClient(f"ws://127.0.0.1:{port}/ws/live", store, options(reconnect_base_delay=0.1))
     try:
         client.start()
         wait_for(lambda: {LIVE, SCHEDULED} <= set(store.snapshot().games), timeout=30, what="the night's games")
