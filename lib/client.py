@@ -238,6 +238,10 @@ class FeedClient:
         self._set_state(ConnectionState.CONNECTED, f"connected to {redact_url(self.url)}")
         logger.info("connected to %s", redact_url(self.url))
         self._emit("connect")
+        self._receive(ws, connection)
+
+    def _receive(self, ws: websocket.WebSocket, connection: int) -> None:
+        """Read frames, answer them and keep pinging until the connection ends (:class:`_Dropped`)."""
         sock = ws.sock
         assert sock is not None
         reader = FrameReader(max_message=MAX_FRAME_BYTES)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+
+from websockets.frames import Frame, Opcode
 
 from lib.protocol import MAX_FRAME_BYTES, GameEnd, GameStart, ScoreUpdate, parse
 
@@ -111,13 +112,5 @@ def load_cases() -> list[Case]:
 
 
 def server_frame(payload: bytes, *, binary: bool = False) -> bytes:
-    """``payload`` framed as a server sends it (unmasked, one frame), for raw injection."""
-    first = 0x80 | (0x2 if binary else 0x1)
-    size = len(payload)
-    if size < 126:
-        header = struct.pack("!BB", first, size)
-    elif size < 65536:
-        header = struct.pack("!BBH", first, 126, size)
-    else:
-        header = struct.pack("!BBQ", first, 127, size)
-    return header + payload
+    """``payload`` framed as a server sends it (unmasked, one frame) by the websockets library, for raw injection."""
+    return Frame(Opcode.BINARY if binary else Opcode.TEXT, payload).serialize(mask=False)

@@ -25,7 +25,7 @@ from lib.store import ConnectionState, Store
 from tests.conftest import ClientFactory
 from tests.faultproxy import FaultProxy
 from tests.helpers import frame, free_port, game, prediction, score, wait_for
-from tests.wsserver import SinkServer
+from tests.wsserver import EagerServer, SinkServer
 
 
 def a_game(game_id: str = "g1", **fields: Any) -> Game:
@@ -66,6 +66,16 @@ def test_connects_and_applies_published_updates(feed_server: FeedServer, make_cl
     assert snapshot.predictions["g1"].seq == 2
     assert snapshot.connection.connected_since is not None
     assert all(sample.e2e_ms is not None for sample in snapshot.latency)
+
+
+def test_frames_sent_with_the_handshake_response_are_not_lost(make_client: ClientFactory) -> None:
+    """Frames that arrive in the same write as the server's 101 response all reach the store."""
+    with EagerServer([score(home_score=12), prediction(p=0.7)]) as server:
+        store = Store()
+        make_client(server.url, store).start()
+        wait_for(lambda: "g1" in store.snapshot().predictions, what="the frames sent with the handshake")
+        assert home_score(store, "g1") == 12
+        assert store.snapshot().counters.received == 2
 
 
 def test_new_connection_gets_the_full_state_first(feed_server: FeedServer, make_client: ClientFactory) -> None:

@@ -1,46 +1,37 @@
-"""The sans-I/O frame reader: frames split anywhere, fragments, control frames, limits and errors."""
+"""The sans-I/O frame reader: frames split anywhere, fragments, control frames, limits and errors.
+
+Every frame is made by the ``websockets`` library, an implementation of RFC 6455 written apart
+from ours, so that a misreading of the RFC cannot hide in an encoder and a reader that agree.
+Frames no encoder will make (reserved bits, unknown opcodes, oversized control frames) are a
+valid frame from it with its first byte changed.
+"""
 
 from __future__ import annotations
 
-import struct
+import random
 
 import pytest
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
-from lib.wire import (
-    OP_BINARY,
-    OP_CLOSE,
-    OP_CONTINUATION,
-    OP_PING,
-    OP_PONG,
-    OP_TEXT,
-    Close,
-    DataMessage,
-    FrameReader,
-    Oversized,
-    Ping,
-    Pong,
-    ProtocolError,
-)
+from lib.wire import Close, DataMessage, FrameReader, Oversized, Ping, Pong, ProtocolError
 
 
-def encode(payload: bytes, opcode: int = OP_TEXT, *, fin: bool = True, mask: bool = False, rsv: int = 0) -> bytes:
-    """One frame as a server would send it (masked only to test the refusal)."""
-    first = (0x80 if fin else 0) | rsv | opcode
-    size = len(payload)
-    mask_bit = 0x80 if mask else 0
-    if size < 126:
-        header = struct.pack("!BB", first, mask_bit | size)
-    elif size < 65536:
-        header = struct.pack("!BBH", first, mask_bit | 126, size)
-    else:
-        header = struct.pack("!BBQ", first, mask_bit | 127, size)
-    return header + (b"\x00\x00\x00\x00" if mask else b"") + payload
+def encode(payload: bytes, opcode: Opcode = Opcode.TEXT, *, fin: bool = True, mask: bool = False) -> bytes:
+    """One frame as the websockets library writes it (masked as a client would, to test the refusal)."""
+    return Frame(opcode, payload, fin=fin).serialize(mask=mask)
+
+
+def first_byte(frame: bytes, first: int) -> bytes:
+    """``frame`` with its first byte (FIN, reserved bits, opcode) replaced by ``first``."""
+    return bytes([first]) + frame[1:]
 
 
 def test_text_and_binary_messages_come_out_whole() -> None:
     """Complete frames become DataMessage events with their kind."""
     reader = FrameReader(max_message=1000)
-    assert reader.feed(encode(b'{"a":1}') + encode(b"\x01\x02", OP_BINARY)) == [
+    assert reader.feed(encode(b'{"a":1}') + encode(b"\x01\x02", Opcode.BINARY)) == [
         DataMessage(b'{"a":1}', False),
         DataMessage(b"\x01\x02", True),
     ]
@@ -55,7 +46,7 @@ def test_every_length_encoding_round_trips(size: int) -> None:
 
 def test_bytes_split_at_every_offset_give_the_same_events() -> None:
     """However the network cuts the stream, the same events come out, once each."""
-    stream = encode(b"first") + encode(b"x" * 300) + encode(b"ping!", OP_PING) + encode(b"last")
+    stream = encode(b"first") + encode(b"x" * 300) + encode(b"ping!", Opcode.PING) + encode(b"last")
     expected = [
         DataMessage(b"first", False),
         DataMessage(b"x" * 300, False),
@@ -72,10 +63,10 @@ def test_bytes_split_at_every_offset_give_the_same_events() -> None:
 def test_fragments_are_joined_and_control_frames_may_interleave() -> None:
     """A fragmented message is delivered once, whole; a ping in the middle comes out first."""
     stream = (
-        encode(b"he", OP_TEXT, fin=False)
-        + encode(b"", OP_PING)
-        + encode(b"ll", OP_CONTINUATION, fin=False)
-        + encode(b"o", OP_CONTINUATION)
+        encode(b"he", Opcode.TEXT, fin=False)
+        + encode(b"", Opcode.PING)
+        + encode(b"ll", Opcode.CONT, fin=False)
+        + encode(b"o", Opcode.CONT)
     )
     assert FrameReader(max_message=100).feed(stream) == [Ping(b""), DataMessage(b"hello", False)]
 
@@ -95,7 +86,7 @@ def test_oversized_message_is_skipped_not_kept() -> None:
 def test_oversized_fragmented_message_is_skipped_as_a_whole() -> None:
     """Fragments that add up past the limit make one Oversized event for the message."""
     stream = (
-        encode(b"a" * 60, fin=False) + encode(b"b" * 60, OP_CONTINUATION, fin=False) + encode(b"c", OP_CONTINUATION)
+        encode(b"a" * 60, fin=False) + encode(b"b" * 60, Opcode.CONT, fin=False) + encode(b"c", Opcode.CONT)
     )
     assert FrameReader(max_message=100).feed(stream + encode(b"ok")) == [
         Oversized(121, False),
@@ -106,33 +97,33 @@ def test_oversized_fragmented_message_is_skipped_as_a_whole() -> None:
 def test_close_frame_carries_code_and_reason() -> None:
     """The server's close frame gives its code and reason; nothing after it is read."""
     reader = FrameReader(max_message=100)
-    events = reader.feed(encode(struct.pack("!H", 1011) + b"oops", OP_CLOSE) + encode(b"ignored"))
+    events = reader.feed(encode(b"\x03\xf3oops", Opcode.CLOSE) + encode(b"ignored"))
     assert events == [Close(1011, "oops")]
     assert reader.feed(encode(b"more")) == []
 
 
 def test_empty_close_means_no_status() -> None:
     """A close frame without a payload reports 1005."""
-    assert FrameReader(max_message=100).feed(encode(b"", OP_CLOSE)) == [Close(1005, "")]
+    assert FrameReader(max_message=100).feed(encode(b"", Opcode.CLOSE)) == [Close(1005, "")]
 
 
 def test_pong_is_reported() -> None:
     """Pongs come out as events (they prove the peer is alive)."""
-    assert FrameReader(max_message=100).feed(encode(b"abc", OP_PONG)) == [Pong(b"abc")]
+    assert FrameReader(max_message=100).feed(encode(b"abc", Opcode.PONG)) == [Pong(b"abc")]
 
 
 @pytest.mark.parametrize(
     ("stream", "problem"),
     [
         (encode(b"x", mask=True), "mask"),
-        (encode(b"x", rsv=0x40), "reserved"),
-        (encode(b"x", 0x3), "opcode"),
-        (encode(b"x", 0xB), "opcode"),
-        (encode(b"x", OP_CONTINUATION), "continuation"),
+        (first_byte(encode(b"x"), 0xC1), "reserved"),  # RSV1 on a text frame
+        (first_byte(encode(b"x"), 0x83), "opcode"),
+        (first_byte(encode(b"x"), 0x8B), "opcode"),
+        (encode(b"x", Opcode.CONT), "continuation"),
         (encode(b"x", fin=False) + encode(b"y"), "previous"),
-        (encode(b"x" * 126, OP_PING), "control"),
-        (encode(b"", OP_PING, fin=False), "control"),
-        (encode(b"\x03", OP_CLOSE), "one byte"),
+        (first_byte(encode(b"x" * 126), 0x89), "control"),  # a 126-byte ping
+        (first_byte(encode(b"", Opcode.PING), 0x09), "control"),  # a ping without FIN
+        (encode(b"\x03", Opcode.CLOSE), "one byte"),
         (b"\x81\x7f\x80\x00\x00\x00\x00\x00\x00\x00", "top bit"),
     ],
 )
@@ -140,3 +131,31 @@ def test_protocol_violations_raise(stream: bytes, problem: str) -> None:
     """Framing a server must never send raises ProtocolError naming the problem."""
     with pytest.raises(ProtocolError, match=problem):
         FrameReader(max_message=1000).feed(stream)
+
+
+def test_a_servers_output_cut_at_random_gives_its_messages() -> None:
+    """What websockets' own server protocol writes, cut anywhere, comes out message by message."""
+    server = ServerProtocol(state=State.OPEN)
+    server.send_text(b'{"type":"score_update"}')
+    server.send_binary(bytes(range(256)) * 300)  # a 64-bit length
+    server.send_text(b"x" * 1000, fin=False)  # a 16-bit length, fragmented around a ping
+    server.send_ping(b"42")
+    server.send_continuation(b"y" * 70_000, fin=False)
+    server.send_continuation(b"", fin=True)
+    server.send_pong(b"7")
+    server.send_close(1001, "going away")
+    stream = b"".join(server.data_to_send())
+    expected = [
+        DataMessage(b'{"type":"score_update"}', False),
+        DataMessage(bytes(range(256)) * 300, True),
+        Ping(b"42"),
+        DataMessage(b"x" * 1000 + b"y" * 70_000, False),
+        Pong(b"7"),
+        Close(1001, "going away"),
+    ]
+    chance = random.Random(11)
+    for _ in range(50):
+        cuts = sorted(chance.sample(range(1, len(stream)), 20))
+        reader = FrameReader(max_message=1 << 20)
+        pieces = [stream[start:end] for start, end in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+        assert [event for piece in pieces for event in reader.feed(piece)] == expected
