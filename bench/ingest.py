@@ -41,7 +41,7 @@ from bench.common import command, machine, percentile
 from lib.client import _POLL_SECONDS, NORMAL_CLOSURE, FeedClient, _Dropped
 from lib.options import FeedOptions
 from lib.store import ConnectionState, Store
-from lib.wire import DataMessage, Event, Pong
+from lib.wire import DataMessage, Event, PongFrame
 
 GAMES = 15
 _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -222,7 +222,7 @@ class LibraryReaderClient(FeedClient):
             if opcode in (text, binary):
                 event = DataMessage(frame.data, opcode == binary)
             elif opcode == pong:
-                event = Pong(frame.data)
+                event = PongFrame(frame.data)
             elif opcode == close:  # websocket-client has answered it already
                 code = struct.unpack("!H", frame.data[:2])[0] if len(frame.data) >= 2 else CloseCode.NO_STATUS_RCVD
                 raise _Dropped(

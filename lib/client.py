@@ -25,7 +25,17 @@ from lib.outbox import Outbox, encode_message
 from lib.protocol import MAX_FRAME_BYTES, Rejection, RejectReason
 from lib.store import ConnectionState, FeedEvent, IngestResult, Store
 from lib.urls import check_feed_url, redact_url
-from lib.wire import CLOSE_NO_STATUS, Close, DataMessage, Event, FrameReader, Oversized, Ping, Pong, ProtocolError
+from lib.wire import (
+    CLOSE_NO_STATUS,
+    Close,
+    DataMessage,
+    Event,
+    FrameReader,
+    Oversized,
+    PingFrame,
+    PongFrame,
+    ProtocolError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -298,11 +308,11 @@ class FeedClient:
         elif isinstance(event, Oversized):
             rejection = Rejection(RejectReason.TOO_LARGE, f"frame of {event.size} bytes exceeds {MAX_FRAME_BYTES}")
             self._dispatch(self.store.reject(rejection, received_at=time.time()))
-        elif isinstance(event, Pong):
+        elif isinstance(event, PongFrame):
             if event.payload.isdigit():
                 with self._send_lock:
                     self._outbox.acknowledge(int(event.payload))
-        elif isinstance(event, Ping):
+        elif isinstance(event, PingFrame):
             try:
                 ws.pong(event.payload)
             except (websocket.WebSocketException, OSError) as error:

@@ -47,13 +47,13 @@ class Oversized(NamedTuple):
     binary: bool
 
 
-class Ping(NamedTuple):
+class PingFrame(NamedTuple):
     """A ping from the server, to be answered with a pong carrying ``payload``."""
 
     payload: bytes
 
 
-class Pong(NamedTuple):
+class PongFrame(NamedTuple):
     """A pong from the server."""
 
     payload: bytes
@@ -66,7 +66,7 @@ class Close(NamedTuple):
     reason: str
 
 
-Event = DataMessage | Oversized | Ping | Pong | Close
+Event = DataMessage | Oversized | PingFrame | PongFrame | Close
 
 
 class FrameReader:
@@ -159,9 +159,9 @@ class FrameReader:
         payload = bytes(self._buffer[start : start + length])
         self._pos = start + length
         if opcode == OP_PING:
-            events.append(Ping(payload))
+            events.append(PingFrame(payload))
         elif opcode == OP_PONG:
-            events.append(Pong(payload))
+            events.append(PongFrame(payload))
         elif opcode == OP_CLOSE:
             events.append(_close(payload))
             self._closed = True

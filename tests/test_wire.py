@@ -15,7 +15,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-from lib.wire import Close, DataMessage, FrameReader, Oversized, Ping, Pong, ProtocolError
+from lib.wire import Close, DataMessage, FrameReader, Oversized, PingFrame, PongFrame, ProtocolError
 
 
 def encode(payload: bytes, opcode: Opcode = Opcode.TEXT, *, fin: bool = True, mask: bool = False) -> bytes:
@@ -50,7 +50,7 @@ def test_bytes_split_at_every_offset_give_the_same_events() -> None:
     expected = [
         DataMessage(b"first", False),
         DataMessage(b"x" * 300, False),
-        Ping(b"ping!"),
+        PingFrame(b"ping!"),
         DataMessage(b"last", False),
     ]
     for cut in range(len(stream) + 1):
@@ -68,7 +68,7 @@ def test_fragments_are_joined_and_control_frames_may_interleave() -> None:
         + encode(b"ll", Opcode.CONT, fin=False)
         + encode(b"o", Opcode.CONT)
     )
-    assert FrameReader(max_message=100).feed(stream) == [Ping(b""), DataMessage(b"hello", False)]
+    assert FrameReader(max_message=100).feed(stream) == [PingFrame(b""), DataMessage(b"hello", False)]
 
 
 def test_oversized_message_is_skipped_not_kept() -> None:
@@ -109,7 +109,7 @@ def test_empty_close_means_no_status() -> None:
 
 def test_pong_is_reported() -> None:
     """Pongs come out as events (they prove the peer is alive)."""
-    assert FrameReader(max_message=100).feed(encode(b"abc", Opcode.PONG)) == [Pong(b"abc")]
+    assert FrameReader(max_message=100).feed(encode(b"abc", Opcode.PONG)) == [PongFrame(b"abc")]
 
 
 @pytest.mark.parametrize(
@@ -148,9 +148,9 @@ def test_a_servers_output_cut_at_random_gives_its_messages() -> None:
     expected = [
         DataMessage(b'{"type":"score_update"}', False),
         DataMessage(bytes(range(256)) * 300, True),
-        Ping(b"42"),
+        PingFrame(b"42"),
         DataMessage(b"x" * 1000 + b"y" * 70_000, False),
-        Pong(b"7"),
+        PongFrame(b"7"),
         Close(1001, "going away"),
     ]
     chance = random.Random(11)
