@@ -23,7 +23,7 @@ import websocket
 from lib.options import FeedOptions
 from lib.outbox import Outbox, encode_message
 from lib.protocol import MAX_FRAME_BYTES, Rejection, RejectReason
-from lib.store import ConnectionState, FeedEvent, IngestResult, Store
+from lib.store import CloseCause, ConnectionState, FeedEvent, IngestResult, Store
 from lib.urls import check_feed_url, redact_url
 from lib.wire import (
     CLOSE_NO_STATUS,
@@ -50,11 +50,13 @@ _READ_SIZE: Final = 256 * 1024
 
 
 class _Dropped(Exception):  # noqa: N818 -- a control-flow signal, not an error to report
-    """The connection ended; the loop decides what next from ``state``, ``reason`` and ``code``."""
+    """The connection ended; the loop decides what next from ``state``, ``cause``, ``reason`` and ``code``."""
 
-    def __init__(self, state: ConnectionState, reason: str, code: int | None = None, error: str | None = None):
+    def __init__(
+        self, state: ConnectionState, cause: CloseCause, reason: str, code: int | None = None, error: str | None = None
+    ):
         super().__init__(reason)
-        self.state, self.reason, self.code, self.error = state, reason, code, error
+        self.state, self.cause, self.reason, self.code, self.error = state, cause, reason, code, error
 
 
 class FeedClient:
@@ -126,7 +128,7 @@ class FeedClient:
         thread = self._thread
         if thread is None or not thread.is_alive():  # never started, gave up or closed already
             if self.store.snapshot().connection.state is not ConnectionState.CLOSED:
-                self._set_state(ConnectionState.CLOSED, "stopped")
+                self._set_state(ConnectionState.CLOSED, "stopped", cause=CloseCause.STOPPED)
             return
         thread.join(timeout / 2)
         if thread.is_alive():  # blocked in a handshake: cut the socket beneath it
@@ -199,13 +201,16 @@ class FeedClient:
                     self._set_state(
                         ConnectionState.GIVEN_UP,
                         f"gave up after {failed} failed attempts",
+                        cause=CloseCause.GAVE_UP,
                         error=message,
                         attempts=failed,
                     )
                     return
                 retries += 1
                 state = ConnectionState.RECONNECTING
-                if self._wait(self.backoff.delay(retries), failed, "could not connect", error=message):
+                if self._wait(
+                    self.backoff.delay(retries), failed, CloseCause.CONNECT_FAILED, "could not connect", error=message
+                ):
                     failed = retries = 0
                 continue
             failed = retries = 0
@@ -217,14 +222,17 @@ class FeedClient:
                 if drop.error:
                     self._emit("error", drop.error)
                 if drop.state is ConnectionState.CLOSED or self._stop.is_set():
-                    self._set_state(ConnectionState.CLOSED, drop.reason, code=drop.code, error=drop.error)
+                    self._set_state(
+                        ConnectionState.CLOSED, drop.reason, cause=drop.cause, code=drop.code, error=drop.error
+                    )
                     return
                 logger.info("connection lost (%s); reconnecting", drop.reason)
                 retries = 1
                 state = ConnectionState.RECONNECTING
-                if self._wait(self.backoff.delay(retries), failed, drop.reason, code=drop.code, error=drop.error):
+                delay = self.backoff.delay(retries)
+                if self._wait(delay, failed, drop.cause, drop.reason, code=drop.code, error=drop.error):
                     retries = 0
-        self._set_state(ConnectionState.CLOSED, "stopped")
+        self._set_state(ConnectionState.CLOSED, "stopped", cause=CloseCause.STOPPED)
 
     def _connect(self) -> websocket.WebSocket:
         context = self.options.ssl_context
@@ -260,31 +268,39 @@ class FeedClient:
         while True:
             if self._stop.is_set():
                 self._say_goodbye(ws)
-                raise _Dropped(ConnectionState.CLOSED, "stopped", NORMAL_CLOSURE)
+                raise _Dropped(ConnectionState.CLOSED, CloseCause.STOPPED, "stopped", NORMAL_CLOSURE)
             try:
                 data = sock.recv(_READ_SIZE)
             except TimeoutError:
                 data = None
             except OSError as error:
-                raise _Dropped(ConnectionState.RECONNECTING, "connection lost", error=_describe(error)) from None
+                raise _Dropped(
+                    ConnectionState.RECONNECTING, CloseCause.CONNECTION_LOST, "connection lost", error=_describe(error)
+                ) from None
             now = time.monotonic()
             if data is not None:
                 if not data:
                     raise _Dropped(
-                        ConnectionState.RECONNECTING, "connection lost", error="closed without a close frame"
+                        ConnectionState.RECONNECTING,
+                        CloseCause.CONNECTION_LOST,
+                        "connection lost",
+                        error="closed without a close frame",
                     )
                 # Liveness is bytes arriving, not whole frames: a peer dribbling a big frame is alive.
                 last_bytes_at = now
                 try:
                     events = reader.feed(data)
                 except ProtocolError as error:
-                    raise _Dropped(ConnectionState.RECONNECTING, "protocol error", error=str(error)) from None
+                    raise _Dropped(
+                        ConnectionState.RECONNECTING, CloseCause.PROTOCOL_ERROR, "protocol error", error=str(error)
+                    ) from None
                 for event in events:
                     self._on_event(ws, event, connection)
             timeout = self.options.ping_timeout
             if ping_sent_at is not None and last_bytes_at < ping_sent_at and now - ping_sent_at > timeout:
                 raise _Dropped(
                     ConnectionState.RECONNECTING,
+                    CloseCause.NO_PING_ANSWER,
                     "no answer to ping",
                     error=f"no data for {self.options.ping_timeout:g} s after a ping",
                 )
@@ -295,7 +311,9 @@ class FeedClient:
                 if ping_sent_at is None or last_bytes_at >= ping_sent_at:
                     ping_sent_at = now  # the oldest unanswered ping is the one that counts
             if not self._open:  # a direct send failed: the socket is broken
-                raise _Dropped(ConnectionState.RECONNECTING, "send failed", error=self._send_error)
+                raise _Dropped(
+                    ConnectionState.RECONNECTING, CloseCause.SEND_FAILED, "send failed", error=self._send_error
+                )
 
     def _on_event(self, ws: websocket.WebSocket, event: Event, connection: int) -> None:
         if isinstance(event, DataMessage):
@@ -316,15 +334,23 @@ class FeedClient:
             try:
                 ws.pong(event.payload)
             except (websocket.WebSocketException, OSError) as error:
-                raise _Dropped(ConnectionState.RECONNECTING, "connection lost", error=_describe(error)) from None
+                raise _Dropped(
+                    ConnectionState.RECONNECTING, CloseCause.CONNECTION_LOST, "connection lost", error=_describe(error)
+                ) from None
         elif isinstance(event, Close):
             with contextlib.suppress(websocket.WebSocketException, OSError):
                 ws.send_close(event.code if event.code != CLOSE_NO_STATUS else NORMAL_CLOSURE)
             if event.code == NORMAL_CLOSURE:
-                raise _Dropped(ConnectionState.CLOSED, "server closed the connection", event.code)
+                raise _Dropped(
+                    ConnectionState.CLOSED, CloseCause.SERVER_CLOSED, "server closed the connection", event.code
+                )
             refused = self._drop_refused() if event.code == MESSAGE_TOO_BIG else None
             raise _Dropped(
-                ConnectionState.RECONNECTING, f"server closed with code {event.code}", event.code, error=refused
+                ConnectionState.RECONNECTING,
+                CloseCause.SERVER_CLOSED_WITH_CODE,
+                f"server closed with code {event.code}",
+                event.code,
+                error=refused,
             )
 
     def _dispatch(self, result: IngestResult) -> None:
@@ -359,7 +385,9 @@ class FeedClient:
             sent = False
             while (payload := self._outbox.next_queued()) is not None:
                 if not self._write(ws, payload):
-                    raise _Dropped(ConnectionState.RECONNECTING, "send failed", error=self._send_error)
+                    raise _Dropped(
+                        ConnectionState.RECONNECTING, CloseCause.SEND_FAILED, "send failed", error=self._send_error
+                    )
                 self._outbox.sent_queued(self._ping_id + 1)
                 sent = True
             if sent:
@@ -393,12 +421,20 @@ class FeedClient:
             self.store.count_queue_drop()
 
     def _wait(
-        self, delay: float, failed: int, reason: str, *, code: int | None = None, error: str | None = None
+        self,
+        delay: float,
+        failed: int,
+        cause: CloseCause,
+        reason: str,
+        *,
+        code: int | None = None,
+        error: str | None = None,
     ) -> bool:
         """Back off for ``delay`` seconds; True when ``reconnect()`` cut it short."""
         self._set_state(
             ConnectionState.RECONNECTING,
             reason,
+            cause=cause,
             code=code,
             error=error,
             attempts=failed,
@@ -431,6 +467,7 @@ class FeedClient:
         state: ConnectionState,
         reason: str,
         *,
+        cause: CloseCause | None = None,
         code: int | None = None,
         error: str | None = None,
         attempts: int = 0,
@@ -439,6 +476,7 @@ class FeedClient:
         self.store.set_connection(
             state,
             reason=reason,
+            cause=cause,
             close_code=code,
             error=error,
             reconnect_attempts=attempts,

@@ -21,7 +21,7 @@ from lib.protocol import (
     PredictionUpdate,
     ScoreUpdate,
 )
-from lib.store import ConnectionState, Store
+from lib.store import CloseCause, ConnectionState, Store
 from tests.conftest import ClientFactory
 from tests.faultproxy import FaultProxy
 from tests.helpers import frame, free_port, game, prediction, score, wait_for
@@ -551,3 +551,26 @@ def test_unusable_url_is_refused_at_construction(url: str) -> None:
     """A URL the thread could not connect to is a ValueError naming the problem, before any thread starts."""
     with pytest.raises(ValueError, match=r"port|host"):
         FeedClient(url, Store())
+
+
+def test_why_the_connection_ended_is_a_cause_the_page_can_tell_apart(
+    feed_server: FeedServer, make_client: ClientFactory
+) -> None:
+    """A server close with 1000 is SERVER_CLOSED, stop() is STOPPED; each transition keeps its cause."""
+    store = Store()
+    client = make_client(feed_server.url, store)
+    client.start()
+    wait_for(lambda: store.snapshot().connection.state is ConnectionState.CONNECTED, what="connected")
+    assert store.snapshot().connection.cause is None
+    feed_server.close_all(1000)
+    wait_for(lambda: store.snapshot().connection.state is ConnectionState.CLOSED, what="closed by the server")
+    info = store.snapshot().connection
+    assert (info.cause, info.close_code, info.transitions[-1].cause) == (
+        CloseCause.SERVER_CLOSED,
+        1000,
+        CloseCause.SERVER_CLOSED,
+    )
+    client.reconnect()
+    wait_for(lambda: store.snapshot().connection.state is ConnectionState.CONNECTED, what="connected again")
+    client.stop()
+    assert store.snapshot().connection.cause is CloseCause.STOPPED

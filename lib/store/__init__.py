@@ -7,7 +7,7 @@ this module gathers the names the rest of the library uses.
 
 from __future__ import annotations
 
-from lib.store.connection import ConnectionInfo, ConnectionState, Transition
+from lib.store.connection import CloseCause, ConnectionInfo, ConnectionState, Transition
 from lib.store.records import (
     Counters,
     FeedEvent,
@@ -25,6 +25,7 @@ from lib.store.store import DEFAULT_MAX_GAMES, IngestResult, Store
 
 __all__ = [
     "DEFAULT_MAX_GAMES",
+    "CloseCause",
     "ConnectionInfo",
     "ConnectionState",
     "Counters",

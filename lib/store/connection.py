@@ -24,6 +24,29 @@ class ConnectionState(enum.StrEnum):
     GIVEN_UP = "given_up"
 
 
+class CloseCause(enum.StrEnum):
+    """Why there is no connection: what the page and the API tell apart, whatever the reason's words say."""
+
+    STOPPED = "stopped"
+    """``stop()`` was called."""
+    SERVER_CLOSED = "server_closed"
+    """The server closed the connection normally (1000): it is done, the client does not come back."""
+    SERVER_CLOSED_WITH_CODE = "server_closed_with_code"
+    """The server closed with another code (going away, restart, error): the client reconnects."""
+    CONNECTION_LOST = "connection_lost"
+    """A reset, or the end of the stream without a close frame."""
+    NO_PING_ANSWER = "no_ping_answer"
+    """Nothing arrived for the ping timeout after a ping: the connection is dead."""
+    PROTOCOL_ERROR = "protocol_error"
+    """The server broke the WebSocket protocol."""
+    SEND_FAILED = "send_failed"
+    """Writing to the socket failed."""
+    CONNECT_FAILED = "connect_failed"
+    """A connection attempt failed (refused, not found, handshake refused, timed out)."""
+    GAVE_UP = "gave_up"
+    """Too many attempts failed in a row."""
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     """One change of connection state, with its reason and the close code that caused it."""
@@ -33,6 +56,7 @@ class Transition:
     to_state: ConnectionState
     reason: str
     close_code: int | None
+    cause: CloseCause | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +66,8 @@ class ConnectionInfo:
     state: ConnectionState = ConnectionState.CLOSED
     since: float = 0.0
     reason: str = "not started"
+    cause: CloseCause | None = None
+    """Why there is no connection; ``None`` while connecting or connected."""
     close_code: int | None = None
     last_error: str | None = None
     connected_since: float | None = None
@@ -58,6 +84,7 @@ def next_connection(
     *,
     reason: str,
     at: float,
+    cause: CloseCause | None = None,
     close_code: int | None = None,
     error: str | None = None,
     reconnect_attempts: int = 0,
@@ -72,12 +99,13 @@ def next_connection(
     changed = old.state != state
     transitions = old.transitions
     if changed:
-        transitions = (*transitions, Transition(at, old.state, state, reason, close_code))[-TRANSITIONS_KEPT:]
+        transitions = (*transitions, Transition(at, old.state, state, reason, close_code, cause))[-TRANSITIONS_KEPT:]
     connected = state is ConnectionState.CONNECTED
     return ConnectionInfo(
         state=state,
         since=at if changed else old.since,
         reason=reason,
+        cause=cause,
         close_code=close_code,
         last_error=old.last_error if error is None else error,
         connected_since=(at if changed else old.connected_since) if connected else None,

@@ -27,7 +27,7 @@ from lib.protocol import (
     parse,
 )
 from lib.store import rules
-from lib.store.connection import ConnectionInfo, ConnectionState, next_connection
+from lib.store.connection import CloseCause, ConnectionInfo, ConnectionState, next_connection
 from lib.store.records import (
     Counters,
     FeedEvent,
@@ -303,6 +303,7 @@ class Store:
         *,
         reason: str,
         at: float | None = None,
+        cause: CloseCause | None = None,
         close_code: int | None = None,
         error: str | None = None,
         reconnect_attempts: int = 0,
@@ -314,6 +315,8 @@ class Store:
         Args:
             state: The state now.
             reason: Why, in words; shown to users and kept in the transition log.
+            cause: Why there is no connection, for code to tell apart; ``None`` while connecting
+                or connected.
             at: When, epoch seconds; now by default.
             close_code: The WebSocket close code behind this state, if any.
             error: The error behind it, if any; it stays as ``last_error`` until the next one.
@@ -328,6 +331,7 @@ class Store:
                 state,
                 reason=reason,
                 at=now,
+                cause=cause,
                 close_code=close_code,
                 error=error,
                 reconnect_attempts=reconnect_attempts,

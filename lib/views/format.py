@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from lib.feed.nba import NbaOptions
 from lib.protocol import REGULATION_PERIODS, Game, clock_seconds
 from lib.status import FeedStatus
-from lib.store import ConnectionState, GameRecord, PredictionRecord, SourceRecord
+from lib.store import CloseCause, ConnectionState, GameRecord, PredictionRecord, SourceRecord
 
 FINAL_SHOWN_FOR: Final = 30 * 60
 """Seconds a finished game stays on the board after its last update, so old slates clear away."""
@@ -51,7 +51,7 @@ def connection_indicator(status: FeedStatus, now: float) -> Connection:
         return Connection("orange", f"Reconnecting… ({of})", True, detail)
     if state is ConnectionState.GIVEN_UP:
         return Connection("red", f"Gave up after {plural(status.reconnect_attempts, 'attempt')}", True, detail)
-    if status.close_code == 1000 and status.reason == "server closed the connection":
+    if status.connection.cause is CloseCause.SERVER_CLOSED:
         return Connection("red", "Disconnected (server closed)", True)
     return Connection("grey", "Disconnected", True)
 

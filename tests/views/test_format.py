@@ -11,7 +11,7 @@ import pytest
 
 from lib.feed.nba import NbaOptions
 from lib.protocol import Game, Prediction
-from lib.store import ConnectionState, GameRecord, PredictionRecord
+from lib.store import CloseCause, ConnectionState, GameRecord, PredictionRecord
 from lib.views.format import (
     FINAL_SHOWN_FOR,
     ago,
@@ -50,7 +50,12 @@ def g(game_id: str = "g", **fields: Any) -> Game:
             "Reconnecting… (attempt 1)",
         ),
         (
-            {"state": ConnectionState.CLOSED, "close_code": 1000, "reason": "server closed the connection"},
+            {
+                "state": ConnectionState.CLOSED,
+                "close_code": 1000,
+                "reason": "server closed the connection",
+                "cause": CloseCause.SERVER_CLOSED,
+            },
             "red",
             "Disconnected (server closed)",
         ),
