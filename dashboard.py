@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 
 from lib import FeedStatus, LiveFeed, NbaOptions, Snapshot
-from lib.access import is_local_viewer, key_matches
+from lib.access import Throttle, is_local_viewer, key_matches
 from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
 from lib.protocol import REGULATION_PERIODS
 from lib.recorder import recording_files
@@ -60,6 +60,12 @@ st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="
 def shared_feed(settings: FeedSettings) -> LiveFeed:
     """One feed per server process, shared by every viewer: twenty viewers, one connection (and one NBA poller)."""
     return LiveFeed(settings.url, source=settings.nba, options=settings.options).start()
+
+
+@st.cache_resource(show_spinner=False)
+def reconnects() -> Throttle:
+    """Every viewer may press Reconnect; the process reconnects at most every 5 s, whoever presses."""
+    return Throttle(5.0)
 
 
 def new_recording_path(folder: Path) -> Path:
@@ -135,7 +141,8 @@ def live_section() -> None:
     render_times: deque[float] = st.session_state.setdefault("render_ms", deque(maxlen=300))
 
     last_apply = snapshot.latency[-1].apply_ms if snapshot.latency else None
-    if render_header(connection, last_apply, len(snapshot.games), source_health(snapshot.source, now)):
+    pressed = render_header(connection, last_apply, len(snapshot.games), source_health(snapshot.source, now))
+    if pressed and reconnects().allow(now):
         feed.reconnect()
     render_toasts(unseen(snapshot.events, st.session_state.get("last_event")))
     st.session_state.last_event = snapshot.events[-1].id if snapshot.events else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.access import is_local_viewer, key_matches
+from lib.access import Throttle, is_local_viewer, key_matches
 
 
 def test_a_viewer_on_this_machine_is_local() -> None:
@@ -32,3 +32,11 @@ def test_the_operator_key_must_match_exactly() -> None:
     assert not key_matches("", None)
     assert not key_matches("", "")
     assert not key_matches("anything", None)
+
+
+def test_the_throttle_lets_one_action_through_per_interval() -> None:
+    """Many asks inside the interval: the first passes; after the interval, the next one does."""
+    throttle = Throttle(5.0)
+    assert [throttle.allow(t) for t in (100.0, 100.1, 103.0, 104.9)] == [True, False, False, False]
+    assert throttle.allow(105.0)
+    assert not throttle.allow(106.0)
