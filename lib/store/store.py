@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter, deque
 from types import MappingProxyType
-from typing import Final, Literal, NamedTuple
+from typing import Final, Literal, NamedTuple, TypeVar
 
 from lib.protocol import (
     GameEnd,
@@ -51,6 +51,8 @@ _RECENT_EVENTS: Final = 100
 _RECENT_REJECTIONS: Final = 50
 _RECENT_PONGS: Final = 20
 
+
+_Point = TypeVar("_Point", HistoryPoint, PredictionPoint)
 
 IngestStatus = Literal["applied", "stale", "rejected", "pong"]
 
@@ -387,12 +389,7 @@ class Store:
 
     def history(self, game_id: str | None = None) -> tuple[HistoryPoint, ...]:
         """Accepted score updates, for one game or all, in the order they were received."""
-        with self._lock:
-            if game_id is not None:
-                return tuple(self._history.get(game_id, ()))
-            points = [p for h in self._history.values() for p in h]
-        points.sort(key=lambda p: p.received_at)
-        return tuple(points)
+        return self._points(self._history, game_id)
 
     def game_histories(self) -> dict[str, tuple[tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]]:
         """Every game's score history and prediction history, copied under one lock."""
@@ -404,9 +401,12 @@ class Store:
 
     def prediction_history(self, game_id: str | None = None) -> tuple[PredictionPoint, ...]:
         """Accepted predictions, for one game or all, in the order they were received."""
+        return self._points(self._prediction_history, game_id)
+
+    def _points(self, histories: dict[str, deque[_Point]], game_id: str | None) -> tuple[_Point, ...]:
         with self._lock:
             if game_id is not None:
-                return tuple(self._prediction_history.get(game_id, ()))
-            points = [p for h in self._prediction_history.values() for p in h]
-        points.sort(key=lambda p: p.received_at)
+                return tuple(histories.get(game_id, ()))
+            points = [point for history in histories.values() for point in history]
+        points.sort(key=lambda point: point.received_at)
         return tuple(points)
