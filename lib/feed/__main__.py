@@ -17,8 +17,10 @@ from collections.abc import Sequence
 import uvicorn
 
 from lib.feed.games_csv import read_games_csv
+from lib.feed.limits import FeedLimits
 from lib.feed.replay import ReplaySource
 from lib.feed.server import KEEPALIVE_SECONDS, FeedOptions, Source, create_app
+from lib.feed.serving import FeedConfig
 from lib.feed.simulator import MAX_GAMES, NightSimulator
 from lib.recorder import read_recording
 
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token",
         default=os.environ.get("FEED_TOKEN"),
-        help="require 'Authorization: Bearer <token>' from clients (default: $FEED_TOKEN, if set)",
+        help="require 'Authorization: Bearer <token>' from clients (default: $FEED_TOKEN, if set); empty: no token",
     )
     return parser
 
@@ -115,6 +117,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.replay is not None and (args.games is not None or args.seed is not None):
         parser.error("--games and --seed shape a night; a replay has its own (drop them or --replay)")
+    args.token = args.token or None  # an empty FEED_TOKEN or --token "" means no token, not an unsendable one
     return args
 
 
@@ -158,17 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"python -m lib.feed: error: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(source, FeedOptions(interval=args.interval, token=args.token))
+    limits = FeedLimits()
+    app = create_app(source, FeedOptions(interval=args.interval, token=args.token, limits=limits))
     token = ", token required" if args.token else ""
     logger.info("serving ws://%s:%d/ws/live: %s%s", args.host, args.port, _describe(args), token)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        ws_ping_interval=KEEPALIVE_SECONDS,
-        ws_ping_timeout=KEEPALIVE_SECONDS,
-    )
+    uvicorn.Server(FeedConfig(app, limits=limits, host=args.host, port=args.port, keepalive=KEEPALIVE_SECONDS)).run()
     return 0
 
 

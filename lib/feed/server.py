@@ -20,12 +20,14 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 import uvicorn
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
+from lib.feed.limits import FeedLimits
+from lib.feed.serving import FeedConfig
 from lib.protocol import (
     Game,
     GameEnd,
@@ -42,8 +44,6 @@ from lib.protocol import (
 
 logger = logging.getLogger(__name__)
 
-OUTBOX_LIMIT: Final = 10_000
-"""Frames queued for one slow client before it is cut off (it reconnects and resynchronises)."""
 KEEPALIVE_SECONDS: Final = 20.0
 """The server pings every client this often and drops one silent for as long again."""
 _TRY_AGAIN_LATER: Final = 1013
@@ -76,18 +76,29 @@ class Source(Protocol):
 
 
 class _Connection:
-    """One connected client: its outbox and its own sequence numbers."""
+    """One connected client: its outbox, bounded in bytes, and its own sequence numbers."""
 
-    def __init__(self, websocket: WebSocket) -> None:
+    def __init__(self, websocket: WebSocket, outbox_bytes: int) -> None:
         self.websocket = websocket
         self.outbox: asyncio.Queue[Frame | int] = asyncio.Queue()
+        self.outbox_bytes = outbox_bytes
+        self.queued_bytes = 0
         self.seq = 0
 
     def push(self, frame: Frame | int) -> bool:
-        if self.outbox.qsize() >= OUTBOX_LIMIT:
+        """Queue a frame (or a close code), unless it would take the outbox past its bytes."""
+        size = _size(frame)
+        if self.queued_bytes + size > self.outbox_bytes:
             return False
+        self.queued_bytes += size
         self.outbox.put_nowait(frame)
         return True
+
+    async def pop(self) -> Frame | int:
+        """The next frame (or close code) to send, waiting for one."""
+        frame = await self.outbox.get()
+        self.queued_bytes -= _size(frame)
+        return frame
 
     def stamp(self, body: str) -> str:
         """The encoded message ``body`` with this connection's next ``seq`` spliced in."""
@@ -206,9 +217,17 @@ class FeedHub:
 
     def _push(self, connection: _Connection, frame: Frame) -> None:
         if not connection.push(frame):
-            logger.warning("client too slow (%d frames queued); disconnecting it", OUTBOX_LIMIT)
+            logger.warning("client too slow (%d bytes queued); disconnecting it", connection.queued_bytes)
             self.connections.discard(connection)
             connection.outbox.put_nowait(_TRY_AGAIN_LATER)
+
+
+def _size(frame: Frame | int) -> int:
+    """A frame's size on the wire (its UTF-8 bytes); a close code takes no room."""
+    if isinstance(frame, int):
+        return 0
+    # isascii() is O(1) in CPython: the common case costs no encoding.
+    return len(frame) if isinstance(frame, bytes) or frame.isascii() else len(frame.encode())
 
 
 def _body(message: Message, now: float) -> str:
@@ -221,11 +240,13 @@ class FeedOptions:
 
     Attributes:
         interval: Seconds between pushes from the source (the seed pushes every 5 s).
-        token: When set, clients must send ``Authorization: Bearer <token>``.
+        token: When set (and not empty), clients must send ``Authorization: Bearer <token>``.
+        limits: What one client may cost the server.
     """
 
     interval: float = 5.0
     token: str | None = None
+    limits: FeedLimits = field(default_factory=FeedLimits)
 
 
 def create_app(source: Source | None = None, options: FeedOptions | None = None, hub: FeedHub | None = None) -> FastAPI:
@@ -259,11 +280,11 @@ def create_app(source: Source | None = None, options: FeedOptions | None = None,
 
     @app.websocket("/ws/live")
     async def live(websocket: WebSocket) -> None:
-        if options.token is not None and not _authorized(websocket, options.token):
+        if options.token and not _authorized(websocket, options.token):
             await websocket.close(code=_POLICY_VIOLATION)  # before accept: an HTTP 403 to the client
             return
         await websocket.accept()
-        connection = _Connection(websocket)
+        connection = _Connection(websocket, options.limits.outbox_bytes)
         feed.attach(connection)
         sender = asyncio.create_task(_send_loop(connection))
         try:
@@ -278,8 +299,11 @@ def create_app(source: Source | None = None, options: FeedOptions | None = None,
 
 
 def _authorized(websocket: WebSocket, token: str) -> bool:
-    given = websocket.headers.get("authorization", "")
-    return secrets.compare_digest(given.encode(), f"Bearer {token}".encode())
+    # The scheme is case-insensitive (RFC 7235). Header bytes reach us decoded as Latin-1, so
+    # encoding back gives the bytes the client sent, compared with the token's UTF-8.
+    scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
+    given = credentials.lstrip(" ").encode("latin-1")
+    return scheme.lower() == "bearer" and secrets.compare_digest(given, token.encode())
 
 
 async def _drive(source: Source, hub: FeedHub, interval: float) -> None:
@@ -306,7 +330,7 @@ async def _send_loop(connection: _Connection) -> None:
     websocket = connection.websocket
     with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
         while True:
-            frame = await connection.outbox.get()
+            frame = await connection.pop()
             if isinstance(frame, int):
                 await websocket.close(code=frame)
                 return
@@ -339,10 +363,11 @@ class FeedServer:
         host: Interface to listen on.
         port: Port to listen on; 0 picks a free one.
         interval: Seconds between pushes from the source (at most: a replay is pushed when due).
-        token: Require this bearer token from clients.
+        token: Require this bearer token from clients (``None`` or empty: no token).
         keepalive: Ping every client this often and drop one that has not answered within as
             long again, so dead connections do not pile up; ``None`` never pings.
         tls: ``(certificate file, key file)`` to serve ``wss://``.
+        limits: What one client may cost the server (:class:`~lib.feed.limits.FeedLimits`'s defaults).
     """
 
     def __init__(
@@ -355,14 +380,16 @@ class FeedServer:
         token: str | None = None,
         keepalive: float | None = KEEPALIVE_SECONDS,
         tls: tuple[str, str] | None = None,
+        limits: FeedLimits | None = None,
     ) -> None:
         self.source = source
         self.host = host
         self.port = port
         self.keepalive = keepalive
         self.tls = tls
+        self.limits = limits or FeedLimits()
         self.hub = FeedHub()
-        self.app = create_app(source, FeedOptions(interval=interval, token=token), self.hub)
+        self.app = create_app(source, FeedOptions(interval=interval, token=token, limits=self.limits), self.hub)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -378,17 +405,7 @@ class FeedServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        certfile, keyfile = self.tls or (None, None)
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            ws_ping_interval=self.keepalive,
-            ws_ping_timeout=self.keepalive,
-            timeout_graceful_shutdown=1,
-            lifespan="on",
-            ssl_certfile=certfile,
-            ssl_keyfile=keyfile,
-        )
+        config = FeedConfig(self.app, limits=self.limits, keepalive=self.keepalive, tls=self.tls, log_level="warning")
         server = uvicorn.Server(config)
         self._server = server
         self._thread = threading.Thread(target=self._serve, args=(server, sock), name="nba-feed-server", daemon=True)

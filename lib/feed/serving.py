@@ -1,0 +1,284 @@
+"""How the feed server is served: the one uvicorn configuration, with every connection bounded.
+
+:class:`FeedConfig` is used by the embedded server (:class:`lib.feed.server.FeedServer`) and by
+``python -m lib.feed`` alike, so both enforce the same :class:`~lib.feed.limits.FeedLimits`:
+
+- uvicorn's WebSocket implementation is pinned to ``websockets-sansio``: its ``max_size`` is what
+  stops an oversized message, counted while the frame is read and, with compression, while it
+  is inflated. Compression (permessage-deflate) is off: the feed's frames are small, and
+  inflating or deflating each one per client costs CPU a hostile client could multiply.
+- Connections are counted from the first byte: past ``max_connections`` a new one gets a 503,
+  and one that has not completed its handshake (or had its HTTP request answered) within
+  ``handshake_timeout`` is closed, so silent or half-sent requests cannot pile up.
+- Frames from a client are rate-limited (messages and control frames alike).
+- A send waits at most ``send_timeout`` for a client that does not read; then the connection
+  is aborted, and nothing more is written to a connection that is gone.
+- The logs show no query value (a token in a URL stays out of them), and each limit that bites
+  is logged at most once a minute (with counts), so a flood cannot flood the log too.
+
+The protocol classes extend uvicorn's own (``h11`` for HTTP, ``websockets-sansio`` for
+WebSocket); their hooks are the ones uvicorn documents for those classes' state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Final
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.utils import ClientDisconnected
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import CloseCode, Frame
+
+from lib.feed.limits import FeedLimits, FrameRate
+
+logger = logging.getLogger(__name__)
+
+_REPORT_EVERY: Final = 60.0
+"""Seconds between two log lines about the same limit."""
+_SERVICE_UNAVAILABLE: Final = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+_REQUEST_TIMEOUT: Final = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+_LOGGERS_WITH_PATHS: Final = ("uvicorn.access", "uvicorn.error")
+
+
+class FeedConfig(uvicorn.Config):
+    """uvicorn's configuration for the feed server, with the limits applied.
+
+    Args:
+        app: The ASGI app (:func:`lib.feed.server.create_app`).
+        limits: The bounds on every client.
+        host: Interface to listen on (when uvicorn binds; an embedded server passes its socket).
+        port: Port to listen on, likewise.
+        keepalive: Ping every client this often and drop one that has not answered within as long
+            again; ``None`` never pings.
+        tls: ``(certificate file, key file)`` to serve ``wss://``.
+        log_level: uvicorn's log level.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        limits: FeedLimits,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        keepalive: float | None,
+        tls: tuple[str, str] | None = None,
+        log_level: str = "info",
+    ) -> None:
+        certfile, keyfile = tls or (None, None)
+        super().__init__(
+            app,
+            host=host,
+            port=port,
+            http=_FeedHttpProtocol,
+            ws=_FeedWebSocketProtocol,
+            ws_max_size=limits.max_message_bytes,
+            ws_per_message_deflate=False,
+            ws_ping_interval=keepalive,
+            ws_ping_timeout=keepalive,
+            timeout_graceful_shutdown=1,
+            lifespan="on",
+            log_level=log_level,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
+        self.limits = limits
+        self.report = LimitReport()
+        # After uvicorn's own logging setup (in the constructor above), which would not keep it.
+        for name in _LOGGERS_WITH_PATHS:
+            logging.getLogger(name).addFilter(_HIDE_QUERY_VALUES)
+
+
+def hide_query_values(target: str) -> str:
+    """A request target with every query value masked: ``/ws/live?token=abc`` -> ``/ws/live?token=***``.
+
+    A part with no ``=`` is masked whole, as it may be a bare secret.
+    """
+    path, question, query = target.partition("?")
+    if not question:
+        return target
+    parts = (part.partition("=") for part in query.split("&"))
+    return f"{path}?" + "&".join(f"{name}=***" if equals else ("***" if name else "") for name, equals, _ in parts)
+
+
+class _HideQueryValues(logging.Filter):
+    """Masks query values in the request targets uvicorn logs (its access log and handshake lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(arg, str) and "?" in arg for arg in record.args):
+            record.args = tuple(hide_query_values(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+_HIDE_QUERY_VALUES: Final = _HideQueryValues()
+
+
+class LimitReport:
+    """Counts what each limit stopped and logs it: the first time at once, then at most once a minute."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._logged_at: dict[str, float] = {}
+
+    def count(self, what: str) -> None:
+        """Count one more of ``what`` (a description of the limit that acted)."""
+        self._counts[what] = self._counts.get(what, 0) + 1
+        now = time.monotonic()
+        if now - self._logged_at.get(what, -_REPORT_EVERY) >= _REPORT_EVERY:
+            logger.warning("%s: %d since the last report", what, self._counts.pop(what))
+            self._logged_at[what] = now
+
+
+class _Limited:
+    """What the feed's protocols share: their limits and report, from the :class:`FeedConfig` they run with."""
+
+    config: uvicorn.Config
+
+    @property
+    def _limits(self) -> FeedLimits:
+        return self._feed_config.limits
+
+    @property
+    def _report(self) -> LimitReport:
+        return self._feed_config.report
+
+    @property
+    def _feed_config(self) -> FeedConfig:
+        if not isinstance(self.config, FeedConfig):
+            raise TypeError("the feed's protocols run with a FeedConfig")
+        return self.config
+
+
+class _FeedHttpProtocol(_Limited, H11Protocol):
+    """uvicorn's HTTP protocol, with a connection limit and a deadline for each request.
+
+    A WebSocket connection starts here (its upgrade request) and is handed over to
+    :class:`_FeedWebSocketProtocol`; the deadline set here covers the handshake there too.
+    """
+
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self._limits.max_connections:
+            self._report.count(f"connections refused at the limit of {self._limits.max_connections}")
+            transport.write(_SERVICE_UNAVAILABLE)
+            transport.close()
+            return
+        self._arm_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_deadline()
+        super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm_deadline()  # the next request on this connection has as long again
+
+    def _arm_deadline(self) -> None:
+        self._disarm_deadline()
+        self._deadline = self.loop.call_later(self._limits.handshake_timeout, self._deadline_passed)
+
+    def _disarm_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _deadline_passed(self) -> None:
+        self._deadline = None
+        transport = self.transport
+        if transport.is_closing():
+            return
+        protocol = transport.get_protocol()
+        if protocol is self:
+            if self.cycle is not None and not self.cycle.response_complete and self.conn.their_state is h11.DONE:
+                return  # the request is in; the app is answering it
+            self._report.count(f"HTTP requests not complete within {self._limits.handshake_timeout:g} s, closed")
+            transport.write(_REQUEST_TIMEOUT)
+            transport.close()
+        elif isinstance(protocol, _FeedWebSocketProtocol) and not protocol.handshake_complete:
+            self._report.count(f"WebSocket handshakes not complete within {self._limits.handshake_timeout:g} s, closed")
+            transport.abort()
+
+
+class _FeedWebSocketProtocol(_Limited, WebSocketsSansIOProtocol):
+    """uvicorn's ``websockets-sansio`` protocol, with a frame rate, a send timeout and quiet disconnects."""
+
+    _rate: FrameRate | None = None
+    _dropped = False
+    """Dropped for not reading: logged as such, not as a client that went away."""
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self.handshake_initiated and self.conn.handshake_exc is not None:
+            # A request websockets refuses (a header over its limits: 431): uvicorn would hold
+            # the connection without sending the answer websockets prepared.
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        closed_cleanly = self.close_sent or self.conn.close_sent is not None or self.conn.close_rcvd is not None
+        if self.handshake_complete and not closed_cleanly and not self._dropped:
+            logger.info("client %s went away without closing (%s)", _address(self.client), exc or "end of stream")
+        super().connection_lost(exc)
+
+    def handle_text(self, event: Frame) -> None:
+        if self._admit():
+            super().handle_text(event)
+
+    def handle_bytes(self, event: Frame) -> None:
+        if self._admit():
+            super().handle_bytes(event)
+
+    def handle_cont(self, event: Frame) -> None:
+        if self._admit():
+            super().handle_cont(event)
+
+    def handle_ping(self) -> None:
+        if self._admit():
+            super().handle_ping()
+
+    def handle_pong(self, event: Frame) -> None:
+        if self._admit():
+            super().handle_pong(event)
+
+    def handle_parser_exception(self) -> None:
+        if self.conn.close_sent is not None and self.conn.close_sent.code == CloseCode.MESSAGE_TOO_BIG:
+            self._report.count(f"clients closed for a message over {self._limits.max_message_bytes} bytes (1009)")
+        super().handle_parser_exception()
+
+    def _admit(self) -> bool:
+        """Whether to handle one more frame from the client; past the rate, close the connection (1008)."""
+        if self.close_sent or self.transport.is_closing():
+            return False
+        if self._rate is None:
+            self._rate = FrameRate(self._limits.frames_per_second, self._limits.frame_burst, self.loop.time())
+        if self._rate.admit(self.loop.time()):
+            return True
+        self._report.count(f"clients closed for more than {self._limits.frames_per_second:g} frames/s (1008)")
+        self.conn.fail(CloseCode.POLICY_VIOLATION, "too many messages")
+        self.handle_parser_exception()
+        return False
+
+    async def send(self, message: Any) -> None:
+        if self.transport.is_closing() and self.handshake_complete:
+            # Gone (reset, or being closed): writing on would only make asyncio warn once per write.
+            raise ClientDisconnected
+        if not self.writable.is_set():
+            try:
+                await asyncio.wait_for(self.writable.wait(), self._limits.send_timeout)
+            except TimeoutError:
+                self._report.count(f"clients not reading for {self._limits.send_timeout:g} s, dropped")
+                self._dropped = True
+                self.transport.abort()  # close() would wait for the client to read what is buffered
+                raise ClientDisconnected from None
+        await super().send(message)
+
+
+def _address(client: tuple[str, int] | None) -> str:
+    return "unknown" if client is None else f"{client[0]}:{client[1]}"
