@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         type=_file,
         help="serve this recording (JSON Lines from lib.recorder; its rotated files first) byte for byte with "
-        "its original timing; when it ends its final state stays",
+        "its original timing, after checking every line; when it ends its final state stays",
     )
     parser.add_argument(
         "--speed",
@@ -125,10 +125,14 @@ def build_source(args: argparse.Namespace) -> Source:
     """The source the arguments ask for: a night starts now, a replay at the server's first push.
 
     Raises:
-        ValueError: If the file is not a valid games CSV or recording.
+        ValueError: If the file is not a valid games CSV or recording; the message names the file and line.
         OSError: If the file cannot be read.
     """
     if args.replay is not None:
+        # Read whole once first (frame by frame, in constant memory), so that a bad line anywhere
+        # stops the command here rather than the replay halfway through.
+        for _ in read_recording(args.replay):
+            pass
         return ReplaySource(read_recording(args.replay), speed=args.speed or DEFAULT_REPLAY_SPEED)
     flows = None
     if args.games_csv is not None:
