@@ -32,7 +32,8 @@ class FeedLimits:
         max_connections: Open connections at most, handshakes in progress included; past it a new
             one is answered 503 and closed.
         outbox_bytes: Bytes queued for one client at most (UTF-8 size of the frames it has not
-            been sent yet); a client whose backlog would pass it is closed with 1013.
+            been sent yet); a client whose backlog would pass it is closed with 1013. Room for
+            the largest burst a source publishes at once (10,000 messages are about 2.5 MB).
         send_timeout: Seconds one frame may wait for a client that does not read; then the
             connection is dropped at once (no closing handshake: the client is not listening).
     """
@@ -42,7 +43,7 @@ class FeedLimits:
     frame_burst: int = 1_100
     handshake_timeout: float = 10.0
     max_connections: int = 2_000
-    outbox_bytes: int = 1024 * 1024
+    outbox_bytes: int = 4 * 1024 * 1024
     send_timeout: float = 10.0
 
     def __post_init__(self) -> None:

@@ -86,9 +86,12 @@ class _Connection:
         self.seq = 0
 
     def push(self, frame: Frame | int) -> bool:
-        """Queue a frame (or a close code), unless it would take the outbox past its bytes."""
+        """Queue a frame (or a close code), unless it would take the outbox past its bytes.
+
+        An empty outbox takes any frame, so that a frame larger than the bound can still be sent.
+        """
         size = _size(frame)
-        if self.queued_bytes + size > self.outbox_bytes:
+        if self.queued_bytes and self.queued_bytes + size > self.outbox_bytes:
             return False
         self.queued_bytes += size
         self.outbox.put_nowait(frame)
