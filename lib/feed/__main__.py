@@ -20,7 +20,7 @@ from lib.feed.games_csv import read_games_csv
 from lib.feed.limits import FeedLimits
 from lib.feed.replay import ReplaySource
 from lib.feed.server import KEEPALIVE_SECONDS, FeedOptions, Source, create_app
-from lib.feed.serving import FeedConfig
+from lib.feed.serving import FeedConfig, freeze_startup_objects
 from lib.feed.simulator import MAX_GAMES, NightSimulator
 from lib.recorder import read_recording
 
@@ -169,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(source, FeedOptions(interval=args.interval, token=args.token, limits=limits))
     token = ", token required" if args.token else ""
     logger.info("serving ws://%s:%d/ws/live: %s%s", args.host, args.port, _describe(args), token)
+    freeze_startup_objects()
     uvicorn.Server(FeedConfig(app, limits=limits, host=args.host, port=args.port, keepalive=KEEPALIVE_SECONDS)).run()
     return 0
 

@@ -19,6 +19,7 @@ import secrets
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -80,13 +81,18 @@ class _Connection:
 
     def __init__(self, websocket: WebSocket, outbox_bytes: int) -> None:
         self.websocket = websocket
-        self.outbox: asyncio.Queue[Frame | int] = asyncio.Queue()
+        # Deques and an event rather than an asyncio.Queue: a broadcast pushes a frame per client
+        # per message, and the queue's bookkeeping was a tenth of the server's time. They hold
+        # strings and numbers, which the garbage collector does not track (tuples it would).
+        self.outbox: deque[Frame | int] = deque()
+        self._sizes: deque[int] = deque()
+        self._pushed = asyncio.Event()
         self.outbox_bytes = outbox_bytes
         self.queued_bytes = 0
         self.seq = 0
 
-    def push(self, frame: Frame | int) -> bool:
-        """Queue a frame (or a close code), unless it would take the outbox past its bytes.
+    def push(self, frame: Frame) -> bool:
+        """Queue a frame, unless it would take the outbox past its bytes.
 
         An empty outbox takes any frame, so that a frame larger than the bound can still be sent.
         """
@@ -94,14 +100,26 @@ class _Connection:
         if self.queued_bytes and self.queued_bytes + size > self.outbox_bytes:
             return False
         self.queued_bytes += size
-        self.outbox.put_nowait(frame)
+        self._append(frame, size)
         return True
+
+    def close(self, code: int) -> None:
+        """Queue closing with ``code`` after the frames already queued (whatever the outbox holds)."""
+        self._append(code, 0)
+
+    def _append(self, frame: Frame | int, size: int) -> None:
+        self.outbox.append(frame)
+        self._sizes.append(size)
+        if len(self.outbox) == 1:  # the sender may be waiting; otherwise it has yet to drain the rest
+            self._pushed.set()
 
     async def pop(self) -> Frame | int:
         """The next frame (or close code) to send, waiting for one."""
-        frame = await self.outbox.get()
-        self.queued_bytes -= _size(frame)
-        return frame
+        while not self.outbox:
+            self._pushed.clear()
+            await self._pushed.wait()
+        self.queued_bytes -= self._sizes.popleft()
+        return self.outbox.popleft()
 
     def stamp(self, body: str) -> str:
         """The encoded message ``body`` with this connection's next ``seq`` spliced in."""
@@ -185,7 +203,7 @@ class FeedHub:
     def close_all(self, code: int) -> None:
         """Close every connection with ``code`` after the frames already queued for it."""
         for connection in list(self.connections):
-            connection.outbox.put_nowait(code)
+            connection.close(code)
 
     def retain(self, game_ids: set[str]) -> None:
         """Forget every game not in ``game_ids`` (a new slate replaced the old one)."""
@@ -222,13 +240,11 @@ class FeedHub:
         if not connection.push(frame):
             logger.warning("client too slow (%d bytes queued); disconnecting it", connection.queued_bytes)
             self.connections.discard(connection)
-            connection.outbox.put_nowait(_TRY_AGAIN_LATER)
+            connection.close(_TRY_AGAIN_LATER)
 
 
-def _size(frame: Frame | int) -> int:
-    """A frame's size on the wire (its UTF-8 bytes); a close code takes no room."""
-    if isinstance(frame, int):
-        return 0
+def _size(frame: Frame) -> int:
+    """A frame's size on the wire (its UTF-8 bytes)."""
     # isascii() is O(1) in CPython: the common case costs no encoding.
     return len(frame) if isinstance(frame, bytes) or frame.isascii() else len(frame.encode())
 
