@@ -28,7 +28,7 @@ import uvicorn
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 from lib.feed.limits import FeedLimits
-from lib.feed.serving import FeedConfig
+from lib.feed.serving import WRITE_NOW, FeedConfig
 from lib.protocol import (
     Game,
     GameEnd,
@@ -87,6 +87,8 @@ class _Connection:
         self.outbox: deque[Frame | int] = deque()
         self._sizes: deque[int] = deque()
         self._pushed = asyncio.Event()
+        extension = websocket.scope.get("extensions", {}).get(WRITE_NOW)
+        self._write_now: Callable[[Frame], bool] | None = None if extension is None else extension["write"]
         self.outbox_bytes = outbox_bytes
         self.queued_bytes = 0
         self.seq = 0
@@ -95,7 +97,11 @@ class _Connection:
         """Queue a frame, unless it would take the outbox past its bytes.
 
         An empty outbox takes any frame, so that a frame larger than the bound can still be sent.
+        With nothing queued, a client that can take the frame now gets it written at once (the
+        broadcast's fast path: no round through the sender); the others get it from the sender.
         """
+        if not self.outbox and self._write_now is not None and self._write_now(frame):
+            return True
         size = _size(frame)
         if self.queued_bytes and self.queued_bytes + size > self.outbox_bytes:
             return False
@@ -113,13 +119,20 @@ class _Connection:
         if len(self.outbox) == 1:  # the sender may be waiting; otherwise it has yet to drain the rest
             self._pushed.set()
 
-    async def pop(self) -> Frame | int:
-        """The next frame (or close code) to send, waiting for one."""
+    async def next(self) -> Frame | int:
+        """The next frame (or close code) to send, waiting for one; it stays queued until :meth:`sent`.
+
+        So nothing is written at once while a frame is on its way (the order on the wire is kept).
+        """
         while not self.outbox:
             self._pushed.clear()
             await self._pushed.wait()
+        return self.outbox[0]
+
+    def sent(self) -> None:
+        """The frame :meth:`next` gave is sent."""
+        self.outbox.popleft()
         self.queued_bytes -= self._sizes.popleft()
-        return self.outbox.popleft()
 
     def stamp(self, body: str) -> str:
         """The encoded message ``body`` with this connection's next ``seq`` spliced in."""
@@ -349,7 +362,7 @@ async def _send_loop(connection: _Connection) -> None:
     websocket = connection.websocket
     with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
         while True:
-            frame = await connection.pop()
+            frame = await connection.next()
             if isinstance(frame, int):
                 await websocket.close(code=frame)
                 return
@@ -357,6 +370,7 @@ async def _send_loop(connection: _Connection) -> None:
                 await websocket.send_bytes(frame)
             else:
                 await websocket.send_text(frame)
+            connection.sent()
 
 
 async def _receive_loop(connection: _Connection) -> None:

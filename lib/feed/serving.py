@@ -49,6 +49,13 @@ default high-water mark, past which the transport asks to stop writing."""
 _REQUEST_TIMEOUT: Final = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 _LOGGERS_WITH_PATHS: Final = ("uvicorn.access", "uvicorn.error")
 
+WRITE_NOW: Final = "lib.feed.write_now"
+"""An ASGI extension of the feed's WebSocket protocol, in ``scope["extensions"]``: its ``"write"``
+takes a frame (``str``: a text frame, ``bytes``: a binary one) and writes it at once, without
+a round through ``send`` per frame, returning ``True``; or, when the client cannot take it now
+(it has not read what it was sent, or the connection is closing), writes nothing and returns
+``False``, and the frame is to be sent the usual way."""
+
 
 class FeedConfig(uvicorn.Config):
     """uvicorn's configuration for the feed server, with the limits applied.
@@ -301,17 +308,30 @@ class _FeedWebSocketProtocol(_Limited, WebSocketsSansIOProtocol):
                 self.transport.abort()  # close() would wait for the client to read what is buffered
                 raise ClientDisconnected from None
         if message["type"] == "websocket.send" and self._open:
-            self._send_data(message)
+            if self.disconnected:
+                raise ClientDisconnected
+            self._write_frame(message.get("text", message.get("bytes")))
             return
         self._flush()  # what was sent before goes out before an accept or a close
         await super().send(message)
+
+    async def run_asgi(self) -> None:
+        self.scope["extensions"][WRITE_NOW] = {"write": self._write_now}
+        await super().run_asgi()
 
     @property
     def _open(self) -> bool:
         """Whether data frames can go out: handshake done, no close sent, no HTTP response instead."""
         return self.handshake_complete and not self.close_sent and self.initial_response is None
 
-    def _send_data(self, message: Any) -> None:
+    def _write_now(self, frame: str | bytes) -> bool:
+        """The :data:`WRITE_NOW` extension: write a frame at once if the client can take it now."""
+        if not (self._open and self.writable.is_set()) or self.disconnected or self.transport.is_closing():
+            return False
+        self._write_frame(frame)
+        return True
+
+    def _write_frame(self, frame: str | bytes) -> None:
         """Frame a message now and write it with the others framed in this pass of the event loop.
 
         The broadcast's hot path. A broadcast frames a burst of messages for every client in one
@@ -320,10 +340,7 @@ class _FeedWebSocketProtocol(_Limited, WebSocketsSansIOProtocol):
         skips the general framing of websockets. Pings and pongs written meanwhile may go out
         first, which the protocol allows; a close goes after (see :meth:`send`).
         """
-        if self.disconnected:
-            raise ClientDisconnected
-        text = message.get("text")
-        opcode, payload = (Opcode.TEXT, text.encode()) if text is not None else (Opcode.BINARY, message["bytes"])
+        opcode, payload = (Opcode.TEXT, frame.encode()) if isinstance(frame, str) else (Opcode.BINARY, frame)
         if not self._pending:
             self.loop.call_soon(self._flush)
         self._pending += (_frame_header(opcode, len(payload)), payload)
