@@ -8,9 +8,10 @@ second, as ``LiveFeed()``'s embedded demo feed does (about 12 messages a second,
 second). ``fast`` is the same night five times faster, pushed five times as often (speed 120,
 every 0.2 s: about 60 messages a second).
 
-This process opens ``--clients`` connections. All but ``--probes`` are load clients: raw sockets
-that complete the handshake and then read and discard every byte, so they cost the server what
-a real client does and this process next to nothing. The probes are ``websockets`` clients that
+This process opens ``--clients`` connections, each offering compression (permessage-deflate) as
+browsers and the ``websockets`` library do; the server decides. All but ``--probes`` are load
+clients: raw sockets that complete the handshake and then read and discard every byte, so they
+cost the server what a real client does and this process next to nothing. The probes are ``websockets`` clients that
 parse every frame and record its broadcast latency: the receive time minus the ``ts`` the server
 stamped when it published the message (one machine, one clock), so it includes the time the
 server took to get to that client. Every ``--new-every`` seconds one more connection is opened
@@ -62,8 +63,10 @@ FIRST_FRAME_GOAL_MS = 100.0
 CONNECT_BATCH = 100
 UPGRADE = (
     "GET /ws/live HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
 )
+"""The load clients' upgrade request: it offers compression, as browsers and the websockets library do."""
 
 
 def serve(port_out: Connection, stop: Event, rate: str, profile: bool) -> None:
@@ -153,7 +156,7 @@ async def measure(port: int, clients: int, args: argparse.Namespace, server: psu
 
     async def probe() -> None:
         nonlocal received
-        async with websockets.connect(url, compression=None, max_size=2**20, ping_interval=None) as ws:
+        async with websockets.connect(url, max_size=2**20, ping_interval=None) as ws:
             async for frame in ws:
                 if measuring:
                     latencies.append((time.time() - json.loads(frame)["ts"]) * 1000)
@@ -164,7 +167,7 @@ async def measure(port: int, clients: int, args: argparse.Namespace, server: psu
 
     async def first_frame() -> None:
         started = time.perf_counter()
-        async with websockets.connect(url, compression=None, ping_interval=None) as ws:
+        async with websockets.connect(url, ping_interval=None) as ws:
             await ws.recv()
             first_frames.append((time.perf_counter() - started) * 1000)
 

@@ -32,13 +32,17 @@ def machine() -> str:
 
 
 def command(args: argparse.Namespace) -> str:
-    """The command line that reproduces this run, every option spelled out."""
-    options = " ".join(
-        f"--{name.replace('_', '-')} {value:g}" if isinstance(value, float) else f"--{name.replace('_', '-')} {value}"
-        for name, value in vars(args).items()
-        if value is not None
-    )
-    return f"python bench/{Path(sys.argv[0]).name} {options}".rstrip()
+    """The command line that reproduces this run, every option spelled out (a switch only when on)."""
+    options = " ".join(_option(name.replace("_", "-"), value) for name, value in vars(args).items())
+    return f"python bench/{Path(sys.argv[0]).name} {' '.join(options.split())}".rstrip()
+
+
+def _option(name: str, value: object) -> str:
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return f"--{name}"
+    return f"--{name} {value:g}" if isinstance(value, float) else f"--{name} {value}"
 
 
 def percentile(values: Sequence[float], q: int) -> float:
