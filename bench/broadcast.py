@@ -23,7 +23,7 @@ process.
 ``--profile`` runs the server under cProfile and prints its busiest functions after each run
 (the figures are then slower than without it).
 
-Run: ``python bench/broadcast.py [--clients 100,500,1000] [--rates demo,fast] [--seconds 10]``.
+Run: ``python bench/broadcast.py [--clients 100,500,1000] [--rates demo,fast] [--seconds 30]``.
 Goals: broadcast p99 ≤ 100 ms and a new connection's first frame p95 ≤ 100 ms with 1,000
 clients at the demo's rate.
 """
@@ -35,7 +35,6 @@ import asyncio
 import contextlib
 import cProfile
 import json
-import multiprocessing
 import pstats
 import sys
 import time
@@ -49,7 +48,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import command, machine, percentile
+from bench.common import command, machine, percentile, server_process
 from lib.feed.limits import FeedLimits
 from lib.feed.server import FeedServer
 from lib.feed.serving import freeze_startup_objects
@@ -192,23 +191,8 @@ async def measure(port: int, clients: int, args: argparse.Namespace, server: psu
 
 def run(rate: str, clients: int, args: argparse.Namespace) -> Run:
     """One fresh server process at ``rate`` and ``clients`` clients on it."""
-    context = multiprocessing.get_context("spawn")
-    reader, writer = context.Pipe(duplex=False)
-    stop = context.Event()
-    process = context.Process(target=serve, args=(writer, stop, rate, args.profile), name="broadcast-feed-server")
-    process.start()
-    try:
-        if not reader.poll(30):
-            raise RuntimeError("the server process did not start")
-        port = reader.recv()
-        assert process.pid is not None
-        return asyncio.run(measure(port, clients, args, psutil.Process(process.pid), rate))
-    finally:
-        stop.set()
-        process.join(30)
-        if process.is_alive():
-            process.terminate()
-            process.join(5)
+    with server_process(serve, rate, args.profile) as (port, server):
+        return asyncio.run(measure(port, clients, args, server, rate))
 
 
 def ms(values: list[float], q: int) -> str:
@@ -253,7 +237,7 @@ def main() -> None:
     parser.add_argument("--clients", default="100,500,1000", help="client counts to run, comma-separated")
     parser.add_argument("--rates", default="demo,fast", help=f"rates to run, comma-separated ({', '.join(RATES)})")
     parser.add_argument("--probes", type=int, default=20, help="clients (of each count) that time every frame")
-    parser.add_argument("--seconds", type=float, default=10.0, help="how long to measure each run")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long to measure each run")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds between the last connect and measuring")
     parser.add_argument("--new-every", type=float, default=0.25, help="seconds between timed new connections")
     parser.add_argument("--profile", action="store_true", help="profile the server (to stderr)")

@@ -7,12 +7,16 @@ The scripts run as ``python bench/<name>.py`` from the repository root; each put
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing
 import os
 import platform
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+
+import psutil
 
 
 def machine() -> str:
@@ -52,3 +56,34 @@ def percentile(values: Sequence[float], q: int) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+@contextlib.contextmanager
+def server_process(serve: Callable[..., None], *args: object) -> Iterator[tuple[int, psutil.Process]]:
+    """A server in a process of its own, stopped and joined on leaving.
+
+    Args:
+        serve: Runs in the new process as ``serve(port_out, stop, *args)``: sends its port on
+            ``port_out`` once it accepts connections, then serves until ``stop`` is set.
+        args: Passed on to ``serve`` (they must pickle).
+
+    Yields:
+        The port and the process (for its CPU, memory and open files).
+    """
+    context = multiprocessing.get_context("spawn")
+    reader, writer = context.Pipe(duplex=False)
+    stop = context.Event()
+    process = context.Process(target=serve, args=(writer, stop, *args), name="bench-feed-server")
+    process.start()
+    try:
+        if not reader.poll(30):
+            raise RuntimeError("the server process did not start")
+        port = reader.recv()
+        assert process.pid is not None
+        yield port, psutil.Process(process.pid)
+    finally:
+        stop.set()
+        process.join(30)
+        if process.is_alive():
+            process.terminate()
+            process.join(5)

@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import multiprocessing
 import socket
 import sys
 import threading
@@ -44,7 +43,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import command, machine
+from bench.common import command, machine, server_process
 from lib.feed.server import KEEPALIVE_SECONDS, FeedOptions, FeedServer, create_app
 from lib.feed.simulator import NightSimulator
 
@@ -207,32 +206,10 @@ async def flood(port: int, args: argparse.Namespace, server: psutil.Process, con
 
 def attack(configuration: str, args: argparse.Namespace) -> tuple[BombResult, FloodResult]:
     """Both attacks, each against a fresh server process under ``configuration``."""
-    results: list[BombResult | FloodResult] = []
-    for which in ("bomb", "flood"):
-        context = multiprocessing.get_context("spawn")
-        reader, writer = context.Pipe(duplex=False)
-        stop = context.Event()
-        process = context.Process(target=serve, args=(writer, stop, configuration, args.interval))
-        process.start()
-        try:
-            if not reader.poll(30):
-                raise RuntimeError("the server process did not start")
-            port = reader.recv()
-            assert process.pid is not None
-            server = psutil.Process(process.pid)
-            if which == "bomb":
-                results.append(asyncio.run(bomb(f"ws://127.0.0.1:{port}/ws/live", args, server, configuration)))
-            else:
-                results.append(asyncio.run(flood(port, args, server, configuration)))
-        finally:
-            stop.set()
-            process.join(30)
-            if process.is_alive():
-                process.terminate()
-                process.join(5)
-    bombed, flooded = results
-    assert isinstance(bombed, BombResult)
-    assert isinstance(flooded, FloodResult)
+    with server_process(serve, configuration, args.interval) as (port, server):
+        bombed = asyncio.run(bomb(f"ws://127.0.0.1:{port}/ws/live", args, server, configuration))
+    with server_process(serve, configuration, args.interval) as (port, server):
+        flooded = asyncio.run(flood(port, args, server, configuration))
     return bombed, flooded
 
 
