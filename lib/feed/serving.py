@@ -15,9 +15,13 @@
   is aborted, and nothing more is written to a connection that is gone.
 - The logs show no query value (a token in a URL stays out of them), and each limit that bites
   is logged at most once a minute (with counts), so a flood cannot flood the log too.
+- Broadcasting is cheap per client: the data frames a client gets in one pass of the event loop
+  go out in one write, and the app can write a frame at once, without a round through ``send``,
+  to a client that can take it (:data:`WRITE_NOW`). ``bench/broadcast.py`` measures it.
 
-The protocol classes extend uvicorn's own (``h11`` for HTTP, ``websockets-sansio`` for
-WebSocket); their hooks are the ones uvicorn documents for those classes' state.
+The protocol classes extend uvicorn's own implementation classes (``h11`` for HTTP,
+``websockets-sansio`` for WebSocket) and rely on their internals (handlers, flags, the
+transport): ``tests/feed/test_serving.py`` is what tells whether a new uvicorn still fits.
 """
 
 from __future__ import annotations
@@ -233,12 +237,12 @@ class _FeedHttpProtocol(_Limited, H11Protocol):
 class _FeedWebSocketProtocol(_Limited, WebSocketsSansIOProtocol):
     """uvicorn's ``websockets-sansio`` protocol, with a frame rate, a send timeout and quiet disconnects."""
 
-    _rate: FrameRate | None = None
     _dropped = False
     """Dropped for not reading: logged as such, not as a client that went away."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._rate = FrameRate(self._limits.frames_per_second, self._limits.frame_burst, self.loop.time())
         self._pending: list[bytes] = []
         """Data frames framed in this pass of the event loop, written together at its end."""
         self._pending_bytes = 0
@@ -286,8 +290,6 @@ class _FeedWebSocketProtocol(_Limited, WebSocketsSansIOProtocol):
         """Whether to handle one more frame from the client; past the rate, close the connection (1008)."""
         if self.close_sent or self.transport.is_closing():
             return False
-        if self._rate is None:
-            self._rate = FrameRate(self._limits.frames_per_second, self._limits.frame_burst, self.loop.time())
         if self._rate.admit(self.loop.time()):
             return True
         self._report.count(f"clients closed for more than {self._limits.frames_per_second:g} frames/s (1008)")
