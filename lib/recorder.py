@@ -160,6 +160,8 @@ def decode_line(line: bytes) -> RecordedFrame:
         record = json.loads(line)
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
         raise ValueError(f"not a JSON line ({error})") from None
+    except RecursionError:  # arrays or objects nested deeper than the parser goes
+        raise ValueError("not a JSON line (nested too deeply)") from None
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
     received_at, binary, frame = record.get("received_at"), record.get("binary"), record.get("frame")

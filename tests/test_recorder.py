@@ -123,6 +123,17 @@ def test_a_corrupt_line_in_the_middle_is_an_error_naming_it(tmp_path: Path) -> N
         frames_in(path)
 
 
+@pytest.mark.parametrize("nesting", [b"[" * 100_000, b'{"a":' * 100_000])
+def test_a_line_nested_too_deeply_is_an_error_naming_it(tmp_path: Path, nesting: bytes) -> None:
+    """JSON nested past the parser's depth is a ValueError naming the line, not a RecursionError."""
+    path = tmp_path / "night.jsonl"
+    with Recorder(path) as recorder:
+        recorder.record(b"one", False, 1.0)
+    path.write_bytes(path.read_bytes() + nesting + b"\n" + path.read_bytes())
+    with pytest.raises(ValueError, match=r"night\.jsonl, line 2: not a JSON line \(nested too deeply\)"):
+        frames_in(path)
+
+
 def test_an_unwritable_path_is_logged_once_and_counted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Errors never reach the caller: each is counted, the outage logged once, and recording resumes."""
     caplog.set_level(logging.INFO, logger="lib.recorder")

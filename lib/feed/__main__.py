@@ -19,12 +19,14 @@ from collections.abc import Sequence
 import uvicorn
 
 from lib.feed.games_csv import read_games_csv
+from lib.feed.limits import FeedLimits
 from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
 from lib.feed.nba.fetch import CdnFetcher
 from lib.feed.nba.replay import NbaReplaySource, fetch_finished_games
 from lib.feed.nba.source import NbaSource
 from lib.feed.replay import ReplaySource
 from lib.feed.server import KEEPALIVE_SECONDS, FeedOptions, Source, create_app
+from lib.feed.serving import FeedConfig, freeze_startup_objects
 from lib.feed.simulator import MAX_GAMES, NightSimulator
 from lib.recorder import read_recording
 
@@ -130,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         type=_file,
         help="serve this recording (JSON Lines from lib.recorder; its rotated files first) byte for byte with "
-        "its original timing; when it ends its final state stays",
+        "its original timing, after checking every line; when it ends its final state stays",
     )
     parser.add_argument(
         "--speed",
@@ -155,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token",
         default=os.environ.get("FEED_TOKEN"),
-        help="require 'Authorization: Bearer <token>' from clients (default: $FEED_TOKEN, if set)",
+        help="require 'Authorization: Bearer <token>' from clients (default: $FEED_TOKEN, if set); empty: no token",
     )
     return parser
 
@@ -177,6 +179,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error("--speed paces a replay: with --source nba it needs --nba-game")
         if args.nba_game is not None and args.poll is not None:
             parser.error("--poll is for tonight's games; a replay of finished games is paced by --speed")
+    args.token = args.token or None  # an empty FEED_TOKEN or --token "" means no token, not an unsendable one
     return args
 
 
@@ -184,8 +187,8 @@ def build_source(args: argparse.Namespace) -> Source:
     """The source the arguments ask for: a night starts now, a replay at the server's first push.
 
     Raises:
-        ValueError: If the file is not a valid games CSV or recording, the NBA base URL is not
-            http(s), or a game to replay could not be fetched.
+        ValueError: If the file is not a valid games CSV or recording (the message names the file and
+            line), the NBA base URL is not http(s), or a game to replay could not be fetched.
         OSError: If the file cannot be read.
     """
     if args.source == "nba":
@@ -199,6 +202,10 @@ def build_source(args: argparse.Namespace) -> Source:
             fetcher.close()
         return NbaReplaySource(games, speed=args.speed or DEFAULT_REPLAY_SPEED)
     if args.replay is not None:
+        # Read whole once first (frame by frame, in constant memory), so that a bad line anywhere
+        # stops the command here rather than the replay halfway through.
+        for _ in read_recording(args.replay):
+            pass
         return ReplaySource(read_recording(args.replay), speed=args.speed or DEFAULT_REPLAY_SPEED)
     flows = None
     if args.games_csv is not None:
@@ -237,17 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     interval = (args.poll or DEFAULT_POLL) if isinstance(source, NbaSource) else args.interval
-    app = create_app(source, FeedOptions(interval=interval, token=args.token))
+    limits = FeedLimits()
+    app = create_app(source, FeedOptions(interval=interval, token=args.token, limits=limits))
     token = ", token required" if args.token else ""
     logger.info("serving ws://%s:%d/ws/live: %s%s", args.host, args.port, _describe(args), token)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        ws_ping_interval=KEEPALIVE_SECONDS,
-        ws_ping_timeout=KEEPALIVE_SECONDS,
-    )
+    freeze_startup_objects()
+    uvicorn.Server(FeedConfig(app, limits=limits, host=args.host, port=args.port, keepalive=KEEPALIVE_SECONDS)).run()
     return 0
 
 

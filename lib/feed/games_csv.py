@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +40,8 @@ COLUMNS: Final = (
 )
 _MAX_NAME: Final = 64
 _GZIP_MAGIC: Final = b"\x1f\x8b"
+_MAX_LINE_BYTES: Final = 1024 * 1024
+"""Far above any valid row (about 60 bytes), far below what would strain memory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +139,10 @@ def period_seconds(period: int) -> int:
 
 
 def read_games_csv(path: str | os.PathLike[str]) -> list[GameFlow]:
-    """Read every game of a scoring-changes CSV file, gzip-compressed or plain.
+    """Read every game of a scoring-changes CSV file, gzip-compressed or plain, in UTF-8.
 
-    Compression is recognised by the file's content, not its name.
+    Compression is recognised by the file's content, not its name. A byte-order mark at the
+    start (as spreadsheet programs write) is skipped.
 
     Args:
         path: The CSV file.
@@ -146,17 +151,36 @@ def read_games_csv(path: str | os.PathLike[str]) -> list[GameFlow]:
         The games in file order.
 
     Raises:
-        ValueError: If the header or any row is invalid; the message names the line.
+        ValueError: If the header or any row is invalid, the text is not UTF-8, or the gzip data
+            is truncated or corrupt; the message names the file and line.
         OSError: If the file cannot be read.
     """
     source = os.fspath(path)
     with open(path, "rb") as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
-    if compressed:
-        with gzip.open(path, "rt", encoding="utf-8", newline="") as text:
-            return parse_games_csv(text, source=source)
-    with open(path, encoding="utf-8", newline="") as text:
-        return parse_games_csv(text, source=source)
+    with gzip.open(path, "rb") if compressed else open(path, "rb") as binary:
+        return parse_games_csv(_read_lines(binary, source), source=source)
+
+
+def _read_lines(binary: io.BufferedIOBase, source: str) -> Iterator[str]:
+    """The lines of a file, each decoded on its own, so that an error can name its line.
+
+    Each line is bounded in length, so that a file without line breaks is not read whole.
+    """
+    number = 1  # of the line being read
+    try:
+        while line := binary.readline(_MAX_LINE_BYTES + 1):
+            if len(line) > _MAX_LINE_BYTES:
+                raise ValueError(f"{source}, line {number}: longer than {_MAX_LINE_BYTES:,} bytes")
+            yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+            number += 1
+    except EOFError:
+        raise ValueError(f"{source}, line {number}: the gzip data ends early (a truncated file)") from None
+    except (gzip.BadGzipFile, zlib.error) as error:
+        raise ValueError(f"{source}, line {number}: the gzip data is corrupt ({error})") from None
+    except UnicodeDecodeError as error:
+        where = f"{source}, line {number}"
+        raise ValueError(f"{where}: not UTF-8 text ({error.reason} at byte {error.start + 1})") from None
 
 
 def parse_games_csv(lines: Iterable[str], *, source: str = "<csv>") -> list[GameFlow]:
@@ -173,16 +197,19 @@ def parse_games_csv(lines: Iterable[str], *, source: str = "<csv>") -> list[Game
         ValueError: If the header or any row is invalid; the message names the line.
     """
     reader = csv.reader(lines)
-    header = next(reader, None)
-    if header is None or tuple(field.strip() for field in header) != COLUMNS:
-        raise ValueError(f"{source}, line 1: expected the header {','.join(COLUMNS)}, got {header!r}")
-    games: list[GameFlow] = []
-    seen: set[str] = set()
-    for game, line in _group_games(reader, source):
-        if game.game_id in seen:
-            raise ValueError(f"{source}, line {line}: the rows of game {game.game_id!r} are not contiguous")
-        seen.add(game.game_id)
-        games.append(game)
+    try:
+        header = next(reader, None)
+        if header is None or tuple(field.strip() for field in header) != COLUMNS:
+            raise ValueError(f"{source}, line 1: expected the header {','.join(COLUMNS)}, got {header!r:.200}")
+        games: list[GameFlow] = []
+        seen: set[str] = set()
+        for game, line in _group_games(reader, source):
+            if game.game_id in seen:
+                raise ValueError(f"{source}, line {line}: the rows of game {game.game_id!r} are not contiguous")
+            seen.add(game.game_id)
+            games.append(game)
+    except csv.Error as error:  # a field over csv's limit (128 KiB), a quote left open at the end, ...
+        raise ValueError(f"{source}, line {reader.line_num}: {error}") from None
     return games
 
 

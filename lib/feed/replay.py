@@ -114,8 +114,8 @@ class ReplaySource:
     def _read(self) -> RecordedFrame | None:
         try:
             return next(self._frames, None)
-        except ValueError:
-            logger.exception("the recording is corrupt after frame %d; the replay ends there", self.sent)
+        except ValueError as error:  # its message names the file and line: a traceback would add nothing
+            logger.error("the recording is corrupt after frame %d (%s); the replay ends there", self.sent, error)
             return None
 
 

@@ -19,13 +19,16 @@ import secrets
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 import uvicorn
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
+from lib.feed.limits import FeedLimits
+from lib.feed.serving import WRITE_NOW, FeedConfig
 from lib.protocol import (
     Game,
     GameEnd,
@@ -44,8 +47,6 @@ from lib.protocol import (
 
 logger = logging.getLogger(__name__)
 
-OUTBOX_LIMIT: Final = 10_000
-"""Frames queued for one slow client before it is cut off (it reconnects and resynchronises)."""
 KEEPALIVE_SECONDS: Final = 20.0
 """The server pings every client this often and drops one silent for as long again."""
 _TRY_AGAIN_LATER: Final = 1013
@@ -93,18 +94,62 @@ class Source(Protocol):
 
 
 class _Connection:
-    """One connected client: its outbox and its own sequence numbers."""
+    """One connected client: its outbox, bounded in bytes, and its own sequence numbers."""
 
-    def __init__(self, websocket: WebSocket) -> None:
+    def __init__(self, websocket: WebSocket, outbox_bytes: int) -> None:
         self.websocket = websocket
-        self.outbox: asyncio.Queue[Frame | int] = asyncio.Queue()
+        # Deques and an event rather than an asyncio.Queue: a broadcast pushes a frame per client
+        # per message, and the queue's bookkeeping was a tenth of the server's time. They hold
+        # strings and numbers, which the garbage collector does not track (tuples it would).
+        self.outbox: deque[Frame | int] = deque()
+        self._sizes: deque[int] = deque()
+        self._pushed = asyncio.Event()
+        extension = websocket.scope.get("extensions", {}).get(WRITE_NOW)
+        self._write_now: Callable[[Frame], bool] | None = None if extension is None else extension["write"]
+        self.outbox_bytes = outbox_bytes
+        self.queued_bytes = 0
         self.seq = 0
 
-    def push(self, frame: Frame | int) -> bool:
-        if self.outbox.qsize() >= OUTBOX_LIMIT:
+    def push(self, frame: Frame) -> bool:
+        """Queue a frame, unless it would take the outbox past its bytes.
+
+        An empty outbox takes any frame, so that a frame larger than the bound can still be sent.
+        With nothing queued, a client that can take the frame now gets it written at once (the
+        broadcast's fast path: no round through the sender); the others get it from the sender.
+        """
+        if not self.outbox and self._write_now is not None and self._write_now(frame):
+            return True
+        size = _size(frame)
+        if self.queued_bytes and self.queued_bytes + size > self.outbox_bytes:
             return False
-        self.outbox.put_nowait(frame)
+        self.queued_bytes += size
+        self._append(frame, size)
         return True
+
+    def close(self, code: int) -> None:
+        """Queue closing with ``code`` after the frames already queued (whatever the outbox holds)."""
+        self._append(code, 0)
+
+    def _append(self, frame: Frame | int, size: int) -> None:
+        self.outbox.append(frame)
+        self._sizes.append(size)
+        if len(self.outbox) == 1:  # the sender may be waiting; otherwise it has yet to drain the rest
+            self._pushed.set()
+
+    async def next(self) -> Frame | int:
+        """The next frame (or close code) to send, waiting for one; it stays queued until :meth:`sent`.
+
+        So nothing is written at once while a frame is on its way (the order on the wire is kept).
+        """
+        while not self.outbox:
+            self._pushed.clear()
+            await self._pushed.wait()
+        return self.outbox[0]
+
+    def sent(self) -> None:
+        """The frame :meth:`next` gave is sent."""
+        self.outbox.popleft()
+        self.queued_bytes -= self._sizes.popleft()
 
     def stamp(self, body: str) -> str:
         """The encoded message ``body`` with this connection's next ``seq`` spliced in."""
@@ -192,7 +237,7 @@ class FeedHub:
     def close_all(self, code: int) -> None:
         """Close every connection with ``code`` after the frames already queued for it."""
         for connection in list(self.connections):
-            connection.outbox.put_nowait(code)
+            connection.close(code)
 
     def retain(self, game_ids: set[str]) -> None:
         """Forget every game not in ``game_ids`` (a new slate replaced the old one)."""
@@ -229,9 +274,15 @@ class FeedHub:
 
     def _push(self, connection: _Connection, frame: Frame) -> None:
         if not connection.push(frame):
-            logger.warning("client too slow (%d frames queued); disconnecting it", OUTBOX_LIMIT)
+            logger.warning("client too slow (%d bytes queued); disconnecting it", connection.queued_bytes)
             self.connections.discard(connection)
-            connection.outbox.put_nowait(_TRY_AGAIN_LATER)
+            connection.close(_TRY_AGAIN_LATER)
+
+
+def _size(frame: Frame) -> int:
+    """A frame's size on the wire (its UTF-8 bytes)."""
+    # isascii() is O(1) in CPython: the common case costs no encoding.
+    return len(frame) if isinstance(frame, bytes) or frame.isascii() else len(frame.encode())
 
 
 def _body(message: Message, now: float) -> str:
@@ -244,11 +295,13 @@ class FeedOptions:
 
     Attributes:
         interval: Seconds between pushes from the source (the seed pushes every 5 s).
-        token: When set, clients must send ``Authorization: Bearer <token>``.
+        token: When set (and not empty), clients must send ``Authorization: Bearer <token>``.
+        limits: What one client may cost the server.
     """
 
     interval: float = 5.0
     token: str | None = None
+    limits: FeedLimits = field(default_factory=FeedLimits)
 
 
 def create_app(source: Source | None = None, options: FeedOptions | None = None, hub: FeedHub | None = None) -> FastAPI:
@@ -288,11 +341,11 @@ def create_app(source: Source | None = None, options: FeedOptions | None = None,
 
     @app.websocket("/ws/live")
     async def live(websocket: WebSocket) -> None:
-        if options.token is not None and not _authorized(websocket, options.token):
+        if options.token and not _authorized(websocket, options.token):
             await websocket.close(code=_POLICY_VIOLATION)  # before accept: an HTTP 403 to the client
             return
         await websocket.accept()
-        connection = _Connection(websocket)
+        connection = _Connection(websocket, options.limits.outbox_bytes)
         feed.attach(connection)
         sender = asyncio.create_task(_send_loop(connection))
         try:
@@ -307,8 +360,11 @@ def create_app(source: Source | None = None, options: FeedOptions | None = None,
 
 
 def _authorized(websocket: WebSocket, token: str) -> bool:
-    given = websocket.headers.get("authorization", "")
-    return secrets.compare_digest(given.encode(), f"Bearer {token}".encode())
+    # The scheme is case-insensitive (RFC 7235). Header bytes reach us decoded as Latin-1, so
+    # encoding back gives the bytes the client sent, compared with the token's UTF-8.
+    scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
+    given = credentials.lstrip(" ").encode("latin-1")
+    return scheme.lower() == "bearer" and secrets.compare_digest(given, token.encode())
 
 
 async def _drive(source: Source, hub: FeedHub, interval: float) -> None:
@@ -343,7 +399,7 @@ async def _send_loop(connection: _Connection) -> None:
     websocket = connection.websocket
     with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
         while True:
-            frame = await connection.outbox.get()
+            frame = await connection.next()
             if isinstance(frame, int):
                 await websocket.close(code=frame)
                 return
@@ -351,6 +407,7 @@ async def _send_loop(connection: _Connection) -> None:
                 await websocket.send_bytes(frame)
             else:
                 await websocket.send_text(frame)
+            connection.sent()
 
 
 async def _receive_loop(connection: _Connection) -> None:
@@ -376,10 +433,11 @@ class FeedServer:
         host: Interface to listen on.
         port: Port to listen on; 0 picks a free one.
         interval: Seconds between pushes from the source (at most: a replay is pushed when due).
-        token: Require this bearer token from clients.
+        token: Require this bearer token from clients (``None`` or empty: no token).
         keepalive: Ping every client this often and drop one that has not answered within as
             long again, so dead connections do not pile up; ``None`` never pings.
         tls: ``(certificate file, key file)`` to serve ``wss://``.
+        limits: What one client may cost the server (:class:`~lib.feed.limits.FeedLimits`'s defaults).
     """
 
     def __init__(
@@ -392,14 +450,16 @@ class FeedServer:
         token: str | None = None,
         keepalive: float | None = KEEPALIVE_SECONDS,
         tls: tuple[str, str] | None = None,
+        limits: FeedLimits | None = None,
     ) -> None:
         self.source = source
         self.host = host
         self.port = port
         self.keepalive = keepalive
         self.tls = tls
+        self.limits = limits or FeedLimits()
         self.hub = FeedHub()
-        self.app = create_app(source, FeedOptions(interval=interval, token=token), self.hub)
+        self.app = create_app(source, FeedOptions(interval=interval, token=token, limits=self.limits), self.hub)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -415,17 +475,7 @@ class FeedServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        certfile, keyfile = self.tls or (None, None)
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            ws_ping_interval=self.keepalive,
-            ws_ping_timeout=self.keepalive,
-            timeout_graceful_shutdown=1,
-            lifespan="on",
-            ssl_certfile=certfile,
-            ssl_keyfile=keyfile,
-        )
+        config = FeedConfig(self.app, limits=self.limits, keepalive=self.keepalive, tls=self.tls, log_level="warning")
         server = uvicorn.Server(config)
         self._server = server
         self._thread = threading.Thread(target=self._serve, args=(server, sock), name="nba-feed-server", daemon=True)

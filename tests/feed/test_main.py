@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import signal
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
+import websocket
 
 from lib.feed.__main__ import build_parser, build_source, main, parse_args
 from lib.feed.nba.replay import NbaReplaySource
@@ -14,7 +19,7 @@ from lib.feed.replay import ReplaySource
 from lib.feed.simulator import NightSimulator
 from lib.recorder import Recorder
 from tests.conftest import REAL_GAMES_CSV
-from tests.helpers import score
+from tests.helpers import free_port, score, wait_for
 from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 
 CSV_HEADER = "game_id,game_date,home_team,away_team,period,seconds_left_in_period,home_score,away_score\n"
@@ -191,3 +196,105 @@ def test_nba_game_replays_finished_games_fetched_from_the_base_url(capsys: pytes
         assert isinstance(source, NbaReplaySource)
         assert main([*base, "--nba-game", "0022400999"]) == 2
     assert "game 0022400999: HTTP 404" in capsys.readouterr().err
+
+
+def a_long_game_csv(rows: int) -> str:
+    """A valid CSV of one game with ``rows`` scoring changes (the home side scores each time)."""
+    lines = [f"0021500001,2015-10-27,ATL,DET,{1 + i // 75},{720 - (i % 75) * 9},{i + 1},0\n" for i in range(rows)]
+    return CSV_HEADER + "".join(lines)
+
+
+def test_a_damaged_file_is_a_clear_error_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Truncated gzip, a 128 KiB field, non-UTF-8, a 1 MiB line, too-deep JSON: status 2 naming file and line."""
+    truncated = tmp_path / "truncated.csv.gz"
+    whole = gzip.compress(a_long_game_csv(300).encode())
+    truncated.write_bytes(whole[: len(whole) // 2])
+    huge_field = tmp_path / "huge.csv"
+    huge_field.write_text(CSV_HEADER + "0021500001,2015-10-27,ATL,DET,1,681,0,2\n" + f"x,y,{'A' * 140_000},B,1,1,1,1\n")
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(CSV_HEADER.encode() + "0021500001,2015-10-27,Montréal,DET,1,681,0,2\n".encode("latin-1"))
+    unbroken = tmp_path / "unbroken.csv"
+    unbroken.write_text(CSV_HEADER + "x" * (2 * 1024 * 1024))
+    nested = tmp_path / "nested.jsonl"
+    with Recorder(nested) as recorder:
+        recorder.record(score(ts=1.0).encode(), False, 100.0)
+    nested.write_bytes(nested.read_bytes() + b"[" * 100_000 + b"\n" + nested.read_bytes())
+    for argv, where, why in [
+        (["--games-csv", str(truncated)], str(truncated), "the gzip data ends early"),
+        (["--games-csv", str(huge_field)], f"{huge_field}, line 3", "field larger than field limit"),
+        (["--games-csv", str(latin1)], f"{latin1}, line 2", "not UTF-8"),
+        (["--games-csv", str(unbroken)], f"{unbroken}, line 2", "longer than 1,048,576 bytes"),
+        (["--replay", str(nested)], f"{nested}, line 2", "nested too deeply"),
+    ]:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("python -m lib.feed: error: ")
+        assert where in err
+        assert why in err
+        assert "Traceback" not in err
+    assert ", line " in err
+
+
+def test_a_corrupt_line_anywhere_in_a_recording_stops_the_command(
+    tmp_path: Path, recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad line after good ones is found before serving (exit status 2), not halfway through the replay."""
+    good = recording.read_bytes()
+    recording.write_bytes(good * 50 + b"garbage\n" + good)
+    assert main(["--replay", str(recording)]) == 2
+    assert f"{recording}, line 101: not a JSON line" in capsys.readouterr().err
+
+
+def test_a_csv_with_a_byte_order_mark_is_read(tmp_path: Path, games_csv: Path) -> None:
+    """A CSV that starts with a UTF-8 byte-order mark (as spreadsheets save it) is read like one without."""
+    with_bom = tmp_path / "bom.csv"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + games_csv.read_bytes())
+    source = build_source(parse_args(["--games-csv", str(with_bom), "--games", "2"]))
+    assert isinstance(source, NightSimulator)
+    source.advance(0.0)
+    assert [game.game_id.rsplit("-", 1)[1] for game in source.games] == ["0021500001", "0021500002"]
+
+
+@pytest.mark.parametrize("argv", [[], ["--token", ""]])
+def test_an_empty_token_means_no_token(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty FEED_TOKEN or --token "" leaves the feed open, like no token, not locked behind an empty one."""
+    monkeypatch.setenv("FEED_TOKEN", "")
+    assert parse_args(argv).token is None
+
+
+def test_the_log_shows_no_query_value(tmp_path: Path) -> None:
+    """The command's access and handshake log lines mask every query value (a token in a URL stays out)."""
+    port = free_port()
+    log = tmp_path / "feed.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "lib.feed", "--port", str(port), "--token", "s3cret", "--interval", "0.2"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        try:
+            health = f"http://127.0.0.1:{port}/health?apikey=leaked-key"
+            wait_for(lambda: _answers(health), what="the feed command to serve")
+            ws = websocket.create_connection(
+                f"ws://127.0.0.1:{port}/ws/live?token=leaked-token&x", header=["Authorization: Bearer s3cret"]
+            )
+            ws.close()
+            wait_for(lambda: b"[accepted]" in log.read_bytes(), what="the handshake to be logged")
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(10)
+    text = log.read_text()
+    assert "GET /health?apikey=*** HTTP/1.1" in text
+    assert "/ws/live?token=***&***" in text
+    assert "leaked" not in text
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False

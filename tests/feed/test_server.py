@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import urllib.request
 from typing import Any
 
@@ -10,7 +11,8 @@ import pytest
 import websocket
 
 from lib.feed.games_csv import GameFlow
-from lib.feed.server import OUTBOX_LIMIT, FeedServer
+from lib.feed.limits import FeedLimits
+from lib.feed.server import FeedServer
 from lib.feed.simulator import NightSimulator
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
 from lib.store import Store
@@ -91,19 +93,64 @@ def test_token_guards_the_feed() -> None:
         ws.close()
 
 
-def test_slow_client_is_cut_off_not_buffered_for_ever(feed_server: FeedServer) -> None:
-    """A client that stops reading is disconnected once its outbox is full; others are unaffected."""
-    stuck = websocket.create_connection(feed_server.url)
-    try:
-        wait_for(lambda: feed_server.client_count == 1)
-        padding = "x" * 2000
-        for start in range(0, 4 * OUTBOX_LIMIT, 1000):
-            feed_server.publish([ScoreUpdate(data=a_game(f"g{start + i}", note=padding)) for i in range(1000)])
-            if feed_server.client_count == 0:
-                break
-        wait_for(lambda: feed_server.client_count == 0, what="the slow client to be cut off")
-    finally:
-        stuck.shutdown()
+@pytest.mark.parametrize("header", ["Bearer letmein", "bearer letmein", "BEARER letmein", "Bearer   letmein"])
+def test_the_bearer_scheme_is_case_insensitive(header: str) -> None:
+    """The scheme matches in any case (RFC 7235), with one or more spaces before the token."""
+    with FeedServer(token="letmein") as server:
+        websocket.create_connection(server.url, header=[f"Authorization: {header}"]).close()
+
+
+@pytest.mark.parametrize("header", ["Basic letmein", "Bearer letmein2", "Bearer", "Bearerletmein", "letmein"])
+def test_another_scheme_or_token_is_refused(header: str) -> None:
+    """Only the bearer scheme with exactly the token opens the feed."""
+    with FeedServer(token="letmein") as server, pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(server.url, header=[f"Authorization: {header}"])
+    assert refused.value.status_code == 403
+
+
+def upgrade_status(port: int, authorization: bytes) -> int:
+    """The HTTP status a raw upgrade request with these Authorization bytes gets."""
+    request = (
+        b"GET /ws/live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        b"Authorization: " + authorization + b"\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        return int(sock.recv(4096).split(b" ", 2)[1])
+
+
+def test_a_non_ascii_token_is_compared_as_utf8() -> None:
+    """A non-ASCII token is accepted as UTF-8 (what LiveFeed sends) and refused as Latin-1 bytes."""
+    with FeedServer(token="clé 🏀") as server:
+        websocket.create_connection(server.url, header=["Authorization: Bearer clé 🏀"]).close()
+        assert upgrade_status(server.port, "Bearer clé 🏀".encode()) == 101
+    with FeedServer(token="clé") as server:
+        assert upgrade_status(server.port, "Bearer clé".encode("latin-1")) == 403
+
+
+def test_an_empty_token_means_no_token() -> None:
+    """token="" (an empty FEED_TOKEN) lets clients in without a header, rather than wanting one nobody can send."""
+    with FeedServer(token="") as server:
+        websocket.create_connection(server.url).close()
+
+
+def test_slow_client_is_cut_off_once_its_outbox_bytes_are_full() -> None:
+    """A client that stops reading is disconnected once its outbox holds its limit in bytes."""
+    limits = FeedLimits(outbox_bytes=256 * 1024, send_timeout=60)
+    with FeedServer(limits=limits) as server:
+        stuck = websocket.create_connection(server.url)
+        try:
+            wait_for(lambda: server.client_count == 1)
+            padding = "x" * 2000
+            # Far more than the outbox, the socket buffers and the send in progress can hold.
+            for start in range(0, 20_000, 500):
+                server.publish([ScoreUpdate(data=a_game(f"g{start + i}", note=padding)) for i in range(500)])
+                if server.client_count == 0:
+                    break
+            wait_for(lambda: server.client_count == 0, what="the slow client to be cut off")
+        finally:
+            stuck.shutdown()
 
 
 def test_published_frames_survive_a_restart_of_the_client(feed_server: FeedServer) -> None:

@@ -1,0 +1,78 @@
+"""What one client may cost the feed server: message size and rate, time, connections, backlog.
+
+The feed server is public: no token is needed to open a connection, and a client can be
+hostile. Every resource a client can make the server spend is bounded here, in one place, and
+:mod:`lib.feed.serving` applies the bounds (the embedded demo feed and ``python -m lib.feed``
+alike). ``docs/security.md`` lists them with the tests that show each.
+
+Pure: no sockets, no clocks (the time is an argument).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLimits:
+    """The bounds the feed server enforces on every client.
+
+    Attributes:
+        max_message_bytes: Largest message a client may send, counted as it is decoded: a larger
+            one closes the connection with 1009 before more of it is read or inflated. The only
+            message the server reads is the ``ping`` (about 40 bytes).
+        frames_per_second: Frames a client may send per second, sustained (messages and
+            WebSocket pings and pongs alike); a client over it is closed with 1008.
+        frame_burst: Frames a client may send at once above that rate: room for the queue of
+            messages a client wrote while it was disconnected, sent together on reconnect (up to
+            1,000 by default in :class:`lib.live.LiveFeed`).
+        handshake_timeout: Seconds a connection has to complete its WebSocket handshake (or an
+            HTTP request, such as ``/health``, to be answered); then it is closed.
+        max_connections: Open connections at most, handshakes in progress included; past it a new
+            one is answered 503 and closed.
+        outbox_bytes: Bytes queued for one client at most (UTF-8 size of the frames it has not
+            been sent yet); a client whose backlog would pass it is closed with 1013. Room for
+            the largest burst a source publishes at once (10,000 messages are about 2.5 MB).
+        send_timeout: Seconds one frame may wait for a client that does not read; then the
+            connection is dropped at once (no closing handshake: the client is not listening).
+    """
+
+    max_message_bytes: int = 4096
+    frames_per_second: float = 10.0
+    frame_burst: int = 1_100
+    handshake_timeout: float = 10.0
+    max_connections: int = 2_000
+    outbox_bytes: int = 4 * 1024 * 1024
+    send_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{field.name} must be a positive number, got {value!r}")
+
+
+class FrameRate:
+    """A token bucket: ``burst`` frames at once, then ``rate`` frames a second.
+
+    Args:
+        rate: Frames per second, sustained.
+        burst: Frames allowed at once (the bucket's size; it starts full).
+        now: The current time, seconds on any monotonic clock.
+    """
+
+    def __init__(self, rate: float, burst: int, now: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._at = now
+
+    def admit(self, now: float) -> bool:
+        """Whether one more frame at ``now`` keeps within the rate; counts it if so."""
+        self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
