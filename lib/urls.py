@@ -97,3 +97,15 @@ def redact_url(url: str) -> str:
         netloc += f":{port}"
     query = urlencode([(name, "***") for name, _ in pairs], safe="*")
     return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, ""))
+
+
+def hide_query_values(target: str) -> str:
+    """A request target with every query value masked: ``/ws/live?token=abc`` -> ``/ws/live?token=***``.
+
+    A part with no ``=`` is masked whole, as it may be a bare secret.
+    """
+    path, question, query = target.partition("?")
+    if not question:
+        return target
+    parts = (part.partition("=") for part in query.split("&"))
+    return f"{path}?" + "&".join(f"{name}=***" if equals else ("***" if name else "") for name, equals, _ in parts)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from lib.protocol import MAX_CLIENT_MESSAGE_BYTES
+
 
 @dataclass(frozen=True, slots=True)
 class FeedLimits:
@@ -21,7 +23,8 @@ class FeedLimits:
     Attributes:
         max_message_bytes: Largest message a client may send, counted as it is decoded: a larger
             one closes the connection with 1009 before more of it is read or inflated. The only
-            message the server reads is the ``ping`` (about 40 bytes).
+            message the server reads is the ``ping`` (about 40 bytes); the default is the limit
+            the project's client holds itself to, so no message it sends is refused.
         frames_per_second: Frames a client may send per second, sustained (messages and
             WebSocket pings and pongs alike); a client over it is closed with 1008.
         frame_burst: Frames a client may send at once above that rate: room for the queue of
@@ -38,7 +41,7 @@ class FeedLimits:
             connection is dropped at once (no closing handshake: the client is not listening).
     """
 
-    max_message_bytes: int = 4096
+    max_message_bytes: int = MAX_CLIENT_MESSAGE_BYTES
     frames_per_second: float = 10.0
     frame_burst: int = 1_100
     handshake_timeout: float = 10.0

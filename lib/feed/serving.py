@@ -41,6 +41,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.frames import CloseCode, Frame, Opcode
 
 from lib.feed.limits import FeedLimits, FrameRate
+from lib.urls import hide_query_values
 
 logger = logging.getLogger(__name__)
 
@@ -120,18 +121,6 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def hide_query_values(target: str) -> str:
-    """A request target with every query value masked: ``/ws/live?token=abc`` -> ``/ws/live?token=***``.
-
-    A part with no ``=`` is masked whole, as it may be a bare secret.
-    """
-    path, question, query = target.partition("?")
-    if not question:
-        return target
-    parts = (part.partition("=") for part in query.split("&"))
-    return f"{path}?" + "&".join(f"{name}=***" if equals else ("***" if name else "") for name, equals, _ in parts)
 
 
 class _HideQueryValues(logging.Filter):

@@ -20,8 +20,8 @@ import websockets
 
 from lib.feed.limits import FeedLimits
 from lib.feed.server import FeedServer
-from lib.feed.serving import hide_query_values
 from lib.protocol import Game, ScoreUpdate
+from lib.urls import hide_query_values
 from tests.helpers import game, wait_for
 
 UPGRADE = (
