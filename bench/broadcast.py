@@ -1,6 +1,6 @@
-"""Broadcast latency on the feed server with 100 to 1,000 clients, and how long a new connection waits for its state.
+"""How fast the feed server reaches 100 to 1,000 clients: broadcast latency, a new connection's wait for its state.
 
-A separate process runs a :class:`~lib.feed.server.FeedServer` (its default limits; no keepalive
+A separate process runs a :class:`~harness.feed.ScriptedFeed` (its default limits; no keepalive
 pings, which are beside the point here; its startup objects frozen out of the garbage
 collector's passes, as ``python -m lib.feed`` does) serving the demo night: a
 :class:`~lib.feed.simulator.NightSimulator` of 8 games at 24 game seconds a second, pushed every
@@ -49,10 +49,10 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import command, machine, percentile, server_process
+from harness.feed import ScriptedFeed
 from lib.feed.limits import FeedLimits
-from lib.feed.server import FeedServer
 from lib.feed.serving import freeze_startup_objects
-from lib.feed.simulator import NightSimulator
+from lib.feed.sources.night import NightSimulator
 
 RATES: dict[str, tuple[float, float]] = {"demo": (24.0, 1.0), "fast": (120.0, 0.2)}
 """Each rate's game speed and push interval."""
@@ -74,16 +74,16 @@ def serve(port_out: Connection, stop: Event, rate: str, profile: bool) -> None:
     source = NightSimulator(games=GAMES, seed=1, speed=speed, start=time.time())
     limits = FeedLimits(max_connections=5_000)
     profiler = cProfile.Profile() if profile else None
-    server = FeedServer(source, interval=interval, keepalive=None, limits=limits).start()
+    server = ScriptedFeed(source, interval=interval, keepalive=None, limits=limits).start()
     freeze_startup_objects()  # as python -m lib.feed does
     if profiler is not None:
-        server._call(profiler.enable)  # in the event loop's thread, the one to profile
+        server.call_in_loop(profiler.enable)  # in the event loop's thread, the one to profile
     try:
         port_out.send(server.port)
         stop.wait()
     finally:
         if profiler is not None:
-            server._call(profiler.disable)
+            server.call_in_loop(profiler.disable)
         server.stop()
     if profiler is not None:
         print(f"\n### server profile ({rate})\n\n```", file=sys.stderr)

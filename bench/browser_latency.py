@@ -1,6 +1,6 @@
 """Feed to screen: from the server sending a score to a real browser showing it.
 
-A :class:`~lib.feed.server.FeedServer` with no source holds ``--games`` live games that this
+A :class:`~harness.feed.ScriptedFeed` with no source holds ``--games`` live games that this
 script publishes itself; ``streamlit run dashboard.py`` runs in a subprocess on a free port with
 ``FEED_URL`` pointing at it; headless Chromium (Debian's ``/usr/bin/chromium``, driven by
 Playwright) opens the page. A MutationObserver in the page notes, for every text that appears in
@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import Error as PlaywrightError
 
 from bench.common import command, machine, percentile
-from lib.feed.server import FeedServer
+from harness.browser import CONNECTED, dashboard_in_chromium
+from harness.feed import ScriptedFeed
 from lib.protocol import Game, Prediction, PredictionUpdate, ScoreUpdate
-from tests.browser import CONNECTED, dashboard_in_chromium
 
 DEFAULT_REFRESH_S = 1.0
 SLACK_S = 0.3
@@ -92,7 +92,7 @@ def measure(args: argparse.Namespace) -> tuple[list[tuple[float, float]], float 
     games = starting_games(args.games)
     ids = list(games)
     latencies: list[tuple[float, float]] = []
-    server = FeedServer().start()
+    server = ScriptedFeed().start()
     try:
         server.publish([
             message

@@ -1,6 +1,6 @@
 """Fan-out: many browser sessions on one Streamlit process share one feed connection.
 
-This process runs a :class:`~lib.feed.server.FeedServer` with a simulated night
+This process runs a :class:`~harness.feed.ScriptedFeed` with a simulated night
 (:class:`~lib.feed.simulator.NightSimulator`, ``--games`` 8, a push every second, speed 24, seed
 ``--seed``); ``streamlit run dashboard.py`` runs in a subprocess with ``FEED_URL`` pointing at
 it; one headless Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright) opens the page
@@ -55,9 +55,9 @@ import psutil
 from playwright.sync_api import Error as PlaywrightError
 
 from bench.common import command, machine
-from lib.feed.server import FeedServer
-from lib.feed.simulator import NightSimulator
-from tests.browser import CONNECTED, dashboard_in_chromium
+from harness.browser import CONNECTED, dashboard_in_chromium
+from harness.feed import ScriptedFeed
+from lib.feed.sources.night import NightSimulator
 
 WATCHER = """() => {
   const state = window.__fanout = {changes: [], notLive: [], last: null, words: null};
@@ -120,7 +120,7 @@ class FeedMonitor:
     """Every 50 ms, in a thread: the feed server's ``client_count`` (min and max) and whether the
     simulator's games changed (when, as epoch seconds)."""
 
-    def __init__(self, server: FeedServer, simulator: NightSimulator) -> None:
+    def __init__(self, server: ScriptedFeed, simulator: NightSimulator) -> None:
         self.server = server
         self.simulator = simulator
         self.low: int | None = None
@@ -280,7 +280,7 @@ class Run:
 def run(args: argparse.Namespace, steps: list[int]) -> Run:
     """Open sessions up to each step in turn; after each, settle and measure a window."""
     simulator = NightSimulator(games=args.games, seed=args.seed, speed=args.speed)
-    server = FeedServer(simulator, interval=1.0).start()
+    server = ScriptedFeed(simulator, interval=1.0).start()
     charts = args.latency_charts == "on"
     windows: list[Window] = []
     open_seconds: list[float] = []

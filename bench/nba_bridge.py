@@ -1,9 +1,9 @@
-"""The NBA bridge's cost to the NBA and its delay to clients, with 1 and with many WebSocket clients.
+"""What the NBA bridge costs: requests to the NBA, delay to one or many WebSocket clients.
 
-A stand-in for the NBA's CDN (``tests/nba_cdn.py``: a real HTTP server on loopback serving
+A stand-in for the NBA's CDN (``harness/cdn.py``: a real HTTP server on loopback serving
 the CDN's file shapes) plays ``--games`` simulated games in real time at ``--speed`` game
 seconds per second, tip-offs ``--stagger`` seconds apart; a feed server with the live bridge
-(:class:`~lib.feed.nba.source.NbaSource`, a poll every ``--poll`` seconds) serves them to one
+(:class:`~lib.feed.sources.nba.source.NbaSource`, a poll every ``--poll`` seconds) serves them to one
 WebSocket client, then, in a second run of the same night, to ``--clients`` of them
 (:class:`~lib.client.FeedClient`, each with its own store). For each, over the night's first
 ``--window`` seconds (rounded to whole polls):
@@ -31,16 +31,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import command, machine, percentile
+from harness.cdn import CdnNight, CdnStandIn, FlowPlayer, Team
 from lib.backoff import Backoff
 from lib.client import FeedClient
-from lib.feed.games_csv import GameFlow
-from lib.feed.nba.source import NbaSource
+from lib.feed.flows import GameFlow
 from lib.feed.server import FeedServer
-from lib.feed.simulator import TEAMS, simulate_game
+from lib.feed.sources.nba.source import NbaSource
+from lib.feed.sources.simulated import simulate_game
+from lib.feed.teams import TEAMS
 from lib.options import FeedOptions
 from lib.protocol import Game
 from lib.store import Store
-from tests.nba_cdn import CdnNight, CdnStandIn, FlowPlayer, Team
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""Reconnect time after a server restart, and the initial connect time, with the default backoff.
+"""Connection times with the default backoff: the first connect, the reconnect after a server restart.
 
-A real :class:`~lib.feed.server.FeedServer` on loopback and a :class:`~lib.client.FeedClient`
+A real :class:`~harness.feed.ScriptedFeed` on loopback and a :class:`~lib.client.FeedClient`
 with the default settings (first retry after 1 s ± 20 % jitter, doubling, capped at 30 s). The
 server is stopped and brought back on the same port ``--cycles`` times: ``stop()``, wait until
 the client has noticed (its state leaves ``connected``), keep the server down for an outage
@@ -37,13 +37,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import command, machine, percentile
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
 from lib.backoff import Backoff
 from lib.client import FeedClient
-from lib.feed.server import FeedServer
 from lib.options import FeedOptions
 from lib.protocol import Game, Prediction, PredictionUpdate, ScoreUpdate
 from lib.store import ConnectionState, Store
-from tests.helpers import wait_for
 
 RECONNECT_GOAL_S = 1.5
 SEED_RECONNECT_TARGET_S = 2.0
@@ -93,7 +93,7 @@ def outage_schedule(cycles: int, low: float, high: float, seed: int) -> list[flo
 
 def restarts(outages: Sequence[float], base_delay: float) -> list[Cycle]:
     """Stop and restart a server under one connected client, once per outage."""
-    server = FeedServer().start()
+    server = ScriptedFeed().start()
     port = server.port
     server.publish(some_state())
     store = Store()
@@ -111,7 +111,7 @@ def restarts(outages: Sequence[float], base_delay: float) -> list[Cycle]:
             wait_for(lambda: state(store) is not ConnectionState.CONNECTED, 10, "the client to notice the loss")
             lost = first_transition(store, ConnectionState.RECONNECTING, stop_called)
             time.sleep(max(0.0, lost + planned - time.time()))
-            server = FeedServer(port=port).start()  # returns once the port accepts connections
+            server = ScriptedFeed(port=port).start()  # returns once the port accepts connections
             up = time.time()
             server.publish(some_state())
             wait_for(lambda: state(store) is ConnectionState.CONNECTED, 60, "the client to reconnect")
@@ -133,7 +133,7 @@ def restarts(outages: Sequence[float], base_delay: float) -> list[Cycle]:
 def initial_connects(count: int) -> list[float]:
     """Seconds from ``start()`` to ``connected`` for ``count`` fresh clients, one after another."""
     times = []
-    with FeedServer() as server:
+    with ScriptedFeed() as server:
         server.publish(some_state())
         for _ in range(count):
             store = Store()

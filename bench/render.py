@@ -1,4 +1,4 @@
-"""Render time of the live section for 15 and 100 games.
+"""Render time of the live section, for 15 to 100 games.
 
 The page measures its own live fragment (``st.session_state["render_ms"]``, the figure the
 performance monitor shows); this script runs the real ``dashboard.py`` under Streamlit's
@@ -23,7 +23,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bench.common import command, machine, percentile
-from lib.feed.server import FeedServer
+from harness.feed import ScriptedFeed
 from lib.protocol import Game, Prediction, PredictionUpdate, ScoreUpdate
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
@@ -50,7 +50,7 @@ def night(games: int, updates: int = 10) -> list[ScoreUpdate | PredictionUpdate]
 
 def measure(games: int, runs: int) -> list[float]:
     """Render times (ms) of ``runs`` reruns of the page showing ``games`` games."""
-    with FeedServer() as server:
+    with ScriptedFeed() as server:
         server.publish(night(games))
         os.environ["FEED_URL"] = server.url
         st.cache_resource.clear()

@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.browser import CONNECTED, ROOT, dashboard_in_chromium
+from harness.waiting import wait_for
 from lib.feed.server import FeedServer
-from lib.feed.simulator import NightSimulator
-from tests.browser import CONNECTED, ROOT, dashboard_in_chromium
-from tests.helpers import wait_for
+from lib.feed.sources.night import NightSimulator
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Hostile clients against the feed server: a compressed message bomb and a flood of unfinished handshakes.
+"""Hostile clients against the feed server: a compressed message bomb, a flood of unfinished handshakes.
 
 Each attack runs twice, against a fresh server process each time: once under uvicorn's defaults
 (as the server ran before it had limits: permessage-deflate on, client messages up to 16 MiB),
@@ -44,8 +44,8 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import command, machine, server_process
-from lib.feed.server import KEEPALIVE_SECONDS, FeedOptions, FeedServer, create_app
-from lib.feed.simulator import NightSimulator
+from lib.feed.server import KEEPALIVE_SECONDS, FeedServer, ServeOptions, create_app
+from lib.feed.sources.night import NightSimulator
 
 CONFIGURATIONS = ("uvicorn defaults", "FeedConfig")
 BOMB = '{"type":"ping","timestamp":0,"pad":[' + ",".join(["{}"] * 2_000_000) + "]}"
@@ -64,7 +64,7 @@ def serve(port_out: Connection, stop: Event, configuration: str, interval: float
         server.stop()
         return
     # What FeedServer.start() built before the limits: uvicorn's defaults but for the keepalive.
-    app = create_app(source, FeedOptions(interval=interval))
+    app = create_app(source, ServeOptions(interval=interval))
     config = uvicorn.Config(
         app,
         port=0,

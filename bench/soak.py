@@ -47,11 +47,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psutil
 
 from bench.common import command, machine, percentile
+from harness.waiting import wait_for
 from lib import LiveFeed
 from lib.feed.server import FeedServer
 from lib.protocol import Game, Message, Prediction, PredictionUpdate, ScoreUpdate
 from lib.store import ConnectionState
-from tests.helpers import wait_for
 
 RSS_GOAL_MB = 20.0
 TICK_SECONDS = 0.05

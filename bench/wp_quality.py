@@ -43,7 +43,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.analytics.metrics import Bucket, Scores, score
 from lib.feed import wp_params
-from lib.feed.games_csv import read_games_csv
 from lib.feed.model import (
     MAX_PROBABILITY,
     MIN_PROBABILITY,
@@ -53,6 +52,7 @@ from lib.feed.model import (
     WinProbabilityModel,
     remaining_share,
 )
+from lib.feed.sources.games_csv import read_games_csv
 from lib.protocol import OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS, Game
 
 DATA: Final = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nba_real_games.csv.gz"

@@ -1,4 +1,4 @@
-"""Live NBA scores and win predictions over a WebSocket, for dashboards and notebooks.
+"""Live NBA scores with win predictions over a WebSocket, for dashboards or notebooks.
 
 Start with :class:`LiveFeed`::
 
@@ -11,7 +11,7 @@ Start with :class:`LiveFeed`::
 from __future__ import annotations
 
 from lib.backoff import Backoff
-from lib.feed.nba import NbaOptions
+from lib.feed.sources.nba import NbaOptions
 from lib.live import DemoOptions, LiveFeed
 from lib.options import FeedOptions
 from lib.protocol import (

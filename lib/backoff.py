@@ -1,4 +1,4 @@
-"""The reconnect schedule: exponential backoff with jitter and a give-up rule.
+"""The reconnect schedule: exponential backoff with jitter, with a give-up rule.
 
 Pure: the client thread asks this module how long to wait and whether to keep trying; the
 randomness comes in through an explicit ``random.Random`` so tests can pin it.

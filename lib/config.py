@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from lib.backoff import Backoff
-from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL, NbaOptions
+from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL, NbaOptions
 from lib.options import FeedOptions
 from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES
 from lib.urls import check_feed_url

@@ -1,4 +1,4 @@
-"""pandas DataFrames from store snapshots: what analysts get from ``LiveFeed`` and tables show.
+"""pandas DataFrames from store snapshots: what analysts get from ``LiveFeed``, what tables show.
 
 Pure: plain data in, DataFrames out. Every frame has its columns even when empty, so code
 written against a live feed does not break on a quiet night. Times are UTC timestamps.

@@ -19,7 +19,7 @@ import pandas as pd
 from lib.analytics.game import GameSummary
 from lib.analytics.report import game_summaries, score_finished_games
 from lib.client import EventName, FeedClient
-from lib.feed.nba import NbaOptions
+from lib.feed.sources.nba import NbaOptions
 from lib.frames import (
     ScorecardFrames,
     game_stats_frame,
@@ -37,7 +37,8 @@ from lib.store import HistoryPoint, PredictionPoint, Snapshot, Store
 from lib.urls import redact_url
 
 if TYPE_CHECKING:
-    from lib.feed.server import FeedServer, Source
+    from lib.feed.server import FeedServer
+    from lib.feed.sources import Source
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class DemoOptions:
 
     def source(self) -> Source:
         """A simulated night to serve (the embedded feed's source)."""
-        from lib.feed.simulator import NightSimulator  # noqa: PLC0415 -- a URL feed never loads the server side
+        from lib.feed.sources.night import NightSimulator  # noqa: PLC0415 -- a URL feed never loads the server side
 
         return NightSimulator(games=self.games, seed=self.seed, speed=self.speed)
 
@@ -80,7 +81,7 @@ class LiveFeed:
     Args:
         url: ``ws://`` or ``wss://`` URL of a feed server; ``None`` runs an embedded one.
         source: What the embedded feed serves: :class:`DemoOptions` (the default, a simulated
-            night) or :class:`~lib.feed.nba.NbaOptions` (tonight's real games). Each builds its
+            night) or :class:`~lib.feed.sources.nba.NbaOptions` (tonight's real games). Each builds its
             own source; this class knows none of them.
         options: How to connect and stay connected (:class:`~lib.options.FeedOptions`: token,
             reconnect schedule, pings, outgoing queue, TLS).

@@ -1,4 +1,4 @@
-"""Outgoing messages: encoded and checked, queued while disconnected, kept in flight until read.
+"""Outgoing messages: encoded, checked, queued while disconnected, kept in flight until read.
 
 The protocol has no acknowledgements, but WebSocket has one hidden in plain sight: a server
 answers a ping with a pong only after reading every frame before the ping (TCP keeps order).

@@ -1,4 +1,4 @@
-"""Percentiles by nearest rank: the one definition behind the dashboard's and the benchmarks' p50, p95, p99.
+"""Percentiles by nearest rank: the one definition behind every p50, p95, p99 the dashboard or a benchmark shows.
 
 Nearest rank reports a value that was measured (never one between two samples), so "p99 = 19 ms"
 means some message took 19 ms. Pure.

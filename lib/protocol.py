@@ -1,4 +1,4 @@
-"""The wire protocol: message models and the one function that turns a frame into a message.
+"""The wire protocol: message models, with the one function that turns a frame into a message.
 
 Every message field is defined here once. The demo feed server builds its frames with these
 models and the client validates incoming frames with the same models, so the two can never
@@ -81,6 +81,11 @@ def clock_seconds(clock: str) -> float:
     """Seconds left in the period, from a validated ``"MM:SS"`` (or ``"MM:SS.t"``) clock."""
     minutes, _, seconds = clock.partition(":")
     return 60 * int(minutes) + float(seconds)
+
+
+def clock_text(seconds: int) -> str:
+    """Whole seconds left in a period as the protocol's ``"MM:SS"`` (the inverse of :func:`clock_seconds`)."""
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
 def period_seconds(period: int) -> int:

@@ -1,4 +1,4 @@
-"""Feed URLs: checked once, up front, and shown only with their secrets removed. Pure.
+"""Feed URLs: checked once, up front; shown only with their secrets removed. Pure.
 
 A URL the client thread cannot connect to must fail where it is given (``LiveFeed(url)``,
 ``FEED_URL``), as a ``ValueError`` saying what is wrong, not later as a dead thread. The

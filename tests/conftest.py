@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from harness.feed import ScriptedFeed
 from lib.backoff import Backoff
 from lib.client import FeedClient
-from lib.feed.games_csv import GameFlow, read_games_csv
-from lib.feed.server import FeedServer
+from lib.feed.flows import GameFlow
+from lib.feed.sources.games_csv import read_games_csv
 from lib.options import FeedOptions
 from lib.store import Store
 
@@ -32,9 +33,9 @@ def _client_threads() -> list[threading.Thread]:
 
 
 @pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
+def feed_server() -> Iterator[ScriptedFeed]:
     """A real feed server with no source of its own, on a free loopback port."""
-    server = FeedServer().start()
+    server = ScriptedFeed().start()
     yield server
     server.stop()
 

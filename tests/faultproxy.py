@@ -1,4 +1,4 @@
-"""A small fault-injecting TCP proxy for tests: it sits between a real client and a real server.
+"""A small fault-injecting TCP proxy for tests, between a real client with a real server.
 
 It forwards bytes both ways until told to misbehave: black-hole the open connections (no FIN,
 no RST, just silence), reset them, dribble bytes slowly, or refuse to forward new ones.

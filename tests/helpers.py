@@ -1,19 +1,14 @@
-"""Shared test helpers: frame builders and polling with a deadline (never a bare sleep)."""
+"""Builders of frames, games and status records for the tests."""
 
 from __future__ import annotations
 
 import json
-import socket
-import time
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from lib.protocol import SourceStatus
 from lib.status import FeedStatus
 from lib.store import ConnectionInfo, ConnectionState, Counters, SourceRecord
-
-T = TypeVar("T")
 
 NOW = 1_800_000_000.0
 """A fixed "now" for tests of what the page shows."""
@@ -50,25 +45,6 @@ def prediction(game_id: str = "g1", p: float = 0.6, *, ts: float | None = None, 
     """A ``prediction`` frame."""
     envelope = {} if ts is None else {"ts": ts}
     return frame("prediction", {"game_id": game_id, "home_win_probability": p, **fields}, **envelope)
-
-
-def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.01)
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (for a server to start on, or for a refused connection)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def feed_status(**connection: Any) -> FeedStatus:

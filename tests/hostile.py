@@ -1,4 +1,4 @@
-"""The hostile-frame corpus (tests/data/hostile_frames.json) and the builders for its big cases."""
+"""The hostile-frame corpus (tests/data/hostile_frames.json), with builders for its big cases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may change the shared process: viewers on this machine, and those with the operator key."""
+"""Who may change the shared process: viewers on this machine, those with the operator key."""
 
 from __future__ import annotations
 

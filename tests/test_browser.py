@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 import trustme
 
-from lib.feed.server import FeedServer
-from lib.feed.simulator import NightSimulator
+from harness.browser import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, Dashboard, lan_address
+from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
+from lib.feed.sources.night import NightSimulator
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, Dashboard, lan_address
-from tests.helpers import game, wait_for
-from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from tests.helpers import game
 
 REFRESH_SECONDS = 1.0
 """The page's default refresh interval."""
@@ -68,7 +69,7 @@ def a_game(game_id: str, **fields: Any) -> Game:
 
 def test_live_page_in_a_real_browser(browser: Any) -> None:
     """Cards and scores show, a pushed score shows within the refresh plus 1 s, a feed restart is survived."""
-    server = FeedServer(NightSimulator(games=8, seed=7, speed=60.0), interval=1.0).start()
+    server = ScriptedFeed(NightSimulator(games=8, seed=7, speed=60.0), interval=1.0).start()
     dashboard = Dashboard(server.url, **FAST_RECONNECT)
     try:
         page = open_page(browser, dashboard.url)
@@ -92,7 +93,7 @@ def test_live_page_in_a_real_browser(browser: Any) -> None:
         port = server.port
         server.stop()
         wait_for(lambda: connection_words(page).startswith("Reconnecting"), 30, "the reconnecting state")
-        server = FeedServer(NightSimulator(games=8, seed=7, speed=60.0), port=port, interval=1.0).start()
+        server = ScriptedFeed(NightSimulator(games=8, seed=7, speed=60.0), port=port, interval=1.0).start()
         wait_for(lambda: connection_words(page) == "Live", 30, "Live again")
         assert page.dialogs == []
     finally:
@@ -106,7 +107,7 @@ HOSTILE_AWAY = "<script>window.__xss=2</script>"
 
 def test_hostile_team_names_never_run(browser: Any) -> None:
     """Markup as team names shows as text in cards, toasts, event log, charts and scorecard; no script runs."""
-    server = FeedServer().start()
+    server = ScriptedFeed().start()
     dashboard = Dashboard(server.url, **FAST_RECONNECT)
     try:
         page = open_page(browser, dashboard.url)
@@ -171,8 +172,8 @@ def test_token_never_shows_and_untrusted_tls_is_refused(browser: Any, tmp_path: 
     certificate = authority.issue_cert("127.0.0.1")
     certificate.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
     certificate.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
-    tls_server = FeedServer(token=SECRET, tls=(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))).start()
-    guarded = FeedServer(token=SECRET).start()
+    tls_server = ScriptedFeed(token=SECRET, tls=(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))).start()
+    guarded = ScriptedFeed(token=SECRET).start()
     try:
         seen = [
             refused_page_and_logs(browser, tls_server.url, SECRET, "TLS certificate not trusted"),
@@ -221,7 +222,7 @@ def test_an_anonymous_viewer_cannot_record_but_an_operator_can_and_downloads_it(
     lan = lan_address()
     if lan is None:
         pytest.skip("this machine has no network address besides loopback")
-    server = FeedServer(NightSimulator(games=4, seed=5, speed=60.0), interval=0.5).start()
+    server = ScriptedFeed(NightSimulator(games=4, seed=5, speed=60.0), interval=0.5).start()
     dashboard = Dashboard(
         server.url,
         address="0.0.0.0",

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from harness.feed import ScriptedFeed
+from harness.ports import free_port
+from harness.waiting import wait_for
 from lib.client import FeedClient
-from lib.feed.server import FeedServer
 from lib.protocol import (
     MAX_CLIENT_MESSAGE_BYTES,
     MAX_FRAME_BYTES,
@@ -24,7 +26,7 @@ from lib.protocol import (
 from lib.store import CloseCause, ConnectionState, Store
 from tests.conftest import ClientFactory
 from tests.faultproxy import FaultProxy
-from tests.helpers import frame, free_port, game, prediction, score, wait_for
+from tests.helpers import frame, game, prediction, score
 from tests.wsserver import EagerServer, SinkServer
 
 
@@ -45,7 +47,7 @@ def home_score(store: Store, game_id: str) -> int | None:
     return None if record is None else record.game.home_score
 
 
-def test_connects_and_applies_published_updates(feed_server: FeedServer, make_client: ClientFactory) -> None:
+def test_connects_and_applies_published_updates(feed_server: ScriptedFeed, make_client: ClientFactory) -> None:
     """Published score updates and predictions reach the store; ts and seq are stamped."""
     store = Store()
     client = make_client(feed_server.url, store)
@@ -78,7 +80,7 @@ def test_frames_sent_with_the_handshake_response_are_not_lost(make_client: Clien
         assert store.snapshot().counters.received == 2
 
 
-def test_new_connection_gets_the_full_state_first(feed_server: FeedServer, make_client: ClientFactory) -> None:
+def test_new_connection_gets_the_full_state_first(feed_server: ScriptedFeed, make_client: ClientFactory) -> None:
     """A client connecting late is sent every game and its latest prediction at once."""
     feed_server.publish([ScoreUpdate(data=a_game(f"g{i}", home_score=40 + i)) for i in range(5)])
     feed_server.publish([PredictionUpdate(data=Prediction(game_id="g3", home_win_probability=0.25))])
@@ -90,7 +92,7 @@ def test_new_connection_gets_the_full_state_first(feed_server: FeedServer, make_
     assert snapshot.predictions["g3"].prediction.home_win_probability == 0.25
 
 
-def test_callbacks_fire_for_the_seed_events(feed_server: FeedServer, make_client: ClientFactory) -> None:
+def test_callbacks_fire_for_the_seed_events(feed_server: ScriptedFeed, make_client: ClientFactory) -> None:
     """connect, game_update, prediction, game_start, game_end and disconnect reach their callbacks."""
     seen: list[tuple[str, Any]] = []
     client = make_client(feed_server.url)
@@ -115,7 +117,7 @@ def test_callbacks_fire_for_the_seed_events(feed_server: FeedServer, make_client
 
 
 def test_a_raising_callback_does_not_kill_the_client(
-    feed_server: FeedServer, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
+    feed_server: ScriptedFeed, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A callback that raises is logged; later updates still arrive."""
     store = Store()
@@ -134,7 +136,7 @@ def test_a_raising_callback_does_not_kill_the_client(
 
 
 def test_every_rejection_is_counted_and_the_connection_stays_up(
-    feed_server: FeedServer, make_client: ClientFactory
+    feed_server: ScriptedFeed, make_client: ClientFactory
 ) -> None:
     """Each kind of bad frame is rejected with its reason over the wire; the connection is untouched."""
     store = Store()
@@ -183,7 +185,7 @@ def test_every_rejection_is_counted_and_the_connection_stays_up(
     assert len(errors) == len(bad)
 
 
-def test_stale_update_is_dropped_over_the_wire(feed_server: FeedServer, make_client: ClientFactory) -> None:
+def test_stale_update_is_dropped_over_the_wire(feed_server: ScriptedFeed, make_client: ClientFactory) -> None:
     """An update with an older ts than the stored one is dropped and counted."""
     store = Store()
     make_client(feed_server.url, store).start()
@@ -198,7 +200,7 @@ def test_stale_update_is_dropped_over_the_wire(feed_server: FeedServer, make_cli
 
 def test_server_restart_reconnects_and_resynchronises(make_client: ClientFactory) -> None:
     """After the server goes away and comes back, the client reconnects and holds the new state."""
-    first = FeedServer().start()
+    first = ScriptedFeed().start()
     port = first.port
     store = Store()
     make_client(first.url, store).start()
@@ -207,7 +209,7 @@ def test_server_restart_reconnects_and_resynchronises(make_client: ClientFactory
     wait_for(lambda: len(store.snapshot().games) == 2)
     first.stop()
     wait_for(lambda: state_of(store) is not ConnectionState.CONNECTED, what="the loss to be noticed")
-    second = FeedServer(port=port).start()
+    second = ScriptedFeed(port=port).start()
     try:
         second.publish([ScoreUpdate(data=a_game("g1", home_score=44)), ScoreUpdate(data=a_game("g3", home_score=9))])
         wait_for(lambda: "g3" in store.snapshot().games, what="resynchronisation")
@@ -234,7 +236,7 @@ def test_messages_sent_while_down_arrive_in_order_after_reconnect(make_client: C
     for stamp in range(1, 21):
         client.send({"type": "ping", "timestamp": stamp})
     assert client.queued == 20
-    with FeedServer(port=port) as server:
+    with ScriptedFeed(port=port) as server:
         wait_for(lambda: len(frames) == 20, what="20 pongs")
         client.send({"type": "ping", "timestamp": 21})
         wait_for(lambda: len(frames) == 21, what="the direct ping's pong")
@@ -298,7 +300,7 @@ def test_unsendable_messages_raise_before_queueing(make_client: ClientFactory) -
 
 
 def test_oversized_message_is_refused_and_the_connection_carries_on(
-    feed_server: FeedServer, make_client: ClientFactory
+    feed_server: ScriptedFeed, make_client: ClientFactory
 ) -> None:
     """A 20 MB send() raises ValueError naming the limit; the connection and later messages are unharmed."""
     store = Store()
@@ -350,7 +352,7 @@ def test_server_refusing_a_message_with_1009_is_reported_and_the_client_reconnec
 
 
 def test_connection_reset_with_messages_in_flight_is_reported_and_they_are_sent_again(
-    feed_server: FeedServer, make_client: ClientFactory
+    feed_server: ScriptedFeed, make_client: ClientFactory
 ) -> None:
     """A TCP reset while messages are unacknowledged: last_error says so, the client reconnects,
     and every message arrives, in order."""
@@ -391,7 +393,7 @@ def test_server_that_stops_reading_is_reported_and_the_client_reconnects(make_cl
         assert snapshot.connection.last_error == "send failed: timed out"
 
 
-def test_close_1000_means_closed_and_no_reconnect(feed_server: FeedServer, make_client: ClientFactory) -> None:
+def test_close_1000_means_closed_and_no_reconnect(feed_server: ScriptedFeed, make_client: ClientFactory) -> None:
     """A server close with code 1000 leaves the client closed, its thread ended, no retry."""
     store = Store()
     client = make_client(feed_server.url, store)
@@ -407,7 +409,7 @@ def test_close_1000_means_closed_and_no_reconnect(feed_server: FeedServer, make_
 
 
 @pytest.mark.parametrize("code", [1001, 1011, 1012])
-def test_other_close_codes_reconnect(feed_server: FeedServer, make_client: ClientFactory, code: int) -> None:
+def test_other_close_codes_reconnect(feed_server: ScriptedFeed, make_client: ClientFactory, code: int) -> None:
     """Any close code but 1000 is followed by a reconnect, the code recorded in the transition."""
     store = Store()
     make_client(feed_server.url, store).start()
@@ -421,7 +423,7 @@ def test_other_close_codes_reconnect(feed_server: FeedServer, make_client: Clien
 
 
 def test_black_holed_connection_is_detected_by_ping_timeout(
-    feed_server: FeedServer, make_client: ClientFactory
+    feed_server: ScriptedFeed, make_client: ClientFactory
 ) -> None:
     """When the network goes silent (no FIN, no RST) the ping timeout drops the socket and reconnects."""
     with FaultProxy(("127.0.0.1", feed_server.port)) as proxy:
@@ -435,7 +437,7 @@ def test_black_holed_connection_is_detected_by_ping_timeout(
         assert proxy.accepted == 2
 
 
-def test_reset_connection_reconnects(feed_server: FeedServer, make_client: ClientFactory) -> None:
+def test_reset_connection_reconnects(feed_server: ScriptedFeed, make_client: ClientFactory) -> None:
     """A TCP reset mid-stream is a lost connection: the client reconnects."""
     with FaultProxy(("127.0.0.1", feed_server.port)) as proxy:
         store = Store()
@@ -458,7 +460,7 @@ def test_gives_up_after_max_attempts_and_reconnect_starts_again(make_client: Cli
     assert info.reconnect_attempts == 3
     assert info.last_error is not None
     assert "refused" in info.last_error
-    with FeedServer(port=port):
+    with ScriptedFeed(port=port):
         client.reconnect()
         wait_state(store, ConnectionState.CONNECTED)
         assert store.snapshot().connection.reconnect_attempts == 0
@@ -481,7 +483,7 @@ def test_backoff_state_shows_the_next_attempt(make_client: ClientFactory) -> Non
 
 @pytest.mark.parametrize("situation", ["connected", "backing off", "stuck in the handshake"])
 def test_stop_ends_the_thread_from_any_state(
-    feed_server: FeedServer, make_client: ClientFactory, situation: str
+    feed_server: ScriptedFeed, make_client: ClientFactory, situation: str
 ) -> None:
     """stop() ends the client thread within its 2 s budget whatever the connection is doing."""
     store = Store()
@@ -512,7 +514,7 @@ def test_token_is_sent_and_never_shown(make_client: ClientFactory, caplog: pytes
     """The bearer token opens a guarded feed, a wrong one is refused, and neither appears in logs or state."""
     caplog.set_level(logging.DEBUG)
     secret, wrong = "s3cr3t-token-value", "wrong-token-value"
-    with FeedServer(token=secret) as server:
+    with ScriptedFeed(token=secret) as server:
         good = Store()
         make_client(server.url, good, token=secret).start()
         wait_state(good, ConnectionState.CONNECTED)
@@ -527,7 +529,7 @@ def test_token_is_sent_and_never_shown(make_client: ClientFactory, caplog: pytes
         assert wrong not in text
 
 
-def test_ping_round_trip_is_recorded(feed_server: FeedServer, make_client: ClientFactory) -> None:
+def test_ping_round_trip_is_recorded(feed_server: ScriptedFeed, make_client: ClientFactory) -> None:
     """The test ping comes back as a pong with its timestamp and a round-trip time."""
     store = Store()
     client = make_client(feed_server.url, store)
@@ -554,7 +556,7 @@ def test_unusable_url_is_refused_at_construction(url: str) -> None:
 
 
 def test_why_the_connection_ended_is_a_cause_the_page_can_tell_apart(
-    feed_server: FeedServer, make_client: ClientFactory
+    feed_server: ScriptedFeed, make_client: ClientFactory
 ) -> None:
     """A server close with 1000 is SERVER_CLOSED, stop() is STOPPED; each transition keeps its cause."""
     store = Store()

@@ -1,4 +1,4 @@
-"""Feed settings from the environment and Streamlit secrets."""
+"""Feed settings from the environment, then Streamlit secrets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
-from lib.feed.nba import NbaOptions
+from lib.feed.sources.nba import NbaOptions
 
 
 def test_no_configuration_means_the_demo() -> None:

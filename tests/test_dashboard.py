@@ -15,10 +15,11 @@ import streamlit as st
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from lib.feed.server import FeedServer
+from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
-from tests.helpers import game, wait_for
-from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from tests.helpers import game
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -92,7 +93,7 @@ def test_empty_store_while_connecting_says_so(app: AppFactory) -> None:
     assert "0 games" in header(at)
 
 
-def test_connected_without_games_says_no_live_games(app: AppFactory, feed_server: FeedServer) -> None:
+def test_connected_without_games_says_no_live_games(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """Connected to a feed with no games: "No live games at the moment"."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "the Live state")
@@ -101,7 +102,7 @@ def test_connected_without_games_says_no_live_games(app: AppFactory, feed_server
     assert "Games will appear here when they start" in text
 
 
-def test_cards_are_sorted_by_biggest_lead_and_counted(app: AppFactory, feed_server: FeedServer) -> None:
+def test_cards_are_sorted_by_biggest_lead_and_counted(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """Games appear as cards, biggest absolute differential first, with a plural count."""
     feed_server.publish(
         [
@@ -133,14 +134,14 @@ def test_cards_are_sorted_by_biggest_lead_and_counted(app: AppFactory, feed_serv
     assert card_teams(at) == ["Mid Away", "Mid Home"]
 
 
-def test_one_game_is_singular(app: AppFactory, feed_server: FeedServer) -> None:
+def test_one_game_is_singular(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """One game reads "1 game", not "1 games"."""
     feed_server.publish([ScoreUpdate(data=a_game("solo"))])
     at = app(feed_server.url)
     rerun_until(at, lambda at: "1 game<" in header(at), "one game")
 
 
-def test_card_shows_period_clock_overtime_and_close_game_badge(app: AppFactory, feed_server: FeedServer) -> None:
+def test_card_shows_period_clock_overtime_and_close_game_badge(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """A tied game late in overtime reads "2OT 01:05" and carries the close-game badge."""
     feed_server.publish([ScoreUpdate(data=a_game("ot", period=6, clock="01:05", home_score=120, away_score=119))])
     at = app(feed_server.url)
@@ -148,17 +149,17 @@ def test_card_shows_period_clock_overtime_and_close_game_badge(app: AppFactory, 
     assert "CLOSE GAME" in page_text(at)
 
 
-def test_given_up_state_offers_reconnect(app: AppFactory, feed_server: FeedServer) -> None:
+def test_given_up_state_offers_reconnect(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """After the last failed attempt the header says so and Reconnect connects again."""
     port = closed_port()
     at = app(f"ws://127.0.0.1:{port}/ws/live", FEED_MAX_RECONNECT_ATTEMPTS="1")
     rerun_until(at, lambda at: "Gave up after 1 attempt" in header(at), "the given-up state")
-    with FeedServer(port=port):
+    with ScriptedFeed(port=port):
         at.button(key="reconnect").click().run()
         rerun_until(at, lambda at: "Live" in header(at), "Live after Reconnect")
 
 
-def test_hostile_team_names_are_escaped_everywhere(app: AppFactory, feed_server: FeedServer) -> None:
+def test_hostile_team_names_are_escaped_everywhere(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """A team named like an HTML payload is text in cards, tables, toasts and the event log."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "Live")
@@ -183,7 +184,7 @@ def test_hostile_team_names_are_escaped_everywhere(app: AppFactory, feed_server:
     rerun_until(at, lambda at: any("Final" in list(d.value.get("Event", [])) for d in at.dataframe), "event log")
 
 
-def test_ping_button_shows_the_round_trip(app: AppFactory, feed_server: FeedServer) -> None:
+def test_ping_button_shows_the_round_trip(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """Send test ping sends a ping; the page shows the round trip when the pong is back."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "Live")
@@ -231,7 +232,7 @@ def test_an_uncaught_error_shows_no_details_in_the_page() -> None:
     assert "RuntimeError" not in str(shown.proto)
 
 
-def test_performance_monitor_panel(app: AppFactory, feed_server: FeedServer) -> None:
+def test_performance_monitor_panel(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """The 📊 toggle shows render time, update latency, connection, last update and counts."""
     feed_server.publish([ScoreUpdate(data=a_game("m"))])
     at = app(feed_server.url)
@@ -251,7 +252,7 @@ def test_performance_monitor_panel(app: AppFactory, feed_server: FeedServer) -> 
     assert labels["Received"] == "1"
 
 
-def finished_night(server: FeedServer) -> None:
+def finished_night(server: ScriptedFeed) -> None:
     """Two games played out with predictions, one home win and one away win."""
     flows = {"w": [(0, 0, 0.55), (2, 0, 0.6), (2, 5, 0.35), (9, 5, 0.8)], "l": [(0, 0, 0.5), (0, 3, 0.3)]}
     for game_id, points in flows.items():
@@ -289,7 +290,7 @@ def finished_night(server: FeedServer) -> None:
         )
 
 
-def test_game_detail_tab_shows_the_chart_and_figures(app: AppFactory, feed_server: FeedServer) -> None:
+def test_game_detail_tab_shows_the_chart_and_figures(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """The game-detail tab draws the probability and margin chart and the game's figures."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "Live")
@@ -306,7 +307,7 @@ def test_game_detail_tab_shows_the_chart_and_figures(app: AppFactory, feed_serve
     assert len(at.dataframe) == 1  # every game's figures
 
 
-def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFactory, feed_server: FeedServer) -> None:
+def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """With two finished games the scorecard shows its figures and warns that two is too few."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "Live")  # watching from the start: every prediction counts
@@ -321,7 +322,7 @@ def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFacto
 
 
 def test_data_tab_offers_every_table_in_two_formats(
-    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The data tab has a CSV and a Parquet download for each table."""
     monkeypatch.chdir(tmp_path)  # no recordings to offer
@@ -334,7 +335,7 @@ def test_data_tab_offers_every_table_in_two_formats(
 
 
 def test_recording_switch_records_and_stops(
-    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the operator key entered, the sidebar switch starts a recording under recordings/ and stops it again."""
     monkeypatch.chdir(tmp_path)
@@ -375,7 +376,7 @@ def test_feed_source_nba_shows_tonights_games_and_the_cdns_health(app: AppFactor
         assert "Boston Celtics" in card_teams(at)  # the last good state stays on the board
 
 
-def test_the_board_says_when_the_next_game_tips_off(app: AppFactory, feed_server: FeedServer) -> None:
+def test_the_board_says_when_the_next_game_tips_off(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """With no game in progress the board names the next tip-off and how long until it."""
     at = app(feed_server.url)
     at.run()
@@ -407,7 +408,7 @@ def sidebar_text(at: AppTest) -> str:
 
 
 def test_an_anonymous_viewer_sees_the_recording_state_but_no_switch_and_no_path(
-    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A viewer from another machine without the key: no switch, no server path, no downloads; the state, yes."""
     monkeypatch.chdir(tmp_path)
@@ -434,7 +435,7 @@ def test_an_anonymous_viewer_sees_the_recording_state_but_no_switch_and_no_path(
 
 
 def test_the_switch_follows_the_shared_state_and_acts_only_when_flipped(
-    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A page opened before another operator started recording shows it on, and its next run does not stop it."""
     monkeypatch.chdir(tmp_path)
@@ -452,7 +453,7 @@ def test_the_switch_follows_the_shared_state_and_acts_only_when_flipped(
 
 
 def test_a_recording_stops_at_its_limit_with_the_reason_shown(
-    app: AppFactory, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """RECORDING_MAX_MB reached: the recording stops by itself and the sidebar says why."""
     monkeypatch.chdir(tmp_path)
@@ -465,7 +466,7 @@ def test_a_recording_stops_at_its_limit_with_the_reason_shown(
     assert at.toggle(key="record").value is False
 
 
-def test_every_run_of_every_page_shares_one_feed_connection(app: AppFactory, feed_server: FeedServer) -> None:
+def test_every_run_of_every_page_shares_one_feed_connection(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """Full reruns and a second page reuse the one LiveFeed: the feed server sees a single client."""
     at = app(feed_server.url, FEED_TOKEN="t0k3n", FEED_MAX_RECONNECT_ATTEMPTS="none")
     rerun_until(at, lambda at: "Live" in header(at), "Live")

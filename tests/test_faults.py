@@ -1,4 +1,4 @@
-"""Faults between a real client and a real server: after each, the client holds the server's state.
+"""Faults between a real client with a real server: after each, the client holds the server's state.
 
 Every scenario ends with the same checks: the client converges to exactly the server's final
 state (no lost game, no stale score), it shows the true connection state, it holds one socket
@@ -16,13 +16,14 @@ from typing import Any
 import psutil
 import pytest
 
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
 from lib.client import FeedClient
-from lib.feed.server import FeedServer
 from lib.protocol import Game, Message, Prediction, PredictionUpdate, ScoreUpdate
 from lib.store import ConnectionState, Store
 from tests.conftest import options
 from tests.faultproxy import FaultProxy
-from tests.helpers import game, wait_for
+from tests.helpers import game
 
 GAMES = 6
 
@@ -57,7 +58,7 @@ class Rig:
     def __init__(self, *, dribble: float | None = None, keepalive: float | None = None, **client_options: Any) -> None:
         self.night = Night()
         self.keepalive = keepalive
-        self.server = FeedServer(keepalive=keepalive).start()
+        self.server = ScriptedFeed(keepalive=keepalive).start()
         self.port = self.server.port
         self.proxy = FaultProxy(("127.0.0.1", self.port), dribble=dribble).start()
         self.store = Store()
@@ -81,7 +82,7 @@ class Rig:
     def restart_server(self) -> None:
         """Stop the server and start a new one on the same port that knows the same night."""
         self.server.stop()
-        self.server = FeedServer(port=self.port, keepalive=self.keepalive).start()
+        self.server = ScriptedFeed(port=self.port, keepalive=self.keepalive).start()
         self.server.publish(self.night.advance(GAMES))
 
     def ping(self) -> None:

@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from lib.feed.server import FeedServer
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
 from lib.store import DEFAULT_MAX_GAMES, ConnectionState, Store
 from tests.conftest import ClientFactory
 from tests.faultproxy import FaultProxy
-from tests.helpers import wait_for
 from tests.hostile import BASE_TS, Case, baseline, load_cases, server_frame
 
 CASES = load_cases()
@@ -55,7 +55,7 @@ def test_each_case_in_the_store(case: Case) -> None:
     assert snapshot.games["base"].game == before.game
 
 
-def test_whole_corpus_over_the_wire_keeps_the_connection(feed_server: FeedServer, make_client: ClientFactory) -> None:
+def test_whole_corpus_over_the_wire_keeps_the_connection(feed_server: ScriptedFeed, make_client: ClientFactory) -> None:
     """Injected raw into one live connection, the corpus is counted by reason and the state survives."""
     with FaultProxy(("127.0.0.1", feed_server.port)) as proxy:
         store = Store()

@@ -10,13 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from harness.feed import ScriptedFeed
+from harness.ports import free_port
+from harness.waiting import wait_for
 from lib import ConnectionState, DemoOptions, Game, LiveFeed, NbaOptions, Prediction, PredictionUpdate, ScoreUpdate
-from lib.feed.server import FeedServer
 from lib.frames import GAME_COLUMNS, PREDICTION_COLUMNS
 from lib.recorder import read_recording
 from tests.conftest import options
-from tests.helpers import free_port, game, score, wait_for
-from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from tests.helpers import game, score
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def test_frames_have_their_columns_even_when_empty(feeds: list[LiveFeed]) -> Non
     assert len(feed.games()) == 0
 
 
-def test_analyst_api_against_a_real_feed(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+def test_analyst_api_against_a_real_feed(feed_server: ScriptedFeed, feeds: list[LiveFeed]) -> None:
     """start() returns at once; games, predictions, history, latency and status reflect the feed."""
     feed = LiveFeed(feed_server.url, options=options())
     feeds.append(feed)
@@ -74,7 +76,7 @@ def test_analyst_api_against_a_real_feed(feed_server: FeedServer, feeds: list[Li
     assert not status.demo
 
 
-def test_status_counts_rejections_by_reason(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+def test_status_counts_rejections_by_reason(feed_server: ScriptedFeed, feeds: list[LiveFeed]) -> None:
     """messages_received counts every data frame, messages_rejected every rejection."""
     feed = LiveFeed(feed_server.url).start()
     feeds.append(feed)
@@ -86,7 +88,7 @@ def test_status_counts_rejections_by_reason(feed_server: FeedServer, feeds: list
     assert status.rejected_by_reason == {"invalid_json": 1, "binary_frame": 1, "wrong_type": 1}
 
 
-def test_send_before_start_is_queued_and_delivered(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+def test_send_before_start_is_queued_and_delivered(feed_server: ScriptedFeed, feeds: list[LiveFeed]) -> None:
     """A ping sent before start() waits in the queue and its pong comes back after connecting."""
     feed = LiveFeed(feed_server.url)
     feeds.append(feed)
@@ -98,7 +100,7 @@ def test_send_before_start_is_queued_and_delivered(feed_server: FeedServer, feed
     assert feed.status().queued == 0
 
 
-def test_callbacks_registered_before_start_fire(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+def test_callbacks_registered_before_start_fire(feed_server: ScriptedFeed, feeds: list[LiveFeed]) -> None:
     """on() before start() still receives the events."""
     updates: list[Game] = []
     feed = LiveFeed(feed_server.url)
@@ -118,7 +120,7 @@ def test_unknown_event_name_is_refused() -> None:
         feed.on("gameupdate", print)  # type: ignore[arg-type]
 
 
-def test_stop_then_status_is_closed(feed_server: FeedServer, feeds: list[LiveFeed]) -> None:
+def test_stop_then_status_is_closed(feed_server: ScriptedFeed, feeds: list[LiveFeed]) -> None:
     """After stop() the state is closed and no thread is left (checked by the fixture)."""
     feed = LiveFeed(feed_server.url).start()
     feeds.append(feed)
@@ -127,7 +129,7 @@ def test_stop_then_status_is_closed(feed_server: FeedServer, feeds: list[LiveFee
     assert feed.status().state is ConnectionState.CLOSED
 
 
-def test_context_manager_starts_and_stops(feed_server: FeedServer) -> None:
+def test_context_manager_starts_and_stops(feed_server: ScriptedFeed) -> None:
     """with LiveFeed(...) as feed: connects, and leaving the block stops it."""
     with LiveFeed(feed_server.url) as feed:
         wait_for(lambda: feed.status().state is ConnectionState.CONNECTED)
@@ -195,7 +197,7 @@ def test_embedded_demo_feed_runs_a_live_night(feeds: list[LiveFeed]) -> None:
 
 
 def test_recording_captures_received_frames_and_can_be_switched(
-    feed_server: FeedServer, feeds: list[LiveFeed], tmp_path: Path
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
 ) -> None:
     """record_to= writes every frame as received; stop_recording() ends it, start_recording() resumes."""
     path = tmp_path / "night.jsonl"

@@ -1,4 +1,4 @@
-"""Percentiles by nearest rank, the one definition behind the dashboard's and the benchmarks' figures."""
+"""Percentiles by nearest rank, the one definition behind every dashboard or benchmark figure."""
 
 from __future__ import annotations
 

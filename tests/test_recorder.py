@@ -1,4 +1,4 @@
-"""The recorder and its reader: flushed lines, rotation, torn lines, exact payloads, errors that never raise."""
+"""The recorder with its reader: flushed lines, rotation, torn lines, exact payloads, errors that never raise."""
 
 from __future__ import annotations
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import trustme
 
-from lib.feed.server import FeedServer
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
 from lib.store import ConnectionState, Store
 from tests.conftest import ClientFactory
-from tests.helpers import score, wait_for
+from tests.helpers import score
 
 
 @pytest.fixture(scope="module")
@@ -22,19 +23,19 @@ def authority() -> trustme.CA:
 
 
 @pytest.fixture
-def tls_server(authority: trustme.CA, tmp_path: Path) -> Iterator[FeedServer]:
+def tls_server(authority: trustme.CA, tmp_path: Path) -> Iterator[ScriptedFeed]:
     """A real feed server on wss://, its certificate issued for 127.0.0.1 by the private authority."""
     certificate = authority.issue_cert("127.0.0.1", "localhost")
     cert_file, key_file = tmp_path / "server.pem", tmp_path / "server.key"
     certificate.cert_chain_pems[0].write_to_path(str(cert_file))
     certificate.private_key_pem.write_to_path(str(key_file))
-    server = FeedServer(tls=(str(cert_file), str(key_file))).start()
+    server = ScriptedFeed(tls=(str(cert_file), str(key_file))).start()
     yield server
     server.stop()
 
 
 def test_untrusted_certificate_is_refused_with_a_clear_message(
-    tls_server: FeedServer, make_client: ClientFactory
+    tls_server: ScriptedFeed, make_client: ClientFactory
 ) -> None:
     """With the system's trust store the connection fails and says the certificate is not trusted."""
     assert tls_server.url.startswith("wss://")
@@ -47,7 +48,7 @@ def test_untrusted_certificate_is_refused_with_a_clear_message(
 
 
 def test_trusted_certificate_connects_and_streams(
-    tls_server: FeedServer, make_client: ClientFactory, authority: trustme.CA
+    tls_server: ScriptedFeed, make_client: ClientFactory, authority: trustme.CA
 ) -> None:
     """Given a context that trusts the authority, the same server is used over TLS, verified."""
     context = ssl.create_default_context()

@@ -1,4 +1,4 @@
-"""The sans-I/O frame reader: frames split anywhere, fragments, control frames, limits and errors.
+"""The sans-I/O frame reader: frames split anywhere, fragments, control frames, limits, errors.
 
 Every frame is made by the ``websockets`` library, an implementation of RFC 6455 written apart
 from ours, so that a misreading of the RFC cannot hide in an encoder and a reader that agree.

@@ -1,4 +1,4 @@
-"""Statistics of one game's flow: lead changes, ties, leads, comebacks and scoring runs.
+"""Statistics of one game's flow: lead changes, ties, leads, comebacks, scoring runs.
 
 A *flow* is the sequence of scores ``(home_score, away_score)`` just after each scoring change,
 in game order. The 0-0 start is implicit: a flow may include it or not, and every statistic

@@ -1,4 +1,4 @@
-"""How good are the win predictions? Brier score, log loss, favourite accuracy and calibration.
+"""How good are the win predictions? Brier score, log loss, favourite accuracy, calibration.
 
 Every function takes parallel sequences: ``probabilities`` are predicted home-win
 probabilities, ``outcomes`` are 1 when the home team won that prediction's game and 0 when

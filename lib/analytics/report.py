@@ -1,4 +1,4 @@
-"""A night in review, from what the store holds: every game's summary and the prediction scorecard.
+"""A night in review, from what the store holds: every game's summary, the prediction scorecard.
 
 Pure: the store's records in, frozen records out. ``LiveFeed.game_stats()`` and
 ``LiveFeed.scorecard()`` are these, as DataFrames.

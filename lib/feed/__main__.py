@@ -1,4 +1,4 @@
-"""``python -m lib.feed``: the feed as a standalone server (the seed's backend).
+"""``python -m lib.feed``: the feed as a standalone server.
 
 python -m lib.feed --host 127.0.0.1 --port 8080      # ws://127.0.0.1:8080/ws/live
 python -m lib.feed --source nba                      # tonight's real games, from the NBA's live data
@@ -18,16 +18,17 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from lib.feed.games_csv import read_games_csv
 from lib.feed.limits import FeedLimits
-from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
-from lib.feed.nba.fetch import CdnFetcher
-from lib.feed.nba.replay import NbaReplaySource, fetch_finished_games
-from lib.feed.nba.source import NbaSource
-from lib.feed.replay import ReplaySource
-from lib.feed.server import KEEPALIVE_SECONDS, FeedOptions, Source, create_app
+from lib.feed.server import KEEPALIVE_SECONDS, ServeOptions, create_app
 from lib.feed.serving import FeedConfig, freeze_startup_objects
-from lib.feed.simulator import MAX_GAMES, NightSimulator
+from lib.feed.sources import Source
+from lib.feed.sources.games_csv import read_games_csv
+from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
+from lib.feed.sources.nba.fetch import CdnFetcher
+from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
+from lib.feed.sources.nba.source import NbaSource
+from lib.feed.sources.night import MAX_GAMES, NightSimulator
+from lib.feed.sources.recording import ReplaySource
 from lib.recorder import read_recording
 
 logger = logging.getLogger("lib.feed")
@@ -146,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval",
         type=_positive,
         default=5.0,
-        help="seconds between pushes (default: %(default)s, as the seed); a replay sends each frame when due",
+        help="seconds between pushes (default: %(default)s); a replay sends each frame when due",
     )
     parser.add_argument(
         "--games", type=_games, default=None, help=f"games per slate (default: {DEFAULT_GAMES}); not with --replay"
@@ -245,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     interval = (args.poll or DEFAULT_POLL) if isinstance(source, NbaSource) else args.interval
     limits = FeedLimits()
-    app = create_app(source, FeedOptions(interval=interval, token=args.token, limits=limits))
+    app = create_app(source, ServeOptions(interval=interval, token=args.token, limits=limits))
     token = ", token required" if args.token else ""
     logger.info("serving ws://%s:%d/ws/live: %s%s", args.host, args.port, _describe(args), token)
     freeze_startup_objects()

@@ -1,4 +1,4 @@
-"""What one client may cost the feed server: message size and rate, time, connections, backlog.
+"""What one client may cost the feed server: message size, message rate, time, connections, backlog.
 
 The feed server is public: no token is needed to open a connection, and a client can be
 hostile. Every resource a client can make the server spend is bounded here, in one place, and

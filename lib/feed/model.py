@@ -1,4 +1,4 @@
-"""The live win-probability model: Stern's Brownian-motion model, and the same refitted to real games.
+"""The live win-probability model: Stern's Brownian-motion model, also refitted to real games.
 
 With a lead ``L`` and the share ``r`` of regulation left, Stern's model gives
 ``P(home wins) = Phi((L + mu * r) / (sigma * sqrt(r)))`` for a pregame expected home margin ``mu``;
@@ -23,6 +23,7 @@ from lib.protocol import (
     REGULATION_PERIODS,
     Game,
     Prediction,
+    clock_seconds,
 )
 
 SIGMA: Final = 13.0
@@ -120,8 +121,7 @@ def remaining_share(game: Game) -> float:
     """
     if game.status == "scheduled" or game.period == 0:
         return 1.0
-    minutes, _, seconds = game.clock.partition(":")
-    seconds_left = 60 * int(minutes) + float(seconds)
+    seconds_left = clock_seconds(game.clock)
     if game.period <= REGULATION_PERIODS:
         seconds_left += (REGULATION_PERIODS - game.period) * PERIOD_SECONDS
     return seconds_left / _REGULATION_SECONDS

@@ -1,11 +1,9 @@
-"""The demo feed server: FastAPI on uvicorn, ``/ws/live`` and ``/health``.
+"""The feed server: FastAPI on uvicorn, serving ``/ws/live`` with ``/health`` beside it.
 
-The seed's backend is a FastAPI service at ``ws://localhost:8080/ws/live``; this is that
-service, serving any :class:`Source`: a simulated night, real game flows, or a recording
-replayed frame for frame (:mod:`lib.feed.replay`). It is also the server the
-tests run the client against, so its control surface (:meth:`FeedServer.publish`,
-:meth:`FeedServer.publish_raw`, :meth:`FeedServer.close_all`) lets a test push exactly the
-frames it needs over a real socket.
+Clients connect at ``ws://host:8080/ws/live`` (the address the dashboard's protocol was
+designed around). The server serves any :class:`~lib.feed.sources.Source`: a simulated night,
+real game flows, a recording replayed frame for frame, or tonight's NBA games; it knows only
+that interface. It is also the real server the tests run the client against.
 
 It shares only :mod:`lib.protocol` with the client.
 """
@@ -20,17 +18,17 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final, Self
 
 import uvicorn
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 from lib.feed.limits import FeedLimits
 from lib.feed.serving import WRITE_NOW, FeedConfig
+from lib.feed.sources import Frame, Source
 from lib.protocol import (
-    Game,
     GameEnd,
     GameStart,
     Message,
@@ -51,46 +49,6 @@ KEEPALIVE_SECONDS: Final = 20.0
 """The server pings every client this often and drops one silent for as long again."""
 _TRY_AGAIN_LATER: Final = 1013
 _POLICY_VIOLATION: Final = 1008
-
-
-Frame = str | bytes
-"""A raw WebSocket frame: ``str`` goes as a text frame, ``bytes`` as a binary one."""
-
-
-class Source(Protocol):
-    """Where a feed's messages come from: the simulator, real game flows, a replay, the NBA bridge.
-
-    The server calls :meth:`advance` off its event loop, so a source may block on its own
-    upstream (the NBA bridge fetches files there); the other methods must return at once.
-    """
-
-    name: str
-    """What the source is, for ``/health`` and logs: ``demo``, ``games-csv``, ``replay``, ``nba``, ..."""
-
-    def advance(self, now: float) -> Sequence[Message | Frame]:
-        """Everything that changed up to ``now`` (epoch seconds), in order.
-
-        A :data:`~lib.protocol.Message` is stamped with ``ts`` and ``seq`` on sending; a
-        :data:`Frame` is sent exactly as it is (a replay keeps its recorded envelopes).
-        """
-        ...
-
-    @property
-    def games(self) -> Sequence[Game] | None:
-        """The games the source currently has, the others being forgotten by the server; ``None``: forget none."""
-        ...
-
-    def next_due(self) -> float | None:
-        """When (epoch seconds) the source next has something to send; ``None``: poll it every interval."""
-        ...
-
-    def status(self) -> SourceStatus | None:
-        """The health of the source's upstream; ``None`` for a source without one."""
-        ...
-
-    def close(self) -> None:
-        """Release what the source holds (connections to its upstream); called when the server stops."""
-        ...
 
 
 class _Connection:
@@ -290,11 +248,11 @@ def _body(message: Message, now: float) -> str:
 
 
 @dataclass(frozen=True)
-class FeedOptions:
-    """How the server runs.
+class ServeOptions:
+    """How the server serves: push interval, token, limits (the client's side is :class:`lib.options.FeedOptions`).
 
     Attributes:
-        interval: Seconds between pushes from the source (the seed pushes every 5 s).
+        interval: Seconds between pushes from the source (5 s by default: scores change every few seconds).
         token: When set (and not empty), clients must send ``Authorization: Bearer <token>``.
         limits: What one client may cost the server.
     """
@@ -304,7 +262,9 @@ class FeedOptions:
     limits: FeedLimits = field(default_factory=FeedLimits)
 
 
-def create_app(source: Source | None = None, options: FeedOptions | None = None, hub: FeedHub | None = None) -> FastAPI:
+def create_app(
+    source: Source | None = None, options: ServeOptions | None = None, hub: FeedHub | None = None
+) -> FastAPI:
     """The FastAPI app: ``/ws/live`` and ``/health``, pushing ``source`` as it changes.
 
     The source is polled every ``options.interval`` seconds, or sooner when it says it is due.
@@ -314,7 +274,7 @@ def create_app(source: Source | None = None, options: FeedOptions | None = None,
         options: Push interval and access token.
         hub: The hub to use (lets a caller publish into the app); a new one by default.
     """
-    options = options or FeedOptions()
+    options = options or ServeOptions()
     feed = hub or FeedHub()
 
     @contextlib.asynccontextmanager
@@ -459,7 +419,7 @@ class FeedServer:
         self.tls = tls
         self.limits = limits or FeedLimits()
         self.hub = FeedHub()
-        self.app = create_app(source, FeedOptions(interval=interval, token=token, limits=self.limits), self.hub)
+        self.app = create_app(source, ServeOptions(interval=interval, token=token, limits=self.limits), self.hub)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -469,7 +429,7 @@ class FeedServer:
         """The ``ws://`` (or, with TLS, ``wss://``) URL of ``/ws/live``."""
         return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/ws/live"
 
-    def start(self, timeout: float = 10.0) -> FeedServer:
+    def start(self, timeout: float = 10.0) -> Self:
         """Start serving in a daemon thread; returns once the port accepts connections."""
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -504,41 +464,8 @@ class FeedServer:
                 logger.warning("feed server thread did not stop within %.1f s", timeout)
         self._server = self._thread = self._loop = None
 
-    def __enter__(self) -> FeedServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *_: object) -> None:
         self.stop()
-
-    def publish(self, messages: Sequence[Message | Frame]) -> None:
-        """Send messages (stamped with ``ts`` and ``seq``) or raw frames (as given) to every client; keep the state."""
-        self._call(self.hub.publish, list(messages))
-
-    def publish_raw(self, frames: Sequence[Frame]) -> None:
-        """Send frames exactly as given, without keeping their state; ``bytes`` go as binary frames."""
-        self._call(self.hub.publish_raw, list(frames))
-
-    def close_all(self, code: int = 1000) -> None:
-        """Close every client connection with ``code``."""
-        self._call(self.hub.close_all, code)
-
-    @property
-    def client_count(self) -> int:
-        """Clients connected right now."""
-        return len(self.hub.connections)
-
-    def _call(self, function: Callable[..., None], *args: Any) -> None:
-        loop = self._loop
-        if loop is None:
-            raise RuntimeError("the feed server is not running")
-        done = threading.Event()
-
-        def run() -> None:
-            try:
-                function(*args)
-            finally:
-                done.set()
-
-        loop.call_soon_threadsafe(run)
-        if not done.wait(5.0):
-            raise RuntimeError("the feed server did not respond")

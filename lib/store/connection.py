@@ -1,4 +1,4 @@
-"""The client's connection lifecycle: its states, and every transition with its reason and close code.
+"""The client's connection lifecycle: its states, every transition with its reason, its close code.
 
 Pure: the client reports, the store keeps the record under its lock, and this module says what
 the record becomes.

@@ -1,4 +1,4 @@
-"""What the store holds and hands out: immutable records of games, predictions, history and latency.
+"""The immutable records the store hands out: games, predictions, history, latency.
 
 Readers get these and nothing mutable: named tuples and frozen dataclasses, and a
 :class:`Snapshot` that bundles them at one instant. Pure: no locks, no sockets.

@@ -1,4 +1,4 @@
-"""Game cards: each game's teams, score, clock and prediction, as escaped HTML in one ``st.html`` block.
+"""Game cards: each game's teams, score, clock, prediction, as escaped HTML in one ``st.html`` block.
 
 Everything from the feed is text: every field goes through :func:`html.escape` before it
 touches markup, so a team called ``<img src=x onerror=alert(1)>`` shows as those characters.

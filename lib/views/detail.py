@@ -1,4 +1,4 @@
-"""Game detail: the win-probability chart over game time with the margin beneath, and the figures.
+"""Game detail: the win-probability chart over game time, with the margin beneath it, then the figures.
 
 The chart is the ESPN / inpredictable layout: home win probability on top, the score margin
 below on the same game-time axis, period boundaries marked. Feed text reaches the chart only

@@ -1,4 +1,4 @@
-"""Game starts and ends: toasts for the new ones, and a short event log."""
+"""Tip-offs with finals as they happen: a toast for each new one, a short event log."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Download buttons: every table as CSV and Parquet, built only when someone clicks.
+"""Download buttons: every table as CSV or Parquet, built only when someone clicks.
 
 The buttons take functions that produce DataFrames rather than the frames themselves, so a
 refresh every second does not serialise the whole history every second.

@@ -1,4 +1,4 @@
-"""Words and numbers as the dashboard shows them. Pure: no Streamlit, testable on its own."""
+"""The dashboard's wording of numbers, states and times. Pure: no Streamlit, testable on its own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
-from lib.feed.nba import NbaOptions
+from lib.feed.sources.nba import NbaOptions
 from lib.protocol import REGULATION_PERIODS, Game, clock_seconds
 from lib.status import FeedStatus
 from lib.store import CloseCause, ConnectionState, GameRecord, PredictionRecord, SourceRecord

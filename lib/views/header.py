@@ -1,4 +1,4 @@
-"""The header: connection dot and words, the source's health, update latency, game count."""
+"""The header: connection dot with its words, the source's health, update latency, game count."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Latency charts and the performance monitor: plain figures first, then their rendering."""
+"""Latency charts with the performance monitor: plain figures first, then their rendering."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The recording controls: the operator's switch and downloads, and the recording's state for every viewer.
+"""The recording controls: the operator's switch, the recording's state for every viewer.
 
 Recording writes to the disk of the process every viewer shares, so only an operator (see
 :mod:`lib.access`) gets the switch, the file's path and the downloads; everyone sees whether

@@ -1,4 +1,4 @@
-"""The prediction scorecard: overall figures, a reliability chart, calibration and per-game tables."""
+"""The prediction scorecard: overall figures, a reliability chart, calibration, per-game tables."""
 
 from __future__ import annotations
 

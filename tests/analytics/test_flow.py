@@ -1,4 +1,4 @@
-"""Tests for lib.analytics.flow: the flow statistics, on hand-made flows and on the real NBA file."""
+"""The flow statistics, on hand-made flows, then on the real NBA file."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from lib.analytics.flow import (
     lead_changes,
     times_tied,
 )
-from lib.feed.games_csv import GameFlow
+from lib.feed.flows import GameFlow
 
 # Home leads 2-0, away ties and leads 2-5, home comes back to lead 9-5 and wins 9-7.
 COMEBACK = [(2, 0), (2, 2), (2, 5), (4, 5), (6, 5), (7, 5), (9, 5), (9, 7)]

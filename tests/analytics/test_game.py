@@ -1,4 +1,4 @@
-"""A game's story: excitement index, comeback factor and the summary, on constructed games."""
+"""A game's story on constructed games: excitement index, comeback factor, the summary."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A night in review from the store: game summaries and the scorecard on a finished slate."""
+"""A night in review from the store, on a finished slate: game summaries, the scorecard."""
 
 from __future__ import annotations
 

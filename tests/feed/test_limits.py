@@ -1,4 +1,4 @@
-"""The feed server's limits as plain values: their checks and the frame-rate bucket."""
+"""The feed server's limits as plain values: their checks, the frame-rate bucket."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The feed's command line: options, their checks (exit status 2 with a clear message), and the source they build."""
+"""The feed's command line: options, their checks (exit status 2 with a clear message), the source they build."""
 
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ from pathlib import Path
 import pytest
 import websocket
 
+from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from harness.ports import free_port
+from harness.waiting import wait_for
 from lib.feed.__main__ import build_parser, build_source, main, parse_args
-from lib.feed.nba.replay import NbaReplaySource
-from lib.feed.nba.source import NbaSource
-from lib.feed.replay import ReplaySource
-from lib.feed.simulator import NightSimulator
+from lib.feed.sources.nba.replay import NbaReplaySource
+from lib.feed.sources.nba.source import NbaSource
+from lib.feed.sources.night import NightSimulator
+from lib.feed.sources.recording import ReplaySource
 from lib.recorder import Recorder
 from tests.conftest import REAL_GAMES_CSV
-from tests.helpers import free_port, score, wait_for
-from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from tests.helpers import score
 
 CSV_HEADER = "game_id,game_date,home_team,away_team,period,seconds_left_in_period,home_score,away_score\n"
 

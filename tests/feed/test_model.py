@@ -1,4 +1,4 @@
-"""Tests for lib.feed.model: Stern's win probability and SternModel, the refitted CalibratedModel, their edge cases."""
+"""The win-probability models: Stern's, the refitted CalibratedModel, their edge cases."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from lib.analytics.metrics import brier, calibration
-from lib.feed.games_csv import GameFlow
+from lib.feed.flows import GameFlow
 from lib.feed.model import (
     EXPECTED_TOTAL,
     MAX_PROBABILITY,

@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 import websocket
 
-from lib.feed.games_csv import GameFlow
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
+from lib.feed.flows import GameFlow
 from lib.feed.limits import FeedLimits
-from lib.feed.server import FeedServer
-from lib.feed.simulator import NightSimulator
+from lib.feed.sources.night import NightSimulator
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
 from lib.store import Store
 from tests.conftest import ClientFactory
-from tests.helpers import game, prediction, score, wait_for
+from tests.helpers import game, prediction, score
 
 
 def a_game(game_id: str = "g1", **fields: Any) -> Game:
@@ -29,7 +30,7 @@ def receive(ws: websocket.WebSocket, count: int) -> list[dict[str, Any]]:
     return [json.loads(ws.recv()) for _ in range(count)]
 
 
-def test_new_connection_gets_state_then_updates_with_its_own_seq(feed_server: FeedServer) -> None:
+def test_new_connection_gets_state_then_updates_with_its_own_seq(feed_server: ScriptedFeed) -> None:
     """A client first gets every game and latest prediction, then live updates; seq counts from 1."""
     feed_server.publish(
         [
@@ -57,7 +58,7 @@ def test_new_connection_gets_state_then_updates_with_its_own_seq(feed_server: Fe
         ws.close()
 
 
-def test_ping_gets_a_pong_with_the_same_timestamp(feed_server: FeedServer) -> None:
+def test_ping_gets_a_pong_with_the_same_timestamp(feed_server: ScriptedFeed) -> None:
     """The test ping is answered with a pong echoing its timestamp; junk is ignored."""
     ws = websocket.create_connection(feed_server.url)
     try:
@@ -70,7 +71,7 @@ def test_ping_gets_a_pong_with_the_same_timestamp(feed_server: FeedServer) -> No
         ws.close()
 
 
-def test_health_reports_clients_and_games(feed_server: FeedServer) -> None:
+def test_health_reports_clients_and_games(feed_server: ScriptedFeed) -> None:
     """GET /health answers with the number of connected clients and games."""
     feed_server.publish([ScoreUpdate(data=a_game("g1")), ScoreUpdate(data=a_game("g2"))])
     ws = websocket.create_connection(feed_server.url)
@@ -85,7 +86,7 @@ def test_health_reports_clients_and_games(feed_server: FeedServer) -> None:
 
 def test_token_guards_the_feed() -> None:
     """With a token set, the upgrade without the right bearer token is refused with 403."""
-    with FeedServer(token="letmein") as server:
+    with ScriptedFeed(token="letmein") as server:
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
             websocket.create_connection(server.url)
         assert refused.value.status_code == 403
@@ -96,14 +97,14 @@ def test_token_guards_the_feed() -> None:
 @pytest.mark.parametrize("header", ["Bearer letmein", "bearer letmein", "BEARER letmein", "Bearer   letmein"])
 def test_the_bearer_scheme_is_case_insensitive(header: str) -> None:
     """The scheme matches in any case (RFC 7235), with one or more spaces before the token."""
-    with FeedServer(token="letmein") as server:
+    with ScriptedFeed(token="letmein") as server:
         websocket.create_connection(server.url, header=[f"Authorization: {header}"]).close()
 
 
 @pytest.mark.parametrize("header", ["Basic letmein", "Bearer letmein2", "Bearer", "Bearerletmein", "letmein"])
 def test_another_scheme_or_token_is_refused(header: str) -> None:
     """Only the bearer scheme with exactly the token opens the feed."""
-    with FeedServer(token="letmein") as server, pytest.raises(websocket.WebSocketBadStatusException) as refused:
+    with ScriptedFeed(token="letmein") as server, pytest.raises(websocket.WebSocketBadStatusException) as refused:
         websocket.create_connection(server.url, header=[f"Authorization: {header}"])
     assert refused.value.status_code == 403
 
@@ -122,23 +123,23 @@ def upgrade_status(port: int, authorization: bytes) -> int:
 
 def test_a_non_ascii_token_is_compared_as_utf8() -> None:
     """A non-ASCII token is accepted as UTF-8 (what LiveFeed sends) and refused as Latin-1 bytes."""
-    with FeedServer(token="clé 🏀") as server:
+    with ScriptedFeed(token="clé 🏀") as server:
         websocket.create_connection(server.url, header=["Authorization: Bearer clé 🏀"]).close()
         assert upgrade_status(server.port, "Bearer clé 🏀".encode()) == 101
-    with FeedServer(token="clé") as server:
+    with ScriptedFeed(token="clé") as server:
         assert upgrade_status(server.port, "Bearer clé".encode("latin-1")) == 403
 
 
 def test_an_empty_token_means_no_token() -> None:
     """token="" (an empty FEED_TOKEN) lets clients in without a header, rather than wanting one nobody can send."""
-    with FeedServer(token="") as server:
+    with ScriptedFeed(token="") as server:
         websocket.create_connection(server.url).close()
 
 
 def test_slow_client_is_cut_off_once_its_outbox_bytes_are_full() -> None:
     """A client that stops reading is disconnected once its outbox holds its limit in bytes."""
     limits = FeedLimits(outbox_bytes=256 * 1024, send_timeout=60)
-    with FeedServer(limits=limits) as server:
+    with ScriptedFeed(limits=limits) as server:
         stuck = websocket.create_connection(server.url)
         try:
             wait_for(lambda: server.client_count == 1)
@@ -153,7 +154,7 @@ def test_slow_client_is_cut_off_once_its_outbox_bytes_are_full() -> None:
             stuck.shutdown()
 
 
-def test_published_frames_survive_a_restart_of_the_client(feed_server: FeedServer) -> None:
+def test_published_frames_survive_a_restart_of_the_client(feed_server: ScriptedFeed) -> None:
     """Reconnecting gets the same state again: the server keeps it, not the connection."""
     feed_server.publish([ScoreUpdate(data=a_game("g1", home_score=70))])
     for _ in range(2):
@@ -163,7 +164,7 @@ def test_published_frames_survive_a_restart_of_the_client(feed_server: FeedServe
         assert state["data"]["home_score"] == 70
 
 
-def test_raw_frames_published_as_state_are_resent_exactly_on_connect(feed_server: FeedServer) -> None:
+def test_raw_frames_published_as_state_are_resent_exactly_on_connect(feed_server: ScriptedFeed) -> None:
     """publish() keeps the latest raw frame per game to resend as is; publish_raw() and other frames are not kept."""
     latest_game = score("g1", ts=20.0, home_score=7, home_team="Ünïcode 🏀")
     latest_prediction = prediction("g1", 0.7, ts=20.0)
@@ -197,7 +198,7 @@ def test_real_games_are_served_with_their_real_final_scores(
     """A slate of real games at a very high speed ends, for a real client, with exactly the real finals."""
     slate = real_games[:8]
     source = NightSimulator(games=len(slate), speed=1e6, flows=slate)
-    with FeedServer(source, interval=0.01) as server:
+    with ScriptedFeed(source, interval=0.01) as server:
         store = Store()
         make_client(server.url, store).start()
         wait_for(

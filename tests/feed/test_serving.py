@@ -18,11 +18,12 @@ import pytest
 import websocket
 import websockets
 
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
 from lib.feed.limits import FeedLimits
-from lib.feed.server import FeedServer
 from lib.protocol import Game, ScoreUpdate
 from lib.urls import hide_query_values
-from tests.helpers import game, wait_for
+from tests.helpers import game
 
 UPGRADE = (
     b"GET /ws/live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -67,14 +68,14 @@ def a_score(game_id: str, **fields: object) -> ScoreUpdate:
 
 
 @pytest.fixture
-def quick_limits_server() -> Iterator[FeedServer]:
+def quick_limits_server() -> Iterator[ScriptedFeed]:
     """A feed server whose handshake timeout, connection limit and frame rate are small enough to test."""
     limits = FeedLimits(handshake_timeout=0.5, max_connections=20, frames_per_second=5, frame_burst=10)
-    with FeedServer(limits=limits) as server:
+    with ScriptedFeed(limits=limits) as server:
         yield server
 
 
-def test_a_compressed_bomb_is_refused_before_it_inflates(feed_server: FeedServer) -> None:
+def test_a_compressed_bomb_is_refused_before_it_inflates(feed_server: ScriptedFeed) -> None:
     """Compressed and plain padded pings close their connections; memory stays bounded; others keep receiving."""
     normal = websocket.create_connection(feed_server.url)
     normal.settimeout(10)
@@ -114,7 +115,7 @@ def test_a_compressed_bomb_is_refused_before_it_inflates(feed_server: FeedServer
 
 def test_a_ping_up_to_the_size_limit_is_answered_and_one_byte_more_closes_with_1009() -> None:
     """Client messages are capped at max_message_bytes: at the cap a ping is answered, past it the client is closed."""
-    with FeedServer(limits=FeedLimits(max_message_bytes=1000)) as server:
+    with ScriptedFeed(limits=FeedLimits(max_message_bytes=1000)) as server:
         ws = websocket.create_connection(server.url)
         head = '{"type":"ping","timestamp":7,"pad":"'
         ws.send(head + "x" * (1000 - len(head) - 2) + '"}')
@@ -124,7 +125,7 @@ def test_a_ping_up_to_the_size_limit_is_answered_and_one_byte_more_closes_with_1
         assert close_code(ws) == 1009
 
 
-def test_a_client_over_the_frame_rate_is_closed_with_1008(quick_limits_server: FeedServer) -> None:
+def test_a_client_over_the_frame_rate_is_closed_with_1008(quick_limits_server: ScriptedFeed) -> None:
     """Within its burst a client's pings are answered; a flood past the rate closes it with 1008."""
     ws = websocket.create_connection(quick_limits_server.url)
     ws.settimeout(10)
@@ -136,7 +137,7 @@ def test_a_client_over_the_frame_rate_is_closed_with_1008(quick_limits_server: F
     assert close_code(ws) == 1008
 
 
-def test_a_client_pinging_past_the_rate_is_closed_too(quick_limits_server: FeedServer) -> None:
+def test_a_client_pinging_past_the_rate_is_closed_too(quick_limits_server: ScriptedFeed) -> None:
     """WebSocket control frames count against the rate: a ping flood closes the connection with 1008."""
     ws = websocket.create_connection(quick_limits_server.url)
     # In one write, so that the server has read them all when it closes (unread data would make it a reset).
@@ -145,20 +146,20 @@ def test_a_client_pinging_past_the_rate_is_closed_too(quick_limits_server: FeedS
     assert close_code(ws) == 1008
 
 
-def test_a_silent_connection_is_closed_after_the_handshake_timeout(quick_limits_server: FeedServer) -> None:
+def test_a_silent_connection_is_closed_after_the_handshake_timeout(quick_limits_server: ScriptedFeed) -> None:
     """A TCP connection that never sends a byte is answered 408 and closed once the handshake timeout passes."""
     with socket.create_connection(("127.0.0.1", quick_limits_server.port)) as silent:
         assert closed_by_server(silent).startswith(b"HTTP/1.1 408 ")
 
 
-def test_a_half_sent_request_is_closed_after_the_handshake_timeout(quick_limits_server: FeedServer) -> None:
+def test_a_half_sent_request_is_closed_after_the_handshake_timeout(quick_limits_server: ScriptedFeed) -> None:
     """An upgrade request that never ends is answered 408 and closed once the handshake timeout passes."""
     with socket.create_connection(("127.0.0.1", quick_limits_server.port)) as half:
         half.sendall(UPGRADE)
         assert closed_by_server(half).startswith(b"HTTP/1.1 408 ")
 
 
-def test_a_keep_alive_connection_gets_the_timeout_again_for_each_request(quick_limits_server: FeedServer) -> None:
+def test_a_keep_alive_connection_gets_the_timeout_again_for_each_request(quick_limits_server: ScriptedFeed) -> None:
     """After an answered /health, a second request left half-sent is closed too, not held."""
     with socket.create_connection(("127.0.0.1", quick_limits_server.port)) as client:
         client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\n")
@@ -167,7 +168,7 @@ def test_a_keep_alive_connection_gets_the_timeout_again_for_each_request(quick_l
     assert b"HTTP/1.1 408 " in received
 
 
-def test_an_oversized_header_is_answered_431_and_closed(feed_server: FeedServer) -> None:
+def test_an_oversized_header_is_answered_431_and_closed(feed_server: ScriptedFeed) -> None:
     """An upgrade request with a header over websockets' limit gets its 431 answer, then the connection closes."""
     with socket.create_connection(("127.0.0.1", feed_server.port)) as client:
         client.sendall(UPGRADE + b"X-Padding: " + b"a" * 70_000 + b"\r\n\r\n")
@@ -177,7 +178,7 @@ def test_an_oversized_header_is_answered_431_and_closed(feed_server: FeedServer)
 def test_connections_past_the_limit_are_refused_with_503_and_counted_from_the_first_byte() -> None:
     """With max_connections open (handshakes in progress count), the next one gets a 503; a freed slot serves again."""
     limits = FeedLimits(max_connections=3, handshake_timeout=60)
-    with FeedServer(limits=limits) as server:
+    with ScriptedFeed(limits=limits) as server:
         silent = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
         try:
             with socket.create_connection(("127.0.0.1", server.port)) as refused:
@@ -200,7 +201,7 @@ def test_connections_past_the_limit_are_refused_with_503_and_counted_from_the_fi
 def test_a_client_that_stops_reading_is_dropped_after_the_send_timeout_while_others_keep_up() -> None:
     """At a high feed rate a non-reading client is dropped once a send waits send_timeout; a reader gets every frame."""
     limits = FeedLimits(send_timeout=1.0, outbox_bytes=256 * 1024 * 1024)  # the timeout, not the outbox, must act
-    with FeedServer(limits=limits) as server:
+    with ScriptedFeed(limits=limits) as server:
         stuck = websocket.create_connection(server.url, sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)])
         reader = websocket.create_connection(server.url)
         reader.settimeout(10)
@@ -232,7 +233,7 @@ def test_a_client_that_stops_reading_is_dropped_after_the_send_timeout_while_oth
 
 
 def test_an_abrupt_disconnect_logs_one_line_and_no_send_warnings(
-    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+    feed_server: ScriptedFeed, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A client that resets its connection mid-feed leaves one INFO line, not a warning per failed write."""
     caplog.set_level(logging.INFO)

@@ -1,4 +1,4 @@
-"""The connection lifecycle record: transitions logged with reason and code, errors kept, connections counted."""
+"""The connection lifecycle record: transitions logged with their reason, code; errors kept, connections counted."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The store: applying updates, staleness, rejections, bounds, snapshots and thread safety."""
+"""The store: applying updates, staleness, rejections, bounds, snapshots, thread safety."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The game-detail chart's data: game minutes, probabilities, margins and period marks."""
+"""The game-detail chart's data: game minutes, probabilities, margins, period marks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Toasts and the event log for tip-offs and finals."""
+"""Tip-offs with finals: their toasts, the event log."""
 
 from __future__ import annotations
 

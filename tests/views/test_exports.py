@@ -1,4 +1,4 @@
-"""Exports: CSV and Parquet bytes that read back to the same table."""
+"""Exports: CSV or Parquet bytes that read back to the same table."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lib.feed.nba import NbaOptions
+from lib.feed.sources.nba import NbaOptions
 from lib.protocol import Game, Prediction
 from lib.store import CloseCause, ConnectionState, GameRecord, PredictionRecord
 from lib.views.format import (

@@ -1,4 +1,4 @@
-"""The header strip: connection words and their reason, the source's health, update latency, game count."""
+"""The header strip: connection words with their reason, the source's health, update latency, game count."""
 
 from __future__ import annotations
 

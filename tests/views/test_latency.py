@@ -1,4 +1,4 @@
-"""Latency figures and the performance monitor, from plain samples."""
+"""Latency figures with the performance monitor, from plain samples."""
 
 from __future__ import annotations
 

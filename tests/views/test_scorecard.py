@@ -1,4 +1,4 @@
-"""The scorecard tab: its warnings when the figures mean little, and the page it draws from the frames."""
+"""The scorecard tab: its warnings when the figures mean little, the page it draws from the frames."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The NBA's live files validated from their published samples; clocks and odds turned into the protocol's terms."""
+"""The NBA's live files validated from their published samples, clocks with odds put in the protocol's terms."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from lib.feed.nba.cdn import (
+from harness.cdn import sample
+from lib.feed.sources.nba.cdn import (
     CdnShapeError,
     clock_from_duration,
     parse_boxscore,
@@ -16,7 +17,6 @@ from lib.feed.nba.cdn import (
     parse_playbyplay,
     parse_scoreboard,
 )
-from tests.nba_cdn import sample
 
 
 def test_the_published_scheduled_scoreboard_validates() -> None:

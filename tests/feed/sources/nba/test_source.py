@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from lib.feed.nba import MIN_POLL
-from lib.feed.nba.source import ODDS_EVERY, NbaSource
+from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, LAKERS, WARRIORS, CdnNight, CdnStandIn
+from lib.feed.sources.nba import MIN_POLL
+from lib.feed.sources.nba.source import ODDS_EVERY, NbaSource
 from lib.protocol import Game, GameStart, Message, ScoreUpdate
-from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, LAKERS, WARRIORS, CdnNight, CdnStandIn
 
 LIVE, LIVE_TOO, SCHEDULED = "0022600301", "0022600302", "0022600303"
 T0 = 1_800_000_000.0

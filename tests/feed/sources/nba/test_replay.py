@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lib.feed.nba.fetch import CdnFetcher
-from lib.feed.nba.replay import NbaReplaySource, fetch_finished_games
+from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn
+from lib.feed.sources.nba.fetch import CdnFetcher
+from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
 from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
-from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn
 
 GAME, OTHER = "0022400913", "0022400914"
 TIP = datetime(2025, 3, 10, 0, 10, tzinfo=UTC)

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight
 from lib.feed.model import SIGMA
-from lib.feed.nba.bridge import BridgeUpdate, NbaBridge, scoring_changes
-from lib.feed.nba.cdn import parse_boxscore, parse_odds, parse_playbyplay, parse_scoreboard
-from lib.feed.simulator import HOME_ADVANTAGE
+from lib.feed.sources.nba.bridge import BridgeUpdate, NbaBridge, scoring_changes
+from lib.feed.sources.nba.cdn import parse_boxscore, parse_odds, parse_playbyplay, parse_scoreboard
+from lib.feed.teams import HOME_ADVANTAGE
 from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
-from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight
 
 GAME = "0022600301"
 OTHER = "0022600302"

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Protocol
 
-from lib.protocol import MAX_PERIOD, MAX_SCORE, OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS, Game
+from lib.feed.flows import GameFlow, ScoringEvent
+from lib.protocol import MAX_PERIOD, MAX_SCORE, PERIOD_SECONDS, period_seconds
 
 COLUMNS: Final = (
     "game_id",
@@ -44,98 +45,8 @@ _MAX_LINE_BYTES: Final = 1024 * 1024
 """Far above any valid row (about 60 bytes), far below what would strain memory."""
 
 
-@dataclass(frozen=True, slots=True)
-class ScoringEvent:
-    """The score just after one scoring change, and when it happened.
-
-    Attributes:
-        period: 1-4 in regulation, 5 and up for each overtime.
-        seconds_left_in_period: Whole seconds left on the period's clock.
-        home_score: The home team's running total.
-        away_score: The away team's running total.
-    """
-
-    period: int
-    seconds_left_in_period: int
-    home_score: int
-    away_score: int
-
-
 # The implicit 0-0 start every game's first row must follow: the format has no 0-0 row.
 _TIP_OFF: Final = ScoringEvent(period=1, seconds_left_in_period=PERIOD_SECONDS, home_score=0, away_score=0)
-
-
-@dataclass(frozen=True, slots=True)
-class GameFlow:
-    """One game as the sequence of its scoring changes.
-
-    Attributes:
-        game_id: The game's id, unique in its source.
-        game_date: The local date of the game.
-        home_team: The home team as the source names it (a tricode in the NBA file).
-        away_team: The away team, likewise.
-        events: The scoring changes in game order.
-    """
-
-    game_id: str
-    game_date: date
-    home_team: str
-    away_team: str
-    events: tuple[ScoringEvent, ...]
-
-    @property
-    def scores(self) -> tuple[tuple[int, int], ...]:
-        """The ``(home_score, away_score)`` flow that :mod:`lib.analytics.flow` measures."""
-        return tuple((event.home_score, event.away_score) for event in self.events)
-
-    @property
-    def final_score(self) -> tuple[int, int]:
-        """``(home_score, away_score)`` after the last scoring change; 0-0 for no events."""
-        if not self.events:
-            return (0, 0)
-        last = self.events[-1]
-        return (last.home_score, last.away_score)
-
-    @property
-    def periods(self) -> int:
-        """The number of periods the game reached: 4, or more with overtime."""
-        return max(REGULATION_PERIODS, max((event.period for event in self.events), default=0))
-
-    def live_states(self) -> list[Game]:
-        """The game as a feed would show it just after each scoring change: one live :class:`Game` per event.
-
-        This is what the win-probability model is fitted and scored on.
-        """
-        return [
-            Game(
-                game_id=self.game_id,
-                home_team=self.home_team,
-                away_team=self.away_team,
-                home_score=event.home_score,
-                away_score=event.away_score,
-                period=event.period,
-                clock=clock_text(event.seconds_left_in_period),
-                status="live",
-            )
-            for event in self.events
-        ]
-
-
-def clock_text(seconds: int) -> str:
-    """Whole seconds left in a period as the protocol's ``"MM:SS"``."""
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
-def period_seconds(period: int) -> int:
-    """The length of a period in seconds: 12 minutes in regulation, 5 in overtime.
-
-    Args:
-        period: 1-4 for regulation, 5 and up for overtime.
-
-    Returns:
-        The period's length in seconds.
-    """
-    return PERIOD_SECONDS if period <= REGULATION_PERIODS else OVERTIME_SECONDS
 
 
 def read_games_csv(path: str | os.PathLike[str]) -> list[GameFlow]:

@@ -15,17 +15,19 @@ from typing import Any
 
 import pytest
 
+from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn, FlowPlayer
+from harness.ports import free_port
+from harness.waiting import wait_for
 from lib.client import FeedClient
-from lib.feed.nba.source import NbaSource
 from lib.feed.server import FeedServer
-from lib.feed.simulator import TEAMS, simulate_game
+from lib.feed.sources.nba.source import NbaSource
+from lib.feed.sources.simulated import simulate_game
+from lib.feed.teams import TEAMS
 from lib.store import Store
 from tests.conftest import ClientFactory, options
-from tests.helpers import free_port, wait_for
-from tests.nba_cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn, FlowPlayer
 
 LIVE, SCHEDULED = "0022600301", "0022600302"
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture

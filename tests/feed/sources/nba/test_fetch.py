@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from lib.feed.nba.fetch import CdnFetcher, UpstreamFault
-from tests.nba_cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from harness.ports import free_port
+from lib.feed.sources.nba.fetch import CdnFetcher, UpstreamFault
 
 BOARD = "scoreboard/todaysScoreboard_00.json"
 
@@ -90,8 +91,6 @@ def test_an_oversized_answer_is_refused_without_keeping_it(cdn: CdnStandIn) -> N
 
 def test_a_server_that_is_not_there_is_a_connection_fault() -> None:
     """Nothing listening: a connection fault saying so."""
-    from tests.helpers import free_port
-
     fetcher = CdnFetcher(f"http://127.0.0.1:{free_port()}/static/json/liveData", timeout=1.0)
     try:
         with pytest.raises(UpstreamFault, match="refused") as caught:

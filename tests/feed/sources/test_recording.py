@@ -1,4 +1,4 @@
-"""Recording a feed and replaying it: byte-for-byte round trip, late joiners, timing scaled by speed."""
+"""A recorded feed replayed: byte-for-byte round trip, late joiners, timing scaled by speed."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 import websocket
 
-from lib.feed.replay import ReplaySource
-from lib.feed.server import FeedServer, Frame
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
+from lib.feed.sources import Frame
+from lib.feed.sources.recording import ReplaySource
 from lib.protocol import Game, GameEnd, Message, Prediction, PredictionUpdate, ScoreUpdate
 from lib.recorder import RecordedFrame, Recorder, read_recording
 from lib.store import ConnectionState, Store
 from tests.conftest import ClientFactory
-from tests.helpers import game, prediction, score, wait_for
+from tests.helpers import game, prediction, score
 
 
 class Gated:
@@ -66,7 +68,7 @@ def replay_to_a_client(path: Path, speed: float) -> tuple[list[RecordedFrame], l
     """Serve the recording to a raw WebSocket connected before the replay starts; what was received."""
     recorded = list(read_recording(path))
     gate = Gated(ReplaySource(read_recording(path), speed=speed))
-    with FeedServer(gate, interval=0.02) as server:
+    with ScriptedFeed(gate, interval=0.02) as server:
         ws = websocket.create_connection(server.url)
         try:
             wait_for(lambda: server.client_count == 1, what="the connection")
@@ -86,7 +88,7 @@ def a_game(game_id: str = "g1", **fields: object) -> Game:
 
 
 def test_recorded_frames_replay_byte_for_byte(
-    feed_server: FeedServer, make_client: ClientFactory, tmp_path: Path
+    feed_server: ScriptedFeed, make_client: ClientFactory, tmp_path: Path
 ) -> None:
     """A real client records a real feed, odd frames included; the replay delivers the same bytes in order."""
     path = tmp_path / "night.jsonl"
@@ -136,7 +138,7 @@ def test_a_late_joiner_gets_the_latest_frame_of_each_game_first(tmp_path: Path) 
     recording.append((100.0 + 3600.0, False, frames[-1].encode()))  # an hour later: the replay is mid-way
     write_recording(tmp_path / "night.jsonl", recording)
     source = ReplaySource(read_recording(tmp_path / "night.jsonl"), speed=1.0)
-    with FeedServer(source, interval=0.02) as server:
+    with ScriptedFeed(source, interval=0.02) as server:
         wait_for(lambda: source.sent == len(frames) - 1, what="the frames before the pause")
         ws = websocket.create_connection(server.url)
         try:
@@ -152,7 +154,7 @@ def test_a_replay_keeps_serving_its_final_state(tmp_path: Path) -> None:
     path = tmp_path / "night.jsonl"
     write_recording(path, [(5.0, False, score("g1", ts=1.0).encode()), (5.1, False, score("g1", ts=2.0).encode())])
     source = ReplaySource(read_recording(path), speed=1.0)
-    with FeedServer(source, interval=0.02) as server:
+    with ScriptedFeed(source, interval=0.02) as server:
         wait_for(lambda: source.finished, what="the end of the replay")
         ws = websocket.create_connection(server.url)
         try:
@@ -179,7 +181,7 @@ def test_a_replay_is_sent_when_due_not_at_the_next_tick(tmp_path: Path) -> None:
     path = tmp_path / "night.jsonl"
     write_recording(path, [(1000.0 + n * 0.05, False, score("g1", home_score=n).encode()) for n in range(5)])
     source = ReplaySource(read_recording(path))
-    with FeedServer(source, interval=60.0):
+    with ScriptedFeed(source, interval=60.0):
         wait_for(lambda: source.finished, timeout=20.0, what="the replay to end")
 
 

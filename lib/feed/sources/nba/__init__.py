@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from lib.feed.nba.source import NbaSource
+    from lib.feed.sources.nba.source import NbaSource
 
 DEFAULT_BASE_URL: Final = "https://cdn.nba.com/static/json/liveData"
 """Where the NBA publishes its live files; the paths beneath it are the CDN's own."""
@@ -42,7 +42,7 @@ class NbaOptions:
 
     def source(self) -> NbaSource:
         """The bridge to serve."""
-        from lib.feed.nba.source import NbaSource  # noqa: PLC0415 -- the HTTP client loads only when used
+        from lib.feed.sources.nba.source import NbaSource  # noqa: PLC0415 -- the HTTP client loads only when used
 
         return NbaSource(self.base_url, poll=self.poll)
 

@@ -1,4 +1,4 @@
-"""Tests for lib.feed.games_csv: reading scoring-change CSVs, and refusing bad ones by line."""
+"""Reading scoring-change CSVs; a bad one refused by its line."""
 
 from __future__ import annotations
 
@@ -8,14 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lib.feed.games_csv import (
-    COLUMNS,
-    GameFlow,
-    ScoringEvent,
-    parse_games_csv,
-    period_seconds,
-    read_games_csv,
-)
+from lib.feed.flows import GameFlow, ScoringEvent
+from lib.feed.sources.games_csv import COLUMNS, parse_games_csv, read_games_csv
+from lib.protocol import period_seconds
 
 HEADER = ",".join(COLUMNS)
 GOOD = [

@@ -1,6 +1,6 @@
 """Tonight's real NBA games as a feed source: the NBA's live files, polled, through the bridge.
 
-The I/O shell around :class:`~lib.feed.nba.bridge.NbaBridge`: each poll fetches the
+The I/O shell around :class:`~lib.feed.sources.nba.bridge.NbaBridge`: each poll fetches the
 scoreboard, the play-by-play of every game in progress (several at once), a box score for a
 game in progress that the scoreboard lost, and now and then the odds; then the bridge says
 what changed. Polls happen here, once per interval, whoever is connected: a hundred clients
@@ -20,9 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Final, TypeVar
 
 from lib.feed.model import SIGMA
-from lib.feed.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
-from lib.feed.nba.bridge import NbaBridge
-from lib.feed.nba.cdn import (
+from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
+from lib.feed.sources.nba.bridge import NbaBridge
+from lib.feed.sources.nba.cdn import (
     PATHS,
     CdnShapeError,
     boxscore_path,
@@ -32,8 +32,8 @@ from lib.feed.nba.cdn import (
     parse_scoreboard,
     playbyplay_path,
 )
-from lib.feed.nba.fetch import CdnFetcher, UpstreamFault
-from lib.feed.nba.health import DEFAULT_BACKOFF_CAP, UpstreamHealth
+from lib.feed.sources.nba.fetch import CdnFetcher, UpstreamFault
+from lib.feed.sources.nba.health import DEFAULT_BACKOFF_CAP, UpstreamHealth
 from lib.protocol import Game, Message, SourceStatus
 
 logger = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from lib.feed.nba.bridge import NbaBridge
-from lib.feed.nba.cdn import (
+from lib.feed.sources.nba.bridge import NbaBridge
+from lib.feed.sources.nba.cdn import (
     CdnGame,
     CdnShapeError,
     PlayByPlay,
@@ -30,7 +30,7 @@ from lib.feed.nba.cdn import (
     parse_playbyplay,
     playbyplay_path,
 )
-from lib.feed.nba.fetch import CdnFetcher, UpstreamFault
+from lib.feed.sources.nba.fetch import CdnFetcher, UpstreamFault
 from lib.protocol import Game, Message
 
 SAME_NIGHT: Final = timedelta(hours=12)

@@ -1,6 +1,6 @@
 """Tonight's NBA games as protocol messages: the pure core of the live bridge.
 
-The source (:mod:`lib.feed.nba.source`) fetches the NBA's files and hands them here; this
+The source (:mod:`lib.feed.sources.nba.source`) fetches the NBA's files and hands them here; this
 module decides what clients are told. Its rules:
 
 * **One game, one id.** A game is keyed by the NBA's ``gameId`` for as long as it is held; the
@@ -33,8 +33,8 @@ from datetime import date, datetime
 from typing import Final, Literal
 
 from lib.feed.model import CalibratedModel, WinProbabilityModel
-from lib.feed.nba.cdn import CdnAction, CdnGame, PlayByPlay, Scoreboard, clock_from_duration
-from lib.feed.simulator import HOME_ADVANTAGE
+from lib.feed.sources.nba.cdn import CdnAction, CdnGame, PlayByPlay, Scoreboard, clock_from_duration
+from lib.feed.teams import HOME_ADVANTAGE
 from lib.protocol import (
     REGULATION_PERIODS,
     Game,
@@ -42,6 +42,7 @@ from lib.protocol import (
     Message,
     PredictionUpdate,
     clock_seconds,
+    clock_text,
     elapsed_seconds,
     game_message,
     period_seconds,
@@ -53,10 +54,6 @@ _RANK: Final = {"scheduled": 0, "live": 1, "halftime": 1, "final": 2}
 _HALF: Final = 2
 _CLOCK_SLACK: Final = 1.0
 """Seconds a period clock may read higher than the one already sent before the file counts as old."""
-
-
-def _clock_text(seconds: int) -> str:
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +76,7 @@ def scoring_changes(actions: Sequence[CdnAction]) -> list[ScoringChange]:
     """
     changes: list[ScoringChange] = []
     previous = (0, 0)
-    clock = _clock_text(period_seconds(1))
+    clock = clock_text(period_seconds(1))
     for action in actions:
         clock = clock_from_duration(action.clock) or clock
         score = (action.score_home, action.score_away)
@@ -105,7 +102,7 @@ class _Moment:
 def _moment(cdn: CdnGame, sent: Game | None) -> _Moment:
     """The game's status, period and clock from the numbers of a scoreboard entry."""
     if cdn.game_status == 1:
-        return _Moment("scheduled", 0, _clock_text(period_seconds(1)))
+        return _Moment("scheduled", 0, clock_text(period_seconds(1)))
     period = max(cdn.period, 1)
     if cdn.game_status == 3:
         return _Moment("final", max(period, REGULATION_PERIODS), "00:00")
@@ -119,7 +116,7 @@ def _moment(cdn: CdnGame, sent: Game | None) -> _Moment:
         elif sent is None and period == _HALF:
             clock = "00:00"
         else:
-            clock = _clock_text(period_seconds(period))
+            clock = clock_text(period_seconds(period))
     status: GameStatus = "halftime" if period == _HALF and clock_seconds(clock) == 0 else "live"
     return _Moment(status, period, clock)
 

@@ -1,7 +1,8 @@
 """A real dashboard in a real browser: ``streamlit run dashboard.py`` in a subprocess, Debian's Chromium.
 
 Shared by the browser tests and the browser benchmarks (``bench/browser_latency.py``,
-``bench/fanout.py``), so that all of them launch the page and the browser the same way.
+``bench/fanout.py``, ``bench/screenshot.py``), so that all of them launch the page and the
+browser the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from tests.helpers import free_port, wait_for
+from harness.ports import free_port
+from harness.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -14,7 +14,7 @@ from typing import Final
 
 import httpx
 
-from lib.feed.nba import DEFAULT_BASE_URL
+from lib.feed.sources.nba import DEFAULT_BASE_URL
 
 logger = logging.getLogger(__name__)
 

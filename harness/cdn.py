@@ -1,6 +1,6 @@
 """A stand-in for the NBA's live-data CDN: a real HTTP server on loopback serving a scripted night.
 
-The files it serves are the published samples in ``tests/data/nba/`` (see the README there)
+The files it serves are the published samples in ``tests/data/nba/`` (``tests/data/README.md``)
 with their values changed as the script says: a game's status, period, clock and score on the
 scoreboard; the play-by-play's actions, each with its running score; the odds. Nothing about
 their shape is made up here. Like the real CDN it answers 403 to a request without a
@@ -22,9 +22,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from lib.feed.games_csv import GameFlow
+from lib.feed.flows import GameFlow
 
-SAMPLES = Path(__file__).parent / "data" / "nba"
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "nba"
+"""The published samples (``tests/data/README.md`` says where each comes from)."""
 PREFIX = "/static/json/liveData/"
 
 

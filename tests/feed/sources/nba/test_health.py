@@ -1,10 +1,10 @@
-"""The bridge's upstream health: faults by kind, the last good poll, backoff that caps and resets."""
+"""The bridge's upstream health: faults by kind, the last good poll, a backoff that caps, then resets."""
 
 from __future__ import annotations
 
 import random
 
-from lib.feed.nba.health import UpstreamHealth
+from lib.feed.sources.nba.health import UpstreamHealth
 from lib.protocol import MAX_FAULT_KINDS
 
 

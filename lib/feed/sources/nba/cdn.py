@@ -1,4 +1,4 @@
-"""The NBA's live-data JSON, validated: scoreboard, play-by-play, box score and odds.
+"""The NBA's live-data JSON, validated: scoreboard, play-by-play, box score, odds.
 
 The NBA publishes these files under ``https://cdn.nba.com/static/json/liveData/``. They are
 untrusted input, checked like a frame from the feed: only the fields the bridge uses are
