@@ -1,0 +1,264 @@
+"""The live archive writer: accepted messages queued by the client thread, written in batches by a thread of its own.
+
+The client thread's only cost is :meth:`ArchiveWriter.offer`: a length check and an append to
+a bounded queue, never a wait; when the queue is full the message is counted as dropped. Every
+``batch_seconds`` the writer's thread turns what is queued into rows, opens the file, inserts
+them in one transaction, commits and closes the file again, so that other processes can read
+it in between (see :mod:`lib.archive.connection`).
+
+What a crash can lose: the rows not yet committed, which is what was offered in the last
+``batch_seconds`` plus the batch being written when it happened (its write takes milliseconds).
+A committed batch survives a crash of the process: DuckDB writes its log before the commit
+returns, and replays it when the file is next opened. While the file cannot be written (a full
+disk, another process holding it for longer than a batch), rows wait in memory and are tried
+again every batch, up to ``capacity``; a crash then loses those too.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Final
+
+from lib.archive.connection import opened
+from lib.archive.errors import ArchiveError
+from lib.archive.lock import WriterLock
+from lib.archive.rows import Batch, RowBuilder, source_label
+from lib.archive.schema import append, next_arrival, prepare
+from lib.protocol import Message
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SECONDS: Final = 0.5
+DEFAULT_CAPACITY: Final = 50_000
+"""Messages the queue holds, and rows waiting to be written: at 200 messages a second, four minutes
+of an archive that cannot be written before anything is dropped."""
+OPEN_TIMEOUT: Final = 5.0
+"""Seconds to wait for the file when the writer opens it: a reader in another process may have it."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriterStats:
+    """What the writer has done, read together.
+
+    Attributes:
+        path: The archive file.
+        source: The source its rows are labelled with.
+        written: Rows new to the archive.
+        duplicates: Rows the archive already had (a reconnect's snapshot, a replayed night).
+        dropped: Messages refused because the queue was full, or offered after :meth:`ArchiveWriter.close`.
+        orphans: Predictions for a game whose state the writer never saw, not archived.
+        queued: Messages waiting to become rows.
+        pending: Rows waiting to be written.
+        batches: Batches committed.
+        errors: Batches that failed (each is tried again with the next).
+        last_error: The last failure in words, naming the file; it stays after recovery.
+        failing: Whether the last attempt failed.
+        last_write_at: When the last batch was committed, epoch seconds.
+        longest_write: The slowest committed batch, seconds from opening the file to closing it.
+        closed: Whether :meth:`ArchiveWriter.close` was called.
+    """
+
+    path: Path
+    source: str
+    written: int
+    duplicates: int
+    dropped: int
+    orphans: int
+    queued: int
+    pending: int
+    batches: int
+    errors: int
+    last_error: str | None
+    failing: bool
+    last_write_at: float | None
+    longest_write: float
+    closed: bool
+
+
+class ArchiveWriter:
+    """Appends every accepted message to an archive file, in batches, off the caller's thread.
+
+    Opening it takes the archive's writer lock, creates or migrates the schema and starts the
+    writer's thread; :meth:`close` writes what is left and lets the file go. One writer per
+    file: a second one, in this process or another, gets :class:`ArchiveLockedError`.
+
+    Args:
+        path: The archive, e.g. ``nba.duckdb``; created if missing (its folder must exist).
+        source: Where the messages come from: ``demo``, ``nba``, the feed's URL (its credentials
+            are removed) or ``import:<file>``.
+        batch_seconds: How often rows are written: the most a crash loses.
+        capacity: Messages the queue holds, and rows that may wait for a writable file.
+
+    Raises:
+        ArchiveError: The file cannot be an archive here, and why (its subclasses
+            :class:`ArchiveLockedError`, :class:`ArchiveVersionError`, :class:`ArchiveCorruptError`);
+            nothing was started and the file is as it was.
+        ValueError: A setting is out of range.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        source: str,
+        batch_seconds: float = DEFAULT_BATCH_SECONDS,
+        capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
+        if not (math.isfinite(batch_seconds) and batch_seconds > 0) or capacity < 1:
+            raise ValueError(f"batch_seconds must be positive and capacity at least 1, got {batch_seconds}, {capacity}")
+        self.path = Path(path).resolve()
+        self.source = source_label(source)
+        self.batch_seconds = batch_seconds
+        self._lock = WriterLock(self.path)
+        try:
+            with opened(self.path, read_only=False, timeout=OPEN_TIMEOUT) as connection:
+                prepare(connection, self.path)
+                first = next_arrival(connection)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._capacity = capacity
+        self._rows_capacity = capacity
+        self._queue: deque[tuple[Message, float]] = deque()
+        self._builder = RowBuilder(self.source, first)
+        self._pending = Batch()
+        self._stats_lock = threading.Lock()
+        self._dropped = 0
+        self._written = self._duplicates = self._batches = self._errors = 0
+        self._last_error: str | None = None
+        self._failing = False
+        self._last_write_at: float | None = None
+        self._longest_write = 0.0
+        self._closed = False
+        self._close_timeout = OPEN_TIMEOUT
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
+        self._thread.start()
+        logger.info("archiving %s messages to %s every %g s", self.source, self.path, batch_seconds)
+
+    def offer(self, message: Message, received_at: float) -> None:
+        """Queue one accepted message for the archive; never blocks, never raises.
+
+        Meant for one producing thread, the feed client's: the drop count is exact then.
+
+        Args:
+            message: A message the store applied (game messages and predictions are archived,
+                other types ignored).
+            received_at: When it was received, epoch seconds.
+        """
+        if len(self._queue) < self._capacity:
+            self._queue.append((message, received_at))
+        else:
+            self._dropped += 1
+
+    def close(self, timeout: float = OPEN_TIMEOUT) -> None:
+        """Write what is queued, stop the thread and let another writer have the file. Safe to call twice.
+
+        Args:
+            timeout: Seconds to wait for the file for the last batch; rows it cannot write are
+                lost, and the log says how many.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._capacity = 0  # later offers are counted as dropped
+        self._close_timeout = timeout
+        self._stop.set()
+        self._thread.join()
+        self._lock.release()
+        unwritten = len(self._pending)
+        if unwritten:
+            logger.error("closing the archive %s with %d rows unwritten: %s", self.path, unwritten, self._last_error)
+        logger.info("archive %s closed", self.path)
+
+    @property
+    def stats(self) -> WriterStats:
+        """The counters, read together."""
+        with self._stats_lock:
+            return WriterStats(
+                path=self.path,
+                source=self.source,
+                written=self._written,
+                duplicates=self._duplicates,
+                dropped=self._dropped,
+                orphans=self._builder.orphans,
+                queued=len(self._queue),
+                pending=len(self._pending),
+                batches=self._batches,
+                errors=self._errors,
+                last_error=self._last_error,
+                failing=self._failing,
+                last_write_at=self._last_write_at,
+                longest_write=self._longest_write,
+                closed=self._closed,
+            )
+
+    def __enter__(self) -> ArchiveWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        stats = self.stats
+        return f"<ArchiveWriter {str(self.path)!r} written={stats.written} errors={stats.errors}>"
+
+    # -- the writer's thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.batch_seconds):
+            self._flush(self.batch_seconds)
+        self._flush(self._close_timeout)
+
+    def _flush(self, timeout: float) -> None:
+        with self._stats_lock:
+            self._take()
+        if not self._pending:
+            return
+        started = time.monotonic()
+        try:
+            with opened(self.path, read_only=False, timeout=timeout) as connection:
+                connection.execute("BEGIN TRANSACTION")
+                new = append(connection, self._pending)
+                connection.execute("COMMIT")
+        # Broad on purpose: this thread must outlive any failure, and the rows wait for the next batch.
+        except Exception as error:
+            self._failed(error)
+            return
+        took = time.monotonic() - started
+        with self._stats_lock:
+            if self._failing:
+                logger.info("archive %s writes again after %d failed batches", self.path, self._errors)
+            self._written += new
+            self._duplicates += len(self._pending) - new
+            self._batches += 1
+            self._failing = False
+            self._last_write_at = time.time()
+            self._longest_write = max(self._longest_write, took)
+            self._pending = Batch()
+
+    def _take(self) -> None:
+        """Turn queued messages into pending rows, in order, while there is room for them."""
+        queue, pending = self._queue, self._pending
+        while queue and len(pending) < self._rows_capacity:
+            message, received_at = queue.popleft()
+            self._builder.add(message, received_at, pending)
+
+    def _failed(self, error: Exception) -> None:
+        words = str(error) if isinstance(error, ArchiveError) else f"{self.path}: {type(error).__name__}: {error}"
+        with self._stats_lock:
+            if not self._failing:  # once per outage, not once per batch
+                logger.error("archive %s cannot be written (%s); its rows wait and are tried again", self.path, words)
+            self._errors += 1
+            self._last_error = words
+            self._failing = True
