@@ -25,44 +25,54 @@ MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {}
 """The statements that take a file from version ``n`` to ``n + 1``, by ``n``; run in one transaction
 with the version update, so a file is never left half-migrated. Version 1 is the first."""
 
+_Column = tuple[str, str, pa.DataType]
+"""A column: its name (the row's field), its SQL type, and how rows carry it to the database."""
+
+_STATE: Final[tuple[_Column, ...]] = (
+    ("game_id", "VARCHAR NOT NULL", pa.string()),
+    ("home_score", "INTEGER NOT NULL", pa.int32()),
+    ("away_score", "INTEGER NOT NULL", pa.int32()),
+    ("period", "INTEGER NOT NULL", pa.int32()),
+    ("clock", "VARCHAR NOT NULL", pa.string()),
+    ("status", "VARCHAR NOT NULL", pa.string()),
+)
+"""A game's visible state: the key of a state row, and the start of a prediction's."""
+_RECEIPT: Final[tuple[_Column, ...]] = (
+    ("game_seconds", "DOUBLE NOT NULL", pa.float64()),
+    ("received_at", "TIMESTAMPTZ NOT NULL", pa.float64()),
+    ("ts", "TIMESTAMPTZ", pa.float64()),
+    ("source", "VARCHAR NOT NULL", pa.string()),
+    ("arrival", "BIGINT NOT NULL", pa.int64()),
+)
+"""When and whence a row came; epoch seconds become timestamps on the way in."""
+STATE_COLUMNS: Final[tuple[_Column, ...]] = (
+    *_STATE,
+    ("home_team", "VARCHAR NOT NULL", pa.string()),
+    ("away_team", "VARCHAR NOT NULL", pa.string()),
+    ("start_time", "TIMESTAMPTZ", pa.float64()),
+    ("type", "VARCHAR NOT NULL", pa.string()),
+    *_RECEIPT,
+)
+PREDICTION_COLUMNS: Final[tuple[_Column, ...]] = (
+    *_STATE,
+    ("home_win_probability", "DOUBLE NOT NULL", pa.float64()),
+    ("model", "VARCHAR NOT NULL", pa.string()),
+    ("predicted_home_score", "DOUBLE", pa.float64()),
+    ("predicted_away_score", "DOUBLE", pa.float64()),
+    *_RECEIPT,
+)
+
+
+def _create(table: str, columns: tuple[_Column, ...], key: tuple[str, ...]) -> str:
+    body = ",\n    ".join(f"{name} {sql_type}" for name, sql_type, _ in columns)
+    return f"CREATE TABLE {table} (\n    {body},\n    PRIMARY KEY ({', '.join(key)})\n)"
+
+
+_STATE_KEY: Final = tuple(name for name, _, _ in _STATE)
 _TABLES: Final = (
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
-    """CREATE TABLE game_updates (
-        game_id VARCHAR NOT NULL,
-        home_score INTEGER NOT NULL,
-        away_score INTEGER NOT NULL,
-        period INTEGER NOT NULL,
-        clock VARCHAR NOT NULL,
-        status VARCHAR NOT NULL,
-        home_team VARCHAR NOT NULL,
-        away_team VARCHAR NOT NULL,
-        start_time TIMESTAMPTZ,
-        type VARCHAR NOT NULL,
-        game_seconds DOUBLE NOT NULL,
-        received_at TIMESTAMPTZ NOT NULL,
-        ts TIMESTAMPTZ,
-        source VARCHAR NOT NULL,
-        arrival BIGINT NOT NULL,
-        PRIMARY KEY (game_id, home_score, away_score, period, clock, status)
-    )""",
-    """CREATE TABLE prediction_updates (
-        game_id VARCHAR NOT NULL,
-        home_score INTEGER NOT NULL,
-        away_score INTEGER NOT NULL,
-        period INTEGER NOT NULL,
-        clock VARCHAR NOT NULL,
-        status VARCHAR NOT NULL,
-        home_win_probability DOUBLE NOT NULL,
-        model VARCHAR NOT NULL,
-        predicted_home_score DOUBLE,
-        predicted_away_score DOUBLE,
-        game_seconds DOUBLE NOT NULL,
-        received_at TIMESTAMPTZ NOT NULL,
-        ts TIMESTAMPTZ,
-        source VARCHAR NOT NULL,
-        arrival BIGINT NOT NULL,
-        PRIMARY KEY (game_id, home_score, away_score, period, clock, status, home_win_probability, model)
-    )""",
+    _create("game_updates", STATE_COLUMNS, _STATE_KEY),
+    _create("prediction_updates", PREDICTION_COLUMNS, (*_STATE_KEY, "home_win_probability", "model")),
 )
 
 # The home team's result as 1 or 0, and the probability the eventual winner was given.
@@ -79,7 +89,7 @@ VIEWS: Final[Mapping[str, str]] = {
         SELECT game_id, home_team, away_team, home_score, away_score, home_score - away_score AS differential,
                home_score - coalesce(previous_home, 0) AS home_points,
                away_score - coalesce(previous_away, 0) AS away_points,
-               period, clock, game_seconds, status, received_at, ts, source, arrival
+               period, clock, game_seconds, status, start_time, received_at, ts, source, arrival
         FROM (
             SELECT *, lag(home_score) OVER game AS previous_home, lag(away_score) OVER game AS previous_away
             FROM game_updates
@@ -89,7 +99,7 @@ VIEWS: Final[Mapping[str, str]] = {
     "predictions": f"""
         SELECT p.game_id, g.home_team, g.away_team, p.home_win_probability, p.predicted_home_score,
                p.predicted_away_score, nullif(p.model, '') AS model, p.period, p.clock, p.game_seconds,
-               p.home_score, p.away_score, p.status, p.received_at, p.ts, p.source, p.arrival,
+               p.home_score, p.away_score, p.status, g.start_time, p.received_at, p.ts, p.source, p.arrival,
                CASE WHEN g.status = 'final' AND g.home_score <> g.away_score THEN {_HOME_WON} END AS home_won,
                g.status = 'final' AND g.home_score <> g.away_score AND p.status <> 'final' AS scored
         FROM prediction_updates p JOIN games g USING (game_id)""",
@@ -126,43 +136,6 @@ VIEWS: Final[Mapping[str, str]] = {
         LEFT JOIN swings w USING (game_id)""",
 }
 """The views analysts query, by name; ``docs/archive.md`` has what each column means."""
-
-_STATE_TYPES: Final = {
-    "game_id": pa.string(),
-    "home_score": pa.int32(),
-    "away_score": pa.int32(),
-    "period": pa.int32(),
-    "clock": pa.string(),
-    "status": pa.string(),
-    "home_team": pa.string(),
-    "away_team": pa.string(),
-    "start_time": pa.float64(),
-    "type": pa.string(),
-    "game_seconds": pa.float64(),
-    "received_at": pa.float64(),
-    "ts": pa.float64(),
-    "source": pa.string(),
-    "arrival": pa.int64(),
-}
-_PREDICTION_TYPES: Final = {
-    "game_id": pa.string(),
-    "home_score": pa.int32(),
-    "away_score": pa.int32(),
-    "period": pa.int32(),
-    "clock": pa.string(),
-    "status": pa.string(),
-    "home_win_probability": pa.float64(),
-    "model": pa.string(),
-    "predicted_home_score": pa.float64(),
-    "predicted_away_score": pa.float64(),
-    "game_seconds": pa.float64(),
-    "received_at": pa.float64(),
-    "ts": pa.float64(),
-    "source": pa.string(),
-    "arrival": pa.int64(),
-}
-_TIMES: Final = frozenset({"start_time", "received_at", "ts"})
-"""Columns that rows carry as epoch seconds and the tables hold as timestamps."""
 
 
 def prepare(
@@ -273,8 +246,8 @@ def append(connection: duckdb.DuckDBPyConnection, batch: Batch) -> int:
     Returns:
         How many rows were new.
     """
-    return _insert(connection, "game_updates", batch.states, _STATE_TYPES) + _insert(
-        connection, "prediction_updates", batch.predictions, _PREDICTION_TYPES
+    return _insert(connection, "game_updates", batch.states, STATE_COLUMNS) + _insert(
+        connection, "prediction_updates", batch.predictions, PREDICTION_COLUMNS
     )
 
 
@@ -282,17 +255,22 @@ def _insert(
     connection: duckdb.DuckDBPyConnection,
     table: str,
     rows: Sequence[StateRow] | Sequence[PredictionRow],
-    types: Mapping[str, pa.DataType],
+    columns: tuple[_Column, ...],
 ) -> int:
     if not rows:
         return 0
-    columns = list(zip(*rows, strict=True))
-    incoming = pa.table({name: pa.array(column, type=types[name]) for name, column in zip(types, columns, strict=True)})
-    values = ", ".join(f"to_timestamp({name})" if name in _TIMES else name for name in types)
+    values = zip(*rows, strict=True)
+    incoming = pa.table(
+        {name: pa.array(value, type=carried) for (name, _, carried), value in zip(columns, values, strict=True)}
+    )
+    names = ", ".join(name for name, _, _ in columns)
+    converted = ", ".join(
+        f"to_timestamp({name})" if sql_type.startswith("TIMESTAMPTZ") else name for name, sql_type, _ in columns
+    )
     connection.register("incoming", incoming)
     try:
         row = connection.execute(
-            f"INSERT INTO {table} ({', '.join(types)}) SELECT {values} FROM incoming ON CONFLICT DO NOTHING"
+            f"INSERT INTO {table} ({names}) SELECT {converted} FROM incoming ON CONFLICT DO NOTHING"
         ).fetchone()
     finally:
         connection.unregister("incoming")

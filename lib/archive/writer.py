@@ -209,10 +209,6 @@ class ArchiveWriter:
     ) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        stats = self.stats
-        return f"<ArchiveWriter {str(self.path)!r} written={stats.written} errors={stats.errors}>"
-
     # -- the writer's thread -------------------------------------------------------------------
 
     def _run(self) -> None:
