@@ -3,9 +3,10 @@
 DuckDB lets one process have a file for writing, or any number for reading, never both at
 once. So nobody here keeps the file open: a writer opens it for each batch and closes it after,
 a reader for each query. While the file is briefly someone else's, :func:`opened` tries again
-every :data:`RETRY_SECONDS` until its deadline. Within one process, a lock per file keeps the
+every :data:`RETRY_SECONDS` until its deadline. Within one process, :class:`_Turns` keeps the
 writer's batches and the readers' queries apart, because DuckDB refuses a read-only and a
-read-write connection to one file in one process.
+read-write connection to one file in one process: readers share the file, and a waiting writer
+goes before readers who come after it, so that a busy page cannot starve the archive.
 """
 
 from __future__ import annotations
@@ -26,13 +27,52 @@ RETRY_SECONDS: Final = 0.01
 """How often to try again for a file another process has: its batches and queries take milliseconds."""
 
 _HOLDER: Final = re.compile(r"\(PID (\d+)\)")
-_process_locks: dict[Path, threading.Lock] = {}
-_process_locks_guard = threading.Lock()
 
 
-def _process_lock(path: Path) -> threading.Lock:
-    with _process_locks_guard:
-        return _process_locks.setdefault(path, threading.Lock())
+class _Turns:
+    """Who in this process has a file: any number of readers, or one writer; a waiting writer goes first."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    def take(self, write: bool, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a turn; whether it came."""
+        with self._changed:
+            if not write:
+                free = self._changed.wait_for(lambda: not self._writing and not self._writers_waiting, timeout)
+                if free:
+                    self._readers += 1
+                return free
+            self._writers_waiting += 1
+            try:
+                free = self._changed.wait_for(lambda: not self._writing and not self._readers, timeout)
+            finally:
+                self._writers_waiting -= 1
+            self._writing = free
+            if not free:
+                self._changed.notify_all()  # readers held back for this writer may go
+            return free
+
+    def give_back(self, write: bool) -> None:
+        """End a turn taken with :meth:`take`."""
+        with self._changed:
+            if write:
+                self._writing = False
+            else:
+                self._readers -= 1
+            self._changed.notify_all()
+
+
+_turns: dict[Path, _Turns] = {}
+_turns_guard = threading.Lock()
+
+
+def _turns_of(path: Path) -> _Turns:
+    with _turns_guard:
+        return _turns.setdefault(path, _Turns())
 
 
 @contextmanager
@@ -49,8 +89,8 @@ def opened(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.Du
         ArchiveError: It cannot be opened; the message names the file and says why.
     """
     deadline = time.monotonic() + timeout
-    lock = _process_lock(path)
-    if not lock.acquire(timeout=max(timeout, 0.0)):
+    turns = _turns_of(path)
+    if not turns.take(not read_only, max(timeout, 0.0)):
         raise ArchiveLockedError(path, f"{path} was busy in this process for more than {timeout:g} s")
     try:
         connection = _connect(path, read_only, deadline, timeout)
@@ -63,7 +103,7 @@ def opened(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.Du
     except duckdb.Error as error:
         raise described(path, error) from None
     finally:
-        lock.release()
+        turns.give_back(not read_only)
 
 
 def _connect(path: Path, read_only: bool, deadline: float, timeout: float) -> duckdb.DuckDBPyConnection:

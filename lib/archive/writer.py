@@ -7,11 +7,12 @@ them in one transaction, commits and closes the file again, so that other proces
 it in between (see :mod:`lib.archive.connection`).
 
 What a crash can lose: the rows not yet committed, which is what was offered in the last
-``batch_seconds`` plus the batch being written when it happened (its write takes milliseconds).
-A committed batch survives a crash of the process: DuckDB writes its log before the commit
-returns, and replays it when the file is next opened. While the file cannot be written (a full
-disk, another process holding it for longer than a batch), rows wait in memory and are tried
-again every batch, up to ``capacity``; a crash then loses those too.
+``batch_seconds`` plus the batch being written when it happened (its write takes milliseconds;
+it may wait for readers that have the file, :data:`OPEN_TIMEOUT` at most). A committed batch
+survives a crash of the process: DuckDB writes its log before the commit returns, and replays it
+when the file is next opened. While the file cannot be written (a full disk, a reader holding it
+for longer than :data:`OPEN_TIMEOUT`), rows wait in memory and are tried again every batch, up
+to ``capacity``; a crash then loses those too.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ DEFAULT_CAPACITY: Final = 50_000
 """Messages the queue holds, and rows waiting to be written: at 200 messages a second, four minutes
 of an archive that cannot be written before anything is dropped."""
 OPEN_TIMEOUT: Final = 5.0
-"""Seconds to wait for the file when the writer opens it: a reader in another process may have it."""
+"""Seconds a batch waits for the file while readers have it, before it counts as failed and waits for the next."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +214,7 @@ class ArchiveWriter:
 
     def _run(self) -> None:
         while not self._stop.wait(self.batch_seconds):
-            self._flush(self.batch_seconds)
+            self._flush(OPEN_TIMEOUT)
         self._flush(self._close_timeout)
 
     def _flush(self, timeout: float) -> None:
