@@ -71,6 +71,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for name in args.files:
         if _reader(Path(name)) is None:
             parser.error(f"{name}: not a recording (.jsonl) or a games CSV (.csv, .csv.gz)")
+        if not Path(name).is_file():
+            parser.error(f"no such file: {name}")
     for game_id in args.nba_game:
         if not (len(game_id) == 10 and game_id.isascii() and game_id.isdigit()):
             parser.error(f"--nba-game must be a 10-digit NBA game id such as 0022400913, got {game_id}")
