@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from lib.archive.batch import Batch, Written, insert, latest_states, source_label
 from lib.archive.connection import opened
 from lib.archive.lock import WriterLock
-from lib.archive.rows import Batch, RowBuilder, source_label
-from lib.archive.schema import append, next_arrival, prepare
+from lib.archive.schema import next_arrival, prepare
 from lib.archive.writer import OPEN_TIMEOUT
 from lib.recorder import RecordedFrame
 from lib.store import Store
 
-CHUNK_ROWS: Final = 50_000
-"""Rows inserted at a time within the import's transaction: memory stays flat for any size of night."""
+CHUNK_FRAMES: Final = 50_000
+"""Frames inserted at a time within the import's transaction: memory stays flat for any size of night."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ class ImportResult:
         rejected: Frames the store rejected, as a client would have (stale ones and pongs are neither).
         new_rows: Rows new to the archive.
         known_rows: Rows the archive already had (the same night imported before, say).
+        skipped: Applied frames the database could not read exactly as the store did, not archived.
         orphans: Predictions for a game with no state, not archived.
     """
 
@@ -48,6 +49,7 @@ class ImportResult:
     rejected: int
     new_rows: int
     known_rows: int
+    skipped: int
     orphans: int
 
 
@@ -70,25 +72,36 @@ def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFram
     try:
         with opened(path, read_only=False, timeout=OPEN_TIMEOUT) as connection:
             prepare(connection, path)
-            builder = RowBuilder(label, next_arrival(connection))
+            arrival, carried = next_arrival(connection), latest_states(connection)
             # The store's history is not what is archived: one point a game keeps its memory small.
             store = Store(history_per_game=1)
-            read = applied = rejected = new = known = 0
+            read = applied = rejected = 0
+            done: list[Written] = []
             batch = Batch()
             connection.execute("BEGIN TRANSACTION")
             for frame in frames:
                 read += 1
                 result = store.ingest(frame.payload, received_at=frame.received_at, binary=frame.binary)
-                if result.status == "applied" and result.message is not None:
+                if result.status == "applied":
                     applied += 1
-                    builder.add(result.message, frame.received_at, batch)
+                    batch.add(frame.payload, frame.received_at, arrival)
+                    arrival += 1
                 elif result.status == "rejected":
                     rejected += 1
-                if len(batch) >= CHUNK_ROWS:
-                    added = append(connection, batch)
-                    new, known, batch = new + added, known + len(batch) - added, Batch()
-            added = append(connection, batch)
+                if len(batch) == CHUNK_FRAMES:
+                    done.append(insert(connection, batch, label, carried))
+                    batch, carried = Batch(), done[-1].latest
+            done.append(insert(connection, batch, label, carried))
             connection.execute("COMMIT")
     finally:
         lock.release()
-    return ImportResult(label, read, applied, rejected, new + added, known + len(batch) - added, builder.orphans)
+    return ImportResult(
+        label,
+        read,
+        applied,
+        rejected,
+        sum(written.new for written in done),
+        sum(written.known for written in done),
+        sum(written.skipped for written in done),
+        sum(written.orphans for written in done),
+    )

@@ -1,4 +1,4 @@
-"""The archive's versioned schema: its tables and views, how a file is brought up to date, and how rows go in.
+"""The archive's versioned schema: its tables, views and macro, and how a file is brought up to this version.
 
 Version :data:`SCHEMA_VERSION` is written in the ``meta`` table. A writer creates the schema in
 an empty file, migrates an older file step by step (:data:`MIGRATIONS`), refuses a newer one,
@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Final
 
 import duckdb
-import pyarrow as pa
 
 from lib.archive.errors import ArchiveCorruptError, ArchiveVersionError
-from lib.archive.rows import Batch, PredictionRow, StateRow
+from lib.protocol import OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS
 
 SCHEMA_VERSION: Final = 1
 """The schema this code writes and reads."""
@@ -25,55 +24,57 @@ MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {}
 """The statements that take a file from version ``n`` to ``n + 1``, by ``n``; run in one transaction
 with the version update, so a file is never left half-migrated. Version 1 is the first."""
 
-_Column = tuple[str, str, pa.DataType]
-"""A column: its name (the row's field), its SQL type, and how rows carry it to the database."""
-
-_STATE: Final[tuple[_Column, ...]] = (
-    ("game_id", "VARCHAR NOT NULL", pa.string()),
-    ("home_score", "INTEGER NOT NULL", pa.int32()),
-    ("away_score", "INTEGER NOT NULL", pa.int32()),
-    ("period", "INTEGER NOT NULL", pa.int32()),
-    ("clock", "VARCHAR NOT NULL", pa.string()),
-    ("status", "VARCHAR NOT NULL", pa.string()),
+_STATE: Final = (
+    "game_id VARCHAR NOT NULL",
+    "home_score INTEGER NOT NULL",
+    "away_score INTEGER NOT NULL",
+    "period INTEGER NOT NULL",
+    "clock VARCHAR NOT NULL",
+    "status VARCHAR NOT NULL",
 )
 """A game's visible state: the key of a state row, and the start of a prediction's."""
-_RECEIPT: Final[tuple[_Column, ...]] = (
-    ("game_seconds", "DOUBLE NOT NULL", pa.float64()),
-    ("received_at", "TIMESTAMPTZ NOT NULL", pa.float64()),
-    ("ts", "TIMESTAMPTZ", pa.float64()),
-    ("source", "VARCHAR NOT NULL", pa.string()),
-    ("arrival", "BIGINT NOT NULL", pa.int64()),
+_RECEIPT: Final = (
+    "received_at TIMESTAMPTZ NOT NULL",
+    "ts TIMESTAMPTZ",
+    "source VARCHAR NOT NULL",
+    "arrival BIGINT NOT NULL",
 )
-"""When and whence a row came; epoch seconds become timestamps on the way in."""
-STATE_COLUMNS: Final[tuple[_Column, ...]] = (
+"""When and whence a row came."""
+_STATE_COLUMNS: Final = (
     *_STATE,
-    ("home_team", "VARCHAR NOT NULL", pa.string()),
-    ("away_team", "VARCHAR NOT NULL", pa.string()),
-    ("start_time", "TIMESTAMPTZ", pa.float64()),
-    ("type", "VARCHAR NOT NULL", pa.string()),
+    "home_team VARCHAR NOT NULL",
+    "away_team VARCHAR NOT NULL",
+    "start_time TIMESTAMPTZ",
+    "type VARCHAR NOT NULL",
     *_RECEIPT,
 )
-PREDICTION_COLUMNS: Final[tuple[_Column, ...]] = (
+_PREDICTION_COLUMNS: Final = (
     *_STATE,
-    ("home_win_probability", "DOUBLE NOT NULL", pa.float64()),
-    ("model", "VARCHAR NOT NULL", pa.string()),
-    ("predicted_home_score", "DOUBLE", pa.float64()),
-    ("predicted_away_score", "DOUBLE", pa.float64()),
+    "home_win_probability DOUBLE NOT NULL",
+    "model VARCHAR NOT NULL",
+    "predicted_home_score DOUBLE",
+    "predicted_away_score DOUBLE",
     *_RECEIPT,
 )
-
-
-def _create(table: str, columns: tuple[_Column, ...], key: tuple[str, ...]) -> str:
-    body = ",\n    ".join(f"{name} {sql_type}" for name, sql_type, _ in columns)
-    return f"CREATE TABLE {table} (\n    {body},\n    PRIMARY KEY ({', '.join(key)})\n)"
-
-
-_STATE_KEY: Final = tuple(name for name, _, _ in _STATE)
+STATE_KEY: Final = "game_id, home_score, away_score, period, clock, status"
+"""The columns of a game's state, in order: a state row's key."""
 _TABLES: Final = (
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
-    _create("game_updates", STATE_COLUMNS, _STATE_KEY),
-    _create("prediction_updates", PREDICTION_COLUMNS, (*_STATE_KEY, "home_win_probability", "model")),
+    f"CREATE TABLE game_updates ({', '.join(_STATE_COLUMNS)}, PRIMARY KEY ({STATE_KEY}))",
+    f"CREATE TABLE prediction_updates ({', '.join(_PREDICTION_COLUMNS)}, "
+    f"PRIMARY KEY ({STATE_KEY}, home_win_probability, model))",
 )
+"""Version 1's tables; a row's columns are in this order (``lib/archive/batch.py`` inserts by position)."""
+
+GAME_SECONDS: Final = f"""
+    CASE WHEN period <= 0 THEN 0.0 ELSE
+        least(period - 1, {REGULATION_PERIODS}) * {PERIOD_SECONDS}
+        + greatest(period - 1 - {REGULATION_PERIODS}, 0) * {OVERTIME_SECONDS}
+        + CASE WHEN period <= {REGULATION_PERIODS} THEN {PERIOD_SECONDS} ELSE {OVERTIME_SECONDS} END
+        - (CAST(split_part(clock, ':', 1) AS INTEGER) * 60 + CAST(split_part(clock, ':', 2) AS DOUBLE))
+    END"""
+"""The macro ``game_seconds(period, clock)``: game time played, as :func:`lib.protocol.elapsed_seconds` counts it.
+Rows leave it to the database, which works it out off the client's thread and without Python."""
 
 # The home team's result as 1 or 0, and the probability the eventual winner was given.
 _HOME_WON: Final = "(g.home_score > g.away_score)"
@@ -89,7 +90,8 @@ VIEWS: Final[Mapping[str, str]] = {
         SELECT game_id, home_team, away_team, home_score, away_score, home_score - away_score AS differential,
                home_score - coalesce(previous_home, 0) AS home_points,
                away_score - coalesce(previous_away, 0) AS away_points,
-               period, clock, game_seconds, status, start_time, received_at, ts, source, arrival
+               period, clock, game_seconds(period, clock) AS game_seconds, status, start_time, received_at, ts,
+               source, arrival
         FROM (
             SELECT *, lag(home_score) OVER game AS previous_home, lag(away_score) OVER game AS previous_away
             FROM game_updates
@@ -98,7 +100,8 @@ VIEWS: Final[Mapping[str, str]] = {
         WHERE home_score <> coalesce(previous_home, 0) OR away_score <> coalesce(previous_away, 0)""",
     "predictions": f"""
         SELECT p.game_id, g.home_team, g.away_team, p.home_win_probability, p.predicted_home_score,
-               p.predicted_away_score, nullif(p.model, '') AS model, p.period, p.clock, p.game_seconds,
+               p.predicted_away_score, nullif(p.model, '') AS model, p.period, p.clock,
+               game_seconds(p.period, p.clock) AS game_seconds,
                p.home_score, p.away_score, p.status, g.start_time, p.received_at, p.ts, p.source, p.arrival,
                CASE WHEN g.status = 'final' AND g.home_score <> g.away_score THEN {_HOME_WON} END AS home_won,
                g.status = 'final' AND g.home_score <> g.away_score AND p.status <> 'final' AS scored
@@ -182,6 +185,7 @@ def prepare(
                 for statement in migrations[step]:
                     connection.execute(statement)
             connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+        connection.execute(f"CREATE OR REPLACE MACRO game_seconds(period, clock) AS {GAME_SECONDS}")
         for name, query in VIEWS.items():
             connection.execute(f"CREATE VIEW {name} AS {query}")
         connection.execute("COMMIT")
@@ -226,7 +230,8 @@ def _version(connection: duckdb.DuckDBPyConnection, path: Path) -> int | None:
         return None
     if "meta" not in names:
         raise ArchiveCorruptError(path, f"{path} is a DuckDB database but not an archive: it has no meta table")
-    row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    rows = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    row = rows[0] if rows else None
     if row is None or not str(row[0]).isdigit():
         raise ArchiveCorruptError(path, f"{path} is not an archive: its meta table holds no schema version")
     return int(row[0])
@@ -234,44 +239,7 @@ def _version(connection: duckdb.DuckDBPyConnection, path: Path) -> int | None:
 
 def next_arrival(connection: duckdb.DuckDBPyConnection) -> int:
     """The ``arrival`` number the next row gets: one past the highest in the file."""
-    row = connection.execute(
+    ((highest,),) = connection.execute(
         "SELECT greatest((SELECT max(arrival) FROM game_updates), (SELECT max(arrival) FROM prediction_updates))"
-    ).fetchone()
-    return 1 if row is None or row[0] is None else int(row[0]) + 1
-
-
-def append(connection: duckdb.DuckDBPyConnection, batch: Batch) -> int:
-    """Insert a batch's rows in the caller's transaction; rows whose key is already there are skipped.
-
-    Returns:
-        How many rows were new.
-    """
-    return _insert(connection, "game_updates", batch.states, STATE_COLUMNS) + _insert(
-        connection, "prediction_updates", batch.predictions, PREDICTION_COLUMNS
-    )
-
-
-def _insert(
-    connection: duckdb.DuckDBPyConnection,
-    table: str,
-    rows: Sequence[StateRow] | Sequence[PredictionRow],
-    columns: tuple[_Column, ...],
-) -> int:
-    if not rows:
-        return 0
-    values = zip(*rows, strict=True)
-    incoming = pa.table(
-        {name: pa.array(value, type=carried) for (name, _, carried), value in zip(columns, values, strict=True)}
-    )
-    names = ", ".join(name for name, _, _ in columns)
-    converted = ", ".join(
-        f"to_timestamp({name})" if sql_type.startswith("TIMESTAMPTZ") else name for name, sql_type, _ in columns
-    )
-    connection.register("incoming", incoming)
-    try:
-        row = connection.execute(
-            f"INSERT INTO {table} ({names}) SELECT {converted} FROM incoming ON CONFLICT DO NOTHING"
-        ).fetchone()
-    finally:
-        connection.unregister("incoming")
-    return 0 if row is None else int(row[0])
+    ).fetchall()
+    return 1 if highest is None else int(highest) + 1

@@ -1,17 +1,18 @@
-"""The live archive writer: accepted messages queued by the client thread, written in batches by a thread of its own.
+"""The live archive writer: accepted frames queued by the client thread, written in batches by a thread of its own.
 
 The client thread's only cost is :meth:`ArchiveWriter.offer`: a length check and an append to
-a bounded queue, never a wait; when the queue is full the message is counted as dropped. Every
-``batch_seconds`` the writer's thread turns what is queued into rows, opens the file, inserts
-them in one transaction, commits and closes the file again, so that other processes can read
-it in between (see :mod:`lib.archive.connection`).
+a bounded queue, never a wait; when the queue is full the frame is counted as dropped. Every
+``batch_seconds`` the writer's thread opens the file, hands it what is queued to parse and file
+as rows (:mod:`lib.archive.batch`: in DuckDB, off the GIL, so the client thread runs on) in one
+transaction, commits and closes the file again, so that other processes can read it in between
+(see :mod:`lib.archive.connection`).
 
 What a crash can lose: the rows not yet committed, which is what was offered in the last
 ``batch_seconds`` plus the batch being written when it happened (its write takes milliseconds;
 it may wait for readers that have the file, :data:`OPEN_TIMEOUT` at most). A committed batch
 survives a crash of the process: DuckDB writes its log before the commit returns, and replays it
 when the file is next opened. While the file cannot be written (a full disk, a reader holding it
-for longer than :data:`OPEN_TIMEOUT`), rows wait in memory and are tried again every batch, up
+for longer than :data:`OPEN_TIMEOUT`), frames wait in memory and are tried again every batch, up
 to ``capacity``; a crash then loses those too.
 """
 
@@ -28,19 +29,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final
 
+from lib.archive.batch import Batch, insert, latest_states, source_label
 from lib.archive.connection import opened
 from lib.archive.errors import ArchiveError
 from lib.archive.lock import WriterLock
-from lib.archive.rows import Batch, RowBuilder, source_label
-from lib.archive.schema import append, next_arrival, prepare
-from lib.protocol import Message
+from lib.archive.schema import next_arrival, prepare
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SECONDS: Final = 0.5
 DEFAULT_CAPACITY: Final = 50_000
-"""Messages the queue holds, and rows waiting to be written: at 200 messages a second, four minutes
-of an archive that cannot be written before anything is dropped."""
+"""Frames the queue holds, and frames waiting to be written: at 200 a second, four minutes of an
+archive that cannot be written before anything is dropped."""
 OPEN_TIMEOUT: Final = 5.0
 """Seconds a batch waits for the file while readers have it, before it counts as failed and waits for the next."""
 
@@ -54,10 +54,11 @@ class WriterStats:
         source: The source its rows are labelled with.
         written: Rows new to the archive.
         duplicates: Rows the archive already had (a reconnect's snapshot, a replayed night).
-        dropped: Messages refused because the queue was full, or offered after :meth:`ArchiveWriter.close`.
-        orphans: Predictions for a game whose state the writer never saw, not archived.
-        queued: Messages waiting to become rows.
-        pending: Rows waiting to be written.
+        dropped: Frames refused because the queue was full, or offered after :meth:`ArchiveWriter.close`.
+        skipped: Frames the database could not read exactly as the store did (see :mod:`lib.archive.batch`).
+        orphans: Predictions for a game whose state never reached the archive, not archived.
+        queued: Frames waiting for the next batch.
+        pending: Frames of a batch that could not be written yet, waiting to be tried again.
         batches: Batches committed.
         errors: Batches that failed (each is tried again with the next).
         last_error: The last failure in words, naming the file; it stays after recovery.
@@ -72,6 +73,7 @@ class WriterStats:
     written: int
     duplicates: int
     dropped: int
+    skipped: int
     orphans: int
     queued: int
     pending: int
@@ -85,7 +87,7 @@ class WriterStats:
 
 
 class ArchiveWriter:
-    """Appends every accepted message to an archive file, in batches, off the caller's thread.
+    """Appends every accepted frame to an archive file, in batches, off the caller's thread.
 
     Opening it takes the archive's writer lock, creates or migrates the schema and starts the
     writer's thread; :meth:`close` writes what is left and lets the file go. One writer per
@@ -93,10 +95,10 @@ class ArchiveWriter:
 
     Args:
         path: The archive, e.g. ``nba.duckdb``; created if missing (its folder must exist).
-        source: Where the messages come from: ``demo``, ``nba``, the feed's URL (its credentials
+        source: Where the frames come from: ``demo``, ``nba``, the feed's URL (its credentials
             are removed) or ``import:<file>``.
         batch_seconds: How often rows are written: the most a crash loses.
-        capacity: Messages the queue holds, and rows that may wait for a writable file.
+        capacity: Frames the queue holds, and frames that may wait for a writable file.
 
     Raises:
         ArchiveError: The file cannot be an archive here, and why (its subclasses
@@ -122,18 +124,18 @@ class ArchiveWriter:
         try:
             with opened(self.path, read_only=False, timeout=OPEN_TIMEOUT) as connection:
                 prepare(connection, self.path)
-                first = next_arrival(connection)
+                self._arrival = next_arrival(connection)
+                self._carried = latest_states(connection)
         except BaseException:
             self._lock.release()
             raise
         self._capacity = capacity
-        self._rows_capacity = capacity
-        self._queue: deque[tuple[Message, float]] = deque()
-        self._builder = RowBuilder(self.source, first)
+        self._pending_capacity = capacity
+        self._queue: deque[tuple[bytes, float]] = deque()
         self._pending = Batch()
         self._stats_lock = threading.Lock()
         self._dropped = 0
-        self._written = self._duplicates = self._batches = self._errors = 0
+        self._written = self._duplicates = self._skipped = self._orphans = self._batches = self._errors = 0
         self._last_error: str | None = None
         self._failing = False
         self._last_write_at: float | None = None
@@ -143,20 +145,21 @@ class ArchiveWriter:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
         self._thread.start()
-        logger.info("archiving %s messages to %s every %g s", self.source, self.path, batch_seconds)
+        logger.info("archiving %s frames to %s every %g s", self.source, self.path, batch_seconds)
 
-    def offer(self, message: Message, received_at: float) -> None:
-        """Queue one accepted message for the archive; never blocks, never raises.
+    def offer(self, frame: bytes, received_at: float) -> None:
+        """Queue one frame the store applied, as received; never blocks, never raises.
 
         Meant for one producing thread, the feed client's: the drop count is exact then.
 
         Args:
-            message: A message the store applied (game messages and predictions are archived,
-                other types ignored).
+            frame: The frame's payload (game messages and predictions are archived, other types
+                ignored). Only frames the store applied belong here: the archive files them as
+                accepted, and a prediction under the state its game had in the frames before it.
             received_at: When it was received, epoch seconds.
         """
         if len(self._queue) < self._capacity:
-            self._queue.append((message, received_at))
+            self._queue.append((frame, received_at))
         else:
             self._dropped += 1
 
@@ -164,7 +167,7 @@ class ArchiveWriter:
         """Write what is queued, stop the thread and let another writer have the file. Safe to call twice.
 
         Args:
-            timeout: Seconds to wait for the file for the last batch; rows it cannot write are
+            timeout: Seconds to wait for the file for the last batch; frames it cannot write are
                 lost, and the log says how many.
         """
         if self._closed:
@@ -177,7 +180,7 @@ class ArchiveWriter:
         self._lock.release()
         unwritten = len(self._pending)
         if unwritten:
-            logger.error("closing the archive %s with %d rows unwritten: %s", self.path, unwritten, self._last_error)
+            logger.error("closing the archive %s with %d frames unwritten: %s", self.path, unwritten, self._last_error)
         logger.info("archive %s closed", self.path)
 
     @property
@@ -190,7 +193,8 @@ class ArchiveWriter:
                 written=self._written,
                 duplicates=self._duplicates,
                 dropped=self._dropped,
-                orphans=self._builder.orphans,
+                skipped=self._skipped,
+                orphans=self._orphans,
                 queued=len(self._queue),
                 pending=len(self._pending),
                 batches=self._batches,
@@ -226,18 +230,21 @@ class ArchiveWriter:
         try:
             with opened(self.path, read_only=False, timeout=timeout) as connection:
                 connection.execute("BEGIN TRANSACTION")
-                new = append(connection, self._pending)
+                written = insert(connection, self._pending, self.source, self._carried)
                 connection.execute("COMMIT")
-        # Broad on purpose: this thread must outlive any failure, and the rows wait for the next batch.
+        # Broad on purpose: this thread must outlive any failure, and the frames wait for the next batch.
         except Exception as error:
             self._failed(error)
             return
         took = time.monotonic() - started
+        self._carried = written.latest
         with self._stats_lock:
             if self._failing:
                 logger.info("archive %s writes again after %d failed batches", self.path, self._errors)
-            self._written += new
-            self._duplicates += len(self._pending) - new
+            self._written += written.new
+            self._duplicates += written.known
+            self._skipped += written.skipped
+            self._orphans += written.orphans
             self._batches += 1
             self._failing = False
             self._last_write_at = time.time()
@@ -245,17 +252,23 @@ class ArchiveWriter:
             self._pending = Batch()
 
     def _take(self) -> None:
-        """Turn queued messages into pending rows, in order, while there is room for them."""
-        queue, pending = self._queue, self._pending
-        while queue and len(pending) < self._rows_capacity:
-            message, received_at = queue.popleft()
-            self._builder.add(message, received_at, pending)
+        """Move queued frames to the pending batch, in order, numbering them, while there is room."""
+        # The client thread waits for the GIL while this runs: the least Python a frame can cost.
+        pending, take = self._pending, self._queue.popleft
+        count = min(self._pending_capacity - len(pending), len(self._queue))
+        frames, received = pending.frames, pending.received
+        for _ in range(count):
+            frame, received_at = take()
+            frames.append(frame)
+            received.append(received_at)
+        pending.arrivals.extend(range(self._arrival, self._arrival + count))
+        self._arrival += count
 
     def _failed(self, error: Exception) -> None:
         words = str(error) if isinstance(error, ArchiveError) else f"{self.path}: {type(error).__name__}: {error}"
         with self._stats_lock:
             if not self._failing:  # once per outage, not once per batch
-                logger.error("archive %s cannot be written (%s); its rows wait and are tried again", self.path, words)
+                logger.error("archive %s cannot be written (%s); its frames wait and are tried again", self.path, words)
             self._errors += 1
             self._last_error = words
             self._failing = True

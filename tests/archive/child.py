@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lib.archive import ArchiveError, ArchiveWriter, query
-from tests.archive.night import score_message
+from tests.archive.night import score_frame
 from tests.helpers import wait_for
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -130,7 +130,7 @@ def write(path: Path) -> None:
     with ArchiveWriter(path, source="demo", batch_seconds=0.2) as writer:
         batches = 0
         for number in range(10**9):
-            writer.offer(score_message(number), time.time())
+            writer.offer(score_frame(number), time.time())
             say(f"offered {number} {time.time()!r}")
             stats = writer.stats
             if stats.batches > batches:
@@ -164,12 +164,12 @@ def disk_full(path: Path) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing us
     with ArchiveWriter(path, source="demo", batch_seconds=0.05) as writer:
         for number in range(100):
-            writer.offer(score_message(number), time.time())
+            writer.offer(score_frame(number), time.time())
         wait_for(lambda: writer.stats.written == 100, what="the first batch")
         soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
         resource.setrlimit(resource.RLIMIT_FSIZE, (path.stat().st_size, hard))
         for number in range(100, 20_100):
-            writer.offer(score_message(number), time.time())
+            writer.offer(score_frame(number), time.time())
         wait_for(lambda: writer.stats.failing, what="the full disk")
         say(f"failing {writer.stats.last_error}")
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))

@@ -14,7 +14,7 @@ from lib.feed.server import FeedServer
 from lib.protocol import PredictionUpdate, ScoreUpdate
 from lib.recorder import RecordedFrame, Recorder
 from lib.store import ConnectionState
-from tests.archive.night import score_message
+from tests.archive.night import score_frame
 from tests.conftest import REAL_GAMES_CSV, ClientFactory
 from tests.helpers import NOW, prediction, score, wait_for
 
@@ -73,11 +73,10 @@ def test_a_night_imported_twice_adds_nothing_the_second_time(recording: Path, tm
 def test_a_recording_of_a_night_the_live_writer_archived_adds_nothing(tmp_path: Path) -> None:
     """The live writer and the import file a night under the same keys."""
     archive, path = tmp_path / "nba.duckdb", tmp_path / "night.jsonl"
-    messages = [score_message(number) for number in range(30)]
     with Recorder(path) as recorder, ArchiveWriter(archive, source="demo") as writer:
-        for number, message in enumerate(messages):
-            recorder.record(message.model_dump_json().encode(), False, NOW + number)
-            writer.offer(message, NOW + number)
+        for number in range(30):
+            recorder.record(score_frame(number), False, NOW + number)
+            writer.offer(score_frame(number), NOW + number)
     assert import_frames(archive, recording_frames(path), "import:night.jsonl").new_rows == 0
 
 

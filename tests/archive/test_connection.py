@@ -12,7 +12,7 @@ import pytest
 from lib.archive import ArchiveLockedError, ArchiveWriter, query
 from lib.archive.connection import opened
 from tests.archive.child import Child
-from tests.archive.night import score_message
+from tests.archive.night import score_frame
 from tests.helpers import NOW, wait_for
 
 
@@ -21,7 +21,7 @@ def archive(tmp_path: Path) -> Path:
     """An archive with one state in it."""
     path = tmp_path / "nba.duckdb"
     with ArchiveWriter(path, source="demo") as writer:
-        writer.offer(score_message(0), NOW)
+        writer.offer(score_frame(0), NOW)
     return path
 
 
@@ -34,7 +34,7 @@ def test_another_process_reads_while_this_one_writes(archive: Path) -> None:
         def seen_growing() -> bool:
             nonlocal number
             for _ in range(20):
-                writer.offer(score_message(number), NOW + number)
+                writer.offer(score_frame(number), NOW + number)
                 number += 1
             line = reader.line()
             assert line is not None, reader.stderr()
@@ -67,7 +67,7 @@ def test_threads_of_the_writers_process_read_while_it_writes(archive: Path) -> N
     try:
         with ArchiveWriter(archive, source="demo", batch_seconds=0.02) as writer:
             for number in range(1, 401):
-                writer.offer(score_message(number), NOW + number)
+                writer.offer(score_frame(number), NOW + number)
                 if number % 100 == 0:
                     wait_for(lambda n=number: writer.stats.written == n, what="a batch among busy readers")
         wait_for(lambda: all(counts and counts[-1] == 401 for counts in seen) or failures, what="every reader at 401")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lib.archive import ArchiveWriter, query
 from tests.archive.child import Child
-from tests.archive.night import score_message
+from tests.archive.night import score_frame
 from tests.helpers import NOW
 
 BATCH_SECONDS = 0.2
@@ -48,6 +48,6 @@ def test_a_writer_killed_mid_night_loses_at_most_its_last_batch_interval(tmp_pat
     )
 
     with ArchiveWriter(archive, source="demo") as again:  # the dead writer's lock died with it
-        again.offer(score_message(10**6), NOW)
+        again.offer(score_frame(10**6), NOW)
     assert again.stats.written == 1
     assert query(archive, "SELECT count(*) AS n FROM game_updates").n[0] == len(present) + 1

@@ -20,14 +20,14 @@ import pytest
 from lib.archive import ArchiveCorruptError, ArchiveError, ArchiveVersionError, ArchiveWriter, query
 from lib.archive.schema import SCHEMA_VERSION
 from tests.archive.child import Child
-from tests.archive.night import score_message
+from tests.archive.night import score_frame
 from tests.helpers import NOW
 
 
 def filled(path: Path, rows: int = 100) -> Path:
     with ArchiveWriter(path, source="demo", batch_seconds=60) as writer:
         for number in range(rows):
-            writer.offer(score_message(number), NOW + number)
+            writer.offer(score_frame(number), NOW + number)
     return path
 
 

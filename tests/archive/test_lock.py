@@ -8,7 +8,7 @@ from pathlib import Path
 from lib.archive import ArchiveWriter, query
 from lib.archive.lock import lock_path
 from tests.archive.child import Child
-from tests.archive.night import score_message
+from tests.archive.night import score_frame
 from tests.helpers import NOW
 
 
@@ -16,7 +16,7 @@ def test_a_second_process_cannot_write_the_archive_and_is_told_who_does(tmp_path
     """The second writer gets ArchiveLockedError naming the file and the writing process; nothing is damaged."""
     archive = tmp_path / "nba.duckdb"
     with ArchiveWriter(archive, source="demo", batch_seconds=0.05) as writer:
-        writer.offer(score_message(0), NOW)
+        writer.offer(score_frame(0), NOW)
         with Child("open-writer", archive) as second:
             line = second.line()
             assert second.process.wait(timeout=30) == 3
@@ -24,7 +24,7 @@ def test_a_second_process_cannot_write_the_archive_and_is_told_who_does(tmp_path
             f"error ArchiveLockedError {archive} already has a writer (process {os.getpid()}): "
             "an archive takes one writer at a time"
         )
-        writer.offer(score_message(1), NOW + 1)
+        writer.offer(score_frame(1), NOW + 1)
     assert writer.stats.written == 2
     assert query(archive, "SELECT count(*) AS n FROM game_updates").n[0] == 2
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lib.archive import ArchiveError, ArchiveWriter, query
-from tests.archive.night import score_message
+from tests.archive.night import score_frame
 from tests.helpers import NOW
 
 
@@ -17,7 +17,7 @@ def archive(tmp_path: Path) -> Path:
     path = tmp_path / "nba.duckdb"
     with ArchiveWriter(path, source="demo", batch_seconds=60) as writer:
         for number in range(120):
-            writer.offer(score_message(number), NOW + number)
+            writer.offer(score_frame(number), NOW + number)
     return path
 
 

@@ -21,8 +21,8 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
     path = tmp_path_factory.mktemp("night") / "nba.duckdb"
     store = Store()
     with ArchiveWriter(path, source="demo", batch_seconds=0.05) as writer:
-        for message, received_at in play_night(store, seeded_night(), seconds=40):
-            writer.offer(message, received_at)
+        for frame, received_at in play_night(store, seeded_night(), seconds=40):
+            writer.offer(frame, received_at)
     assert writer.stats.written > 0
     assert writer.stats.orphans == 0
     return store, path

@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from lib.archive.errors import ArchiveCorruptError, ArchiveVersionError
-from lib.archive.rows import PredictionRow, StateRow
-from lib.archive.schema import PREDICTION_COLUMNS, SCHEMA_VERSION, STATE_COLUMNS, VIEWS, check, prepare
+from lib.archive.schema import SCHEMA_VERSION, VIEWS, check, prepare
+from lib.protocol import clock_seconds, elapsed_seconds
 
 
 def tables(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -42,12 +42,6 @@ def test_the_view_names_are_the_documented_ones() -> None:
     assert set(VIEWS) == {"games", "score_changes", "predictions", "finished_games"}
 
 
-def test_the_table_columns_are_the_rows_fields_in_order() -> None:
-    """A row is inserted positionally: its fields and the table's columns must be one list."""
-    assert tuple(name for name, _, _ in STATE_COLUMNS) == StateRow._fields
-    assert tuple(name for name, _, _ in PREDICTION_COLUMNS) == PredictionRow._fields
-
-
 def test_preparing_again_keeps_the_rows(tmp_path: Path) -> None:
     """Opening an archive of this version recreates the views and leaves the data alone."""
     path = tmp_path / "nba.duckdb"
@@ -64,7 +58,7 @@ def test_an_older_file_is_migrated_step_by_step_in_one_transaction(tmp_path: Pat
     with duckdb.connect(str(path)) as connection:
         prepare(connection, path)
         connection.execute(
-            "INSERT INTO game_updates VALUES ('g1', 2, 0, 1, '11:00', 'live', 'A', 'B', NULL, 'score_update', 60,"
+            "INSERT INTO game_updates VALUES ('g1', 2, 0, 1, '11:00', 'live', 'A', 'B', NULL, 'score_update',"
             " now(), NULL, 'demo', 1)"
         )
         steps = {
@@ -136,3 +130,16 @@ def test_an_empty_duckdb_file_is_not_read_as_an_archive(tmp_path: Path) -> None:
     path = tmp_path / "nba.duckdb"
     with duckdb.connect(str(path)) as connection, pytest.raises(ArchiveCorruptError, match="empty DuckDB database"):
         check(connection, path)
+
+
+@pytest.mark.parametrize(
+    ("period", "clock"),
+    [(0, "12:00"), (1, "12:00"), (1, "11:31"), (2, "00:00"), (4, "00:05.3"), (4, "00:00"), (5, "05:00"), (7, "01:59")],
+)
+def test_the_game_seconds_macro_counts_game_time_as_the_protocol_does(tmp_path: Path, period: int, clock: str) -> None:
+    """The database's ``game_seconds(period, clock)`` equals ``lib.protocol.elapsed_seconds``, overtimes included."""
+    path = tmp_path / "nba.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path)
+        (seconds,) = connection.execute("SELECT game_seconds(?, ?)", [period, clock]).fetchone() or (None,)
+    assert seconds == pytest.approx(elapsed_seconds(period, clock_seconds(clock)))

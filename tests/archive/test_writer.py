@@ -11,9 +11,9 @@ import pytest
 
 from lib.archive import ArchiveError, ArchiveLockedError, ArchiveWriter, query
 from lib.archive.lock import lock_path
-from lib.protocol import Message, Rejection, encode, parse
+from lib.protocol import Rejection, encode, parse
 from lib.store import Store
-from tests.archive.night import play_night, score_message, seeded_night
+from tests.archive.night import play_night, score_frame, seeded_night
 from tests.helpers import NOW, frame, game, wait_for
 
 
@@ -32,14 +32,14 @@ def archive(tmp_path: Path) -> Path:
     return tmp_path / "nba.duckdb"
 
 
-def message(type_: str, data: dict[str, Any], **envelope: Any) -> Message:
-    """A message as the client parses it from a frame."""
-    parsed = parse(frame(type_, data, **envelope))
-    assert not isinstance(parsed, Rejection), parsed
-    return parsed
+def message(type_: str, data: dict[str, Any], **envelope: Any) -> bytes:
+    """A frame the store accepts."""
+    text = frame(type_, data, **envelope)
+    assert not isinstance(parse(text), Rejection), text
+    return text.encode()
 
 
-def one_game() -> list[Message]:
+def one_game() -> list[bytes]:
     """A short game: scheduled, tip-off, a basket, a prediction, the final, a prediction after it."""
     start = {"start_time": "2026-11-26T00:30:00Z"}
     prediction = {"game_id": "g1", "home_win_probability": 0.64, "model": "m1"}
@@ -60,9 +60,10 @@ def one_game() -> list[Message]:
 def test_every_row_kind_round_trips_through_the_views(archive: Path) -> None:
     """States, score changes, predictions and the finished game come back with their receive times and source."""
     with ArchiveWriter(archive, source="wss://user:pw@feed.example.com/ws/live", batch_seconds=60) as writer:
-        for second, message in enumerate(one_game()):
-            writer.offer(message, NOW + second)
-    assert archived(archive, "SELECT game_id, home_score, away_score, period, clock, status, type, game_seconds, "
+        for second, sent in enumerate(one_game()):
+            writer.offer(sent, NOW + second)
+    assert archived(archive, "SELECT game_id, home_score, away_score, period, clock, status, type, "
+        "game_seconds(period, clock), "
                     "start_time, received_at, ts, source FROM game_updates ORDER BY arrival") == [
         ("g1", 0, 0, 0, "12:00", "scheduled", "score_update", 0.0, utc(1_795_653_000), utc(NOW), utc(NOW),
          "wss://feed.example.com/ws/live"),
@@ -93,7 +94,7 @@ def test_rows_are_written_every_batch_without_closing(archive: Path) -> None:
     """The writer's thread commits what was offered within a batch interval; a reader sees it."""
     with ArchiveWriter(archive, source="demo", batch_seconds=0.05) as writer:
         for number in range(120):
-            writer.offer(score_message(number), NOW + number)
+            writer.offer(score_frame(number), NOW + number)
         wait_for(lambda: query(archive, "SELECT count(*) AS n FROM game_updates").n[0] == 120, what="a batch")
         assert writer.stats.batches >= 1
 
@@ -102,19 +103,17 @@ def test_the_reconnect_snapshot_adds_no_rows(archive: Path) -> None:
     """The latest state and prediction of every game sent again with a new ts on a new connection: all duplicates."""
     store, night = Store(), seeded_night()
     with ArchiveWriter(archive, source="demo", batch_seconds=60) as writer:
-        for message, received_at in play_night(store, night, seconds=20):
-            writer.offer(message, received_at)
+        for frame, received_at in play_night(store, night, seconds=20):
+            writer.offer(frame, received_at)
     before = archived(archive, "SELECT count(*) FROM game_updates UNION ALL SELECT count(*) FROM prediction_updates")
     snapshot = night.snapshot()
     assert snapshot, "the night has games to send again"
     with ArchiveWriter(archive, source="demo", batch_seconds=60) as writer:
-        for index, message in enumerate(snapshot):
+        for index, again in enumerate(snapshot):
             received_at = NOW + 3600 + index
-            result = store.ingest(encode(message.model_copy(update={"ts": received_at})), received_at=received_at,
-                                  connection=1)  # fmt: skip
-            assert result.status == "applied"
-            assert result.message is not None
-            writer.offer(result.message, received_at)
+            sent = encode(again.model_copy(update={"ts": received_at})).encode()
+            assert store.ingest(sent, received_at=received_at, connection=1).status == "applied"
+            writer.offer(sent, received_at)
     assert (writer.stats.written, writer.stats.duplicates) == (0, len(snapshot))
     assert (
         archived(archive, "SELECT count(*) FROM game_updates UNION ALL SELECT count(*) FROM prediction_updates")
@@ -125,8 +124,8 @@ def test_the_reconnect_snapshot_adds_no_rows(archive: Path) -> None:
 def test_the_first_receive_time_of_a_row_is_kept(archive: Path) -> None:
     """A state seen again later keeps the time it was first received."""
     with ArchiveWriter(archive, source="demo", batch_seconds=60) as writer:
-        writer.offer(score_message(1), NOW)
-        writer.offer(score_message(1), NOW + 50)
+        writer.offer(score_frame(1), NOW)
+        writer.offer(score_frame(1), NOW + 50)
     assert archived(archive, "SELECT received_at FROM game_updates") == [(utc(NOW),)]
 
 
@@ -134,10 +133,10 @@ def test_offer_never_waits_and_counts_what_a_full_queue_drops(archive: Path) -> 
     """With the queue full, further messages are dropped and counted; what was queued is written on close."""
     with ArchiveWriter(archive, source="demo", batch_seconds=60, capacity=5) as writer:
         for number in range(8):
-            writer.offer(score_message(number), NOW)
+            writer.offer(score_frame(number), NOW)
         assert (writer.stats.queued, writer.stats.dropped) == (5, 3)
     assert (writer.stats.written, writer.stats.closed) == (5, True)
-    writer.offer(score_message(9), NOW)
+    writer.offer(score_frame(9), NOW)
     assert writer.stats.dropped == 4, "an offer after close is dropped, not an error"
 
 
@@ -146,7 +145,7 @@ def test_a_second_writer_in_the_same_process_is_refused_naming_the_file(archive:
     with ArchiveWriter(archive, source="demo") as first:
         with pytest.raises(ArchiveLockedError, match=rf"{archive} already has a writer \(process \d+\)"):
             ArchiveWriter(archive, source="nba")
-        first.offer(score_message(1), NOW)
+        first.offer(score_frame(1), NOW)
     assert first.stats.written == 1
     ArchiveWriter(archive, source="nba").close()  # the lock is free once the first has closed
 
