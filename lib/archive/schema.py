@@ -66,15 +66,20 @@ _TABLES: Final = (
 )
 """Version 1's tables; a row's columns are in this order (``lib/archive/batch.py`` inserts by position)."""
 
-GAME_SECONDS: Final = f"""
-    CASE WHEN period <= 0 THEN 0.0 ELSE
-        least(period - 1, {REGULATION_PERIODS}) * {PERIOD_SECONDS}
-        + greatest(period - 1 - {REGULATION_PERIODS}, 0) * {OVERTIME_SECONDS}
-        + CASE WHEN period <= {REGULATION_PERIODS} THEN {PERIOD_SECONDS} ELSE {OVERTIME_SECONDS} END
-        - (CAST(split_part(clock, ':', 1) AS INTEGER) * 60 + CAST(split_part(clock, ':', 2) AS DOUBLE))
-    END"""
-"""The macro ``game_seconds(period, clock)``: game time played, as :func:`lib.protocol.elapsed_seconds` counts it.
-Rows leave it to the database, which works it out off the client's thread and without Python."""
+
+def game_seconds(period: str, clock: str) -> str:
+    """SQL for the game time played at ``period`` and ``clock`` (column names), as :func:`lib.protocol.elapsed_seconds`.
+
+    Written into the views rather than kept as a macro: a copy of the archive (``COPY FROM DATABASE``)
+    takes its views but not its macros.
+    """
+    return f"""(CASE WHEN {period} <= 0 THEN 0.0 ELSE
+        least({period} - 1, {REGULATION_PERIODS}) * {PERIOD_SECONDS}
+        + greatest({period} - 1 - {REGULATION_PERIODS}, 0) * {OVERTIME_SECONDS}
+        + CASE WHEN {period} <= {REGULATION_PERIODS} THEN {PERIOD_SECONDS} ELSE {OVERTIME_SECONDS} END
+        - (CAST(split_part({clock}, ':', 1) AS INTEGER) * 60 + CAST(split_part({clock}, ':', 2) AS DOUBLE))
+    END)"""
+
 
 # The home team's result as 1 or 0, and the probability the eventual winner was given.
 _HOME_WON: Final = "(g.home_score > g.away_score)"
@@ -86,11 +91,11 @@ VIEWS: Final[Mapping[str, str]] = {
                home_score - away_score AS differential, start_time, received_at AS updated_at, source, arrival
         FROM game_updates
         QUALIFY row_number() OVER (PARTITION BY game_id ORDER BY arrival DESC) = 1""",
-    "score_changes": """
+    "score_changes": f"""
         SELECT game_id, home_team, away_team, home_score, away_score, home_score - away_score AS differential,
                home_score - coalesce(previous_home, 0) AS home_points,
                away_score - coalesce(previous_away, 0) AS away_points,
-               period, clock, game_seconds(period, clock) AS game_seconds, status, start_time, received_at, ts,
+               period, clock, {game_seconds("period", "clock")} AS game_seconds, status, start_time, received_at, ts,
                source, arrival
         FROM (
             SELECT *, lag(home_score) OVER game AS previous_home, lag(away_score) OVER game AS previous_away
@@ -101,7 +106,7 @@ VIEWS: Final[Mapping[str, str]] = {
     "predictions": f"""
         SELECT p.game_id, g.home_team, g.away_team, p.home_win_probability, p.predicted_home_score,
                p.predicted_away_score, nullif(p.model, '') AS model, p.period, p.clock,
-               game_seconds(p.period, p.clock) AS game_seconds,
+               {game_seconds("p.period", "p.clock")} AS game_seconds,
                p.home_score, p.away_score, p.status, g.start_time, p.received_at, p.ts, p.source, p.arrival,
                CASE WHEN g.status = 'final' AND g.home_score <> g.away_score THEN {_HOME_WON} END AS home_won,
                g.status = 'final' AND g.home_score <> g.away_score AND p.status <> 'final' AS scored
@@ -185,7 +190,6 @@ def prepare(
                 for statement in migrations[step]:
                     connection.execute(statement)
             connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
-        connection.execute(f"CREATE OR REPLACE MACRO game_seconds(period, clock) AS {GAME_SECONDS}")
         for name, query in VIEWS.items():
             connection.execute(f"CREATE VIEW {name} AS {query}")
         connection.execute("COMMIT")
