@@ -116,6 +116,19 @@ def test_a_file_of_random_bytes_is_refused_and_left_as_it_is(tmp_path: Path) -> 
     assert not archive.with_name("nba.duckdb.wal").exists()
 
 
+def test_damage_inside_an_archive_is_reported_and_left_as_it_is(tmp_path: Path) -> None:
+    """Past DuckDB's three 4 KiB headers every block is checksummed: damage is named, never written over."""
+    archive = filled(tmp_path / "nba.duckdb")
+    damaged = archive.read_bytes()[:12_288] + random.Random(5).randbytes(archive.stat().st_size - 12_288)
+    archive.write_bytes(damaged)
+    message = rf"{archive} is damaged \(Corrupt database file: .*\); left as it is"
+    with pytest.raises(ArchiveCorruptError, match=message):
+        query(archive, "SELECT count(*) FROM game_updates")
+    with pytest.raises(ArchiveCorruptError, match=message):
+        ArchiveWriter(archive, source="demo")
+    assert archive.read_bytes() == damaged
+
+
 def test_every_archive_failure_is_one_type_the_page_can_catch(tmp_path: Path) -> None:
     """Version, damage and locks are all ArchiveErrors with the file's path."""
     for kind in (ArchiveCorruptError, ArchiveVersionError):
