@@ -1,0 +1,28 @@
+"""The archive: every accepted game state and prediction in an embedded DuckDB file, across nights.
+
+:class:`ArchiveWriter` appends what a live feed accepts, batched off the client thread;
+:func:`query` reads any SQL on a read-only connection; ``python -m lib.archive import`` fills an
+archive from recordings, real-games CSVs and finished NBA games. ``docs/archive.md`` has the
+schema, the views and how a team shares one file.
+"""
+
+from __future__ import annotations
+
+from lib.archive.errors import ArchiveCorruptError, ArchiveError, ArchiveLockedError, ArchiveVersionError
+from lib.archive.reader import game_histories, games, query, scorecard
+from lib.archive.schema import SCHEMA_VERSION
+from lib.archive.writer import ArchiveWriter, WriterStats
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ArchiveCorruptError",
+    "ArchiveError",
+    "ArchiveLockedError",
+    "ArchiveVersionError",
+    "ArchiveWriter",
+    "WriterStats",
+    "game_histories",
+    "games",
+    "query",
+    "scorecard",
+]

@@ -1,0 +1,107 @@
+"""Importing a past night's frames into an archive, through a store, so only what a client would accept goes in.
+
+Each frame is applied to a fresh :class:`~lib.store.Store` exactly as the feed client applies a
+received one; what the store applies becomes rows, and nothing else does: a malformed frame, a
+score going down without a correction, a stale update are left out as a live client leaves
+them. One import is one transaction: a file that turns out to be bad half-way adds nothing, and
+readers see the import whole or not at all. The import takes the archive's writer lock, so it
+cannot run while a live writer has the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from lib.archive.batch import Batch, Written, insert, latest_states, source_label
+from lib.archive.connection import opened
+from lib.archive.lock import WriterLock
+from lib.archive.schema import next_arrival, prepare
+from lib.archive.writer import OPEN_TIMEOUT
+from lib.recorder import RecordedFrame
+from lib.store import Store
+
+CHUNK_FRAMES: Final = 50_000
+"""Frames inserted at a time within the import's transaction: memory stays flat for any size of night."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one import did.
+
+    Attributes:
+        source: The label its rows carry.
+        frames: Frames read.
+        applied: Frames the store applied (game states, predictions, and the rest).
+        rejected: Frames the store rejected, as a client would have (stale ones and pongs are neither).
+        new_rows: Rows new to the archive.
+        known_rows: Rows the archive already had (the same night imported before, say).
+        skipped: Applied frames the database could not read exactly as the store did, not archived.
+        orphans: Predictions for a game with no state, not archived.
+    """
+
+    source: str
+    frames: int
+    applied: int
+    rejected: int
+    new_rows: int
+    known_rows: int
+    skipped: int
+    orphans: int
+
+
+def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFrame], source: str) -> ImportResult:
+    """Apply ``frames`` to a store as a client would, and add what it accepted to ``archive`` in one transaction.
+
+    Args:
+        archive: The archive file; created if missing.
+        frames: The night's frames in the order received (see :mod:`lib.archive.sources`).
+        source: What the rows are labelled with, e.g. ``import:night.jsonl``.
+
+    Raises:
+        ArchiveError: The archive cannot be written; nothing was added.
+        ValueError: Reading ``frames`` failed on bad input; nothing was added.
+        OSError: Reading ``frames`` failed; nothing was added.
+    """
+    path = Path(archive).resolve()
+    label = source_label(source)
+    lock = WriterLock(path)
+    try:
+        with opened(path, read_only=False, timeout=OPEN_TIMEOUT) as connection:
+            prepare(connection, path)
+            arrival, carried = next_arrival(connection), latest_states(connection)
+            # The store's history is not what is archived: one point a game keeps its memory small.
+            store = Store(history_per_game=1)
+            read = applied = rejected = 0
+            done: list[Written] = []
+            batch = Batch()
+            connection.execute("BEGIN TRANSACTION")
+            for frame in frames:
+                read += 1
+                result = store.ingest(frame.payload, received_at=frame.received_at, binary=frame.binary)
+                if result.status == "applied":
+                    applied += 1
+                    batch.add(frame.payload, frame.received_at, arrival)
+                    arrival += 1
+                elif result.status == "rejected":
+                    rejected += 1
+                if len(batch) == CHUNK_FRAMES:
+                    done.append(insert(connection, batch, label, carried))
+                    batch, carried = Batch(), done[-1].latest
+            done.append(insert(connection, batch, label, carried))
+            connection.execute("COMMIT")
+    finally:
+        lock.release()
+    return ImportResult(
+        label,
+        read,
+        applied,
+        rejected,
+        sum(written.new for written in done),
+        sum(written.known for written in done),
+        sum(written.skipped for written in done),
+        sum(written.orphans for written in done),
+    )

@@ -1,0 +1,202 @@
+"""Accepted frames into the archive's tables, a batch at a time, parsed by the database itself.
+
+The frames are the JSON text the store accepted, as received. DuckDB parses them (in C++,
+without Python's GIL, so the feed client's thread keeps running), files each game message as a
+state row and each prediction under the state its game had when it arrived, and skips every row
+whose key it already holds: the same state or prediction seen again (a reconnect's snapshot, a
+replayed recording, a second import) is the same row, and its first receive time stays.
+
+A prediction's state is the latest game message of its game before it: in the batch, or else
+carried over from the batches before (:func:`latest_states`). A frame the database cannot read
+exactly as the store did is skipped and counted, never guessed at: a key given twice (the
+store's parser keeps the last, DuckDB's the first), or text that is not JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Final
+
+import duckdb
+import pyarrow as pa
+
+from lib.archive.schema import STATE_KEY
+from lib.urls import redact_url
+
+MAX_SOURCE_LENGTH: Final = 200
+REMEMBERED_GAMES: Final = 1000
+"""Games whose latest state is carried from batch to batch, most recently updated first."""
+GAME_TYPES: Final = ("score_update", "game_start", "game_end")
+
+_SHAPE: Final = json.dumps(
+    {
+        "type": "VARCHAR",
+        "ts": "DOUBLE",
+        "data": {
+            "game_id": "VARCHAR",
+            "home_team": "VARCHAR",
+            "away_team": "VARCHAR",
+            "home_score": "INTEGER",
+            "away_score": "INTEGER",
+            "period": "INTEGER",
+            "clock": "VARCHAR",
+            "status": "VARCHAR",
+            "start_time": "VARCHAR",
+            "home_win_probability": "DOUBLE",
+            "predicted_home_score": "DOUBLE",
+            "predicted_away_score": "DOUBLE",
+            "model": "VARCHAR",
+        },
+    }
+)
+"""The message fields the archive keeps, as DuckDB's ``from_json`` reads them; absent ones are NULL."""
+
+_GAMES: Final = ", ".join(f"'{kind}'" for kind in GAME_TYPES)
+_SINGLE_KEYS: Final = "len({keys}) = len(list_distinct({keys}))"
+
+_READ: Final = f"""
+    CREATE OR REPLACE TEMP TABLE incoming_messages AS
+    SELECT arrival, received_at, message.type AS type, message.ts AS ts, message.data AS d,
+           message IS NOT NULL AND coalesce(single_keys, false) AS readable
+    FROM (
+        SELECT arrival, received_at, try(from_json(text, '{_SHAPE}')) AS message,
+               try({_SINGLE_KEYS.format(keys="json_keys(text)")}
+                   AND {_SINGLE_KEYS.format(keys="json_keys(text, '$.data')")}) AS single_keys
+        FROM (SELECT arrival, received_at, try(decode(frame)) AS text FROM incoming)
+    )"""
+_STATES: Final = f"""
+    CREATE OR REPLACE TEMP TABLE incoming_states AS
+    SELECT d.game_id AS game_id, d.home_score AS home_score, d.away_score AS away_score, d.period AS period,
+           d.clock AS clock, d.status AS status, d.home_team AS home_team, d.away_team AS away_team,
+           try_cast(d.start_time AS TIMESTAMPTZ) AS start_time, type, received_at, ts, arrival
+    FROM incoming_messages WHERE readable AND type IN ({_GAMES})"""
+_FILED: Final = f"""
+    CREATE OR REPLACE TEMP TABLE incoming_predictions AS
+    SELECT s.game_id, s.home_score, s.away_score, s.period, s.clock, s.status,
+           p.d.home_win_probability AS home_win_probability, coalesce(p.d.model, '') AS model,
+           p.d.predicted_home_score AS predicted_home_score, p.d.predicted_away_score AS predicted_away_score,
+           p.received_at, p.ts, p.arrival
+    FROM (SELECT * FROM incoming_messages WHERE readable AND type = 'prediction') p
+    ASOF JOIN (SELECT {STATE_KEY}, arrival FROM incoming_states UNION ALL SELECT * FROM carried) s
+    ON p.d.game_id = s.game_id AND p.arrival >= s.arrival"""
+_INSERT_STATES: Final = f"""
+    INSERT INTO game_updates
+    SELECT {STATE_KEY}, home_team, away_team, start_time, type, to_timestamp(received_at), to_timestamp(ts), $source,
+           arrival
+    FROM incoming_states ORDER BY arrival
+    ON CONFLICT DO NOTHING"""
+_INSERT_PREDICTIONS: Final = f"""
+    INSERT INTO prediction_updates
+    SELECT {STATE_KEY}, home_win_probability, model, predicted_home_score, predicted_away_score,
+           to_timestamp(received_at), to_timestamp(ts), $source, arrival
+    FROM incoming_predictions ORDER BY arrival
+    ON CONFLICT DO NOTHING"""
+_COUNTS: Final = """
+    SELECT (SELECT count(*) FROM incoming_states) + (SELECT count(*) FROM incoming_predictions),
+           (SELECT count(*) FROM incoming_messages WHERE NOT readable),
+           (SELECT count(*) FROM incoming_messages WHERE readable AND type = 'prediction')
+           - (SELECT count(*) FROM incoming_predictions)"""
+_LATEST: Final = f"""
+    SELECT {STATE_KEY}, arrival FROM (SELECT {STATE_KEY}, arrival FROM incoming_states UNION ALL SELECT * FROM carried)
+    QUALIFY row_number() OVER (PARTITION BY game_id ORDER BY arrival DESC) = 1
+    ORDER BY arrival DESC LIMIT {REMEMBERED_GAMES}"""
+_ARCHIVED_LATEST: Final = f"""
+    SELECT {STATE_KEY}, arrival FROM game_updates
+    QUALIFY row_number() OVER (PARTITION BY game_id ORDER BY arrival DESC) = 1
+    ORDER BY arrival DESC LIMIT {REMEMBERED_GAMES}"""
+
+
+@dataclass
+class Batch:
+    """Accepted frames on their way into the archive, each with its receive time and arrival number."""
+
+    frames: list[bytes] = field(default_factory=list)
+    received: list[float] = field(default_factory=list)
+    arrivals: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def add(self, frame: bytes, received_at: float, arrival: int) -> None:
+        """One more frame, after the others."""
+        self.frames.append(frame)
+        self.received.append(received_at)
+        self.arrivals.append(arrival)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What one batch did to the archive.
+
+    Attributes:
+        new: Rows new to the archive.
+        known: Rows it held already (the same state or prediction seen before).
+        skipped: Frames the database could not read exactly as the store did (not archived).
+        orphans: Predictions for a game with no state yet (its game message never reached the archive).
+        latest: Each game's latest state after the batch, for the next batch's predictions.
+    """
+
+    new: int
+    known: int
+    skipped: int
+    orphans: int
+    latest: pa.Table
+
+
+def source_label(source: str) -> str:
+    """What the archive records as a row's source: a short name, or a feed URL without its credentials.
+
+    Args:
+        source: ``demo``, ``nba``, ``import:night.jsonl``, or the feed's URL.
+
+    Returns:
+        The label; a ``ws://`` or ``wss://`` URL loses its ``user:password@`` and its query values.
+
+    Raises:
+        ValueError: If the label is empty or longer than :data:`MAX_SOURCE_LENGTH` characters.
+    """
+    label = redact_url(source) if source.startswith(("ws://", "wss://")) else source.strip()
+    if not 1 <= len(label) <= MAX_SOURCE_LENGTH:
+        raise ValueError(f"an archive source must be 1-{MAX_SOURCE_LENGTH} characters, got {len(label)}")
+    return label
+
+
+def latest_states(connection: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The latest archived state of the most recently updated games: what the first batch's predictions may need."""
+    return connection.sql(_ARCHIVED_LATEST).to_arrow_table()
+
+
+def insert(connection: duckdb.DuckDBPyConnection, batch: Batch, source: str, carried: pa.Table) -> Written:
+    """File a batch's frames as rows, in the caller's transaction.
+
+    Args:
+        connection: A read-write connection to the archive, in a transaction.
+        batch: The frames, in the order they were accepted.
+        source: The rows' source, from :func:`source_label`.
+        carried: The latest states before the batch (:func:`latest_states`, or the last ``Written.latest``).
+    """
+    incoming = pa.table(
+        {
+            "frame": pa.array(batch.frames, pa.binary()),
+            "received_at": pa.array(batch.received, pa.float64()),
+            "arrival": pa.array(batch.arrivals, pa.int64()),
+        }
+    )
+    connection.register("incoming", incoming)
+    connection.register("carried", carried)
+    try:
+        for statement in (_READ, _STATES, _FILED):
+            connection.execute(statement)
+        new = _count(connection, _INSERT_STATES, source) + _count(connection, _INSERT_PREDICTIONS, source)
+        ((filed, skipped, orphans),) = connection.execute(_COUNTS).fetchall()
+        latest = connection.sql(_LATEST).to_arrow_table()
+    finally:
+        connection.unregister("incoming")
+        connection.unregister("carried")
+    return Written(new, filed - new, skipped, orphans, latest)
+
+
+def _count(connection: duckdb.DuckDBPyConnection, statement: str, source: str) -> int:
+    ((count,),) = connection.execute(statement, {"source": source}).fetchall()
+    return int(count)

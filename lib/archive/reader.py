@@ -1,0 +1,123 @@
+"""Reading an archive on a read-only connection: any SQL as a DataFrame, or the store's records of its games.
+
+Each call opens the file read-only, checks its schema version, reads, and closes it, so any
+number of readers in any number of processes take turns with the one writer's batches (see
+:mod:`lib.archive.connection`). A call waits up to ``timeout`` seconds for a batch being written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+import pandas as pd
+from pydantic import ValidationError
+
+from lib.analytics.report import Histories, Scorecard
+from lib.archive import records
+from lib.archive.connection import opened
+from lib.archive.errors import ArchiveCorruptError
+from lib.archive.schema import check
+from lib.store import GameRecord
+
+DEFAULT_TIMEOUT: Final = 10.0
+"""Seconds a read waits for the file: a batch takes milliseconds, an import of a season some seconds."""
+
+_T = TypeVar("_T")
+
+_FINISHED: Final = "WHERE game_id IN (SELECT game_id FROM finished_games)"
+_CHOSEN: Final = "WHERE list_contains($ids, game_id)"
+
+
+def query(
+    path: str | os.PathLike[str],
+    sql: str,
+    parameters: Sequence[Any] | dict[str, Any] | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> pd.DataFrame:
+    """Run SQL on the archive, read-only, and return the result; times are UTC.
+
+    Example:
+        >>> query("nba.duckdb", "SELECT * FROM finished_games ORDER BY excitement DESC LIMIT 5")
+
+    Args:
+        path: The archive.
+        sql: The statement (the last one's result is returned); ``?`` or ``$name`` for parameters.
+        parameters: Their values.
+        timeout: Seconds to wait while a writer has the file.
+
+    Raises:
+        ArchiveError: The file is missing, busy for longer than ``timeout``, not an archive of
+            this version, or the SQL failed; the message names the file and says why.
+    """
+    resolved = Path(path).resolve()
+    with opened(resolved, read_only=True, timeout=timeout) as connection:
+        check(connection, resolved)
+        return connection.execute(sql, parameters).df()
+
+
+def games(path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, GameRecord]:
+    """Every archived game's latest state as the store's record, in the order they last changed.
+
+    Raises:
+        ArchiveError: As :func:`query`.
+    """
+    (game_rows,) = _read(path, [records.GAMES_SQL.format(where="")], {}, timeout)
+    return _converted(path, lambda: {row[0]: records.game_record(row) for row in game_rows})
+
+
+def game_histories(
+    path: str | os.PathLike[str], game_ids: Iterable[str] | None = None, *, timeout: float = DEFAULT_TIMEOUT
+) -> Histories:
+    """Score and prediction histories of the chosen archived games (all by default), as the store keeps them.
+
+    Raises:
+        ArchiveError: As :func:`query`.
+    """
+    where, parameters = ("", {}) if game_ids is None else (_CHOSEN, {"ids": list(game_ids)})
+    history_rows, prediction_rows = _read(
+        path,
+        [records.HISTORY_SQL.format(where=where), records.PREDICTIONS_SQL.format(where=where)],
+        parameters,
+        timeout,
+    )
+    return records.histories(history_rows, prediction_rows)
+
+
+def scorecard(path: str | os.PathLike[str], buckets: int = 10, *, timeout: float = DEFAULT_TIMEOUT) -> Scorecard:
+    """The prediction scorecard over every finished game in the archive, as a live session scores its own.
+
+    Raises:
+        ArchiveError: As :func:`query`.
+    """
+    game_rows, prediction_rows = _read(
+        path,
+        [records.GAMES_SQL.format(where=_FINISHED), records.PREDICTIONS_SQL.format(where=_FINISHED)],
+        {},
+        timeout,
+    )
+    return _converted(path, lambda: records.scorecard(game_rows, prediction_rows, buckets))
+
+
+def _read(
+    path: str | os.PathLike[str], statements: list[str], parameters: dict[str, Any], timeout: float
+) -> list[list[tuple[Any, ...]]]:
+    """Each statement's rows, read on one connection (one view of the file)."""
+    resolved = Path(path).resolve()
+    with opened(resolved, read_only=True, timeout=timeout) as connection:
+        check(connection, resolved)
+        return [connection.execute(sql, parameters or None).fetchall() for sql in statements]
+
+
+def _converted(path: str | os.PathLike[str], convert: Callable[[], _T]) -> _T:
+    try:
+        return convert()
+    except ValidationError as error:
+        detail = error.errors(include_url=False, include_input=False)[0]
+        raise ArchiveCorruptError(
+            path,
+            f"{path} holds a game the protocol does not allow ({'.'.join(map(str, detail['loc']))}: {detail['msg']})",
+        ) from None

@@ -1,0 +1,82 @@
+"""The store's records rebuilt from archive rows, so that what reads a session reads the archive alike.
+
+Each ``*_SQL`` query selects the columns its converter takes, times as epoch seconds; the
+reader (:mod:`lib.archive.reader`) runs them. A game's ``GameRecord`` is its latest archived
+state, its history the states in the order they arrived, its predictions likewise.
+
+Pure: tuples in, records out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from lib.analytics.report import Histories, Scorecard, score_finished_games
+from lib.protocol import Game
+from lib.store import GameRecord, HistoryPoint, PredictionPoint
+
+GAMES_SQL: Final = """
+    SELECT game_id, home_team, away_team, home_score, away_score, period, clock, status,
+           epoch(start_time), epoch(updated_at)
+    FROM games {where} ORDER BY arrival"""
+HISTORY_SQL: Final = """
+    SELECT game_id, epoch(received_at), epoch(ts), type, home_score, away_score, period, clock, status
+    FROM game_updates {where} ORDER BY arrival"""
+PREDICTIONS_SQL: Final = """
+    SELECT game_id, epoch(received_at), epoch(ts), home_win_probability, period, clock, home_score, away_score, status
+    FROM prediction_updates {where} ORDER BY arrival"""
+
+
+def game_record(row: Sequence[Any]) -> GameRecord:
+    """A game's latest state, from a row of :data:`GAMES_SQL`.
+
+    Raises:
+        pydantic.ValidationError: The row is not a game the protocol allows.
+    """
+    game_id, home_team, away_team, home_score, away_score, period, clock, status, start_time, updated_at = row
+    game = Game(
+        game_id=game_id,
+        home_team=home_team,
+        away_team=away_team,
+        home_score=home_score,
+        away_score=away_score,
+        period=period,
+        clock=clock,
+        status=status,
+        differential=home_score - away_score,
+        start_time=None if start_time is None else datetime.fromtimestamp(start_time, tz=UTC),
+    )
+    return GameRecord(game, updated_at, updated_at, None, None, 0)
+
+
+def histories(history_rows: Iterable[Sequence[Any]], prediction_rows: Iterable[Sequence[Any]]) -> Histories:
+    """Each game's score and prediction histories, from rows of :data:`HISTORY_SQL` and :data:`PREDICTIONS_SQL`."""
+    flows: dict[str, list[HistoryPoint]] = {}
+    predictions: dict[str, list[PredictionPoint]] = {}
+    for row in history_rows:
+        flows.setdefault(row[0], []).append(HistoryPoint(*row))
+    for row in prediction_rows:
+        predictions.setdefault(row[0], []).append(PredictionPoint(*row))
+    return {
+        game_id: (tuple(flows.get(game_id, ())), tuple(predictions.get(game_id, ())))
+        for game_id in flows.keys() | predictions.keys()
+    }
+
+
+def scorecard(
+    game_rows: Iterable[Sequence[Any]], prediction_rows: Iterable[Sequence[Any]], buckets: int = 10
+) -> Scorecard:
+    """The prediction scorecard over archived games, scored exactly as a live session's.
+
+    Args:
+        game_rows: Rows of :data:`GAMES_SQL`, in arrival order (those of unfinished games are ignored).
+        prediction_rows: Rows of :data:`PREDICTIONS_SQL`, in arrival order.
+        buckets: Calibration buckets.
+
+    Returns:
+        What :func:`lib.analytics.report.score_finished_games` gives for the same games and predictions.
+    """
+    games = {row[0]: game_record(row) for row in game_rows}
+    return score_finished_games(games, histories((), prediction_rows), buckets)

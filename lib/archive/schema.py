@@ -1,0 +1,249 @@
+"""The archive's versioned schema: its tables, views and macro, and how a file is brought up to this version.
+
+Version :data:`SCHEMA_VERSION` is written in the ``meta`` table. A writer creates the schema in
+an empty file, migrates an older file step by step (:data:`MIGRATIONS`), refuses a newer one,
+and recreates the views to this version's definitions; a reader only checks the version.
+``docs/archive.md`` describes every column and view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+from lib.archive.errors import ArchiveCorruptError, ArchiveVersionError
+from lib.protocol import OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS
+
+SCHEMA_VERSION: Final = 1
+"""The schema this code writes and reads."""
+
+MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {}
+"""The statements that take a file from version ``n`` to ``n + 1``, by ``n``; run in one transaction
+with the version update, so a file is never left half-migrated. Version 1 is the first."""
+
+_STATE: Final = (
+    "game_id VARCHAR NOT NULL",
+    "home_score INTEGER NOT NULL",
+    "away_score INTEGER NOT NULL",
+    "period INTEGER NOT NULL",
+    "clock VARCHAR NOT NULL",
+    "status VARCHAR NOT NULL",
+)
+"""A game's visible state: the key of a state row, and the start of a prediction's."""
+_RECEIPT: Final = (
+    "received_at TIMESTAMPTZ NOT NULL",
+    "ts TIMESTAMPTZ",
+    "source VARCHAR NOT NULL",
+    "arrival BIGINT NOT NULL",
+)
+"""When and whence a row came."""
+_STATE_COLUMNS: Final = (
+    *_STATE,
+    "home_team VARCHAR NOT NULL",
+    "away_team VARCHAR NOT NULL",
+    "start_time TIMESTAMPTZ",
+    "type VARCHAR NOT NULL",
+    *_RECEIPT,
+)
+_PREDICTION_COLUMNS: Final = (
+    *_STATE,
+    "home_win_probability DOUBLE NOT NULL",
+    "model VARCHAR NOT NULL",
+    "predicted_home_score DOUBLE",
+    "predicted_away_score DOUBLE",
+    *_RECEIPT,
+)
+STATE_KEY: Final = "game_id, home_score, away_score, period, clock, status"
+"""The columns of a game's state, in order: a state row's key."""
+_TABLES: Final = (
+    "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    f"CREATE TABLE game_updates ({', '.join(_STATE_COLUMNS)}, PRIMARY KEY ({STATE_KEY}))",
+    f"CREATE TABLE prediction_updates ({', '.join(_PREDICTION_COLUMNS)}, "
+    f"PRIMARY KEY ({STATE_KEY}, home_win_probability, model))",
+)
+"""Version 1's tables; a row's columns are in this order (``lib/archive/batch.py`` inserts by position)."""
+
+
+def game_seconds(period: str, clock: str) -> str:
+    """SQL for the game time played at ``period`` and ``clock`` (column names), as :func:`lib.protocol.elapsed_seconds`.
+
+    Written into the views rather than kept as a macro: a copy of the archive (``COPY FROM DATABASE``)
+    takes its views but not its macros.
+    """
+    return f"""(CASE WHEN {period} <= 0 THEN 0.0 ELSE
+        least({period} - 1, {REGULATION_PERIODS}) * {PERIOD_SECONDS}
+        + greatest({period} - 1 - {REGULATION_PERIODS}, 0) * {OVERTIME_SECONDS}
+        + CASE WHEN {period} <= {REGULATION_PERIODS} THEN {PERIOD_SECONDS} ELSE {OVERTIME_SECONDS} END
+        - (CAST(split_part({clock}, ':', 1) AS INTEGER) * 60 + CAST(split_part({clock}, ':', 2) AS DOUBLE))
+    END)"""
+
+
+# The home team's result as 1 or 0, and the probability the eventual winner was given.
+_HOME_WON: Final = "(g.home_score > g.away_score)"
+_WINNER_P: Final = f"CASE WHEN {_HOME_WON} THEN p.home_win_probability ELSE 1 - p.home_win_probability END"
+
+VIEWS: Final[Mapping[str, str]] = {
+    "games": """
+        SELECT game_id, home_team, away_team, home_score, away_score, period, clock, status,
+               home_score - away_score AS differential, start_time, received_at AS updated_at, source, arrival
+        FROM game_updates
+        QUALIFY row_number() OVER (PARTITION BY game_id ORDER BY arrival DESC) = 1""",
+    "score_changes": f"""
+        SELECT game_id, home_team, away_team, home_score, away_score, home_score - away_score AS differential,
+               home_score - coalesce(previous_home, 0) AS home_points,
+               away_score - coalesce(previous_away, 0) AS away_points,
+               period, clock, {game_seconds("period", "clock")} AS game_seconds, status, start_time, received_at, ts,
+               source, arrival
+        FROM (
+            SELECT *, lag(home_score) OVER game AS previous_home, lag(away_score) OVER game AS previous_away
+            FROM game_updates
+            WINDOW game AS (PARTITION BY game_id ORDER BY arrival)
+        )
+        WHERE home_score <> coalesce(previous_home, 0) OR away_score <> coalesce(previous_away, 0)""",
+    "predictions": f"""
+        SELECT p.game_id, g.home_team, g.away_team, p.home_win_probability, p.predicted_home_score,
+               p.predicted_away_score, nullif(p.model, '') AS model, p.period, p.clock,
+               {game_seconds("p.period", "p.clock")} AS game_seconds,
+               p.home_score, p.away_score, p.status, g.start_time, p.received_at, p.ts, p.source, p.arrival,
+               CASE WHEN g.status = 'final' AND g.home_score <> g.away_score THEN {_HOME_WON} END AS home_won,
+               g.status = 'final' AND g.home_score <> g.away_score AND p.status <> 'final' AS scored
+        FROM prediction_updates p JOIN games g USING (game_id)""",
+    "finished_games": f"""
+        WITH deficits AS (
+            SELECT game_id, max(away_score - home_score) AS home_deficit, max(home_score - away_score) AS away_deficit
+            FROM game_updates GROUP BY game_id
+        ), swings AS (
+            SELECT game_id, coalesce(sum(abs(home_win_probability - previous)), 0) AS excitement
+            FROM (
+                SELECT game_id, home_win_probability,
+                       lag(home_win_probability) OVER (PARTITION BY game_id ORDER BY arrival) AS previous
+                FROM prediction_updates
+            )
+            GROUP BY game_id
+        ), scored AS (
+            SELECT g.game_id,
+                   count(p.home_win_probability) AS predictions,
+                   avg(pow(p.home_win_probability - {_HOME_WON}::INTEGER, 2)) AS brier,
+                   avg(-ln(greatest(least({_WINNER_P}, 1 - 1e-15), 1e-15))) AS log_loss,
+                   avg(CASE WHEN p.home_win_probability <> 0.5
+                            THEN ((p.home_win_probability > 0.5) = {_HOME_WON})::INTEGER END) AS accuracy,
+                   min({_WINNER_P}) AS comeback
+            FROM games g LEFT JOIN prediction_updates p ON p.game_id = g.game_id AND p.status <> 'final'
+            WHERE g.status = 'final' AND g.home_score <> g.away_score
+            GROUP BY g.game_id
+        )
+        SELECT g.game_id, g.home_team, g.away_team, g.home_score, g.away_score, {_HOME_WON} AS home_won,
+               g.period AS periods, g.period > 4 AS overtime, g.start_time, g.updated_at AS finished_at, g.source,
+               greatest(CASE WHEN {_HOME_WON} THEN d.home_deficit ELSE d.away_deficit END, 0) AS winner_biggest_deficit,
+               s.predictions, s.brier, s.log_loss, s.accuracy, s.comeback,
+               CASE WHEN s.predictions > 0 THEN w.excitement END AS excitement, g.arrival
+        FROM games g JOIN scored s USING (game_id) JOIN deficits d USING (game_id)
+        LEFT JOIN swings w USING (game_id)""",
+}
+"""The views analysts query, by name; ``docs/archive.md`` has what each column means."""
+
+
+def prepare(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    version: int = SCHEMA_VERSION,
+    migrations: Mapping[int, Sequence[str]] = MIGRATIONS,
+) -> None:
+    """Make the open file an archive of ``version``: create it, migrate it, or refuse it.
+
+    Args:
+        connection: A read-write connection to the file.
+        path: The file, for messages.
+        version: The version to bring the file to.
+        migrations: The steps from each older version.
+
+    Raises:
+        ArchiveVersionError: The file is newer than ``version``, or no migration leads from its version.
+        ArchiveCorruptError: The file holds tables but is not an archive.
+    """
+    found = _version(connection, path)
+    if found is not None and found > version:
+        raise ArchiveVersionError(
+            path,
+            f"{path} has archive schema version {found}, newer than version {version} that this code knows: "
+            "use the newer code that wrote it",
+        )
+    missing = [step for step in range(found or version, version) if step not in migrations]
+    if missing:
+        raise ArchiveVersionError(
+            path, f"{path} has archive schema version {found}: no migration from version {missing[0]}"
+        )
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        for name in VIEWS:
+            connection.execute(f"DROP VIEW IF EXISTS {name}")
+        if found is None:
+            for statement in _TABLES:
+                connection.execute(statement)
+            connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(version)])
+        else:
+            for step in range(found, version):
+                for statement in migrations[step]:
+                    connection.execute(statement)
+            connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+        for name, query in VIEWS.items():
+            connection.execute(f"CREATE VIEW {name} AS {query}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def check(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse to read a file that is not an archive of this version.
+
+    Raises:
+        ArchiveCorruptError: The file is not an archive.
+        ArchiveVersionError: Its schema is another version.
+    """
+    found = _version(connection, path)
+    if found is None:
+        raise ArchiveCorruptError(path, f"{path} is an empty DuckDB database, not an archive")
+    if found > SCHEMA_VERSION:
+        raise ArchiveVersionError(
+            path,
+            f"{path} has archive schema version {found}, newer than version {SCHEMA_VERSION} that this code knows: "
+            "use the newer code that wrote it",
+        )
+    if found < SCHEMA_VERSION:
+        raise ArchiveVersionError(
+            path,
+            f"{path} has archive schema version {found}, older than {SCHEMA_VERSION}: "
+            "opening it once for writing migrates it",
+        )
+
+
+def _version(connection: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """The file's schema version; ``None`` for a database with no tables at all."""
+    names = {
+        name
+        for (name,) in connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    }
+    if not names:
+        return None
+    if "meta" not in names:
+        raise ArchiveCorruptError(path, f"{path} is a DuckDB database but not an archive: it has no meta table")
+    rows = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    row = rows[0] if rows else None
+    if row is None or not str(row[0]).isdigit():
+        raise ArchiveCorruptError(path, f"{path} is not an archive: its meta table holds no schema version")
+    return int(row[0])
+
+
+def next_arrival(connection: duckdb.DuckDBPyConnection) -> int:
+    """The ``arrival`` number the next row gets: one past the highest in the file."""
+    ((highest,),) = connection.execute(
+        "SELECT greatest((SELECT max(arrival) FROM game_updates), (SELECT max(arrival) FROM prediction_updates))"
+    ).fetchall()
+    return 1 if highest is None else int(highest) + 1

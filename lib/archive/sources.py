@@ -1,0 +1,111 @@
+"""The frames a past night gives, as a client would have received them, for an import into the archive.
+
+Three kinds of night, each read by the module that serves it live, so an import sees exactly
+what a client of that feed would have seen:
+
+* a recording (``.jsonl``, :func:`lib.recorder.read_recording`): its frames with their recorded
+  receive times;
+* a real-games CSV (:func:`lib.feed.sources.games_csv.read_games_csv`): each game played by the demo's
+  :class:`~lib.feed.sources.night.NightSimulator`, so every scoring change is a state with the
+  project's model's prediction, as the demo sends them; the file gives only the date, so a
+  game's ``start_time`` is that date at 00:00 UTC and its frames are received at the import's
+  clock; games keep the file's ids;
+* finished NBA games (:func:`lib.feed.sources.nba.replay.fetch_finished_games`), replayed through the
+  live bridge by :class:`~lib.feed.sources.nba.replay.NbaReplaySource` from their real first play at
+  real pace, stepped from one play to the next without waiting: each frame is "received" when
+  its play happened, and each game's ``start_time`` is its real first play.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from datetime import time as time_of_day
+
+from lib.feed.flows import GameFlow
+from lib.feed.sources.games_csv import read_games_csv
+from lib.feed.sources.nba.fetch import CdnFetcher
+from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
+from lib.feed.sources.night import NightSimulator
+from lib.protocol import Message, encode
+from lib.recorder import RecordedFrame, read_recording
+
+_AFTER_ANY_GAME = 10 * 24 * 3600.0
+"""Sim seconds from tip-off by which any game is over: a week and more of overtimes."""
+
+
+def recording_frames(path: str | os.PathLike[str]) -> Iterator[RecordedFrame]:
+    """The frames of a recording, its rotated files first, with their recorded receive times.
+
+    Raises:
+        ValueError: A line is not a recorded frame; the message names the file and line.
+        OSError: The recording cannot be read.
+    """
+    return read_recording(path)
+
+
+def games_csv_frames(
+    path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time
+) -> Iterator[RecordedFrame]:
+    """The frames the demo would send for every game of a real-games CSV, one game after another.
+
+    The file is read and checked here, before the first frame is asked for.
+
+    Args:
+        path: The CSV, gzip-compressed or plain.
+        clock: The receive time of each frame.
+
+    Raises:
+        ValueError: The file is not a valid games CSV; the message names the file and line.
+        OSError: It cannot be read.
+    """
+    flows = read_games_csv(path)
+    return (
+        RecordedFrame(clock(), False, encode(message).encode("utf-8")) for flow in flows for message in _played(flow)
+    )
+
+
+def _played(flow: GameFlow) -> list[Message]:
+    """Every message of one real game as the demo plays it, under the file's own game id."""
+    tip_off = datetime.combine(flow.game_date, time_of_day(), tzinfo=UTC).timestamp()
+    night = NightSimulator(games=1, speed=1.0, start=tip_off, flows=[flow])
+    messages = night.advance(tip_off + _AFTER_ANY_GAME)
+    # The demo gives a real game a per-run id, so that a client never mixes two showings of it;
+    # the archive keeps one game under one id, the file's.
+    return [
+        message.model_copy(update={"data": message.data.model_copy(update={"game_id": flow.game_id})})
+        for message in messages
+    ]
+
+
+def nba_game_frames(game_ids: Iterable[str], base_url: str) -> Iterator[RecordedFrame]:
+    """The frames the live bridge would have sent for finished NBA games, each received when its play happened.
+
+    The games are fetched here, before the first frame is asked for.
+
+    Args:
+        game_ids: NBA game ids, e.g. ``0022400913`` (the CDN keeps games since 2019-20).
+        base_url: The NBA's live-data root.
+
+    Raises:
+        ValueError: A game could not be fetched or is not finished; the message names it.
+    """
+    fetcher = CdnFetcher(base_url)
+    try:
+        games = fetch_finished_games(fetcher, list(game_ids))
+    finally:
+        fetcher.close()
+    first_play = min(
+        action.time_actual for game in games for action in game.plays.actions if action.time_actual is not None
+    )
+    return _replayed(NbaReplaySource(games, speed=1.0, start=first_play.timestamp()), first_play.timestamp())
+
+
+def _replayed(replay: NbaReplaySource, start: float) -> Iterator[RecordedFrame]:
+    now: float | None = start
+    while now is not None:
+        for message in replay.advance(now):
+            yield RecordedFrame(now, False, encode(message).encode("utf-8"))
+        now = replay.next_due()

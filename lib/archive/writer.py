@@ -1,0 +1,274 @@
+"""The live archive writer: accepted frames queued by the client thread, written in batches by a thread of its own.
+
+The client thread's only cost is :meth:`ArchiveWriter.offer`: a length check and an append to
+a bounded queue, never a wait; when the queue is full the frame is counted as dropped. Every
+``batch_seconds`` the writer's thread opens the file, hands it what is queued to parse and file
+as rows (:mod:`lib.archive.batch`: in DuckDB, off the GIL, so the client thread runs on) in one
+transaction, commits and closes the file again, so that other processes can read it in between
+(see :mod:`lib.archive.connection`).
+
+What a crash can lose: the rows not yet committed, which is what was offered in the last
+``batch_seconds`` plus the batch being written when it happened (its write takes milliseconds;
+it may wait for readers that have the file, :data:`OPEN_TIMEOUT` at most). A committed batch
+survives a crash of the process: DuckDB writes its log before the commit returns, and replays it
+when the file is next opened. While the file cannot be written (a full disk, a reader holding it
+for longer than :data:`OPEN_TIMEOUT`), frames wait in memory and are tried again every batch, up
+to ``capacity``; a crash then loses those too.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Final
+
+from lib.archive.batch import Batch, insert, latest_states, source_label
+from lib.archive.connection import opened
+from lib.archive.errors import ArchiveError
+from lib.archive.lock import WriterLock
+from lib.archive.schema import next_arrival, prepare
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SECONDS: Final = 0.5
+DEFAULT_CAPACITY: Final = 50_000
+"""Frames the queue holds, and frames waiting to be written: at 200 a second, four minutes of an
+archive that cannot be written before anything is dropped."""
+OPEN_TIMEOUT: Final = 5.0
+"""Seconds a batch waits for the file while readers have it, before it counts as failed and waits for the next."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriterStats:
+    """What the writer has done, read together.
+
+    Attributes:
+        path: The archive file.
+        source: The source its rows are labelled with.
+        written: Rows new to the archive.
+        duplicates: Rows the archive already had (a reconnect's snapshot, a replayed night).
+        dropped: Frames refused because the queue was full, or offered after :meth:`ArchiveWriter.close`.
+        skipped: Frames the database could not read exactly as the store did (see :mod:`lib.archive.batch`).
+        orphans: Predictions for a game whose state never reached the archive, not archived.
+        queued: Frames waiting for the next batch.
+        pending: Frames of a batch that could not be written yet, waiting to be tried again.
+        batches: Batches committed.
+        errors: Batches that failed (each is tried again with the next).
+        last_error: The last failure in words, naming the file; it stays after recovery.
+        failing: Whether the last attempt failed.
+        last_write_at: When the last batch was committed, epoch seconds.
+        longest_write: The slowest committed batch, seconds from opening the file to closing it.
+        closed: Whether :meth:`ArchiveWriter.close` was called.
+    """
+
+    path: Path
+    source: str
+    written: int
+    duplicates: int
+    dropped: int
+    skipped: int
+    orphans: int
+    queued: int
+    pending: int
+    batches: int
+    errors: int
+    last_error: str | None
+    failing: bool
+    last_write_at: float | None
+    longest_write: float
+    closed: bool
+
+
+class ArchiveWriter:
+    """Appends every accepted frame to an archive file, in batches, off the caller's thread.
+
+    Opening it takes the archive's writer lock, creates or migrates the schema and starts the
+    writer's thread; :meth:`close` writes what is left and lets the file go. One writer per
+    file: a second one, in this process or another, gets :class:`ArchiveLockedError`.
+
+    Args:
+        path: The archive, e.g. ``nba.duckdb``; created if missing (its folder must exist).
+        source: Where the frames come from: ``demo``, ``nba``, the feed's URL (its credentials
+            are removed) or ``import:<file>``.
+        batch_seconds: How often rows are written: the most a crash loses.
+        capacity: Frames the queue holds, and frames that may wait for a writable file.
+
+    Raises:
+        ArchiveError: The file cannot be an archive here, and why (its subclasses
+            :class:`ArchiveLockedError`, :class:`ArchiveVersionError`, :class:`ArchiveCorruptError`);
+            nothing was started and the file is as it was.
+        ValueError: A setting is out of range.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        source: str,
+        batch_seconds: float = DEFAULT_BATCH_SECONDS,
+        capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
+        if not (math.isfinite(batch_seconds) and batch_seconds > 0) or capacity < 1:
+            raise ValueError(f"batch_seconds must be positive and capacity at least 1, got {batch_seconds}, {capacity}")
+        self.path = Path(path).resolve()
+        self.source = source_label(source)
+        self.batch_seconds = batch_seconds
+        self._lock = WriterLock(self.path)
+        try:
+            with opened(self.path, read_only=False, timeout=OPEN_TIMEOUT) as connection:
+                prepare(connection, self.path)
+                self._arrival = next_arrival(connection)
+                self._carried = latest_states(connection)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._capacity = capacity
+        self._pending_capacity = capacity
+        self._queue: deque[tuple[bytes, float]] = deque()
+        self._pending = Batch()
+        self._stats_lock = threading.Lock()
+        self._dropped = 0
+        self._written = self._duplicates = self._skipped = self._orphans = self._batches = self._errors = 0
+        self._last_error: str | None = None
+        self._failing = False
+        self._last_write_at: float | None = None
+        self._longest_write = 0.0
+        self._closed = False
+        self._close_timeout = OPEN_TIMEOUT
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
+        self._thread.start()
+        logger.info("archiving %s frames to %s every %g s", self.source, self.path, batch_seconds)
+
+    def offer(self, frame: bytes, received_at: float) -> None:
+        """Queue one frame the store applied, as received; never blocks, never raises.
+
+        Meant for one producing thread, the feed client's: the drop count is exact then.
+
+        Args:
+            frame: The frame's payload (game messages and predictions are archived, other types
+                ignored). Only frames the store applied belong here: the archive files them as
+                accepted, and a prediction under the state its game had in the frames before it.
+            received_at: When it was received, epoch seconds.
+        """
+        if len(self._queue) < self._capacity:
+            self._queue.append((frame, received_at))
+        else:
+            self._dropped += 1
+
+    def close(self, timeout: float = OPEN_TIMEOUT) -> None:
+        """Write what is queued, stop the thread and let another writer have the file. Safe to call twice.
+
+        Args:
+            timeout: Seconds to wait for the file for the last batch; frames it cannot write are
+                lost, and the log says how many.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._capacity = 0  # later offers are counted as dropped
+        self._close_timeout = timeout
+        self._stop.set()
+        self._thread.join()
+        self._lock.release()
+        unwritten = len(self._pending)
+        if unwritten:
+            logger.error("closing the archive %s with %d frames unwritten: %s", self.path, unwritten, self._last_error)
+        logger.info("archive %s closed", self.path)
+
+    @property
+    def stats(self) -> WriterStats:
+        """The counters, read together."""
+        with self._stats_lock:
+            return WriterStats(
+                path=self.path,
+                source=self.source,
+                written=self._written,
+                duplicates=self._duplicates,
+                dropped=self._dropped,
+                skipped=self._skipped,
+                orphans=self._orphans,
+                queued=len(self._queue),
+                pending=len(self._pending),
+                batches=self._batches,
+                errors=self._errors,
+                last_error=self._last_error,
+                failing=self._failing,
+                last_write_at=self._last_write_at,
+                longest_write=self._longest_write,
+                closed=self._closed,
+            )
+
+    def __enter__(self) -> ArchiveWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- the writer's thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.batch_seconds):
+            self._flush(OPEN_TIMEOUT)
+        self._flush(self._close_timeout)
+
+    def _flush(self, timeout: float) -> None:
+        with self._stats_lock:
+            self._take()
+        if not self._pending:
+            return
+        started = time.monotonic()
+        try:
+            with opened(self.path, read_only=False, timeout=timeout) as connection:
+                connection.execute("BEGIN TRANSACTION")
+                written = insert(connection, self._pending, self.source, self._carried)
+                connection.execute("COMMIT")
+        # Broad on purpose: this thread must outlive any failure, and the frames wait for the next batch.
+        except Exception as error:
+            self._failed(error)
+            return
+        took = time.monotonic() - started
+        self._carried = written.latest
+        with self._stats_lock:
+            if self._failing:
+                logger.info("archive %s writes again after %d failed batches", self.path, self._errors)
+            self._written += written.new
+            self._duplicates += written.known
+            self._skipped += written.skipped
+            self._orphans += written.orphans
+            self._batches += 1
+            self._failing = False
+            self._last_write_at = time.time()
+            self._longest_write = max(self._longest_write, took)
+            self._pending = Batch()
+
+    def _take(self) -> None:
+        """Move queued frames to the pending batch, in order, numbering them, while there is room."""
+        # The client thread waits for the GIL while this runs: the least Python a frame can cost.
+        pending, take = self._pending, self._queue.popleft
+        count = min(self._pending_capacity - len(pending), len(self._queue))
+        frames, received = pending.frames, pending.received
+        for _ in range(count):
+            frame, received_at = take()
+            frames.append(frame)
+            received.append(received_at)
+        pending.arrivals.extend(range(self._arrival, self._arrival + count))
+        self._arrival += count
+
+    def _failed(self, error: Exception) -> None:
+        words = str(error) if isinstance(error, ArchiveError) else f"{self.path}: {type(error).__name__}: {error}"
+        with self._stats_lock:
+            if not self._failing:  # once per outage, not once per batch
+                logger.error("archive %s cannot be written (%s); its frames wait and are tried again", self.path, words)
+            self._errors += 1
+            self._last_error = words
+            self._failing = True

@@ -1,0 +1,163 @@
+"""``python -m lib.archive import``: each kind of input, what it prints, and exit status 2 or 1 naming what is wrong."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
+from lib.archive import ArchiveWriter, query
+from lib.archive.__main__ import main
+from lib.recorder import Recorder
+from tests.archive.child import REPOSITORY
+from tests.feed.sources.nba.test_replay import GAME, TIP, play_a_game
+from tests.helpers import NOW, prediction, score
+
+CSV = (
+    "game_id,game_date,home_team,away_team,period,seconds_left_in_period,home_score,away_score\n"
+    "0021500001,2015-10-27,ATL,DET,1,681,0,2\n0021500001,2015-10-27,ATL,DET,4,1,3,2\n"
+)
+
+
+@pytest.fixture
+def games_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "games.csv"
+    path.write_text(CSV)
+    return path
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    path = tmp_path / "night.jsonl"
+    with Recorder(path) as recorder:
+        recorder.record(score(game_id="r1", ts=1.0).encode(), False, NOW)
+        recorder.record(prediction("r1", ts=2.0).encode(), False, NOW + 1)
+    return path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """The exit status, the output and the errors of the command line."""
+    try:
+        status = main(argv)
+    except SystemExit as exit_:
+        status = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_recordings_and_csvs_are_imported_each_saying_what_it_added(
+    games_csv: Path, recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One line per input: frames, applied, rejected, rows new and already there; then again, nothing new."""
+    archive = tmp_path / "nba.duckdb"
+    status, out, _ = run(["import", str(recording), str(games_csv), "--archive", str(archive)], capsys)
+    assert status == 0
+    assert out.splitlines() == [
+        f"{recording}: 2 frames, 2 applied, 0 rejected; 2 rows new to {archive}, 0 already there",
+        f"{games_csv}: 6 frames, 6 applied, 0 rejected; 6 rows new to {archive}, 0 already there",
+    ]
+    status, out, _ = run(["import", str(games_csv), "--archive", str(archive)], capsys)
+    assert (status, out.splitlines()[0].endswith("0 rows new to " + str(archive) + ", 6 already there")) == (0, True)
+    sources = query(archive, "SELECT DISTINCT source FROM game_updates ORDER BY source").source
+    assert list(sources) == ["import:games.csv", "import:night.jsonl"]
+
+
+@pytest.fixture
+def cdn() -> Iterator[CdnStandIn]:
+    night = CdnNight("2025-03-09")
+    night.add(GAME, CELTICS, KNICKS, TIP)
+    play_a_game(night, GAME, TIP)
+    night.add("0022400914", KNICKS, CELTICS, TIP)  # scheduled, never played
+    with CdnStandIn(night) as stand_in:
+        yield stand_in
+
+
+def test_finished_nba_games_are_imported_by_id(
+    cdn: CdnStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the NBA bridge's replay, under the NBA's game id, the final score as the CDN has it."""
+    archive = tmp_path / "nba.duckdb"
+    status, out, err = run(
+        ["import", "--nba-game", GAME, "--nba-base-url", cdn.base_url, "--archive", str(archive)], capsys
+    )
+    assert status == 0, err
+    assert out.startswith(f"NBA games {GAME}: ")
+    final = query(archive, "SELECT game_id, home_score, away_score, source FROM finished_games")
+    assert list(final.itertuples(index=False, name=None)) == [(GAME, 7, 3, "import:nba")]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["import"], "import needs a FILE or an --nba-game"),
+        (["import", "nowhere.jsonl"], "no such file: nowhere.jsonl"),
+        (["import", "night.parquet"], "night.parquet: not a recording (.jsonl) or a games CSV (.csv, .csv.gz)"),
+        (["import", "games.gz"], "games.gz: not a recording"),
+        (["import", "--nba-game", "22400913"], "must be a 10-digit NBA game id"),
+        (["export"], "invalid choice"),
+    ],
+)
+def test_a_bad_command_line_exits_with_status_2_saying_why(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing is read or written before the command line is right."""
+    status, _, err = run(argv, capsys)
+    assert status == 2
+    assert message in err
+
+
+def test_a_bad_input_exits_with_status_2_naming_it_and_keeps_what_came_before(
+    games_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CSV with a bad line is named with its line; the file before it stays imported, nothing of it is."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CSV + "0021500001,2015-10-27,ATL,DET,4,0,1,2\n")
+    archive = tmp_path / "nba.duckdb"
+    status, out, err = run(["import", str(games_csv), str(bad), "--archive", str(archive)], capsys)
+    assert status == 2
+    assert len(out.splitlines()) == 1
+    assert f"error: {bad}: {bad}, line 4: a score decreased; nothing of it was imported" in err
+    assert query(archive, "SELECT count(*) AS n FROM finished_games").n[0] == 1
+
+
+def test_a_game_the_nba_does_not_have_exits_with_status_2_naming_it(
+    cdn: CdnStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A game whose files cannot be fetched (one never played) is named; the archive is not touched."""
+    archive = tmp_path / "nba.duckdb"
+    status, _, err = run(
+        ["import", "--nba-game", "0022400914", "--nba-base-url", cdn.base_url, "--archive", str(archive)], capsys
+    )
+    assert status == 2
+    assert "NBA games 0022400914: game 0022400914: HTTP 404" in err
+    assert not archive.exists()
+
+
+def test_an_archive_another_writer_has_exits_with_status_1(
+    games_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The archive, not the input, is the problem: status 1 and who writes it."""
+    archive = tmp_path / "nba.duckdb"
+    with ArchiveWriter(archive, source="demo"):
+        status, _, err = run(["import", str(games_csv), "--archive", str(archive)], capsys)
+    assert status == 1
+    assert f"{archive} already has a writer" in err
+
+
+def test_the_module_runs_as_a_program(games_csv: Path, tmp_path: Path) -> None:
+    """``python -m lib.archive import`` from the repository root."""
+    archive = tmp_path / "nba.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "lib.archive", "import", str(games_csv), "--archive", str(archive)],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "6 rows new" in done.stdout
