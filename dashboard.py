@@ -7,7 +7,8 @@ real NBA games, or ``FEED_URL`` for a feed server elsewhere.
 The page, top to bottom: a sidebar of settings; the header with the connection state; then
 tabs: the live board (game cards, predictions, latency, event log, performance monitor), game
 detail, the prediction scorecard, and data downloads. Everything live is one fragment that
-reruns every second or so and renders one snapshot; only the open tab is built.
+reruns every second or so and renders one snapshot; only the open tab is built. With
+``FEED_ARCHIVE`` set, game detail, the scorecard and the downloads also reach every archived game.
 """
 
 from __future__ import annotations
@@ -15,19 +16,30 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, timedelta, timezone, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from lib import FeedStatus, LiveFeed, NbaOptions, Snapshot
+from lib import ArchiveError, FeedStatus, LiveFeed, NbaOptions, Snapshot
 from lib.access import Throttle, is_local_viewer, key_matches
+from lib.analytics.game import GameSummary
 from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
+from lib.frames import ScorecardFrames
 from lib.protocol import REGULATION_PERIODS
 from lib.recorder import recording_files
+from lib.store import GameRecord, HistoryPoint, PredictionPoint
+from lib.views.archive import (
+    archive_caption,
+    archived_game_label,
+    choose_scope,
+    render_archive_state,
+    without_folders,
+)
 from lib.views.cards import render_cards
 from lib.views.detail import period_marks, render_figures, render_game_table, render_timeline, timeline
 from lib.views.events import event_log_table, render_event_log, render_toasts, unseen
@@ -59,13 +71,58 @@ st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="
 @st.cache_resource(on_release=LiveFeed.stop, show_spinner=False, hash_funcs={FeedSettings: hash})
 def shared_feed(settings: FeedSettings) -> LiveFeed:
     """One feed per server process, shared by every viewer: twenty viewers, one connection (and one NBA poller)."""
-    return LiveFeed(settings.url, source=settings.nba, options=settings.options).start()
+    return LiveFeed(settings.url, source=settings.nba, options=settings.options, archive=settings.archive).start()
 
 
 @st.cache_resource(show_spinner=False)
 def reconnects() -> Throttle:
     """Every viewer may press Reconnect; the process reconnects at most every 5 s, whoever presses."""
     return Throttle(5.0)
+
+
+ARCHIVE_REFRESH_SECONDS = 30
+"""How long the page reuses what it read from the archive: every viewer shares one read."""
+
+
+@st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False)
+def archive_reading(path: Path) -> tuple[int | None, str | None]:
+    """How many finished games the archive holds, or why it cannot be read (kept too: a retry could wait seconds)."""
+    try:
+        return int(feed.query("SELECT count(*) AS games FROM finished_games")["games"].iloc[0]), None
+    except ArchiveError as problem:
+        return None, without_folders(str(problem), path)
+
+
+@st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False)
+def archived_scorecard(path: Path) -> ScorecardFrames:
+    """The scorecard over every finished game in the archive."""
+    return feed.archived_scorecard()
+
+
+@st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False)
+def archived_games(path: Path) -> dict[str, GameRecord]:
+    """Every archived game's latest state."""
+    return feed.archived_games()
+
+
+@st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False, max_entries=64)
+def archived_game(
+    path: Path, game_id: str
+) -> tuple[GameSummary, tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]:
+    """One archived game's figures, score changes and predictions."""
+    return feed.archived_game(game_id)
+
+
+@st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False, max_entries=8)
+def archived_table(path: Path, view: str) -> Any:
+    """One of the archive's views, whole, for a download."""
+    return feed.query(f"SELECT * FROM {view}")
+
+
+def archive_readable() -> int | None:
+    """Finished games in the archive, or ``None`` when there is no archive to read (the sidebar says why)."""
+    state = feed.archive
+    return None if state is None else archive_reading(state.path)[0]
 
 
 def new_recording_path(folder: Path) -> Path:
@@ -126,6 +183,11 @@ with st.sidebar:
         ),
         stop=feed.stop_recording,
     )
+    if feed.archive is not None:
+        render_archive_state(*archive_caption(feed.archive.path, feed.archive.writer, feed.archive.problem))
+        unreadable = archive_reading(feed.archive.path)[1]
+        if unreadable is not None:
+            st.caption(escape_markdown(f"Cannot read the archive: {unreadable}"))
 
 st.title("🏀 NBA Live Predictions")
 
@@ -158,7 +220,7 @@ def live_section() -> None:
             game_detail(snapshot)
     if review.open:
         with review:
-            render_scorecard(feed.scorecard())
+            scorecard_tab()
     if data.open:
         with data:
             downloads()
@@ -227,6 +289,9 @@ def live_board(
 
 def game_detail(snapshot: Snapshot) -> None:
     """The game-detail tab: pick a game, see its win probability and margin, and every game's figures."""
+    if choose_scope("detail_scope", archive_readable()) == "archive":
+        from_archive(archived_game_detail)
+        return
     if not snapshot.games:
         st.caption("No games yet.")
         return
@@ -244,6 +309,39 @@ def game_detail(snapshot: Snapshot) -> None:
     render_game_table(summaries)
 
 
+def archived_game_detail(path: Path) -> None:
+    """Game detail for any archived game, the most recent first."""
+    tz = viewer_timezone()
+    records = sorted(archived_games(path).values(), key=lambda record: record.updated_at, reverse=True)
+    if not records:
+        st.caption("The archive holds no games yet.")
+        return
+    labels = {record.game.game_id: archived_game_label(record, tz) for record in records}
+    chosen = st.selectbox("Archived game", list(labels), format_func=labels.__getitem__, key="archived_game")
+    summary, history, predictions = archived_game(path, chosen)
+    probability, margin = timeline(history, predictions)
+    last_period = max((h.period for h in history), default=REGULATION_PERIODS)
+    render_timeline(summary, probability, margin, period_marks(last_period))
+    render_figures(summary)
+
+
+def from_archive(render: Callable[[Path], None]) -> None:
+    """Render from the archive; a read that fails says why and leaves the rest of the page alone."""
+    assert feed.archive is not None  # the scope offers the archive only when there is one
+    try:
+        render(feed.archive.path)
+    except ArchiveError as problem:
+        st.warning(escape_markdown(without_folders(str(problem), feed.archive.path)), icon="🗄️")
+
+
+def scorecard_tab() -> None:
+    """The scorecard tab: how good the predictions were, over this session or the whole archive."""
+    if choose_scope("scorecard_scope", archive_readable()) == "archive":
+        from_archive(lambda path: render_scorecard(archived_scorecard(path)))
+    else:
+        render_scorecard(feed.scorecard())
+
+
 def downloads() -> None:
     """The data tab: every table as CSV or Parquet, built when clicked; for operators, the recordings."""
     render_exports(
@@ -258,6 +356,29 @@ def downloads() -> None:
         ],
         stem=time.strftime("nba-live-%Y%m%d-%H%M"),
     )
+    if archive_readable() is not None:
+        assert feed.archive is not None
+        path = feed.archive.path
+        st.subheader("The archive")
+        render_exports(
+            [
+                Export("archive-games", "every archived game, latest state", partial(archived_table, path, "games")),
+                Export(
+                    "archive-score-changes",
+                    "every archived score change",
+                    partial(archived_table, path, "score_changes"),
+                ),
+                Export(
+                    "archive-predictions", "every archived prediction", partial(archived_table, path, "predictions")
+                ),
+                Export(
+                    "archive-finished-games",
+                    "finished games with their figures",
+                    partial(archived_table, path, "finished_games"),
+                ),
+            ],
+            stem=time.strftime("nba-archive-%Y%m%d-%H%M"),
+        )
     if operator:
         render_recording_downloads(recording_files(operators.recordings_dir))
 

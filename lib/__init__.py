@@ -6,13 +6,15 @@ Start with :class:`LiveFeed`::
     feed = LiveFeed().start()      # no URL: the embedded demo feed
     feed.games()                   # a pandas DataFrame, one row per game
     LiveFeed(source=NbaOptions())  # tonight's real NBA games instead
+    LiveFeed(archive="nba.duckdb").start().query("SELECT * FROM finished_games")  # kept across nights
 """
 
 from __future__ import annotations
 
+from lib.archive import ArchiveError
 from lib.backoff import Backoff
 from lib.feed.sources.nba import NbaOptions
-from lib.live import DemoOptions, LiveFeed
+from lib.live import ArchiveState, DemoOptions, LiveFeed
 from lib.options import FeedOptions
 from lib.protocol import (
     Game,
@@ -33,6 +35,8 @@ from lib.status import FeedStatus
 from lib.store import ConnectionState, Snapshot
 
 __all__ = [
+    "ArchiveError",
+    "ArchiveState",
     "Backoff",
     "ConnectionState",
     "DemoOptions",

@@ -70,6 +70,8 @@ class FeedClient:
         options: How to connect and stay connected: token, reconnect schedule, pings, queue, TLS.
         on_frame: Called in the client thread with every data frame as received
             (payload, whether binary, receive time) before it is parsed; for recording.
+        on_accepted: Called in the client thread with every data frame the store applied
+            (payload, receive time), after it is applied; for the archive.
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class FeedClient:
         options: FeedOptions | None = None,
         *,
         on_frame: Callable[[bytes, bool, float], None] | None = None,
+        on_accepted: Callable[[bytes, float], None] | None = None,
     ) -> None:
         check_feed_url(url)
         self.url = url
@@ -86,6 +89,7 @@ class FeedClient:
         self.options = options or FeedOptions()
         self.backoff = self.options.reconnect
         self._on_frame = on_frame
+        self._on_accepted = on_accepted
         self._handlers: dict[str, list[Callable[..., None]]] = {name: [] for name in EVENT_NAMES}
         self._outbox = Outbox(self.options.queue_size, self.options.queue_bytes)
         self._send_lock = threading.Lock()  # guards the outbox, _open and _ping_id, and orders writes
@@ -320,9 +324,12 @@ class FeedClient:
             received_at = time.time()
             if self._on_frame is not None:
                 self._call(self._on_frame, event.payload, event.binary, received_at)
-            self._dispatch(
-                self.store.ingest(event.payload, received_at=received_at, binary=event.binary, connection=connection)
+            result = self.store.ingest(
+                event.payload, received_at=received_at, binary=event.binary, connection=connection
             )
+            if self._on_accepted is not None and result.status == "applied":
+                self._call(self._on_accepted, event.payload, received_at)
+            self._dispatch(result)
         elif isinstance(event, Oversized):
             rejection = Rejection(RejectReason.TOO_LARGE, f"frame of {event.size} bytes exceeds {MAX_FRAME_BYTES}")
             self._dispatch(self.store.reject(rejection, received_at=time.time()))

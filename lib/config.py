@@ -27,11 +27,13 @@ class FeedSettings:
         nba: With no URL, tonight's real games, bridged from the NBA's live data in this process
             with these options; ``None`` (and no URL): the demo.
         options: How to connect and stay connected; the token inside is a secret, never shown.
+        archive: The DuckDB file the feed keeps what it accepts in (``docs/archive.md``), or ``None``.
     """
 
     url: str | None = None
     nba: NbaOptions | None = None
     options: FeedOptions = field(default_factory=FeedOptions)
+    archive: Path | None = None
 
 
 # (setting, environment variable, key in .streamlit/secrets.toml)
@@ -44,6 +46,7 @@ _SOURCES = (
     ("max_reconnect_attempts", "FEED_MAX_RECONNECT_ATTEMPTS", "feed_max_reconnect_attempts"),
     ("reconnect_base_delay", "FEED_RECONNECT_BASE_DELAY", "feed_reconnect_base_delay"),
     ("reconnect_max_delay", "FEED_RECONNECT_MAX_DELAY", "feed_reconnect_max_delay"),
+    ("archive", "FEED_ARCHIVE", "feed_archive"),
 )
 
 
@@ -52,7 +55,8 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
 
     Empty values count as unset. ``FEED_MAX_RECONNECT_ATTEMPTS=none`` never gives up.
     ``FEED_SOURCE=nba`` shows tonight's real games; ``FEED_NBA_BASE_URL`` and ``FEED_NBA_POLL``
-    adjust it, and make no sense with a URL or the demo.
+    adjust it, and make no sense with a URL or the demo. ``FEED_ARCHIVE`` keeps what the feed
+    accepts in a DuckDB file.
 
     Raises:
         ValueError: A value is malformed; the message names the setting.
@@ -81,6 +85,7 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
             url=str(raw["url"]) if "url" in raw else None,
             nba=_nba_options(raw) if source == "nba" else None,
             options=FeedOptions(token=SecretStr(str(raw["token"])) if "token" in raw else None, reconnect=reconnect),
+            archive=Path(str(raw["archive"])) if "archive" in raw else None,
         )
         if settings.url is not None:
             check_feed_url(settings.url)

@@ -2,20 +2,22 @@
 
 It wires a :class:`~lib.client.FeedClient` to a :class:`~lib.store.Store`, runs an embedded
 feed server when no URL is given (the demo night, or the bridge to tonight's real NBA games),
-and hands out snapshots and pandas frames.
+keeps what it accepts in an archive when given one, and hands out snapshots and pandas frames.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
+from lib import archive as archive_module
 from lib.analytics.game import GameSummary
 from lib.analytics.report import game_summaries, score_finished_games
 from lib.client import EventName, FeedClient
@@ -33,7 +35,7 @@ from lib.frames import (
 from lib.options import FeedOptions
 from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES, Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
-from lib.store import HistoryPoint, PredictionPoint, Snapshot, Store
+from lib.store import GameRecord, HistoryPoint, PredictionPoint, Snapshot, Store
 from lib.urls import redact_url
 
 if TYPE_CHECKING:
@@ -69,6 +71,23 @@ class DemoOptions:
         return NightSimulator(games=self.games, seed=self.seed, speed=self.speed)
 
 
+@dataclass(frozen=True)
+class ArchiveState:
+    """The feed's archive: where it is, whether this feed writes it, and why not.
+
+    Attributes:
+        path: The archive file.
+        writer: The writer's counters while this feed writes the archive; ``None`` when it does
+            not (not started, or the file could not be opened for writing).
+        problem: Why this feed does not write the archive, naming the file (another process
+            writes it, a newer schema, a read-only folder, ...); ``None`` while it writes.
+    """
+
+    path: Path
+    writer: archive_module.WriterStats | None
+    problem: str | None
+
+
 class LiveFeed:
     """A live NBA feed in the background, readable at any moment.
 
@@ -89,6 +108,11 @@ class LiveFeed:
         record_to: Append every received frame, with its receive time, to this JSON Lines file
             (rotated by size; see :class:`~lib.recorder.Recorder`). Switch recording on and off
             later with :meth:`start_recording` and :meth:`stop_recording`.
+        archive: Append every game state and prediction the store accepts to this DuckDB file
+            (created if missing; see ``docs/archive.md``), in batches off the client thread, and
+            read it with :meth:`query`. If the file cannot be written (another process writes
+            it, a read-only folder, a newer schema) the feed runs without writing it, says why in
+            :attr:`archive`, and still reads it.
 
     Raises:
         ValueError: If a URL comes with a source, or an option is out of its range.
@@ -102,6 +126,7 @@ class LiveFeed:
         options: FeedOptions | None = None,
         store: Store | None = None,
         record_to: str | os.PathLike[str] | None = None,
+        archive: str | os.PathLike[str] | None = None,
     ) -> None:
         if url is not None and source is not None:
             raise ValueError("a feed URL leaves nothing to embed: give the URL or a source, not both")
@@ -113,6 +138,9 @@ class LiveFeed:
         self._server: FeedServer | None = None
         self._port = 0
         self._recorder: Recorder | None = None if record_to is None else Recorder(record_to)
+        self._archive_path = None if archive is None else Path(archive)
+        self._writer: archive_module.ArchiveWriter | None = None
+        self._archive_problem: str | None = None
         self._url = url
         self._handlers: list[tuple[EventName, Callable[..., None]]] = []
         # With a URL the client exists from the start, so bad options fail here and early sends queue.
@@ -134,7 +162,7 @@ class LiveFeed:
         return self._embedded
 
     def _make_client(self, url: str) -> FeedClient:
-        client = FeedClient(url, self.store, self.options, on_frame=self._record)
+        client = FeedClient(url, self.store, self.options, on_frame=self._record, on_accepted=self._archive)
         for event, handler in self._handlers:
             client.on(event, handler)
         return client
@@ -143,6 +171,80 @@ class LiveFeed:
         recorder = self._recorder  # read once: another thread may switch recording off meanwhile
         if recorder is not None:
             recorder.record(payload, binary, received_at)
+
+    def _archive(self, payload: bytes, received_at: float) -> None:
+        writer = self._writer  # read once: stop() may close it meanwhile
+        if writer is not None:
+            writer.offer(payload, received_at)
+
+    def _open_archive(self, path: Path) -> None:
+        embedded = self._embedded
+        source = "demo" if isinstance(embedded, DemoOptions) else "nba" if embedded is not None else self._url or ""
+        try:
+            self._writer = archive_module.ArchiveWriter(path, source=source)
+            self._archive_problem = None
+        except archive_module.ArchiveError as error:
+            self._archive_problem = str(error)
+            logger.warning("the feed runs without writing its archive: %s", error)
+
+    @property
+    def archive(self) -> ArchiveState | None:
+        """The archive's path, the writer's counters and any problem; ``None`` without an archive."""
+        if self._archive_path is None:
+            return None
+        writer = self._writer
+        return ArchiveState(self._archive_path, None if writer is None else writer.stats, self._archive_problem)
+
+    def query(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run SQL on the archive, read-only: its views ``games``, ``score_changes``,
+        ``predictions`` and ``finished_games`` are described in ``docs/archive.md``.
+
+        Example:
+            >>> feed.query("SELECT * FROM finished_games ORDER BY winner_lowest_probability LIMIT 5")
+
+        Raises:
+            RuntimeError: This feed was given no archive.
+            ArchiveError: The file is missing, busy for too long, not an archive of this
+                version, or the SQL failed; the message says which.
+        """
+        return archive_module.query(self._archive_file(), sql, parameters)
+
+    def archived_games(self) -> dict[str, GameRecord]:
+        """Every archived game's latest state, in the order they last changed.
+
+        Raises:
+            RuntimeError: This feed was given no archive.
+            ArchiveError: As :meth:`query`.
+        """
+        return archive_module.games(self._archive_file())
+
+    def archived_game(self, game_id: str) -> tuple[GameSummary, tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]:
+        """One archived game: its figures, its score changes and its predictions, oldest first.
+
+        Raises:
+            RuntimeError: This feed was given no archive.
+            KeyError: The archive has no such game.
+            ArchiveError: As :meth:`query`.
+        """
+        path = self._archive_file()
+        games = {game_id: archive_module.games(path)[game_id]}
+        histories = archive_module.game_histories(path, [game_id])
+        flow, predictions = histories.get(game_id, ((), ()))
+        return game_summaries(games, histories)[0], tuple(flow), tuple(predictions)
+
+    def archived_scorecard(self) -> ScorecardFrames:
+        """:meth:`scorecard` over every finished game in the archive.
+
+        Raises:
+            RuntimeError: This feed was given no archive.
+            ArchiveError: As :meth:`query`.
+        """
+        return scorecard_frames(archive_module.scorecard(self._archive_file()))
+
+    def _archive_file(self) -> Path:
+        if self._archive_path is None:
+            raise RuntimeError("this feed has no archive: give LiveFeed(archive=...) a DuckDB file")
+        return self._archive_path
 
     def start_recording(
         self,
@@ -193,6 +295,8 @@ class LiveFeed:
             self._port = self._server.port
             self._url = self._server.url
             logger.info("embedded %s feed serving %s", self._source.name, self._url)
+        if self._archive_path is not None and self._writer is None:
+            self._open_archive(self._archive_path)
         if self._client is None:
             assert self._url is not None  # a URL feed made its client at construction
             self._client = self._make_client(self._url)
@@ -200,9 +304,12 @@ class LiveFeed:
         return self
 
     def stop(self) -> None:
-        """Close the connection and end the background thread (and the embedded feed, and any recording)."""
+        """Stop all this feed started: the connection, the embedded feed, any recording, the archive's writer."""
         if self._client is not None:
             self._client.stop()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -303,4 +410,3 @@ class LiveFeed:
     def __repr__(self) -> str:
         snapshot = self.store.snapshot()
         return f"<LiveFeed {self.url or 'demo'} {snapshot.connection.state} games={len(snapshot.games)}>"
-

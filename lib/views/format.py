@@ -160,6 +160,11 @@ def local_time(when: datetime, tz: tzinfo) -> str:
     return f"{local.strftime('%I:%M %p').lstrip('0')} {local.tzname() or ''}".rstrip()
 
 
+def local_date(when: datetime, tz: tzinfo) -> str:
+    """A day as a viewer reads it, in their time zone: ``2026-11-30``."""
+    return when.astimezone(tz).strftime("%Y-%m-%d")
+
+
 def game_clock(game: Game, now: float, tz: tzinfo = UTC) -> str:
     """Where the game stands: ``Q3 07:12``, ``End of Q1``, ``Halftime``, ``Final/OT``, ``Tip-off in 3 min``.
 

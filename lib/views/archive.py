@@ -1,0 +1,81 @@
+"""The archive on the page: its state, its games by name, the choice between it and this session.
+
+Every viewer of a public deployment sees these words, so a problem is shown with the file's
+name only: the folders of the server's disk are nobody's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Final, Literal
+
+import streamlit as st
+
+from lib.archive import WriterStats
+from lib.store import GameRecord
+from lib.views.format import escape_markdown, local_date
+
+Scope = Literal["session", "archive"]
+SCOPES: Final[tuple[Scope, ...]] = ("session", "archive")
+
+
+def without_folders(message: str, path: Path) -> str:
+    """``message`` with the archive's full path (as given, or resolved) shortened to its file name."""
+    for full in sorted({str(path), str(path.resolve())}, key=len, reverse=True):
+        message = message.replace(full, path.name)
+    return message
+
+
+def archive_caption(path: Path, writer: WriterStats | None, problem: str | None) -> tuple[str, bool]:
+    """The sidebar's line about the archive, and whether it is a warning.
+
+    Args:
+        path: The archive file.
+        writer: The writer's counters while this feed writes it.
+        problem: Why this feed does not write it.
+    """
+    name = path.name
+    if problem is not None:
+        return f"Archive: not written by this dashboard. {without_folders(problem, path)}", True
+    if writer is None:
+        return f"Archive {name}: opening…", False
+    if writer.failing and writer.last_error is not None:
+        waiting = writer.pending + writer.queued
+        return f"Archive {name}: {waiting:,} frames waiting. {without_folders(writer.last_error, path)}", True
+    return f"Archive {name}: {writer.written:,} new rows since this dashboard started", False
+
+
+def archived_game_label(record: GameRecord, tz: tzinfo) -> str:
+    """``"Celtics 101 @ Knicks 99, 2026-11-30 (final)"``: the teams, the score, the day, the status."""
+    game = record.game
+    when = game.start_time or datetime.fromtimestamp(record.updated_at, tz)
+    return (
+        f"{game.away_team} {game.away_score} @ {game.home_team} {game.home_score}, "
+        f"{local_date(when, tz)} ({game.status})"
+    )
+
+
+def choose_scope(key: str, archived_games: int | None) -> Scope:
+    """This session's games or the archive's; only this session's while there is no archive to read.
+
+    Args:
+        key: The widget's key (each tab keeps its own choice).
+        archived_games: How many finished games the archive holds, ``None`` when there is none to read.
+    """
+    if archived_games is None:
+        return "session"
+    labels: Mapping[Scope, str] = {"session": "this session", "archive": f"the archive ({archived_games:,} games)"}
+    chosen = st.segmented_control(
+        "Games from", SCOPES, format_func=labels.__getitem__, default="session", key=key, label_visibility="collapsed"
+    )
+    return chosen or "session"
+
+
+def render_archive_state(caption: str, warning: bool) -> None:
+    """The archive's line in the sidebar: a caption, or a warning when something is wrong."""
+    if warning:
+        st.warning(escape_markdown(caption), icon="🗄️")
+    else:
+        st.caption(escape_markdown(caption))
