@@ -80,8 +80,8 @@ def reconnects() -> Throttle:
     return Throttle(5.0)
 
 
+# How long the page reuses what it read from the archive: every viewer shares one read.
 ARCHIVE_REFRESH_SECONDS = 30
-"""How long the page reuses what it read from the archive: every viewer shares one read."""
 
 
 @st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False)
@@ -123,6 +123,17 @@ def archive_readable() -> int | None:
     """Finished games in the archive, or ``None`` when there is no archive to read (the sidebar says why)."""
     state = feed.archive
     return None if state is None else archive_reading(state.path)[0]
+
+
+@st.fragment(run_every=5)
+def archive_state() -> None:
+    """The archive's line in the sidebar, kept current: what the writer has done, or why it cannot write or read."""
+    state = feed.archive
+    assert state is not None  # shown only with an archive
+    render_archive_state(*archive_caption(state.path, state.writer, state.problem))
+    unreadable = archive_reading(state.path)[1]
+    if unreadable is not None:
+        st.caption(escape_markdown(f"Cannot read the archive: {unreadable}"))
 
 
 def new_recording_path(folder: Path) -> Path:
@@ -184,10 +195,7 @@ with st.sidebar:
         stop=feed.stop_recording,
     )
     if feed.archive is not None:
-        render_archive_state(*archive_caption(feed.archive.path, feed.archive.writer, feed.archive.problem))
-        unreadable = archive_reading(feed.archive.path)[1]
-        if unreadable is not None:
-            st.caption(escape_markdown(f"Cannot read the archive: {unreadable}"))
+        archive_state()
 
 st.title("🏀 NBA Live Predictions")
 
@@ -311,12 +319,11 @@ def game_detail(snapshot: Snapshot) -> None:
 
 def archived_game_detail(path: Path) -> None:
     """Game detail for any archived game, the most recent first."""
-    tz = viewer_timezone()
     records = sorted(archived_games(path).values(), key=lambda record: record.updated_at, reverse=True)
     if not records:
         st.caption("The archive holds no games yet.")
         return
-    labels = {record.game.game_id: archived_game_label(record, tz) for record in records}
+    labels = {record.game.game_id: archived_game_label(record) for record in records}
     chosen = st.selectbox("Archived game", list(labels), format_func=labels.__getitem__, key="archived_game")
     summary, history, predictions = archived_game(path, chosen)
     probability, margin = timeline(history, predictions)

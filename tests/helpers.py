@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from lib.protocol import SourceStatus
+from lib.protocol import Game, GameEnd, Message, Prediction, PredictionUpdate, ScoreUpdate, SourceStatus
 from lib.status import FeedStatus
 from lib.store import ConnectionInfo, ConnectionState, Counters, SourceRecord
 
@@ -56,3 +56,23 @@ def feed_status(**connection: Any) -> FeedStatus:
 def source_report(received_at: float = NOW, ts: float | None = NOW, **fields: Any) -> SourceRecord:
     """A source health report (``source`` nba, ``state`` ok unless given) as the store keeps it."""
     return SourceRecord(SourceStatus.model_validate({"source": "nba", "state": "ok", **fields}), received_at, ts)
+
+
+def two_finished_games() -> list[list[Message]]:
+    """Two games played out with a prediction after every score, one a home win, one an away win: batches to publish."""
+    flows = {"w": [(0, 0, 0.55), (2, 0, 0.6), (2, 5, 0.35), (9, 5, 0.8)], "l": [(0, 0, 0.5), (0, 3, 0.3)]}
+    batches: list[list[Message]] = []
+    for game_id, points in flows.items():
+        teams = {"home_team": f"Home {game_id}", "away_team": f"Away {game_id}"}
+        for home, away, probability in points:
+            state = Game.model_validate(game(game_id, **teams, home_score=home, away_score=away))
+            batches.append(
+                [
+                    ScoreUpdate(data=state),
+                    PredictionUpdate(data=Prediction(game_id=game_id, home_win_probability=probability)),
+                ]
+            )
+        home, away, _ = points[-1]
+        final = game(game_id, **teams, home_score=home, away_score=away, status="final", period=4, clock="00:00")
+        batches.append([GameEnd(data=Game.model_validate(final))])
+    return batches

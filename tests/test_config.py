@@ -87,6 +87,13 @@ def test_bad_source_settings_raise_a_clear_error(env: dict[str, str], message: s
         feed_settings(env, {})
 
 
+def test_feed_archive_from_the_environment_or_secrets() -> None:
+    """FEED_ARCHIVE (or feed_archive) names the archive for any source; unset, there is none."""
+    assert feed_settings({"FEED_ARCHIVE": "season.duckdb"}, {}).archive == Path("season.duckdb")
+    assert feed_settings({}, {"feed_archive": "team.duckdb", "feed_source": "nba"}).archive == Path("team.duckdb")
+    assert feed_settings({"FEED_ARCHIVE": ""}, {}).archive is None
+
+
 def test_operator_settings_default_to_no_key_and_the_recorders_bounds() -> None:
     """Nothing set: no operator key (only this machine's viewers operate), 256 MiB a recording, 512 MiB kept free."""
     assert operator_settings({}, {}) == OperatorSettings(None, 256 * 1024 * 1024, 512 * 1024 * 1024, Path("recordings"))

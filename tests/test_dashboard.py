@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import socket
@@ -19,7 +20,7 @@ from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
-from tests.helpers import game
+from tests.helpers import game, two_finished_games
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -80,6 +81,13 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_the_page_file_has_no_stray_strings_for_streamlit_to_show() -> None:
+    """Streamlit's magic writes any bare module-level string onto the page: only the module docstring may be one."""
+    body = ast.parse(Path(DASHBOARD).read_text(encoding="utf-8")).body
+    stray = [n.lineno for n in body[1:] if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)]
+    assert stray == []
 
 
 def test_empty_store_while_connecting_says_so(app: AppFactory) -> None:
@@ -254,40 +262,8 @@ def test_performance_monitor_panel(app: AppFactory, feed_server: ScriptedFeed) -
 
 def finished_night(server: ScriptedFeed) -> None:
     """Two games played out with predictions, one home win and one away win."""
-    flows = {"w": [(0, 0, 0.55), (2, 0, 0.6), (2, 5, 0.35), (9, 5, 0.8)], "l": [(0, 0, 0.5), (0, 3, 0.3)]}
-    for game_id, points in flows.items():
-        for home, away, probability in points:
-            server.publish(
-                [
-                    ScoreUpdate(
-                        data=a_game(
-                            game_id,
-                            home_team=f"Home {game_id}",
-                            away_team=f"Away {game_id}",
-                            home_score=home,
-                            away_score=away,
-                        )
-                    ),
-                    PredictionUpdate(data=Prediction(game_id=game_id, home_win_probability=probability)),
-                ]
-            )
-        home, away, _ = points[-1]
-        server.publish(
-            [
-                GameEnd(
-                    data=a_game(
-                        game_id,
-                        home_team=f"Home {game_id}",
-                        away_team=f"Away {game_id}",
-                        home_score=home,
-                        away_score=away,
-                        status="final",
-                        period=4,
-                        clock="00:00",
-                    )
-                )
-            ]
-        )
+    for batch in two_finished_games():
+        server.publish(batch)
 
 
 def test_game_detail_tab_shows_the_chart_and_figures(app: AppFactory, feed_server: ScriptedFeed) -> None:
@@ -476,3 +452,66 @@ def test_every_run_of_every_page_shares_one_feed_connection(app: AppFactory, fee
     other.run()
     rerun_until(other, lambda at: "Live" in header(at), "Live on the second page")
     assert feed_server.client_count == 1
+
+
+def archive_scope_options(at: AppTest) -> list[str]:
+    return [str(option.content) for group in at.get("button_group") for option in group.proto.options]
+
+
+def test_scorecard_and_game_detail_reach_every_archived_game(
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path
+) -> None:
+    """With FEED_ARCHIVE the scorecard and game detail switch to the archive's games."""
+    at = app(feed_server.url, FEED_ARCHIVE=str(tmp_path / "nba.duckdb"))
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    finished_night(feed_server)
+    at.session_state["tab"] = "📈 Scorecard"
+
+    def archive_offered(at: AppTest) -> bool:
+        st.cache_data.clear()  # the page shares archive reads for 30 s
+        return "the archive (2 games)" in archive_scope_options(at)
+
+    rerun_until(at, archive_offered, "the archive's two finished games")
+    at.get("button_group")[0].set_value("archive").run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Finished games"] == "2"
+
+    at.session_state["tab"] = "🎯 Game detail"
+    at.run()
+    at.get("button_group")[0].set_value("archive").run()
+    assert not at.exception
+    chosen = at.selectbox(key="archived_game")
+    labels = sorted(re.sub(r"\d{4}-\d\d-\d\d", "DAY", label) for label in chosen.options)
+    assert labels == ["Away l 3 @ Home l 0, DAY (final)", "Away w 5 @ Home w 9, DAY (final)"]
+    chosen.set_value("w").run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 1
+    assert "Final figures" in page_text(at)
+
+
+def test_data_tab_offers_the_archives_views(
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an archive the data tab adds a CSV and a Parquet download for each of its four views."""
+    monkeypatch.chdir(tmp_path)
+    at = app(feed_server.url, FEED_ARCHIVE=str(tmp_path / "nba.duckdb"))
+    at.session_state["tab"] = "⬇️ Data"
+    at.run()
+    assert not at.exception
+    names = [button.proto.label for button in at.get("download_button")]
+    assert len(names) == 14 + 8
+    assert "**archive-finished-games**: finished games with their figures" in [m.value for m in at.markdown]
+
+
+def test_an_archive_that_cannot_be_written_is_a_warning_and_the_page_goes_on(
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path
+) -> None:
+    """An archive in a folder that does not exist: a sidebar warning naming the file, no server folder; live goes on."""
+    at = app(feed_server.url, FEED_ARCHIVE=str(tmp_path / "missing" / "nba.duckdb"))
+    feed_server.publish([ScoreUpdate(data=a_game("g1"))])
+    rerun_until(at, lambda at: "1 game" in header(at), "the live game")
+    warnings = " ".join(w.value for w in at.sidebar.warning)
+    assert "not written by this dashboard" in warnings
+    assert "nba\\.duckdb" in warnings
+    assert str(tmp_path) not in warnings + page_text(at)
+    assert "the archive" not in " ".join(archive_scope_options(at))

@@ -14,11 +14,21 @@ from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from harness.feed import ScriptedFeed
 from harness.ports import free_port
 from harness.waiting import wait_for
-from lib import ConnectionState, DemoOptions, Game, LiveFeed, NbaOptions, Prediction, PredictionUpdate, ScoreUpdate
+from lib import (
+    ArchiveError,
+    ConnectionState,
+    DemoOptions,
+    Game,
+    LiveFeed,
+    NbaOptions,
+    Prediction,
+    PredictionUpdate,
+    ScoreUpdate,
+)
 from lib.frames import GAME_COLUMNS, PREDICTION_COLUMNS
 from lib.recorder import read_recording
 from tests.conftest import options
-from tests.helpers import game, score
+from tests.helpers import game, score, two_finished_games
 
 
 @pytest.fixture
@@ -271,3 +281,115 @@ def test_nba_options_are_checked_when_made(options: dict[str, object], message: 
     """A poll under a second or a base URL that is not http(s): a ValueError naming the setting."""
     with pytest.raises(ValueError, match=message):
         NbaOptions(**options)  # type: ignore[arg-type]
+
+
+def test_an_archive_keeps_every_state_and_prediction_the_feed_accepts(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """LiveFeed(archive=...) files what the store applied, readable with query() while it runs."""
+    feed = LiveFeed(feed_server.url, options=options(), archive=tmp_path / "nba.duckdb")
+    feeds.append(feed)
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
+    for batch in two_finished_games():
+        feed_server.publish(batch)
+    feed_server.publish_raw([score("w", home_score=1, ts=1.0)])  # older than what the store holds: rejected
+    wait_for(lambda: len(feed.query("SELECT * FROM finished_games")) == 2, what="two finished games archived")
+    wait_for(lambda: len(feed.query("SELECT * FROM predictions")) == 6, what="six predictions archived")
+    changes = feed.query("SELECT home_score, away_score FROM score_changes WHERE game_id = 'w' ORDER BY received_at")
+    assert [tuple(row) for row in changes.itertuples(index=False)] == [(2, 0), (2, 5), (9, 5)]
+    state = feed.archive
+    assert state is not None
+    assert state.problem is None
+    assert state.writer is not None
+    assert state.writer.source.startswith("ws://127.0.0.1")
+    assert feed.query("SELECT count(*) AS n FROM games WHERE game_id = $id", {"id": "w"})["n"].iloc[0] == 1
+
+
+def test_the_archive_gives_the_sessions_scorecard_and_game(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """Over the same finished games, the archive's scorecard and game figures are the session's."""
+    feed = LiveFeed(feed_server.url, options=options(), archive=tmp_path / "nba.duckdb")
+    feeds.append(feed)
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
+    for batch in two_finished_games():
+        feed_server.publish(batch)
+    wait_for(lambda: len(feed.archived_scorecard().games) == 2, what="both games scored from the archive")
+    pd.testing.assert_frame_equal(feed.archived_scorecard().overall, feed.scorecard().overall)
+    summary, history, predictions = feed.archived_game("w")
+    assert summary == next(s for s in feed.game_summaries() if s.game_id == "w")
+    assert [(p.home_score, p.away_score, p.status) for p in history] == [
+        (p.home_score, p.away_score, p.status) for p in feed.history_points("w")
+    ]
+    assert [p.home_win_probability for p in predictions] == [0.55, 0.6, 0.35, 0.8]
+    assert set(feed.archived_games()) == {"w", "l"}
+    with pytest.raises(KeyError):
+        feed.archived_game("nope")
+
+
+def test_a_second_feed_on_a_written_archive_reads_it_without_writing(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """The archive takes one writer: a second feed says who writes it, keeps its live data, and reads the file."""
+    path = tmp_path / "nba.duckdb"
+    writer = LiveFeed(feed_server.url, options=options(), archive=path)
+    reader = LiveFeed(feed_server.url, options=options(), archive=path)
+    feeds.extend([writer, reader])
+    writer.start()
+    reader.start()
+    state = reader.archive
+    assert state is not None
+    assert state.writer is None
+    assert state.problem is not None
+    assert "nba.duckdb already has a writer" in state.problem
+    feed_server.publish([ScoreUpdate(data=Game.model_validate(game("g1")))])
+    wait_for(lambda: len(reader.games()) == 1, what="the reader's live game")
+    wait_for(lambda: len(reader.query("SELECT * FROM games")) == 1, what="the writer's row, read by the reader")
+
+
+def test_a_stopped_feed_lets_the_archive_go(feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path) -> None:
+    """stop() writes what is queued and closes the writer, so another feed may write the file."""
+    path = tmp_path / "nba.duckdb"
+    first = LiveFeed(feed_server.url, options=options(), archive=path)
+    feeds.append(first)
+    first.start()
+    wait_for(lambda: first.status().state is ConnectionState.CONNECTED, what="connected")
+    feed_server.publish([ScoreUpdate(data=Game.model_validate(game("g1")))])
+    wait_for(lambda: len(first.games()) == 1, what="the game")
+    first.stop()
+    second = LiveFeed(feed_server.url, options=options(), archive=path)
+    feeds.append(second)
+    second.start()
+    state = second.archive
+    assert state is not None
+    assert state.problem is None
+    assert state.writer is not None
+    assert len(second.query("SELECT * FROM games")) == 1  # written before the first one stopped
+
+
+def test_an_archive_that_cannot_be_written_leaves_the_live_feed_working(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """An archive in a folder that does not exist: the problem names it, the games still arrive."""
+    feed = LiveFeed(feed_server.url, options=options(), archive=tmp_path / "missing" / "nba.duckdb")
+    feeds.append(feed)
+    feed.start()
+    state = feed.archive
+    assert state is not None
+    assert state.writer is None
+    assert state.problem is not None
+    assert "there is no folder" in state.problem
+    feed_server.publish([ScoreUpdate(data=Game.model_validate(game("g1")))])
+    wait_for(lambda: len(feed.games()) == 1, what="the live game")
+    with pytest.raises(ArchiveError, match=r"nba\.duckdb"):
+        feed.query("SELECT * FROM games")
+
+
+def test_a_feed_without_an_archive_says_so_when_queried(feeds: list[LiveFeed]) -> None:
+    """query() on a feed given no archive is a clear error, not an empty table."""
+    feed = LiveFeed("ws://127.0.0.1:9/ws/live")
+    assert feed.archive is None
+    with pytest.raises(RuntimeError, match="archive"):
+        feed.query("SELECT 1")

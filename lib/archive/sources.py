@@ -8,8 +8,9 @@ what a client of that feed would have seen:
 * a real-games CSV (:func:`lib.feed.sources.games_csv.read_games_csv`): each game played by the demo's
   :class:`~lib.feed.sources.night.NightSimulator`, so every scoring change is a state with the
   project's model's prediction, as the demo sends them; the file gives only the date, so a
-  game's ``start_time`` is that date at 00:00 UTC and its frames are received at the import's
-  clock; games keep the file's ids;
+  game's ``start_time`` is 7 PM US Eastern that day (a usual tip-off, and the league's day in
+  every time zone's label) and its frames are received at the import's clock; games keep the
+  file's ids;
 * finished NBA games (:func:`lib.feed.sources.nba.replay.fetch_finished_games`), replayed through the
   live bridge by :class:`~lib.feed.sources.nba.replay.NbaReplaySource` from their real first play at
   real pace, stepped from one play to the next without waiting: each frame is "received" when
@@ -21,8 +22,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from datetime import time as time_of_day
+from zoneinfo import ZoneInfo
 
 from lib.feed.flows import GameFlow
 from lib.feed.sources.games_csv import read_games_csv
@@ -32,6 +34,8 @@ from lib.feed.sources.night import NightSimulator
 from lib.protocol import Message, encode
 from lib.recorder import RecordedFrame, read_recording
 
+USUAL_TIP_OFF = time_of_day(19, 0, tzinfo=ZoneInfo("America/New_York"))
+"""When a game from a file that gives only its date tipped off."""
 _AFTER_ANY_GAME = 10 * 24 * 3600.0
 """Sim seconds from tip-off by which any game is over: a week and more of overtimes."""
 
@@ -69,7 +73,7 @@ def games_csv_frames(
 
 def _played(flow: GameFlow) -> list[Message]:
     """Every message of one real game as the demo plays it, under the file's own game id."""
-    tip_off = datetime.combine(flow.game_date, time_of_day(), tzinfo=UTC).timestamp()
+    tip_off = datetime.combine(flow.game_date, USUAL_TIP_OFF).timestamp()
     night = NightSimulator(games=1, speed=1.0, start=tip_off, flows=[flow])
     messages = night.advance(tip_off + _AFTER_ANY_GAME)
     # The demo gives a real game a per-run id, so that a client never mixes two showings of it;

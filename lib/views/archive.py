@@ -7,9 +7,10 @@ name only: the folders of the server's disk are nobody's business.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -19,6 +20,7 @@ from lib.views.format import escape_markdown, local_date
 
 Scope = Literal["session", "archive"]
 SCOPES: Final[tuple[Scope, ...]] = ("session", "archive")
+LEAGUE_TIMEZONE: Final = ZoneInfo("America/New_York")
 
 
 def without_folders(message: str, path: Path) -> str:
@@ -47,13 +49,17 @@ def archive_caption(path: Path, writer: WriterStats | None, problem: str | None)
     return f"Archive {name}: {writer.written:,} new rows since this dashboard started", False
 
 
-def archived_game_label(record: GameRecord, tz: tzinfo) -> str:
-    """``"Celtics 101 @ Knicks 99, 2026-11-30 (final)"``: the teams, the score, the day, the status."""
+def archived_game_label(record: GameRecord) -> str:
+    """``"Celtics 101 @ Knicks 99, 2026-11-30 (final)"``: the teams, the score, the game day, the status.
+
+    The day is the league's (US Eastern), as schedules and box scores name a game: a 7:30 PM tip-off
+    in New York is that day's game for a viewer in Paris too, where it is already the next morning.
+    """
     game = record.game
-    when = game.start_time or datetime.fromtimestamp(record.updated_at, tz)
+    when = game.start_time or datetime.fromtimestamp(record.updated_at, LEAGUE_TIMEZONE)
     return (
         f"{game.away_team} {game.away_score} @ {game.home_team} {game.home_score}, "
-        f"{local_date(when, tz)} ({game.status})"
+        f"{local_date(when, LEAGUE_TIMEZONE)} ({game.status})"
     )
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import count
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -73,7 +74,7 @@ def test_a_games_csv_gives_what_the_demo_sends_for_each_game_under_the_files_ids
         ("GameEnd", "0021500002", 3, 0, "final"),
     ]
     assert states[0].data.home_team == "Atlanta Hawks"
-    assert states[0].data.start_time == datetime(2015, 10, 27, tzinfo=UTC)
+    assert states[0].data.start_time == datetime(2015, 10, 27, 19, tzinfo=ZoneInfo("America/New_York"))
     predictions = [m for m in parsed if isinstance(m, PredictionUpdate)]
     assert len(predictions) == len(states)
     assert {p.data.model for p in predictions} == {CalibratedModel().name}
@@ -83,7 +84,7 @@ def test_a_games_csv_game_is_the_demos_own_game_but_for_its_id(games_csv: Path) 
     """The same messages as the demo's simulator gives for the flow, so the import reuses the demo, not a copy of it."""
     frames = list(games_csv_frames(games_csv))
     flow = read_games_csv(games_csv)[0]
-    start = datetime(2015, 10, 27, tzinfo=UTC).timestamp()
+    start = datetime(2015, 10, 27, 19, tzinfo=ZoneInfo("America/New_York")).timestamp()
     demo = NightSimulator(games=1, speed=1.0, start=start, flows=[flow]).advance(start + 10**6)
     imported = messages(frames)[: len(demo)]
     assert [m.data.model_dump(exclude={"game_id"}) for m in imported] == [

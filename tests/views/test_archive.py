@@ -1,0 +1,86 @@
+"""How the page words the archive: its state, its problems without server folders, its games by name."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lib.archive import WriterStats
+from lib.protocol import Game
+from lib.store import GameRecord
+from lib.views.archive import archive_caption, archived_game_label, without_folders
+from tests.helpers import NOW, game
+
+ARCHIVE = Path("/srv/team/secret-folder/season.duckdb")
+
+
+def writer(**fields: object) -> WriterStats:
+    values: dict[str, object] = {
+        "path": ARCHIVE,
+        "source": "nba",
+        "written": 12_345,
+        "duplicates": 0,
+        "dropped": 0,
+        "skipped": 0,
+        "orphans": 0,
+        "queued": 0,
+        "pending": 0,
+        "batches": 3,
+        "errors": 0,
+        "last_error": None,
+        "failing": False,
+        "last_write_at": NOW,
+        "longest_write": 0.01,
+        "closed": False,
+    }
+    return WriterStats(**(values | fields))  # type: ignore[arg-type]
+
+
+def test_a_problem_names_the_file_but_never_its_folder() -> None:
+    """The server's folders never reach a viewer: the full path becomes the file name."""
+    message = f"{ARCHIVE} already has a writer (process 4242): an archive takes one writer at a time"
+    assert without_folders(message, ARCHIVE) == (
+        "season.duckdb already has a writer (process 4242): an archive takes one writer at a time"
+    )
+
+
+def test_the_caption_counts_new_rows_while_writing() -> None:
+    """A healthy writer: the rows it added, with thousands separated, and no warning."""
+    assert archive_caption(ARCHIVE, writer(), None) == (
+        "Archive season.duckdb: 12,345 new rows since this dashboard started",
+        False,
+    )
+
+
+def test_the_caption_warns_when_the_archive_is_not_written_here() -> None:
+    """Another process writes the file: a warning that says so, without the folder."""
+    caption, warning = archive_caption(ARCHIVE, None, f"{ARCHIVE} already has a writer (process 7)")
+    assert warning
+    assert caption == "Archive: not written by this dashboard. season.duckdb already has a writer (process 7)"
+
+
+def test_the_caption_warns_while_batches_fail() -> None:
+    """A full disk: what waits, and why, as a warning."""
+    failing = writer(failing=True, pending=40, queued=2, last_error=f"{ARCHIVE} cannot grow: the disk is full")
+    assert archive_caption(ARCHIVE, failing, None) == (
+        "Archive season.duckdb: 42 frames waiting. season.duckdb cannot grow: the disk is full",
+        True,
+    )
+
+
+def test_an_archived_game_is_labelled_by_teams_score_day_and_status() -> None:
+    """The label a viewer picks an archived game by, on the league's day (US Eastern) wherever the viewer is."""
+    tip = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)  # the evening of 30 November in New York
+    final = Game.model_validate(
+        game(
+            "g",
+            home_team="Knicks",
+            away_team="Celtics",
+            home_score=99,
+            away_score=101,
+            status="final",
+            start_time=tip,
+        )
+    )
+    record = GameRecord(final, NOW, NOW, None, None, 1)
+    assert archived_game_label(record) == "Celtics 101 @ Knicks 99, 2026-11-30 (final)"
