@@ -283,16 +283,22 @@ def test_nba_options_are_checked_when_made(options: dict[str, object], message: 
         NbaOptions(**options)  # type: ignore[arg-type]
 
 
-def test_an_archive_keeps_every_state_and_prediction_the_feed_accepts(
-    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
-) -> None:
-    """LiveFeed(archive=...) files what the store applied, readable with query() while it runs."""
-    feed = LiveFeed(feed_server.url, options=options(), archive=tmp_path / "nba.duckdb")
+def archived_night(server: ScriptedFeed, feeds: list[LiveFeed], archive: Path) -> LiveFeed:
+    """A started feed with an archive, once it has been sent two finished games."""
+    feed = LiveFeed(server.url, options=options(), archive=archive)
     feeds.append(feed)
     feed.start()
     wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
     for batch in two_finished_games():
-        feed_server.publish(batch)
+        server.publish(batch)
+    return feed
+
+
+def test_an_archive_keeps_every_state_and_prediction_the_feed_accepts(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """LiveFeed(archive=...) files what the store applied, readable with query() while it runs."""
+    feed = archived_night(feed_server, feeds, tmp_path / "nba.duckdb")
     feed_server.publish_raw([score("w", home_score=1, ts=1.0)])  # older than what the store holds: rejected
     wait_for(lambda: len(feed.query("SELECT * FROM finished_games")) == 2, what="two finished games archived")
     wait_for(lambda: len(feed.query("SELECT * FROM predictions")) == 6, what="six predictions archived")
@@ -310,12 +316,7 @@ def test_the_archive_gives_the_sessions_scorecard_and_game(
     feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
 ) -> None:
     """Over the same finished games, the archive's scorecard and game figures are the session's."""
-    feed = LiveFeed(feed_server.url, options=options(), archive=tmp_path / "nba.duckdb")
-    feeds.append(feed)
-    feed.start()
-    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
-    for batch in two_finished_games():
-        feed_server.publish(batch)
+    feed = archived_night(feed_server, feeds, tmp_path / "nba.duckdb")
     wait_for(lambda: len(feed.archived_scorecard().games) == 2, what="both games scored from the archive")
     pd.testing.assert_frame_equal(feed.archived_scorecard().overall, feed.scorecard().overall)
     summary, history, predictions = feed.archived_game("w")
