@@ -17,9 +17,19 @@ choice; it has nothing else to fit.
 Goal: a Brier score below Stern's (with either ``mu``), and no calibration bucket with at
 least 500 predictions off by more than 0.04 (``|observed - mean predicted|``).
 
-Run: ``python bench/wp_quality.py [--folds 10] [--seed 2015]`` (about 5 s; exit status 1 when
-the goal is not met). ``--fit`` instead prints the parameters fitted on all the games, to
-paste into ``lib/feed/wp_params.py``. The figures go into ``docs/model.md``.
+``--archive FILE`` does the same on the finished games of an archive (``docs/archive.md``)
+instead of the CSV, for example a month of the current season (``--since 2026-11-01``): each
+game's score changes (the view ``score_changes``) are its states, its result from
+``finished_games``; simulated games (the demo's, ids ``sim-...``) are left out. It also scores
+the predictions as they were made live (the view ``predictions``, as the scorecard counts them),
+and the shipped model on the archived flows without a refit (``mu`` = the shipped home edge),
+telling apart the games the shipped parameters were fitted on (those of the CSV, in sample) from
+the others (out of sample).
+
+Run: ``python bench/wp_quality.py [--folds 10] [--seed 2015] [--archive FILE [--since DATE]]``
+(about 5 s; exit status 1 when the goal is not met). ``--fit`` instead prints the parameters
+fitted on all the games, to paste into ``lib/feed/wp_params.py``. The figures go into
+``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -32,16 +42,19 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from statistics import NormalDist
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.analytics.metrics import Bucket, Scores, score
+from lib.archive import ArchiveError, query
 from lib.feed import wp_params
 from lib.feed.model import (
     MAX_PROBABILITY,
@@ -100,9 +113,50 @@ def load(path: Path) -> States:
     if not path.is_file():
         sys.exit(f"The real NBA data is absent: {path}\n(see shared/data/nba_real_games.README.md)")
     flows = read_games_csv(path)
-    states = [state for flow in flows for state in flow.live_states()]
-    game = np.repeat(np.arange(len(flows), dtype=np.int64), [len(flow.events) for flow in flows])
-    final_margin = np.array([flow.final_score[0] - flow.final_score[1] for flow in flows], dtype=np.float64)
+    return _states(
+        [state for flow in flows for state in flow.live_states()],
+        np.repeat(np.arange(len(flows), dtype=np.int64), [len(flow.events) for flow in flows]),
+        np.array([flow.final_score[0] - flow.final_score[1] for flow in flows], dtype=np.float64),
+    )
+
+
+_ARCHIVED_STATES: Final = """
+    SELECT s.game_id, s.home_team, s.away_team, s.home_score, s.away_score, s.period, s.clock,
+           f.home_score - f.away_score AS final_margin
+    FROM score_changes s JOIN finished_games f USING (game_id)
+    WHERE f.home_won IS NOT NULL AND s.game_id NOT LIKE 'sim-%' AND (? IS NULL OR f.start_time >= ?)
+    ORDER BY min(s.arrival) OVER (PARTITION BY s.game_id), s.arrival"""
+"""Every score change of every finished real game, a game's changes together, games in the order they began."""
+
+
+def load_archive(path: Path, since: str | None) -> States:
+    """Read the finished real games of an archive (starting on ``since`` or later, if given), as :func:`load` reads
+    the CSV: the state just after each score change, live.
+
+    Exits with a message when the archive cannot be read or holds no such game.
+    """
+    rows = _archived(path, _ARCHIVED_STATES, [since, since])
+    if rows.empty:
+        sys.exit(f"{path} holds no finished real game{'' if since is None else f' since {since}'}")
+    codes, _ = pd.factorize(rows.game_id)
+    game = codes.astype(np.int64)
+    states = [
+        Game.model_validate({**state, "status": "live"})
+        for state in rows.drop(columns="final_margin").to_dict("records")
+    ]
+    final_margin = np.zeros(int(game.max()) + 1, dtype=np.float64)
+    final_margin[game] = rows.final_margin.to_numpy(dtype=np.float64)
+    return _states(states, game, final_margin)
+
+
+def _archived(path: Path, sql: str, parameters: list[str | None]) -> pd.DataFrame:
+    try:
+        return query(path, sql, parameters)
+    except ArchiveError as error:
+        sys.exit(str(error))
+
+
+def _states(states: list[Game], game: Ints, final_margin: Floats) -> States:
     return States(
         states=states,
         game=game,
@@ -312,8 +366,8 @@ def _figure(value: float | None, digits: int = 4) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def report(data: States, evaluation: Evaluation, folds: int, seed: int, seconds: float) -> bool:
-    """Print the Markdown tables; True when the goal is met."""
+def report(data: States, evaluation: Evaluation, folds: int, seed: int, seconds: float, origin: str) -> bool:
+    """Print the Markdown tables for the games of ``origin``; True when the goal is met."""
     outcomes = data.outcome.tolist()
     game_ids = [state.game_id for state in data.states]
     scored = {
@@ -322,7 +376,7 @@ def report(data: States, evaluation: Evaluation, folds: int, seed: int, seconds:
     }
     new = CalibratedModel().name
     ours = scored[new]
-    print(f"# Win probability on real NBA games: {folds}-fold cross-validation by game (seed {seed})\n")
+    print(f"# Win probability on {origin}: {folds}-fold cross-validation by game (seed {seed})\n")
     print(
         f"{ours.predictions:,} predictions (one per scoring change) of {ours.games} games, every one made "
         f"by a model fitted without its game. Python {platform.python_version()}, {seconds:.1f} s.\n"
@@ -382,6 +436,49 @@ def _bucket(bucket: Bucket) -> str:
     )
 
 
+_ARCHIVED_PREDICTIONS: Final = """
+    SELECT game_id, model, home_win_probability, home_won::INT AS outcome FROM predictions
+    WHERE scored AND game_id NOT LIKE 'sim-%' AND (? IS NULL OR start_time >= ?)"""
+"""The predictions the scorecard counts, of the games :data:`_ARCHIVED_STATES` reads."""
+
+
+def report_archived(path: Path, since: str | None, data: States) -> None:
+    """Print the scores of the archive's predictions as they were made, and of the shipped model on its flows,
+    per model, in and out of the sample the shipped parameters were fitted on (the CSV's games, matched by id)."""
+    made = _archived(path, _ARCHIVED_PREDICTIONS, [since, since])
+    made["made"] = "as made live"
+    shipped = CalibratedModel()
+    now = pd.DataFrame(
+        {
+            "game_id": [state.game_id for state in data.states],
+            "model": shipped.name,
+            "home_win_probability": _predict(shipped, data, np.arange(len(data.states)), wp_params.HOME_EDGE_2015_16),
+            "outcome": data.outcome,
+            "made": "the shipped model now, mu = home edge",
+        }
+    )
+    rows = pd.concat([made, now], ignore_index=True)
+    fitted_on = {flow.game_id for flow in read_games_csv(DATA)} if DATA.is_file() else None
+    if fitted_on is None:
+        rows["sample"] = f"unknown ({DATA.name} is absent)"
+    else:
+        # A CSV game served live by the demo's night is "real-<run>-<id>".
+        seen = rows.game_id.str.rsplit("-", n=1).str[-1].isin(fitted_on)
+        rows["sample"] = np.where(seen, f"in sample (fitted on {DATA.name})", "out of sample")
+    print("\n## The archive's games as predicted: live (as the scorecard counts them), and by the shipped model now\n")
+    print("| predictions | model | games | predictions | Brier | log loss | accuracy | worst bucket with ≥ 500 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (made_by, model, sample), group in rows.groupby(["made", "model", "sample"], sort=True):
+        figures = score(group.home_win_probability.tolist(), group.outcome.tolist(), group.game_id.tolist(), BUCKETS)
+        print(
+            f"| {made_by} | {model or '(unnamed)'} | {figures.games:,}, {sample} | {figures.predictions:,} | "
+            f"{_figure(figures.brier)} | {_figure(figures.log_loss)} | {_figure(figures.accuracy)} | "
+            f"{worst_off(figures):.3f} |"
+        )
+    outside = rows.game_id[rows["sample"] == "out of sample"].nunique()
+    print(f"\n{outside:,} of the {len(data.final_margin):,} games are out of the shipped parameters' sample.")
+
+
 def fit_all(data: States) -> Fit:
     """The fit on every game."""
     return fit(data, np.arange(len(data.final_margin), dtype=np.int64))
@@ -411,11 +508,19 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=10, help="folds of games (default 10)")
     parser.add_argument("--seed", type=int, default=2015, help="seed of the deal into folds (default 2015)")
     parser.add_argument("--fit", action="store_true", help="print the parameters fitted on all games and stop")
+    parser.add_argument(
+        "--archive", type=Path, metavar="FILE", help="the finished real games of this archive instead of the CSV"
+    )
+    parser.add_argument(
+        "--since", type=_date, metavar="YYYY-MM-DD", help="with --archive: only games that started on this day or later"
+    )
     arguments = parser.parse_args()
     if arguments.folds < 2:
         parser.error("--folds must be at least 2")
+    if arguments.since is not None and arguments.archive is None:
+        parser.error("--since picks games of an archive: it needs --archive")
     started = time.perf_counter()
-    data = load(DATA)
+    data = load(DATA) if arguments.archive is None else load_archive(arguments.archive, arguments.since)
     if arguments.folds > len(data.final_margin):
         parser.error(f"--folds must be at most the {len(data.final_margin)} games")
     if arguments.fit:
@@ -424,8 +529,21 @@ def main() -> None:
     evaluation = cross_validate(data, arguments.folds, arguments.seed)
     if evaluation.mirror_error > MIRROR_TOLERANCE:
         sys.exit(f"The fit's vectorised model strays {evaluation.mirror_error:.1e} from lib's: update it to match.")
-    met = report(data, evaluation, arguments.folds, arguments.seed, time.perf_counter() - started)
+    if arguments.archive is None:
+        origin = "real NBA games"
+    else:
+        origin = f"the archive {arguments.archive}{'' if arguments.since is None else f' since {arguments.since}'}"
+    met = report(data, evaluation, arguments.folds, arguments.seed, time.perf_counter() - started, origin)
+    if arguments.archive is not None:
+        report_archived(arguments.archive, arguments.since, data)
     sys.exit(0 if met else 1)
+
+
+def _date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date such as 2026-11-01, got {text}") from None
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ python -m lib.feed --source nba                      # tonight's real games, fro
 python -m lib.feed --source nba --nba-game 0022400913 --speed 10
 python -m lib.feed --games-csv ../shared/data/nba_real_games.csv.gz --speed 48
 python -m lib.feed --replay night.jsonl --speed 2
+python -m lib.feed --source nba --archive season.duckdb   # and keep everything it serves
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -160,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("FEED_TOKEN"),
         help="require 'Authorization: Bearer <token>' from clients (default: $FEED_TOKEN, if set); empty: no token",
     )
+    parser.add_argument(
+        "--archive",
+        metavar="FILE",
+        type=Path,
+        help="keep every game state and prediction served in this DuckDB archive (created if missing; "
+        "docs/archive.md), written by a client of this server on loopback; one writer per file",
+    )
     return parser
 
 
@@ -236,22 +245,39 @@ def _describe(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the feed server until interrupted; a bad command line or input file exits with status 2."""
+    """Run the feed server until interrupted; a bad command line, input file or archive exits with status 2."""
     args = parse_args(argv)
     try:
         source = build_source(args)
     except (OSError, ValueError) as error:
-        print(f"python -m lib.feed: error: {error}", file=sys.stderr)
-        return 2
+        return _failed(str(error))
+    if args.archive is not None:
+        # Only a server that keeps an archive loads the client side and DuckDB.
+        from lib.feed.archiving import ArchivingServer, archive_problem  # noqa: PLC0415
+
+        problem = archive_problem(args.archive)
+        if problem is not None:
+            return _failed(problem)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     interval = (args.poll or DEFAULT_POLL) if isinstance(source, NbaSource) else args.interval
     limits = FeedLimits()
     app = create_app(source, ServeOptions(interval=interval, token=args.token, limits=limits))
     token = ", token required" if args.token else ""
-    logger.info("serving ws://%s:%d/ws/live: %s%s", args.host, args.port, _describe(args), token)
+    archive = "" if args.archive is None else f", kept in the archive {args.archive}"
+    logger.info("serving ws://%s:%d/ws/live: %s%s%s", args.host, args.port, _describe(args), token, archive)
     freeze_startup_objects()
-    uvicorn.Server(FeedConfig(app, limits=limits, host=args.host, port=args.port, keepalive=KEEPALIVE_SECONDS)).run()
-    return 0
+    config = FeedConfig(app, limits=limits, host=args.host, port=args.port, keepalive=KEEPALIVE_SECONDS)
+    if args.archive is None:
+        uvicorn.Server(config).run()
+        return 0
+    server = ArchivingServer(config, archive=args.archive, token=args.token)
+    server.run()
+    return 0 if server.problem is None else _failed(server.problem)
+
+
+def _failed(message: str) -> int:
+    print(f"python -m lib.feed: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

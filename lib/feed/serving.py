@@ -250,6 +250,14 @@ class _FeedWebSocketProtocol(_Limited, WebSocketsSansIOProtocol):
             logger.info("client %s went away without closing (%s)", _address(self.client), exc or "end of stream")
         super().connection_lost(exc)
 
+    def shutdown(self) -> None:
+        if self.transport.is_closing() and not self.close_sent:
+            # The client closed first and its close was answered: the connection ends once the answer
+            # is flushed. uvicorn would send a close of its own, which websockets refuses (InvalidState).
+            self.stop_keepalive()
+            return
+        super().shutdown()
+
     def handle_text(self, event: Frame) -> None:
         if self._admit():
             super().handle_text(event)

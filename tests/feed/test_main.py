@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import websocket
 from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from harness.ports import free_port
 from harness.waiting import wait_for
+from lib.archive import ArchiveWriter, query
 from lib.feed.__main__ import build_parser, build_source, main, parse_args
 from lib.feed.sources.nba.replay import NbaReplaySource
 from lib.feed.sources.nba.source import NbaSource
@@ -24,6 +26,7 @@ from lib.recorder import Recorder
 from tests.conftest import REAL_GAMES_CSV
 from tests.helpers import score
 
+REPOSITORY = Path(__file__).resolve().parents[2]
 CSV_HEADER = "game_id,game_date,home_team,away_team,period,seconds_left_in_period,home_score,away_score\n"
 
 
@@ -275,7 +278,7 @@ def test_the_log_shows_no_query_value(tmp_path: Path) -> None:
             [sys.executable, "-m", "lib.feed", "--port", str(port), "--token", "s3cret", "--interval", "0.2"],
             stdout=sink,
             stderr=subprocess.STDOUT,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=REPOSITORY,
         )
         try:
             health = f"http://127.0.0.1:{port}/health?apikey=leaked-key"
@@ -300,3 +303,65 @@ def _answers(url: str) -> bool:
             return True
     except OSError:
         return False
+
+
+def _rows(archive: Path, view: str) -> int:
+    return int(query(archive, f"SELECT count(*) AS n FROM {view}").n[0])
+
+
+@pytest.fixture
+def archiving_feed(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, int]]:
+    """``python -m lib.feed --archive`` serving a fast demo night behind a token: the process, its archive, its port."""
+    port = free_port()
+    archive = tmp_path / "night.duckdb"
+    command = [sys.executable, "-m", "lib.feed", "--port", str(port), "--seed", "3", "--speed", "600"]
+    server = subprocess.Popen(
+        [*command, "--interval", "0.2", "--token", "s3cret", "--archive", str(archive)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPOSITORY,
+    )
+    try:
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/health"), timeout=30, what="the feed command to serve")
+        yield server, archive, port
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGINT)
+        server.wait(15)
+
+
+def test_the_archive_fills_while_a_night_is_served(archiving_feed: tuple[subprocess.Popen[bytes], Path, int]) -> None:
+    """--archive keeps the served night's score changes and predictions as a client accepts them, until stopped."""
+    server, archive, port = archiving_feed
+    wait_for(
+        lambda: _rows(archive, "score_changes") > 0 and _rows(archive, "predictions") > 0,
+        timeout=30,
+        what="rows in the archive",
+    )
+    games = query(archive, "SELECT DISTINCT source FROM games")
+    assert games.source.tolist() == [f"ws://127.0.0.1:{port}/ws/live"]
+    server.send_signal(signal.SIGINT)
+    server.wait(15)
+    with ArchiveWriter(archive, source="test"):  # the server let the file go as it stopped
+        pass
+
+
+def test_a_second_writer_of_the_archive_exits_with_status_2(
+    archiving_feed: tuple[subprocess.Popen[bytes], Path, int],
+) -> None:
+    """A second server given the same --archive exits with status 2 and a message naming the file, serving nothing."""
+    server, archive, _ = archiving_feed
+    port = free_port()
+    second = subprocess.run(
+        [sys.executable, "-m", "lib.feed", "--port", str(port), "--archive", str(archive)],
+        capture_output=True,
+        timeout=60,
+        cwd=REPOSITORY,
+        check=False,
+    )
+    assert second.returncode == 2
+    err = second.stderr.decode()
+    assert err.startswith(f"python -m lib.feed: error: {archive} already has a writer (process {server.pid})")
+    assert "Traceback" not in err
+    assert not _answers(f"http://127.0.0.1:{port}/health")
+    assert server.poll() is None

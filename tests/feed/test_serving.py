@@ -232,6 +232,23 @@ def test_a_client_that_stops_reading_is_dropped_after_the_send_timeout_while_oth
         stuck.close()
 
 
+def test_a_client_whose_close_is_answered_but_not_yet_sent_is_let_go_at_shutdown() -> None:
+    """Shutting down while a closing connection still flushes (the client closed first) neither raises nor hangs."""
+    limits = FeedLimits(send_timeout=60.0, outbox_bytes=256 * 1024 * 1024)  # the client is not dropped meanwhile
+    server = ScriptedFeed(limits=limits).start()
+    stuck = websocket.create_connection(server.url, sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)])
+    try:
+        wait_for(lambda: server.client_count == 1)
+        padding = "x" * 2000
+        for _ in range(40):  # 8 MB it does not read: past every socket buffer, so the server's answer waits
+            server.publish([a_score(f"g{i % 10}", note=padding) for i in range(100)])
+        stuck.send_close()
+        wait_for(lambda: server.client_count == 0, what="the server to take the client's close")
+        server.stop()  # a failure in the server's shutdown fails the test as the thread's exception
+    finally:
+        stuck.close()
+
+
 def test_an_abrupt_disconnect_logs_one_line_and_no_send_warnings(
     feed_server: ScriptedFeed, caplog: pytest.LogCaptureFixture
 ) -> None:
