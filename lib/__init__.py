@@ -14,7 +14,7 @@ from __future__ import annotations
 from lib.archive import ArchiveError
 from lib.backoff import Backoff
 from lib.feed.sources.nba import NbaOptions
-from lib.live import ArchiveState, DemoOptions, LiveFeed
+from lib.live import ArchiveOptions, ArchiveState, DemoOptions, LiveFeed
 from lib.options import FeedOptions
 from lib.protocol import (
     Game,
@@ -36,6 +36,7 @@ from lib.store import ConnectionState, Snapshot
 
 __all__ = [
     "ArchiveError",
+    "ArchiveOptions",
     "ArchiveState",
     "Backoff",
     "ConnectionState",

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from lib.backoff import Backoff
 from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL, NbaOptions
+from lib.live import ArchiveOptions
 from lib.options import FeedOptions
 from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES
 from lib.urls import check_feed_url
@@ -27,13 +28,14 @@ class FeedSettings:
         nba: With no URL, tonight's real games, bridged from the NBA's live data in this process
             with these options; ``None`` (and no URL): the demo.
         options: How to connect and stay connected; the token inside is a secret, never shown.
-        archive: The DuckDB file the feed keeps what it accepts in (``docs/archive.md``), or ``None``.
+        archive: The DuckDB archive the feed keeps what it accepts in, or only reads
+            (``docs/archive.md``); ``None``: no archive.
     """
 
     url: str | None = None
     nba: NbaOptions | None = None
     options: FeedOptions = field(default_factory=FeedOptions)
-    archive: Path | None = None
+    archive: ArchiveOptions | None = None
 
 
 # (setting, environment variable, key in .streamlit/secrets.toml)
@@ -47,7 +49,9 @@ _SOURCES = (
     ("reconnect_base_delay", "FEED_RECONNECT_BASE_DELAY", "feed_reconnect_base_delay"),
     ("reconnect_max_delay", "FEED_RECONNECT_MAX_DELAY", "feed_reconnect_max_delay"),
     ("archive", "FEED_ARCHIVE", "feed_archive"),
+    ("archive_mode", "FEED_ARCHIVE_MODE", "feed_archive_mode"),
 )
+ARCHIVE_MODES = ("write", "read")
 
 
 def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSettings:
@@ -56,7 +60,7 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
     Empty values count as unset. ``FEED_MAX_RECONNECT_ATTEMPTS=none`` never gives up.
     ``FEED_SOURCE=nba`` shows tonight's real games; ``FEED_NBA_BASE_URL`` and ``FEED_NBA_POLL``
     adjust it, and make no sense with a URL or the demo. ``FEED_ARCHIVE`` keeps what the feed
-    accepts in a DuckDB file.
+    accepts in a DuckDB file; ``FEED_ARCHIVE_MODE=read`` only reads it.
 
     Raises:
         ValueError: A value is malformed; the message names the setting.
@@ -85,13 +89,24 @@ def feed_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> FeedSet
             url=str(raw["url"]) if "url" in raw else None,
             nba=_nba_options(raw) if source == "nba" else None,
             options=FeedOptions(token=SecretStr(str(raw["token"])) if "token" in raw else None, reconnect=reconnect),
-            archive=Path(str(raw["archive"])) if "archive" in raw else None,
+            archive=_archive_options(raw),
         )
         if settings.url is not None:
             check_feed_url(settings.url)
     except (TypeError, ValueError) as error:
         raise ValueError(f"invalid feed setting: {error}") from None
     return settings
+
+
+def _archive_options(raw: Mapping[str, Any]) -> ArchiveOptions | None:
+    mode = str(raw.get("archive_mode", "write"))
+    if mode not in ARCHIVE_MODES:
+        raise ValueError(f"FEED_ARCHIVE_MODE must be one of {', '.join(ARCHIVE_MODES)}, got {mode!r}")
+    if "archive" not in raw:
+        if "archive_mode" in raw:
+            raise ValueError("FEED_ARCHIVE_MODE applies to FEED_ARCHIVE only")
+        return None
+    return ArchiveOptions(Path(str(raw["archive"])), write=mode == "write")
 
 
 def _nba_options(raw: Mapping[str, Any]) -> NbaOptions:

@@ -72,18 +72,37 @@ class DemoOptions:
 
 
 @dataclass(frozen=True)
+class ArchiveOptions:
+    """Where a feed keeps what it accepts, and whether it writes there or only reads.
+
+    Attributes:
+        path: The DuckDB archive file.
+        write: Write what the feed accepts; ``False`` only reads, for a dashboard or notebook
+            sharing an archive that another process (``python -m lib.feed --archive``) writes.
+        source: The label the feed's rows carry; by default ``demo``, ``nba`` or the feed's URL
+            with its credentials removed.
+    """
+
+    path: Path
+    write: bool = True
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class ArchiveState:
     """The feed's archive: where it is, whether this feed writes it, and why not.
 
     Attributes:
         path: The archive file.
+        write: Whether this feed is to write the archive (else it only reads it).
         writer: The writer's counters while this feed writes the archive; ``None`` when it does
-            not (not started, or the file could not be opened for writing).
+            not (not started, only reading, or the file could not be opened for writing).
         problem: Why this feed does not write the archive, naming the file (another process
             writes it, a newer schema, a read-only folder, ...); ``None`` while it writes.
     """
 
     path: Path
+    write: bool
     writer: archive_module.WriterStats | None
     problem: str | None
 
@@ -110,9 +129,10 @@ class LiveFeed:
             later with :meth:`start_recording` and :meth:`stop_recording`.
         archive: Append every game state and prediction the store accepts to this DuckDB file
             (created if missing; see ``docs/archive.md``), in batches off the client thread, and
-            read it with :meth:`query`. If the file cannot be written (another process writes
-            it, a read-only folder, a newer schema) the feed runs without writing it, says why in
-            :attr:`archive`, and still reads it.
+            read it with :meth:`query`; :class:`ArchiveOptions` to only read it, or to label the
+            rows. If the file cannot be written (another process writes it, a read-only folder,
+            a newer schema) the feed runs without writing it, says why in :attr:`archive`, and
+            still reads it.
 
     Raises:
         ValueError: If a URL comes with a source, or an option is out of its range.
@@ -126,7 +146,7 @@ class LiveFeed:
         options: FeedOptions | None = None,
         store: Store | None = None,
         record_to: str | os.PathLike[str] | None = None,
-        archive: str | os.PathLike[str] | None = None,
+        archive: str | os.PathLike[str] | ArchiveOptions | None = None,
     ) -> None:
         if url is not None and source is not None:
             raise ValueError("a feed URL leaves nothing to embed: give the URL or a source, not both")
@@ -138,7 +158,9 @@ class LiveFeed:
         self._server: FeedServer | None = None
         self._port = 0
         self._recorder: Recorder | None = None if record_to is None else Recorder(record_to)
-        self._archive_path = None if archive is None else Path(archive)
+        if archive is not None and not isinstance(archive, ArchiveOptions):
+            archive = ArchiveOptions(Path(archive))
+        self._archive_options: ArchiveOptions | None = archive
         self._writer: archive_module.ArchiveWriter | None = None
         self._archive_problem: str | None = None
         self._url = url
@@ -177,11 +199,11 @@ class LiveFeed:
         if writer is not None:
             writer.offer(payload, received_at)
 
-    def _open_archive(self, path: Path) -> None:
+    def _open_archive(self, options: ArchiveOptions) -> None:
         embedded = self._embedded
-        source = "demo" if isinstance(embedded, DemoOptions) else "nba" if embedded is not None else self._url or ""
+        kind = "demo" if isinstance(embedded, DemoOptions) else "nba" if embedded is not None else self._url or ""
         try:
-            self._writer = archive_module.ArchiveWriter(path, source=source)
+            self._writer = archive_module.ArchiveWriter(options.path, source=options.source or kind)
             self._archive_problem = None
         except archive_module.ArchiveError as error:
             self._archive_problem = str(error)
@@ -190,10 +212,13 @@ class LiveFeed:
     @property
     def archive(self) -> ArchiveState | None:
         """The archive's path, the writer's counters and any problem; ``None`` without an archive."""
-        if self._archive_path is None:
+        options = self._archive_options
+        if options is None:
             return None
         writer = self._writer
-        return ArchiveState(self._archive_path, None if writer is None else writer.stats, self._archive_problem)
+        return ArchiveState(
+            options.path, options.write, None if writer is None else writer.stats, self._archive_problem
+        )
 
     def query(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run SQL on the archive, read-only: its views ``games``, ``score_changes``,
@@ -242,9 +267,9 @@ class LiveFeed:
         return scorecard_frames(archive_module.scorecard(self._archive_file()))
 
     def _archive_file(self) -> Path:
-        if self._archive_path is None:
+        if self._archive_options is None:
             raise RuntimeError("this feed has no archive: give LiveFeed(archive=...) a DuckDB file")
-        return self._archive_path
+        return self._archive_options.path
 
     def start_recording(
         self,
@@ -295,8 +320,9 @@ class LiveFeed:
             self._port = self._server.port
             self._url = self._server.url
             logger.info("embedded %s feed serving %s", self._source.name, self._url)
-        if self._archive_path is not None and self._writer is None:
-            self._open_archive(self._archive_path)
+        options = self._archive_options
+        if options is not None and options.write and self._writer is None:
+            self._open_archive(options)
         if self._client is None:
             assert self._url is not None  # a URL feed made its client at construction
             self._client = self._make_client(self._url)

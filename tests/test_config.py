@@ -8,6 +8,7 @@ import pytest
 
 from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
 from lib.feed.sources.nba import NbaOptions
+from lib.live import ArchiveOptions
 
 
 def test_no_configuration_means_the_demo() -> None:
@@ -89,9 +90,23 @@ def test_bad_source_settings_raise_a_clear_error(env: dict[str, str], message: s
 
 def test_feed_archive_from_the_environment_or_secrets() -> None:
     """FEED_ARCHIVE (or feed_archive) names the archive for any source; unset, there is none."""
-    assert feed_settings({"FEED_ARCHIVE": "season.duckdb"}, {}).archive == Path("season.duckdb")
-    assert feed_settings({}, {"feed_archive": "team.duckdb", "feed_source": "nba"}).archive == Path("team.duckdb")
+    assert feed_settings({"FEED_ARCHIVE": "season.duckdb"}, {}).archive == ArchiveOptions(Path("season.duckdb"))
+    from_secrets = feed_settings({}, {"feed_archive": "team.duckdb", "feed_source": "nba", "feed_archive_mode": "read"})
+    assert from_secrets.archive == ArchiveOptions(Path("team.duckdb"), write=False)
     assert feed_settings({"FEED_ARCHIVE": ""}, {}).archive is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FEED_ARCHIVE": "a.duckdb", "FEED_ARCHIVE_MODE": "append"}, "FEED_ARCHIVE_MODE must be one of write, read"),
+        ({"FEED_ARCHIVE_MODE": "read"}, "FEED_ARCHIVE_MODE applies to FEED_ARCHIVE only"),
+    ],
+)
+def test_bad_archive_settings_raise_a_clear_error(env: dict[str, str], message: str) -> None:
+    """An unknown archive mode, or a mode without an archive: a ValueError naming the setting."""
+    with pytest.raises(ValueError, match=message):
+        feed_settings(env, {})
 
 
 def test_operator_settings_default_to_no_key_and_the_recorders_bounds() -> None:

@@ -16,6 +16,8 @@ from harness.ports import free_port
 from harness.waiting import wait_for
 from lib import (
     ArchiveError,
+    ArchiveOptions,
+    ArchiveState,
     ConnectionState,
     DemoOptions,
     Game,
@@ -394,3 +396,20 @@ def test_a_feed_without_an_archive_says_so_when_queried(feeds: list[LiveFeed]) -
     assert feed.archive is None
     with pytest.raises(RuntimeError, match="archive"):
         feed.query("SELECT 1")
+
+
+def test_a_feed_that_only_reads_the_archive_never_takes_the_writers_place(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """ArchiveOptions(write=False): no writer, no problem, reads what another feed writes, even started first."""
+    path = tmp_path / "nba.duckdb"
+    reader = LiveFeed(feed_server.url, options=options(), archive=ArchiveOptions(path, write=False))
+    feeds.append(reader)
+    reader.start()
+    assert reader.archive == ArchiveState(path, write=False, writer=None, problem=None)
+    writer = LiveFeed(feed_server.url, options=options(), archive=ArchiveOptions(path, source="team-feed"))
+    feeds.append(writer)
+    writer.start()
+    feed_server.publish([ScoreUpdate(data=Game.model_validate(game("g1")))])
+    wait_for(lambda: len(reader.query("SELECT source FROM games")) == 1, what="the writer's row")
+    assert reader.query("SELECT source FROM games").source.tolist() == ["team-feed"]

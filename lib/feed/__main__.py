@@ -270,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.archive is None:
         uvicorn.Server(config).run()
         return 0
-    server = ArchivingServer(config, archive=args.archive, token=args.token)
+    server = ArchivingServer(config, archive=args.archive, token=args.token, source=source.name)
     server.run()
     return 0 if server.problem is None else _failed(server.problem)
 

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from lib.archive import ArchiveError, ArchiveWriter
 from lib.backoff import Backoff
 from lib.feed.serving import FeedConfig
-from lib.live import LiveFeed
+from lib.live import ArchiveOptions, LiveFeed
 from lib.options import FeedOptions
 
 
@@ -35,11 +35,13 @@ class ArchivingServer(uvicorn.Server):
         config: The server's configuration.
         archive: The archive file.
         token: The token the server requires, if any.
+        source: The label the rows carry: what the server serves (``demo``, ``nba``, ...), not
+            its loopback URL, whose port changes from run to run.
     """
 
-    def __init__(self, config: FeedConfig, *, archive: Path, token: str | None) -> None:
+    def __init__(self, config: FeedConfig, *, archive: Path, token: str | None, source: str) -> None:
         super().__init__(config)
-        self.archive = archive
+        self.archive = ArchiveOptions(archive, source=source)
         self.token = token
         self.feed: LiveFeed | None = None
         self.problem: str | None = None

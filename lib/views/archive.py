@@ -30,15 +30,18 @@ def without_folders(message: str, path: Path) -> str:
     return message
 
 
-def archive_caption(path: Path, writer: WriterStats | None, problem: str | None) -> tuple[str, bool]:
+def archive_caption(path: Path, write: bool, writer: WriterStats | None, problem: str | None) -> tuple[str, bool]:
     """The sidebar's line about the archive, and whether it is a warning.
 
     Args:
         path: The archive file.
+        write: Whether this feed is to write it (else it only reads it).
         writer: The writer's counters while this feed writes it.
         problem: Why this feed does not write it.
     """
     name = path.name
+    if not write:
+        return f"Archive {name}: read only here; another process writes it", False
     if problem is not None:
         return f"Archive: not written by this dashboard. {without_folders(problem, path)}", True
     if writer is None:

@@ -77,7 +77,7 @@ def test_a_games_csv_gives_what_the_demo_sends_for_each_game_under_the_files_ids
     assert states[0].data.start_time == datetime(2015, 10, 27, 19, tzinfo=ZoneInfo("America/New_York"))
     predictions = [m for m in parsed if isinstance(m, PredictionUpdate)]
     assert len(predictions) == len(states)
-    assert {p.data.model for p in predictions} == {CalibratedModel().name}
+    assert {p.data.model for p in predictions} == {f"{CalibratedModel().name}+home-edge"}
 
 
 def test_a_games_csv_game_is_the_demos_own_game_but_for_its_id(games_csv: Path) -> None:

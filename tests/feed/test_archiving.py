@@ -46,7 +46,7 @@ def test_a_server_that_cannot_write_its_archive_stops(tmp_path: Path) -> None:
     config = FeedConfig(
         create_app(None, ServeOptions()), limits=FeedLimits(), port=0, keepalive=None, log_level="warning"
     )
-    server = ArchivingServer(config, archive=archive, token=None)
+    server = ArchivingServer(config, archive=archive, token=None, source="demo")
     with ArchiveWriter(archive, source="another writer"):
         thread = threading.Thread(target=server.run)
         thread.start()

@@ -46,7 +46,7 @@ def test_a_problem_names_the_file_but_never_its_folder() -> None:
 
 def test_the_caption_counts_new_rows_while_writing() -> None:
     """A healthy writer: the rows it added, with thousands separated, and no warning."""
-    assert archive_caption(ARCHIVE, writer(), None) == (
+    assert archive_caption(ARCHIVE, True, writer(), None) == (
         "Archive season.duckdb: 12,345 new rows since this dashboard started",
         False,
     )
@@ -54,7 +54,7 @@ def test_the_caption_counts_new_rows_while_writing() -> None:
 
 def test_the_caption_warns_when_the_archive_is_not_written_here() -> None:
     """Another process writes the file: a warning that says so, without the folder."""
-    caption, warning = archive_caption(ARCHIVE, None, f"{ARCHIVE} already has a writer (process 7)")
+    caption, warning = archive_caption(ARCHIVE, True, None, f"{ARCHIVE} already has a writer (process 7)")
     assert warning
     assert caption == "Archive: not written by this dashboard. season.duckdb already has a writer (process 7)"
 
@@ -62,9 +62,17 @@ def test_the_caption_warns_when_the_archive_is_not_written_here() -> None:
 def test_the_caption_warns_while_batches_fail() -> None:
     """A full disk: what waits, and why, as a warning."""
     failing = writer(failing=True, pending=40, queued=2, last_error=f"{ARCHIVE} cannot grow: the disk is full")
-    assert archive_caption(ARCHIVE, failing, None) == (
+    assert archive_caption(ARCHIVE, True, failing, None) == (
         "Archive season.duckdb: 42 frames waiting. season.duckdb cannot grow: the disk is full",
         True,
+    )
+
+
+def test_the_caption_says_who_writes_an_archive_read_here() -> None:
+    """A dashboard that only reads the archive says so, calmly."""
+    assert archive_caption(ARCHIVE, False, None, None) == (
+        "Archive season.duckdb: read only here; another process writes it",
+        False,
     )
 
 

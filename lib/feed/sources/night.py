@@ -23,7 +23,7 @@ from typing import Final
 from lib.feed.flows import GameFlow
 from lib.feed.model import CalibratedModel, WinProbabilityModel
 from lib.feed.sources.simulated import simulate_game
-from lib.feed.teams import TEAMS, Team, pregame_margin, team_for
+from lib.feed.teams import HOME_ADVANTAGE, TEAMS, Team, pregame_margin, team_for
 from lib.protocol import (
     PERIOD_SECONDS,
     Game,
@@ -57,6 +57,8 @@ class _ScheduledGame:
     away: Team
     start_time: datetime
     flow: GameFlow
+    pregame_margin: float
+    """The expected final home margin, which the predictions start from."""
     period_starts: tuple[float, ...]
     """Sim time each period starts, the first being the tip-off."""
     reveal_times: tuple[float, ...]
@@ -64,7 +66,9 @@ class _ScheduledGame:
     end: float
 
     @classmethod
-    def schedule(cls, home: Team, away: Team, flow: GameFlow, tip_off: float, start_time: datetime) -> _ScheduledGame:
+    def schedule(
+        cls, home: Team, away: Team, flow: GameFlow, margin: float, tip_off: float, start_time: datetime
+    ) -> _ScheduledGame:
         """Lay a played game out in sim time from its tip-off, with the breaks between periods."""
         starts = [tip_off]
         for period in range(1, flow.periods):
@@ -75,12 +79,7 @@ class _ScheduledGame:
             for event in flow.events
         )
         end = starts[-1] + period_seconds(flow.periods)
-        return cls(home, away, start_time, flow, tuple(starts), reveal_times, end)
-
-    @property
-    def pregame_margin(self) -> float:
-        """The expected final home margin, which the predictions start from."""
-        return pregame_margin(self.home, self.away)
+        return cls(home, away, start_time, flow, margin, tuple(starts), reveal_times, end)
 
     def scored_by(self, time: float) -> int:
         """How many scoring changes have shown by sim time ``time``."""
@@ -280,12 +279,12 @@ class NightSimulator:
         return _Slate(
             number,
             tuple(
-                _ScheduledGame.schedule(home, away, flow, tip_off, start_time)
-                for (home, away, flow), tip_off, start_time in zip(matches, tip_offs, start_times, strict=True)
+                _ScheduledGame.schedule(home, away, flow, margin, tip_off, start_time)
+                for (home, away, flow, margin), tip_off, start_time in zip(matches, tip_offs, start_times, strict=True)
             ),
         )
 
-    def _simulate(self, number: int, start_times: list[datetime]) -> list[tuple[Team, Team, GameFlow]]:
+    def _simulate(self, number: int, start_times: list[datetime]) -> list[tuple[Team, Team, GameFlow, float]]:
         """Draw distinct teams for a slate and play its games."""
         teams = self._rng.sample(TEAMS, 2 * len(start_times))
         matches = []
@@ -293,13 +292,17 @@ class NightSimulator:
             home, away = teams[2 * index], teams[2 * index + 1]
             game_id = f"sim-{self._run_token}-{number}-{index + 1}"
             flow = simulate_game(self._rng, home, away, game_id=game_id, game_date=start_time.date())
-            matches.append((home, away, flow))
+            matches.append((home, away, flow, pregame_margin(home, away)))
         return matches
 
-    def _real(self, flow: GameFlow) -> tuple[Team, Team, GameFlow]:
-        """A real game's teams, and its flow under its id in this feed."""
+    def _real(self, flow: GameFlow) -> tuple[Team, Team, GameFlow, float]:
+        """A real game's teams, its flow under its id in this feed, and its pregame margin.
+
+        The margin is the home edge alone: the team ratings are one season's, and a real game may
+        come from any season, where they would mislead the predictions more than they inform them.
+        """
         feed_flow = replace(flow, game_id=self._real_game_id(flow.game_id))
-        return team_for(flow.home_team), team_for(flow.away_team), feed_flow
+        return team_for(flow.home_team), team_for(flow.away_team), feed_flow, HOME_ADVANTAGE
 
     def _real_game_id(self, source_id: str) -> str:
         # The run token keeps a game replayed in another run apart from its first showing, which
@@ -326,4 +329,7 @@ class NightSimulator:
         return messages
 
     def _prediction(self, scheduled: _ScheduledGame, game: Game) -> PredictionUpdate:
-        return PredictionUpdate(data=self._model.predict(game, scheduled.pregame_margin))
+        prediction = self._model.predict(game, scheduled.pregame_margin)
+        if self._flows is not None:  # named as the NBA bridge names a prediction from the home edge
+            prediction = prediction.model_copy(update={"model": f"{prediction.model}+home-edge"})
+        return PredictionUpdate(data=prediction)

@@ -13,7 +13,7 @@ import pytest
 from lib.feed.flows import GameFlow, ScoringEvent
 from lib.feed.model import CalibratedModel
 from lib.feed.sources.night import GAMES_PER_WAVE, MAX_GAMES, TIP_OFF_STAGGER, NightSimulator
-from lib.feed.teams import HOME_ADVANTAGE, TEAMS, Team, pregame_margin, team_for
+from lib.feed.teams import HOME_ADVANTAGE, TEAMS, Team, team_for
 from lib.protocol import (
     Game,
     GameEnd,
@@ -350,8 +350,8 @@ def test_when_the_flows_run_out_the_last_finals_stay() -> None:
     assert NightSimulator(flows=[]).advance(START) == []
 
 
-def test_unknown_tricodes_are_named_by_themselves_and_rated_average() -> None:
-    """A tricode not in TEAMS is shown as itself; the prediction starts from the home advantage alone."""
+def test_real_games_are_predicted_from_the_home_edge_alone_whoever_plays() -> None:
+    """A tricode not in TEAMS is shown as itself; every real game's prediction starts from the home edge, so named."""
     flows = [_flow("odd", "XXX", "YYY", (1, 700, 2, 0), (4, 10, 2, 3)), _flow("known", "OKC", "WAS", (1, 700, 2, 0))]
     sim = NightSimulator(games=2, seed=1, start=START, flows=flows)
     messages = sim.advance(START)
@@ -362,8 +362,8 @@ def test_unknown_tricodes_are_named_by_themselves_and_rated_average() -> None:
         ("Oklahoma City Thunder", "Washington Wizards"),
     ]
     assert team_for("XXX") == Team("XXX", "XXX", 0.0)
-    margins = [HOME_ADVANTAGE, pregame_margin(team_for("OKC"), team_for("WAS"))]
-    assert predictions == [CalibratedModel().predict(g, margin) for g, margin in zip(games, margins, strict=True)]
+    expected = [CalibratedModel().predict(g, HOME_ADVANTAGE) for g in games]
+    assert predictions == [p.model_copy(update={"model": f"{p.model}+home-edge"}) for p in expected]
 
 
 def test_real_game_ids_stay_unique_and_within_64_characters() -> None:
