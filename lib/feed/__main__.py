@@ -11,6 +11,7 @@ python -m lib.feed --source nba --archive season.duckdb   # and keep everything 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -267,12 +268,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("serving ws://%s:%d/ws/live: %s%s%s", args.host, args.port, _describe(args), token, archive)
     freeze_startup_objects()
     config = FeedConfig(app, limits=limits, host=args.host, port=args.port, keepalive=KEEPALIVE_SECONDS)
-    if args.archive is None:
-        uvicorn.Server(config).run()
-        return 0
-    server = ArchivingServer(config, archive=args.archive, token=args.token, source=source.name)
-    server.run()
-    return 0 if server.problem is None else _failed(server.problem)
+    archiving = (
+        None
+        if args.archive is None
+        else ArchivingServer(config, archive=args.archive, token=args.token, source=source.name)
+    )
+    # uvicorn shuts down cleanly on Ctrl-C and then raises it again; Ctrl-C is how one stops a server.
+    with contextlib.suppress(KeyboardInterrupt):
+        (archiving or uvicorn.Server(config)).run()
+    if archiving is not None and archiving.problem is not None:
+        return _failed(archiving.problem)
+    return 0
 
 
 def _failed(message: str) -> int:
