@@ -268,13 +268,18 @@ def _finished(store: Store) -> bool:
 
 def client_path(
     url: str,
-    count: int,
     kind: type[FeedClient] = FeedClient,
     on_accepted: Callable[[bytes, float], None] | None = None,
 ) -> tuple[int, float, list[float]]:
     """Frames, seconds from connected to closed, and apply times (ms) through ``kind`` and Store,
-    with every applied frame handed to ``on_accepted``."""
-    store = Store(latency_samples=count)
+    with every applied frame handed to ``on_accepted``.
+
+    The store is as the dashboard has it, so the apply times are those of the last
+    :data:`~lib.store.store.DEFAULT_LATENCY_SAMPLES` frames: a ring as long as the stream would
+    hold a record per frame, and Python's garbage collector would slow the whole path to look
+    through them.
+    """
+    store = Store()
     client = kind(url, store, FeedOptions(ping_interval=60.0), on_accepted=on_accepted)
     client.start()
     deadline = time.monotonic() + 120
@@ -293,11 +298,11 @@ def client_path(
     return snapshot.counters.received, closed - connected, [s.apply_ms for s in snapshot.latency]
 
 
-def archived_client_path(url: str, count: int, archive: Path) -> tuple[int, float, list[float], WriterStats]:
+def archived_client_path(url: str, archive: Path) -> tuple[int, float, list[float], WriterStats]:
     """:func:`client_path` with the archive on: applied frames offered to a writer of ``archive``; and its counts."""
     writer = ArchiveWriter(archive, source="bench")
     try:
-        received, elapsed, apply_ms = client_path(url, count, on_accepted=writer.offer)
+        received, elapsed, apply_ms = client_path(url, on_accepted=writer.offer)
     finally:
         writer.close()
     return received, elapsed, apply_ms, writer.stats
@@ -324,18 +329,16 @@ def main() -> None:
             received, elapsed = bare_loop(url)
             assert received == args.messages, received
             bare_rates.append(received / elapsed)
-            received, elapsed, apply_ms = client_path(url, args.messages)
+            received, elapsed, apply_ms = client_path(url)
             assert received == args.messages, received
             client_rates.append(received / elapsed)
             applies.extend(apply_ms)
-            received, elapsed, apply_ms, stats = archived_client_path(
-                url, args.messages, Path(folder) / f"ingest-{run}.duckdb"
-            )
+            received, elapsed, apply_ms, stats = archived_client_path(url, Path(folder) / f"ingest-{run}.duckdb")
             assert received == args.messages, received
             archived_rates.append(received / elapsed)
             archived_applies.extend(apply_ms)
             archived.append(stats)
-            received, elapsed, apply_ms = client_path(url, args.messages, LibraryReaderClient)
+            received, elapsed, apply_ms = client_path(url, LibraryReaderClient)
             assert received == args.messages, received
             library_rates.append(received / elapsed)
             library_applies.extend(apply_ms)

@@ -76,13 +76,16 @@ def _turns_of(path: Path) -> _Turns:
 
 
 @contextmanager
-def opened(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
+def opened(
+    path: Path, *, read_only: bool, timeout: float, threads: int | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """The archive file open for the ``with`` block, closed after it; times come out in UTC.
 
     Args:
         path: The file (resolved: one file, one lock).
         read_only: Open for reading only; the file must exist.
         timeout: Seconds to wait for this process's other users and another process's lock.
+        threads: The most threads DuckDB may work with meanwhile; by default one per core.
 
     Raises:
         ArchiveLockedError: The file was not free within ``timeout``.
@@ -93,7 +96,7 @@ def opened(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.Du
     if not turns.take(not read_only, max(timeout, 0.0)):
         raise ArchiveLockedError(path, f"{path} was busy in this process for more than {timeout:g} s")
     try:
-        connection = _connect(path, read_only, deadline, timeout)
+        connection = _connect(path, read_only, deadline, timeout, threads)
         try:
             if read_only:
                 connection.execute("SET TimeZone = 'UTC'")
@@ -106,10 +109,13 @@ def opened(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.Du
         turns.give_back(not read_only)
 
 
-def _connect(path: Path, read_only: bool, deadline: float, timeout: float) -> duckdb.DuckDBPyConnection:
+def _connect(
+    path: Path, read_only: bool, deadline: float, timeout: float, threads: int | None
+) -> duckdb.DuckDBPyConnection:
+    config: dict[str, str | bool | int | float | list[str]] = {} if threads is None else {"threads": threads}
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.IOException as error:
             if "Could not set lock" not in str(error):
                 raise

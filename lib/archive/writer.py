@@ -1,11 +1,11 @@
 """The live archive writer: accepted frames queued by the client thread, written in batches by a thread of its own.
 
-The client thread's only cost is :meth:`ArchiveWriter.offer`: a length check and an append to
+The client thread's only cost is :meth:`ArchiveWriter.offer`: a length check and two appends to
 a bounded queue, never a wait; when the queue is full the frame is counted as dropped. Every
 ``batch_seconds`` the writer's thread opens the file, hands it what is queued to parse and file
-as rows (:mod:`lib.archive.batch`: in DuckDB, off the GIL, so the client thread runs on) in one
-transaction, commits and closes the file again, so that other processes can read it in between
-(see :mod:`lib.archive.connection`).
+as rows (:mod:`lib.archive.batch`: in DuckDB, off the GIL and on one core, so the client thread
+runs on) in one transaction, commits and closes the file again, so that other processes can read
+it in between (see :mod:`lib.archive.connection`).
 
 What a crash can lose: the rows not yet committed, which is what was offered in the last
 ``batch_seconds`` plus the batch being written when it happened (its write takes milliseconds;
@@ -41,6 +41,8 @@ DEFAULT_BATCH_SECONDS: Final = 0.5
 DEFAULT_CAPACITY: Final = 50_000
 """Frames the queue holds, and frames waiting to be written: at 200 a second, four minutes of an
 archive that cannot be written before anything is dropped."""
+WRITER_THREADS: Final = 1
+"""DuckDB's threads for a batch: one core at most, so that the client thread keeps a core of its own."""
 OPEN_TIMEOUT: Final = 5.0
 """Seconds a batch waits for the file while readers have it, before it counts as failed and waits for the next."""
 
@@ -131,7 +133,12 @@ class ArchiveWriter:
             raise
         self._capacity = capacity
         self._pending_capacity = capacity
-        self._queue: deque[tuple[bytes, float]] = deque()
+        # Two queues rather than one of pairs: a pair is one more object for Python's garbage
+        # collector, which then collected twice as often; at tens of thousands of frames a second
+        # that cost the client thread a tenth of its speed. The client thread appends the frame
+        # first, so a frame without its time yet is left for the next batch.
+        self._frames: deque[bytes] = deque()
+        self._times: deque[float] = deque()
         self._pending = Batch()
         self._stats_lock = threading.Lock()
         self._dropped = 0
@@ -158,8 +165,9 @@ class ArchiveWriter:
                 accepted, and a prediction under the state its game had in the frames before it.
             received_at: When it was received, epoch seconds.
         """
-        if len(self._queue) < self._capacity:
-            self._queue.append((frame, received_at))
+        if len(self._frames) < self._capacity:
+            self._frames.append(frame)
+            self._times.append(received_at)
         else:
             self._dropped += 1
 
@@ -195,7 +203,7 @@ class ArchiveWriter:
                 dropped=self._dropped,
                 skipped=self._skipped,
                 orphans=self._orphans,
-                queued=len(self._queue),
+                queued=len(self._times),
                 pending=len(self._pending),
                 batches=self._batches,
                 errors=self._errors,
@@ -228,7 +236,7 @@ class ArchiveWriter:
             return
         started = time.monotonic()
         try:
-            with opened(self.path, read_only=False, timeout=timeout) as connection:
+            with opened(self.path, read_only=False, timeout=timeout, threads=WRITER_THREADS) as connection:
                 connection.execute("BEGIN TRANSACTION")
                 written = insert(connection, self._pending, self.source, self._carried)
                 connection.execute("COMMIT")
@@ -254,13 +262,11 @@ class ArchiveWriter:
     def _take(self) -> None:
         """Move queued frames to the pending batch, in order, numbering them, while there is room."""
         # The client thread waits for the GIL while this runs: the least Python a frame can cost.
-        pending, take = self._pending, self._queue.popleft
-        count = min(self._pending_capacity - len(pending), len(self._queue))
-        frames, received = pending.frames, pending.received
-        for _ in range(count):
-            frame, received_at = take()
-            frames.append(frame)
-            received.append(received_at)
+        pending = self._pending
+        count = min(self._pending_capacity - len(pending), len(self._times))
+        take_frame, take_time = self._frames.popleft, self._times.popleft
+        pending.frames.extend([take_frame() for _ in range(count)])
+        pending.received.extend([take_time() for _ in range(count)])
         pending.arrivals.extend(range(self._arrival, self._arrival + count))
         self._arrival += count
 

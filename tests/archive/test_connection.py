@@ -97,3 +97,12 @@ def test_a_read_waits_for_another_process_then_names_it(archive: Path) -> None:
         line = reader.line()
     assert line is not None
     assert line.startswith(f"error ArchiveLockedError {archive} was held by process {os.getpid()}"), line
+
+
+def test_a_connection_works_with_the_threads_it_was_given(archive: Path) -> None:
+    """``threads`` caps DuckDB's threads for that opening only; without it DuckDB chooses, as it does anywhere."""
+    with opened(archive, read_only=False, timeout=1, threads=1) as connection:
+        assert connection.execute("SELECT current_setting('threads')").fetchall() == [(1,)]
+    with opened(archive, read_only=True, timeout=1) as connection:
+        ((threads,),) = connection.execute("SELECT current_setting('threads')").fetchall()
+    assert threads == duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]

@@ -11,6 +11,7 @@ import pytest
 
 from harness.waiting import wait_for
 from lib.archive import ArchiveError, ArchiveLockedError, ArchiveWriter, query
+from lib.archive.batch import insert
 from lib.archive.lock import lock_path
 from lib.protocol import Rejection, encode, parse
 from lib.store import Store
@@ -134,6 +135,24 @@ def test_offer_never_waits_and_counts_what_a_full_queue_drops(archive: Path) -> 
     assert (writer.stats.written, writer.stats.closed) == (5, True)
     writer.offer(score_frame(9), NOW)
     assert writer.stats.dropped == 4, "an offer after close is dropped, not an error"
+
+
+def test_a_batch_is_written_with_one_thread_so_the_client_keeps_a_core(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer's DuckDB works on one thread: on a small machine the feed client's thread keeps a core."""
+    seen: list[object] = []
+
+    def counting(connection: Any, *args: Any) -> Any:
+        seen.append(connection.execute("SELECT current_setting('threads')").fetchall()[0][0])
+        return insert(connection, *args)
+
+    monkeypatch.setattr("lib.archive.writer.insert", counting)
+    with ArchiveWriter(archive, source="demo", batch_seconds=0.02) as writer:
+        writer.offer(score_frame(0), NOW)
+        wait_for(lambda: writer.stats.written == 1, what="the first batch")
+    assert seen, "no batch was written"
+    assert set(seen) == {1}
 
 
 def test_a_second_writer_in_the_same_process_is_refused_naming_the_file(archive: Path) -> None:
