@@ -12,8 +12,9 @@ What a crash can lose: the rows not yet committed, which is what was offered in 
 it may wait for readers that have the file, :data:`OPEN_TIMEOUT` at most). A committed batch
 survives a crash of the process: DuckDB writes its log before the commit returns, and replays it
 when the file is next opened. While the file cannot be written (a full disk, a reader holding it
-for longer than :data:`OPEN_TIMEOUT`), frames wait in memory and are tried again every batch, up
-to ``capacity``; a crash then loses those too.
+for longer than :data:`OPEN_TIMEOUT`), the refused batch waits in memory and is tried again every
+``batch_seconds``, while new frames fill the queue up to ``capacity`` (and ``capacity_bytes``); a
+crash then loses those too.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ DEFAULT_BATCH_SECONDS: Final = 0.5
 DEFAULT_CAPACITY: Final = 50_000
 """Frames the queue holds, and frames waiting to be written: at 200 a second, four minutes of an
 archive that cannot be written before anything is dropped."""
+DEFAULT_CAPACITY_BYTES: Final = 64 * 1024 * 1024
+"""Bytes of frames the queue holds, and as many waiting to be written: a feed's frames are a few
+hundred bytes, so ``capacity`` binds first, but the protocol allows 1 MiB a frame and keeps unknown
+fields, and 50,000 of those would be 50 GB."""
 WRITER_THREADS: Final = 1
 """DuckDB's threads for a batch: one core at most, so that the client thread keeps a core of its own."""
 OPEN_TIMEOUT: Final = 5.0
@@ -56,7 +61,8 @@ class WriterStats:
         source: The source its rows are labelled with.
         written: Rows new to the archive.
         duplicates: Rows the archive already had (a reconnect's snapshot, a replayed night).
-        dropped: Frames refused because the queue was full, or offered after :meth:`ArchiveWriter.close`.
+        dropped: Frames refused because the queue was full (in frames or bytes), or offered after
+            :meth:`ArchiveWriter.close`.
         skipped: Frames the database could not read exactly as the store did (see :mod:`lib.archive.batch`).
         orphans: Predictions for a game whose state never reached the archive, not archived.
         queued: Frames waiting for the next batch.
@@ -101,6 +107,7 @@ class ArchiveWriter:
             are removed) or ``import:<file>``.
         batch_seconds: How often rows are written: the most a crash loses.
         capacity: Frames the queue holds, and frames that may wait for a writable file.
+        capacity_bytes: The same in bytes of frames: whichever is reached first drops frames.
 
     Raises:
         ArchiveError: The file cannot be an archive here, and why (its subclasses
@@ -116,9 +123,13 @@ class ArchiveWriter:
         source: str,
         batch_seconds: float = DEFAULT_BATCH_SECONDS,
         capacity: int = DEFAULT_CAPACITY,
+        capacity_bytes: int = DEFAULT_CAPACITY_BYTES,
     ) -> None:
-        if not (math.isfinite(batch_seconds) and batch_seconds > 0) or capacity < 1:
-            raise ValueError(f"batch_seconds must be positive and capacity at least 1, got {batch_seconds}, {capacity}")
+        if not (math.isfinite(batch_seconds) and batch_seconds > 0) or capacity < 1 or capacity_bytes < 1:
+            raise ValueError(
+                "batch_seconds must be positive, capacity and capacity_bytes at least 1, "
+                f"got {batch_seconds}, {capacity}, {capacity_bytes}"
+            )
         self.path = Path(path).resolve()
         self.source = source_label(source)
         self.batch_seconds = batch_seconds
@@ -132,7 +143,10 @@ class ArchiveWriter:
             self._lock.release()
             raise
         self._capacity = capacity
-        self._pending_capacity = capacity
+        self._capacity_bytes = capacity_bytes
+        # Each counter has one writer, so no update is lost: their difference is the bytes queued.
+        self._offered_bytes = 0  # the client thread's
+        self._taken_bytes = 0  # the writer's thread's
         # Two queues rather than one of pairs: a pair is one more object for Python's garbage
         # collector, which then collected twice as often; at tens of thousands of frames a second
         # that cost the client thread a tenth of its speed. The client thread appends the frame
@@ -165,9 +179,14 @@ class ArchiveWriter:
                 accepted, and a prediction under the state its game had in the frames before it.
             received_at: When it was received, epoch seconds.
         """
-        if len(self._frames) < self._capacity:
+        size = len(frame)
+        if (
+            len(self._frames) < self._capacity
+            and self._offered_bytes - self._taken_bytes + size <= self._capacity_bytes
+        ):
             self._frames.append(frame)
             self._times.append(received_at)
+            self._offered_bytes += size
         else:
             self._dropped += 1
 
@@ -260,15 +279,22 @@ class ArchiveWriter:
             self._pending = Batch()
 
     def _take(self) -> None:
-        """Move queued frames to the pending batch, in order, numbering them, while there is room."""
-        # The client thread waits for the GIL while this runs: the least Python a frame can cost.
+        """Move the queued frames to the pending batch, in order, numbering them.
+
+        Not while a batch the file refused is pending: it is tried again first, as it is, and new
+        frames wait in the queue, so that at most twice the capacity waits in memory.
+        """
         pending = self._pending
-        count = min(self._pending_capacity - len(pending), len(self._times))
+        if pending:
+            return
+        # The client thread waits for the GIL while this runs: the least Python a frame can cost.
+        count = len(self._times)
         take_frame, take_time = self._frames.popleft, self._times.popleft
         pending.frames.extend([take_frame() for _ in range(count)])
         pending.received.extend([take_time() for _ in range(count)])
         pending.arrivals.extend(range(self._arrival, self._arrival + count))
         self._arrival += count
+        self._taken_bytes += sum(map(len, pending.frames))
 
     def _failed(self, error: Exception) -> None:
         words = str(error) if isinstance(error, ArchiveError) else f"{self.path}: {type(error).__name__}: {error}"

@@ -137,6 +137,43 @@ def test_offer_never_waits_and_counts_what_a_full_queue_drops(archive: Path) -> 
     assert writer.stats.dropped == 4, "an offer after close is dropped, not an error"
 
 
+def test_frames_past_the_byte_budget_are_dropped_and_counted(archive: Path) -> None:
+    """The queue holds ``capacity_bytes`` of frames at most: a feed's 1 MiB frames cannot fill memory."""
+    size = len(score_frame(0))
+    huge = message("score_update", game(home_score=3, away_score=0, padding="x" * 1_000_000), ts=NOW + 90)
+    with ArchiveWriter(archive, source="demo", batch_seconds=60, capacity=100, capacity_bytes=3 * size) as writer:
+        for number in range(5):
+            writer.offer(score_frame(number), NOW + number)
+        writer.offer(huge, NOW + 90)
+        assert (writer.stats.queued, writer.stats.dropped) == (3, 3)
+    assert writer.stats.written == 3
+
+
+def test_a_refused_batch_goes_again_first_while_new_frames_wait_in_the_queue(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused batch waits as it is, new frames fill the queue to its capacity, and all is then written in order."""
+    refusing = threading.Event()
+    refusing.set()
+
+    def refused_while_told(connection: Any, *args: Any) -> Any:
+        if refusing.is_set():
+            raise OSError("No space left on device")
+        return insert(connection, *args)
+
+    monkeypatch.setattr("lib.archive.writer.insert", refused_while_told)
+    with ArchiveWriter(archive, source="demo", batch_seconds=0.02, capacity=2) as writer:
+        writer.offer(score_frame(0), NOW)
+        wait_for(lambda: writer.stats.failing and writer.stats.pending == 1, what="a refused batch")
+        for number in range(1, 4):
+            writer.offer(score_frame(number), NOW + number)
+        wait_for(lambda: writer.stats.errors >= 3, what="more refused batches")
+        assert (writer.stats.pending, writer.stats.queued, writer.stats.dropped) == (1, 2, 1)
+        refusing.clear()
+        wait_for(lambda: writer.stats.written == 3, what="the batches written")
+    assert archived(archive, "SELECT home_score FROM game_updates ORDER BY arrival") == [(0,), (1,), (2,)]
+
+
 def test_a_batch_is_written_with_one_thread_so_the_client_keeps_a_core(
     archive: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -176,8 +213,12 @@ def test_a_writer_that_cannot_open_starts_nothing_and_holds_nothing(archive: Pat
     assert lock_path(archive).exists(), "the lock file stays, so that two writers never lock two files"
 
 
-@pytest.mark.parametrize(("batch_seconds", "capacity"), [(0, 10), (float("nan"), 10), (1, 0)])
-def test_bad_settings_are_refused(archive: Path, batch_seconds: float, capacity: int) -> None:
-    """A batch interval must be a positive number and the queue hold at least one message."""
+@pytest.mark.parametrize(
+    ("batch_seconds", "capacity", "capacity_bytes"), [(0, 10, 10), (float("nan"), 10, 10), (1, 0, 10), (1, 10, 0)]
+)
+def test_bad_settings_are_refused(archive: Path, batch_seconds: float, capacity: int, capacity_bytes: int) -> None:
+    """A batch interval must be a positive number and the queue hold at least one message and one byte."""
     with pytest.raises(ValueError, match="batch_seconds must be positive"):
-        ArchiveWriter(archive, source="demo", batch_seconds=batch_seconds, capacity=capacity)
+        ArchiveWriter(
+            archive, source="demo", batch_seconds=batch_seconds, capacity=capacity, capacity_bytes=capacity_bytes
+        )
