@@ -267,7 +267,7 @@ def finished_night(server: ScriptedFeed) -> None:
 
 
 def test_game_detail_tab_shows_the_chart_and_figures(app: AppFactory, feed_server: ScriptedFeed) -> None:
-    """The game-detail tab draws the probability and margin chart and the game's figures."""
+    """The game-detail tab draws the probability and margin charts and the game's figures."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "Live")
     finished_night(feed_server)
@@ -275,7 +275,7 @@ def test_game_detail_tab_shows_the_chart_and_figures(app: AppFactory, feed_serve
     at.session_state["tab"] = "🎯 Game detail"
     at.run()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 1
+    assert len(at.get("vega_lite_chart")) == 2  # probability above, margin beneath
     labels = {m.label: m.value for m in at.metric}
     assert labels["Lead changes"] == "2"  # the most exciting game first: home, then away, then home led
     assert "Excitement index" in labels
@@ -485,7 +485,7 @@ def test_scorecard_and_game_detail_reach_every_archived_game(
     assert labels == ["Away l 3 @ Home l 0, DAY (final)", "Away w 5 @ Home w 9, DAY (final)"]
     chosen.set_value("w").run()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 1
+    assert len(at.get("vega_lite_chart")) == 2
     assert "Final figures" in page_text(at)
 
 

@@ -46,70 +46,87 @@ def period_marks(last_period: int) -> list[float]:
     return marks
 
 
-def timeline_spec(home: str, away: str, marks: Sequence[float]) -> dict[str, Any]:
-    """Vega-Lite for the two stacked panels sharing the game-time axis."""
-    end = marks[-1]
-    x = {"field": "minute", "type": "quantitative", "title": "game minute", "scale": {"domain": [0, end]}}
+_Y_AXIS_WIDTH: Final = 48
+"""Pixels for each chart's y axis, the same in both, so that their plots line up minute by minute."""
+
+
+def timeline_specs(home: str, away: str, marks: Sequence[float]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Vega-Lite for the two panels, win probability above the margin, on the same game-time axis.
+
+    Two charts rather than one stacked (``vconcat``) spec: Streamlit cannot fit a stacked spec
+    to the page's width, and it spilled past the column's right edge.
+    """
+    x = {
+        "field": "minute",
+        "type": "quantitative",
+        "title": "game minute",
+        "scale": {"domain": [0, marks[-1]], "nice": False},
+    }
     rules = {
         "data": {"values": [{"minute": m} for m in marks[:-1]]},
         "mark": {"type": "rule", "color": "#4b5563", "strokeDash": [4, 4]},
         "encoding": {"x": {"field": "minute", "type": "quantitative"}},
     }
-    return {
-        "vconcat": [
+    y_axis = {"minExtent": _Y_AXIS_WIDTH, "maxExtent": _Y_AXIS_WIDTH}
+    # The page's width, and the height for the plot alone: by default Streamlit fits title, axes
+    # and plot into the height, which left the shorter panel a sliver.
+    autosize = {"type": "fit-x", "contains": "padding"}
+    probability = {
+        "title": f"{home} win probability",
+        "autosize": autosize,
+        "height": 220,
+        "layer": [
+            rules,
             {
-                "title": f"{home} win probability",
-                "height": 220,
-                "layer": [
-                    rules,
-                    {
-                        "data": {"values": [{"p": 0.5}]},
-                        "mark": {"type": "rule", "color": "#6b7280"},
-                        "encoding": {"y": {"field": "p", "type": "quantitative"}},
-                    },
-                    {
-                        "data": {"name": "probability"},
-                        "mark": {"type": "line", "color": _ORANGE, "interpolate": "step-after"},
-                        "encoding": {
-                            "x": {**x, "title": None},
-                            "y": {
-                                "field": "home_win_probability",
-                                "type": "quantitative",
-                                "title": None,
-                                "scale": {"domain": [0, 1]},
-                                "axis": {"format": "%"},
-                            },
-                        },
-                    },
-                ],
+                "data": {"values": [{"p": 0.5}]},
+                "mark": {"type": "rule", "color": "#6b7280"},
+                "encoding": {"y": {"field": "p", "type": "quantitative"}},
             },
             {
-                "title": f"Margin ({home} minus {away})",
-                "height": 140,
-                "layer": [
-                    rules,
-                    {
-                        "data": {"name": "margin"},
-                        "mark": {"type": "area", "interpolate": "step-after", "opacity": 0.6, "color": "#60a5fa"},
-                        "encoding": {"x": x, "y": {"field": "margin", "type": "quantitative", "title": "points"}},
+                "data": {"name": "probability"},
+                "mark": {"type": "line", "color": _ORANGE, "interpolate": "step-after"},
+                "encoding": {
+                    "x": {**x, "title": None},
+                    "y": {
+                        "field": "home_win_probability",
+                        "type": "quantitative",
+                        "title": None,
+                        "scale": {"domain": [0, 1]},
+                        "axis": {**y_axis, "format": "%"},
                     },
-                ],
+                },
             },
         ],
-        "resolve": {"scale": {"x": "shared"}},
     }
+    margin = {
+        "title": f"Margin in points ({home} minus {away})",
+        "autosize": autosize,
+        "height": 140,
+        "layer": [
+            rules,
+            {
+                "data": {"name": "margin"},
+                "mark": {"type": "area", "interpolate": "step-after", "opacity": 0.6, "color": "#60a5fa"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "margin", "type": "quantitative", "title": None, "axis": y_axis},
+                },
+            },
+        ],
+    }
+    return probability, margin
 
 
 def render_timeline(
     summary: GameSummary, probability: pd.DataFrame, margin: pd.DataFrame, marks: Sequence[float]
 ) -> None:
-    """The win-probability and margin chart for one game."""
+    """The win-probability and margin charts for one game."""
     if probability.empty and margin.empty:
         st.caption("Nothing received for this game yet.")
         return
-    spec = timeline_spec(summary.home_team, summary.away_team, marks)
-    spec["datasets"] = {"probability": probability, "margin": margin}
-    st.vega_lite_chart(None, spec, width="stretch")
+    probability_spec, margin_spec = timeline_specs(summary.home_team, summary.away_team, marks)
+    st.vega_lite_chart(None, {**probability_spec, "datasets": {"probability": probability}}, width="stretch")
+    st.vega_lite_chart(None, {**margin_spec, "datasets": {"margin": margin}}, width="stretch")
 
 
 def render_figures(summary: GameSummary) -> None:

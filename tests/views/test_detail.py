@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lib.store import HistoryPoint, PredictionPoint
-from lib.views.detail import period_marks, timeline, timeline_spec
+from lib.views.detail import period_marks, timeline, timeline_specs
 
 
 def test_timeline_puts_points_on_game_minutes() -> None:
@@ -26,9 +26,15 @@ def test_period_marks_cover_regulation_and_overtimes() -> None:
     assert period_marks(6) == [12.0, 24.0, 36.0, 48.0, 53.0, 58.0]
 
 
-def test_spec_shares_the_time_axis_and_names_teams_as_text() -> None:
-    """Two stacked panels share the x scale; team names go in as titles (drawn as text by Vega)."""
-    spec = timeline_spec("<b>Home</b>", "Away", [12.0, 24.0, 36.0, 48.0])
-    assert spec["resolve"] == {"scale": {"x": "shared"}}
-    assert spec["vconcat"][0]["title"] == "<b>Home</b> win probability"
-    assert len(spec["vconcat"]) == 2
+def test_the_two_panels_line_up_and_name_teams_as_text() -> None:
+    """Both panels span the same minutes with y axes of one width; team names go in as titles (Vega draws text)."""
+    probability, margin = timeline_specs("<b>Home</b>", "Away", [12.0, 24.0, 36.0, 48.0, 53.0])
+    assert probability["title"] == "<b>Home</b> win probability"
+    assert margin["title"] == "Margin in points (<b>Home</b> minus Away)"
+    x_scales, y_axes = [], []
+    for spec in (probability, margin):
+        encoding = spec["layer"][-1]["encoding"]
+        x_scales.append(encoding["x"]["scale"])
+        y_axes.append({key: encoding["y"]["axis"][key] for key in ("minExtent", "maxExtent")})
+    assert x_scales == [{"domain": [0, 53.0], "nice": False}] * 2  # ends with the last period, not rounded up
+    assert y_axes[0] == y_axes[1]
