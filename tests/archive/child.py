@@ -173,7 +173,7 @@ def disk_full(path: Path) -> None:
         wait_for(lambda: writer.stats.failing, what="the full disk")
         say(f"failing {writer.stats.last_error}")
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        wait_for(lambda: writer.stats.pending == 0 and not writer.stats.failing, what="room again")
+        wait_for(lambda: not (writer.stats.pending or writer.stats.queued or writer.stats.failing), what="room again")
         say(f"recovered {writer.stats.written}")
 
 
