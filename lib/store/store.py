@@ -52,7 +52,7 @@ _RECENT_REJECTIONS: Final = 50
 _RECENT_PONGS: Final = 20
 
 
-_GAME_TYPES: Final = frozenset(("score_update", "game_start", "game_end"))
+_GAME_MESSAGES: Final = (ScoreUpdate, GameStart, GameEnd)
 _new = tuple.__new__
 """Builds the records of every frame: a named tuple's own constructor is a Python function, and
 four such calls were a fifth of the store's work on a frame."""
@@ -150,10 +150,10 @@ class Store:
                 result = self._reject(parsed, received_at)
             else:
                 kind = parsed.type
-                if kind == "prediction":
-                    result = self._apply_prediction(parsed, received_at, connection)  # type: ignore[arg-type]
-                elif kind in _GAME_TYPES:
-                    result = self._apply_game(parsed, received_at, connection)  # type: ignore[arg-type]
+                if isinstance(parsed, PredictionUpdate):
+                    result = self._apply_prediction(parsed, received_at, connection)
+                elif isinstance(parsed, _GAME_MESSAGES):
+                    result = self._apply_game(parsed, received_at, connection)
                 else:
                     result = self._apply(parsed, received_at)
                 if result.status in ("applied", "pong"):
@@ -172,14 +172,13 @@ class Store:
             self._version += 1
         return result
 
-    def _apply(self, message: Message, received_at: float) -> IngestResult:
+    def _apply(self, message: PongMessage | SourceStatusUpdate, received_at: float) -> IngestResult:
         """Apply a message that is neither a game message nor a prediction."""
         if isinstance(message, PongMessage):
             self._pongs.append(PongRecord(message.data.timestamp, received_at))
             self._accepted += 1
             self._by_type[message.type] += 1
             return IngestResult("pong", message)
-        assert isinstance(message, SourceStatusUpdate)
         return self._apply_source(message, received_at)
 
     def _apply_source(self, message: SourceStatusUpdate, received_at: float) -> IngestResult:
