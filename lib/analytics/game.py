@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from lib.analytics.flow import Flow, Side, flow_stats
+from lib.analytics.flow import Flow, ScoreLine, Side, flow_stats
 from lib.protocol import Game
 
 
@@ -32,13 +32,19 @@ def comeback_factor(probabilities: Sequence[float], winner: Side) -> float | Non
     return lowest_home if winner is Side.HOME else 1.0 - max(probabilities)
 
 
-def _distinct(flow: Flow) -> list[tuple[int, int]]:
-    # Feeds restate the score on every clock tick; a flow counts each score once.
-    distinct: list[tuple[int, int]] = []
-    for score in flow:
-        if not distinct or distinct[-1] != score:
-            distinct.append(score)
-    return distinct
+def _flow(scores: Flow) -> list[ScoreLine]:
+    """The scores in order, each once; a scorer's correction (a lower score) takes back the scores it undoes.
+
+    Feeds restate the score on every clock tick, and a basket that did not count must not
+    count in a run or a lead either.
+    """
+    flow: list[ScoreLine] = []
+    for score in scores:
+        while flow and (flow[-1][0] > score[0] or flow[-1][1] > score[1]):
+            flow.pop()
+        if not flow or flow[-1] != score:
+            flow.append(score)
+    return flow
 
 
 @dataclass(frozen=True)
@@ -89,13 +95,11 @@ def summarize(game: Game, flow: Flow, probabilities: Sequence[float]) -> GameSum
 
     Args:
         game: The game's latest state (teams, score, status).
-        flow: ``(home, away)`` scores in the order received; repeats are ignored.
+        flow: ``(home, away)`` scores in the order received; repeats are ignored, and a lower
+            score (a scorer's correction) takes back the scores above it.
         probabilities: Home win probabilities in the order received.
     """
-    scores = _distinct(flow)
-    if not scores or scores[-1] != (game.home_score, game.away_score):
-        scores.append((game.home_score, game.away_score))
-    stats = flow_stats(scores)
+    stats = flow_stats(_flow([*flow, (game.home_score, game.away_score)]))
     diff = game.home_score - game.away_score
     leader = Side.HOME if diff > 0 else Side.AWAY if diff < 0 else None
     team = {Side.HOME: game.home_team, Side.AWAY: game.away_team}

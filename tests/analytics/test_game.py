@@ -61,3 +61,12 @@ def test_game_without_predictions_has_no_probability_figures() -> None:
     assert summary.excitement is None
     assert summary.comeback is None
     assert summary.lead_changes == 0
+
+
+def test_a_scorers_correction_takes_back_the_scores_it_undoes() -> None:
+    """A three that did not count (5-0 corrected to 2-0) is in no lead or run, and nothing raises."""
+    flow = [(2, 0), (5, 0), (2, 0), (2, 2), (2, 4)]
+    summary = summarize(g(home_score=2, away_score=4), flow, [0.6, 0.7, 0.6, 0.5, 0.4])
+    assert (summary.biggest_home_lead, summary.biggest_away_lead) == (2, 2)
+    assert (summary.biggest_run, summary.biggest_run_team) == (4, "New York Knicks")
+    assert summary.lead_changes == 1
