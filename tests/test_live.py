@@ -413,3 +413,31 @@ def test_a_feed_that_only_reads_the_archive_never_takes_the_writers_place(
     feed_server.publish([ScoreUpdate(data=Game.model_validate(game("g1")))])
     wait_for(lambda: len(reader.query("SELECT source FROM games")) == 1, what="the writer's row")
     assert reader.query("SELECT source FROM games").source.tolist() == ["team-feed"]
+
+
+def test_history_is_every_score_change_as_the_archive_keeps_them(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """history() has no clock-only rows: a tip-off, tick or final at the same score is left out, as in score_changes."""
+    feed = LiveFeed(feed_server.url, options=options(), archive=tmp_path / "nba.duckdb")
+    feeds.append(feed)
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
+    states = [
+        {"status": "scheduled", "period": 0, "clock": "12:00", "home_score": 0, "away_score": 0},
+        {"period": 1, "clock": "12:00", "home_score": 0, "away_score": 0},
+        {"period": 1, "clock": "11:40", "home_score": 2, "away_score": 0},
+        {"period": 1, "clock": "11:20", "home_score": 2, "away_score": 0},
+        {"period": 1, "clock": "11:02", "home_score": 2, "away_score": 3},
+        {"period": 4, "clock": "00:00", "home_score": 2, "away_score": 3, "status": "final"},
+    ]
+    for state in states:
+        feed_server.publish([ScoreUpdate(data=Game.model_validate(game(**state)))])
+    wait_for(lambda: len(feed.query("SELECT * FROM game_updates")) == len(states), what="every state archived")
+    history = feed.history("g1")
+    assert list(zip(history.clock, history.home_score, history.away_score, strict=True)) == [
+        ("11:40", 2, 0),
+        ("11:02", 2, 3),
+    ]
+    archived = feed.query("SELECT clock, home_score, away_score FROM score_changes ORDER BY arrival")
+    assert [tuple(row) for row in archived.itertuples(index=False)] == [("11:40", 2, 0), ("11:02", 2, 3)]

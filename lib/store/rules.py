@@ -8,7 +8,7 @@ the decision under its lock.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, Protocol
 
 from lib.protocol import Game, GameEnd, GameStart, Message, Rejection, RejectReason, ScoreUpdate
 from lib.store.records import GameRecord
@@ -49,6 +49,27 @@ def changed(old: Game, new: Game) -> bool:
         or old.home_team != new.home_team
         or old.away_team != new.away_team
     )
+
+
+class Scored(Protocol):
+    """Anything with a game's score: a :class:`~lib.protocol.Game`, a history or prediction point."""
+
+    @property
+    def home_score(self) -> int: ...
+
+    @property
+    def away_score(self) -> int: ...
+
+
+def score_changed(old: Scored | None, new: Scored) -> bool:
+    """Whether ``new`` changes the score: from ``old``'s, or from 0-0 for a game not seen before.
+
+    A game's score history keeps exactly these states (as the archive's ``score_changes`` view
+    does), so that it is the game's flow and not a list of clock ticks.
+    """
+    if old is None:
+        return new.home_score != 0 or new.away_score != 0
+    return old.home_score != new.home_score or old.away_score != new.away_score
 
 
 def score_decrease(old: Game, new: Game) -> Rejection | None:
