@@ -515,3 +515,29 @@ def test_an_archive_that_cannot_be_written_is_a_warning_and_the_page_goes_on(
     assert "nba\\.duckdb" in warnings
     assert str(tmp_path) not in warnings + page_text(at)
     assert "the archive" not in " ".join(archive_scope_options(at))
+
+
+def test_the_event_log_shows_tip_offs_without_a_score_and_none_for_a_game_joined_late(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """A game seen going live at 0-0 is a tip-off with no score; one first met at 50-48 through game_start is none."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    late = {"home_team": "Late Home", "away_team": "Late Away"}
+    seen = {"home_team": "Seen Home", "away_team": "Seen Away"}
+    pregame = {"period": 0, "clock": "12:00", "home_score": 0, "away_score": 0}
+    feed_server.publish(
+        [
+            GameStart(data=a_game("late", **late, home_score=50, away_score=48)),
+            ScoreUpdate(data=a_game("seen", **seen, status="scheduled", **pregame)),
+            GameStart(data=a_game("seen", **seen, **{**pregame, "period": 1})),
+            ScoreUpdate(data=a_game("seen", **seen, period=1, clock="11:40", home_score=2, away_score=0)),
+            GameEnd(data=a_game("late", **late, status="final", period=4, clock="00:00", home_score=99, away_score=90)),
+        ]
+    )
+    rerun_until(at, lambda at: any("Final" in list(d.value.get("Event", [])) for d in at.dataframe), "the final")
+    log = next(d.value for d in at.dataframe if "Event" in d.value)
+    assert list(zip(log.Event, log.Game, log.Score, strict=True)) == [
+        ("Final", "Late Away @ Late Home", "90–99"),
+        ("Tip-off", "Seen Away @ Seen Home", ""),
+    ]
