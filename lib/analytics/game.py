@@ -6,17 +6,75 @@ is the eventual winner's lowest win probability: 0.05 means the winner was once 
 chance. While a game runs both are computed so far, the comeback factor for the team leading
 now (none while tied).
 
+Figures are only as whole as what was seen of the game. A game first seen after its tip-off
+(a session, recording or import that began mid-game) has *partial* figures, known from the
+first state seen in play: a game joined at 60-58 in the third quarter shows no lead change or
+swing from before then.
+
 Pure: plain sequences in, a frozen record out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Final, Protocol
 
 from lib.analytics.flow import Flow, ScoreLine, Side, flow_stats
 from lib.protocol import Game
+from lib.store.rules import at_tip_off
+
+
+class GameState(Protocol):
+    """A state seen of a game: a :class:`~lib.protocol.Game`, a history or a prediction point."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def period(self) -> int: ...
+
+    @property
+    def clock(self) -> str: ...
+
+    @property
+    def home_score(self) -> int: ...
+
+    @property
+    def away_score(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KnownFrom:
+    """From when a game's figures are known.
+
+    Attributes:
+        partial: Whether the game was first seen in play after its tip-off, so that its figures
+            miss the start.
+        period: For a partial game, the period of the first state seen in play; ``None`` otherwise.
+        clock: Its clock; ``None`` otherwise.
+    """
+
+    partial: bool
+    period: int | None = None
+    clock: str | None = None
+
+
+FROM_TIP_OFF: Final = KnownFrom(partial=False)
+
+
+def known_from(states: Iterable[GameState]) -> KnownFrom:
+    """From when the figures of a game are known, given the states seen of it in the order received.
+
+    The figures are whole when the first state seen in play is at the tip-off (no more than the
+    first basket scored, :func:`lib.store.rules.at_tip_off`), or when nothing has been seen in
+    play yet; otherwise they are partial, known from that first state.
+    """
+    first = next((state for state in states if state.status != "scheduled"), None)
+    if first is None or at_tip_off(first):
+        return FROM_TIP_OFF
+    return KnownFrom(partial=True, period=first.period, clock=first.clock)
 
 
 def excitement_index(probabilities: Sequence[float]) -> float:
@@ -59,6 +117,9 @@ class GameSummary:
         home_score: Home score now.
         away_score: Away score now.
         final: Whether the figures are final.
+        partial: Whether the game was first seen after its tip-off, so the figures miss its start.
+        known_from_period: For a partial game, the period the figures are known from; ``None`` otherwise.
+        known_from_clock: For a partial game, the clock they are known from; ``None`` otherwise.
         lead_changes: Times the lead switched sides (ties in between skipped).
         times_tied: Times the score was tied after a score (0-0 not counted).
         biggest_home_lead: The home team's largest lead.
@@ -78,6 +139,9 @@ class GameSummary:
     home_score: int
     away_score: int
     final: bool
+    partial: bool
+    known_from_period: int | None
+    known_from_clock: str | None
     lead_changes: int
     times_tied: int
     biggest_home_lead: int
@@ -90,7 +154,7 @@ class GameSummary:
     predictions: int
 
 
-def summarize(game: Game, flow: Flow, probabilities: Sequence[float]) -> GameSummary:
+def summarize(game: Game, flow: Flow, probabilities: Sequence[float], known: KnownFrom) -> GameSummary:
     """The summary of one game from its score history and its home win probabilities in order.
 
     Args:
@@ -98,6 +162,7 @@ def summarize(game: Game, flow: Flow, probabilities: Sequence[float]) -> GameSum
         flow: ``(home, away)`` scores in the order received; repeats are ignored, and a lower
             score (a scorer's correction) takes back the scores above it.
         probabilities: Home win probabilities in the order received.
+        known: From when the flow and the probabilities are known (:func:`known_from`).
     """
     stats = flow_stats(_flow([*flow, (game.home_score, game.away_score)]))
     diff = game.home_score - game.away_score
@@ -113,6 +178,9 @@ def summarize(game: Game, flow: Flow, probabilities: Sequence[float]) -> GameSum
         home_score=game.home_score,
         away_score=game.away_score,
         final=game.status == "final",
+        partial=known.partial,
+        known_from_period=known.period,
+        known_from_clock=known.clock,
         lead_changes=stats.lead_changes,
         times_tied=stats.times_tied,
         biggest_home_lead=stats.largest_lead.home,
