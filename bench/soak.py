@@ -3,11 +3,12 @@
 A separate process runs a :class:`~lib.feed.server.FeedServer` whose source pushes
 ``--rate`` messages a second (200) over ``--games`` games (15): for each game in turn a
 ``score_update`` (the server stamps ``ts`` and ``seq``; the clock ticks down a second with each
-update, the period turns over every 720 updates, the scores rise by a point every 60-65 updates
-and stop at 399) and then its ``prediction``. The game ids never change, so the store does not
-grow in games; each game's score and prediction history (2,000 points each by default) fills
-within the first five minutes and then only rolls over, so the hour's memory should stay flat
-after that.
+update, the period turns over every 720 updates, the home score rises by a point with every
+update and the away score with every other, both going back to 0 after 399 as a scorer's
+correction, so that every update is a score change the history keeps) and then its
+``prediction``. The game ids never change, so the store does not grow in games; each game's
+score and prediction history (2,000 points each by default) fills within the first five
+minutes and then only rolls over, so the hour's memory should stay flat after that.
 
 This process holds a ``LiveFeed(url)`` and uses it as the dashboard does: a snapshot and a
 status every second (the page's refresh), and every ``--api-every`` seconds the analyst API
@@ -114,14 +115,14 @@ class SteadySource:
     def _score(self, index: int) -> ScoreUpdate:
         n = self.updates[index]
         self.updates[index] += 1
-        home, away = min(399, n // 60), min(399, n // 65)
+        home, away = n % 400, n // 2 % 400
         left = 719 - n % 720
         return ScoreUpdate(
             data=Game(
                 game_id=f"soak-{index:02d}", home_team=TEAMS[2 * index % len(TEAMS)],
                 away_team=TEAMS[(2 * index + 1) % len(TEAMS)], home_score=home, away_score=away,
                 period=1 + (n // 720) % 4, clock=f"{left // 60:02d}:{left % 60:02d}", status="live",
-                differential=home - away,
+                differential=home - away, correction=True if n and n % 400 == 0 else None,
             )
         )
 

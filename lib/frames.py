@@ -93,9 +93,18 @@ def latency_frame(samples: Iterable[LatencySample]) -> pd.DataFrame:
     return _frame(list(samples), LatencySample._fields, ("received_at",))
 
 
+def _known_from_periods(frame: pd.DataFrame) -> pd.DataFrame:
+    # Whole numbers with gaps for the games known from tip-off, rather than floats with NaN.
+    frame["known_from_period"] = frame["known_from_period"].astype("Int64")
+    return frame
+
+
 def game_stats_frame(summaries: Sequence[GameSummary]) -> pd.DataFrame:
-    """One row per game: lead changes, ties, biggest leads and run, excitement, comeback."""
-    return pd.DataFrame([asdict(s) for s in summaries], columns=[f.name for f in fields(GameSummary)])
+    """One row per game: whether it is partial and from when, lead changes, ties, biggest leads and run,
+    excitement, comeback."""
+    return _known_from_periods(
+        pd.DataFrame([asdict(s) for s in summaries], columns=[f.name for f in fields(GameSummary)])
+    )
 
 
 SCORECARD_COLUMNS: Final = (
@@ -105,6 +114,9 @@ SCORECARD_COLUMNS: Final = (
     "home_score",
     "away_score",
     "home_won",
+    "partial",
+    "known_from_period",
+    "known_from_clock",
     "predictions",
     "brier",
     "log_loss",
@@ -117,16 +129,20 @@ class ScorecardFrames:
     """Prediction quality as DataFrames: what ``LiveFeed.scorecard()`` returns and the page shows.
 
     Attributes:
-        games: One row per finished game with predictions.
-        overall: One row: every scored prediction of every finished game together.
+        games: One row per finished game with predictions; ``partial`` marks a game first seen
+            after its tip-off, ``known_from_period`` and ``known_from_clock`` say from when.
+        overall: One row: every scored prediction of the counted games together (the games
+            seen from their tip-off, and the partial ones too when asked).
         calibration: The overall calibration buckets.
-        enough: Whether enough games have finished for the figures to mean much.
+        enough: Whether enough games are counted for the figures to mean much.
+        partial_left_out: The partial games in ``games`` that ``overall`` leaves out.
     """
 
     games: pd.DataFrame
     overall: pd.DataFrame
     calibration: pd.DataFrame
     enough: bool
+    partial_left_out: int
 
 
 def scorecard_frames(card: Scorecard) -> ScorecardFrames:
@@ -140,14 +156,18 @@ def scorecard_frames(card: Scorecard) -> ScorecardFrames:
             g.home_score,
             g.away_score,
             g.home_won,
+            g.partial,
+            g.known_from_period,
+            g.known_from_clock,
             *(getattr(g.scores, name) for name in figures),
         )
         for g in card.games
     ]
     overall = card.overall
     return ScorecardFrames(
-        games=pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS)),
+        games=_known_from_periods(pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))),
         overall=pd.DataFrame([{"games": overall.games, **{name: getattr(overall, name) for name in figures}}]),
         calibration=pd.DataFrame([asdict(b) for b in overall.calibration], columns=[f.name for f in fields(Bucket)]),
         enough=card.enough,
+        partial_left_out=card.partial_left_out,
     )

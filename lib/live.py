@@ -403,14 +403,23 @@ class LiveFeed:
     def game_stats(self) -> pd.DataFrame:
         """One row per game, most exciting first: lead changes, times tied, biggest leads and run,
         excitement index (sum of win-probability swings), comeback factor (the winner's lowest
-        win probability); live figures while a game runs, final once it ends."""
+        win probability); live figures while a game runs, final once it ends. ``partial`` marks a
+        game first seen after its tip-off, whose figures are known only from ``known_from_period``
+        and ``known_from_clock`` on."""
         return game_stats_frame(self.game_summaries())
 
-    def scorecard(self) -> ScorecardFrames:
+    def scorecard(self, *, include_partial: bool = False) -> ScorecardFrames:
         """How good the predictions were on finished games: Brier score, log loss, favourite
-        accuracy and calibration, per game and overall, with the number of predictions behind each."""
+        accuracy and calibration, per game and overall, with the number of predictions behind each.
+
+        Args:
+            include_partial: Count in the overall figures the games first seen after their
+                tip-off too. By default they are only listed, marked ``partial``, and counted in
+                ``partial_left_out``: predictions from mid-game on are easier than a whole game's.
+        """
         snapshot = self.store.snapshot()
-        return scorecard_frames(score_finished_games(snapshot.games, self.store.game_histories()))
+        card = score_finished_games(snapshot.games, self.store.game_histories(), include_partial=include_partial)
+        return scorecard_frames(card)
 
     def latency(self) -> pd.DataFrame:
         """Latency samples: received_at, e2e_ms, apply_ms, type."""

@@ -515,3 +515,61 @@ def test_an_archive_that_cannot_be_written_is_a_warning_and_the_page_goes_on(
     assert "nba\\.duckdb" in warnings
     assert str(tmp_path) not in warnings + page_text(at)
     assert "the archive" not in " ".join(archive_scope_options(at))
+
+
+def test_the_event_log_shows_tip_offs_without_a_score_and_none_for_a_game_joined_late(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """A game seen going live at 0-0 is a tip-off with no score; one first met at 50-48 through game_start is none."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    late = {"home_team": "Late Home", "away_team": "Late Away"}
+    seen = {"home_team": "Seen Home", "away_team": "Seen Away"}
+    pregame = {"period": 0, "clock": "12:00", "home_score": 0, "away_score": 0}
+    feed_server.publish(
+        [
+            GameStart(data=a_game("late", **late, home_score=50, away_score=48)),
+            ScoreUpdate(data=a_game("seen", **seen, status="scheduled", **pregame)),
+            GameStart(data=a_game("seen", **seen, **{**pregame, "period": 1})),
+            ScoreUpdate(data=a_game("seen", **seen, period=1, clock="11:40", home_score=2, away_score=0)),
+            GameEnd(data=a_game("late", **late, status="final", period=4, clock="00:00", home_score=99, away_score=90)),
+        ]
+    )
+    rerun_until(at, lambda at: any("Final" in list(d.value.get("Event", [])) for d in at.dataframe), "the final")
+    log = next(d.value for d in at.dataframe if "Event" in d.value)
+    assert list(zip(log.Event, log.Game, log.Score, strict=True)) == [
+        ("Final", "Late Away @ Late Home", "90–99"),
+        ("Tip-off", "Seen Away @ Seen Home", ""),
+    ]
+
+
+def test_a_game_joined_late_is_marked_partial_and_left_out_of_the_scorecard(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """First met at 60-58 in Q3: partial, known from Q3 07:12, in Every game and the per-game scorecard; the
+    scorecard's figures count the two games seen from their tip-off and say one partial game is left out."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    finished_night(feed_server)
+    teams = {"home_team": "Late Home", "away_team": "Late Away"}
+    final = {"status": "final", "period": 4, "clock": "00:00", "home_score": 101, "away_score": 99}
+    feed_server.publish(
+        [
+            ScoreUpdate(data=a_game("late", **teams, home_score=60, away_score=58)),
+            PredictionUpdate(data=Prediction(game_id="late", home_win_probability=0.9)),
+            GameEnd(data=a_game("late", **teams, **final)),
+        ]
+    )
+    rerun_until(at, lambda at: "3 games" in header(at), "three games")
+    at.session_state["tab"] = "🎯 Game detail"
+    rerun_until(at, lambda at: len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3, "every game's figures")
+    every_game = at.dataframe[0].value.set_index("home_team")
+    assert every_game.partial.to_dict() == {"Home w": False, "Home l": False, "Late Home": True}
+    assert every_game.known_from.to_dict() == {"Home w": "tip-off", "Home l": "tip-off", "Late Home": "Q3 07:12"}
+    at.session_state["tab"] = "📈 Scorecard"
+    rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score"}, "the scorecard")
+    assert {m.label: m.value for m in at.metric}["Finished games"] == "2"
+    assert "Left out: 1 partial game, first seen after tip-off" in page_text(at)
+    per_game = next(d.value for d in at.dataframe if "known_from" in d.value).set_index("game_id")
+    assert per_game.partial.to_dict() == {"w": False, "l": False, "late": True}
+    assert per_game.loc["late", "known_from"] == "Q3 07:12"

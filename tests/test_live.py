@@ -413,3 +413,63 @@ def test_a_feed_that_only_reads_the_archive_never_takes_the_writers_place(
     feed_server.publish([ScoreUpdate(data=Game.model_validate(game("g1")))])
     wait_for(lambda: len(reader.query("SELECT source FROM games")) == 1, what="the writer's row")
     assert reader.query("SELECT source FROM games").source.tolist() == ["team-feed"]
+
+
+def test_history_is_every_score_change_as_the_archive_keeps_them(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """history() has no clock-only rows: a tip-off, tick or final at the same score is left out, as in score_changes."""
+    feed = LiveFeed(feed_server.url, options=options(), archive=tmp_path / "nba.duckdb")
+    feeds.append(feed)
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
+    states = [
+        {"status": "scheduled", "period": 0, "clock": "12:00", "home_score": 0, "away_score": 0},
+        {"period": 1, "clock": "12:00", "home_score": 0, "away_score": 0},
+        {"period": 1, "clock": "11:40", "home_score": 2, "away_score": 0},
+        {"period": 1, "clock": "11:20", "home_score": 2, "away_score": 0},
+        {"period": 1, "clock": "11:02", "home_score": 2, "away_score": 3},
+        {"period": 4, "clock": "00:00", "home_score": 2, "away_score": 3, "status": "final"},
+    ]
+    for state in states:
+        feed_server.publish([ScoreUpdate(data=Game.model_validate(game(**state)))])
+    wait_for(lambda: len(feed.query("SELECT * FROM game_updates")) == len(states), what="every state archived")
+    history = feed.history("g1")
+    assert list(zip(history.clock, history.home_score, history.away_score, strict=True)) == [
+        ("11:40", 2, 0),
+        ("11:02", 2, 3),
+    ]
+    archived = feed.query("SELECT clock, home_score, away_score FROM score_changes ORDER BY arrival")
+    assert [tuple(row) for row in archived.itertuples(index=False)] == [("11:40", 2, 0), ("11:02", 2, 3)]
+
+
+def test_a_game_joined_late_is_partial_and_left_out_of_the_scorecard_unless_asked(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """First met at 60-58 in Q3: partial, known from Q3 07:12, in game_stats(), scorecard() and the archive's
+    scorecard alike; the overall figures leave it out, and count it with include_partial=True."""
+    feed = archived_night(feed_server, feeds, tmp_path / "nba.duckdb")  # "w" and "l", seen from their tip-off
+    teams = {"home_team": "Late Home", "away_team": "Late Away"}
+    final = {"status": "final", "period": 4, "clock": "00:00", "home_score": 101, "away_score": 99}
+    feed_server.publish(
+        [
+            ScoreUpdate(data=Game.model_validate(game("late", **teams, home_score=60, away_score=58))),
+            PredictionUpdate(data=Prediction(game_id="late", home_win_probability=0.9)),
+            ScoreUpdate(data=Game.model_validate(game("late", **teams, **final))),
+        ]
+    )
+    wait_for(lambda: len(feed.scorecard().games) == 3, what="three finished games")
+    stats = feed.game_stats().set_index("game_id")
+    assert stats.partial.to_dict() == {"w": False, "l": False, "late": True}
+    assert (stats.loc["late", "known_from_period"], stats.loc["late", "known_from_clock"]) == (3, "07:12")
+    card = feed.scorecard()
+    assert card.games.set_index("game_id").partial.to_dict() == {"w": False, "l": False, "late": True}
+    assert (card.overall.iloc[0].games, card.overall.iloc[0].predictions, card.partial_left_out) == (2, 6, 1)
+    everything = feed.scorecard(include_partial=True)
+    assert (everything.overall.iloc[0].games, everything.overall.iloc[0].predictions) == (3, 7)
+    assert everything.partial_left_out == 0
+    wait_for(lambda: len(feed.archived_scorecard().games) == 3, what="the archive's three finished games")
+    archived = feed.archived_scorecard()
+    assert archived.games.set_index("game_id").partial.to_dict() == {"w": False, "l": False, "late": True}
+    pd.testing.assert_frame_equal(archived.overall, card.overall)
+    assert archived.partial_left_out == 1

@@ -1,19 +1,37 @@
 """A night in review, from what the store holds: every game's summary, the prediction scorecard.
 
+A game first seen after its tip-off is *partial* (:func:`lib.analytics.game.known_from`): its
+summary says from when it is known, and the scorecard marks it and leaves it out of the overall
+figures unless asked, since predictions from mid-game on are easier to get right than a whole
+game's and would flatter the model.
+
 Pure: the store's records in, frozen records out. ``LiveFeed.game_stats()`` and
-``LiveFeed.scorecard()`` are these, as DataFrames.
+``LiveFeed.scorecard()`` are these, as DataFrames; the archive's scorecard is this too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import heapq
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from lib.analytics.game import GameSummary, summarize
+from lib.analytics.game import GameSummary, KnownFrom, known_from, summarize
 from lib.analytics.metrics import MIN_GAMES_FOR_MEANING, Scores, score
 from lib.store import GameRecord, HistoryPoint, PredictionPoint
 
 Histories = Mapping[str, tuple[Sequence[HistoryPoint], Sequence[PredictionPoint]]]
+"""Each game's score changes and predictions, in the order received."""
+
+
+def _known(flow: Sequence[HistoryPoint], predictions: Sequence[PredictionPoint]) -> KnownFrom:
+    """From when a game is known, by the states seen of it: its score changes and the states its predictions came with.
+
+    A score history has no state at 0-0, so a game seen at its tip-off shows that by a
+    prediction's state. On a tie in receive time the prediction's state is the older one.
+    """
+    states: tuple[Sequence[HistoryPoint | PredictionPoint], ...] = (predictions, flow)
+    seen: Iterator[HistoryPoint | PredictionPoint] = heapq.merge(*states, key=lambda state: state.received_at)
+    return known_from(seen)
 
 
 def game_summaries(games: Mapping[str, GameRecord], histories: Histories) -> list[GameSummary]:
@@ -26,6 +44,7 @@ def game_summaries(games: Mapping[str, GameRecord], histories: Histories) -> lis
                 record.game,
                 [(point.home_score, point.away_score) for point in flow],
                 [point.home_win_probability for point in predictions],
+                _known(flow, predictions),
             )
         )
     summaries.sort(key=lambda s: (s.excitement is None, -(s.excitement or 0.0), s.game_id))
@@ -34,7 +53,14 @@ def game_summaries(games: Mapping[str, GameRecord], histories: Histories) -> lis
 
 @dataclass(frozen=True)
 class GameScore:
-    """How the predictions for one finished game did."""
+    """How the predictions for one finished game did.
+
+    Attributes:
+        partial: Whether the game was first seen after its tip-off, so its predictions miss the start.
+        known_from_period: For a partial game, the period its predictions are known from; ``None`` otherwise.
+        known_from_clock: For a partial game, the clock they are known from; ``None`` otherwise.
+        scores: Its predictions' figures.
+    """
 
     game_id: str
     home_team: str
@@ -42,6 +68,9 @@ class GameScore:
     home_score: int
     away_score: int
     home_won: bool
+    partial: bool
+    known_from_period: int | None
+    known_from_clock: str | None
     scores: Scores
 
 
@@ -50,21 +79,34 @@ class Scorecard:
     """Prediction quality over the finished games.
 
     Attributes:
-        games: One entry per finished game with predictions, in the order they finished.
-        overall: Every scored prediction of every finished game together.
-        enough: Whether enough games have finished for the figures to mean much.
+        games: One entry per finished game with predictions, in the order they finished, partial
+            ones included and marked.
+        overall: Every scored prediction of the counted games together: the games seen from
+            their tip-off, and the partial ones too when asked.
+        enough: Whether enough games are counted for the figures to mean much.
+        partial_left_out: The partial games in ``games`` that ``overall`` leaves out.
     """
 
     games: tuple[GameScore, ...]
     overall: Scores
     enough: bool
+    partial_left_out: int
 
 
-def score_finished_games(games: Mapping[str, GameRecord], histories: Histories, buckets: int = 10) -> Scorecard:
+def score_finished_games(
+    games: Mapping[str, GameRecord], histories: Histories, buckets: int = 10, *, include_partial: bool = False
+) -> Scorecard:
     """Score the predictions received for every finished game against its result.
 
     Only predictions made while the game could still go either way count: ones received after
     it went final would score a certainty against itself.
+
+    Args:
+        games: Every game's latest record; the finished ones with a winner are scored.
+        histories: Each game's score changes and predictions; the predictions alone do (the
+            partial mark then comes from their states).
+        buckets: Calibration buckets.
+        include_partial: Count the games first seen after their tip-off in the overall figures too.
     """
     finished = sorted(
         (r for r in games.values() if r.game.status == "final" and r.game.home_score != r.game.away_score),
@@ -74,12 +116,15 @@ def score_finished_games(games: Mapping[str, GameRecord], histories: Histories, 
     probabilities: list[float] = []
     outcomes: list[int] = []
     game_ids: list[str] = []
+    left_out = 0
     for record in finished:
         game = record.game
-        made = [p.home_win_probability for p in histories.get(game.game_id, ((), ()))[1] if p.status != "final"]
+        flow, predictions = histories.get(game.game_id, ((), ()))
+        made = [p.home_win_probability for p in predictions if p.status != "final"]
         if not made:
             continue
         outcome = int(game.home_score > game.away_score)
+        known = _known(flow, predictions)
         per_game.append(
             GameScore(
                 game.game_id,
@@ -88,14 +133,22 @@ def score_finished_games(games: Mapping[str, GameRecord], histories: Histories, 
                 game.home_score,
                 game.away_score,
                 bool(outcome),
+                known.partial,
+                known.period,
+                known.clock,
                 score(made, [outcome] * len(made), [game.game_id] * len(made), buckets),
             )
         )
+        if known.partial and not include_partial:
+            left_out += 1
+            continue
         probabilities += made
         outcomes += [outcome] * len(made)
         game_ids += [game.game_id] * len(made)
+    overall = score(probabilities, outcomes, game_ids, buckets)
     return Scorecard(
         games=tuple(per_game),
-        overall=score(probabilities, outcomes, game_ids, buckets),
-        enough=len(per_game) >= MIN_GAMES_FOR_MEANING,
+        overall=overall,
+        enough=overall.games >= MIN_GAMES_FOR_MEANING,
+        partial_left_out=left_out,
     )

@@ -2,7 +2,7 @@
 
 Each ``*_SQL`` query selects the columns its converter takes, times as epoch seconds; the
 reader (:mod:`lib.archive.reader`) runs them. A game's ``GameRecord`` is its latest archived
-state, its history the states in the order they arrived, its predictions likewise.
+state, its history its score changes in the order they arrived, its predictions likewise.
 
 Pure: tuples in, records out.
 """
@@ -16,6 +16,7 @@ from typing import Any, Final
 from lib.analytics.report import Histories, Scorecard, score_finished_games
 from lib.protocol import Game
 from lib.store import GameRecord, HistoryPoint, PredictionPoint
+from lib.store.rules import score_changed
 
 GAMES_SQL: Final = """
     SELECT game_id, home_team, away_team, home_score, away_score, period, clock, status,
@@ -52,11 +53,17 @@ def game_record(row: Sequence[Any]) -> GameRecord:
 
 
 def histories(history_rows: Iterable[Sequence[Any]], prediction_rows: Iterable[Sequence[Any]]) -> Histories:
-    """Each game's score and prediction histories, from rows of :data:`HISTORY_SQL` and :data:`PREDICTIONS_SQL`."""
+    """Each game's score changes and predictions, as the store keeps them, from rows of :data:`HISTORY_SQL` and
+    :data:`PREDICTIONS_SQL`."""
     flows: dict[str, list[HistoryPoint]] = {}
     predictions: dict[str, list[PredictionPoint]] = {}
     for row in history_rows:
-        flows.setdefault(row[0], []).append(HistoryPoint(*row))
+        point = HistoryPoint(*row)
+        flow = flows.setdefault(point.game_id, [])
+        # The states between two score changes repeat the first one's score: comparing with the
+        # last change kept is comparing with the state before.
+        if score_changed(flow[-1] if flow else None, point):
+            flow.append(point)
     for row in prediction_rows:
         predictions.setdefault(row[0], []).append(PredictionPoint(*row))
     return {

@@ -66,7 +66,11 @@ class SourceRecord(NamedTuple):
 
 
 class HistoryPoint(NamedTuple):
-    """One accepted score update, kept in the game's bounded history."""
+    """One accepted score change, kept in the game's bounded history.
+
+    A score change is a state whose score differs from the state before it, or from 0-0 for
+    the first state seen; clock ticks and status changes at an unchanged score are not kept.
+    """
 
     game_id: str
     received_at: float

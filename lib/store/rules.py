@@ -8,12 +8,15 @@ the decision under its lock.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Final, Literal, Protocol
 
 from lib.protocol import Game, GameEnd, GameStart, Message, Rejection, RejectReason, ScoreUpdate
 from lib.store.records import GameRecord
 
 EventKind = Literal["game_start", "game_end"]
+
+FIRST_BASKET: Final = 3
+"""The most points one basket scores."""
 
 
 def is_stale(ts: float | None, seq: int | None, connection: int, message: Message, on: int) -> bool:
@@ -51,6 +54,27 @@ def changed(old: Game, new: Game) -> bool:
     )
 
 
+class Scored(Protocol):
+    """Anything with a game's score: a :class:`~lib.protocol.Game`, a history or prediction point."""
+
+    @property
+    def home_score(self) -> int: ...
+
+    @property
+    def away_score(self) -> int: ...
+
+
+def score_changed(old: Scored | None, new: Scored) -> bool:
+    """Whether ``new`` changes the score: from ``old``'s, or from 0-0 for a game not seen before.
+
+    A game's score history keeps exactly these states (as the archive's ``score_changes`` view
+    does), so that it is the game's flow and not a list of clock ticks.
+    """
+    if old is None:
+        return new.home_score != 0 or new.away_score != 0
+    return old.home_score != new.home_score or old.away_score != new.away_score
+
+
 def score_decrease(old: Game, new: Game) -> Rejection | None:
     """Why a lower score cannot be applied: only a scorer's correction (``"correction": true``) may lower one."""
     if (new.home_score < old.home_score or new.away_score < old.away_score) and new.correction is not True:
@@ -61,17 +85,32 @@ def score_decrease(old: Game, new: Game) -> Rejection | None:
     return None
 
 
+def at_tip_off(state: Scored) -> bool:
+    """Whether a game in play is still at its tip-off: nothing scored yet, or only its first basket.
+
+    With at most one basket on the board (one side on 0, the other on 3 or less) nothing before
+    this state is unknown: the 0-0 start is implicit. Sources that send every scoring change
+    send a game they first meet in progress from its first score, as its first state in play.
+    """
+    home, away = state.home_score, state.away_score
+    return min(home, away) == 0 and max(home, away) <= FIRST_BASKET
+
+
 def event_kind(old: Game | None, message: ScoreUpdate | GameStart | GameEnd) -> EventKind | None:
     """The event a game message makes: a tip-off or a final, judged by the change of status.
 
     Events follow state transitions, not message types: the state a server sends on every
-    reconnect repeats ``game_end`` for finished games, and that is not news.
+    reconnect repeats ``game_end`` for finished games, and that is not news. A tip-off is a game
+    seen going live at its tip-off (:func:`at_tip_off`), from scheduled or as a ``game_start``;
+    a game first met well into play, or met again there after a gap, was joined late, and its
+    start is not news now.
     """
-    status = message.data.status
+    game = message.data
+    status = game.status
     if (
-        status in ("live", "halftime")
-        and (old is None or old.status == "scheduled")
-        and (isinstance(message, GameStart) or old is not None)
+        status == "live"
+        and (isinstance(message, GameStart) if old is None else old.status == "scheduled")
+        and at_tip_off(game)
     ):
         return "game_start"
     if status == "final" and old is not None and old.status != "final":

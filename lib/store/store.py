@@ -86,7 +86,7 @@ class Store:
         max_games: Games kept at most. When a new game would pass it, the final game updated
             longest ago is evicted; if no game is final, the new game is rejected
             (``too_many_games``).
-        history_per_game: Score updates and predictions kept per game (oldest dropped first).
+        history_per_game: Score changes and predictions kept per game (oldest dropped first).
         latency_samples: Size of the latency ring.
     """
 
@@ -229,7 +229,7 @@ class Store:
         history = self._history.get(game_id)
         if history is None:
             history = self._history[game_id] = deque(maxlen=self.history_per_game)
-        if changed:
+        if rules.score_changed(None if old is None else old.game, game):
             point = (game_id, received_at, ts, kind, home_score, away_score, game.period, game.clock, status)
             history.append(_new(HistoryPoint, point))
         self._last_update_at = received_at
@@ -384,11 +384,11 @@ class Store:
         )
 
     def history(self, game_id: str | None = None) -> tuple[HistoryPoint, ...]:
-        """Accepted score updates, for one game or all, in the order they were received."""
+        """Accepted score changes, for one game or all, in the order they were received."""
         return self._points(self._history, game_id)
 
     def game_histories(self) -> dict[str, tuple[tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]]:
-        """Every game's score history and prediction history, copied under one lock."""
+        """Every game's score changes and predictions, copied under one lock."""
         with self._lock:
             return {
                 game_id: (tuple(self._history.get(game_id, ())), tuple(self._prediction_history.get(game_id, ())))

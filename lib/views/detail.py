@@ -17,7 +17,7 @@ from lib.analytics.game import GameSummary
 from lib.frames import game_stats_frame
 from lib.protocol import REGULATION_PERIODS, clock_seconds, elapsed_seconds, period_seconds
 from lib.store import HistoryPoint, PredictionPoint
-from lib.views.format import escape_markdown
+from lib.views.format import escape_markdown, known_from
 
 _ORANGE: Final = "#f97316"
 
@@ -130,11 +130,13 @@ def render_timeline(
 
 
 def render_figures(summary: GameSummary) -> None:
-    """The game's figures, labelled live or final."""
+    """The game's figures, labelled live or final, and partial with from when."""
     state = "Final figures" if summary.final else "So far (live)"
+    since = known_from(summary.known_from_period, summary.known_from_clock)
+    partial = f" · partial, known from {since}: first seen after its tip-off" if summary.partial else ""
     st.caption(
         f"{state}: {escape_markdown(summary.away_team)} {summary.away_score} @ "
-        f"{escape_markdown(summary.home_team)} {summary.home_score}"
+        f"{escape_markdown(summary.home_team)} {summary.home_score}{partial}"
     )
     cells = st.columns(6)
     cells[0].metric("Lead changes", summary.lead_changes)
@@ -159,14 +161,18 @@ def render_figures(summary: GameSummary) -> None:
 
 
 def render_game_table(summaries: Sequence[GameSummary]) -> None:
-    """Every game's figures, most exciting first; click a header to sort."""
-    table = game_stats_frame(summaries)[
+    """Every game's figures, most exciting first, partial games marked with from when; click a header to sort."""
+    frame = game_stats_frame(summaries)
+    frame["known_from"] = [known_from(s.known_from_period, s.known_from_clock) for s in summaries]
+    table = frame[
         [
             "away_team",
             "home_team",
             "away_score",
             "home_score",
             "status",
+            "partial",
+            "known_from",
             "lead_changes",
             "times_tied",
             "biggest_home_lead",
@@ -187,6 +193,10 @@ def render_game_table(summaries: Sequence[GameSummary]) -> None:
             "away_score": "Away pts",
             "home_score": "Home pts",
             "status": "Status",
+            "partial": st.column_config.CheckboxColumn(
+                "Partial", help="First seen after its tip-off: the figures miss the start"
+            ),
+            "known_from": "Known from",
             "lead_changes": "Lead changes",
             "times_tied": "Ties",
             "biggest_home_lead": "Home lead",

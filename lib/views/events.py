@@ -34,13 +34,13 @@ def render_toasts(events: Sequence[FeedEvent]) -> None:
 
 
 def event_log_table(events: Sequence[FeedEvent], limit: int = 10) -> pd.DataFrame:
-    """The newest game starts and ends, newest first."""
+    """The newest game starts and ends, newest first; a tip-off is about the start, so it has no score."""
     rows = [
         {
             "Time": pd.Timestamp(event.at, unit="s", tz="UTC"),
             "Event": "Tip-off" if event.kind == "game_start" else "Final",
             "Game": f"{event.game.away_team} @ {event.game.home_team}",
-            "Score": f"{event.game.away_score}–{event.game.home_score}",
+            "Score": "" if event.kind == "game_start" else f"{event.game.away_score}–{event.game.home_score}",
         }
         for event in reversed(events[-limit:])
     ]

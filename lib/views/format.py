@@ -154,6 +154,15 @@ def period_name(period: int) -> str:
     return "OT" if extra == 1 else f"{extra}OT"
 
 
+def known_from(period: int | None, clock: str | None) -> str:
+    """From when a game's figures are known: ``tip-off``, or where a partial game was first seen (``Q2 05:12``)."""
+    if period is None or clock is None:
+        return "tip-off"
+    if clock_seconds(clock) == 0:
+        return f"end of {period_name(period)}"
+    return f"{period_name(period)} {clock}"
+
+
 def local_time(when: datetime, tz: tzinfo) -> str:
     """A time of day as a viewer reads it, in their time zone: ``7:30 PM EST``."""
     local = when.astimezone(tz)

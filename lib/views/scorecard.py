@@ -7,12 +7,17 @@ import streamlit as st
 
 from lib.analytics.metrics import MIN_GAMES_FOR_MEANING
 from lib.frames import ScorecardFrames
-from lib.views.format import plural
+from lib.views.format import known_from, plural
 
 
 def scorecard_note(card: ScorecardFrames) -> str | None:
     """Why the figures mean little, when they do: no finished game yet, or too few."""
     games = int(card.overall.iloc[0]["games"])
+    if games == 0 and card.partial_left_out:
+        return (
+            "No game seen from its tip-off has finished yet: the overall figures leave out the "
+            f"{plural(card.partial_left_out, 'partial game')} below."
+        )
     if games == 0:
         return "No finished game with predictions yet: the scorecard fills in as games end."
     if not card.enough:
@@ -23,6 +28,14 @@ def scorecard_note(card: ScorecardFrames) -> str | None:
     return None
 
 
+def partial_note(card: ScorecardFrames) -> str | None:
+    """How many partial games the overall figures leave out, when any."""
+    if not card.partial_left_out:
+        return None
+    left_out = plural(card.partial_left_out, "partial game")
+    return f"Left out: {left_out}, first seen after tip-off, whose predictions miss the start (marked below)."
+
+
 def render_scorecard(card: ScorecardFrames) -> None:
     """Everything the scorecard tab shows, with a plain warning when too few games have ended."""
     overall = card.overall.iloc[0]
@@ -30,6 +43,8 @@ def render_scorecard(card: ScorecardFrames) -> None:
     note = scorecard_note(card)
     if games == 0:
         st.info(note, icon="⏳")
+        if not card.games.empty:
+            _render_per_game(card.games)
         return
     if note is not None:
         st.warning(note, icon="⚠️")
@@ -42,6 +57,9 @@ def render_scorecard(card: ScorecardFrames) -> None:
     cells[2].metric("Favourite won", "–" if pd.isna(accuracy) else f"{accuracy:.1%}")
     cells[3].metric("Predictions", f"{int(overall['predictions']):,}")
     cells[4].metric("Finished games", games)
+    left_out = partial_note(card)
+    if left_out is not None:
+        st.caption(left_out)
 
     left, right = st.columns(2)
     with left:
@@ -97,9 +115,19 @@ def render_scorecard(card: ScorecardFrames) -> None:
                 "observed": st.column_config.NumberColumn("Observed", format="percent"),
             },
         )
+    _render_per_game(card.games)
+
+
+def _render_per_game(games: pd.DataFrame) -> None:
     st.markdown("**Per game**")
+    since = [
+        known_from(None if pd.isna(period) else int(period), clock)
+        for period, clock in zip(games["known_from_period"], games["known_from_clock"], strict=True)
+    ]
+    table = games.drop(columns=["known_from_period", "known_from_clock"])
+    table.insert(list(table.columns).index("partial") + 1, "known_from", since)
     st.dataframe(
-        card.games,
+        table,
         hide_index=True,
         width="stretch",
         column_config={
@@ -109,6 +137,10 @@ def render_scorecard(card: ScorecardFrames) -> None:
             "home_score": "Home pts",
             "away_score": "Away pts",
             "home_won": "Home won",
+            "partial": st.column_config.CheckboxColumn(
+                "Partial", help="First seen after its tip-off: left out of the overall figures"
+            ),
+            "known_from": "Known from",
             "predictions": "Predictions",
             "brier": st.column_config.NumberColumn("Brier", format="%.4f"),
             "log_loss": st.column_config.NumberColumn("Log loss", format="%.4f"),

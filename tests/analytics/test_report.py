@@ -13,21 +13,25 @@ from tests.helpers import frame, game, prediction, score
 NOW = 1_800_000_000.0
 
 
-def slate() -> Store:
-    """Three games: home win (0.6, 0.8 before the end), away win (0.7, 0.4), one still live (0.5)."""
+def slate(joined_late: bool = False) -> Store:
+    """Three games seen from their first basket: home win (0.6, 0.8 before the end), away win (0.7, 0.4), one
+    still live (0.5); and, if ``joined_late``, a home win first seen at 60-58 (0.9)."""
     store = Store()
     at = NOW
     plays = {
-        "home-win": [((10, 8), 0.6), ((50, 40), 0.8)],
-        "away-win": [((20, 10), 0.7), ((40, 45), 0.4)],
-        "live": [((5, 5), 0.5)],
+        "home-win": [((2, 0), 0.6), ((50, 40), 0.8)],
+        "away-win": [((3, 0), 0.7), ((40, 45), 0.4)],
+        "live": [((0, 0), 0.5)],
     }
+    if joined_late:
+        plays["joined-late"] = [((60, 58), 0.9)]
     for game_id, steps in plays.items():
         for (home, away), probability in steps:
             at += 1
             store.ingest(score(game_id, home_score=home, away_score=away), received_at=at)
             store.ingest(prediction(game_id, probability), received_at=at)
-    for game_id, (home, away) in (("home-win", (99, 90)), ("away-win", (88, 95))):
+    finals = {"home-win": (99, 90), "away-win": (88, 95), "joined-late": (101, 99)}
+    for game_id, (home, away) in ((game_id, finals[game_id]) for game_id in plays if game_id in finals):
         at += 1
         store.ingest(
             frame("game_end", game(game_id, home_score=home, away_score=away, status="final", period=4, clock="00:00")),
@@ -68,3 +72,58 @@ def test_game_summaries_most_exciting_first() -> None:
     table = game_stats_frame(summaries)
     assert list(table.columns[:3]) == ["game_id", "home_team", "away_team"]
     assert table.loc[table.game_id == "away-win", "comeback"].item() == pytest.approx(1 - 0.7)
+
+
+def test_a_partial_game_is_marked_and_left_out_of_the_overall_figures_unless_asked() -> None:
+    """A game first seen at 60-58 in Q3 is scored and marked, but only counted overall with include_partial."""
+    store = slate(joined_late=True)
+    games, histories = store.snapshot().games, store.game_histories()
+    card = score_finished_games(games, histories)
+    late = next(g for g in card.games if g.game_id == "joined-late")
+    assert (late.partial, late.known_from_period, late.known_from_clock) == (True, 3, "07:12")
+    assert late.scores.brier == pytest.approx(0.01)
+    assert [g.partial for g in card.games if g.game_id != "joined-late"] == [False, False]
+    assert (card.overall.games, card.overall.predictions, card.partial_left_out) == (2, 4, 1)
+    assert card.overall.brier == pytest.approx((0.16 + 0.04 + 0.49 + 0.16) / 4)
+    everything = score_finished_games(games, histories, include_partial=True)
+    assert (everything.overall.games, everything.overall.predictions, everything.partial_left_out) == (3, 5, 0)
+    assert everything.overall.brier == pytest.approx((0.16 + 0.04 + 0.49 + 0.16 + 0.01) / 5)
+    frames = scorecard_frames(card)
+    assert frames.partial_left_out == 1
+    row = frames.games.set_index("game_id").loc["joined-late"]
+    assert (row.partial, row.known_from_period, row.known_from_clock) == (True, 3, "07:12")
+
+
+def test_the_partial_mark_comes_from_the_predictions_when_no_score_history_is_given() -> None:
+    """Given predictions alone (as the archive's scorecard reads them), their states say which game is partial."""
+    store = slate(joined_late=True)
+    predictions_only = {game_id: ((), predictions) for game_id, (_, predictions) in store.game_histories().items()}
+    card = score_finished_games(store.snapshot().games, predictions_only)
+    assert {g.game_id: g.partial for g in card.games} == {"home-win": False, "away-win": False, "joined-late": True}
+
+
+def test_game_stats_say_which_games_are_partial_and_from_when() -> None:
+    """The game-stats frame has a partial column and the period (whole numbers) and clock a partial game starts at."""
+    store = slate(joined_late=True)
+    table = game_stats_frame(game_summaries(store.snapshot().games, store.game_histories())).set_index("game_id")
+    assert table.partial.to_dict() == {"home-win": False, "away-win": False, "live": False, "joined-late": True}
+    assert str(table.known_from_period.dtype) == "Int64"
+    assert table.loc["joined-late", "known_from_period"] == 3
+    assert table.loc["joined-late", "known_from_clock"] == "07:12"
+    assert table.loc[["home-win", "away-win", "live"], "known_from_period"].isna().all()
+
+
+def test_a_game_seen_at_its_tip_off_is_whole_though_its_score_history_starts_later() -> None:
+    """Seen at 0-0 with a prediction, then next at 60-58: whole (the prediction's state was at the tip-off);
+    seen at 0-0 with no prediction and next at 60-58: partial, as a gap since then is all the figures know."""
+    store = Store()
+    for offset, game_id in enumerate(("predicted", "silent")):
+        at = NOW + 10 * offset
+        store.ingest(score(game_id, home_score=0, away_score=0, period=1, clock="12:00"), received_at=at)
+        if game_id == "predicted":
+            store.ingest(prediction(game_id, 0.6), received_at=at)
+        store.ingest(score(game_id, home_score=60, away_score=58), received_at=at + 1)
+    assert [p.home_score for p in store.history("predicted")] == [60]
+    summaries = {s.game_id: s for s in game_summaries(store.snapshot().games, store.game_histories())}
+    assert not summaries["predicted"].partial
+    assert (summaries["silent"].partial, summaries["silent"].known_from_period) == (True, 3)

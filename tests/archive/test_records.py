@@ -113,7 +113,7 @@ def test_the_scorecard_leaves_out_unfinished_games_and_late_predictions() -> Non
     finished = ("g1", "A", "B", 101, 99, 4, "00:00", "final", None, NOW)
     running = ("g2", "C", "D", 50, 40, 3, "05:00", "live", None, NOW)
     predictions = [
-        ("g1", NOW, None, 0.7, 4, "01:00", 99, 99, "live"),
+        ("g1", NOW, None, 0.7, 1, "12:00", 0, 0, "live"),  # seen from the tip-off: not partial
         ("g1", NOW, None, 0.999, 4, "00:00", 101, 99, "final"),
         ("g2", NOW, None, 0.8, 3, "05:00", 50, 40, "live"),
     ]

@@ -8,7 +8,7 @@ import pytest
 
 from lib.protocol import Game, GameEnd, GameStart, RejectReason, ScoreUpdate
 from lib.store.records import GameRecord
-from lib.store.rules import changed, event_kind, eviction_victim, is_stale, score_decrease
+from lib.store.rules import at_tip_off, changed, event_kind, eviction_victim, is_stale, score_decrease
 from tests.helpers import game
 
 
@@ -62,16 +62,36 @@ def test_correction_counts_only_as_json_true() -> None:
 
 
 def test_events_follow_the_change_of_status() -> None:
-    """Scheduled to live is a tip-off, to final a final; a repeated final or a first live update is not news."""
-    scheduled = state(status="scheduled", period=0, clock="12:00")
-    live = state()
+    """Scheduled to live at the tip-off is a tip-off, to final a final; a repeated final or first live update is not."""
+    scheduled = state(status="scheduled", period=0, clock="12:00", home_score=0, away_score=0)
+    tip_off = state(period=1, clock="12:00", home_score=0, away_score=0)
     final = state(status="final", clock="00:00", period=4)
-    assert event_kind(scheduled, ScoreUpdate(data=live)) == "game_start"
-    assert event_kind(None, GameStart(data=live)) == "game_start"
-    assert event_kind(None, ScoreUpdate(data=live)) is None
-    assert event_kind(live, GameEnd(data=final)) == "game_end"
+    assert event_kind(scheduled, ScoreUpdate(data=tip_off)) == "game_start"
+    assert event_kind(None, GameStart(data=tip_off)) == "game_start"
+    assert event_kind(None, ScoreUpdate(data=tip_off)) is None
+    assert event_kind(tip_off, GameEnd(data=final)) == "game_end"
     assert event_kind(final, GameEnd(data=final)) is None
     assert event_kind(None, GameEnd(data=final)) is None
+
+
+def test_a_game_joined_late_makes_no_tip_off() -> None:
+    """Live at 50-48, first met or met again after a gap since scheduled, is no tip-off; after a first basket it is."""
+    scheduled = state(status="scheduled", period=0, clock="12:00", home_score=0, away_score=0)
+    late = state(home_score=50, away_score=48)
+    assert event_kind(None, GameStart(data=late)) is None
+    assert event_kind(scheduled, ScoreUpdate(data=late)) is None
+    assert event_kind(scheduled, ScoreUpdate(data=late.model_copy(update={"status": "halftime"}))) is None
+    first_basket = state(period=1, clock="11:40", home_score=0, away_score=3)
+    assert event_kind(scheduled, ScoreUpdate(data=first_basket)) == "game_start"
+    assert event_kind(None, GameStart(data=first_basket)) == "game_start"
+
+
+@pytest.mark.parametrize(
+    ("home", "away", "at"), [(0, 0, True), (2, 0, True), (0, 3, True), (4, 0, False), (2, 1, False), (50, 48, False)]
+)
+def test_at_tip_off_means_no_more_than_the_first_basket(home: int, away: int, at: bool) -> None:
+    """0-0, 2-0 and 0-3 miss nothing before them; 4-0 or 2-1 is two baskets at least."""
+    assert at_tip_off(state(home_score=home, away_score=away)) is at
 
 
 def test_the_final_game_updated_longest_ago_makes_room() -> None:

@@ -159,6 +159,28 @@ def test_history_is_bounded_per_game_and_skips_repeats() -> None:
     assert store.snapshot().games["g1"].updated_at == NOW + 9
 
 
+def test_history_keeps_score_changes_only() -> None:
+    """Ticks, a tip-off or a final at the same score add no point; a 0-0 first state is none; a correction is one."""
+    store = Store()
+    # (status, period, clock, home score): the away side never scores.
+    for offset, (status, period, clock, home) in enumerate(
+        [
+            ("scheduled", 0, "12:00", 0),
+            ("live", 1, "12:00", 0),
+            ("live", 1, "11:31", 0),
+            ("live", 1, "11:12", 3),
+            ("live", 1, "10:50", 3),
+            ("live", 1, "10:41", 2),
+            ("final", 4, "00:00", 2),
+        ]
+    ):
+        fields = {"status": status, "period": period, "clock": clock, "home_score": home, "away_score": 0}
+        assert ingest(store, score(**fields, correction=home == 2 or None), at=NOW + offset) == "applied"
+    assert [(p.clock, p.home_score) for p in store.history("g1")] == [("11:12", 3), ("10:41", 2)]
+    ingest(store, score("joined-late", home_score=50, away_score=45))
+    assert [(p.home_score, p.away_score) for p in store.history("joined-late")] == [(50, 45)]
+
+
 def test_prediction_history_records_the_game_state_it_came_with() -> None:
     """Each prediction point carries the period, clock and score at the time."""
     store = Store()

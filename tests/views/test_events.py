@@ -36,4 +36,5 @@ def test_event_log_is_newest_first_and_bounded() -> None:
     table = event_log_table([event(i, "game_start" if i % 2 else "game_end") for i in range(1, 16)])
     assert len(table) == 10
     assert list(table["Event"])[:2] == ["Tip-off", "Final"]
+    assert list(table["Score"])[:2] == ["", "48–50"]  # a tip-off is about the start: no score
     assert table["Time"].iloc[0] > table["Time"].iloc[1]

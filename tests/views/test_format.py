@@ -21,6 +21,7 @@ from lib.views.format import (
     escape_markdown,
     game_clock,
     is_close_game,
+    known_from,
     plural,
     sort_cards,
     source_caption,
@@ -261,3 +262,11 @@ def test_board_note_is_silent_while_a_game_is_on_and_says_when_the_night_is_over
 def test_span(seconds: float, text: str) -> None:
     """Durations in a few words."""
     assert span(seconds) == text
+
+
+def test_known_from_names_the_first_state_seen_of_a_partial_game() -> None:
+    """Whole figures are known from tip-off; partial ones from a period and clock, or a period's end."""
+    assert known_from(None, None) == "tip-off"
+    assert known_from(2, "05:12") == "Q2 05:12"
+    assert known_from(2, "00:00") == "end of Q2"
+    assert known_from(6, "03:00") == "2OT 03:00"
