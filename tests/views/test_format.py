@@ -189,11 +189,16 @@ def test_source_health_says_when_the_nba_was_last_reached() -> None:
 
 
 def test_source_health_says_how_long_the_nba_has_been_unreachable_and_why() -> None:
-    """Failing: red, "NBA live unreachable for 40 s: HTTP 403"."""
+    """Failing: red, "NBA live unreachable for 40 s", because of "HTTP 403", since 40 s ago."""
     record = source_report(state="failing", last_success=NOW - 45.0, failing_since=NOW - 40.0, error="HTTP 403")
     health = source_health(record, NOW)
     assert health is not None
-    assert (health.tone, health.words) == ("red", "NBA live unreachable for 40 s: HTTP 403")
+    assert (health.tone, health.words, health.detail, health.since) == (
+        "red",
+        "NBA live unreachable for 40 s",
+        "HTTP 403",
+        NOW - 40.0,
+    )
 
 
 def test_source_health_before_the_first_poll_and_without_a_source_report() -> None:
