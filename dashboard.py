@@ -54,6 +54,7 @@ from lib.views.format import (
     escape_markdown,
     sort_cards,
     source_caption,
+    status_rank,
 )
 from lib.views.header import render_header, render_notice
 from lib.views.latency import latency_figures, monitor_figures, render_latency, render_monitor
@@ -297,7 +298,7 @@ def game_detail(snapshot: Snapshot) -> None:
         st.caption("No games yet.")
         return
     summaries = feed.game_summaries()
-    by_id = {s.game_id: s for s in summaries}
+    by_id = {s.game_id: s for s in sorted(summaries, key=lambda s: status_rank(s.status))}
     labels = {s.game_id: f"{s.away_team} @ {s.home_team} ({s.status})" for s in summaries}
     chosen = st.selectbox("Game", list(by_id), format_func=labels.__getitem__, key="detail_game")
     summary = by_id[chosen]

@@ -468,7 +468,7 @@ def test_every_chart_draws_its_own_values(app: AppFactory, feed_server: Scripted
 
 
 def test_a_game_is_never_certain_before_its_final(app: AppFactory, feed_server: ScriptedFeed) -> None:
-    """Live, 0.999 reads >99 % and 0.001 <1 %: cards, table, the chart's tooltips; a final may say 100 %."""
+    """Live, 0.999 reads >99 % and 0.001 <1 %: cards, table, the chart's tooltips; the final, 100 % and who won."""
     feed_server.publish(
         [
             ScoreUpdate(data=a_game("sure", home_team="Sure Home", home_score=90, away_score=40)),
@@ -498,7 +498,8 @@ def test_a_game_is_never_certain_before_its_final(app: AppFactory, feed_server: 
         [GameEnd(data=final), PredictionUpdate(data=Prediction(game_id="sure", home_win_probability=1))]
     )
     open_tab(at, "🏀 Live")
-    rerun_until(at, lambda at: "Sure Home win 100 %" in page_text(at), "the final's certainty")
+    rerun_until(at, lambda at: "Sure Home won by 60" in page_text(at), "the final's winner")
+    assert "100 %" in list(at.dataframe[0].value["Home win"])
 
 
 def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFactory, feed_server: ScriptedFeed) -> None:

@@ -66,9 +66,13 @@ def card_html(card: CardData, now: float, tz: tzinfo = UTC) -> str:
 
 
 def _prediction_html(card: CardData) -> str:
+    game = card.game
+    if game.status == "final" and game.score_differential:
+        winner = game.home_team if game.score_differential > 0 else game.away_team
+        return f'<div class="nba-pred">{escape(winner)} won by {abs(game.score_differential)}</div>'
     if card.prediction is None:
         return '<div class="nba-pred">No prediction yet</div>'
-    game, prediction = card.game, card.prediction.prediction
+    prediction = card.prediction.prediction
     percent = 100.0 * prediction.home_win_probability
     chance = win_chance(prediction.home_win_probability, final=game.status == "final")
     text = f"{escape(game.home_team)} win {escape(chance)}"

@@ -212,8 +212,7 @@ def render_figures(summary: GameSummary) -> None:
 GAME_TABLE_COLUMNS: Final = {
     "away_team": "Away",
     "home_team": "Home",
-    "away_score": "Away pts",
-    "home_score": "Home pts",
+    "score": "Score",
     "status": "Status",
     "lead_changes": "Lead changes",
     "times_tied": "Ties",
@@ -229,6 +228,7 @@ GAME_TABLE_COLUMNS: Final = {
 def game_table(summaries: Sequence[GameSummary]) -> pd.DataFrame:
     """Every game's figures as the table shows them; the comeback factor in percent, never 0 or 100 before the final."""
     stats = game_stats_frame(summaries)
+    stats["score"] = stats["away_score"].astype(str) + "–" + stats["home_score"].astype(str)
     table = stats[list(GAME_TABLE_COLUMNS)].copy()
     comeback = stats["comeback"].astype(float) * 100.0
     table["comeback"] = comeback.where(stats["final"].astype(bool), comeback.clip(1.0, 99.0))
@@ -245,6 +245,9 @@ def render_game_table(summaries: Sequence[GameSummary]) -> None:
         placeholder="–",
         column_config={
             **headers,
+            "score": st.column_config.TextColumn("Score", help="Away–home", alignment="right"),
+            # Sized for the longest status, which may be below the rows the table measures.
+            "status": st.column_config.TextColumn("Status", width=84),
             "excitement": st.column_config.NumberColumn(
                 "Excitement", format="%.2f", help="Sum of absolute changes in win probability"
             ),

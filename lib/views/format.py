@@ -334,7 +334,11 @@ class CardData:
 
 
 _STATUS_ORDER: Final = {"live": 0, "halftime": 0, "scheduled": 1, "final": 2}
-"""Games in progress first, then those to come, finals last, whatever the sort key."""
+
+
+def status_rank(status: str) -> int:
+    """Games in progress first, then those to come, finals last, whatever else orders them."""
+    return _STATUS_ORDER.get(status, 1)
 
 
 def sort_cards(cards: Sequence[CardData], key: SortKey) -> list[CardData]:
@@ -352,7 +356,7 @@ def sort_cards(cards: Sequence[CardData], key: SortKey) -> list[CardData]:
         ),
     }
     order = orders[key]
-    return sorted(cards, key=lambda c: (_STATUS_ORDER[c.game.status], *order(c), c.game.game_id))
+    return sorted(cards, key=lambda c: (status_rank(c.game.status), *order(c), c.game.game_id))
 
 
 def build_cards(

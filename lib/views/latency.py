@@ -129,13 +129,7 @@ def render_latency(figures: LatencyFigures) -> None:
             "encoding": {
                 "x": {"field": "time", "type": "temporal", "title": None, "axis": _TIME_AXIS},
                 "y": {"field": "ms", "type": "quantitative", "title": "ms"},
-                "color": {
-                    "field": "series",
-                    "type": "nominal",
-                    "title": None,
-                    "sort": list(SERIES),
-                    "legend": {"orient": "bottom", "columns": 2},
-                },
+                "color": {"field": "series", "type": "nominal", "title": None, "sort": list(SERIES)},
             },
         },
         width="stretch",

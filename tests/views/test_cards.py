@@ -48,12 +48,14 @@ def test_prediction_bar_and_predicted_final() -> None:
     assert "predicted final New York Knicks 100, Boston Celtics 104" in html
 
 
-def test_a_live_game_is_never_certain_but_a_final_is() -> None:
-    """Live, 0.999 reads ">99 %" and 0.001 "<1 %"; once final, 1.0 reads "100 %"."""
+def test_a_live_game_is_never_certain_and_a_final_names_its_winner() -> None:
+    """Live, 0.999 reads ">99 %" and 0.001 "<1 %"; once final, the card says who won, by how much."""
     assert "Boston Celtics win &gt;99 %" in card(Prediction(game_id="g1", home_win_probability=0.999))
     assert "Boston Celtics win &lt;1 %" in card(Prediction(game_id="g1", home_win_probability=0.001))
-    final = card(Prediction(game_id="g1", home_win_probability=1.0), status="final", period=4, clock="00:00")
-    assert "Boston Celtics win 100 %" in final
+    final = card(Prediction(game_id="g1", home_win_probability=0.0), status="final", period=4, clock="00:00")
+    assert "New York Knicks won by 2" not in final
+    assert "Boston Celtics won by 2" in final
+    assert "%" not in final.split("nba-pred")[-1]
 
 
 def test_without_prediction_says_so() -> None:
