@@ -28,7 +28,7 @@ CARD_CSS: Final = """
 .nba-status.halftime{color:#eab308}
 .nba-badge{background:#f97316;color:#111827;border-radius:6px;padding:1px 6px;font-weight:700;font-size:.7rem}
 .nba-row{display:flex;justify-content:space-between;align-items:baseline;margin-top:6px}
-.nba-team{font-size:1rem;color:#e5e7eb;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;max-width:75%}
+.nba-team{font-size:1rem;color:#e5e7eb;flex:1;min-width:0;overflow-wrap:anywhere;margin-right:8px}
 .nba-team small{color:#6b7280;margin-left:6px}
 .nba-score{font-size:1.6rem;font-weight:700;color:#9ca3af;font-variant-numeric:tabular-nums}
 .nba-score.lead{color:#f9fafb}
