@@ -143,7 +143,13 @@ def render_latency(figures: LatencyFigures) -> None:
             "encoding": {
                 "x": {"field": "time", "type": "temporal", "title": None, "axis": _TIME_AXIS},
                 # One row per second: nothing to stack or sum.
-                "y": {"field": "messages", "type": "quantitative", "title": "messages/s", "stack": None},
+                "y": {
+                    "field": "messages",
+                    "type": "quantitative",
+                    "title": "messages/s",
+                    "stack": None,
+                    "axis": {"format": "d", "tickMinStep": 1},  # whole messages
+                },
             },
         },
         width="stretch",

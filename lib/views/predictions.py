@@ -43,7 +43,10 @@ def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -
 
 
 def render_predictions(table: pd.DataFrame) -> None:
-    """The predictions table; a missing value is a dash."""
+    """The predictions table; a missing value is a dash; no table at all without games."""
+    if table.empty:
+        st.caption("No games to predict yet.")
+        return
     st.dataframe(
         table,
         hide_index=True,
