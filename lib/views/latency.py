@@ -141,7 +141,14 @@ def render_latency(figures: LatencyFigures) -> None:
             "height": 220,
             "mark": {"type": "bar", "color": "#f97316"},
             "encoding": {
-                "x": {"field": "time", "type": "temporal", "title": None, "axis": _TIME_AXIS},
+                # A band per second, so that a bar is a second wide however few there are.
+                "x": {
+                    "field": "time",
+                    "type": "temporal",
+                    "timeUnit": "yearmonthdatehoursminutesseconds",
+                    "title": None,
+                    "axis": _TIME_AXIS,
+                },
                 # One row per second: nothing to stack or sum.
                 "y": {
                     "field": "messages",
