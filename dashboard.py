@@ -48,14 +48,15 @@ from lib.views.format import (
     SORT_KEYS,
     Connection,
     board_note,
+    board_notice,
     build_cards,
     connection_indicator,
     escape_markdown,
     sort_cards,
     source_caption,
-    source_health,
+    status_rank,
 )
-from lib.views.header import render_header
+from lib.views.header import render_header, render_notice
 from lib.views.latency import latency_figures, monitor_figures, render_latency, render_monitor
 from lib.views.predictions import predictions_table, render_predictions
 from lib.views.recording import render_operator_login, render_recording_controls, render_recording_downloads
@@ -207,11 +208,11 @@ def live_section() -> None:
     now = time.time()
     snapshot = feed.snapshot()
     status = feed.status(snapshot)
-    connection = connection_indicator(status, now)
+    connection = connection_indicator(status, now, snapshot.source, viewer_timezone())
     render_times: deque[float] = st.session_state.setdefault("render_ms", deque(maxlen=300))
 
     last_apply = snapshot.latency[-1].apply_ms if snapshot.latency else None
-    pressed = render_header(connection, last_apply, len(snapshot.games), source_health(snapshot.source, now))
+    pressed = render_header(connection, last_apply, len(snapshot.games))
     if pressed and reconnects().allow(now):
         feed.reconnect()
     render_toasts(unseen(snapshot.events, st.session_state.get("last_event")))
@@ -250,16 +251,9 @@ def live_board(
     )
     tz = viewer_timezone()
 
-    if not snapshot.games:
-        connected = connection.tone == "green"
-        st.info(
-            ("No live games at the moment" if connected else "Connecting to live data...")
-            + "  \n"
-            + ("Games will appear here when they start" if connected else "Please wait..."),
-            icon="🏀",
-        )
-    else:
-        note = board_note(snapshot.games, now, tz)
+    render_notice(board_notice(connection, bool(snapshot.games)))
+    if snapshot.games:
+        note = board_note(snapshot.games, now, tz) if connection.problem is None else None
         if note is not None:
             st.info(note, icon="🕖")
         if cards:
@@ -291,7 +285,7 @@ def live_board(
 
     if show_monitor:
         render_monitor(
-            monitor_figures(status, snapshot.latency, render_times[-1] if render_times else None, connection, now)
+            monitor_figures(status, snapshot.latency, render_times[-1] if render_times else None, now)
         )
 
 
@@ -304,7 +298,7 @@ def game_detail(snapshot: Snapshot) -> None:
         st.caption("No games yet.")
         return
     summaries = feed.game_summaries()
-    by_id = {s.game_id: s for s in summaries}
+    by_id = {s.game_id: s for s in sorted(summaries, key=lambda s: status_rank(s.status))}
     labels = {s.game_id: f"{s.away_team} @ {s.home_team} ({s.status})" for s in summaries}
     chosen = st.selectbox("Game", list(by_id), format_func=labels.__getitem__, key="detail_game")
     summary = by_id[chosen]

@@ -24,7 +24,7 @@ from lib.feed.sources.night import NightSimulator
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot.png"), help="where (default: %(default)s)")
-    parser.add_argument("--points", type=int, default=25, help="wait until a team has this many (default: %(default)s)")
+    parser.add_argument("--points", type=int, default=45, help="wait until a team has this many (default: %(default)s)")
     args = parser.parse_args()
     server = FeedServer(NightSimulator(games=8, seed=7, speed=60.0), interval=1.0).start()
     try:

@@ -6,6 +6,7 @@ import ast
 import os
 import re
 import socket
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,8 +20,19 @@ from streamlit.testing.v1 import AppTest
 from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
-from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
+from lib.feed.flows import GameFlow
+from lib.protocol import (
+    Game,
+    GameEnd,
+    GameStart,
+    Prediction,
+    PredictionUpdate,
+    ScoreUpdate,
+    SourceStatus,
+    SourceStatusUpdate,
+)
 from tests.helpers import game, two_finished_games
+from tests.views.drawn import browser_spec, draw
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -90,15 +102,57 @@ def test_the_page_file_has_no_stray_strings_for_streamlit_to_show() -> None:
     assert stray == []
 
 
-def test_empty_store_while_connecting_says_so(app: AppFactory) -> None:
-    """With nothing connected yet the page says it is connecting and asks to wait."""
+def plain(text: str) -> str:
+    """Markdown as a viewer reads it: the escapes gone."""
+    return text.replace("\\", "")
+
+
+def board(at: AppTest) -> str:
+    """The board's notices as a viewer reads them."""
+    return "\n".join(plain(str(e.value)) for e in [*at.info, *at.warning, *at.error])
+
+
+def test_a_refused_connection_says_so_in_the_header_and_the_body_with_no_empty_charts(app: AppFactory) -> None:
+    """Nothing listening: the header reconnects with the reason, the board says the same and since when; no charts."""
     at = app(f"ws://127.0.0.1:{closed_port()}/ws/live", FEED_RECONNECT_BASE_DELAY="30", FEED_RECONNECT_MAX_DELAY="30")
-    at.run()
-    assert not at.exception
-    text = page_text(at)
-    assert "Connecting to live data..." in text
-    assert "Please wait..." in text
+    rerun_until(at, lambda at: "Reconnecting" in header(at), "the reconnecting state")
+    assert "refused" in header(at).lower()
+    body = board(at)
+    assert "No connection to the feed since " in body
+    assert "refused" in body.lower()
+    assert "Reconnecting in" in body
+    assert "Connecting to live data" not in body
+    assert "No live games" not in body
     assert "0 games" in header(at)
+    assert at.get("vega_lite_chart") == []
+    assert "the charts start with the next update" in page_text(at)
+
+
+def test_an_unreachable_nba_is_what_the_header_and_the_body_say(app: AppFactory) -> None:
+    """FEED_SOURCE=nba with nothing at the NBA's address: no green Live, no "No live games"; the outage, twice."""
+    at = app(None, FEED_SOURCE="nba", FEED_NBA_BASE_URL=f"http://127.0.0.1:{closed_port()}", FEED_NBA_POLL="1")
+    rerun_until(at, lambda at: "NBA live unreachable for" in header(at), "the outage in the header")
+    assert ">Live<" not in header(at)
+    assert "#22c55e" not in header(at)  # no green dot
+    body = board(at)
+    assert "NBA live unreachable since " in body
+    assert "No live games" not in body
+    assert "2019-20" not in page_text(at) + body
+
+
+@pytest.mark.parametrize(
+    ("source", "label"), [("nba-replay", "NBA replay"), ("replay", "Recording replay"), ("nba", "NBA live")]
+)
+def test_a_replay_is_called_a_replay(app: AppFactory, feed_server: ScriptedFeed, source: str, label: str) -> None:
+    """Whatever the source names itself, the header calls a replay a replay, never NBA live."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    report = SourceStatus(source=source, state="ok", last_success=time.time())
+    feed_server.publish([SourceStatusUpdate(data=report), ScoreUpdate(data=a_game("r"))])
+    rerun_until(at, lambda at: f"{label} · updated" in header(at), "the source's words")
+    replay = "replay" in source
+    assert ("NBA live" in header(at)) is not replay
+    assert (">Replay<" in header(at)) is replay
 
 
 def test_connected_without_games_says_no_live_games(app: AppFactory, feed_server: ScriptedFeed) -> None:
@@ -131,8 +185,9 @@ def test_cards_are_sorted_by_biggest_lead_and_counted(app: AppFactory, feed_serv
     at = app(feed_server.url)
     rerun_until(at, lambda at: "3 games" in header(at), "three games")
     assert card_teams(at) == ["Big Away", "Big Home", "Mid Away", "Mid Home", "Close Away", "Close Home"]
-    assert "Mid Home win 83%" in page_text(at)
-    assert "predicted final 101–110" in page_text(at)
+    assert "Mid Home win 83 %" in page_text(at)
+    assert "predicted final Mid Away 101, Mid Home 110" in page_text(at)
+    assert "Last update applied in " in header(at)
     table = at.dataframe[0].value
     assert list(table["Home"]) == ["Big Home", "Mid Home", "Close Home"]
 
@@ -140,6 +195,35 @@ def test_cards_are_sorted_by_biggest_lead_and_counted(app: AppFactory, feed_serv
     assert card_teams(at)[:2] == ["Close Away", "Close Home"]
     at.multiselect(key="teams").set_value(["Mid Home"]).run()
     assert card_teams(at) == ["Mid Away", "Mid Home"]
+
+
+def test_games_in_progress_come_first_then_scheduled_then_finals_whatever_the_sort(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """A finished blowout never tops the board: live games first, then those to come, finals last, by any sort key."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    pregame = {"status": "scheduled", "period": 0, "clock": "12:00", "home_score": 0, "away_score": 0}
+    final = {"status": "final", "period": 4, "clock": "00:00", "home_score": 130, "away_score": 80}
+    feed_server.publish(
+        [
+            ScoreUpdate(data=a_game("f", home_team="Final Home", away_team="Final Away", **final)),
+            ScoreUpdate(data=a_game("s", home_team="Soon Home", away_team="Soon Away", **pregame)),
+            ScoreUpdate(data=a_game("l", home_team="Live Home", away_team="Live Away", home_score=51, away_score=50)),
+            ScoreUpdate(data=a_game("h", home_team="Half Home", away_team="Half Away", status="halftime", period=2)),
+            *(
+                PredictionUpdate(data=Prediction(game_id=g, home_win_probability=p))
+                for g, p in zip("fslh", (1, 0.9, 0.2, 0.5), strict=True)
+            ),
+        ]
+    )
+    rerun_until(at, lambda at: len(card_teams(at)) == 8, "four cards")
+    for key in ("Biggest lead", "Closest game", "Tip-off time", "Home win probability"):
+        at.selectbox(key="sort_by").set_value(key).run()
+        homes = card_teams(at)[1::2]
+        assert homes[2:] == ["Soon Home", "Final Home"], key
+        assert set(homes[:2]) == {"Live Home", "Half Home"}, key
+        assert list(at.dataframe[0].value["Home"]) == homes, key
 
 
 def test_one_game_is_singular(app: AppFactory, feed_server: ScriptedFeed) -> None:
@@ -249,14 +333,14 @@ def test_performance_monitor_panel(app: AppFactory, feed_server: ScriptedFeed) -
     labels = {m.label: m.value for m in at.metric}
     assert {
         "Render",
-        "Update latency (avg 10)",
+        "Apply time (avg of 10)",
         "Connection",
         "Last update",
         "Received",
         "Rejected",
         "Reconnects",
     } <= set(labels)
-    assert labels["Connection"] == "Live"
+    assert labels["Connection"] == "Connected"
     assert labels["Received"] == "1"
 
 
@@ -281,6 +365,141 @@ def test_game_detail_tab_shows_the_chart_and_figures(app: AppFactory, feed_serve
     assert "Excitement index" in labels
     assert "Final figures" in page_text(at)
     assert len(at.dataframe) == 1  # every game's figures
+
+
+def open_tab(at: AppTest, tab: str) -> None:
+    """Open one of the page's tabs, as a click on it does."""
+    at.session_state["tab"] = tab
+    at.run()
+    assert not at.exception, at.exception
+
+
+def margin_chart_of(at: AppTest, rows: int) -> Any:
+    """The game-detail margin chart, once it has all ``rows`` score changes (they arrive in the background)."""
+    open_tab(at, "🎯 Game detail")
+
+    def complete(at: AppTest) -> bool:
+        charts = at.get("vega_lite_chart")
+        return len(charts) == 2 and len(browser_spec(charts[1])["datasets"]["margin"]) == rows
+
+    rerun_until(at, complete, f"the margin chart's {rows} rows")
+    return at.get("vega_lite_chart")[1]
+
+
+def free_throw_game() -> list[Game]:
+    """A live game with an and-one and free throws that share their clocks, the home team pulling away."""
+    states, home = [], 0
+    for away, minute in enumerate(range(11, -1, -1)):
+        clock = f"{minute:02d}:30"
+        for points in (2, 1, 1):  # an and-one, then two free throws on a foul at the same clock
+            home += points
+            states.append(a_game("ft", home_score=home, away_score=away, period=2, clock=clock))
+        states.append(a_game("ft", home_score=home, away_score=away + 1, period=2, clock=clock))
+    return states
+
+
+def test_the_margin_chart_draws_the_true_margin_where_score_changes_share_a_clock(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """Free throws at one clock are drawn as the score they made, never summed: the drawn peak is the real lead."""
+    states = free_throw_game()
+    margins = [state.home_score - state.away_score for state in states]
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")  # watching from the start: every change is kept
+    feed_server.publish([ScoreUpdate(data=state) for state in states])
+    margin = draw(margin_chart_of(at, len(states)))
+    assert max(margin.values("area")) == pytest.approx(max(margins), abs=0.01)
+    assert sorted(round(v) for v in margin.values("area")) == sorted(margins)
+    assert max(margins) <= margin.y_range[1] < max(margins) + 10
+
+
+def test_a_real_blowout_draws_its_real_biggest_lead(
+    app: AppFactory, feed_server: ScriptedFeed, real_games: list[GameFlow]
+) -> None:
+    """The real game with the season's biggest lead (free throws and all) draws an axis that ends just past it."""
+    flow = max(real_games, key=lambda game: max(abs(h - a) for h, a in game.scores))
+    biggest = max(abs(h - a) for h, a in flow.scores)
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    feed_server.publish([ScoreUpdate(data=state) for state in flow.live_states()])
+    margin = draw(margin_chart_of(at, len(flow.events)))
+    drawn = margin.values("area")
+    assert max(abs(v) for v in drawn) == pytest.approx(biggest, abs=0.01)
+    assert max(abs(v) for v in margin.y_range) < biggest + 10
+
+
+def assert_drawn_from(drawn: list[float], data: list[float], what: str) -> None:
+    """Every drawn value is one of the data's own values: nothing stacked, summed or averaged."""
+    assert drawn, f"nothing drawn in {what}"
+    spread = (max(data) - min(data)) or 1.0
+    for value in drawn:
+        assert min(abs(value - d) for d in data) <= spread / 500, f"{what} drew {value}, not in its data"
+
+
+def test_every_chart_draws_its_own_values(app: AppFactory, feed_server: ScriptedFeed) -> None:
+    """Each chart on the page, drawn by Vega-Lite, puts each mark at a value of its data: none stacked or summed."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    finished_night(feed_server)
+    rerun_until(at, lambda at: "2 games" in header(at) and len(at.get("vega_lite_chart")) == 2, "the latency charts")
+    latency, rate = (browser_spec(chart) for chart in at.get("vega_lite_chart"))
+    series = [v for row in latency["data"]["values"] for k, v in row.items() if k != "time" and v is not None]
+    latency_drawn, rate_drawn = (draw(chart) for chart in at.get("vega_lite_chart"))
+    assert_drawn_from(latency_drawn.values("symbol"), series, "the latency chart")
+    assert_drawn_from(rate_drawn.values("rect"), [row["messages"] for row in rate["data"]["values"]], "the rate chart")
+
+    open_tab(at, "🎯 Game detail")
+    probability, margin = at.get("vega_lite_chart")
+    data = browser_spec(probability)["datasets"]
+    assert_drawn_from(
+        draw(probability).values("line"),
+        [row["home_win_probability"] for row in data["probability"]],
+        "the probability chart",
+    )
+    margins = [row["margin"] for row in browser_spec(margin)["datasets"]["margin"]]
+    assert_drawn_from(draw(margin).values("area"), margins, "the margin chart")
+
+    open_tab(at, "📈 Scorecard")
+    (reliability,) = at.get("vega_lite_chart")
+    observed = [row["observed"] for row in browser_spec(reliability)["data"]["values"] if row["observed"] is not None]
+    drawn = draw(reliability)
+    assert_drawn_from(drawn.values("symbol"), observed, "the reliability chart")
+    assert drawn.y_range == (0.0, 1.0)
+
+
+def test_a_game_is_never_certain_before_its_final(app: AppFactory, feed_server: ScriptedFeed) -> None:
+    """Live, 0.999 reads >99 % and 0.001 <1 %: cards, table, the chart's tooltips; the final, 100 % and who won."""
+    feed_server.publish(
+        [
+            ScoreUpdate(data=a_game("sure", home_team="Sure Home", home_score=90, away_score=40)),
+            ScoreUpdate(data=a_game("doomed", home_team="Doomed Home", home_score=40, away_score=90)),
+            PredictionUpdate(data=Prediction(game_id="sure", home_win_probability=0.999)),
+            PredictionUpdate(data=Prediction(game_id="doomed", home_win_probability=0.001)),
+        ]
+    )
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "No prediction yet" not in page_text(at) and len(card_teams(at)) == 4, "predictions")
+    text = page_text(at)
+    assert "Sure Home win &gt;99 %" in text
+    assert "Doomed Home win &lt;1 %" in text
+    assert "100 %" not in text
+    assert " 0 %" not in text
+    assert sorted(at.dataframe[0].value["Home win"]) == ["<1 %", ">99 %"]
+    open_tab(at, "🎯 Game detail")
+    tooltips = {row["home_win"] for row in browser_spec(at.get("vega_lite_chart")[0])["datasets"]["probability"]}
+    assert tooltips <= {"<1 %", ">99 %"}
+    comeback = {m.label: m.value for m in at.metric}["Comeback factor"]
+    assert comeback not in ("0 %", "100 %")
+
+    final = a_game(
+        "sure", home_team="Sure Home", home_score=100, away_score=40, status="final", period=4, clock="00:00"
+    )
+    feed_server.publish(
+        [GameEnd(data=final), PredictionUpdate(data=Prediction(game_id="sure", home_win_probability=1))]
+    )
+    open_tab(at, "🏀 Live")
+    rerun_until(at, lambda at: "Sure Home won by 60" in page_text(at), "the final's winner")
+    assert "100 %" in list(at.dataframe[0].value["Home win"])
 
 
 def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFactory, feed_server: ScriptedFeed) -> None:
@@ -564,7 +783,6 @@ def test_a_game_joined_late_is_marked_partial_and_left_out_of_the_scorecard(
     at.session_state["tab"] = "🎯 Game detail"
     rerun_until(at, lambda at: len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3, "every game's figures")
     every_game = at.dataframe[0].value.set_index("home_team")
-    assert every_game.partial.to_dict() == {"Home w": False, "Home l": False, "Late Home": True}
     assert every_game.known_from.to_dict() == {"Home w": "tip-off", "Home l": "tip-off", "Late Home": "Q3 07:12"}
     at.session_state["tab"] = "📈 Scorecard"
     rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score"}, "the scorecard")

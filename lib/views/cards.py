@@ -15,7 +15,7 @@ from typing import Final
 
 import streamlit as st
 
-from lib.views.format import CardData, ago, game_clock, is_close_game
+from lib.views.format import CardData, ago, game_clock, is_close_game, win_chance
 
 CARD_CSS: Final = """
 <style>
@@ -28,11 +28,12 @@ CARD_CSS: Final = """
 .nba-status.halftime{color:#eab308}
 .nba-badge{background:#f97316;color:#111827;border-radius:6px;padding:1px 6px;font-weight:700;font-size:.7rem}
 .nba-row{display:flex;justify-content:space-between;align-items:baseline;margin-top:6px}
-.nba-team{font-size:1rem;color:#e5e7eb;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;max-width:75%}
+.nba-team{font-size:1rem;color:#e5e7eb;flex:1;min-width:0;overflow-wrap:anywhere;margin-right:8px}
 .nba-team small{color:#6b7280;margin-left:6px}
 .nba-score{font-size:1.6rem;font-weight:700;color:#9ca3af;font-variant-numeric:tabular-nums}
 .nba-score.lead{color:#f9fafb}
 .nba-pred{margin-top:10px;font-size:.8rem;color:#9ca3af}
+.nba-final{margin-top:2px}
 .nba-bar{height:6px;background:#374151;border-radius:3px;overflow:hidden;margin-bottom:4px}
 .nba-bar div{height:100%;background:#f97316}
 .nba-foot{margin-top:8px;font-size:.72rem;color:#6b7280}
@@ -65,13 +66,22 @@ def card_html(card: CardData, now: float, tz: tzinfo = UTC) -> str:
 
 
 def _prediction_html(card: CardData) -> str:
+    game = card.game
+    if game.status == "final" and game.score_differential:
+        winner = game.home_team if game.score_differential > 0 else game.away_team
+        return f'<div class="nba-pred">{escape(winner)} won by {abs(game.score_differential)}</div>'
     if card.prediction is None:
         return '<div class="nba-pred">No prediction yet</div>'
     prediction = card.prediction.prediction
     percent = 100.0 * prediction.home_win_probability
-    text = f"{escape(card.game.home_team)} win {percent:.0f}%"
-    if prediction.predicted_home_score is not None and prediction.predicted_away_score is not None:
-        text += f" · predicted final {prediction.predicted_away_score:.0f}–{prediction.predicted_home_score:.0f}"
+    chance = win_chance(prediction.home_win_probability, final=game.status == "final")
+    text = f"{escape(game.home_team)} win {escape(chance)}"
+    away, home = prediction.predicted_away_score, prediction.predicted_home_score
+    if home is not None and away is not None:
+        text += (
+            f'<div class="nba-final">predicted final {escape(game.away_team)} {away:.0f}, '
+            f"{escape(game.home_team)} {home:.0f}</div>"
+        )
     return f'<div class="nba-pred"><div class="nba-bar"><div style="width:{percent:.1f}%"></div></div>{text}</div>'
 
 

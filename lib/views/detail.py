@@ -17,7 +17,7 @@ from lib.analytics.game import GameSummary
 from lib.frames import game_stats_frame
 from lib.protocol import REGULATION_PERIODS, clock_seconds, elapsed_seconds, period_seconds
 from lib.store import HistoryPoint, PredictionPoint
-from lib.views.format import escape_markdown, known_from
+from lib.views.format import escape_markdown, known_from, period_name, win_chance
 
 _ORANGE: Final = "#f97316"
 
@@ -25,16 +25,46 @@ _ORANGE: Final = "#f97316"
 def timeline(
     history: Sequence[HistoryPoint], predictions: Sequence[PredictionPoint]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The chart's data: (minute, home win probability) and (minute, home margin) rows."""
+    """The charts' data: (minute, home win probability) and (minute, home margin) rows, in the order they came.
+
+    Each row carries its game time and score as read in a tooltip, and each probability its
+    words (``>99 %`` until the final). Several rows can share a minute (free throws, an and-one):
+    each is a value of its own, never summed.
+    """
     probability = pd.DataFrame(
-        [(elapsed_seconds(p.period, clock_seconds(p.clock)) / 60, p.home_win_probability) for p in predictions],
-        columns=["minute", "home_win_probability"],
+        [
+            (
+                elapsed_seconds(p.period, clock_seconds(p.clock)) / 60,
+                p.home_win_probability,
+                win_chance(p.home_win_probability, final=p.status == "final"),
+                _game_time(p.period, p.clock, p.status),
+                f"{p.away_score}–{p.home_score}",
+            )
+            for p in predictions
+        ],
+        columns=["minute", "home_win_probability", "home_win", "game_time", "score"],
     )
     margin = pd.DataFrame(
-        [(elapsed_seconds(h.period, clock_seconds(h.clock)) / 60, h.home_score - h.away_score) for h in history],
-        columns=["minute", "margin"],
+        [
+            (
+                elapsed_seconds(h.period, clock_seconds(h.clock)) / 60,
+                h.home_score - h.away_score,
+                _game_time(h.period, h.clock, h.status),
+                f"{h.away_score}–{h.home_score}",
+            )
+            for h in history
+        ],
+        columns=["minute", "margin", "game_time", "score"],
     )
     return probability, margin
+
+
+def _game_time(period: int, clock: str, status: str) -> str:
+    if status == "final":
+        return "Final"
+    if period == 0:
+        return "Before tip-off"
+    return f"{period_name(period)} {clock}"
 
 
 def period_marks(last_period: int) -> list[float]:
@@ -71,6 +101,13 @@ def timeline_specs(home: str, away: str, marks: Sequence[float]) -> tuple[dict[s
     # The page's width, and the height for the plot alone: by default Streamlit fits title, axes
     # and plot into the height, which left the shorter panel a sliver.
     autosize = {"type": "fit-x", "contains": "padding"}
+    probability_y = {
+        "field": "home_win_probability",
+        "type": "quantitative",
+        "title": None,
+        "scale": {"domain": [0, 1]},
+        "axis": {**y_axis, "format": "%"},
+    }
     probability = {
         "title": f"{home} win probability",
         "autosize": autosize,
@@ -85,19 +122,13 @@ def timeline_specs(home: str, away: str, marks: Sequence[float]) -> tuple[dict[s
             {
                 "data": {"name": "probability"},
                 "mark": {"type": "line", "color": _ORANGE, "interpolate": "step-after"},
-                "encoding": {
-                    "x": {**x, "title": None},
-                    "y": {
-                        "field": "home_win_probability",
-                        "type": "quantitative",
-                        "title": None,
-                        "scale": {"domain": [0, 1]},
-                        "axis": {**y_axis, "format": "%"},
-                    },
-                },
+                "encoding": {"x": {**x, "title": None}, "y": probability_y},
             },
+            _tooltips("probability", {**x, "title": None}, probability_y, ("home_win", "Home win")),
         ],
     }
+    # Area marks stack by default: rows that share a minute (free throws) would be summed.
+    margin_y = {"field": "margin", "type": "quantitative", "title": None, "axis": y_axis, "stack": None}
     margin = {
         "title": f"Margin in points ({home} minus {away})",
         "autosize": autosize,
@@ -107,14 +138,30 @@ def timeline_specs(home: str, away: str, marks: Sequence[float]) -> tuple[dict[s
             {
                 "data": {"name": "margin"},
                 "mark": {"type": "area", "interpolate": "step-after", "opacity": 0.6, "color": "#60a5fa"},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "margin", "type": "quantitative", "title": None, "axis": y_axis},
-                },
+                "encoding": {"x": x, "y": margin_y},
             },
+            _tooltips("margin", x, margin_y, ("margin", "Margin")),
         ],
     }
     return probability, margin
+
+
+def _tooltips(data: str, x: dict[str, Any], y: dict[str, Any], value: tuple[str, str]) -> dict[str, Any]:
+    """Invisible points over a panel's line whose tooltips read its value, game time and score."""
+    field, title = value
+    return {
+        "data": {"name": data},
+        "mark": {"type": "point", "opacity": 0, "size": 80},
+        "encoding": {
+            "x": x,
+            "y": y,
+            "tooltip": [
+                {"field": "game_time", "title": "Game time"},
+                {"field": field, "title": title},
+                {"field": "score", "title": "Score (away–home)"},
+            ],
+        },
+    }
 
 
 def render_timeline(
@@ -130,7 +177,7 @@ def render_timeline(
 
 
 def render_figures(summary: GameSummary) -> None:
-    """The game's figures, labelled live or final, and partial with from when."""
+    """The game's figures, labelled live or final, and partial with from when; away before home, as everywhere."""
     state = "Final figures" if summary.final else "So far (live)"
     since = known_from(summary.known_from_period, summary.known_from_clock)
     partial = f" · partial, known from {since}: first seen after its tip-off" if summary.partial else ""
@@ -141,7 +188,11 @@ def render_figures(summary: GameSummary) -> None:
     cells = st.columns(6)
     cells[0].metric("Lead changes", summary.lead_changes)
     cells[1].metric("Times tied", summary.times_tied)
-    cells[2].metric("Leads (home / away)", f"{summary.biggest_home_lead} / {summary.biggest_away_lead}")
+    cells[2].metric(
+        "Biggest leads",
+        f"{summary.biggest_away_lead} / {summary.biggest_home_lead}",
+        help=f"{summary.away_team} / {summary.home_team}",
+    )
     cells[3].metric(
         "Biggest run",
         f"{summary.biggest_run}–0" if summary.biggest_run else "–",
@@ -154,56 +205,61 @@ def render_figures(summary: GameSummary) -> None:
     )
     cells[5].metric(
         "Comeback factor",
-        "–" if summary.comeback is None else f"{summary.comeback:.0%}",
+        "–" if summary.comeback is None else win_chance(summary.comeback, final=summary.final),
         help="The eventual winner's lowest win probability"
         + ("" if summary.comeback_team is None else f" ({summary.comeback_team})"),
     )
 
 
+GAME_TABLE_COLUMNS: Final = {
+    "away_team": "Away",
+    "home_team": "Home",
+    "score": "Score",
+    "status": "Status",
+    "known_from": "Known from",
+    "lead_changes": "Lead changes",
+    "biggest_away_lead": "Away lead",
+    "biggest_home_lead": "Home lead",
+    "biggest_run": "Run",
+    "excitement": "Excitement",
+    "comeback": "Comeback",
+}
+"""The every-game table's columns, away before home, with their headers: what fits beside the sidebar at
+1,400 px with the longest team names (times tied is in the game's figures above and in the download)."""
+
+
+def game_table(summaries: Sequence[GameSummary]) -> pd.DataFrame:
+    """Every game's figures as the table shows them; the comeback factor in percent, never 0 or 100 before the final."""
+    stats = game_stats_frame(summaries)
+    stats["score"] = stats["away_score"].astype(str) + "–" + stats["home_score"].astype(str)
+    stats["known_from"] = [known_from(s.known_from_period, s.known_from_clock) for s in summaries]
+    table = stats[list(GAME_TABLE_COLUMNS)].copy()
+    comeback = stats["comeback"].astype(float) * 100.0
+    table["comeback"] = comeback.where(stats["final"].astype(bool), comeback.clip(1.0, 99.0))
+    return table
+
+
 def render_game_table(summaries: Sequence[GameSummary]) -> None:
-    """Every game's figures, most exciting first, partial games marked with from when; click a header to sort."""
-    frame = game_stats_frame(summaries)
-    frame["known_from"] = [known_from(s.known_from_period, s.known_from_clock) for s in summaries]
-    table = frame[
-        [
-            "away_team",
-            "home_team",
-            "away_score",
-            "home_score",
-            "status",
-            "partial",
-            "known_from",
-            "lead_changes",
-            "times_tied",
-            "biggest_home_lead",
-            "biggest_away_lead",
-            "biggest_run",
-            "excitement",
-            "comeback",
-            "predictions",
-        ]
-    ]
+    """Every game's figures, most exciting first, partial games with from when; click a header to sort."""
+    headers: dict[str, Any] = dict(GAME_TABLE_COLUMNS)
     st.dataframe(
-        table,
+        game_table(summaries),
         hide_index=True,
         width="stretch",
+        placeholder="–",
         column_config={
-            "away_team": "Away",
-            "home_team": "Home",
-            "away_score": "Away pts",
-            "home_score": "Home pts",
-            "status": "Status",
-            "partial": st.column_config.CheckboxColumn(
-                "Partial", help="First seen after its tip-off: the figures miss the start"
+            **headers,
+            "score": st.column_config.TextColumn("Score", help="Away–home", alignment="right"),
+            # Sized for the longest status, which may be below the rows the table measures.
+            "status": st.column_config.TextColumn("Status", width=84),
+            "known_from": st.column_config.TextColumn(
+                "Known from", help="tip-off, or where a partial game was first seen: its figures miss the start"
             ),
-            "known_from": "Known from",
-            "lead_changes": "Lead changes",
-            "times_tied": "Ties",
-            "biggest_home_lead": "Home lead",
-            "biggest_away_lead": "Away lead",
-            "biggest_run": "Run",
-            "excitement": st.column_config.NumberColumn("Excitement", format="%.2f"),
-            "comeback": st.column_config.NumberColumn("Comeback", format="percent"),
-            "predictions": "Predictions",
+            "excitement": st.column_config.NumberColumn(
+                "Excitement", format="%.2f", help="Sum of absolute changes in win probability"
+            ),
+            "comeback": st.column_config.NumberColumn(
+                "Comeback", format="%.0f %%", help="The eventual winner's lowest win probability"
+            ),
         },
     )

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from lib.feed.sources.nba import NbaOptions
 from lib.protocol import REGULATION_PERIODS, Game, clock_seconds
 from lib.status import FeedStatus
-from lib.store import CloseCause, ConnectionState, GameRecord, PredictionRecord, SourceRecord
+from lib.store import CloseCause, ConnectionInfo, ConnectionState, GameRecord, PredictionRecord, SourceRecord
 
 FINAL_SHOWN_FOR: Final = 30 * 60
 """Seconds a finished game stays on the board after its last update, so old slates clear away."""
@@ -24,59 +24,124 @@ Tone = Literal["green", "orange", "red", "grey"]
 
 @dataclass(frozen=True)
 class Connection:
-    """The header's connection indicator: a coloured dot and words."""
+    """Where the page's data stands, said once for the header and the board: a coloured dot and words.
+
+    The words cover the connection to the feed and, while connected, the source the feed serves
+    from: a page connected to a feed whose NBA data is unreachable is not "Live".
+    """
 
     tone: Tone
     words: str
     can_reconnect: bool
     detail: str | None = None
-    """Why it is not live: the last connection error, when there is one."""
+    """Why it is not live: the last connection error or the source's fault, when there is one."""
+    problem: str | None = None
+    """What is wrong and since when, in a sentence for the board; ``None`` while all is well."""
+    upstream: str | None = None
+    """The source's health while it is well (``NBA live · updated 3 s ago``); ``None`` without a report."""
 
 
-def connection_indicator(status: FeedStatus, now: float) -> Connection:
-    """How the header describes the connection: a coloured dot, and the state and its reasons in words."""
+def connection_indicator(
+    status: FeedStatus, now: float, source: SourceRecord | None = None, tz: tzinfo = UTC
+) -> Connection:
+    """How the header and the board describe where the data stands.
+
+    Args:
+        status: The feed's status.
+        now: Epoch seconds.
+        source: The feed's last report on its source, if it sends any; it counts only while
+            connected (a report from before a disconnection is stale).
+        tz: The viewer's time zone, for the time a problem began.
+    """
     state = status.state
     if state is ConnectionState.CONNECTED:
-        return Connection("green", "Live", False)
-    detail = status.last_error
+        return _connected(source, now, tz)
     if state is ConnectionState.CONNECTING:
-        return Connection("orange", "Connecting…", False)
+        return Connection("orange", "Connecting…", False, problem="Connecting to live data…  \nPlease wait…")
+    detail = status.last_error
+    lost = f"No connection to the feed since {_moment(_down_since(status.connection), now, tz)}"
+    lost += f": {detail}." if detail else "."
     if state is ConnectionState.RECONNECTING:
         limit = status.max_reconnect_attempts
         attempt = status.reconnect_attempts + 1
         of = f"attempt {attempt} of {limit}" if limit is not None else f"attempt {attempt}"
         if status.next_retry_at is not None:
-            wait = max(0, round(status.next_retry_at - now))
-            return Connection("orange", f"Reconnecting in {wait} s ({of})", True, detail)
-        return Connection("orange", f"Reconnecting… ({of})", True, detail)
+            words = f"Reconnecting in {max(0, round(status.next_retry_at - now))} s ({of})"
+        else:
+            words = f"Reconnecting… ({of})"
+        return Connection("orange", words, True, detail, f"{lost} {words}.")
     if state is ConnectionState.GIVEN_UP:
-        return Connection("red", f"Gave up after {plural(status.reconnect_attempts, 'attempt')}", True, detail)
+        words = f"Gave up after {plural(status.reconnect_attempts, 'attempt')}"
+        return Connection("red", words, True, detail, f"{lost} {words}: press Reconnect to try again.")
     if status.connection.cause is CloseCause.SERVER_CLOSED:
-        return Connection("red", "Disconnected (server closed)", True)
-    return Connection("grey", "Disconnected", True)
+        closed = f"The feed server closed the connection at {_moment(status.connection.since, now, tz)}."
+        again = f"{closed} Press Reconnect to connect again."
+        return Connection("red", "Disconnected (server closed)", True, problem=again)
+    return Connection("grey", "Disconnected", True, detail, f"{lost} Press Reconnect to connect again.")
 
 
-SOURCE_LABELS: Final = {"nba": "NBA live", "nba-replay": "NBA replay"}
-"""How the header names a source that reports its health."""
+def _connected(source: SourceRecord | None, now: float, tz: tzinfo) -> Connection:
+    health = source_health(source, now)
+    if source is None or health is None:
+        return Connection("green", "Live", False)
+    if health.tone == "green":
+        words = "Replay" if is_replay(source.status.source) else "Live"
+        return Connection("green", words, False, upstream=health.words)
+    if health.tone == "orange":
+        return Connection("orange", health.words, False, problem=f"Connected to the feed; {health.words}…")
+    since = "" if health.since is None else f" since {_moment(health.since, now, tz)}"
+    label = source_label(source.status.source)
+    return Connection("red", health.words, False, health.detail, f"{label} unreachable{since}: {health.detail}.")
+
+
+def _down_since(connection: ConnectionInfo) -> float:
+    """When the feed was last connected; never connected: when the client first tried (the oldest transition kept)."""
+    left = [t.at for t in connection.transitions if t.from_state is ConnectionState.CONNECTED]
+    if left:
+        return left[-1]
+    return connection.transitions[0].at if connection.transitions else connection.since
+
+
+def _moment(at: float, now: float, tz: tzinfo) -> str:
+    """``2:10 AM EST (40 s ago)``."""
+    return f"{local_time(datetime.fromtimestamp(at, UTC), tz)} ({ago(now - at)})"
+
+
+SOURCE_LABELS: Final = {"nba": "NBA live", "nba-replay": "NBA replay", "replay": "Recording replay"}
+"""How the page names a source that reports its health; any other source goes by its own name."""
+
+
+def source_label(name: str) -> str:
+    """The page's name for a source: ``NBA live``, ``NBA replay``, or the source's own name."""
+    return SOURCE_LABELS.get(name, name)
+
+
+def is_replay(name: str) -> bool:
+    """Whether a source plays finished games again (``nba-replay``, a recording): the page never calls it live."""
+    return "replay" in name
 
 
 @dataclass(frozen=True)
 class SourceHealth:
-    """The header's words on the feed server's upstream (the NBA's live data)."""
+    """The feed's source (the NBA's live data, a replay) in words."""
 
     tone: Tone
     words: str
+    detail: str | None = None
+    """The fault, while failing (``HTTP 403``)."""
+    since: float | None = None
+    """When it began failing, epoch seconds on this machine's clock."""
 
 
 def source_health(record: SourceRecord | None, now: float) -> SourceHealth | None:
-    """"NBA live · updated 3 s ago", or "NBA live unreachable for 40 s: HTTP 403"; ``None`` without a report."""
+    """ "NBA live · updated 3 s ago", or "NBA live unreachable for 40 s" (``HTTP 403``); ``None`` without a report."""
     if record is None:
         return None
     status = record.status
-    label = SOURCE_LABELS.get(status.source, status.source)
+    label = source_label(status.source)
     if status.state == "failing" and status.failing_since is not None:
-        down = span(record.age(status.failing_since, now))
-        return SourceHealth("red", f"{label} unreachable for {down}: {status.error or 'no answer'}")
+        down = record.age(status.failing_since, now)
+        return SourceHealth("red", f"{label} unreachable for {span(down)}", status.error or "no answer", now - down)
     if status.last_success is None:
         return SourceHealth("orange", f"{label} · waiting for the first poll")
     return SourceHealth("green", f"{label} · updated {ago(record.age(status.last_success, now))}")
@@ -133,6 +198,63 @@ def span(seconds: float) -> str:
 def plural(count: int, noun: str) -> str:
     """``1 game``, ``2 games``, ``0 games``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def win_chance(probability: float, *, final: bool) -> str:
+    """A win probability as the page shows it, ``64 %``; before the final ``>99 %`` and ``<1 %``, never 100 or 0.
+
+    Args:
+        probability: From 0 to 1.
+        final: Whether the game is over: only then is a result certain.
+    """
+    shown = round(100.0 * probability)
+    if not final and shown >= 100:
+        return ">99 %"
+    if not final and shown <= 0:
+        return "<1 %"
+    return f"{shown} %"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the board says over its cards (or instead of them): the header's state in a sentence."""
+
+    kind: Literal["info", "warning", "error"]
+    text: str
+
+
+_NOTICE_KINDS: Final[dict[Tone, Literal["info", "warning", "error"]]] = {
+    "green": "info",
+    "orange": "warning",
+    "grey": "warning",
+    "red": "error",
+}
+
+
+def board_notice(connection: Connection, games: bool) -> Notice | None:
+    """The board's notice: what is wrong and since when, as the header has it; ``None`` while all is well with games on.
+
+    Args:
+        connection: The page's state, as the header shows it.
+        games: Whether the board has games: they stay, marked as their last known state.
+    """
+    if connection.problem is None:
+        return (
+            None if games else Notice("info", "No live games at the moment  \nGames will appear here when they start")
+        )
+    kind = _NOTICE_KINDS[connection.tone] if connection.detail or connection.tone != "orange" else "info"
+    if games:
+        return Notice(kind, f"{connection.problem}  \nThe games below show their last known state.")
+    return Notice(kind, connection.problem)
+
+
+def apply_time(latency_ms: float | None) -> str:
+    """How long the last update took to apply (parse, validate, store): ``7 µs``, ``3.5 ms``, ``–`` for none."""
+    if latency_ms is None:
+        return "–"
+    if latency_ms < 1:
+        return f"{latency_ms * 1000:.0f} µs"
+    return f"{latency_ms:.1f} ms"
 
 
 def ago(seconds: float) -> str:
@@ -223,29 +345,27 @@ class CardData:
 _STATUS_ORDER: Final = {"live": 0, "halftime": 0, "scheduled": 1, "final": 2}
 
 
+def status_rank(status: str) -> int:
+    """Games in progress first, then those to come, finals last, whatever else orders them."""
+    return _STATUS_ORDER.get(status, 1)
+
+
 def sort_cards(cards: Sequence[CardData], key: SortKey) -> list[CardData]:
-    """Cards in the chosen order; ties keep a stable order by game id.
+    """Cards in progress first, scheduled next, finals last; within each, in the chosen order, ties by game id.
 
     "Biggest lead" (absolute differential, biggest first) is the default: the games most decided first.
     """
     orders: dict[SortKey, Callable[[CardData], tuple[object, ...]]] = {
-        "Biggest lead": lambda c: (-abs(c.game.score_differential), c.game.game_id),
-        "Closest game": lambda c: (
-            _STATUS_ORDER[c.game.status],
-            abs(c.game.score_differential),
-            c.game.game_id,
-        ),
-        "Tip-off time": lambda c: (
-            c.game.start_time.timestamp() if c.game.start_time is not None else math.inf,
-            c.game.game_id,
-        ),
+        "Biggest lead": lambda c: (-abs(c.game.score_differential),),
+        "Closest game": lambda c: (abs(c.game.score_differential),),
+        "Tip-off time": lambda c: (c.game.start_time.timestamp() if c.game.start_time is not None else math.inf,),
         "Home win probability": lambda c: (
             c.prediction is None,
             -(c.prediction.prediction.home_win_probability if c.prediction else 0.0),
-            c.game.game_id,
         ),
     }
-    return sorted(cards, key=orders[key])
+    order = orders[key]
+    return sorted(cards, key=lambda c: (status_rank(c.game.status), *order(c), c.game.game_id))
 
 
 def build_cards(

@@ -12,8 +12,8 @@ import streamlit as st
 
 from lib.percentiles import nearest_rank
 from lib.status import FeedStatus
-from lib.store import LatencySample
-from lib.views.format import Connection, ago
+from lib.store import ConnectionState, LatencySample
+from lib.views.format import ago, apply_time
 
 WINDOW_SECONDS: Final = 5 * 60
 """The charts show the last five minutes."""
@@ -109,10 +109,13 @@ def _metric_row(label: str, figures: Percentiles | None, digits: int = 1) -> str
 
 
 def render_latency(figures: LatencyFigures) -> None:
-    """Latency section: percentile lines and per-second charts for the last minutes."""
+    """Latency section: percentile lines and per-second charts for the last minutes; no empty charts."""
     st.caption(_metric_row("End-to-end (receive − server ts)", figures.e2e))
     st.caption(_metric_row("Apply (parse + validate + store)", figures.apply, 3))
     st.caption(_metric_row("Live section render", figures.render))
+    if figures.per_second.empty and figures.rate.empty:
+        st.caption("Nothing received in the last 5 minutes: the charts start with the next update.")
+        return
     left, right = st.columns(2)
     # Hand-written Vega-Lite specs: st.line_chart builds an Altair chart on every call, which
     # costs tens of milliseconds a refresh; a dict with a fold transform costs well under one.
@@ -138,8 +141,22 @@ def render_latency(figures: LatencyFigures) -> None:
             "height": 220,
             "mark": {"type": "bar", "color": "#f97316"},
             "encoding": {
-                "x": {"field": "time", "type": "temporal", "title": None, "axis": _TIME_AXIS},
-                "y": {"field": "messages", "type": "quantitative", "title": "messages/s"},
+                # A band per second, so that a bar is a second wide however few there are.
+                "x": {
+                    "field": "time",
+                    "type": "temporal",
+                    "timeUnit": "yearmonthdatehoursminutesseconds",
+                    "title": None,
+                    "axis": _TIME_AXIS,
+                },
+                # One row per second: nothing to stack or sum.
+                "y": {
+                    "field": "messages",
+                    "type": "quantitative",
+                    "title": "messages/s",
+                    "stack": None,
+                    "axis": {"format": "d", "tickMinStep": 1},  # whole messages
+                },
             },
         },
         width="stretch",
@@ -148,10 +165,10 @@ def render_latency(figures: LatencyFigures) -> None:
 
 @dataclass(frozen=True)
 class MonitorFigures:
-    """The performance monitor panel (render time, update latency, connection, counts), as plain values."""
+    """The performance monitor panel (render time, apply time, connection, counts), as plain values."""
 
     render_ms: float | None
-    average_update_ms: float | None
+    average_apply_ms: float | None
     connection: str
     last_update: str
     received: int
@@ -159,15 +176,25 @@ class MonitorFigures:
     reconnects: int
 
 
+_STATE_WORDS: Final = {
+    ConnectionState.CONNECTING: "Connecting",
+    ConnectionState.CONNECTED: "Connected",
+    ConnectionState.RECONNECTING: "Reconnecting",
+    ConnectionState.CLOSED: "Disconnected",
+    ConnectionState.GIVEN_UP: "Gave up",
+}
+"""The connection in a word for the monitor; the header has the whole sentence."""
+
+
 def monitor_figures(
-    status: FeedStatus, samples: Sequence[LatencySample], render_ms: float | None, connection: Connection, now: float
+    status: FeedStatus, samples: Sequence[LatencySample], render_ms: float | None, now: float
 ) -> MonitorFigures:
-    """The panel's figures; the average update latency is over the last 10 updates, to follow the feed closely."""
+    """The panel's figures; the average apply time is over the last 10 updates, to follow the feed closely."""
     last_ten = [s.apply_ms for s in samples[-10:]]
     return MonitorFigures(
         render_ms=render_ms,
-        average_update_ms=statistics.fmean(last_ten) if last_ten else None,
-        connection=connection.words,
+        average_apply_ms=statistics.fmean(last_ten) if last_ten else None,
+        connection=_STATE_WORDS[status.state],
         last_update="Never" if status.last_update_at is None else ago(now - status.last_update_at),
         received=status.messages_received,
         rejected=status.messages_rejected,
@@ -176,17 +203,18 @@ def monitor_figures(
 
 
 def render_monitor(figures: MonitorFigures) -> None:
-    """The 📊 panel: render time, average update latency, connection, last update, counts."""
+    """The 📊 panel: render time, average apply time, connection, last update, counts, in two rows that fit."""
     with st.container(border=True):
         st.markdown("**📊 Performance metrics**")
-        cells = st.columns(7)
-        cells[0].metric("Render", "–" if figures.render_ms is None else f"{figures.render_ms:.1f} ms")
-        cells[1].metric(
-            "Update latency (avg 10)",
-            "–" if figures.average_update_ms is None else f"{figures.average_update_ms:.3f} ms",
+        first, second = st.columns(4), st.columns(4)
+        first[0].metric("Render", "–" if figures.render_ms is None else f"{figures.render_ms:.1f} ms")
+        first[1].metric(
+            "Apply time (avg of 10)",
+            apply_time(figures.average_apply_ms),
+            help="Parse, validate and store, over the last 10 updates",
         )
-        cells[2].metric("Connection", figures.connection)
-        cells[3].metric("Last update", figures.last_update)
-        cells[4].metric("Received", f"{figures.received:,}")
-        cells[5].metric("Rejected", f"{figures.rejected:,}")
-        cells[6].metric("Reconnects", f"{figures.reconnects:,}")
+        first[2].metric("Connection", figures.connection)
+        first[3].metric("Last update", figures.last_update)
+        second[0].metric("Received", f"{figures.received:,}")
+        second[1].metric("Rejected", f"{figures.rejected:,}")
+        second[2].metric("Reconnects", f"{figures.reconnects:,}")

@@ -1,4 +1,4 @@
-"""The predictions table: ``st.dataframe`` with column configuration."""
+"""The predictions table: one row per game, in the cards' order, as people read it (no ids, no empty values)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ from datetime import UTC, tzinfo
 import pandas as pd
 import streamlit as st
 
-from lib.views.format import CardData, game_clock
+from lib.views.format import CardData, game_clock, win_chance
+
+COLUMNS = ("Away", "Home", "Score", "Clock", "Home win", "Predicted final", "Model")
 
 
 def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -> pd.DataFrame:
-    """One row per game: matchup, score, clock, home win probability, predicted final; times of day in ``tz``."""
+    """One row per game: matchup, score, clock, home win probability, predicted final; times of day in ``tz``.
+
+    Text as shown: the probability in words (``>99 %`` until the final), the predicted final away–home;
+    what a feed left out is ``None``, which the table shows as a dash.
+    """
     rows = []
     for card in cards:
         game = card.game
@@ -21,31 +27,34 @@ def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -
         if prediction and prediction.predicted_home_score is not None and prediction.predicted_away_score is not None:
             predicted = f"{prediction.predicted_away_score:.0f}–{prediction.predicted_home_score:.0f}"
         rows.append(
-            {
-                "Away": game.away_team,
-                "Home": game.home_team,
-                "Score": f"{game.away_score}–{game.home_score}",
-                "Clock": game_clock(game, now, tz),
-                "Home win": None if prediction is None else 100.0 * prediction.home_win_probability,
-                "Predicted final": predicted,
-                "Model": None if prediction is None else prediction.model,
-                "Game": game.game_id,
-            }
+            (
+                game.away_team,
+                game.home_team,
+                f"{game.away_score}–{game.home_score}",
+                game_clock(game, now, tz),
+                None
+                if prediction is None
+                else win_chance(prediction.home_win_probability, final=game.status == "final"),
+                predicted,
+                None if prediction is None else prediction.model,
+            )
         )
-    return pd.DataFrame(
-        rows, columns=["Away", "Home", "Score", "Clock", "Home win", "Predicted final", "Model", "Game"]
-    )
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def render_predictions(table: pd.DataFrame) -> None:
-    """The predictions table; the win probability as a progress bar."""
+    """The predictions table; a missing value is a dash; no table at all without games."""
+    if table.empty:
+        st.caption("No games to predict yet.")
+        return
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
+        placeholder="–",
         column_config={
-            "Home win": st.column_config.ProgressColumn(
-                "Home win", help="Home win probability", min_value=0.0, max_value=100.0, format="%.0f%%"
-            ),
+            "Score": st.column_config.TextColumn("Score", help="Away–home", alignment="right"),
+            "Home win": st.column_config.TextColumn("Home win", help="Home win probability", alignment="right"),
+            "Predicted final": st.column_config.TextColumn("Predicted final", help="Away–home", alignment="right"),
         },
     )

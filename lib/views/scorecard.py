@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Final
+
 import pandas as pd
 import streamlit as st
 
@@ -107,6 +109,7 @@ def render_scorecard(card: ScorecardFrames) -> None:
             card.calibration,
             hide_index=True,
             width="stretch",
+            placeholder="–",
             column_config={
                 "lower": st.column_config.NumberColumn("From", format="percent"),
                 "upper": st.column_config.NumberColumn("To", format="percent"),
@@ -130,20 +133,32 @@ def _render_per_game(games: pd.DataFrame) -> None:
         table,
         hide_index=True,
         width="stretch",
+        placeholder="–",
+        column_order=list(PER_GAME_COLUMNS),
         column_config={
-            "game_id": "Game",
-            "home_team": "Home",
-            "away_team": "Away",
-            "home_score": "Home pts",
-            "away_score": "Away pts",
-            "home_won": "Home won",
-            "partial": st.column_config.CheckboxColumn(
-                "Partial", help="First seen after its tip-off: left out of the overall figures"
+            **PER_GAME_COLUMNS,
+            "known_from": st.column_config.TextColumn(
+                "Known from", help="tip-off, or where a partial game was first seen: left out of the overall figures"
             ),
-            "known_from": "Known from",
-            "predictions": "Predictions",
             "brier": st.column_config.NumberColumn("Brier", format="%.4f"),
             "log_loss": st.column_config.NumberColumn("Log loss", format="%.4f"),
-            "accuracy": st.column_config.NumberColumn("Favourite won", format="percent"),
+            "accuracy": st.column_config.NumberColumn(
+                "Favourite won", format="percent", help="Share of the game's predictions whose favourite won"
+            ),
         },
     )
+
+
+PER_GAME_COLUMNS: Final[dict[str, Any]] = {
+    "away_team": "Away",
+    "home_team": "Home",
+    "away_score": "Away pts",
+    "home_score": "Home pts",
+    "home_won": "Home won",
+    "known_from": "Known from",
+    "predictions": "Predictions",
+    "brier": "Brier",
+    "log_loss": "Log loss",
+    "accuracy": "Favourite won",
+}
+"""The per-game table as people read it: away before home, no game ids (the download keeps them)."""

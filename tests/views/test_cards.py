@@ -39,13 +39,23 @@ def test_scores_clock_and_freshness_are_shown() -> None:
 
 
 def test_prediction_bar_and_predicted_final() -> None:
-    """The home win probability is a bar and a number; the predicted final is away–home."""
+    """The home win probability is a bar and a number; the predicted final names its teams, away first."""
     html = card(
         Prediction(game_id="g1", home_win_probability=0.64, predicted_home_score=104.4, predicted_away_score=99.6)
     )
     assert 'style="width:64.0%"' in html
-    assert "Boston Celtics win 64%" in html
-    assert "predicted final 100–104" in html
+    assert "Boston Celtics win 64 %" in html
+    assert "predicted final New York Knicks 100, Boston Celtics 104" in html
+
+
+def test_a_live_game_is_never_certain_and_a_final_names_its_winner() -> None:
+    """Live, 0.999 reads ">99 %" and 0.001 "<1 %"; once final, the card says who won, by how much."""
+    assert "Boston Celtics win &gt;99 %" in card(Prediction(game_id="g1", home_win_probability=0.999))
+    assert "Boston Celtics win &lt;1 %" in card(Prediction(game_id="g1", home_win_probability=0.001))
+    final = card(Prediction(game_id="g1", home_win_probability=0.0), status="final", period=4, clock="00:00")
+    assert "New York Knicks won by 2" not in final
+    assert "Boston Celtics won by 2" in final
+    assert "%" not in final.split("nba-pred")[-1]
 
 
 def test_without_prediction_says_so() -> None:

@@ -17,7 +17,8 @@ def test_timeline_puts_points_on_game_minutes() -> None:
     probability, margin = timeline(history, predictions)
     assert list(margin["minute"]) == [1.0, 30.0, 50.5]
     assert list(margin["margin"]) == [2, -5, 0]
-    assert list(probability.itertuples(index=False, name=None)) == [(1.0, 0.6)]
+    assert list(probability.itertuples(index=False, name=None)) == [(1.0, 0.6, "60 %", "Q1 11:00", "0–2")]
+    assert list(margin["game_time"]) == ["Q1 11:00", "Q3 06:00", "OT 02:30"]
 
 
 def test_period_marks_cover_regulation_and_overtimes() -> None:

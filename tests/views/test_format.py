@@ -16,6 +16,7 @@ from lib.views.format import (
     FINAL_SHOWN_FOR,
     ago,
     board_note,
+    board_notice,
     build_cards,
     connection_indicator,
     escape_markdown,
@@ -27,6 +28,7 @@ from lib.views.format import (
     source_caption,
     source_health,
     span,
+    win_chance,
 )
 from tests.helpers import NOW, feed_status, game, source_report
 
@@ -190,11 +192,16 @@ def test_source_health_says_when_the_nba_was_last_reached() -> None:
 
 
 def test_source_health_says_how_long_the_nba_has_been_unreachable_and_why() -> None:
-    """Failing: red, "NBA live unreachable for 40 s: HTTP 403"."""
+    """Failing: red, "NBA live unreachable for 40 s", because of "HTTP 403", since 40 s ago."""
     record = source_report(state="failing", last_success=NOW - 45.0, failing_since=NOW - 40.0, error="HTTP 403")
     health = source_health(record, NOW)
     assert health is not None
-    assert (health.tone, health.words) == ("red", "NBA live unreachable for 40 s: HTTP 403")
+    assert (health.tone, health.words, health.detail, health.since) == (
+        "red",
+        "NBA live unreachable for 40 s",
+        "HTTP 403",
+        NOW - 40.0,
+    )
 
 
 def test_source_health_before_the_first_poll_and_without_a_source_report() -> None:
@@ -270,3 +277,46 @@ def test_known_from_names_the_first_state_seen_of_a_partial_game() -> None:
     assert known_from(2, "05:12") == "Q2 05:12"
     assert known_from(2, "00:00") == "end of Q2"
     assert known_from(6, "03:00") == "2OT 03:00"
+
+
+@pytest.mark.parametrize(
+    ("probability", "final", "text"),
+    [
+        (0.64, False, "64 %"),
+        (0.995, False, ">99 %"),
+        (0.9949, False, "99 %"),
+        (0.004, False, "<1 %"),
+        (0.0, False, "<1 %"),
+        (1.0, True, "100 %"),
+        (0.0, True, "0 %"),
+    ],
+)
+def test_win_chance_is_never_certain_before_the_final(probability: float, final: bool, text: str) -> None:
+    """Rounded to whole percent; only a final reads 100 % or 0 %."""
+    assert win_chance(probability, final=final) == text
+
+
+def test_the_board_says_what_the_header_says() -> None:
+    """All well: nothing over the cards, "No live games" without; trouble: the header's state, with since when."""
+    assert board_notice(connection_indicator(feed_status(), NOW), games=True) is None
+    quiet = board_notice(connection_indicator(feed_status(), NOW), games=False)
+    assert quiet is not None
+    assert quiet.text.startswith("No live games at the moment")
+    failing = source_report(state="failing", failing_since=NOW - 40.0, error="HTTP 403")
+    outage = connection_indicator(feed_status(), NOW, failing, UTC)
+    assert (outage.tone, outage.words, outage.detail) == ("red", "NBA live unreachable for 40 s", "HTTP 403")
+    notice = board_notice(outage, games=True)
+    assert notice is not None
+    assert notice.kind == "error"
+    assert notice.text.startswith("NBA live unreachable since ")
+    assert "(40 s ago): HTTP 403." in notice.text
+    assert "last known state" in notice.text
+
+
+def test_a_stale_source_report_is_not_shown_while_disconnected() -> None:
+    """Reconnecting: the connection's words only; the source's last report is from before and says nothing now."""
+    failing = source_report(state="failing", failing_since=NOW - 40.0, error="HTTP 403")
+    down = feed_status(state=ConnectionState.RECONNECTING, last_error="connection refused", next_retry_at=NOW + 3)
+    indicator = connection_indicator(down, NOW, failing)
+    assert indicator.words == "Reconnecting in 3 s (attempt 1 of 10)"
+    assert "NBA" not in (indicator.problem or "") + (indicator.upstream or "")

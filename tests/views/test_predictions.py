@@ -32,17 +32,18 @@ def card(game_id: str, prediction: float | None, **fields: object) -> CardData:
 
 
 def test_a_row_per_card_in_the_cards_order() -> None:
-    """Teams, score, clock, the probability in percent, the predicted final away-home, the model."""
-    table = predictions_table([card("b", 0.713), card("a", None)], NOW)
-    assert list(table.Game) == ["b", "a"]
+    """Teams, score, clock, the probability in percent, the predicted final away-home, the model; no game id."""
+    table = predictions_table([card("b", 0.713, away_team="First"), card("a", None)], NOW)
+    assert list(table.Away) == ["First", "New York Knicks"]
+    assert "Game" not in table.columns
     first = table.iloc[0]
     assert (first.Away, first.Home, first.Score, first.Clock) == (
-        "New York Knicks",
+        "First",
         "Boston Celtics",
         "48–50",
         "Q3 07:12",
     )
-    assert round(first["Home win"], 1) == 71.3
+    assert first["Home win"] == "71 %"
     assert (first["Predicted final"], first.Model) == ("105–110", "stern-refit-2015-16+odds")
     second = table.iloc[1]
     assert second[["Home win", "Predicted final", "Model"]].isna().all()
