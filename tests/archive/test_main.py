@@ -148,6 +148,24 @@ def test_an_archive_another_writer_has_exits_with_status_1(
     assert f"{archive} already has a writer" in err
 
 
+def test_a_recording_that_starts_with_a_ts_in_microseconds_imports_every_other_frame(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One frame stamped in microseconds, then 199 good ones: the one is rejected as a client would, 199 rows go in."""
+    path = tmp_path / "night.jsonl"
+    with Recorder(path) as recorder:
+        recorder.record(score(game_id="r0", ts=1e13).encode(), False, NOW)
+        for number in range(1, 200):
+            recorder.record(score(game_id=f"r{number}", ts=NOW + number).encode(), False, NOW + number)
+    archive = tmp_path / "nba.duckdb"
+    status, out, err = run(["import", str(path), "--archive", str(archive)], capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        f"{path}: 200 frames, 199 applied, 1 rejected; 199 rows new to {archive}, 0 already there"
+    ]
+    assert query(archive, "SELECT count(*) AS n FROM games").n[0] == 199
+
+
 def test_the_module_runs_as_a_program(games_csv: Path, tmp_path: Path) -> None:
     """``python -m lib.archive import`` from the repository root."""
     archive = tmp_path / "nba.duckdb"
