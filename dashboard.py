@@ -130,7 +130,9 @@ def archive_state() -> None:
     """The archive's line in the sidebar, kept current: what the writer has done, or why it cannot write or read."""
     state = feed.archive
     assert state is not None  # shown only with an archive
-    render_archive_state(*archive_caption(state.path, state.write, state.writer, state.problem))
+    render_archive_state(
+        *archive_caption(state.path, state.write, state.writer, state.problem, state.writer_elsewhere)
+    )
     unreadable = archive_reading(state.path)[1]
     if unreadable is not None:
         st.caption(escape_markdown(f"Cannot read the archive: {unreadable}"))

@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Final, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -53,6 +54,11 @@ A time outside would pass through the store and break whatever shows or stores i
 """
 LATEST_TIMESTAMP: Final = LATEST_TIME.timestamp()
 """:data:`LATEST_TIME` in epoch seconds: a feed that stamps milliseconds or microseconds is past it."""
+
+LEAGUE_TIMEZONE: Final = ZoneInfo("America/New_York")
+"""The league's clock: a game's day is the date of its tip-off here, as schedules and box scores
+name it (a 7:30 PM tip-off in New York is that day's game in Paris too, where it is already the
+next morning)."""
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 Score = Annotated[int, Field(ge=0, le=MAX_SCORE)]

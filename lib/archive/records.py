@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from lib.analytics.report import Histories, Scorecard, score_finished_games
+from lib.archive.schema import GAME_ROWS, PREDICTION_ROWS
 from lib.protocol import Game
 from lib.store import GameRecord, HistoryPoint, PredictionPoint
 
@@ -21,12 +22,12 @@ GAMES_SQL: Final = """
     SELECT game_id, home_team, away_team, home_score, away_score, period, clock, status,
            epoch(start_time), epoch(updated_at)
     FROM games {where} ORDER BY arrival"""
-HISTORY_SQL: Final = """
+HISTORY_SQL: Final = f"""
     SELECT game_id, epoch(received_at), epoch(ts), type, home_score, away_score, period, clock, status
-    FROM game_updates {where} ORDER BY arrival"""
-PREDICTIONS_SQL: Final = """
+    FROM {GAME_ROWS} {{where}} ORDER BY arrival"""
+PREDICTIONS_SQL: Final = f"""
     SELECT game_id, epoch(received_at), epoch(ts), home_win_probability, period, clock, home_score, away_score, status
-    FROM prediction_updates {where} ORDER BY arrival"""
+    FROM {PREDICTION_ROWS} {{where}} ORDER BY arrival"""
 
 
 def game_record(row: Sequence[Any]) -> GameRecord:

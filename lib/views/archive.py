@@ -16,7 +16,7 @@ import streamlit as st
 
 from lib.archive import WriterStats
 from lib.store import GameRecord
-from lib.views.format import escape_markdown, local_date
+from lib.views.format import escape_markdown, local_date, plural
 
 Scope = Literal["session", "archive"]
 SCOPES: Final[tuple[Scope, ...]] = ("session", "archive")
@@ -30,7 +30,9 @@ def without_folders(message: str, path: Path) -> str:
     return message
 
 
-def archive_caption(path: Path, write: bool, writer: WriterStats | None, problem: str | None) -> tuple[str, bool]:
+def archive_caption(
+    path: Path, write: bool, writer: WriterStats | None, problem: str | None, elsewhere: str | None
+) -> tuple[str, bool]:
     """The sidebar's line about the archive, and whether it is a warning.
 
     Args:
@@ -38,18 +40,22 @@ def archive_caption(path: Path, write: bool, writer: WriterStats | None, problem
         write: Whether this feed is to write it (else it only reads it).
         writer: The writer's counters while this feed writes it.
         problem: Why this feed does not write it.
+        elsewhere: While this feed does not write it, the process that does, by its id; ``None``
+            when none does now.
     """
     name = path.name
+    now = "No process writes it now." if elsewhere is None else f"Process {elsewhere} writes it."
     if not write:
-        return f"Archive {name}: read only here; another process writes it", False
+        return f"Archive {name}: read only here. {now}", False
     if problem is not None:
-        return f"Archive: not written by this dashboard. {without_folders(problem, path)}", True
+        return f"Archive: not written by this dashboard. {without_folders(problem, path)} {now}", True
     if writer is None:
         return f"Archive {name}: opening…", False
     if writer.failing and writer.last_error is not None:
         waiting = writer.pending + writer.queued
         return f"Archive {name}: {waiting:,} frames waiting. {without_folders(writer.last_error, path)}", True
-    return f"Archive {name}: {writer.written:,} new rows since this dashboard started", False
+    refused = f"; {plural(writer.refused, 'frame')} refused, the last: {writer.last_refused}" if writer.refused else ""
+    return f"Archive {name}: {writer.written:,} new rows since this dashboard started{refused}", False
 
 
 def archived_game_label(record: GameRecord) -> str:

@@ -56,7 +56,7 @@ def test_an_older_file_is_migrated_step_by_step_in_one_transaction(tmp_path: Pat
     """A file at version 1 opened by code at version 3 runs the steps from 1 and from 2, then says 3."""
     path = tmp_path / "nba.duckdb"
     with duckdb.connect(str(path)) as connection:
-        prepare(connection, path)
+        prepare(connection, path, version=1, migrations={})
         connection.execute(
             "INSERT INTO game_updates VALUES ('g1', 2, 0, 1, '11:00', 'live', 'A', 'B', NULL, 'score_update',"
             " now(), NULL, 'demo', 1)"
@@ -75,7 +75,7 @@ def test_a_failed_migration_leaves_the_file_at_its_version(tmp_path: Path) -> No
     """A step that fails rolls the whole migration back: never half-migrated."""
     path = tmp_path / "nba.duckdb"
     with duckdb.connect(str(path)) as connection:
-        prepare(connection, path)
+        prepare(connection, path, version=1, migrations={})
         steps = {1: ["ALTER TABLE game_updates ADD COLUMN arena VARCHAR", "SELECT no_such_column FROM meta"]}
         with pytest.raises(duckdb.Error):
             prepare(connection, path, version=2, migrations=steps)
@@ -88,7 +88,7 @@ def test_a_version_without_a_migration_is_refused(tmp_path: Path) -> None:
     """No path from the file's version to this one: a clear error, nothing changed."""
     path = tmp_path / "nba.duckdb"
     with duckdb.connect(str(path)) as connection:
-        prepare(connection, path)
+        prepare(connection, path, version=1, migrations={})
         with pytest.raises(ArchiveVersionError, match=r"version 1: no migration from version 1"):
             prepare(connection, path, version=2, migrations={})
 

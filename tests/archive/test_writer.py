@@ -227,7 +227,7 @@ def test_a_writer_that_cannot_open_starts_nothing_and_holds_nothing(archive: Pat
     assert not [thread for thread in threading.enumerate() if thread.name == "archive-writer"]
     archive.unlink()
     ArchiveWriter(archive, source="demo").close()
-    assert lock_path(archive).exists(), "the lock file stays, so that two writers never lock two files"
+    assert not lock_path(archive).exists(), "no lock file stays beside an archive nobody writes"
 
 
 @pytest.mark.parametrize(

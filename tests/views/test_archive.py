@@ -22,6 +22,8 @@ def writer(**fields: object) -> WriterStats:
         "duplicates": 0,
         "dropped": 0,
         "skipped": 0,
+        "refused": 0,
+        "last_refused": None,
         "orphans": 0,
         "queued": 0,
         "pending": 0,
@@ -46,32 +48,48 @@ def test_a_problem_names_the_file_but_never_its_folder() -> None:
 
 def test_the_caption_counts_new_rows_while_writing() -> None:
     """A healthy writer: the rows it added, with thousands separated, and no warning."""
-    assert archive_caption(ARCHIVE, True, writer(), None) == (
+    assert archive_caption(ARCHIVE, True, writer(), None, None) == (
         "Archive season.duckdb: 12,345 new rows since this dashboard started",
         False,
     )
 
 
+def test_the_caption_names_the_last_frame_the_archive_refused() -> None:
+    """Rows go on being written; the refused frames are counted and the last one named."""
+    refused = writer(refused=2, last_refused="score_update of game g1: ts 10000000000000.0 is outside 0 to 4133980800")
+    assert archive_caption(ARCHIVE, True, refused, None, None) == (
+        "Archive season.duckdb: 12,345 new rows since this dashboard started; 2 frames refused, the last: "
+        "score_update of game g1: ts 10000000000000.0 is outside 0 to 4133980800",
+        False,
+    )
+
+
 def test_the_caption_warns_when_the_archive_is_not_written_here() -> None:
-    """Another process writes the file: a warning that says so, without the folder."""
-    caption, warning = archive_caption(ARCHIVE, True, None, f"{ARCHIVE} already has a writer (process 7)")
+    """Another process writes the file: a warning that says so, without the folder, and who writes it now."""
+    caption, warning = archive_caption(ARCHIVE, True, None, f"{ARCHIVE} already has a writer (process 7)", "7")
     assert warning
-    assert caption == "Archive: not written by this dashboard. season.duckdb already has a writer (process 7)"
+    assert caption == (
+        "Archive: not written by this dashboard. season.duckdb already has a writer (process 7) Process 7 writes it."
+    )
 
 
 def test_the_caption_warns_while_batches_fail() -> None:
     """A full disk: what waits, and why, as a warning."""
     failing = writer(failing=True, pending=40, queued=2, last_error=f"{ARCHIVE} cannot grow: the disk is full")
-    assert archive_caption(ARCHIVE, True, failing, None) == (
+    assert archive_caption(ARCHIVE, True, failing, None, None) == (
         "Archive season.duckdb: 42 frames waiting. season.duckdb cannot grow: the disk is full",
         True,
     )
 
 
-def test_the_caption_says_who_writes_an_archive_read_here() -> None:
-    """A dashboard that only reads the archive says so, calmly."""
-    assert archive_caption(ARCHIVE, False, None, None) == (
-        "Archive season.duckdb: read only here; another process writes it",
+def test_the_caption_says_who_writes_an_archive_read_here_and_only_what_is_true() -> None:
+    """A dashboard that only reads the archive says so, calmly, and whether a process writes it now."""
+    assert archive_caption(ARCHIVE, False, None, None, "4242") == (
+        "Archive season.duckdb: read only here. Process 4242 writes it.",
+        False,
+    )
+    assert archive_caption(ARCHIVE, False, None, None, None) == (
+        "Archive season.duckdb: read only here. No process writes it now.",
         False,
     )
 
