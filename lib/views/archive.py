@@ -10,17 +10,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from lib.archive import WriterStats
+from lib.protocol import LEAGUE_TIMEZONE
 from lib.store import GameRecord
 from lib.views.format import escape_markdown, local_date, plural
 
 Scope = Literal["session", "archive"]
 SCOPES: Final[tuple[Scope, ...]] = ("session", "archive")
-LEAGUE_TIMEZONE: Final = ZoneInfo("America/New_York")
 
 
 def without_folders(message: str, path: Path) -> str:
@@ -61,8 +60,8 @@ def archive_caption(
 def archived_game_label(record: GameRecord) -> str:
     """``"Celtics 101 @ Knicks 99, 2026-11-30 (final)"``: the teams, the score, the game day, the status.
 
-    The day is the league's (US Eastern), as schedules and box scores name a game: a 7:30 PM tip-off
-    in New York is that day's game for a viewer in Paris too, where it is already the next morning.
+    The day is the league's (:data:`lib.protocol.LEAGUE_TIMEZONE`) of the tip-off, or of the latest
+    state when the feed gave no tip-off time: the archive's ``game_date``.
     """
     game = record.game
     when = game.start_time or datetime.fromtimestamp(record.updated_at, LEAGUE_TIMEZONE)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from lib.archive import ArchiveWriter, game_histories, games, query, scorecard
+from lib.archive.batch import Batch, insert, latest_states
 from lib.archive.errors import ArchiveCorruptError, ArchiveVersionError
 from lib.archive.schema import SCHEMA_VERSION, VIEWS, check, game_seconds, prepare
 from lib.protocol import clock_seconds, elapsed_seconds
+from tests.helpers import NOW, prediction, score
 
 
 def tables(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -142,3 +146,71 @@ def test_the_views_count_game_time_as_the_protocol_does(period: int, clock: str)
         query = f"SELECT {game_seconds('$period', '$clock')}"
         ((seconds,),) = connection.execute(query, {"period": period, "clock": clock}).fetchall()
     assert seconds == pytest.approx(elapsed_seconds(period, clock_seconds(clock)))
+
+
+def test_game_date_is_the_leagues_day_in_every_view(tmp_path: Path) -> None:
+    """An 8:30 PM tip-off in New York is that day's game in every view; with no tip-off, its latest state's day."""
+    path = tmp_path / "nba.duckdb"
+    evening = datetime(2026, 12, 1, 1, 30, tzinfo=UTC).timestamp()  # 30 November, 8:30 PM in New York
+    late = datetime(2027, 1, 16, 3, 0, tzinfo=UTC).timestamp()  # 15 January, 10 PM in New York
+    final = {"home_score": 101, "away_score": 99, "period": 4, "clock": "00:00", "status": "final"}
+    batch = Batch()
+    for arrival, (text, received_at) in enumerate(
+        [
+            (score("tipped", start_time="2026-12-01T01:30:00Z", home_score=2, away_score=0), evening + 60),
+            (prediction("tipped", p=0.6), evening + 61),
+            (score("tipped", start_time="2026-12-01T01:30:00Z", **final), evening + 9000),
+            (score("untimed", home_score=2, away_score=0), late - 60),
+            (prediction("untimed", p=0.4), late - 59),
+            (score("untimed", **final), late),
+        ],
+        start=1,
+    ):
+        batch.add(text.encode(), received_at, arrival)
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path)
+        insert(connection, batch, "demo", latest_states(connection))
+        expected = {"tipped": date(2026, 11, 30), "untimed": date(2027, 1, 15)}
+        for view in VIEWS:
+            dates = connection.execute(f"SELECT DISTINCT game_id, game_date FROM {view}").fetchall()
+            assert dict(dates) == expected, view
+        naive = connection.execute("SELECT game_id, start_time::DATE FROM games WHERE game_id = 'tipped'").fetchall()
+        assert naive == [("tipped", date(2026, 12, 1))], "the UTC day would be the next one"
+
+
+def test_a_file_of_version_1_with_poisoned_times_is_migrated_and_read_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Tip-offs in the years 10000 and 0, a ts in 33658: after a restart every read works, those times NULL, counted."""
+    path = tmp_path / "nba.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path, version=1, migrations={})
+        rows = [
+            ("far", "9999-12-31T23:59:59-05:00", NOW, NOW, 1),
+            ("early", "0001-01-01T00:00:00+05:00", NOW, NOW, 2),
+            ("stamped", "2027-01-15T00:30:00Z", NOW, 1e12, 3),
+        ]
+        for game_id, start_time, received_at, ts, arrival in rows:
+            connection.execute(
+                "INSERT INTO game_updates VALUES (?, 101, 99, 4, '00:00', 'final', 'Home', 'Away', ?::TIMESTAMPTZ,"
+                " 'game_end', to_timestamp(?), to_timestamp(?), 'demo', ?)",
+                [game_id, start_time, received_at, ts, arrival],
+            )
+            connection.execute(
+                "INSERT INTO prediction_updates VALUES (?, 100, 99, 4, '00:30', 'live', 0.7, '', NULL, NULL,"
+                " to_timestamp(?), to_timestamp(?), 'demo', ?)",
+                [game_id, received_at, ts, arrival + 10],
+            )
+    with pytest.raises(ArchiveVersionError, match="older than 2: opening it once for writing migrates it"):
+        games(path)
+    ArchiveWriter(path, source="demo").close()  # the restart: the writer migrates the file
+    archived = games(path)
+    assert {game_id: record.game.start_time for game_id, record in archived.items()} == {
+        "far": None,
+        "early": None,
+        "stamped": datetime(2027, 1, 15, 0, 30, tzinfo=UTC),
+    }
+    assert [point.ts for point in game_histories(path, ["stamped"])["stamped"][0]] == [None]
+    assert scorecard(path).overall["games"].iloc[0] == 3
+    assert query(path, "SELECT count(*) AS n FROM finished_games WHERE start_time IS NULL").n[0] == 2
+    assert "4 rows hold a time outside the protocol's range" in caplog.text  # two tip-offs, two ts

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lib.archive import WriterStats
+from harness.waiting import wait_for
+from lib.archive import ArchiveWriter, WriterStats, games, query
 from lib.protocol import Game
 from lib.store import GameRecord
 from lib.views.archive import archive_caption, archived_game_label, without_folders
-from tests.helpers import NOW, game
+from tests.helpers import NOW, game, score
 
 ARCHIVE = Path("/srv/team/secret-folder/season.duckdb")
 
@@ -110,3 +112,18 @@ def test_an_archived_game_is_labelled_by_teams_score_day_and_status() -> None:
     )
     record = GameRecord(final, NOW, NOW, None, None, 1)
     assert archived_game_label(record) == "Celtics 101 @ Knicks 99, 2026-11-30 (final)"
+
+
+def test_the_pickers_day_is_the_archives_game_date(tmp_path: Path) -> None:
+    """One day per game: the label a viewer picks by and the views' game_date, with a tip-off time and without."""
+    path = tmp_path / "nba.duckdb"
+    late = datetime(2027, 1, 16, 3, 0, tzinfo=UTC).timestamp()  # 15 January, 10 PM in New York
+    with ArchiveWriter(path, source="demo", batch_seconds=0.02) as writer:
+        writer.offer(score("tipped", start_time="2026-12-01T01:30:00Z").encode(), NOW)
+        writer.offer(score("untimed").encode(), late)
+        wait_for(lambda: writer.stats.written == 2, what="both games")
+    labels = {game_id: archived_game_label(record) for game_id, record in games(path).items()}
+    days = {game_id: re.findall(r"\d{4}-\d\d-\d\d", label) for game_id, label in labels.items()}
+    dates = query(path, "SELECT game_id, strftime(game_date, '%Y-%m-%d') AS day FROM games")
+    assert days == {game_id: [day] for game_id, day in zip(dates.game_id, dates.day, strict=True)}
+    assert days == {"tipped": ["2026-11-30"], "untimed": ["2027-01-15"]}
