@@ -293,7 +293,7 @@ def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFacto
     rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score", "Log loss"}, "the scorecard")
     assert "Only 2 games finished so far" in " ".join(w.value for w in at.warning)
     labels = {m.label: m.value for m in at.metric}
-    assert labels["Finished games"] == "2"
+    assert labels["Scored games"] == "2"
     assert labels["Predictions"] == "6"
 
 
@@ -469,15 +469,16 @@ def test_scorecard_and_game_detail_reach_every_archived_game(
 
     def archive_offered(at: AppTest) -> bool:
         st.cache_data.clear()  # the page shares archive reads for 30 s
-        return "the archive (2 games)" in archive_scope_options(at)
+        return "the archive (2 scored games)" in archive_scope_options(at)
 
     rerun_until(at, archive_offered, "the archive's two finished games")
     at.get("button_group")[0].set_value("archive").run()
     assert not at.exception
-    assert {m.label: m.value for m in at.metric}["Finished games"] == "2"
+    assert {m.label: m.value for m in at.metric}["Scored games"] == "2"
 
     at.session_state["tab"] = "🎯 Game detail"
     at.run()
+    assert "the archive (2 games)" in archive_scope_options(at)
     at.get("button_group")[0].set_value("archive").run()
     assert not at.exception
     chosen = at.selectbox(key="archived_game")

@@ -71,16 +71,19 @@ def archived_game_label(record: GameRecord) -> str:
     )
 
 
-def choose_scope(key: str, archived_games: int | None) -> Scope:
+def choose_scope(key: str, archived: int | None, counted: str) -> Scope:
     """This session's games or the archive's; only this session's while there is no archive to read.
 
     Args:
         key: The widget's key (each tab keeps its own choice).
-        archived_games: How many finished games the archive holds, ``None`` when there is none to read.
+        archived: How many of what the tab shows the archive holds, ``None`` when there is none to
+            read. The tab shows the archive from the same read, so the two numbers are one.
+        counted: What that number counts, singular: ``"game"`` (game detail's picker), ``"scored
+            game"`` (the scorecard's games).
     """
-    if archived_games is None:
+    if archived is None:
         return "session"
-    labels: Mapping[Scope, str] = {"session": "this session", "archive": f"the archive ({archived_games:,} games)"}
+    labels: Mapping[Scope, str] = {"session": "this session", "archive": f"the archive ({plural(archived, counted)})"}
     chosen = st.segmented_control(
         "Games from", SCOPES, format_func=labels.__getitem__, default="session", key=key, label_visibility="collapsed"
     )
