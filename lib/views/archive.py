@@ -23,9 +23,15 @@ SCOPES: Final[tuple[Scope, ...]] = ("session", "archive")
 
 
 def without_folders(message: str, path: Path) -> str:
-    """``message`` with the archive's full path (as given, or resolved) shortened to its file name."""
+    """``message`` with the archive's full path (as given, or resolved) shortened to its file name,
+    and its folder, wherever else it appears (another file's path beside it), to ``…``."""
     for full in sorted({str(path), str(path.resolve())}, key=len, reverse=True):
         message = message.replace(full, path.name)
+    for folder in sorted({path.parent, path.resolve().parent}, key=lambda folder: len(str(folder)), reverse=True):
+        if folder.is_absolute() and folder != folder.parent:  # an absolute folder, not the root, cannot be a word
+            message = message.replace(str(folder), "…")
+        elif str(folder) != ".":
+            message = message.replace(f"{folder}/", "…/")
     return message
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+import pytest
+
+from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
 from lib.archive import ArchiveWriter, WriterStats, games, query
-from lib.protocol import Game
+from lib.archive.schema import prepare
+from lib.protocol import Game, encode
 from lib.store import GameRecord
 from lib.views.archive import archive_caption, archived_game_label, without_folders
-from tests.helpers import NOW, game, score
+from tests.helpers import NOW, frame, game, score, two_finished_games
+from tests.test_dashboard import AppFactory, archive_scope_options, page_text, sidebar_text
 
 ARCHIVE = Path("/srv/team/secret-folder/season.duckdb")
 
@@ -127,3 +134,120 @@ def test_the_pickers_day_is_the_archives_game_date(tmp_path: Path) -> None:
     dates = query(path, "SELECT game_id, strftime(game_date, '%Y-%m-%d') AS day FROM games")
     assert days == {game_id: [day] for game_id, day in zip(dates.game_id, dates.day, strict=True)}
     assert days == {"tipped": ["2026-11-30"], "untimed": ["2027-01-15"]}
+
+
+# -- the page, in AppTest, fed by a real feed server on loopback --------------------------------
+
+
+def archive_of(path: Path, frames: list[bytes]) -> Path:
+    """An archive holding ``frames``, received a second apart, its writer closed."""
+    with ArchiveWriter(path, source="demo", batch_seconds=0.02) as writer:
+        for index, frame in enumerate(frames):
+            writer.offer(frame, NOW + index)
+    assert writer.stats.written + writer.stats.duplicates == len(frames)
+    return path
+
+
+def finished_night_frames() -> list[bytes]:
+    """Two finished games with predictions, and a third that finished without any."""
+    played = [encode(message).encode() for batch in two_finished_games() for message in batch]
+    unpredicted = {"home_team": "Home n", "away_team": "Away n"}
+    return [
+        *played,
+        score("n", **unpredicted, home_score=10, away_score=8).encode(),
+        frame("game_end", game("n", **unpredicted, home_score=12, away_score=8, status="final")).encode(),
+    ]
+
+
+def test_the_scorecard_and_its_switch_give_one_count_of_archived_games(
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path
+) -> None:
+    """'the archive (2 scored games)' beside 'Scored games 2' (a game never predicted is not scored); the picker: 3."""
+    path = archive_of(tmp_path / "nba.duckdb", finished_night_frames())
+    at = app(feed_server.url, FEED_ARCHIVE=str(path), FEED_ARCHIVE_MODE="read")
+    at.session_state["tab"] = "📈 Scorecard"
+    at.run()
+    assert not at.exception
+    assert archive_scope_options(at) == ["this session", "the archive (2 scored games)"]
+    at.get("button_group")[0].set_value("archive").run()
+    assert {m.label: m.value for m in at.metric}["Scored games"] == "2"
+    at.session_state["tab"] = "🎯 Game detail"
+    at.run()
+    assert archive_scope_options(at) == ["this session", "the archive (3 games)"]
+    at.get("button_group")[0].set_value("archive").run()
+    assert len(at.selectbox(key="archived_game").options) == 3
+
+
+def poisoned_archive(path: Path) -> Path:
+    """An archive written before the protocol bounded times: version 1, a game tipping off in the year 10000."""
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path, version=1, migrations={})
+        for arrival, (status, home_score, clock) in enumerate([("live", 2, "11:00"), ("final", 101, "00:00")], 1):
+            connection.execute(
+                "INSERT INTO game_updates VALUES ('far', ?, 99, 4, ?, ?, 'Home far', 'Away far',"
+                " '9999-12-31T23:59:59-05:00'::TIMESTAMPTZ, 'score_update', to_timestamp(?), to_timestamp(1e12),"
+                " 'demo', ?)",
+                [home_score, clock, status, NOW + arrival, arrival],
+            )
+        connection.execute(
+            "INSERT INTO prediction_updates VALUES ('far', 2, 99, 4, '11:00', 'live', 0.2, '', NULL, NULL,"
+            " to_timestamp(?), to_timestamp(1e12), 'demo', 3)",
+            [NOW + 3],
+        )
+    return path
+
+
+def test_an_archive_with_a_row_poisoned_before_breaks_no_tab_after_a_restart(
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path
+) -> None:
+    """Game detail, the scorecard and the data tab over a file with a tip-off in the year 10000: no error anywhere."""
+    path = poisoned_archive(tmp_path / "nba.duckdb")
+    at = app(feed_server.url, FEED_ARCHIVE=str(path))  # this dashboard writes it: its start migrates the file
+    at.session_state["tab"] = "🎯 Game detail"
+    at.run()
+    assert not at.exception
+    at.get("button_group")[0].set_value("archive").run()
+    assert not at.exception
+    chosen = at.selectbox(key="archived_game")
+    assert chosen.options == ["Away far 99 @ Home far 101, 2027-01-15 (final)"]  # the day its last state came
+    assert len(at.get("vega_lite_chart")) == 2
+    at.session_state["tab"] = "📈 Scorecard"
+    at.run()
+    at.get("button_group")[0].set_value("archive").run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Scored games"] == "1"
+    at.session_state["tab"] = "⬇️ Data"
+    at.run()
+    assert not at.exception
+    assert "error" not in page_text(at).lower()
+
+
+def test_a_dashboard_that_reads_an_archive_nobody_writes_says_so_and_leaves_no_lock(
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path
+) -> None:
+    """Read only, no writer: the sidebar says no process writes it (not 'another process writes it'); no file added."""
+    path = archive_of(tmp_path / "nba.duckdb", finished_night_frames())
+    at = app(feed_server.url, FEED_ARCHIVE=str(path), FEED_ARCHIVE_MODE="read")
+    at.run()
+    assert not at.exception
+    assert "Archive nba.duckdb: read only here. No process writes it now." in sidebar_text(at)
+    assert "another process" not in sidebar_text(at)
+    with ArchiveWriter(path, source="team-feed"):
+        at.run()
+        assert f"Archive nba.duckdb: read only here. Process {os.getpid()} writes it." in sidebar_text(at)
+    assert sorted(file.name for file in tmp_path.iterdir()) == ["nba.duckdb"]
+
+
+@pytest.mark.parametrize("mode", ["write", "read"])
+def test_an_archive_in_a_missing_folder_shows_no_folder_of_the_server(
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path, mode: str
+) -> None:
+    """Written or only read, a missing folder is named by the file alone: no part of the server's path is shown."""
+    path = tmp_path / "team-share" / "nba.duckdb"
+    at = app(feed_server.url, FEED_ARCHIVE=str(path), FEED_ARCHIVE_MODE=mode)
+    at.run()
+    assert not at.exception
+    shown = " ".join([sidebar_text(at), *(str(w.value) for w in at.sidebar.warning), page_text(at)]).replace("\\", "")
+    assert "nba.duckdb" in shown
+    assert "team-share" not in shown
+    assert str(tmp_path) not in shown
