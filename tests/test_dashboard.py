@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import socket
@@ -516,3 +517,28 @@ def test_an_archive_that_cannot_be_written_is_a_warning_and_the_page_goes_on(
     assert "nba\\.duckdb" in warnings
     assert str(tmp_path) not in warnings + page_text(at)
     assert "the archive" not in " ".join(archive_scope_options(at))
+
+
+def test_tip_off_times_no_one_can_hold_are_rejected_and_every_page_goes_on(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """Scheduled games in the year 10000 or 0 (UTC) or without an offset: counted as rejected, and no page errs."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    scheduled = {"home_score": 0, "away_score": 0, "period": 0, "clock": "12:00", "status": "scheduled"}
+    times = {
+        "far": "9999-12-31T23:59:59-05:00",
+        "early": "0001-01-01T00:00:00+05:00",
+        "naive": "2026-11-26T19:30:00",
+        "aware": "2026-11-26T19:30:00-05:00",
+    }
+    feed_server.publish_raw(
+        [json.dumps({"type": "score_update", "data": game(g, **scheduled, start_time=t)}) for g, t in times.items()]
+    )
+    rerun_until(at, lambda at: "1 game" in header(at), "the one game with a time the page can hold")
+    next(toggle for toggle in at.toggle if "Performance monitor" in toggle.label).set_value(True).run()
+    assert {m.label: m.value for m in at.metric}["Rejected"] == "3"
+    for tab in ("🎯 Game detail", "📈 Scorecard", "⬇️ Data", "🏀 Live"):
+        at.session_state["tab"] = tab
+        at.run()
+        assert not at.exception, tab
