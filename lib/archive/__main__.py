@@ -119,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"python -m lib.archive: error: {error}", file=sys.stderr)
             return 1
         except (OSError, ValueError) as error:
-            print(f"python -m lib.archive: error: {what}: {error}; nothing of it was imported", file=sys.stderr)
+            named = str(error) if str(error).startswith(what) else f"{what}: {error}"  # a reader names its file
+            print(f"python -m lib.archive: error: {named}; nothing of it was imported", file=sys.stderr)
             return 2
         print(_report(what, result, args.archive))
     return 0
