@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, timedelta, timezone, tzinfo
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -83,15 +83,17 @@ def reconnects() -> Throttle:
 
 # How long the page reuses what it read from the archive: every viewer shares one read.
 ARCHIVE_REFRESH_SECONDS = 30
+T = TypeVar("T")
 
 
 @st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False)
-def archive_reading(path: Path) -> tuple[int | None, str | None]:
-    """How many finished games the archive holds, or why it cannot be read (kept too: a retry could wait seconds)."""
+def archive_reading(path: Path) -> str | None:
+    """Why the archive cannot be read, or ``None`` when it can (kept too: a retry could wait seconds)."""
     try:
-        return int(feed.query("SELECT count(*) AS games FROM finished_games")["games"].iloc[0]), None
+        feed.query("SELECT count(*) FROM games")
     except ArchiveError as problem:
-        return None, without_folders(str(problem), path)
+        return without_folders(str(problem), path)
+    return None
 
 
 @st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False)
@@ -101,9 +103,9 @@ def archived_scorecard(path: Path) -> ScorecardFrames:
 
 
 @st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False)
-def archived_games(path: Path) -> dict[str, GameRecord]:
-    """Every archived game's latest state."""
-    return feed.archived_games()
+def archived_games(path: Path) -> list[GameRecord]:
+    """Every archived game's latest state, the most recently updated first."""
+    return sorted(feed.archived_games().values(), key=lambda record: record.updated_at, reverse=True)
 
 
 @st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False, max_entries=64)
@@ -120,10 +122,22 @@ def archived_table(path: Path, view: str) -> Any:
     return feed.query(f"SELECT * FROM {view}")
 
 
-def archive_readable() -> int | None:
-    """Finished games in the archive, or ``None`` when there is no archive to read (the sidebar says why)."""
+def archive_readable() -> bool:
+    """Whether there is an archive to read (the sidebar says why not)."""
     state = feed.archive
-    return None if state is None else archive_reading(state.path)[0]
+    return state is not None and archive_reading(state.path) is None
+
+
+def from_archive(read: Callable[[Path], T]) -> T | None:
+    """What ``read`` gives from the archive, or ``None`` when there is none to read; a read that fails says why."""
+    state = feed.archive
+    if state is None or not archive_readable():
+        return None
+    try:
+        return read(state.path)
+    except ArchiveError as problem:
+        st.warning(escape_markdown(without_folders(str(problem), state.path)), icon="🗄️")
+        return None
 
 
 @st.fragment(run_every=5)
@@ -131,8 +145,10 @@ def archive_state() -> None:
     """The archive's line in the sidebar, kept current: what the writer has done, or why it cannot write or read."""
     state = feed.archive
     assert state is not None  # shown only with an archive
-    render_archive_state(*archive_caption(state.path, state.write, state.writer, state.problem))
-    unreadable = archive_reading(state.path)[1]
+    render_archive_state(
+        *archive_caption(state.path, state.write, state.writer, state.problem, state.writer_elsewhere)
+    )
+    unreadable = archive_reading(state.path)
     if unreadable is not None:
         st.caption(escape_markdown(f"Cannot read the archive: {unreadable}"))
 
@@ -291,8 +307,10 @@ def live_board(
 
 def game_detail(snapshot: Snapshot) -> None:
     """The game-detail tab: pick a game, see its win probability and margin, and every game's figures."""
-    if choose_scope("detail_scope", archive_readable()) == "archive":
-        from_archive(archived_game_detail)
+    records = from_archive(archived_games)
+    if choose_scope("detail_scope", None if records is None else len(records), "game") == "archive":
+        assert records is not None  # the scope offers the archive only when it was read
+        archived_game_detail(records)
         return
     if not snapshot.games:
         st.caption("No games yet.")
@@ -311,34 +329,30 @@ def game_detail(snapshot: Snapshot) -> None:
     render_game_table(summaries)
 
 
-def archived_game_detail(path: Path) -> None:
+def archived_game_detail(records: list[GameRecord]) -> None:
     """Game detail for any archived game, the most recent first."""
-    records = sorted(archived_games(path).values(), key=lambda record: record.updated_at, reverse=True)
     if not records:
         st.caption("The archive holds no games yet.")
         return
     labels = {record.game.game_id: archived_game_label(record) for record in records}
     chosen = st.selectbox("Archived game", list(labels), format_func=labels.__getitem__, key="archived_game")
-    summary, history, predictions = archived_game(path, chosen)
+    read = from_archive(lambda path: archived_game(path, chosen))
+    if read is None:
+        return
+    summary, history, predictions = read
     probability, margin = timeline(history, predictions)
     last_period = max((h.period for h in history), default=REGULATION_PERIODS)
     render_timeline(summary, probability, margin, period_marks(last_period))
     render_figures(summary)
 
 
-def from_archive(render: Callable[[Path], None]) -> None:
-    """Render from the archive; a read that fails says why and leaves the rest of the page alone."""
-    assert feed.archive is not None  # the scope offers the archive only when there is one
-    try:
-        render(feed.archive.path)
-    except ArchiveError as problem:
-        st.warning(escape_markdown(without_folders(str(problem), feed.archive.path)), icon="🗄️")
-
-
 def scorecard_tab() -> None:
     """The scorecard tab: how good the predictions were, over this session or the whole archive."""
-    if choose_scope("scorecard_scope", archive_readable()) == "archive":
-        from_archive(lambda path: render_scorecard(archived_scorecard(path)))
+    card = from_archive(archived_scorecard)
+    scored = None if card is None else int(card.overall.iloc[0]["games"])
+    if choose_scope("scorecard_scope", scored, "scored game") == "archive":
+        assert card is not None  # the scope offers the archive only when it was read
+        render_scorecard(card)
     else:
         render_scorecard(feed.scorecard())
 
@@ -357,7 +371,7 @@ def downloads() -> None:
         ],
         stem=time.strftime("nba-live-%Y%m%d-%H%M"),
     )
-    if archive_readable() is not None:
+    if archive_readable():
         assert feed.archive is not None
         path = feed.archive.path
         st.subheader("The archive")

@@ -170,11 +170,12 @@ def main() -> None:
             f"**{len(frames) / took:,.0f} frames/s** ({took:.2f} s, {written:,} new rows) | — | — |"
         )
     print(
-        f"| import of {args.csv.name} ({imported.frames:,} frames, {card.overall.games} games) into a new archive | "
+        f"| import of {args.csv.name} ({imported.frames:,} frames, {card.overall['games'].iloc[0]} games) "
+        "into a new archive | "
         f"**{import_seconds:.1f} s**, {imported.new_rows:,} rows, file **{size / 2**20:.1f} MiB** | — | — |"
     )
     print(
-        f"| `scorecard()` over that archive ({card.overall.predictions:,} predictions) | "
+        f"| `scorecard()` over that archive ({card.overall['predictions'].iloc[0]:,} predictions) | "
         f"**{scorecard_seconds:.2f} s** | — | — |"
     )
     print(

@@ -99,12 +99,15 @@ class ArchiveState:
             not (not started, only reading, or the file could not be opened for writing).
         problem: Why this feed does not write the archive, naming the file (another process
             writes it, a newer schema, a read-only folder, ...); ``None`` while it writes.
+        writer_elsewhere: While this feed does not write the archive, the id of the process that
+            does, as its writer lock gives it; ``None`` when no process writes it now.
     """
 
     path: Path
     write: bool
     writer: archive_module.WriterStats | None
     problem: str | None
+    writer_elsewhere: str | None = None
 
 
 class LiveFeed:
@@ -211,14 +214,15 @@ class LiveFeed:
 
     @property
     def archive(self) -> ArchiveState | None:
-        """The archive's path, the writer's counters and any problem; ``None`` without an archive."""
+        """The archive's path, the writer's counters or who writes it instead, and any problem; ``None`` without one."""
         options = self._archive_options
         if options is None:
             return None
         writer = self._writer
-        return ArchiveState(
-            options.path, options.write, None if writer is None else writer.stats, self._archive_problem
-        )
+        if writer is not None:
+            return ArchiveState(options.path, options.write, writer.stats, self._archive_problem)
+        elsewhere = archive_module.writer_process(options.path.resolve())
+        return ArchiveState(options.path, options.write, None, self._archive_problem, elsewhere)
 
     def query(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run SQL on the archive, read-only: its views ``games``, ``score_changes``,
@@ -257,14 +261,14 @@ class LiveFeed:
         flow, predictions = histories.get(game_id, ((), ()))
         return game_summaries(games, histories)[0], tuple(flow), tuple(predictions)
 
-    def archived_scorecard(self) -> ScorecardFrames:
+    def archived_scorecard(self, *, include_partial: bool = False) -> ScorecardFrames:
         """:meth:`scorecard` over every finished game in the archive.
 
         Raises:
             RuntimeError: This feed was given no archive.
             ArchiveError: As :meth:`query`.
         """
-        return scorecard_frames(archive_module.scorecard(self._archive_file()))
+        return archive_module.scorecard(self._archive_file(), include_partial=include_partial)
 
     def _archive_file(self) -> Path:
         if self._archive_options is None:

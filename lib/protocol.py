@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Final, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 MAX_FRAME_BYTES: Final = 1024 * 1024
 """Frames larger than this are rejected without being parsed (1 MiB)."""
@@ -42,9 +43,30 @@ CLOCK_PATTERN: Final = r"^(?:(?:0?\d|1[01]):[0-5]\d(?:\.\d)?|12:00(?:\.0)?)$"
 # Unknown extra fields are kept so that a newer server can add fields without breaking us.
 _STRICT: Final = ConfigDict(strict=True, extra="allow", frozen=True)
 
+EARLIEST_START: Final = datetime(1946, 1, 1, tzinfo=UTC)
+"""The earliest tip-off a game may have: the year the league's first game was played."""
+LATEST_TIME: Final = datetime(2101, 1, 1, tzinfo=UTC)
+"""Every time the protocol carries is before this (the end of 2100, UTC).
+
+Far enough ahead for any real schedule, and far inside what every reader can hold: Python's
+``datetime`` ends with the year 9999, pandas' timestamps in 2262, DuckDB's in the year 294247.
+A time outside would pass through the store and break whatever shows or stores it later.
+"""
+LATEST_TIMESTAMP: Final = LATEST_TIME.timestamp()
+""":data:`LATEST_TIME` in epoch seconds: a feed that stamps milliseconds or microseconds is past it."""
+
+LEAGUE_TIMEZONE: Final = ZoneInfo("America/New_York")
+"""The league's clock: a game's day is the date of its tip-off here, as schedules and box scores
+name it (a 7:30 PM tip-off in New York is that day's game in Paris too, where it is already the
+next morning)."""
+
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 Score = Annotated[int, Field(ge=0, le=MAX_SCORE)]
-Timestamp = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Timestamp = Annotated[float, Field(ge=0, lt=LATEST_TIMESTAMP, allow_inf_nan=False)]
+"""Epoch seconds on a server's clock, from 1970 to the end of 2100."""
+StartTime = Annotated[AwareDatetime, Field(ge=EARLIEST_START, lt=LATEST_TIME)]
+"""A tip-off: an ISO 8601 time with its UTC offset (a time without one means nothing to a viewer
+elsewhere, and cannot be compared with one that has it), from 1946 to the end of 2100, UTC."""
 
 
 def _only_true(value: object) -> Literal[True] | None:
@@ -67,7 +89,7 @@ class Game(BaseModel):
     clock: Annotated[str, Field(pattern=CLOCK_PATTERN)]
     status: GameStatus
     differential: Annotated[int, Field(ge=-MAX_SCORE, le=MAX_SCORE)] | None = None
-    start_time: datetime | None = None
+    start_time: StartTime | None = None
     correction: Annotated[Literal[True] | None, BeforeValidator(_only_true)] = None
     """``True`` lets a score go down (a scorer's correction); any other value counts as absent."""
 

@@ -44,6 +44,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
+from lib.protocol import LATEST_TIMESTAMP, MAX_FRAME_BYTES
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
@@ -54,6 +56,12 @@ DEFAULT_MIN_FREE_BYTES: Final = 512 * 1024 * 1024
 """A recording stops once the disk has less than this free."""
 _FREE_CHECK_BYTES: Final = 1024 * 1024
 """Free disk space is checked again after each mebibyte written (and at every rotation)."""
+
+MAX_LINE_BYTES: Final = 6 * MAX_FRAME_BYTES + 1024
+"""The longest line a recording can hold: a frame is at most :data:`lib.protocol.MAX_FRAME_BYTES`
+(larger ones are skipped before they are recorded), and JSON writes a control character in six
+bytes (``\u0000``). A longer line is refused as it is read, never read whole: a file without line
+breaks would otherwise be held in memory at several times its size."""
 
 _TAIL_CHUNK: Final = 64 * 1024
 _O_BINARY: Final = getattr(os, "O_BINARY", 0)
@@ -168,6 +176,8 @@ def decode_line(line: bytes) -> RecordedFrame:
     encoded = record.get("base64", False)
     if isinstance(received_at, bool) or not isinstance(received_at, int | float) or not math.isfinite(received_at):
         raise ValueError(f"received_at must be a finite number, got {received_at!r}")
+    if not 0 <= received_at < LATEST_TIMESTAMP:
+        raise ValueError(f"received_at must be epoch seconds from 0 to {LATEST_TIMESTAMP:.0f}, got {received_at!r}")
     if not isinstance(binary, bool) or not isinstance(encoded, bool):
         raise ValueError("binary and base64 must be booleans")
     if not isinstance(frame, str):
@@ -446,8 +456,8 @@ def read_recording(path: str | os.PathLike[str], *, rotated: bool = True) -> Ite
         Each frame with its receive time and whether it was binary.
 
     Raises:
-        ValueError: If a line other than a file's last is not a valid record; the message names
-            the file and line.
+        ValueError: If a line other than a file's last is not a valid record, or any line is
+            longer than :data:`MAX_LINE_BYTES`; the message names the file and line.
         OSError: If a file cannot be read (a missing ``path`` included).
     """
     base = Path(path)
@@ -458,7 +468,11 @@ def read_recording(path: str | os.PathLike[str], *, rotated: bool = True) -> Ite
 def _read_file(path: Path) -> Iterator[RecordedFrame]:
     with path.open("rb") as file:
         held: tuple[int, bytes] | None = None  # one line behind, to know which line is the last
-        for number, line in enumerate(file, 1):
+        number = 0
+        while line := file.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(line) > MAX_LINE_BYTES:
+                raise ValueError(f"{path}, line {number}: longer than {MAX_LINE_BYTES:,} bytes, which no frame makes")
             if held is not None:
                 yield _decode_at(path, *held)
             held = (number, line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import socket
@@ -512,7 +513,7 @@ def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFacto
     rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score", "Log loss"}, "the scorecard")
     assert "Only 2 games finished so far" in " ".join(w.value for w in at.warning)
     labels = {m.label: m.value for m in at.metric}
-    assert labels["Finished games"] == "2"
+    assert labels["Scored games"] == "2"
     assert labels["Predictions"] == "6"
 
 
@@ -688,15 +689,16 @@ def test_scorecard_and_game_detail_reach_every_archived_game(
 
     def archive_offered(at: AppTest) -> bool:
         st.cache_data.clear()  # the page shares archive reads for 30 s
-        return "the archive (2 games)" in archive_scope_options(at)
+        return "the archive (2 scored games)" in archive_scope_options(at)
 
     rerun_until(at, archive_offered, "the archive's two finished games")
     at.get("button_group")[0].set_value("archive").run()
     assert not at.exception
-    assert {m.label: m.value for m in at.metric}["Finished games"] == "2"
+    assert {m.label: m.value for m in at.metric}["Scored games"] == "2"
 
     at.session_state["tab"] = "🎯 Game detail"
     at.run()
+    assert "the archive (2 games)" in archive_scope_options(at)
     at.get("button_group")[0].set_value("archive").run()
     assert not at.exception
     chosen = at.selectbox(key="archived_game")
@@ -786,8 +788,33 @@ def test_a_game_joined_late_is_marked_partial_and_left_out_of_the_scorecard(
     assert every_game.known_from.to_dict() == {"Home w": "tip-off", "Home l": "tip-off", "Late Home": "Q3 07:12"}
     at.session_state["tab"] = "📈 Scorecard"
     rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score"}, "the scorecard")
-    assert {m.label: m.value for m in at.metric}["Finished games"] == "2"
+    assert {m.label: m.value for m in at.metric}["Scored games"] == "2"
     assert "Left out: 1 partial game, first seen after tip-off" in page_text(at)
     per_game = next(d.value for d in at.dataframe if "known_from" in d.value).set_index("game_id")
     assert per_game.partial.to_dict() == {"w": False, "l": False, "late": True}
     assert per_game.loc["late", "known_from"] == "Q3 07:12"
+
+
+def test_tip_off_times_no_one_can_hold_are_rejected_and_every_page_goes_on(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """Scheduled games in the year 10000 or 0 (UTC) or without an offset: counted as rejected, and no page errs."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    scheduled = {"home_score": 0, "away_score": 0, "period": 0, "clock": "12:00", "status": "scheduled"}
+    times = {
+        "far": "9999-12-31T23:59:59-05:00",
+        "early": "0001-01-01T00:00:00+05:00",
+        "naive": "2026-11-26T19:30:00",
+        "aware": "2026-11-26T19:30:00-05:00",
+    }
+    feed_server.publish_raw(
+        [json.dumps({"type": "score_update", "data": game(g, **scheduled, start_time=t)}) for g, t in times.items()]
+    )
+    rerun_until(at, lambda at: "1 game" in header(at), "the one game with a time the page can hold")
+    next(toggle for toggle in at.toggle if "Performance monitor" in toggle.label).set_value(True).run()
+    assert {m.label: m.value for m in at.metric}["Rejected"] == "3"
+    for tab in ("🎯 Game detail", "📈 Scorecard", "⬇️ Data", "🏀 Live"):
+        at.session_state["tab"] = tab
+        at.run()
+        assert not at.exception, tab

@@ -383,7 +383,7 @@ def test_an_archive_that_cannot_be_written_leaves_the_live_feed_working(
     assert state is not None
     assert state.writer is None
     assert state.problem is not None
-    assert "there is no folder" in state.problem
+    assert "nba.duckdb cannot be created: its folder does not exist" in state.problem
     feed_server.publish([ScoreUpdate(data=Game.model_validate(game("g1")))])
     wait_for(lambda: len(feed.games()) == 1, what="the live game")
     with pytest.raises(ArchiveError, match=r"nba\.duckdb"):

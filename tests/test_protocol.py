@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from lib.protocol import (
+    LATEST_TIMESTAMP,
     MAX_FRAME_BYTES,
     GameEnd,
     GameStart,
@@ -72,6 +74,28 @@ def test_unknown_extra_fields_are_kept() -> None:
     assert message.model_extra == {"region": "east"}
 
 
+@pytest.mark.parametrize(
+    ("sent", "utc"),
+    [
+        ("1946-01-01T00:00:00Z", datetime(1946, 1, 1, tzinfo=UTC)),
+        ("2100-12-31T23:59:59.999999Z", datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+        ("2026-11-26T19:30:00-05:00", datetime(2026, 11, 27, 0, 30, tzinfo=UTC)),
+    ],
+)
+def test_start_time_is_accepted_within_its_range(sent: str, utc: datetime) -> None:
+    """The range's ends, as UTC instants, are inside it; an offset is kept and means the same instant."""
+    message = parse(frame("score_update", game(start_time=sent)))
+    assert isinstance(message, ScoreUpdate), message
+    assert message.data.start_time == utc
+
+
+def test_ts_is_accepted_up_to_the_end_of_2100() -> None:
+    """ts from 0 to just before 2101 UTC: epoch seconds, as a server stamps them."""
+    for ts in (0.0, LATEST_TIMESTAMP - 1):
+        assert isinstance(parse(frame("score_update", game(), ts=ts)), ScoreUpdate)
+    assert isinstance(parse(frame("score_update", game(), ts=LATEST_TIMESTAMP)), Rejection)
+
+
 def test_start_time_is_iso8601() -> None:
     """start_time is parsed as an ISO 8601 timestamp."""
     message = parse(frame("score_update", game(start_time="2026-11-26T19:30:00Z")))
@@ -122,6 +146,11 @@ REJECTIONS: list[tuple[str, str | bytes, RejectReason, bool]] = [
     ("clock past 12:00", _bad(clock="12:01"), RejectReason.INVALID_VALUE, False),
     ("unknown status", _bad(status="paused"), RejectReason.INVALID_VALUE, False),
     ("bad start_time", _bad(start_time="tonight"), RejectReason.INVALID_VALUE, False),
+    ("start_time without its offset", _bad(start_time="2026-11-26T19:30:00"), RejectReason.INVALID_VALUE, False),
+    ("start_time in year 10000 UTC", _bad(start_time="9999-12-31T23:59:59-05:00"), RejectReason.OUT_OF_RANGE, False),
+    ("start_time before year 1 UTC", _bad(start_time="0001-01-01T00:00:00+05:00"), RejectReason.OUT_OF_RANGE, False),
+    ("start_time before 1946", _bad(start_time="1945-12-31T23:59:59Z"), RejectReason.OUT_OF_RANGE, False),
+    ("start_time after 2100", _bad(start_time="2100-12-31T23:59:59-05:00"), RejectReason.OUT_OF_RANGE, False),
     (
         "probability over 1",
         frame("prediction", {"game_id": "g", "home_win_probability": 1.01}),
@@ -142,6 +171,15 @@ REJECTIONS: list[tuple[str, str | bytes, RejectReason, bool]] = [
     ),
     ("infinite ts", '{"type":"pong","data":{"timestamp":1},"ts":Infinity}', RejectReason.OUT_OF_RANGE, False),
     ("string ts", frame("pong", {"timestamp": 1}, ts="now"), RejectReason.WRONG_TYPE, False),
+    ("ts in milliseconds", frame("score_update", game(), ts=1764186000125.0), RejectReason.OUT_OF_RANGE, False),
+    ("ts of 1e13", frame("score_update", game(), ts=1e13), RejectReason.OUT_OF_RANGE, False),
+    ("negative ts", frame("score_update", game(), ts=-1.0), RejectReason.OUT_OF_RANGE, False),
+    (
+        "source_status time in microseconds",
+        frame("source_status", {"source": "nba", "state": "ok", "last_success": 1764186000125000.0}),
+        RejectReason.OUT_OF_RANGE,
+        False,
+    ),
     ("negative seq", frame("pong", {"timestamp": 1}, seq=-1), RejectReason.OUT_OF_RANGE, False),
     ("data not an object", frame("score_update", [1, 2]), RejectReason.WRONG_TYPE, False),
     ("invalid UTF-8", b'{"type":"score_update","data":{"game_id":"\xff"}}', RejectReason.INVALID_UTF8, False),

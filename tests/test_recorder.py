@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from lib.recorder import RecordedFrame, Recorder, encode_line, read_recording, rotated_files, size_words
+from lib.protocol import MAX_FRAME_BYTES
+from lib.recorder import (
+    MAX_LINE_BYTES,
+    RecordedFrame,
+    Recorder,
+    encode_line,
+    read_recording,
+    rotated_files,
+    size_words,
+)
 from tests.helpers import score
 
 ODD_PAYLOADS: list[tuple[bytes, bool]] = [
@@ -131,6 +140,30 @@ def test_a_line_nested_too_deeply_is_an_error_naming_it(tmp_path: Path, nesting:
         recorder.record(b"one", False, 1.0)
     path.write_bytes(path.read_bytes() + nesting + b"\n" + path.read_bytes())
     with pytest.raises(ValueError, match=r"night\.jsonl, line 2: not a JSON line \(nested too deeply\)"):
+        frames_in(path)
+
+
+def test_the_longest_line_a_frame_makes_is_read_and_a_longer_one_refused_naming_it(tmp_path: Path) -> None:
+    """A 1 MiB frame of control characters (six JSON bytes each) reads back; a line longer than any frame's does not."""
+    path = tmp_path / "night.jsonl"
+    widest = b"\x01" * MAX_FRAME_BYTES
+    with Recorder(path) as recorder:
+        recorder.record(widest, False, 1.0)
+    assert len(path.read_bytes()) <= MAX_LINE_BYTES
+    assert [frame.payload for frame in frames_in(path)] == [widest]
+    path.write_bytes(path.read_bytes() + b" " * (MAX_LINE_BYTES + 1) + b"\n" + path.read_bytes())
+    with pytest.raises(ValueError, match=rf"night\.jsonl, line 2: longer than {MAX_LINE_BYTES:,} bytes"):
+        frames_in(path)
+
+
+@pytest.mark.parametrize("received_at", [-1.0, 1e13])
+def test_a_receive_time_outside_the_protocols_range_is_an_error_naming_its_line(
+    tmp_path: Path, received_at: float
+) -> None:
+    """Epoch seconds from 0 to the end of 2100, as the protocol's times: another is a bad line, not a frame."""
+    path = tmp_path / "night.jsonl"
+    path.write_bytes(encode_line(b"early", False, received_at) + encode_line(b"good", False, 1.0))
+    with pytest.raises(ValueError, match=r"night\.jsonl, line 1: received_at must be epoch seconds from 0"):
         frames_in(path)
 
 

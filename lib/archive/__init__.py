@@ -9,6 +9,7 @@ schema, the views and how a team shares one file.
 from __future__ import annotations
 
 from lib.archive.errors import ArchiveCorruptError, ArchiveError, ArchiveLockedError, ArchiveVersionError
+from lib.archive.lock import writer_process
 from lib.archive.reader import game_histories, games, query, scorecard
 from lib.archive.schema import SCHEMA_VERSION
 from lib.archive.writer import ArchiveWriter, WriterStats
@@ -25,4 +26,5 @@ __all__ = [
     "games",
     "query",
     "scorecard",
+    "writer_process",
 ]

@@ -89,9 +89,12 @@ def _reader(path: Path) -> Callable[[Path], Iterable[RecordedFrame]] | None:
 
 
 def _report(what: str, result: ImportResult, archive: str) -> str:
+    refused = (
+        f"; {result.refused:,} refused by the archive (first: {result.refusals[0]})" if result.refusals else ""
+    )
     return (
         f"{what}: {result.frames:,} frames, {result.applied:,} applied, {result.rejected:,} rejected; "
-        f"{result.new_rows:,} rows new to {archive}, {result.known_rows:,} already there"
+        f"{result.new_rows:,} rows new to {archive}, {result.known_rows:,} already there{refused}"
     )
 
 
@@ -116,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"python -m lib.archive: error: {error}", file=sys.stderr)
             return 1
         except (OSError, ValueError) as error:
-            print(f"python -m lib.archive: error: {what}: {error}; nothing of it was imported", file=sys.stderr)
+            named = str(error) if str(error).startswith(what) else f"{what}: {error}"  # a reader names its file
+            print(f"python -m lib.archive: error: {named}; nothing of it was imported", file=sys.stderr)
             return 2
         print(_report(what, result, args.archive))
     return 0

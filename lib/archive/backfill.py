@@ -41,6 +41,8 @@ class ImportResult:
         known_rows: Rows the archive already had (the same night imported before, say).
         skipped: Applied frames the database could not read exactly as the store did, not archived.
         orphans: Predictions for a game with no state, not archived.
+        refused: Applied frames with a value the archive cannot hold, not archived.
+        refusals: The first of them, each named with why.
     """
 
     source: str
@@ -51,6 +53,8 @@ class ImportResult:
     known_rows: int
     skipped: int
     orphans: int
+    refused: int
+    refusals: tuple[str, ...]
 
 
 def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFrame], source: str) -> ImportResult:
@@ -76,7 +80,7 @@ def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFram
             # The store's history is not what is archived: one point a game keeps its memory small.
             store = Store(history_per_game=1)
             read = applied = rejected = 0
-            done: list[Written] = []
+            done = Written(0, 0, 0, 0, carried)
             batch = Batch()
             connection.execute("BEGIN TRANSACTION")
             for frame in frames:
@@ -89,19 +93,12 @@ def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFram
                 elif result.status == "rejected":
                     rejected += 1
                 if len(batch) == CHUNK_FRAMES:
-                    done.append(insert(connection, batch, label, carried))
-                    batch, carried = Batch(), done[-1].latest
-            done.append(insert(connection, batch, label, carried))
+                    done += insert(connection, batch, label, done.latest)
+                    batch = Batch()
+            done += insert(connection, batch, label, done.latest)
             connection.execute("COMMIT")
     finally:
         lock.release()
     return ImportResult(
-        label,
-        read,
-        applied,
-        rejected,
-        sum(written.new for written in done),
-        sum(written.known for written in done),
-        sum(written.skipped for written in done),
-        sum(written.orphans for written in done),
+        label, read, applied, rejected, done.new, done.known, done.skipped, done.orphans, done.refused, done.refusals
     )

@@ -11,7 +11,9 @@ goes before readers who come after it, so that a busy page cannot starve the arc
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -92,6 +94,7 @@ def opened(
         ArchiveError: It cannot be opened; the message names the file and says why.
     """
     deadline = time.monotonic() + timeout
+    _refuse_other_files(path)
     turns = _turns_of(path)
     if not turns.take(not read_only, max(timeout, 0.0)):
         raise ArchiveLockedError(path, f"{path} was busy in this process for more than {timeout:g} s")
@@ -107,6 +110,23 @@ def opened(
         raise described(path, error) from None
     finally:
         turns.give_back(not read_only)
+
+
+def _refuse_other_files(path: Path) -> None:
+    """Refuse an archive (or its write-ahead log) that is there but is not a regular file.
+
+    DuckDB would open a FIFO and wait for a writer to it for ever, and a folder or a device is no
+    archive either.
+    """
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            mode = os.stat(file).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise described(path, error) from None
+        if not stat.S_ISREG(mode):
+            raise ArchiveError(path, f"{file} is not a regular file (a FIFO, a folder or a device): an archive is one")
 
 
 def _connect(
@@ -141,7 +161,7 @@ def described(path: Path, error: duckdb.Error | OSError) -> ArchiveError:
     if "database does not exist" in text:
         return ArchiveError(path, f"there is no archive at {path}")
     if isinstance(error, FileNotFoundError):
-        return ArchiveError(path, f"{path} cannot be created: there is no folder {path.parent}")
+        return ArchiveError(path, f"{path} cannot be created: its folder does not exist")
     if "version number" in text and "database file" in text:
         return ArchiveVersionError(path, f"{path} was written by another version of DuckDB: {detail}")
     if "No space left" in text or "File too large" in text:

@@ -7,6 +7,7 @@ number of readers in any number of processes take turns with the one writer's ba
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -15,12 +16,15 @@ from typing import Any, Final, TypeVar
 import pandas as pd
 from pydantic import ValidationError
 
-from lib.analytics.report import Histories, Scorecard
+from lib.analytics.report import Histories
 from lib.archive import records
 from lib.archive.connection import opened
 from lib.archive.errors import ArchiveCorruptError
-from lib.archive.schema import check
+from lib.archive.schema import OUT_OF_RANGE_SQL, check
+from lib.frames import ScorecardFrames, scorecard_frames
 from lib.store import GameRecord
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT: Final = 10.0
 """Seconds a read waits for the file: a batch takes milliseconds, an import of a season some seconds."""
@@ -87,8 +91,18 @@ def game_histories(
     return records.histories(history_rows, prediction_rows)
 
 
-def scorecard(path: str | os.PathLike[str], buckets: int = 10, *, timeout: float = DEFAULT_TIMEOUT) -> Scorecard:
+def scorecard(
+    path: str | os.PathLike[str],
+    buckets: int = 10,
+    *,
+    include_partial: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> ScorecardFrames:
     """The prediction scorecard over every finished game in the archive, as a live session scores its own.
+
+    The same tables as ``LiveFeed.scorecard()``: ``games``, ``overall``, ``calibration`` and ``enough``;
+    games first seen after their tip-off are listed but left out of the overall figures unless
+    ``include_partial``.
 
     Raises:
         ArchiveError: As :func:`query`.
@@ -99,17 +113,39 @@ def scorecard(path: str | os.PathLike[str], buckets: int = 10, *, timeout: float
         {},
         timeout,
     )
-    return _converted(path, lambda: records.scorecard(game_rows, prediction_rows, buckets))
+    card = _converted(
+        path, lambda: records.scorecard(game_rows, prediction_rows, buckets, include_partial=include_partial)
+    )
+    return scorecard_frames(card)
+
+
+_out_of_range: dict[Path, int] = {}
+"""The rows out of range last reported per file, so that a page reading every 30 s says it once."""
 
 
 def _read(
     path: str | os.PathLike[str], statements: list[str], parameters: dict[str, Any], timeout: float
 ) -> list[list[tuple[Any, ...]]]:
-    """Each statement's rows, read on one connection (one view of the file)."""
+    """Each statement's rows, read on one connection (one view of the file).
+
+    Rows with a time outside the protocol's range (in a file written before it bounded them) are
+    read with that time NULL, or left out (see :data:`lib.archive.schema.GAME_ROWS`); their number
+    goes to the log whenever it changes.
+    """
     resolved = Path(path).resolve()
     with opened(resolved, read_only=True, timeout=timeout) as connection:
         check(connection, resolved)
-        return [connection.execute(sql, parameters or None).fetchall() for sql in statements]
+        results = [connection.execute(sql, parameters or None).fetchall() for sql in statements]
+        ((out_of_range,),) = connection.execute(OUT_OF_RANGE_SQL).fetchall()
+    if out_of_range and _out_of_range.get(resolved) != out_of_range:
+        logger.warning(
+            "%s: %d rows hold a time outside the protocol's range (written before it was bounded); "
+            "read with that time as NULL, or left out when it is the receive time",
+            resolved,
+            out_of_range,
+        )
+    _out_of_range[resolved] = out_of_range
+    return results
 
 
 def _converted(path: str | os.PathLike[str], convert: Callable[[], _T]) -> _T:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from lib.analytics.report import Histories, Scorecard, score_finished_games
+from lib.archive.schema import GAME_ROWS, PREDICTION_ROWS
 from lib.protocol import Game
 from lib.store import GameRecord, HistoryPoint, PredictionPoint
 from lib.store.rules import score_changed
@@ -22,12 +23,12 @@ GAMES_SQL: Final = """
     SELECT game_id, home_team, away_team, home_score, away_score, period, clock, status,
            epoch(start_time), epoch(updated_at)
     FROM games {where} ORDER BY arrival"""
-HISTORY_SQL: Final = """
+HISTORY_SQL: Final = f"""
     SELECT game_id, epoch(received_at), epoch(ts), type, home_score, away_score, period, clock, status
-    FROM game_updates {where} ORDER BY arrival"""
-PREDICTIONS_SQL: Final = """
+    FROM {GAME_ROWS} {{where}} ORDER BY arrival"""
+PREDICTIONS_SQL: Final = f"""
     SELECT game_id, epoch(received_at), epoch(ts), home_win_probability, period, clock, home_score, away_score, status
-    FROM prediction_updates {where} ORDER BY arrival"""
+    FROM {PREDICTION_ROWS} {{where}} ORDER BY arrival"""
 
 
 def game_record(row: Sequence[Any]) -> GameRecord:
@@ -73,7 +74,11 @@ def histories(history_rows: Iterable[Sequence[Any]], prediction_rows: Iterable[S
 
 
 def scorecard(
-    game_rows: Iterable[Sequence[Any]], prediction_rows: Iterable[Sequence[Any]], buckets: int = 10
+    game_rows: Iterable[Sequence[Any]],
+    prediction_rows: Iterable[Sequence[Any]],
+    buckets: int = 10,
+    *,
+    include_partial: bool = False,
 ) -> Scorecard:
     """The prediction scorecard over archived games, scored exactly as a live session's.
 
@@ -81,9 +86,10 @@ def scorecard(
         game_rows: Rows of :data:`GAMES_SQL`, in arrival order (those of unfinished games are ignored).
         prediction_rows: Rows of :data:`PREDICTIONS_SQL`, in arrival order.
         buckets: Calibration buckets.
+        include_partial: Count games first seen after their tip-off in the overall figures too.
 
     Returns:
         What :func:`lib.analytics.report.score_finished_games` gives for the same games and predictions.
     """
     games = {row[0]: game_record(row) for row in game_rows}
-    return score_finished_games(games, histories((), prediction_rows), buckets)
+    return score_finished_games(games, histories((), prediction_rows), buckets, include_partial=include_partial)

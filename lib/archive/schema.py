@@ -15,14 +15,23 @@ from typing import Final
 import duckdb
 
 from lib.archive.errors import ArchiveCorruptError, ArchiveVersionError
-from lib.protocol import OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS
+from lib.protocol import (
+    EARLIEST_START,
+    LATEST_TIME,
+    LEAGUE_TIMEZONE,
+    OVERTIME_SECONDS,
+    PERIOD_SECONDS,
+    REGULATION_PERIODS,
+)
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """The schema this code writes and reads."""
 
-MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {}
+MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {1: ()}
 """The statements that take a file from version ``n`` to ``n + 1``, by ``n``; run in one transaction
-with the version update, so a file is never left half-migrated. Version 1 is the first."""
+with the version update, so a file is never left half-migrated. Version 1 is the first; version 2
+changed the views only (``game_date``; times outside the protocol's range read as NULL), which
+every writer recreates."""
 
 _STATE: Final = (
     "game_id VARCHAR NOT NULL",
@@ -81,25 +90,64 @@ def game_seconds(period: str, clock: str) -> str:
     END)"""
 
 
+def _within(column: str, earliest: str, latest: str = LATEST_TIME.isoformat()) -> str:
+    return f"({column} >= TIMESTAMPTZ '{earliest}' AND {column} < TIMESTAMPTZ '{latest}')"
+
+
+_START_HELD: Final = _within("start_time", EARLIEST_START.isoformat())
+_TS_HELD: Final = _within("ts", "1970-01-01T00:00:00+00:00")
+_RECEIVED_HELD: Final = _within("received_at", "1970-01-01T00:00:00+00:00")
+GAME_ROWS: Final = f"""(
+    SELECT * REPLACE (CASE WHEN {_START_HELD} THEN start_time END AS start_time,
+                      CASE WHEN {_TS_HELD} THEN ts END AS ts)
+    FROM game_updates WHERE {_RECEIVED_HELD})"""
+"""``game_updates`` as every view and reader sees it: a time outside the protocol's range reads as NULL,
+and a row received outside it is left out. A file written before the protocol bounded its times may
+hold such a row (a tip-off in the year 10000), which Python, pandas and the page cannot hold; the
+raw table keeps it as it came."""
+PREDICTION_ROWS: Final = f"""(
+    SELECT * REPLACE (CASE WHEN {_TS_HELD} THEN ts END AS ts)
+    FROM prediction_updates WHERE {_RECEIVED_HELD})"""
+"""``prediction_updates`` as :data:`GAME_ROWS` is ``game_updates``."""
+OUT_OF_RANGE_SQL: Final = f"""
+    SELECT (SELECT count(*) FROM game_updates
+            WHERE NOT coalesce({_START_HELD}, true) OR NOT coalesce({_TS_HELD}, true) OR NOT {_RECEIVED_HELD})
+         + (SELECT count(*) FROM prediction_updates WHERE NOT coalesce({_TS_HELD}, true) OR NOT {_RECEIVED_HELD})"""
+"""How many rows hold a time outside the protocol's range: what :data:`GAME_ROWS` and
+:data:`PREDICTION_ROWS` null or leave out."""
+
+
+def league_date(moment: str) -> str:
+    """SQL for the league's day (US Eastern) of ``moment``, a ``TIMESTAMPTZ`` expression."""
+    return f"CAST(timezone('{LEAGUE_TIMEZONE.key}', {moment}) AS DATE)"
+
+
+# A game's day: that of its tip-off, or of its latest state when the feed gave no tip-off time,
+# as the page's game picker names it (lib.views.archive.archived_game_label).
+_GAME_MOMENT: Final = "coalesce(start_time, received_at)"
+
 # The home team's result as 1 or 0, and the probability the eventual winner was given.
 _HOME_WON: Final = "(g.home_score > g.away_score)"
 _WINNER_P: Final = f"CASE WHEN {_HOME_WON} THEN p.home_win_probability ELSE 1 - p.home_win_probability END"
 
 VIEWS: Final[Mapping[str, str]] = {
-    "games": """
+    "games": f"""
         SELECT game_id, home_team, away_team, home_score, away_score, period, clock, status,
-               home_score - away_score AS differential, start_time, received_at AS updated_at, source, arrival
-        FROM game_updates
+               home_score - away_score AS differential, start_time, {league_date(_GAME_MOMENT)} AS game_date,
+               received_at AS updated_at, source, arrival
+        FROM {GAME_ROWS}
         QUALIFY row_number() OVER (PARTITION BY game_id ORDER BY arrival DESC) = 1""",
     "score_changes": f"""
         SELECT game_id, home_team, away_team, home_score, away_score, home_score - away_score AS differential,
                home_score - coalesce(previous_home, 0) AS home_points,
                away_score - coalesce(previous_away, 0) AS away_points,
-               period, clock, {game_seconds("period", "clock")} AS game_seconds, status, start_time, received_at, ts,
-               source, arrival
+               period, clock, {game_seconds("period", "clock")} AS game_seconds, status, start_time,
+               {league_date("game_moment")} AS game_date, received_at, ts, source, arrival
         FROM (
-            SELECT *, lag(home_score) OVER game AS previous_home, lag(away_score) OVER game AS previous_away
-            FROM game_updates
+            SELECT *, lag(home_score) OVER game AS previous_home, lag(away_score) OVER game AS previous_away,
+                   last_value({_GAME_MOMENT}) OVER (game ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+                       AS game_moment
+            FROM {GAME_ROWS}
             WINDOW game AS (PARTITION BY game_id ORDER BY arrival)
         )
         WHERE home_score <> coalesce(previous_home, 0) OR away_score <> coalesce(previous_away, 0)""",
@@ -107,20 +155,21 @@ VIEWS: Final[Mapping[str, str]] = {
         SELECT p.game_id, g.home_team, g.away_team, p.home_win_probability, p.predicted_home_score,
                p.predicted_away_score, nullif(p.model, '') AS model, p.period, p.clock,
                {game_seconds("p.period", "p.clock")} AS game_seconds,
-               p.home_score, p.away_score, p.status, g.start_time, p.received_at, p.ts, p.source, p.arrival,
+               p.home_score, p.away_score, p.status, g.start_time, g.game_date, p.received_at, p.ts, p.source,
+               p.arrival,
                CASE WHEN g.status = 'final' AND g.home_score <> g.away_score THEN {_HOME_WON} END AS home_won,
                g.status = 'final' AND g.home_score <> g.away_score AND p.status <> 'final' AS scored
-        FROM prediction_updates p JOIN games g USING (game_id)""",
+        FROM {PREDICTION_ROWS} p JOIN games g USING (game_id)""",
     "finished_games": f"""
         WITH deficits AS (
             SELECT game_id, max(away_score - home_score) AS home_deficit, max(home_score - away_score) AS away_deficit
-            FROM game_updates GROUP BY game_id
+            FROM {GAME_ROWS} GROUP BY game_id
         ), swings AS (
             SELECT game_id, coalesce(sum(abs(home_win_probability - previous)), 0) AS excitement
             FROM (
                 SELECT game_id, home_win_probability,
                        lag(home_win_probability) OVER (PARTITION BY game_id ORDER BY arrival) AS previous
-                FROM prediction_updates
+                FROM {PREDICTION_ROWS}
             )
             GROUP BY game_id
         ), scored AS (
@@ -131,12 +180,13 @@ VIEWS: Final[Mapping[str, str]] = {
                    avg(CASE WHEN p.home_win_probability <> 0.5
                             THEN ((p.home_win_probability > 0.5) = {_HOME_WON})::INTEGER END) AS accuracy,
                    min({_WINNER_P}) AS comeback
-            FROM games g LEFT JOIN prediction_updates p ON p.game_id = g.game_id AND p.status <> 'final'
+            FROM games g LEFT JOIN {PREDICTION_ROWS} p ON p.game_id = g.game_id AND p.status <> 'final'
             WHERE g.status = 'final' AND g.home_score <> g.away_score
             GROUP BY g.game_id
         )
         SELECT g.game_id, g.home_team, g.away_team, g.home_score, g.away_score, {_HOME_WON} AS home_won,
-               g.period AS periods, g.period > 4 AS overtime, g.start_time, g.updated_at AS finished_at, g.source,
+               g.period AS periods, g.period > 4 AS overtime, g.start_time, g.game_date, g.updated_at AS finished_at,
+               g.source,
                greatest(CASE WHEN {_HOME_WON} THEN d.home_deficit ELSE d.away_deficit END, 0) AS winner_biggest_deficit,
                s.predictions, s.brier, s.log_loss, s.accuracy, s.comeback,
                CASE WHEN s.predictions > 0 THEN w.excitement END AS excitement, g.arrival

@@ -24,17 +24,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from datetime import time as time_of_day
-from zoneinfo import ZoneInfo
 
 from lib.feed.flows import GameFlow
 from lib.feed.sources.games_csv import read_games_csv
 from lib.feed.sources.nba.fetch import CdnFetcher
 from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
 from lib.feed.sources.night import NightSimulator
-from lib.protocol import Message, encode
+from lib.protocol import LEAGUE_TIMEZONE, Message, encode
 from lib.recorder import RecordedFrame, read_recording
 
-USUAL_TIP_OFF = time_of_day(19, 0, tzinfo=ZoneInfo("America/New_York"))
+USUAL_TIP_OFF = time_of_day(19, 0, tzinfo=LEAGUE_TIMEZONE)
 """When a game from a file that gives only its date tipped off."""
 _AFTER_ANY_GAME = 10 * 24 * 3600.0
 """Sim seconds from tip-off by which any game is over: a week and more of overtimes."""

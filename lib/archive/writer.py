@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final
 
-from lib.archive.batch import Batch, insert, latest_states, source_label
+from lib.archive.batch import Batch, file_apart, latest_states, source_label
 from lib.archive.connection import opened
 from lib.archive.errors import ArchiveError
 from lib.archive.lock import WriterLock
@@ -64,6 +64,9 @@ class WriterStats:
         dropped: Frames refused because the queue was full (in frames or bytes), or offered after
             :meth:`ArchiveWriter.close`.
         skipped: Frames the database could not read exactly as the store did (see :mod:`lib.archive.batch`).
+        refused: Frames with a value the archive cannot hold (a time outside the protocol's range,
+            or one DuckDB refused), not archived; the frames beside them were.
+        last_refused: The last refused frame, named with why; it stays.
         orphans: Predictions for a game whose state never reached the archive, not archived.
         queued: Frames waiting for the next batch.
         pending: Frames of a batch that could not be written yet, waiting to be tried again.
@@ -82,6 +85,8 @@ class WriterStats:
     duplicates: int
     dropped: int
     skipped: int
+    refused: int
+    last_refused: str | None
     orphans: int
     queued: int
     pending: int
@@ -157,6 +162,8 @@ class ArchiveWriter:
         self._stats_lock = threading.Lock()
         self._dropped = 0
         self._written = self._duplicates = self._skipped = self._orphans = self._batches = self._errors = 0
+        self._refused = 0
+        self._last_refused: str | None = None
         self._last_error: str | None = None
         self._failing = False
         self._last_write_at: float | None = None
@@ -221,6 +228,8 @@ class ArchiveWriter:
                 duplicates=self._duplicates,
                 dropped=self._dropped,
                 skipped=self._skipped,
+                refused=self._refused,
+                last_refused=self._last_refused,
                 orphans=self._orphans,
                 queued=len(self._times),
                 pending=len(self._pending),
@@ -256,9 +265,7 @@ class ArchiveWriter:
         started = time.monotonic()
         try:
             with opened(self.path, read_only=False, timeout=timeout, threads=WRITER_THREADS) as connection:
-                connection.execute("BEGIN TRANSACTION")
-                written = insert(connection, self._pending, self.source, self._carried)
-                connection.execute("COMMIT")
+                written = file_apart(connection, self._pending, self.source, self._carried)
         # Broad on purpose: this thread must outlive any failure, and the frames wait for the next batch.
         except Exception as error:
             self._failed(error)
@@ -271,6 +278,9 @@ class ArchiveWriter:
             self._written += written.new
             self._duplicates += written.known
             self._skipped += written.skipped
+            self._refused += written.refused
+            if written.refusals:
+                self._last_refused = written.refusals[-1]
             self._orphans += written.orphans
             self._batches += 1
             self._failing = False

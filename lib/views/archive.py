@@ -10,27 +10,34 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from lib.archive import WriterStats
+from lib.protocol import LEAGUE_TIMEZONE
 from lib.store import GameRecord
-from lib.views.format import escape_markdown, local_date
+from lib.views.format import escape_markdown, local_date, plural
 
 Scope = Literal["session", "archive"]
 SCOPES: Final[tuple[Scope, ...]] = ("session", "archive")
-LEAGUE_TIMEZONE: Final = ZoneInfo("America/New_York")
 
 
 def without_folders(message: str, path: Path) -> str:
-    """``message`` with the archive's full path (as given, or resolved) shortened to its file name."""
+    """``message`` with the archive's full path (as given, or resolved) shortened to its file name,
+    and its folder, wherever else it appears (another file's path beside it), to ``…``."""
     for full in sorted({str(path), str(path.resolve())}, key=len, reverse=True):
         message = message.replace(full, path.name)
+    for folder in sorted({path.parent, path.resolve().parent}, key=lambda folder: len(str(folder)), reverse=True):
+        if folder.is_absolute() and folder != folder.parent:  # an absolute folder, not the root, cannot be a word
+            message = message.replace(str(folder), "…")
+        elif str(folder) != ".":
+            message = message.replace(f"{folder}/", "…/")
     return message
 
 
-def archive_caption(path: Path, write: bool, writer: WriterStats | None, problem: str | None) -> tuple[str, bool]:
+def archive_caption(
+    path: Path, write: bool, writer: WriterStats | None, problem: str | None, elsewhere: str | None
+) -> tuple[str, bool]:
     """The sidebar's line about the archive, and whether it is a warning.
 
     Args:
@@ -38,25 +45,29 @@ def archive_caption(path: Path, write: bool, writer: WriterStats | None, problem
         write: Whether this feed is to write it (else it only reads it).
         writer: The writer's counters while this feed writes it.
         problem: Why this feed does not write it.
+        elsewhere: While this feed does not write it, the process that does, by its id; ``None``
+            when none does now.
     """
     name = path.name
+    now = "No process writes it now." if elsewhere is None else f"Process {elsewhere} writes it."
     if not write:
-        return f"Archive {name}: read only here; another process writes it", False
+        return f"Archive {name}: read only here. {now}", False
     if problem is not None:
-        return f"Archive: not written by this dashboard. {without_folders(problem, path)}", True
+        return f"Archive: not written by this dashboard. {without_folders(problem, path)} {now}", True
     if writer is None:
         return f"Archive {name}: opening…", False
     if writer.failing and writer.last_error is not None:
         waiting = writer.pending + writer.queued
         return f"Archive {name}: {waiting:,} frames waiting. {without_folders(writer.last_error, path)}", True
-    return f"Archive {name}: {writer.written:,} new rows since this dashboard started", False
+    refused = f"; {plural(writer.refused, 'frame')} refused, the last: {writer.last_refused}" if writer.refused else ""
+    return f"Archive {name}: {writer.written:,} new rows since this dashboard started{refused}", False
 
 
 def archived_game_label(record: GameRecord) -> str:
     """``"Celtics 101 @ Knicks 99, 2026-11-30 (final)"``: the teams, the score, the game day, the status.
 
-    The day is the league's (US Eastern), as schedules and box scores name a game: a 7:30 PM tip-off
-    in New York is that day's game for a viewer in Paris too, where it is already the next morning.
+    The day is the league's (:data:`lib.protocol.LEAGUE_TIMEZONE`) of the tip-off, or of the latest
+    state when the feed gave no tip-off time: the archive's ``game_date``.
     """
     game = record.game
     when = game.start_time or datetime.fromtimestamp(record.updated_at, LEAGUE_TIMEZONE)
@@ -66,16 +77,19 @@ def archived_game_label(record: GameRecord) -> str:
     )
 
 
-def choose_scope(key: str, archived_games: int | None) -> Scope:
+def choose_scope(key: str, archived: int | None, counted: str) -> Scope:
     """This session's games or the archive's; only this session's while there is no archive to read.
 
     Args:
         key: The widget's key (each tab keeps its own choice).
-        archived_games: How many finished games the archive holds, ``None`` when there is none to read.
+        archived: How many of what the tab shows the archive holds, ``None`` when there is none to
+            read. The tab shows the archive from the same read, so the two numbers are one.
+        counted: What that number counts, singular: ``"game"`` (game detail's picker), ``"scored
+            game"`` (the scorecard's games).
     """
-    if archived_games is None:
+    if archived is None:
         return "session"
-    labels: Mapping[Scope, str] = {"session": "this session", "archive": f"the archive ({archived_games:,} games)"}
+    labels: Mapping[Scope, str] = {"session": "this session", "archive": f"the archive ({plural(archived, counted)})"}
     chosen = st.segmented_control(
         "Games from", SCOPES, format_func=labels.__getitem__, default="session", key=key, label_visibility="collapsed"
     )

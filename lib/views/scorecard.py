@@ -58,7 +58,7 @@ def render_scorecard(card: ScorecardFrames) -> None:
     accuracy = overall["accuracy"]
     cells[2].metric("Favourite won", "–" if pd.isna(accuracy) else f"{accuracy:.1%}")
     cells[3].metric("Predictions", f"{int(overall['predictions']):,}")
-    cells[4].metric("Finished games", games)
+    cells[4].metric("Scored games", games, help="Finished games with a prediction made before the end")
     left_out = partial_note(card)
     if left_out is not None:
         st.caption(left_out)

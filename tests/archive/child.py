@@ -7,6 +7,8 @@ Commands (each prints what it saw, one line at a time, flushed, for the test to 
 * ``read ARCHIVE``: reads the number of archived states in a loop until terminated; prints ``rows <n>``
   or ``error <type> <message>``.
 * ``open-writer ARCHIVE``: opens a writer; prints ``opened``, or ``error <type> <message>`` (exit 3).
+* ``look ARCHIVE``: looks for the archive's writer (``writer_process``) as fast as it can until
+  killed; prints ``looking`` once it has looked the first time.
 * ``disk-full ARCHIVE``: writes a batch, then limits file sizes to the archive's size (a full disk),
   offers more, and prints ``failing <last_error>`` once the writer fails; then lifts the limit and
   prints ``recovered <rows>`` once the waiting rows are written.
@@ -31,6 +33,7 @@ from pathlib import Path
 
 from harness.waiting import wait_for
 from lib.archive import ArchiveError, ArchiveWriter, query
+from lib.archive.lock import writer_process
 from tests.archive.night import score_frame
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -160,6 +163,13 @@ def open_writer(path: Path) -> int:
     return 0
 
 
+def look(path: Path) -> None:
+    writer_process(path)
+    say("looking")
+    while True:
+        writer_process(path)
+
+
 def disk_full(path: Path) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing us
     with ArchiveWriter(path, source="demo", batch_seconds=0.05) as writer:
@@ -189,6 +199,8 @@ def main() -> int:
         return open_writer(path)
     elif command == "disk-full":
         disk_full(path)
+    elif command == "look":
+        look(path)
     return 0
 
 

@@ -152,7 +152,7 @@ def test_the_632_real_games_import_whole(real_season: Path) -> None:
     """Every real game of the shared file is in the archive, finished, with its predictions scored."""
     assert query(real_season, "SELECT count(*) AS n FROM finished_games").n[0] == 632
     card = scorecard(real_season)
-    assert card.overall.games == 632
+    assert card.overall["games"].iloc[0] == 632
     assert card.enough
 
 

@@ -10,8 +10,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from lib.archive.batch import Batch, Written, insert, latest_states, source_label
-from lib.archive.schema import prepare
+from lib.archive.batch import Batch, Written, file_apart, insert, latest_states, source_label
+from lib.archive.schema import VIEWS, prepare
+from lib.protocol import ScoreUpdate, parse
 from tests.helpers import NOW, frame, game, prediction, score
 
 
@@ -128,13 +129,97 @@ def test_a_frame_the_database_would_read_otherwise_than_the_store_is_skipped(
     assert (written.new, written.skipped) == (2, 1)
 
 
-def test_a_start_time_without_a_zone_is_read_as_utc(connection: duckdb.DuckDBPyConnection) -> None:
-    """The store keeps a naive time as given; the archive, which holds zoned times, reads it as UTC."""
-    file(connection, [score(start_time="2026-11-26T00:30:00"), score(home_score=60, start_time="2026-11-26T00:30:00Z")])
-    assert rows(connection, "SELECT epoch(start_time) FROM game_updates ORDER BY arrival") == [
-        (1_795_653_000.0,),
-        (1_795_653_000.0,),
-    ]
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        (score(ts=1e13), "score_update of game g1: ts 10000000000000.0 is outside 0 to 4133980800 (epoch seconds)"),
+        (score(ts=-1.0), "score_update of game g1: ts -1.0 is outside 0 to 4133980800 (epoch seconds)"),
+        (
+            score(start_time="9999-12-31T23:59:59-05:00"),
+            "score_update of game g1: start_time 9999-12-31T23:59:59-05:00 is not a time from 1946 to 2100 "
+            "with its UTC offset",
+        ),
+        (
+            score(start_time="0001-01-01T00:00:00+05:00"),
+            "score_update of game g1: start_time 0001-01-01T00:00:00+05:00 is not a time from 1946 to 2100 "
+            "with its UTC offset",
+        ),
+        (
+            score(start_time="2026-11-26T00:30:00"),
+            "score_update of game g1: start_time 2026-11-26T00:30:00 is not a time from 1946 to 2100 "
+            "with its UTC offset",
+        ),
+        (
+            score(start_time="1795653000"),
+            "score_update of game g1: start_time 1795653000 is not a time from 1946 to 2100 with its UTC offset",
+        ),
+        (prediction(p=0.4, ts=1e16), "prediction of game g1: ts 1e+16 is outside 0 to 4133980800 (epoch seconds)"),
+    ],
+)
+def test_a_frame_with_a_time_the_archive_cannot_hold_is_refused_and_named_and_the_rest_filed(
+    connection: duckdb.DuckDBPyConnection, bad: str, named: str
+) -> None:
+    """One bad time among good frames: the others are filed, the bad one counted and named, nothing raised."""
+    written = file(connection, [score(home_score=10), bad, score(home_score=20), prediction(p=0.6)])
+    assert (written.new, written.skipped, written.refused, written.refusals) == (3, 0, 1, (named,))
+    assert rows(connection, "SELECT home_score FROM game_updates ORDER BY arrival") == [(10,), (20,)]
+
+
+def test_a_receive_time_the_archive_cannot_hold_is_refused(connection: duckdb.DuckDBPyConnection) -> None:
+    """A recording's receive time is checked as the frame's own times are."""
+    batch = Batch()
+    batch.add(score(home_score=10).encode(), 1e13, 100)
+    batch.add(score(home_score=20).encode(), NOW, 101)
+    written = insert(connection, batch, "demo", latest_states(connection))
+    assert (written.new, written.refused) == (1, 1)
+    assert written.refusals == (
+        "score_update of game g1: received at 10000000000000.0, outside 0 to 4133980800 (epoch seconds)",
+    )
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "2026-11-26T00:30:00Z",
+        "2026-11-26t00:30:00z",
+        "2026-11-26_00:30:00Z",
+        "2026-11-26 01:30:00+01:00",
+        "2026-11-26T01:30:00+0100",
+        "2026-11-26T00:30:00,0Z",
+        "2026-11-25T19:30:00-05:00",
+    ],
+)
+def test_a_start_time_is_archived_as_the_instant_the_store_holds(
+    connection: duckdb.DuckDBPyConnection, sent: str
+) -> None:
+    """Every form of ISO 8601 the protocol's parser reads is the same instant in the archive."""
+    message = parse(score(start_time=sent))
+    assert isinstance(message, ScoreUpdate)
+    assert message.data.start_time is not None
+    written = file(connection, [score(start_time=sent)])
+    assert (written.new, written.refused) == (1, 0)
+    assert rows(connection, "SELECT epoch(start_time) FROM game_updates") == [(message.data.start_time.timestamp(),)]
+
+
+def test_a_batch_that_fails_for_an_unforeseen_reason_is_filed_around_the_frame_that_fails_alone(tmp_path: Path) -> None:
+    """A rule no check foresaw (here a constraint the table gets for the test): the other frames are committed."""
+    path = tmp_path / "strict.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path)
+        columns = connection.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'game_updates'").fetchall()
+        for name in VIEWS:
+            connection.execute(f"DROP VIEW {name}")
+        connection.execute("DROP TABLE game_updates")
+        connection.execute(columns[0][0].replace("PRIMARY KEY", "CHECK (home_score <> 13), PRIMARY KEY"))
+        batch = Batch()
+        for index, home_score in enumerate([10, 11, 12, 13, 14, 15, 16]):
+            batch.add(score(home_score=home_score).encode(), NOW + index, 100 + index)
+        written = file_apart(connection, batch, "demo", latest_states(connection))
+        assert (written.new, written.refused) == (6, 1)
+        assert written.refusals[0].startswith("frame 103: ConstraintException: ")
+        kept = rows(connection, "SELECT home_score FROM game_updates ORDER BY arrival")
+    assert kept == [(10,), (11,), (12,), (14,), (15,), (16,)]
+    assert {state["home_score"] for state in written.latest.to_pylist()} == {16}
 
 
 def test_the_latest_states_carried_are_each_games_last(connection: duckdb.DuckDBPyConnection) -> None:

@@ -106,3 +106,21 @@ def test_a_connection_works_with_the_threads_it_was_given(archive: Path) -> None
     with opened(archive, read_only=True, timeout=1) as connection:
         ((threads,),) = connection.execute("SELECT current_setting('threads')").fetchall()
     assert threads == duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
+
+
+@pytest.mark.parametrize("kind", ["archive", "its write-ahead log"])
+def test_a_fifo_is_refused_by_reader_and_writer_at_once(tmp_path: Path, kind: str) -> None:
+    """A FIFO where the archive or its log goes: both say so (DuckDB alone would wait for ever to read it)."""
+    archive = tmp_path / "nba.duckdb"
+    if kind == "archive":
+        fifo = archive
+    else:
+        ArchiveWriter(archive, source="demo").close()
+        fifo = tmp_path / "nba.duckdb.wal"
+    os.mkfifo(fifo)
+    words = f"{fifo} is not a regular file (a FIFO, a folder or a device): an archive is one"
+    with Child("read", archive) as reader:
+        assert reader.line() == f"error ArchiveError {words}"
+    with Child("open-writer", archive) as writer:
+        assert writer.line() == f"error ArchiveError {words}"
+        assert writer.process.wait(timeout=30) == 3

@@ -49,7 +49,6 @@ def read_only_folder(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "shared"
     folder.mkdir()
     filled(folder / "nba.duckdb")
-    (folder / "nba.duckdb.writer.lock").unlink()
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
     yield folder
     folder.chmod(stat.S_IRWXU)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import pytest
 from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from lib.archive import ArchiveWriter, query
 from lib.archive.__main__ import main
-from lib.recorder import Recorder
+from lib.recorder import MAX_LINE_BYTES, Recorder
 from tests.archive.child import REPOSITORY
 from tests.feed.sources.nba.test_replay import GAME, TIP, play_a_game
 from tests.helpers import NOW, prediction, score
@@ -120,7 +121,7 @@ def test_a_bad_input_exits_with_status_2_naming_it_and_keeps_what_came_before(
     status, out, err = run(["import", str(games_csv), str(bad), "--archive", str(archive)], capsys)
     assert status == 2
     assert len(out.splitlines()) == 1
-    assert f"error: {bad}: {bad}, line 4: a score decreased; nothing of it was imported" in err
+    assert f"error: {bad}, line 4: a score decreased; nothing of it was imported" in err
     assert query(archive, "SELECT count(*) AS n FROM finished_games").n[0] == 1
 
 
@@ -148,16 +149,85 @@ def test_an_archive_another_writer_has_exits_with_status_1(
     assert f"{archive} already has a writer" in err
 
 
-def test_the_module_runs_as_a_program(games_csv: Path, tmp_path: Path) -> None:
-    """``python -m lib.archive import`` from the repository root."""
+def test_a_recording_that_starts_with_a_ts_in_microseconds_imports_every_other_frame(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One frame stamped in microseconds, then 199 good ones: the one is rejected as a client would, 199 rows go in."""
+    path = tmp_path / "night.jsonl"
+    with Recorder(path) as recorder:
+        recorder.record(score(game_id="r0", ts=1e13).encode(), False, NOW)
+        for number in range(1, 200):
+            recorder.record(score(game_id=f"r{number}", ts=NOW + number).encode(), False, NOW + number)
     archive = tmp_path / "nba.duckdb"
+    status, out, err = run(["import", str(path), "--archive", str(archive)], capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        f"{path}: 200 frames, 199 applied, 1 rejected; 199 rows new to {archive}, 0 already there"
+    ]
+    assert query(archive, "SELECT count(*) AS n FROM games").n[0] == 199
+
+
+def typed(*argv: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m lib.archive ARGV`` from the repository root, as typed."""
+    return subprocess.run(
+        [sys.executable, "-m", "lib.archive", *map(str, argv)],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the peak memory is read from Linux's /proc")
+def test_a_recording_of_one_endless_line_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    """1 GiB without a line break: exit 2 naming the line, and the import's memory stays far below the line's size."""
+    endless = tmp_path / "endless.jsonl"
+    with endless.open("wb") as file:
+        file.truncate(2**30)  # sparse: the disk keeps nothing, a reader gets 1 GiB of zero bytes
+    archive = tmp_path / "nba.duckdb"
+    # The process's own high-water mark (getrusage's would count the test process it was forked from).
+    measured = (
+        "import re, sys\n"
+        "from lib.archive.__main__ import main\n"
+        "try:\n"
+        "    sys.exit(main(sys.argv[1:]))\n"
+        "finally:\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    print(int(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1)) * 1024, file=sys.stderr)\n"
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "lib.archive", "import", str(games_csv), "--archive", str(archive)],
+        [sys.executable, "-c", measured, "import", str(endless), "--archive", str(archive)],
         cwd=REPOSITORY,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+    *message, peak = done.stderr.splitlines()
+    assert done.returncode == 2
+    assert message == [
+        f"python -m lib.archive: error: {endless}, line 1: longer than {MAX_LINE_BYTES:,} bytes, "
+        "which no frame makes; nothing of it was imported"
+    ]
+    assert int(peak) < 2**30 / 2, f"peak {int(peak) / 2**20:.0f} MiB"
+
+
+def test_an_archive_that_is_a_fifo_is_refused_at_once_by_the_import(tmp_path: Path, recording: Path) -> None:
+    """A FIFO where the archive goes: exit 1 naming it, instead of waiting for ever for a writer to the FIFO."""
+    fifo = tmp_path / "nba.duckdb"
+    os.mkfifo(fifo)
+    done = typed("import", recording, "--archive", fifo, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == (
+        f"python -m lib.archive: error: {fifo} is not a regular file (a FIFO, a folder or a device): "
+        "an archive is one\n"
+    )
+
+
+def test_the_module_runs_as_a_program(games_csv: Path, tmp_path: Path) -> None:
+    """``python -m lib.archive import`` from the repository root."""
+    archive = tmp_path / "nba.duckdb"
+    done = typed("import", games_csv, "--archive", archive)
     assert done.returncode == 0, done.stderr
     assert "6 rows new" in done.stdout

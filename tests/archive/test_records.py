@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from lib.analytics.report import game_summaries, score_finished_games
 from lib.archive import ArchiveWriter, game_histories, games, query, scorecard
 from lib.archive.records import game_record, histories
 from lib.archive.records import scorecard as scorecard_of
+from lib.frames import scorecard_frames
 from lib.store import HistoryPoint, PredictionPoint, Store
 from tests.archive.night import play_night, seeded_night
 from tests.helpers import NOW
@@ -29,11 +31,15 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
 
 
 def test_the_archive_scorecard_equals_the_scorecard_in_memory(night: tuple[Store, Path]) -> None:
-    """Same finished games, same predictions, same order: every figure and bucket is equal, not just close."""
+    """``lib.archive.scorecard(path)`` is ``LiveFeed.scorecard()``'s tables, every figure and bucket exactly equal."""
     store, path = night
     in_memory = score_finished_games(store.snapshot().games, store.game_histories())
     assert len(in_memory.games) >= 6, "the night finished games to score"
-    assert scorecard(path) == in_memory
+    session, archived = scorecard_frames(in_memory), scorecard(path)
+    for table in ("games", "overall", "calibration"):
+        pd.testing.assert_frame_equal(getattr(archived, table), getattr(session, table), check_exact=True)
+    assert archived.enough == session.enough
+    assert list(archived.calibration.columns) == ["lower", "upper", "predictions", "mean_predicted", "observed"]
 
 
 def test_the_finished_games_view_gives_the_scorecards_per_game_figures(night: tuple[Store, Path]) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from lib.archive import ArchiveWriter, game_histories, games, query, scorecard
+from lib.archive.batch import Batch, insert, latest_states
 from lib.archive.errors import ArchiveCorruptError, ArchiveVersionError
 from lib.archive.schema import SCHEMA_VERSION, VIEWS, check, game_seconds, prepare
 from lib.protocol import clock_seconds, elapsed_seconds
+from tests.helpers import NOW, prediction, score
 
 
 def tables(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -56,7 +60,7 @@ def test_an_older_file_is_migrated_step_by_step_in_one_transaction(tmp_path: Pat
     """A file at version 1 opened by code at version 3 runs the steps from 1 and from 2, then says 3."""
     path = tmp_path / "nba.duckdb"
     with duckdb.connect(str(path)) as connection:
-        prepare(connection, path)
+        prepare(connection, path, version=1, migrations={})
         connection.execute(
             "INSERT INTO game_updates VALUES ('g1', 2, 0, 1, '11:00', 'live', 'A', 'B', NULL, 'score_update',"
             " now(), NULL, 'demo', 1)"
@@ -75,7 +79,7 @@ def test_a_failed_migration_leaves_the_file_at_its_version(tmp_path: Path) -> No
     """A step that fails rolls the whole migration back: never half-migrated."""
     path = tmp_path / "nba.duckdb"
     with duckdb.connect(str(path)) as connection:
-        prepare(connection, path)
+        prepare(connection, path, version=1, migrations={})
         steps = {1: ["ALTER TABLE game_updates ADD COLUMN arena VARCHAR", "SELECT no_such_column FROM meta"]}
         with pytest.raises(duckdb.Error):
             prepare(connection, path, version=2, migrations=steps)
@@ -88,7 +92,7 @@ def test_a_version_without_a_migration_is_refused(tmp_path: Path) -> None:
     """No path from the file's version to this one: a clear error, nothing changed."""
     path = tmp_path / "nba.duckdb"
     with duckdb.connect(str(path)) as connection:
-        prepare(connection, path)
+        prepare(connection, path, version=1, migrations={})
         with pytest.raises(ArchiveVersionError, match=r"version 1: no migration from version 1"):
             prepare(connection, path, version=2, migrations={})
 
@@ -142,3 +146,71 @@ def test_the_views_count_game_time_as_the_protocol_does(period: int, clock: str)
         query = f"SELECT {game_seconds('$period', '$clock')}"
         ((seconds,),) = connection.execute(query, {"period": period, "clock": clock}).fetchall()
     assert seconds == pytest.approx(elapsed_seconds(period, clock_seconds(clock)))
+
+
+def test_game_date_is_the_leagues_day_in_every_view(tmp_path: Path) -> None:
+    """An 8:30 PM tip-off in New York is that day's game in every view; with no tip-off, its latest state's day."""
+    path = tmp_path / "nba.duckdb"
+    evening = datetime(2026, 12, 1, 1, 30, tzinfo=UTC).timestamp()  # 30 November, 8:30 PM in New York
+    late = datetime(2027, 1, 16, 3, 0, tzinfo=UTC).timestamp()  # 15 January, 10 PM in New York
+    final = {"home_score": 101, "away_score": 99, "period": 4, "clock": "00:00", "status": "final"}
+    batch = Batch()
+    for arrival, (text, received_at) in enumerate(
+        [
+            (score("tipped", start_time="2026-12-01T01:30:00Z", home_score=2, away_score=0), evening + 60),
+            (prediction("tipped", p=0.6), evening + 61),
+            (score("tipped", start_time="2026-12-01T01:30:00Z", **final), evening + 9000),
+            (score("untimed", home_score=2, away_score=0), late - 60),
+            (prediction("untimed", p=0.4), late - 59),
+            (score("untimed", **final), late),
+        ],
+        start=1,
+    ):
+        batch.add(text.encode(), received_at, arrival)
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path)
+        insert(connection, batch, "demo", latest_states(connection))
+        expected = {"tipped": date(2026, 11, 30), "untimed": date(2027, 1, 15)}
+        for view in VIEWS:
+            dates = connection.execute(f"SELECT DISTINCT game_id, game_date FROM {view}").fetchall()
+            assert dict(dates) == expected, view
+        naive = connection.execute("SELECT game_id, start_time::DATE FROM games WHERE game_id = 'tipped'").fetchall()
+        assert naive == [("tipped", date(2026, 12, 1))], "the UTC day would be the next one"
+
+
+def test_a_file_of_version_1_with_poisoned_times_is_migrated_and_read_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Tip-offs in the years 10000 and 0, a ts in 33658: after a restart every read works, those times NULL, counted."""
+    path = tmp_path / "nba.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path, version=1, migrations={})
+        rows = [
+            ("far", "9999-12-31T23:59:59-05:00", NOW, NOW, 1),
+            ("early", "0001-01-01T00:00:00+05:00", NOW, NOW, 2),
+            ("stamped", "2027-01-15T00:30:00Z", NOW, 1e12, 3),
+        ]
+        for game_id, start_time, received_at, ts, arrival in rows:
+            connection.execute(
+                "INSERT INTO game_updates VALUES (?, 101, 99, 4, '00:00', 'final', 'Home', 'Away', ?::TIMESTAMPTZ,"
+                " 'game_end', to_timestamp(?), to_timestamp(?), 'demo', ?)",
+                [game_id, start_time, received_at, ts, arrival],
+            )
+            connection.execute(
+                "INSERT INTO prediction_updates VALUES (?, 100, 99, 4, '00:30', 'live', 0.7, '', NULL, NULL,"
+                " to_timestamp(?), to_timestamp(?), 'demo', ?)",
+                [game_id, received_at, ts, arrival + 10],
+            )
+    with pytest.raises(ArchiveVersionError, match="older than 2: opening it once for writing migrates it"):
+        games(path)
+    ArchiveWriter(path, source="demo").close()  # the restart: the writer migrates the file
+    archived = games(path)
+    assert {game_id: record.game.start_time for game_id, record in archived.items()} == {
+        "far": None,
+        "early": None,
+        "stamped": datetime(2027, 1, 15, 0, 30, tzinfo=UTC),
+    }
+    assert [point.ts for point in game_histories(path, ["stamped"])["stamped"][0]] == [None]
+    assert scorecard(path, include_partial=True).overall["games"].iloc[0] == 3
+    assert query(path, "SELECT count(*) AS n FROM finished_games WHERE start_time IS NULL").n[0] == 2
+    assert "4 rows hold a time outside the protocol's range" in caplog.text  # two tip-offs, two ts

@@ -11,7 +11,7 @@ import pytest
 
 from harness.waiting import wait_for
 from lib.archive import ArchiveError, ArchiveLockedError, ArchiveWriter, query
-from lib.archive.batch import insert
+from lib.archive.batch import file_apart
 from lib.archive.lock import lock_path
 from lib.protocol import Rejection, encode, parse
 from lib.store import Store
@@ -159,9 +159,9 @@ def test_a_refused_batch_goes_again_first_while_new_frames_wait_in_the_queue(
     def refused_while_told(connection: Any, *args: Any) -> Any:
         if refusing.is_set():
             raise OSError("No space left on device")
-        return insert(connection, *args)
+        return file_apart(connection, *args)
 
-    monkeypatch.setattr("lib.archive.writer.insert", refused_while_told)
+    monkeypatch.setattr("lib.archive.writer.file_apart", refused_while_told)
     with ArchiveWriter(archive, source="demo", batch_seconds=0.02, capacity=2) as writer:
         writer.offer(score_frame(0), NOW)
         wait_for(lambda: writer.stats.failing and writer.stats.pending == 1, what="a refused batch")
@@ -182,14 +182,31 @@ def test_a_batch_is_written_with_one_thread_so_the_client_keeps_a_core(
 
     def counting(connection: Any, *args: Any) -> Any:
         seen.append(connection.execute("SELECT current_setting('threads')").fetchall()[0][0])
-        return insert(connection, *args)
+        return file_apart(connection, *args)
 
-    monkeypatch.setattr("lib.archive.writer.insert", counting)
+    monkeypatch.setattr("lib.archive.writer.file_apart", counting)
     with ArchiveWriter(archive, source="demo", batch_seconds=0.02) as writer:
         writer.offer(score_frame(0), NOW)
         wait_for(lambda: writer.stats.written == 1, what="the first batch")
     assert seen, "no batch was written"
     assert set(seen) == {1}
+
+
+def test_a_frame_whose_ts_the_archive_cannot_hold_is_refused_and_the_writer_goes_on(archive: Path) -> None:
+    """Offered beside good frames (past the protocol, as from older code): they are written, it is counted and named."""
+    with ArchiveWriter(archive, source="demo", batch_seconds=0.02) as writer:
+        writer.offer(frame("score_update", game(home_score=1), ts=1e13).encode(), NOW)
+        for number in range(2, 5):
+            writer.offer(score_frame(number), NOW + number)
+        wait_for(lambda: writer.stats.written == 3, what="the good frames")
+        writer.offer(score_frame(5), NOW + 5)
+        wait_for(lambda: writer.stats.written == 4, what="the next batch")
+        stats = writer.stats
+    assert (stats.refused, stats.errors, stats.failing) == (1, 0, False)
+    assert stats.last_refused == (
+        "score_update of game g1: ts 10000000000000.0 is outside 0 to 4133980800 (epoch seconds)"
+    )
+    assert archived(archive, "SELECT home_score FROM game_updates ORDER BY arrival") == [(2,), (3,), (4,), (5,)]
 
 
 def test_a_second_writer_in_the_same_process_is_refused_naming_the_file(archive: Path) -> None:
@@ -210,7 +227,7 @@ def test_a_writer_that_cannot_open_starts_nothing_and_holds_nothing(archive: Pat
     assert not [thread for thread in threading.enumerate() if thread.name == "archive-writer"]
     archive.unlink()
     ArchiveWriter(archive, source="demo").close()
-    assert lock_path(archive).exists(), "the lock file stays, so that two writers never lock two files"
+    assert not lock_path(archive).exists(), "no lock file stays beside an archive nobody writes"
 
 
 @pytest.mark.parametrize(

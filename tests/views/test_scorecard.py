@@ -42,7 +42,7 @@ def test_the_tab_draws_the_figures_chart_and_tables() -> None:
 
     at = AppTest.from_function(page, kwargs={"card": finished(3)}).run()
     assert not at.exception
-    assert [m.label for m in at.metric] == ["Brier score", "Log loss", "Favourite won", "Predictions", "Finished games"]
+    assert [m.label for m in at.metric] == ["Brier score", "Log loss", "Favourite won", "Predictions", "Scored games"]
     assert len(at.warning) == 1
     assert len(at.dataframe) == 2
 

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lib.protocol import MAX_PERIOD, MAX_SCORE
+from lib.protocol import MAX_PERIOD, MAX_SCORE, StartTime
 
 PATHS: Final = {
     "scoreboard": "scoreboard/todaysScoreboard_00.json",
@@ -84,7 +84,7 @@ class CdnGame(BaseModel):
     """1 scheduled, 2 in progress, 3 final. The status text is never read: it has too many forms."""
     period: Period
     game_clock: Annotated[str, Field(max_length=32)] = Field(alias="gameClock")
-    game_time_utc: datetime | None = Field(default=None, alias="gameTimeUTC")
+    game_time_utc: StartTime | None = Field(default=None, alias="gameTimeUTC")
     home_team: CdnTeam = Field(alias="homeTeam")
     away_team: CdnTeam = Field(alias="awayTeam")
 

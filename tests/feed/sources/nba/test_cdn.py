@@ -141,6 +141,17 @@ def test_one_bad_game_is_skipped_and_counted_not_the_board() -> None:
     assert (len(parsed.games), parsed.skipped) == (1, 3)
 
 
+def test_a_game_with_a_tip_off_the_protocol_refuses_is_skipped_and_counted() -> None:
+    """A tip-off in the year 10000 UTC, or without its offset, is checked as the protocol checks start_time."""
+    board = sample("scoreboard_scheduled.json")
+    good = board["scoreboard"]["games"][0]
+    far = copy.deepcopy(good) | {"gameTimeUTC": "9999-12-31T23:59:59-05:00"}
+    naive = copy.deepcopy(good) | {"gameTimeUTC": "2023-02-25T00:00:00"}
+    board["scoreboard"]["games"] = [far, good, naive]
+    parsed = parse_scoreboard(board)
+    assert (len(parsed.games), parsed.skipped) == (1, 2)
+
+
 def test_an_action_with_a_score_over_the_protocols_limit_is_skipped() -> None:
     """A running score of 4000 is not an NBA score: the action is skipped and counted."""
     plays = sample("playbyplay.json")
