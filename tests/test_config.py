@@ -13,6 +13,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
 from lib.config import (
     FEED_SETTINGS,
@@ -307,3 +308,23 @@ def test_feed_demo_speed_plays_a_whole_demo_game_on_the_page(page: Callable[...,
         return any("Final" in list(frame.value.get("Event", [])) for frame in at.dataframe)
 
     wait_for(finished, 30, "a final in the event log")
+
+
+@pytest.mark.parametrize(
+    ("path", "token", "status"),
+    [("/ws/lvie", "letmein", 404), ("/ws/live", None, 401), ("/ws/live", "wrong", 403)],
+)
+def test_the_page_tells_a_wrong_path_from_a_refused_token(
+    page: Callable[..., AppTest], path: str, token: str | None, status: int
+) -> None:
+    """A wrong path in FEED_URL reads HTTP 404 in the header; no FEED_TOKEN 401, a wrong one 403, as the README says."""
+    with ScriptedFeed(token="letmein") as server:
+        env = {"FEED_URL": f"ws://127.0.0.1:{server.port}{path}", "FEED_RECONNECT_BASE_DELAY": "30"}
+        at = page(**env, **({} if token is None else {"FEED_TOKEN": token}))
+
+        def refused() -> bool:
+            at.run()
+            assert not at.exception, at.exception
+            return any(f"refused the WebSocket handshake with HTTP {status}" in html.value for html in at.html)
+
+        wait_for(refused, 20, f"HTTP {status} in the header")
