@@ -8,6 +8,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -459,3 +460,4 @@ def test_a_finished_nba_game_replays_for_its_first_viewer_as_a_replay() -> None:
         status, *messages = _messages(port, 5)
     assert (status["data"]["source"], status["data"]["state"]) == ("nba-replay", "ok")
     assert [m["type"] for m in messages] == ["game_start", "prediction", "game_end", "prediction"]
+    assert all(time.time() - 60 < m["ts"] <= time.time() for m in messages)  # sent now: a latency of this delivery
