@@ -13,6 +13,7 @@ reruns every second or so and renders one snapshot; only the open tab is built. 
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections import deque
@@ -28,7 +29,7 @@ import streamlit as st
 from lib import ArchiveError, FeedStatus, LiveFeed, NbaOptions, Snapshot
 from lib.access import Throttle, is_local_viewer, key_matches
 from lib.analytics.game import GameSummary
-from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
+from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings, settings_warnings
 from lib.frames import ScorecardFrames
 from lib.protocol import REGULATION_PERIODS
 from lib.recorder import recording_files
@@ -72,7 +73,7 @@ st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="
 @st.cache_resource(on_release=LiveFeed.stop, show_spinner=False, hash_funcs={FeedSettings: hash})
 def shared_feed(settings: FeedSettings) -> LiveFeed:
     """One feed per server process, shared by every viewer: twenty viewers, one connection (and one NBA poller)."""
-    return LiveFeed(settings.url, source=settings.nba, options=settings.options, archive=settings.archive).start()
+    return LiveFeed(settings.url, source=settings.source, options=settings.options, archive=settings.archive).start()
 
 
 @st.cache_resource(show_spinner=False)
@@ -185,6 +186,16 @@ def secrets() -> Mapping[str, Any]:
         return {}
 
 
+@st.cache_resource(show_spinner=False)
+def logged(warnings: tuple[str, ...]) -> tuple[str, ...]:
+    """The settings' warnings, logged once per process; the page shows them to every viewer."""
+    for warning in warnings:
+        logging.getLogger("dashboard").warning("%s", warning)
+    return warnings
+
+
+for warning in logged(settings_warnings(os.environ, secrets())):
+    st.warning(escape_markdown(warning), icon="⚠️")
 try:
     feed = shared_feed(feed_settings(os.environ, secrets()))
     operators = operator_settings(os.environ, secrets())

@@ -33,6 +33,7 @@ from lib.frames import (
     scorecard_frames,
 )
 from lib.options import FeedOptions
+from lib.protocol import GameEnd, PredictionUpdate, ScoreUpdate, encode
 from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES, Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
 from lib.store import GameRecord, HistoryPoint, PredictionPoint, Snapshot, Store
@@ -160,7 +161,7 @@ class LiveFeed:
         """The embedded feed's source, built once: a restart continues the same night."""
         self._server: FeedServer | None = None
         self._port = 0
-        self._recorder: Recorder | None = None if record_to is None else Recorder(record_to)
+        self._recorder: Recorder | None = None if record_to is None else Recorder(record_to, first=self._joined_state)
         if archive is not None and not isinstance(archive, ArchiveOptions):
             archive = ArchiveOptions(Path(archive))
         self._archive_options: ArchiveOptions | None = archive
@@ -284,15 +285,32 @@ class LiveFeed:
     ) -> None:
         """Append every frame received from now on to ``path`` (JSON Lines, flushed per frame).
 
+        The recording starts with the state it joins: before the first frame it records (or when
+        stopped, if none came), every game's latest state and prediction, as frames with the
+        ``ts`` they came with, so that a replay or an import of it starts from the scores it joined.
         Replay it with ``python -m lib.feed --replay PATH``. Recording to a new path ends the
         current recording first. The recording stops by itself, its reason in
         :attr:`recording`, before its files together pass ``max_total_bytes`` or once the disk
         has less than ``min_free_bytes`` free.
         """
-        recorder = Recorder(path, max_total_bytes=max_total_bytes, min_free_bytes=min_free_bytes)
+        recorder = Recorder(
+            path, max_total_bytes=max_total_bytes, min_free_bytes=min_free_bytes, first=self._joined_state
+        )
         previous, self._recorder = self._recorder, recorder
         if previous is not None:
             previous.close()
+
+    def _joined_state(self) -> list[bytes]:
+        """Every game's latest state, then its prediction, as frames with the ``ts`` they came with."""
+        snapshot = self.store.snapshot()
+        frames = []
+        for game_id, record in snapshot.games.items():
+            message = GameEnd if record.game.status == "final" else ScoreUpdate
+            frames.append(encode(message(data=record.game, ts=record.ts)).encode())
+            prediction = snapshot.predictions.get(game_id)
+            if prediction is not None:
+                frames.append(encode(PredictionUpdate(data=prediction.prediction, ts=prediction.ts)).encode())
+        return frames
 
     def stop_recording(self) -> None:
         """Stop recording and close the file (what was written stays)."""

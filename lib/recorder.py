@@ -13,6 +13,10 @@ valid UTF-8, is base64-encoded and flagged with ``"base64": true``, so every pay
 byte for byte. :func:`read_recording` reads a recording back; ``python -m lib.feed --replay``
 serves one again. ``docs/protocol.md`` ("Recordings") describes the format.
 
+A recording begun mid-night starts with the state it joins: given ``first``, a recorder writes
+the frames it returns (every game's state and latest prediction, from ``LiveFeed``) before the
+first frame it records, taken at that moment, so a replay or an import knows the scores it joined.
+
 Rotation: when the file passes ``max_bytes`` it is renamed with the next free number
 (``night.jsonl`` becomes ``night.1.jsonl``, then ``night.2.jsonl``, ...: the higher the number,
 the newer) and a fresh ``night.jsonl`` is started. Rotated files are all kept: a recording is
@@ -38,7 +42,8 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -254,6 +259,9 @@ class Recorder:
         max_bytes: Rotate once the file passes this size.
         max_total_bytes: Stop before the recording's files together would pass this size.
         min_free_bytes: Stop once the disk has less than this free.
+        first: Called once, just before the first frame is recorded (or on closing, if none
+            came): the text frames to write first, received with that frame. The state the
+            recording joins, taken in the thread that records, so no frame falls between the two.
 
     Raises:
         ValueError: If a size is not positive (``min_free_bytes`` may be 0).
@@ -266,6 +274,7 @@ class Recorder:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
         min_free_bytes: int = DEFAULT_MIN_FREE_BYTES,
+        first: Callable[[], Iterable[bytes]] | None = None,
     ) -> None:
         if max_bytes < 1 or max_total_bytes < 1 or min_free_bytes < 0:
             raise ValueError(
@@ -285,6 +294,7 @@ class Recorder:
         self._closed = False
         self._stopped: str | None = None
         self._unchecked = 0  # bytes written since free space was last checked
+        self._first = first
         with self._lock:
             self._attempt(self._open)
             self._total = self._size + sum(_size_of(file) for file in rotated_files(self.path))
@@ -301,11 +311,14 @@ class Recorder:
         """
         with self._lock:
             if not self._closed:
+                self._begin(received_at)
                 self._attempt(self._write, payload, binary, received_at)
 
     def close(self) -> None:
         """Stop recording and close the file; later frames are ignored. Safe to call twice."""
         with self._lock:
+            if not self._closed:
+                self._begin(time.time())
             self._closed = True
             self._close_file()
 
@@ -355,6 +368,17 @@ class Recorder:
         if self._failing:
             logger.info("recording to %s works again after %d errors", self.path, self._errors)
             self._failing = False
+
+    def _begin(self, received_at: float) -> None:
+        first, self._first = self._first, None
+        if first is not None:
+            self._attempt(self._write_all, first, received_at)
+
+    def _write_all(self, frames: Callable[[], Iterable[bytes]], received_at: float) -> None:
+        for payload in frames():
+            if self._closed:  # stopped by a bound meanwhile
+                return
+            self._write(payload, False, received_at)
 
     def _write(self, payload: bytes, binary: bool, received_at: float) -> None:
         line = encode_line(payload, binary, received_at)

@@ -27,10 +27,15 @@ from lib import (
     PredictionUpdate,
     ScoreUpdate,
 )
+from lib.archive import query
+from lib.archive.__main__ import main as archive_main
+from lib.feed.sources.recording import ReplaySource
 from lib.frames import GAME_COLUMNS, PREDICTION_COLUMNS
+from lib.protocol import GameEnd
 from lib.recorder import read_recording
+from lib.store import Store
 from tests.conftest import options
-from tests.helpers import game, score, two_finished_games
+from tests.helpers import frame, game, prediction, score, two_finished_games
 
 
 @pytest.fixture
@@ -211,7 +216,7 @@ def test_embedded_demo_feed_runs_a_live_night(feeds: list[LiveFeed]) -> None:
 def test_recording_captures_received_frames_and_can_be_switched(
     feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
 ) -> None:
-    """record_to= writes every frame as received; stop_recording() ends it, start_recording() resumes."""
+    """record_to= writes every frame as received; stop_recording() ends it, start_recording() resumes from the state."""
     path = tmp_path / "night.jsonl"
     feed = LiveFeed(feed_server.url, record_to=path).start()
     feeds.append(feed)
@@ -226,9 +231,10 @@ def test_recording_captures_received_frames_and_can_be_switched(
     wait_for(lambda: feed.status().messages_received == 4)
     feed.start_recording(path)
     feed_server.publish_raw([score(home_score=63)])
-    wait_for(lambda: feed.recording is not None and feed.recording.lines == 1, what="the resumed recording")
-    last_two = [f.payload for f in read_recording(path)][-2:]
-    assert [json.loads(payload)["data"]["home_score"] for payload in last_two] == [61, 63]
+    wait_for(lambda: feed.recording is not None and feed.recording.lines == 2, what="the resumed recording")
+    last_three = [f.payload for f in read_recording(path)][-3:]
+    # The resumed recording starts with the state it joined (62, missed while off), then goes on.
+    assert [json.loads(payload)["data"]["home_score"] for payload in last_three] == [61, 62, 63]
 
 
 def test_the_embedded_demo_starts_again_after_stop(feeds: list[LiveFeed]) -> None:
@@ -473,3 +479,65 @@ def test_a_game_joined_late_is_partial_and_left_out_of_the_scorecard_unless_aske
     assert archived.games.set_index("game_id").partial.to_dict() == {"w": False, "l": False, "late": True}
     pd.testing.assert_frame_equal(archived.overall, card.overall)
     assert archived.partial_left_out == 1
+
+
+def test_a_recording_begun_mid_night_starts_with_the_state_it_joins(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """start_recording() mid-night writes every game's state and prediction first: a replay and an import know them."""
+    finished = game("done", home_team="Home D", away_team="Away D", status="final", period=4, clock="00:00")
+    feed_server.publish(
+        [
+            score("live", ts=100.0, home_score=50, extra="kept"),
+            prediction("live", 0.7, ts=100.0),
+            frame("game_end", finished, ts=90.0),
+        ]
+    )
+    feed = LiveFeed(feed_server.url).start()
+    feeds.append(feed)
+    wait_for(lambda: len(feed.games()) == 2 and len(feed.predictions()) == 1, what="the night so far")
+    path = tmp_path / "joined.jsonl"
+    feed.start_recording(path)
+    feed_server.publish_raw([score("live", ts=110.0, home_score=52)])
+    wait_for(lambda: feed.recording is not None and feed.recording.lines == 4, what="the state and the next frame")
+    feed.stop_recording()
+    recorded = [json.loads(f.payload) for f in read_recording(path)]
+    assert [(m["type"], m["data"]["game_id"], m["ts"]) for m in recorded] == [
+        ("score_update", "live", 100.0),
+        ("prediction", "live", 100.0),
+        ("game_end", "done", 90.0),
+        ("score_update", "live", 110.0),
+    ]
+    assert recorded[0]["data"]["extra"] == "kept"
+    assert len({f.received_at for f in read_recording(path)}) == 1  # the state is received with the frame after it
+
+    replayed = Store()
+    with ScriptedFeed(ReplaySource(read_recording(path)), interval=0.02) as server:
+        client = LiveFeed(server.url, store=replayed).start()
+        feeds.append(client)
+        wait_for(lambda: len(client.games()) == 2 and client.games().home_score.max() == 52, what="the replay")
+    assert {g.game.game_id: g.game.status for g in replayed.snapshot().games.values()} == {
+        "live": "live",
+        "done": "final",
+    }
+    assert replayed.snapshot().predictions["live"].prediction.home_win_probability == 0.7
+
+    archive = tmp_path / "night.duckdb"
+    assert archive_main(["import", str(path), "--archive", str(archive)]) == 0
+    assert query(archive, "SELECT game_id FROM finished_games").game_id.tolist() == ["done"]
+
+
+def test_a_recording_stopped_before_any_frame_still_holds_the_state(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
+) -> None:
+    """On a quiet night (every game over), starting and stopping a recording still writes the state it joined."""
+    feed_server.publish([GameEnd(data=Game.model_validate(game("done", status="final", period=4, clock="00:00")))])
+    feed = LiveFeed(feed_server.url).start()
+    feeds.append(feed)
+    wait_for(lambda: len(feed.games()) == 1, what="the finished game")
+    feed.start_recording(tmp_path / "quiet.jsonl")
+    assert feed.recording is not None
+    assert feed.recording.lines == 0  # the state is taken when the first frame comes, or at the stop
+    feed.stop_recording()
+    (only,) = [json.loads(f.payload) for f in read_recording(tmp_path / "quiet.jsonl")]
+    assert (only["type"], only["data"]["game_id"]) == ("game_end", "done")

@@ -287,3 +287,39 @@ def test_a_recording_will_not_start_on_a_nearly_full_disk(tmp_path: Path, caplog
 def test_size_words(size: int, words: str) -> None:
     """Sizes read in the largest binary unit, without a needless decimal."""
     assert size_words(size) == words
+
+
+def test_the_state_a_recording_joins_comes_first_once(tmp_path: Path) -> None:
+    """first= is written before the first frame, received with it, and only once; with no frame, on closing."""
+    calls: list[int] = []
+
+    def joined() -> list[bytes]:
+        calls.append(1)
+        return [b'{"state":1}', b'{"state":2}']
+
+    with Recorder(tmp_path / "a.jsonl", first=joined) as recorder:
+        assert calls == []
+        recorder.record(b"frame 1", False, 50.0)
+        recorder.record(b"frame 2", True, 51.0)
+    assert calls == [1]
+    frames = list(read_recording(tmp_path / "a.jsonl"))
+    assert [(f.received_at, f.binary, f.payload) for f in frames] == [
+        (50.0, False, b'{"state":1}'),
+        (50.0, False, b'{"state":2}'),
+        (50.0, False, b"frame 1"),
+        (51.0, True, b"frame 2"),
+    ]
+    Recorder(tmp_path / "b.jsonl", first=joined).close()
+    assert [f.payload for f in read_recording(tmp_path / "b.jsonl")] == [b'{"state":1}', b'{"state":2}']
+
+
+def test_a_failing_state_is_counted_never_raised(tmp_path: Path) -> None:
+    """A state that cannot be taken is an error counted by the recorder; the frames are recorded all the same."""
+
+    def broken() -> list[bytes]:
+        raise RuntimeError("no state")
+
+    with Recorder(tmp_path / "night.jsonl", first=broken) as recorder:
+        recorder.record(b"frame", False, 1.0)
+        assert (recorder.stats.errors, recorder.stats.lines) == (1, 1)
+        assert recorder.stats.last_error == "RuntimeError: no state"

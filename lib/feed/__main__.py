@@ -4,7 +4,7 @@ python -m lib.feed --host 127.0.0.1 --port 8080      # ws://127.0.0.1:8080/ws/li
 python -m lib.feed --source nba                      # tonight's real games, from the NBA's live data
 python -m lib.feed --source nba --nba-game 0022400913 --speed 10
 python -m lib.feed --games-csv ../shared/data/nba_real_games.csv.gz --speed 48
-python -m lib.feed --replay night.jsonl --speed 2
+python -m lib.feed --replay night.jsonl --speed 2    # from when the first client connects
 python -m lib.feed --source nba --archive season.duckdb   # and keep everything it serves
 """
 
@@ -15,7 +15,6 @@ import contextlib
 import logging
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import uvicorn
 from lib.feed.limits import FeedLimits
 from lib.feed.server import KEEPALIVE_SECONDS, ServeOptions, create_app
 from lib.feed.serving import FeedConfig, freeze_startup_objects
-from lib.feed.sources import Source
+from lib.feed.sources import REPLAYS, Source
 from lib.feed.sources.games_csv import read_games_csv
 from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
 from lib.feed.sources.nba.fetch import CdnFetcher
@@ -135,8 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--replay",
         metavar="FILE",
         type=_file,
-        help="serve this recording (JSON Lines from lib.recorder; its rotated files first) byte for byte with "
-        "its original timing, after checking every line; when it ends its final state stays",
+        help="serve this recording (JSON Lines from lib.recorder; its rotated files first) with its original "
+        "timing, each frame stamped with its time of sending, after checking every line; when it ends its final "
+        "state stays",
+    )
+    parser.add_argument(
+        "--start-now",
+        action="store_true",
+        help="start a replay (--replay, --games-csv, --nba-game) at once; by default it starts when its first "
+        "client connects, so that the first viewer sees the tip-off",
     )
     parser.add_argument(
         "--speed",
@@ -190,12 +196,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error("--speed paces a replay: with --source nba it needs --nba-game")
         if args.nba_game is not None and args.poll is not None:
             parser.error("--poll is for tonight's games; a replay of finished games is paced by --speed")
+    if args.start_now and not (args.replay or args.games_csv or args.nba_game):
+        parser.error("--start-now starts a replay (--replay, --games-csv, --nba-game) before its first client")
     args.token = args.token or None  # an empty FEED_TOKEN or --token "" means no token, not an unsendable one
     return args
 
 
 def build_source(args: argparse.Namespace) -> Source:
-    """The source the arguments ask for: a night starts now, a replay at the server's first push.
+    """The source the arguments ask for; it starts at the server's first push (:func:`serve_options` says when).
 
     Raises:
         ValueError: If the file is not a valid games CSV or recording (the message names the file and
@@ -224,12 +232,15 @@ def build_source(args: argparse.Namespace) -> Source:
         if not flows:
             raise ValueError(f"{args.games_csv} holds no games")
     return NightSimulator(
-        games=args.games or DEFAULT_GAMES,
-        seed=args.seed,
-        speed=args.speed or DEFAULT_GAME_SPEED,
-        start=time.time(),
-        flows=flows,
+        games=args.games or DEFAULT_GAMES, seed=args.seed, speed=args.speed or DEFAULT_GAME_SPEED, flows=flows
     )
+
+
+def serve_options(args: argparse.Namespace, source: Source, limits: FeedLimits) -> ServeOptions:
+    """How the server serves ``source``: a replay waits for its first client unless ``--start-now``."""
+    interval = (args.poll or DEFAULT_POLL) if isinstance(source, NbaSource) else args.interval
+    wait = source.name in REPLAYS and not args.start_now
+    return ServeOptions(interval=interval, token=args.token, limits=limits, wait_for_client=wait)
 
 
 def _describe(args: argparse.Namespace) -> str:
@@ -260,12 +271,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem is not None:
             return _failed(problem)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    interval = (args.poll or DEFAULT_POLL) if isinstance(source, NbaSource) else args.interval
     limits = FeedLimits()
-    app = create_app(source, ServeOptions(interval=interval, token=args.token, limits=limits))
+    options = serve_options(args, source, limits)
+    app = create_app(source, options)
     token = ", token required" if args.token else ""
     archive = "" if args.archive is None else f", kept in the archive {args.archive}"
-    logger.info("serving ws://%s:%d/ws/live: %s%s%s", args.host, args.port, _describe(args), token, archive)
+    waits = ", from when the first client connects" if options.wait_for_client else ""
+    logger.info("serving ws://%s:%d/ws/live: %s%s%s%s", args.host, args.port, _describe(args), waits, token, archive)
     freeze_startup_objects()
     config = FeedConfig(app, limits=limits, host=args.host, port=args.port, keepalive=KEEPALIVE_SECONDS)
     archiving = (

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from lib.archive import ArchiveError, ArchiveWriter
 from lib.backoff import Backoff
+from lib.feed.server import OBSERVER_QUERY
 from lib.feed.serving import FeedConfig
 from lib.live import ArchiveOptions, LiveFeed
 from lib.options import FeedOptions
@@ -52,7 +53,9 @@ class ArchivingServer(uvicorn.Server):
         options = FeedOptions(
             token=None if self.token is None else SecretStr(self.token), reconnect=Backoff(max_attempts=None)
         )
-        feed = LiveFeed(own_url(self.servers[0].sockets[0].getsockname()), options=options, archive=self.archive)
+        # An observer: a replay waiting for its first viewer does not start for the archive.
+        url = f"{own_url(self.servers[0].sockets[0].getsockname())}?{OBSERVER_QUERY}"
+        feed = LiveFeed(url, options=options, archive=self.archive)
         self.feed = feed
         await asyncio.to_thread(feed.start)  # opens the archive: file work, off the event loop
         state = feed.archive

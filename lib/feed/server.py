@@ -3,7 +3,8 @@
 Clients connect at ``ws://host:8080/ws/live`` (the address the dashboard's protocol was
 designed around). The server serves any :class:`~lib.feed.sources.Source`: a simulated night,
 real game flows, a recording replayed frame for frame, or tonight's NBA games; it knows only
-that interface. It is also the real server the tests run the client against.
+that interface, and tells its clients when what it serves is a replay. It is also the real
+server the tests run the client against.
 
 It shares only :mod:`lib.protocol` with the client.
 """
@@ -24,10 +25,11 @@ from typing import Any, Final, Self
 
 import uvicorn
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from starlette.responses import Response
 
 from lib.feed.limits import FeedLimits
 from lib.feed.serving import WRITE_NOW, FeedConfig
-from lib.feed.sources import Frame, Source
+from lib.feed.sources import REPLAYS, Frame, Source
 from lib.protocol import (
     GameEnd,
     GameStart,
@@ -48,7 +50,8 @@ logger = logging.getLogger(__name__)
 KEEPALIVE_SECONDS: Final = 20.0
 """The server pings every client this often and drops one silent for as long again."""
 _TRY_AGAIN_LATER: Final = 1013
-_POLICY_VIOLATION: Final = 1008
+OBSERVER_QUERY: Final = "observer"
+"""A client connecting at ``/ws/live?observer`` (the archive's own) does not start a replay that waits for a client."""
 
 
 class _Connection:
@@ -131,8 +134,8 @@ class FeedHub:
     It keeps the latest game message and prediction of every game it has published, so that
     each new connection can start with the full current state. Raw frames count too (a replay
     publishes nothing else): they are parsed to learn their game, kept, and sent again exactly as
-    they are, original ``ts`` included, so a client's stale check judges them as it did the first
-    time. Frames that do not parse as a game or a prediction are sent but not kept.
+    they are, ``ts`` included, so a client's stale check judges them as it did the first time.
+    Frames that do not parse as a game or a prediction are sent but not kept.
     """
 
     def __init__(self) -> None:
@@ -255,11 +258,15 @@ class ServeOptions:
         interval: Seconds between pushes from the source (5 s by default: scores change every few seconds).
         token: When set (and not empty), clients must send ``Authorization: Bearer <token>``.
         limits: What one client may cost the server.
+        wait_for_client: Leave the source alone until the first client connects (an observer, at
+            ``/ws/live?observer``, does not count), so that a replay starts as its first viewer
+            arrives and that viewer sees the tip-off. The source's status is served meanwhile.
     """
 
     interval: float = 5.0
     token: str | None = None
     limits: FeedLimits = field(default_factory=FeedLimits)
+    wait_for_client: bool = False
 
 
 def create_app(
@@ -267,7 +274,10 @@ def create_app(
 ) -> FastAPI:
     """The FastAPI app: ``/ws/live`` and ``/health``, pushing ``source`` as it changes.
 
-    The source is polled every ``options.interval`` seconds, or sooner when it says it is due.
+    The source is polled every ``options.interval`` seconds, or sooner when it says it is due;
+    with ``options.wait_for_client``, from when the first client connects. A WebSocket handshake
+    is refused with HTTP 404 on any other path, with 401 without credentials when a token is
+    required, and with 403 with credentials that are not the token.
 
     Args:
         source: What to serve; ``None`` serves only what is published through the hub.
@@ -276,10 +286,12 @@ def create_app(
     """
     options = options or ServeOptions()
     feed = hub or FeedHub()
+    client_arrived = asyncio.Event()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = None if source is None else asyncio.create_task(_drive(source, feed, options.interval))
+        start = client_arrived if options.wait_for_client else None
+        task = None if source is None else asyncio.create_task(_drive(source, feed, options.interval, start))
         yield
         if task is not None:
             task.cancel()
@@ -297,16 +309,21 @@ def create_app(
         if source is not None:
             upstream = feed.source_status
             report["source"] = {"source": source.name} if upstream is None else upstream.model_dump(mode="json")
+            report["started"] = client_arrived.is_set() or not options.wait_for_client
         return report
 
     @app.websocket("/ws/live")
     async def live(websocket: WebSocket) -> None:
-        if options.token and not _authorized(websocket, options.token):
-            await websocket.close(code=_POLICY_VIOLATION)  # before accept: an HTTP 403 to the client
-            return
+        if options.token:
+            refusal = _refusal(websocket, options.token)
+            if refusal is not None:
+                await websocket.send_denial_response(refusal)
+                return
         await websocket.accept()
         connection = _Connection(websocket, options.limits.outbox_bytes)
         feed.attach(connection)
+        if OBSERVER_QUERY not in websocket.query_params:
+            client_arrived.set()
         sender = asyncio.create_task(_send_loop(connection))
         try:
             await _receive_loop(connection)
@@ -316,29 +333,56 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
 
+    @app.websocket("/{path:path}")
+    async def elsewhere(websocket: WebSocket) -> None:
+        # Starlette would close before accepting, which reaches the client as HTTP 403: a wrong
+        # path would read as a rejected token.
+        await websocket.send_denial_response(Response(status_code=404))
+
     return app
 
 
-def _authorized(websocket: WebSocket, token: str) -> bool:
+def _refusal(websocket: WebSocket, token: str) -> Response | None:
+    """The answer to a handshake without the token: 401 without credentials, 403 with others; ``None``: let in."""
+    authorization = websocket.headers.get("authorization")
+    if authorization is None:
+        return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
     # The scheme is case-insensitive (RFC 7235). Header bytes reach us decoded as Latin-1, so
     # encoding back gives the bytes the client sent, compared with the token's UTF-8.
-    scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
+    scheme, _, credentials = authorization.partition(" ")
     given = credentials.lstrip(" ").encode("latin-1")
-    return scheme.lower() == "bearer" and secrets.compare_digest(given, token.encode())
+    if scheme.lower() == "bearer" and secrets.compare_digest(given, token.encode()):
+        return None
+    return Response(status_code=403)
 
 
-async def _drive(source: Source, hub: FeedHub, interval: float) -> None:
+def _status(source: Source) -> SourceStatus | None:
+    """The source's health; for a replay without an upstream, that it is one, so no client takes it for live."""
+    status = source.status()
+    if status is None and source.name in REPLAYS:
+        return SourceStatus(source=source.name, state="ok")
+    return status
+
+
+async def _drive(source: Source, hub: FeedHub, interval: float, start: asyncio.Event | None) -> None:
     """Publish what the source has, then sleep until it is next due, ``interval`` at most.
 
-    The source advances in a worker thread: one that waits on its upstream (the NBA's files)
-    must not hold up the event loop, and with it every client's frames.
+    With ``start``, the source's status is published at once but the source is first advanced
+    once ``start`` is set (the first client has arrived). The source advances in a worker
+    thread: one that waits on its upstream (the NBA's files) must not hold up the event loop,
+    and with it every client's frames.
     """
+    if start is not None:
+        status = _status(source)
+        if status is not None:
+            hub.publish([SourceStatusUpdate(data=status)])
+        await start.wait()
     known: set[str] = set()
     while True:
         due = None
         try:
             items = await asyncio.to_thread(source.advance, time.time())
-            status = source.status()
+            status = _status(source)
             if status is not None and status != hub.source_status:
                 items = [SourceStatusUpdate(data=status), *items]
             hub.publish(items)
@@ -398,6 +442,8 @@ class FeedServer:
             long again, so dead connections do not pile up; ``None`` never pings.
         tls: ``(certificate file, key file)`` to serve ``wss://``.
         limits: What one client may cost the server (:class:`~lib.feed.limits.FeedLimits`'s defaults).
+        wait_for_client: Advance the source only once the first client has connected
+            (:attr:`ServeOptions.wait_for_client`).
     """
 
     def __init__(
@@ -411,6 +457,7 @@ class FeedServer:
         keepalive: float | None = KEEPALIVE_SECONDS,
         tls: tuple[str, str] | None = None,
         limits: FeedLimits | None = None,
+        wait_for_client: bool = False,
     ) -> None:
         self.source = source
         self.host = host
@@ -419,7 +466,8 @@ class FeedServer:
         self.tls = tls
         self.limits = limits or FeedLimits()
         self.hub = FeedHub()
-        self.app = create_app(source, ServeOptions(interval=interval, token=token, limits=self.limits), self.hub)
+        serve = ServeOptions(interval=interval, token=token, limits=self.limits, wait_for_client=wait_for_client)
+        self.app = create_app(source, serve, self.hub)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import json
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import websocket
@@ -80,6 +84,8 @@ def games_csv(tmp_path: Path) -> Path:
         (["--source", "nba", "--seed", "3"], "--seed shapes another source"),
         (["--source", "nba", "--speed", "2"], "needs --nba-game"),
         (["--source", "nba", "--nba-game", "0022400913", "--poll", "2"], "paced by --speed"),
+        (["--start-now"], "--start-now starts a replay"),
+        (["--source", "nba", "--start-now"], "--start-now starts a replay"),
     ],
 )
 def test_bad_values_exit_with_status_2_and_say_why(
@@ -161,7 +167,8 @@ def test_replay_builds_a_replay_at_the_given_speed(recording: Path) -> None:
     for argv, gap in ([], 1.0), (["--speed", "4"], 0.25):
         source = build_source(parse_args(["--replay", str(recording), *argv]))
         assert isinstance(source, ReplaySource)
-        assert source.advance(50.0) == [score(ts=1.0)]
+        (first,) = source.advance(50.0)
+        assert json.loads(first) == json.loads(score(ts=50.0))  # as recorded, sent at 50
         assert source.next_due() == 50.0 + gap
 
 
@@ -367,3 +374,90 @@ def test_a_second_writer_of_the_archive_exits_with_status_2(
     assert "Traceback" not in err
     assert not _answers(f"http://127.0.0.1:{port}/health")
     assert server.poll() is None
+
+
+@contextlib.contextmanager
+def serving(argv: list[str]) -> Iterator[int]:
+    """``python -m lib.feed`` as typed, with these arguments, on a free port: the port, once it answers."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lib.feed", "--port", str(port), *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPOSITORY,
+    )
+    try:
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/health"), timeout=30, what="the feed command to serve")
+        yield port
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(15)
+
+
+def _health(port: int) -> dict[str, object]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+        result: dict[str, object] = json.load(response)
+        return result
+
+
+def _messages(port: int, count: int) -> list[dict[str, Any]]:
+    """The first ``count`` messages a client connecting now receives."""
+    ws = websocket.create_connection(f"ws://127.0.0.1:{port}/ws/live", timeout=20)
+    try:
+        return [json.loads(ws.recv()) for _ in range(count)]
+    finally:
+        ws.close()
+
+
+def test_a_replay_starts_when_its_first_client_connects(recording: Path) -> None:
+    """--replay waits for its first client, who gets the recording from its first frame, labelled a replay."""
+    with serving(["--replay", str(recording)]) as port:
+        assert _health(port)["started"] is False
+        status, first, second = _messages(port, 3)
+        assert _health(port)["started"] is True
+    assert status["data"]["source"] == "replay"
+    assert [m["data"]["home_score"] for m in (first, second)] == [50, 52]
+
+
+def test_start_now_starts_a_replay_without_a_client(recording: Path) -> None:
+    """--replay --start-now plays the recording at once: a client connecting after it ends gets its final state."""
+    with serving(["--replay", str(recording), "--start-now", "--speed", "100"]) as port:
+        assert _health(port)["started"] is True
+        wait_for(lambda: _health(port)["games"] == 1, what="the replay to play")
+        status, state = _messages(port, 2)
+    assert status["data"]["source"] == "replay"
+    assert state["data"]["home_score"] == 52
+
+
+def test_a_csv_night_starts_for_its_first_viewer_not_for_the_archive(games_csv: Path, tmp_path: Path) -> None:
+    """--games-csv --archive: the archive's own client does not start the night; the first viewer sees the tip-off."""
+    archive = tmp_path / "night.duckdb"
+    with serving(
+        ["--games-csv", str(games_csv), "--speed", "1000", "--interval", "0.2", "--archive", str(archive)]
+    ) as port:
+        wait_for(lambda: _health(port)["clients"] == 1, timeout=30, what="the archive's client")
+        assert (_health(port)["started"], _health(port)["games"]) == (False, 0)
+        status, tip_off = _messages(port, 2)
+        wait_for(lambda: _rows(archive, "finished_games") == 2, timeout=30, what="both games in the archive")
+    assert status["data"]["source"] == "games-csv"
+    assert (tip_off["type"], tip_off["data"]["period"], tip_off["data"]["clock"]) == ("game_start", 1, "12:00")
+
+
+def test_a_finished_nba_game_replays_for_its_first_viewer_as_a_replay() -> None:
+    """--nba-game waits for its first client, who learns it is an NBA replay and sees the game from its tip-off."""
+    night = CdnNight()
+    night.add("0022400913", CELTICS, KNICKS)
+    night.start("0022400913")
+    night.score("0022400913", "home", 2, "11:00")
+    night.final("0022400913")
+    with (
+        CdnStandIn(night) as cdn,
+        serving(
+            ["--source", "nba", "--nba-base-url", cdn.base_url, "--nba-game", "0022400913", "--speed", "1000"]
+        ) as port,
+    ):
+        assert _health(port)["started"] is False
+        status, *messages = _messages(port, 5)
+    assert (status["data"]["source"], status["data"]["state"]) == ("nba-replay", "ok")
+    assert [m["type"] for m in messages] == ["game_start", "prediction", "game_end", "prediction"]
+    assert all(time.time() - 60 < m["ts"] <= time.time() for m in messages)  # sent now: a latency of this delivery

@@ -85,13 +85,26 @@ def test_health_reports_clients_and_games(feed_server: ScriptedFeed) -> None:
 
 
 def test_token_guards_the_feed() -> None:
-    """With a token set, the upgrade without the right bearer token is refused with 403."""
+    """With a token set, an upgrade without credentials gets 401 asking for a bearer token; with the token, the feed."""
     with ScriptedFeed(token="letmein") as server:
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
             websocket.create_connection(server.url)
-        assert refused.value.status_code == 403
+        assert refused.value.status_code == 401
+        assert (refused.value.resp_headers or {}).get("www-authenticate") == "Bearer"
         ws = websocket.create_connection(server.url, header=["Authorization: Bearer letmein"])
         ws.close()
+
+
+@pytest.mark.parametrize("token", [None, "letmein"])
+def test_a_wrong_path_is_not_found(token: str | None) -> None:
+    """A WebSocket handshake on any path but /ws/live is answered 404, token or not: never a 403 that reads as auth."""
+    authorization = ["Authorization: Bearer letmein"] if token else []
+    with ScriptedFeed(token=token) as server:
+        for path in ("/ws/lvie", "/", "/ws/live/", "/health"):
+            with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+                websocket.create_connection(f"ws://127.0.0.1:{server.port}{path}", header=authorization)
+            assert refused.value.status_code == 404, path
+        websocket.create_connection(server.url, header=authorization).close()
 
 
 @pytest.mark.parametrize("header", ["Bearer letmein", "bearer letmein", "BEARER letmein", "Bearer   letmein"])
@@ -103,7 +116,7 @@ def test_the_bearer_scheme_is_case_insensitive(header: str) -> None:
 
 @pytest.mark.parametrize("header", ["Basic letmein", "Bearer letmein2", "Bearer", "Bearerletmein", "letmein"])
 def test_another_scheme_or_token_is_refused(header: str) -> None:
-    """Only the bearer scheme with exactly the token opens the feed."""
+    """Only the bearer scheme with exactly the token opens the feed; other credentials get 403."""
     with ScriptedFeed(token="letmein") as server, pytest.raises(websocket.WebSocketBadStatusException) as refused:
         websocket.create_connection(server.url, header=[f"Authorization: {header}"])
     assert refused.value.status_code == 403
@@ -198,7 +211,8 @@ def test_real_games_are_served_with_their_real_final_scores(
     """A slate of real games at a very high speed ends, for a real client, with exactly the real finals."""
     slate = real_games[:8]
     source = NightSimulator(games=len(slate), speed=1e6, flows=slate)
-    with ScriptedFeed(source, interval=0.01) as server:
+    # Waiting for the client: its games come in several nights, and the first would be over before it connected.
+    with ScriptedFeed(source, interval=0.01, wait_for_client=True) as server:
         store = Store()
         make_client(server.url, store).start()
         wait_for(
@@ -210,3 +224,42 @@ def test_real_games_are_served_with_their_real_final_scores(
         for game_id, record in store.snapshot().games.items()
     }
     assert finals == {flow.game_id: flow.final_score for flow in slate}
+
+
+def _health(port: int) -> dict[str, Any]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+        result: dict[str, Any] = json.load(response)
+        return result
+
+
+def test_a_replay_waits_for_its_first_viewer_and_says_it_is_a_replay(real_games: list[GameFlow]) -> None:
+    """A waiting replay stays unplayed with only an observer on; its first viewer learns it is one, then the tip-off."""
+    source = NightSimulator(games=2, speed=1e6, flows=real_games[:2])
+    with ScriptedFeed(source, interval=0.01, wait_for_client=True) as server:
+        observer = websocket.create_connection(f"{server.url}?observer")
+        try:
+            (status,) = receive(observer, 1)
+            assert status["data"] == {"source": "games-csv", "state": "ok", "faults": {}}
+            assert _health(server.port)["started"] is False
+            assert source.games == []  # never advanced
+            viewer = websocket.create_connection(server.url)
+            try:
+                first = receive(viewer, 3)
+            finally:
+                viewer.close()
+        finally:
+            observer.close()
+        assert _health(server.port)["started"] is True
+    assert first[0]["type"] == "source_status"
+    tip_off = first[1]
+    assert (tip_off["type"], tip_off["data"]["period"], tip_off["data"]["clock"]) == ("game_start", 1, "12:00")
+    assert (tip_off["data"]["home_score"], tip_off["data"]["away_score"]) == (0, 0)
+    assert first[2]["type"] == "prediction"
+
+
+def test_a_source_that_does_not_wait_starts_with_the_server(real_games: list[GameFlow]) -> None:
+    """Without wait_for_client a source is advanced from the start, and /health says it has started."""
+    source = NightSimulator(games=2, speed=1e6, flows=real_games[:2])
+    with ScriptedFeed(source, interval=0.01) as server:
+        wait_for(lambda: source.games != [], what="the night to start")
+        assert _health(server.port)["started"] is True

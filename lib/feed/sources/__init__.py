@@ -9,12 +9,18 @@ ones again). The server knows them only through :class:`Source`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Final, Protocol
 
 from lib.protocol import Game, Message, SourceStatus
 
 Frame = str | bytes
 """A raw WebSocket frame: ``str`` goes as a text frame, ``bytes`` as a binary one."""
+
+REPLAYS: Final = frozenset({"replay", "games-csv", "nba-replay"})
+"""The names of the sources that play past games again: a recording, real games from a CSV, finished NBA games.
+
+The server tells its clients so, in a ``source_status`` naming the source, and ``python -m lib.feed``
+starts one when its first client connects, so that the first viewer sees the tip-off."""
 
 
 class Source(Protocol):
@@ -25,13 +31,13 @@ class Source(Protocol):
     """
 
     name: str
-    """What the source is, for ``/health`` and logs: ``demo``, ``games-csv``, ``replay``, ``nba``, ..."""
+    """What the source is, for ``/health``, logs and clients: ``demo``, ``nba``, or one of :data:`REPLAYS`."""
 
     def advance(self, now: float) -> Sequence[Message | Frame]:
         """Everything that changed up to ``now`` (epoch seconds), in order.
 
         A :data:`~lib.protocol.Message` is stamped with ``ts`` and ``seq`` on sending; a
-        :data:`Frame` is sent exactly as it is (a replay keeps its recorded envelopes).
+        :data:`Frame` is sent exactly as it is (a replay of a recording gives its frames their ``ts``).
         """
         ...
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import itertools
 import math
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Final
 
 from lib.feed.flows import GameFlow
@@ -144,11 +143,19 @@ class NightSimulator:
     Every scoring change is sent in its own message, however far time moves in one call: a
     client's history holds each game's whole score sequence, not samples of it.
 
-    With ``flows``, the games are those flows in order, ``games`` to a slate, instead of
+    No team plays twice on one night, across its slates too. Simulated slates draw their teams
+    from those that have not played tonight; when too few are left to fill a slate, the night is
+    over and the next slate starts the next one (with 8 games a slate, every slate is a night;
+    with 5, three slates are). Real games keep their own nights: the games of one date in the
+    file, played ``games`` to a slate in file order; a game on another date starts the next
+    night, and so does one whose team has played tonight already (a file listing a team twice
+    on one date).
+
+    With ``flows``, the games are those flows in order, up to ``games`` to a slate, instead of
     simulated ones: teams are named from their tricodes (:func:`team_for`), predictions start
-    from the teams' ratings, and each game's id keeps the flow's own (``real-<run>-<id>``).
-    When the flows run out, the night stays at the last slate's finals: a real game is played
-    once. Without ``flows`` the night never ends.
+    from the home edge, and each game's id keeps the flow's own (``real-<run>-<id>``). When
+    the flows run out, the night stays at the last slate's finals: a real game is played once.
+    Without ``flows`` the night never ends.
 
     Args:
         games: Games per slate, between distinct teams (1 to 15).
@@ -186,6 +193,12 @@ class NightSimulator:
         self._start = start
         self._model: WinProbabilityModel = model if model is not None else CalibratedModel()
         self._flows = None if flows is None else iter(flows)
+        self._waiting: GameFlow | None = None
+        """A real game read for a slate but left to the next one: it starts the next night."""
+        self._night: date | None = None
+        """The date of tonight's real games."""
+        self._played: set[str] = set()
+        """The tricodes of the teams that have played tonight."""
         self.name = "demo" if flows is None else "games-csv"
         self._slate: _Slate | None = None
         self._time = -math.inf
@@ -269,7 +282,7 @@ class NightSimulator:
 
     def _new_slate(self, number: int, time: float, start: float) -> _Slate | None:
         """The games of a slate whose first wave tips off at ``time``; ``None`` when the flows ran out."""
-        real = None if self._flows is None else list(itertools.islice(self._flows, self._games_per_slate))
+        real = None if self._flows is None else self._real_slate()
         if real is not None and not real:
             return None
         size = self._games_per_slate if real is None else len(real)
@@ -284,9 +297,31 @@ class NightSimulator:
             ),
         )
 
+    def _real_slate(self) -> list[GameFlow]:
+        """The next real games, in file order: up to a slate of them, all of one night."""
+        assert self._flows is not None
+        slate: list[GameFlow] = []
+        while len(slate) < self._games_per_slate:
+            flow, self._waiting = self._waiting or next(self._flows, None), None
+            if flow is None:
+                break
+            teams = {flow.home_team, flow.away_team}
+            if flow.game_date != self._night or teams & self._played:
+                if slate:  # the next night's first game
+                    self._waiting = flow
+                    break
+                self._night, self._played = flow.game_date, set()
+            slate.append(flow)
+            self._played |= teams
+        return slate
+
     def _simulate(self, number: int, start_times: list[datetime]) -> list[tuple[Team, Team, GameFlow, float]]:
-        """Draw distinct teams for a slate and play its games."""
-        teams = self._rng.sample(TEAMS, 2 * len(start_times))
+        """Draw a slate's teams from those that have not played tonight (all of them on a new night); play its games."""
+        rested = [team for team in TEAMS if team.tricode not in self._played]
+        if len(rested) < 2 * len(start_times):
+            rested, self._played = list(TEAMS), set()
+        teams = self._rng.sample(rested, 2 * len(start_times))
+        self._played |= {team.tricode for team in teams}
         matches = []
         for index, start_time in enumerate(start_times):
             home, away = teams[2 * index], teams[2 * index + 1]

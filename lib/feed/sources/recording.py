@@ -1,10 +1,14 @@
 """Replaying a recording: the frames of a night, again, with their original timing.
 
 :class:`ReplaySource` is a :class:`~lib.feed.server.Source` that hands the server each recorded
-frame exactly as it was received, ``ts`` and ``seq`` included, when it falls due: at its offset
-from the first frame divided by the speed. The server keeps the latest frame of every game and
-prediction and sends those to a client that connects mid-replay, so it starts from the current
-state as the protocol promises. ``python -m lib.feed --replay night.jsonl`` is the command.
+frame when it falls due: at its offset from the first frame divided by the speed. A message is
+sent as recorded but for its ``ts``, which becomes the time it is sent again, so a client's
+latency measures this delivery, not the age of the recording; one the original client found
+stale stays as much older than the frame it lost to. Anything that is not a valid message goes
+byte for byte, to be rejected again; the recorded feed's ``source_status`` does not go at all,
+since this feed is a replay, not that source. The server keeps the latest frame of every game
+and prediction and sends those to a client that connects mid-replay, so it starts from the
+current state as the protocol promises. ``python -m lib.feed --replay night.jsonl`` is the command.
 
 When the recording ends the source falls silent and the server keeps serving the final state:
 a replay is not a server going away, so no connection is closed.
@@ -15,10 +19,13 @@ reads them lazily from the file) and the time as an argument; no sockets, thread
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
+
+from lib.protocol import PongMessage, PredictionUpdate, Rejection, SourceStatusUpdate, parse
 
 if TYPE_CHECKING:  # only the type: the recorder's module holds a lock, which a pure module does without
     from lib.recorder import RecordedFrame
@@ -54,8 +61,11 @@ class ReplaySource:
         self._origin = self._next.received_at
         self._speed = speed
         self._start = start
+        self._latest: dict[tuple[bool, str], tuple[float, float]] = {}
+        """Per game's state (``False``) or prediction (``True``): the recorded ``ts`` of the frame a
+        client holds, and the ``ts`` it was sent with."""
         self.sent = 0
-        """Frames handed out so far."""
+        """Frames handed out so far (source reports left out included)."""
 
     name = "replay"
 
@@ -83,11 +93,16 @@ class ReplaySource:
         return self._due(self._next)
 
     def advance(self, now: float) -> list[str | bytes]:
-        """The frames due by ``now``, in recorded order, exactly as received.
+        """The frames due by ``now``, in recorded order, with a message's ``ts`` moved to ``now``.
 
-        Text frames come back as ``str`` (sent as text frames), binary ones as ``bytes``. A text
-        frame that was not valid UTF-8 cannot travel as a text frame again, so it is sent as a
-        binary one with the same bytes (a client rejects it either way).
+        A message whose recorded ``ts`` is older than that of the frame kept for its game (its
+        state and its prediction apart, as a client orders them) gets a ``ts`` as much older,
+        divided by the speed, than the one that frame was sent with: stale on the first showing,
+        stale again. A message without ``ts`` and anything that is not a valid message are sent
+        as recorded; a ``source_status`` is not sent. Text frames come back as ``str`` (sent as
+        text frames), binary ones as ``bytes``. A text frame that was not valid UTF-8 cannot
+        travel as a text frame again, so it is sent as a binary one with the same bytes (a
+        client rejects it either way).
 
         Args:
             now: The current time, epoch seconds.
@@ -99,12 +114,37 @@ class ReplaySource:
             self._start = now
         due: list[str | bytes] = []
         while self._next is not None and self._due(self._next) <= now:
-            due.append(_frame(self._next))
+            frame = self._sent_again(_frame(self._next), now)
+            if frame is not None:
+                due.append(frame)
             self.sent += 1
             self._next = self._read()
         if due and self._next is None:
             logger.info("the replay has ended after %d frames; serving its final state", self.sent)
         return due
+
+    def _sent_again(self, frame: str | bytes, now: float) -> str | bytes | None:
+        """The frame to send for a recorded one at ``now``: its ``ts`` moved to this delivery; ``None``: not sent."""
+        message = frame if isinstance(frame, bytes) else parse(frame)
+        if isinstance(message, SourceStatusUpdate):
+            return None
+        if isinstance(message, bytes | Rejection) or message.ts is None:
+            return frame
+        ts = now
+        if not isinstance(message, PongMessage):
+            key = (isinstance(message, PredictionUpdate), message.data.game_id)
+            recorded, sent = self._latest.get(key, (-math.inf, -math.inf))
+            if message.ts < recorded:
+                ts = sent - (recorded - message.ts) / self._speed
+            else:
+                ts = max(now, sent)
+                self._latest[key] = (message.ts, ts)
+        try:
+            envelope = json.loads(frame)
+            envelope["ts"] = round(ts, 6)
+            return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, RecursionError):  # JSON the protocol's parser reads and this one does not: as it is
+            return frame
 
     def _due(self, frame: RecordedFrame) -> float:
         assert self._start is not None

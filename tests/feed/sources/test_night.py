@@ -338,7 +338,8 @@ def test_real_flows_are_played_exactly_in_file_order(real_games: list[GameFlow])
 
 def test_when_the_flows_run_out_the_last_finals_stay() -> None:
     """After the last real game the night stays at its slate's finals and sends nothing more."""
-    flows = [_flow(f"g{n}", "BOS", "NYK", (1, 700, 2, 0), (4, 10, 2, 3)) for n in range(3)]
+    teams = [("BOS", "NYK"), ("MIA", "LAL"), ("OKC", "WAS")]
+    flows = [_flow(f"g{n}", home, away, (1, 700, 2, 0), (4, 10, 2, 3)) for n, (home, away) in enumerate(teams)]
     sim = NightSimulator(games=2, seed=1, speed=150.0, start=START, flows=flows)
     sim.advance(START)
     assert [game.game_id.rsplit("-", 1)[1] for game in sim.games] == ["g0", "g1"]
@@ -393,3 +394,50 @@ def test_free_throws_after_the_buzzer_come_before_the_final() -> None:
         (2, 4, "00:00", "live"),
         (3, 4, "00:00", "final"),
     ]
+
+
+def _slates(sim: NightSimulator, slates: int) -> list[list[tuple[str, str]]]:
+    """The home and away teams of the first ``slates`` slates, each slate's games as it starts."""
+    seen: list[list[tuple[str, str]]] = []
+    now = START
+    while len(seen) < slates:
+        sim.advance(now)
+        teams = [(game.home_team, game.away_team) for game in sim.games]
+        if not seen or teams != seen[-1]:
+            seen.append(teams)
+        now += 1.0  # a slate lasts 6 s or more at speed 1000: none is missed
+    return seen
+
+
+@pytest.mark.parametrize(("games", "slates_a_night"), [(5, 3), (7, 2), (8, 1), (15, 1)])
+def test_no_team_plays_twice_on_one_night(games: int, slates_a_night: int) -> None:
+    """Slates draw from the teams yet to play tonight: with 5 games a slate, three slates share out the 30 teams."""
+    for seed in range(3):
+        slates = _slates(NightSimulator(games=games, seed=seed, speed=1000.0, start=START), 2 * slates_a_night + 1)
+        for night in (slates[:slates_a_night], slates[slates_a_night : 2 * slates_a_night]):
+            teams = [team for slate in night for game in slate for team in game]
+            assert len(teams) == len(set(teams)) == 2 * games * slates_a_night
+        following = {team for game in slates[2 * slates_a_night] for team in game}
+        assert len(following) == 2 * games  # the next night may bring back any team, once
+
+
+def test_real_games_keep_their_nights() -> None:
+    """Real games go a date at a time, in slates of at most --games; a team twice on one date starts a new night."""
+    day_one, day_two = date(2016, 1, 1), date(2016, 1, 2)
+    events = ((1, 700, 2, 0), (4, 10, 2, 3))
+    flows = [
+        GameFlow("a", day_one, "BOS", "NYK", tuple(ScoringEvent(*e) for e in events)),
+        GameFlow("b", day_one, "MIA", "LAL", tuple(ScoringEvent(*e) for e in events)),
+        GameFlow("c", day_one, "OKC", "WAS", tuple(ScoringEvent(*e) for e in events)),
+        GameFlow("d", day_two, "DEN", "BOS", tuple(ScoringEvent(*e) for e in events)),  # BOS again: the next night
+        GameFlow("e", day_two, "PHX", "UTA", tuple(ScoringEvent(*e) for e in events)),
+        GameFlow("f", day_two, "UTA", "SAC", tuple(ScoringEvent(*e) for e in events)),  # UTA twice on one date
+    ]
+    sim = NightSimulator(games=2, seed=1, speed=1000.0, start=START, flows=flows)
+    slates = []
+    for now in (START + step * 1.0 for step in range(100)):
+        sim.advance(now)
+        ids = [game.game_id.rsplit("-", 1)[1] for game in sim.games]
+        if not slates or ids != slates[-1]:
+            slates.append(ids)
+    assert slates == [["a", "b"], ["c"], ["d", "e"], ["f"]]

@@ -1,10 +1,9 @@
-"""A recorded feed replayed: byte-for-byte round trip, late joiners, timing scaled by speed."""
+"""A recorded feed replayed: every frame again in order, ts of this delivery, late joiners, timing scaled by speed."""
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Sequence
+import time
 from pathlib import Path
 
 import pytest
@@ -12,39 +11,14 @@ import websocket
 
 from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
+from lib.feed.server import FeedServer
 from lib.feed.sources import Frame
 from lib.feed.sources.recording import ReplaySource
-from lib.protocol import Game, GameEnd, Message, Prediction, PredictionUpdate, ScoreUpdate
+from lib.protocol import Game, GameEnd, Prediction, PredictionUpdate, ScoreUpdate
 from lib.recorder import RecordedFrame, Recorder, read_recording
 from lib.store import ConnectionState, Store
 from tests.conftest import ClientFactory
 from tests.helpers import game, prediction, score
-
-
-class Gated:
-    """A source that sends nothing until opened, so a test can connect before a replay starts."""
-
-    def __init__(self, source: ReplaySource) -> None:
-        self.source = source
-        self.opened = threading.Event()
-
-    def advance(self, now: float) -> Sequence[Message | Frame]:
-        return self.source.advance(now) if self.opened.is_set() else []
-
-    @property
-    def games(self) -> None:
-        return self.source.games
-
-    def next_due(self) -> float | None:
-        return self.source.next_due() if self.opened.is_set() else None
-
-    name = "gated-replay"
-
-    def status(self) -> None:
-        return None
-
-    def close(self) -> None:
-        self.source.close()
 
 
 def receive(ws: websocket.WebSocket, count: int) -> list[tuple[bool, bytes]]:
@@ -64,15 +38,28 @@ def write_recording(path: Path, frames: list[tuple[float, bool, bytes]]) -> list
     return list(read_recording(path))
 
 
-def replay_to_a_client(path: Path, speed: float) -> tuple[list[RecordedFrame], list[tuple[bool, bytes]], Gated]:
-    """Serve the recording to a raw WebSocket connected before the replay starts; what was received."""
+def without_ts(frame: Frame) -> Frame:
+    """A text frame's JSON with its ``ts`` taken out (re-encoded compactly); anything else as it is."""
+    try:
+        envelope = json.loads(frame)
+    except ValueError:
+        return frame
+    if not isinstance(envelope, dict):
+        return frame
+    envelope.pop("ts", None)
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+
+
+def replay_to_a_client(path: Path, speed: float) -> tuple[list[RecordedFrame], list[tuple[bool, bytes]], float]:
+    """Serve the recording to a raw WebSocket whose connecting starts it: the frames after the ``source_status``."""
     recorded = list(read_recording(path))
-    gate = Gated(ReplaySource(read_recording(path), speed=speed))
-    with ScriptedFeed(gate, interval=0.02) as server:
+    source = ReplaySource(read_recording(path), speed=speed)
+    with FeedServer(source, interval=0.02, wait_for_client=True) as server:
+        connected = time.time()
         ws = websocket.create_connection(server.url)
         try:
-            wait_for(lambda: server.client_count == 1, what="the connection")
-            gate.opened.set()
+            ((_, status),) = receive(ws, 1)
+            assert json.loads(status)["data"] == {"source": "replay", "state": "ok", "faults": {}}
             received = receive(ws, len(recorded))
             # The end of a replay is not the end of the feed: the connection stays up and answers.
             ws.send(json.dumps({"type": "ping", "timestamp": 7}))
@@ -80,17 +67,18 @@ def replay_to_a_client(path: Path, speed: float) -> tuple[list[RecordedFrame], l
             assert json.loads(pong[1])["data"] == {"timestamp": 7}
         finally:
             ws.close()
-    return recorded, received, gate
+        assert source.finished
+    return recorded, received, connected
 
 
 def a_game(game_id: str = "g1", **fields: object) -> Game:
     return Game.model_validate(game(game_id, **fields))
 
 
-def test_recorded_frames_replay_byte_for_byte(
+def test_a_recorded_feed_replays_in_order_each_message_sent_at_its_time(
     feed_server: ScriptedFeed, make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    """A real client records a real feed, odd frames included; the replay delivers the same bytes in order."""
+    """A recorded feed replays in order: what is no message byte for byte, a message as recorded but for a fresh ts."""
     path = tmp_path / "night.jsonl"
     store = Store()
     with Recorder(path) as recorder:
@@ -106,23 +94,33 @@ def test_recorded_frames_replay_byte_for_byte(
         odd: list[Frame] = [
             b"\x00\x01binary\xff",
             "{not json",
-            score("g2", home_team='Quote " and \\ and \u2028 line'),
+            score("g2", home_team='Quote " and \\ and \u2028 line', extra={"kept": [1, 2]}),
             prediction("g2", 0.25, ts=1.5),
+            score("g3", ts=-5.0),  # rejected for its ts: it must stay so
         ]
         feed_server.publish_raw(odd)
         feed_server.publish([GameEnd(data=a_game(status="final", period=4, clock="00:00", home_score=99))])
-        wait_for(lambda: recorder.stats.lines == 7, what="seven recorded frames")
+        wait_for(lambda: recorder.stats.lines == 8, what="eight recorded frames")
         client.stop()
-    recorded, received, _ = replay_to_a_client(path, speed=1.0)
-    assert [(recorded_frame.binary, recorded_frame.payload) for recorded_frame in recorded] == received
-    raw = [payload.decode() if not binary else payload for binary, payload in received[2:6]]
-    assert raw == odd
+    recorded, received, started = replay_to_a_client(path, speed=1.0)
+    assert [(frame.binary, without_ts(frame.payload.decode())) for frame in recorded if not frame.binary] == [
+        (binary, without_ts(payload.decode())) for binary, payload in received if not binary
+    ]
+    assert [frame.payload for frame in recorded if frame.binary] == [payload for binary, payload in received if binary]
+    texts = [payload.decode() if not binary else payload for binary, payload in received]
+    assert texts[3] == odd[1]
+    assert texts[4] == odd[2]  # no ts recorded, none sent
+    assert texts[6] == odd[4]
     assert json.loads(received[0][1])["data"]["home_team"] == "Málaga 🏀 Ünïcode"
-    assert [json.loads(received[i][1])["seq"] for i in (0, 1, 6)] == [1, 2, 3]  # the original envelopes
+    assert json.loads(texts[4])["data"]["extra"] == {"kept": [1, 2]}
+    assert [json.loads(received[i][1])["seq"] for i in (0, 1, 7)] == [1, 2, 3]  # the recorded seq
+    resent = [json.loads(received[i][1])["ts"] for i in (0, 1, 5, 7)]
+    assert all(started - 1.0 <= ts <= time.time() for ts in resent)
+    assert resent == sorted(resent)
 
 
 def test_a_late_joiner_gets_the_latest_frame_of_each_game_first(tmp_path: Path) -> None:
-    """Connecting mid-replay brings each game's latest raw frame and prediction, original ts kept, stale ones not."""
+    """Connecting mid-replay brings each game's latest frame and prediction as last sent, stale ones left out."""
     frames = [
         score("g1", ts=10.0, home_score=2),
         prediction("g1", 0.55, ts=10.0),
@@ -142,11 +140,12 @@ def test_a_late_joiner_gets_the_latest_frame_of_each_game_first(tmp_path: Path) 
         wait_for(lambda: source.sent == len(frames) - 1, what="the frames before the pause")
         ws = websocket.create_connection(server.url)
         try:
-            snapshot = receive(ws, 3)
+            snapshot = receive(ws, 4)
         finally:
             ws.close()
     assert not source.finished
-    assert [payload.decode() for _, payload in snapshot] == [frames[3], frames[7], frames[2]]
+    assert json.loads(snapshot[0][1])["type"] == "source_status"
+    assert [without_ts(payload.decode()) for _, payload in snapshot[1:]] == [without_ts(frames[i]) for i in (3, 7, 2)]
 
 
 def test_a_replay_keeps_serving_its_final_state(tmp_path: Path) -> None:
@@ -154,16 +153,17 @@ def test_a_replay_keeps_serving_its_final_state(tmp_path: Path) -> None:
     path = tmp_path / "night.jsonl"
     write_recording(path, [(5.0, False, score("g1", ts=1.0).encode()), (5.1, False, score("g1", ts=2.0).encode())])
     source = ReplaySource(read_recording(path), speed=1.0)
+    started = time.time()
     with ScriptedFeed(source, interval=0.02) as server:
         wait_for(lambda: source.finished, what="the end of the replay")
         ws = websocket.create_connection(server.url)
         try:
-            ((_, state),) = receive(ws, 1)
+            _, (_, state) = receive(ws, 2)
             ws.send(json.dumps({"type": "ping", "timestamp": 1}))
             (pong,) = receive(ws, 1)
         finally:
             ws.close()
-    assert json.loads(state)["ts"] == 2.0
+    assert started <= json.loads(state)["ts"] <= time.time()  # sent in this replay, not at the recording
     assert json.loads(pong[1])["type"] == "pong"
 
 
@@ -171,9 +171,8 @@ def test_a_fast_replay_sends_everything_in_order(tmp_path: Path) -> None:
     """Frames spread over 100 recorded seconds arrive, all and in order, at speed 1000."""
     path = tmp_path / "night.jsonl"
     write_recording(path, [(1000.0 + n * 0.5, False, score("g1", seq=n, home_score=n).encode()) for n in range(200)])
-    _, received, gate = replay_to_a_client(path, speed=1000.0)
+    _, received, _ = replay_to_a_client(path, speed=1000.0)
     assert [json.loads(payload)["seq"] for _, payload in received] == list(range(200))
-    assert gate.source.finished
 
 
 def test_a_replay_is_sent_when_due_not_at_the_next_tick(tmp_path: Path) -> None:
@@ -253,3 +252,56 @@ def test_an_empty_recording_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"")
     with pytest.raises(ValueError, match="no frames"):
         ReplaySource(read_recording(path))
+
+
+def test_each_message_is_stamped_with_its_sending_and_a_stale_one_stays_stale() -> None:
+    """ts becomes the time of sending; a frame older than its game's last stays as much older (over the speed)."""
+    frames = [
+        score("g1", ts=1000.0, home_score=2),
+        prediction("g1", 0.5, ts=1000.0),
+        score("g1", ts=990.0, home_score=1),  # stale: 10 s older than the state it would replace
+        score("g1", ts=1000.0, home_score=3),  # as old as the state: fresh, as a client judges
+        prediction("g1", 0.6, ts=995.0),  # stale among predictions, whatever the games' ts
+        json.dumps({"type": "pong", "data": {"timestamp": 1}, "ts": 1001.0}),
+        json.dumps({"type": "source_status", "data": {"source": "nba", "state": "ok"}, "ts": 1001.0}),
+        score("g2", home_score=7),  # no ts: none given
+    ]
+    source = ReplaySource([RecordedFrame(5000.0 + n, False, f.encode()) for n, f in enumerate(frames)], speed=2.0)
+    sent = [
+        json.loads(frame)
+        for now in (100.0, 100.5, 101.0, 101.5, 102.0, 102.5, 103.0, 103.5)
+        for frame in source.advance(now)
+    ]
+    assert [(m["type"], m.get("ts")) for m in sent] == [
+        ("score_update", 100.0),
+        ("prediction", 100.5),
+        ("score_update", 100.0 - 10.0 / 2),
+        ("score_update", 101.5),
+        ("prediction", 100.5 - 5.0 / 2),
+        ("pong", 102.5),
+        ("score_update", None),  # the recorded source_status is not this feed's: left out
+    ]
+    assert [without_ts(json.dumps(m)) for m in sent] == [without_ts(f) for i, f in enumerate(frames) if i != 6]
+    assert source.sent == len(frames)
+
+
+def test_a_replay_of_an_old_recording_measures_this_deliverys_latency(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """A night recorded hours ago, replayed: the client's end-to-end latency is this delivery's, not the hours since."""
+    path = tmp_path / "night.jsonl"
+    hours_ago = time.time() - 6 * 3600
+    write_recording(
+        path,
+        [(hours_ago + n * 0.01, False, score("g1", ts=hours_ago + n * 0.01, home_score=n).encode()) for n in range(50)],
+    )
+    store = Store()
+    with FeedServer(ReplaySource(read_recording(path), speed=10.0), interval=0.02, wait_for_client=True) as server:
+        make_client(server.url, store).start()
+        wait_for(lambda: "g1" in (games := store.snapshot().games) and games["g1"].game.home_score == 49)
+    snapshot = store.snapshot()
+    delays = [sample.e2e_ms for sample in snapshot.latency if sample.type == "score_update"]
+    assert len(delays) == 50
+    assert all(delay is not None and delay < 60_000 for delay in delays)
+    assert snapshot.source is not None
+    assert snapshot.source.status.source == "replay"
