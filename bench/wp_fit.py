@@ -2,22 +2,23 @@
 
 Seasons are the unit of time: a fit uses the regular-season games of some seasons, each weighted
 ``discount ** (seasons before the last one)`` so that the league of the last seasons counts most.
-It runs in four stages, each on what the model needs of it:
+It runs in three stages, each on what the model needs of it:
 
-1. **Strength.** The home edge is the weighted mean home margin; each team's rating is its
-   shrunk point differential and record (weights and shrinkage by least squares on the final
-   margins), and separately its shrunk record alone.
-2. **What the ratings do not know.** The variance of a team's strength, and how fast a team's games
-   tell it, by maximum likelihood of the final margins about the ratings (normal, the three
-   levels of knowledge together).
-3. **The game.** ``sigma``, the late share, the lead's shrink and where it shrinks to, by maximum
-   likelihood of the results at every moment of every game, with both teams' form known.
-4. **The score.** The league's points per game and how many games of it a team's own points are
-   worth, by least squares on the final totals.
+1. **Strength.** The home edge is the weighted mean home margin; a team's rating is its shrunk
+   point differential per game, or its shrunk record alone (weights and shrinkage by least
+   squares on the final margins).
+2. **The game.** ``sigma``, the late share and the lead's shrink, by maximum likelihood of the
+   results at every moment of every game, with both teams' points known.
+3. **The score.** The last season's points per game and how many games of it a team's own points
+   are worth, by least squares on the final totals.
+
+The pieces tried and left out (:class:`Extras`: the record beside the point differential, the
+strength the ratings leave unknown, a lead shrinking towards the expected lead) are fitted here
+too, so that their out-of-time figures can be shown; lib's model is the fit without them.
 
 The model is evaluated here vectorised (lib's works one state at a time, too slow for the fit's
-many passes over a million states); ``bench/wp_quality.py`` checks this copy against lib's and
-always reports lib's figures.
+many passes over a million states); ``bench/wp_margins.py`` checks this copy against lib's and
+always reports lib's figures for the model.
 """
 
 from __future__ import annotations
@@ -48,23 +49,58 @@ NO_SHRINK: Final = 1e-6
 
 @dataclass(frozen=True)
 class Choices:
-    """The modelling choices a fit makes, each one justified by its out-of-time gain in ``docs/model.md``.
+    """The modelling choices a fit makes, each one justified by its out-of-time figures in ``docs/model.md``.
+
+    The defaults are lib's model; the others are the alternatives tried.
 
     Attributes:
         discount: The weight of a season relative to the next.
         shrink_first_games: Shrink a team's form towards average by fitted prior games (else take it as it is).
-        record_with_differential: Add the record to the point differential when both are known.
-        strength_uncertainty: Model what the ratings leave unknown of the strengths (else they are taken as exact).
-        lead_shrink: Shrink the lead towards what the strengths predict, towards 0, or not at all.
         late_spread: Let the end game swing more than the average minute.
+        lead_shrink: Shrink the lead towards 0, not at all, or towards the lead the strengths predict (tried).
+        record_with_differential: Add the record to the point differential when both are known (tried).
+        strength_uncertainty: Model what the ratings leave unknown of the strengths (tried).
     """
 
     discount: float
     shrink_first_games: bool = True
-    record_with_differential: bool = True
-    strength_uncertainty: bool = True
-    lead_shrink: Literal["to expected", "to zero", "none"] = "to expected"
     late_spread: bool = True
+    lead_shrink: Literal["to zero", "none", "to expected"] = "to zero"
+    record_with_differential: bool = False
+    strength_uncertainty: bool = False
+
+
+@dataclass(frozen=True)
+class Extras:
+    """The pieces tried and left out of lib's model; all zero is lib's model.
+
+    Attributes:
+        record_weight: The record's weight beside the point differential, per ``(wins - losses) / games``.
+        record_prior_games: Games of a .500 record added to a team's own, for that.
+        strength_variance: The variance of a team's strength about average, points squared: what a
+            rating does not know widens the final margin's spread and makes a lead count more (a
+            lead is evidence of strength: Bayes' rule on a Brownian motion whose drift is uncertain).
+        form_variance_games: What is left of it after ``n`` games with points: ``g / (n + g)``.
+        record_variance_games: The same ``g`` with records only, ...
+        record_variance_floor: ... which never tell more than ``1 - floor`` of it: ``(g + floor * n) / (n + g)``.
+        shrink_to_expected: How much of the lead's shrink goes towards the lead the strengths predict, in [0, 1].
+    """
+
+    record_weight: float = 0.0
+    record_prior_games: float = 1.0
+    strength_variance: float = 0.0
+    form_variance_games: float = 1.0
+    record_variance_games: float = 1.0
+    record_variance_floor: float = 0.0
+    shrink_to_expected: float = 0.0
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What a fit gives: lib's parameters, and the pieces it tried beside them (zero unless chosen)."""
+
+    parameters: Parameters
+    extras: Extras = Extras()
 
 
 # --- The model, vectorised ----------------------------------------------------------------------
@@ -79,7 +115,9 @@ def normal_cdf(z: Floats) -> Floats:
     return np.asarray(0.5 * (1.0 + np.sign(z) * erf), dtype=np.float64)
 
 
-def _outcome(lead: Floats, left: Floats, mu: Floats, unknown: Floats, p: Parameters) -> tuple[Floats, Floats, Floats]:
+def _outcome(
+    lead: Floats, left: Floats, mu: Floats, unknown: Floats, p: Parameters, x: Extras
+) -> tuple[Floats, Floats, Floats]:
     played = 1.0 - left
     root = np.sqrt(left)
     weight = 1.0 / (1.0 + p.lead_shrink * root)
@@ -89,9 +127,10 @@ def _outcome(lead: Floats, left: Floats, mu: Floats, unknown: Floats, p: Paramet
     evidence = unknown * played * played + noise_so_far
     some = evidence > 0.0
     safe = np.where(some, evidence, 1.0)
+    # What the lead says of the strength difference: a normal prior, a normal observation.
     learned = np.where(some, left * unknown * played / safe, 0.0)
     strength_left = np.where(some, unknown * noise_so_far / safe, unknown)
-    mean = lead * weight + mu * (left + p.shrink_to_expected * (1.0 - weight) * played) + learned * (lead - mu * played)
+    mean = lead * weight + mu * (left + x.shrink_to_expected * (1.0 - weight) * played) + learned * (lead - mu * played)
     # A zero spread (the buzzer) becomes a tiny one: the same certain win, tie or loss.
     spread = np.maximum(np.sqrt(variance * shape + left * left * strength_left), 1e-12)
     below_win = normal_cdf((0.5 - mean) / spread)
@@ -99,41 +138,45 @@ def _outcome(lead: Floats, left: Floats, mu: Floats, unknown: Floats, p: Paramet
     return 1.0 - below_win, below_win - below_tie, below_tie
 
 
-def probability(lead: Floats, left: Floats, game: Ints, mu: Floats, unknown: Floats, p: Parameters) -> Floats:
-    """:func:`lib.model.home_win_probability` of many states at once.
+def probability(lead: Floats, left: Floats, game: Ints, mu: Floats, unknown: Floats, fitted: Fitted) -> Floats:
+    """:func:`lib.model.home_win_probability` of many states at once (with the extras, when a fit chose them).
 
     Args:
         lead: Each state's home lead.
         left: Each state's share of regulation left.
         game: Each state's game, an index into ``mu`` and ``unknown``.
         mu: Each game's pregame margin.
-        unknown: Each game's variance of the strength difference that ``mu`` leaves unknown.
-        p: The model's numbers.
+        unknown: Each game's variance of the strength difference that ``mu`` leaves unknown (0 in lib's model).
+        fitted: The model's numbers.
     """
-    win, tie, _ = _outcome(lead, left, mu[game], unknown[game], p)
-    ot_win, _, ot_loss = _outcome(np.zeros_like(mu), np.full_like(mu, OVERTIME_SHARE), mu, unknown, p)
+    p, x = fitted.parameters, fitted.extras
+    win, tie, _ = _outcome(lead, left, mu[game], unknown[game], p, x)
+    ot_win, _, ot_loss = _outcome(np.zeros_like(mu), np.full_like(mu, OVERTIME_SHARE), mu, unknown, p, x)
     return np.clip(win + tie * (ot_win / (ot_win + ot_loss))[game], MIN_PROBABILITY, MAX_PROBABILITY)
 
 
-def _rating(p: Parameters, level: Level, games: Floats, balance: Floats, differential: Floats) -> tuple[Floats, Floats]:
+def _rating(
+    fitted: Fitted, level: Level, games: Floats, balance: Floats, differential: Floats
+) -> tuple[Floats, Floats]:
+    p, x = fitted.parameters, fitted.extras
     if level == "form":
         rating = p.diff_weight * differential / (games + p.diff_prior_games)
-        rating += p.record_weight * balance / (games + p.record_prior_games)
-        return rating, p.strength_variance * p.form_variance_games / (games + p.form_variance_games)
+        rating += x.record_weight * balance / (games + x.record_prior_games)
+        return rating, x.strength_variance * x.form_variance_games / (games + x.form_variance_games)
     if level == "record":
-        left = (p.record_variance_games + p.record_variance_floor * games) / (games + p.record_variance_games)
-        return p.record_only_weight * balance / (games + p.record_only_prior_games), p.strength_variance * left
-    return np.zeros_like(games), np.full_like(games, p.strength_variance)
+        left = (x.record_variance_games + x.record_variance_floor * games) / (games + x.record_variance_games)
+        return p.record_weight * balance / (games + p.record_prior_games), x.strength_variance * left
+    return np.zeros_like(games), np.full_like(games, x.strength_variance)
 
 
-def prior(data: Margins, p: Parameters, level: Level) -> tuple[Floats, Floats]:
+def prior(data: Margins, fitted: Fitted, level: Level) -> tuple[Floats, Floats]:
     """Every game's pregame margin and the variance of the strength difference it leaves unknown."""
     games = (data.wins + data.losses).astype(np.float64)
     balance = (data.wins - data.losses).astype(np.float64)
     differential = (data.points_for - data.points_against).astype(np.float64)
-    home, home_left = _rating(p, level, games[:, 0], balance[:, 0], differential[:, 0])
-    away, away_left = _rating(p, level, games[:, 1], balance[:, 1], differential[:, 1])
-    return p.home_edge + home - away, home_left + away_left
+    home, home_left = _rating(fitted, level, games[:, 0], balance[:, 0], differential[:, 0])
+    away, away_left = _rating(fitted, level, games[:, 1], balance[:, 1], differential[:, 1])
+    return fitted.parameters.home_edge + home - away, home_left + away_left
 
 
 @dataclass(frozen=True)
@@ -161,10 +204,10 @@ def states(data: Margins, games: Ints) -> States:
     )
 
 
-def state_probability(data: Margins, at: States, p: Parameters, level: Level) -> Floats:
+def state_probability(data: Margins, at: States, fitted: Fitted, level: Level) -> Floats:
     """The model's probability at each state, with what ``level`` knows of the teams."""
-    mu, unknown = prior(data, p, level)
-    return probability(at.lead, at.left, at.game, mu, unknown, p)
+    mu, unknown = prior(data, fitted, level)
+    return probability(at.lead, at.left, at.game, mu, unknown, fitted)
 
 
 # --- Fitting ------------------------------------------------------------------------------------
@@ -228,119 +271,133 @@ def _per_game(data: Margins, games: Ints, prior_games: float, values: Ints) -> F
     return np.asarray(shrunk[:, 0] - shrunk[:, 1], dtype=np.float64)
 
 
-def _fit_strength(data: Margins, games: Ints, weight: Floats, choices: Choices) -> dict[str, float]:
+def _fit_strength(data: Margins, games: Ints, weight: Floats, choices: Choices) -> Fitted:
     margin = (data.home_final - data.away_final)[games].astype(np.float64)
     differential = data.points_for - data.points_against
     balance = data.wins - data.losses
     fixed = None if choices.shrink_first_games else NO_SHRINK
 
     def form_fit(point: Floats) -> tuple[Floats, float]:
-        diff_games, record_games = (fixed, fixed) if fixed else (math.exp(point[0]), math.exp(point[1]))
-        columns = [_per_game(data, games, diff_games, differential)]
+        columns = [_per_game(data, games, fixed or math.exp(point[0]), differential)]
         if choices.record_with_differential:
-            columns.append(_per_game(data, games, record_games, balance))
+            columns.append(_per_game(data, games, fixed or math.exp(point[1]), balance))
         return _least_squares(columns, margin, weight)
 
     def record_fit(point: Floats) -> tuple[Floats, float]:
         return _least_squares([_per_game(data, games, fixed or math.exp(point[0]), balance)], margin, weight)
 
-    form_point = nelder_mead(lambda point: form_fit(point)[1], [math.log(10.0), math.log(10.0)], step=0.5)
+    start = [math.log(10.0), math.log(10.0)] if choices.record_with_differential else [math.log(10.0)]
+    form_point = nelder_mead(lambda point: form_fit(point)[1], start, step=0.5)
     record_point = nelder_mead(lambda point: record_fit(point)[1], [math.log(10.0)], step=0.5)
     form_coefficients, _ = form_fit(form_point)
     record_coefficients, _ = record_fit(record_point)
-    return {
-        "home_edge": float(np.sum(weight * margin) / np.sum(weight)),
-        "diff_weight": float(form_coefficients[1]),
-        "diff_prior_games": fixed or math.exp(float(form_point[0])),
-        "record_weight": float(form_coefficients[2]) if choices.record_with_differential else 0.0,
-        "record_prior_games": fixed or math.exp(float(form_point[1])),
-        "record_only_weight": float(record_coefficients[1]),
-        "record_only_prior_games": fixed or math.exp(float(record_point[0])),
-    }
+    parameters = Parameters(
+        home_edge=float(np.sum(weight * margin) / np.sum(weight)),
+        diff_weight=float(form_coefficients[1]),
+        diff_prior_games=fixed or math.exp(float(form_point[0])),
+        record_weight=float(record_coefficients[1]),
+        record_prior_games=fixed or math.exp(float(record_point[0])),
+        sigma=12.0,
+        late_share=0.0,
+        lead_shrink=0.0,
+        expected_total=0.0,
+        total_prior_games=1.0,
+    )
+    if not choices.record_with_differential:
+        return Fitted(parameters)
+    extras = Extras(
+        record_weight=float(form_coefficients[2]), record_prior_games=fixed or math.exp(float(form_point[1]))
+    )
+    return Fitted(parameters, extras)
 
 
-def _fit_unknown(data: Margins, games: Ints, weight: Floats, p: Parameters) -> Parameters:
+def _fit_unknown(data: Margins, games: Ints, weight: Floats, fitted: Fitted) -> Fitted:
     margin = (data.home_final - data.away_final)[games].astype(np.float64)
 
-    def fitted(point: Floats) -> Parameters:
-        return replace(
-            p,
+    def candidate(point: Floats) -> Fitted:
+        extras = replace(
+            fitted.extras,
             strength_variance=math.exp(point[1]),
             form_variance_games=math.exp(point[2]),
             record_variance_games=math.exp(point[3]),
             record_variance_floor=1.0 / (1.0 + math.exp(-point[4])),
         )
+        return replace(fitted, extras=extras)
 
     def loss(point: Floats) -> float:
-        candidate = fitted(point)
         noise = math.exp(2.0 * point[0])
         total = 0.0
         for level in LEVELS:
-            mu, unknown = prior(data, candidate, level)
+            mu, unknown = prior(data, candidate(point), level)
             variance = noise + unknown[games]
             total += float(np.sum(weight * (np.log(variance) + (margin - mu[games]) ** 2 / variance)))
         return total / float(np.sum(weight))
 
-    return fitted(nelder_mead(loss, [math.log(12.0), math.log(20.0), 1.0, 1.0, -2.0], step=0.5))
+    return candidate(nelder_mead(loss, [math.log(12.0), math.log(20.0), 1.0, 1.0, -2.0], step=0.5))
 
 
-def _fit_game(data: Margins, games: Ints, weight: Floats, p: Parameters, choices: Choices) -> Parameters:
+def _fit_game(data: Margins, games: Ints, weight: Floats, fitted: Fitted, choices: Choices) -> Fitted:
     at = states(data, games)
     state_weight = np.repeat(weight, IN_PLAY)
-    mu, unknown = prior(data, p, "form")
+    mu, unknown = prior(data, fitted, "form")
     left = at.left
     won = at.outcome == 1
 
-    def fitted(point: Floats) -> Parameters:
-        return replace(
-            p,
+    def candidate(point: Floats) -> Fitted:
+        parameters = replace(
+            fitted.parameters,
             sigma=math.exp(point[0]),
             late_share=1.0 / (1.0 + math.exp(-point[1])) if choices.late_spread else 0.0,
             lead_shrink=math.exp(point[2]) if choices.lead_shrink != "none" else 0.0,
-            shrink_to_expected=1.0 / (1.0 + math.exp(-point[3])) if choices.lead_shrink == "to expected" else 0.0,
         )
+        to_expected = 1.0 / (1.0 + math.exp(-point[3])) if choices.lead_shrink == "to expected" else 0.0
+        return Fitted(parameters, replace(fitted.extras, shrink_to_expected=to_expected))
 
     def loss(point: Floats) -> float:
-        chance = probability(at.lead, left, at.game, mu, unknown, fitted(point))
+        chance = probability(at.lead, left, at.game, mu, unknown, candidate(point))
         log_loss = -np.where(won, np.log(chance), np.log1p(-chance))
         return float(np.sum(state_weight * log_loss) / np.sum(state_weight))
 
-    return fitted(nelder_mead(loss, [math.log(12.0), -1.0, math.log(0.5), 0.0], step=0.3, tolerance=1e-8))
+    start = [math.log(12.0), -1.0, math.log(0.5)] + ([0.0] if choices.lead_shrink == "to expected" else [])
+    return candidate(nelder_mead(loss, start, step=0.3, tolerance=1e-8))
 
 
-def _fit_total(data: Margins, games: Ints, weight: Floats, p: Parameters) -> Parameters:
+def league_total(data: Margins, games: Ints) -> float:
+    """Points per game, both teams, in the last regular season of ``games``."""
+    last = games[data.season[games] == data.season[games].max()]
+    return float(np.mean(data.home_final[last] + data.away_final[last]))
+
+
+def _season_before(data: Margins, games: Ints) -> Floats:
+    """For each game, the points per game of the regular season before its own (its own for the first season)."""
+    regular = np.flatnonzero(data.regular)
+    seasons = np.unique(data.season[regular])
+    by_season = {int(season): league_total(data, regular[data.season[regular] == season]) for season in seasons}
+    return np.array([by_season.get(int(season) - 1, by_season[int(season)]) for season in data.season[games]])
+
+
+def _fit_total(data: Margins, games: Ints, weight: Floats, fitted: Fitted) -> Fitted:
     total = (data.home_final + data.away_final)[games].astype(np.float64)
-    league = float(np.sum(weight * total) / np.sum(weight))
     points = (data.points_for + data.points_against)[games].sum(axis=1).astype(np.float64)
     played = (data.wins + data.losses)[games].sum(axis=1).astype(np.float64)
+    # What is known before a season: the last one's points per game, which the model ships with.
+    known = _season_before(data, games)
 
     def loss(point: Floats) -> float:
         prior_games = math.exp(point[0])
-        expected = (league * prior_games + points) / (prior_games + played)
+        expected = (known * prior_games + points) / (prior_games + played)
         return float(np.sum(weight * (total - expected) ** 2) / np.sum(weight))
 
     prior_games = math.exp(float(nelder_mead(loss, [math.log(10.0)], step=0.5)[0]))
-    return replace(p, expected_total=league, total_prior_games=prior_games)
+    parameters = replace(fitted.parameters, expected_total=league_total(data, games), total_prior_games=prior_games)
+    return replace(fitted, parameters=parameters)
 
 
-def fit(data: Margins, games: Ints, choices: Choices) -> Parameters:
+def fit(data: Margins, games: Ints, choices: Choices) -> Fitted:
     """Fit every parameter on the regular-season ``games``, seasons weighted by ``choices.discount``."""
     weight = season_weights(data, games, choices.discount)
-    strength = _fit_strength(data, games, weight, choices)
-    p = Parameters(
-        **strength,
-        strength_variance=0.0,
-        form_variance_games=1.0,
-        record_variance_games=1.0,
-        record_variance_floor=0.0,
-        sigma=12.0,
-        late_share=0.0,
-        lead_shrink=0.0,
-        shrink_to_expected=0.0,
-        expected_total=0.0,
-        total_prior_games=1.0,
-    )
+    fitted = _fit_strength(data, games, weight, choices)
     if choices.strength_uncertainty:
-        p = _fit_unknown(data, games, weight, p)
-    p = _fit_game(data, games, weight, p, choices)
-    return _fit_total(data, games, weight, p)
+        fitted = _fit_unknown(data, games, weight, fitted)
+    fitted = _fit_game(data, games, weight, fitted, choices)
+    return _fit_total(data, games, weight, fitted)

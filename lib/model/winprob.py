@@ -2,17 +2,16 @@
 
 Stern's Brownian-motion frame (:mod:`lib.model.stern`) with what real games since 1996-97 show:
 
-- **The pregame margin** ``mu`` is the betting line when there is one; otherwise the home edge
-  plus the difference of the two teams' ratings, each a shrunk point differential and record of
-  this season (a team's first games are trusted little).
-- **What the pregame margin does not know** of the teams' strengths, ``U``, widens the spread of
-  the final margin and makes the lead count more: a lead is evidence of strength (Bayes' rule on
-  a Brownian motion whose drift is uncertain).
-- **Leads shrink** while much time is left (``1 / (1 + k * sqrt(r))``), partly towards the lead
-  the strengths predict; **the end game swings more** than the average minute.
+- **The pregame margin** ``mu`` is the betting line when there is one; otherwise the home edge of
+  the league now plus the difference of the two teams' ratings: each team's point differential
+  per game this season, or its record when that is all there is, shrunk towards average (a
+  team's first games are trusted little).
+- **Leads shrink** while much time is left (``1 / (1 + k * sqrt(r))``), and **the end game swings
+  more** than the average minute.
 - **Overtime** is the last five minutes of a tied game; a tie at its end goes to another.
 
-``docs/model.md`` has the formulas, the fit and the out-of-time figures that justify each piece.
+``docs/model.md`` has the fit and the out-of-time figures that justify each piece, and the pieces
+tried and left out.
 
 This module is pure: no I/O.
 """
@@ -45,62 +44,58 @@ Prior = Literal["+spread", "+form", "+record", "+home-edge"]
 teams' records, or the home edge alone (at least one team unknown)."""
 
 
-def _rating(form: TeamForm | None, parameters: Parameters) -> tuple[float, float]:
-    """A team's expected margin over an average team on a neutral floor, and the variance left about it."""
+def _rating(form: TeamForm | None, parameters: Parameters) -> float:
+    """A team's expected margin over an average team on a neutral floor."""
     if form is None:
-        return 0.0, parameters.strength_variance
-    games = form.games
-    balance = form.wins - form.losses
+        return 0.0
     if form.points_for is not None and form.points_against is not None:
         differential = form.points_for - form.points_against
-        rating = parameters.diff_weight * differential / (games + parameters.diff_prior_games)
-        rating += parameters.record_weight * balance / (games + parameters.record_prior_games)
-        prior = parameters.form_variance_games
-        return rating, parameters.strength_variance * prior / (games + prior)
-    rating = parameters.record_only_weight * balance / (games + parameters.record_only_prior_games)
-    prior = parameters.record_variance_games
-    left = (prior + parameters.record_variance_floor * games) / (games + prior)
-    return rating, parameters.strength_variance * left
+        return parameters.diff_weight * differential / (form.games + parameters.diff_prior_games)
+    balance = form.wins - form.losses
+    return parameters.record_weight * balance / (form.games + parameters.record_prior_games)
 
 
-def _prior(
-    home: TeamForm | None, away: TeamForm | None, home_spread: float | None, parameters: Parameters
-) -> tuple[float, float]:
-    """The pregame expected home margin and the variance of the strength difference it does not know."""
+def _prior(home: TeamForm | None, away: TeamForm | None, home_spread: float | None, parameters: Parameters) -> float:
+    """The pregame expected home margin."""
     if home_spread is not None:
-        return home_spread, 0.0
-    home_rating, home_left = _rating(home, parameters)
-    away_rating, away_left = _rating(away, parameters)
-    return parameters.home_edge + home_rating - away_rating, home_left + away_left
+        return home_spread
+    return parameters.home_edge + _rating(home, parameters) - _rating(away, parameters)
 
 
-def _final_margin(lead: float, left: float, mu: float, unknown: float, parameters: Parameters) -> tuple[float, float]:
-    """The mean and standard deviation of the margin when the share ``left`` of the game has been played."""
-    played = 1.0 - left
+def final_margin(
+    lead: float, left: float, pregame_margin: float, *, sigma: float, late_share: float, lead_shrink: float
+) -> tuple[float, float]:
+    """The mean and standard deviation of the margin once the share ``left`` of the game is played.
+
+    The mean is ``lead / (1 + lead_shrink * sqrt(left)) + pregame_margin * left``; the variance
+    ``sigma**2 * ((1 - late_share) * left + late_share * sqrt(left))``.
+
+    Args:
+        lead: Home score minus away score now.
+        left: The share of regulation (or of the current overtime, per 48 minutes) still to play.
+        pregame_margin: The expected final home margin over 48 minutes, in points.
+        sigma: The standard deviation of a whole game's margin, in points.
+        late_share: The share of that variance that falls off like ``sqrt(left)``, in [0, 1].
+        lead_shrink: How much less a lead counts the more time is left, 0 or more.
+
+    Returns:
+        ``(mean, standard deviation)``, in points.
+    """
     root = math.sqrt(left)
-    weight = 1.0 / (1.0 + parameters.lead_shrink * root)
-    shape = (1.0 - parameters.late_share) * left + parameters.late_share * root
-    variance = parameters.sigma**2
-    noise_so_far = variance * max(1.0 - shape, 0.0)
-    evidence = unknown * played * played + noise_so_far
-    if evidence > 0.0:
-        # What the lead says of the strength difference: a normal prior, a normal observation.
-        learned = left * unknown * played / evidence
-        strength_left = unknown * noise_so_far / evidence
-    else:
-        learned, strength_left = 0.0, unknown
-    mean = (
-        lead * weight
-        + mu * (left + parameters.shrink_to_expected * (1.0 - weight) * played)
-        + learned * (lead - mu * played)
+    mean = lead / (1.0 + lead_shrink * root) + pregame_margin * left
+    return mean, sigma * math.sqrt((1.0 - late_share) * left + late_share * root)
+
+
+def _margin(lead: float, left: float, mu: float, parameters: Parameters) -> tuple[float, float]:
+    return final_margin(
+        lead, left, mu, sigma=parameters.sigma, late_share=parameters.late_share, lead_shrink=parameters.lead_shrink
     )
-    return mean, math.sqrt(variance * shape + left * left * strength_left)
 
 
-def _chance(lead: float, left: float, mu: float, unknown: float, parameters: Parameters) -> float:
-    win, tie, _ = rounded_outcome(*_final_margin(lead, left, mu, unknown, parameters))
+def _chance(lead: float, left: float, mu: float, parameters: Parameters) -> float:
+    win, tie, _ = rounded_outcome(*_margin(lead, left, mu, parameters))
     if tie > 0.0:
-        ot_win, _, ot_loss = rounded_outcome(*_final_margin(0.0, OVERTIME_SHARE, mu, unknown, parameters))
+        ot_win, _, ot_loss = rounded_outcome(*_margin(0.0, OVERTIME_SHARE, mu, parameters))
         win += tie * ot_win / (ot_win + ot_loss)
     return min(max(win, MIN_PROBABILITY), MAX_PROBABILITY)
 
@@ -118,16 +113,9 @@ def home_win_probability(
     """The home team's chance of winning, from the score, the clock and what is known before tip-off.
 
     With ``r`` the share of regulation left (or of the current overtime, per 48 minutes), the
-    pregame margin ``mu`` and the variance ``U`` of the strength difference it leaves unknown
-    (:func:`pregame_margin`), the margin at the end of the period that decides the game is normal,
-    rounded to whole points, with
-
-    - mean ``w * L + mu * (r + c * (1 - w) * (1 - r)) + b * (L - mu * (1 - r))``, where
-      ``w = 1 / (1 + k * sqrt(r))`` shrinks the lead ``L`` and ``b`` is what the lead tells of the
-      strengths, ``r * U * (1 - r) / (U * (1 - r)**2 + sigma**2 * (1 - v(r)))``;
-    - variance ``sigma**2 * v(r) + r**2 * U'`` with ``v(r) = (1 - a) * r + a * sqrt(r)`` and ``U'``
-      the strength variance left after seeing the lead.
-
+    lead ``L`` and the pregame margin ``mu`` (:func:`pregame_margin`), the margin at the end of the
+    period that decides the game is normal, rounded to whole points (:func:`final_margin`): mean
+    ``L / (1 + k * sqrt(r)) + mu * r``, variance ``sigma**2 * ((1 - a) * r + a * sqrt(r))``.
     A tie goes to an overtime, played as the last five minutes of a tied game.
 
     Args:
@@ -150,13 +138,13 @@ def home_win_probability(
     """
     lead = real("home_lead", home_lead)
     left = time_left(seconds_left, overtime_seconds_left)
-    mu, unknown = _prior(
+    mu = _prior(
         team_form("home", home),
         team_form("away", away),
         None if home_spread is None else real("home_spread", home_spread),
         parameters,
     )
-    return _chance(lead, left, mu, unknown, parameters)
+    return _chance(lead, left, mu, parameters)
 
 
 def pregame_margin(
@@ -182,7 +170,7 @@ def pregame_margin(
         ValueError: If ``home_spread`` is NaN or infinite.
     """
     spread = None if home_spread is None else real("home_spread", home_spread)
-    return _prior(team_form("home", home), team_form("away", away), spread, parameters)[0]
+    return _prior(team_form("home", home), team_form("away", away), spread, parameters)
 
 
 def prior_name(home: TeamForm | None = None, away: TeamForm | None = None, home_spread: float | None = None) -> Prior:
@@ -211,7 +199,7 @@ def prior_name(home: TeamForm | None = None, away: TeamForm | None = None, home_
 
 
 def home_spread_from_chance(chance: float, *, parameters: Parameters = SHIPPED) -> float:
-    """The pregame margin whose chance under the model, with nothing else unknown, is ``chance``.
+    """The pregame margin whose chance under the model is ``chance``.
 
     For a betting market that quotes a moneyline and no point spread: the books' chance of a home
     win becomes the ``home_spread`` to pass on.
@@ -234,7 +222,7 @@ def home_spread_from_chance(chance: float, *, parameters: Parameters = SHIPPED) 
     # The chance rises with the margin; bisection to a thousandth of a point is 17 steps.
     while high - low > 1e-3:
         middle = (low + high) / 2
-        if _chance(0.0, 1.0, middle, 0.0, parameters) < value:
+        if _chance(0.0, 1.0, middle, parameters) < value:
             low = middle
         else:
             high = middle
@@ -304,9 +292,9 @@ def expected_final_score(
     left = time_left(seconds_left, overtime_seconds_left)
     home_form, away_form = team_form("home", home), team_form("away", away)
     spread = None if home_spread is None else real("home_spread", home_spread)
-    mu, unknown = _prior(home_form, away_form, spread, parameters)
+    mu = _prior(home_form, away_form, spread, parameters)
     lead = home_points - away_points
-    margin_to_come = _final_margin(lead, left, mu, unknown, parameters)[0] - lead
+    margin_to_come = _margin(lead, left, mu, parameters)[0] - lead
     points_to_come = expected_total(home_form, away_form, parameters=parameters) * left
     return (
         home_points + max(0.0, (points_to_come + margin_to_come) / 2),
