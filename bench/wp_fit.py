@@ -60,6 +60,7 @@ class Choices:
         lead_shrink: Shrink the lead towards 0, not at all, or towards the lead the strengths predict (tried).
         record_with_differential: Add the record to the point differential when both are known (tried).
         strength_uncertainty: Model what the ratings leave unknown of the strengths (tried).
+        late_home_edge: Give the home team an edge of its own in the end game, on top of the pregame margin's (tried).
     """
 
     discount: float
@@ -68,6 +69,7 @@ class Choices:
     lead_shrink: Literal["to zero", "none", "to expected"] = "to zero"
     record_with_differential: bool = False
     strength_uncertainty: bool = False
+    late_home_edge: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class Extras:
         record_variance_games: The same ``g`` with records only, ...
         record_variance_floor: ... which never tell more than ``1 - floor`` of it: ``(g + floor * n) / (n + g)``.
         shrink_to_expected: How much of the lead's shrink goes towards the lead the strengths predict, in [0, 1].
+        late_home_edge: Points added to the home team's expected margin times ``sqrt(r)``: an edge
+            that grows, relative to the time left, as the game ends (close games, free throws, the crowd).
     """
 
     record_weight: float = 0.0
@@ -93,6 +97,7 @@ class Extras:
     record_variance_games: float = 1.0
     record_variance_floor: float = 0.0
     shrink_to_expected: float = 0.0
+    late_home_edge: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ def _outcome(
     learned = np.where(some, left * unknown * played / safe, 0.0)
     strength_left = np.where(some, unknown * noise_so_far / safe, unknown)
     mean = lead * weight + mu * (left + x.shrink_to_expected * (1.0 - weight) * played) + learned * (lead - mu * played)
+    mean += x.late_home_edge * root
     # A zero spread (the buzzer) becomes a tiny one: the same certain win, tie or loss.
     spread = np.maximum(np.sqrt(variance * shape + left * left * strength_left), 1e-12)
     below_win = normal_cdf((0.5 - mean) / spread)
@@ -350,15 +356,18 @@ def _fit_game(data: Margins, games: Ints, weight: Floats, fitted: Fitted, choice
             late_share=1.0 / (1.0 + math.exp(-point[1])) if choices.late_spread else 0.0,
             lead_shrink=math.exp(point[2]) if choices.lead_shrink != "none" else 0.0,
         )
-        to_expected = 1.0 / (1.0 + math.exp(-point[3])) if choices.lead_shrink == "to expected" else 0.0
-        return Fitted(parameters, replace(fitted.extras, shrink_to_expected=to_expected))
+        extra = iter(point[3:])
+        to_expected = 1.0 / (1.0 + math.exp(-next(extra))) if choices.lead_shrink == "to expected" else 0.0
+        late_edge = float(next(extra)) if choices.late_home_edge else 0.0
+        return Fitted(parameters, replace(fitted.extras, shrink_to_expected=to_expected, late_home_edge=late_edge))
 
     def loss(point: Floats) -> float:
         chance = probability(at.lead, left, at.game, mu, unknown, candidate(point))
         log_loss = -np.where(won, np.log(chance), np.log1p(-chance))
         return float(np.sum(state_weight * log_loss) / np.sum(state_weight))
 
-    start = [math.log(12.0), -1.0, math.log(0.5)] + ([0.0] if choices.lead_shrink == "to expected" else [])
+    start = [math.log(12.0), -1.0, math.log(0.5)]
+    start += [0.0] * ((choices.lead_shrink == "to expected") + choices.late_home_edge)
     return candidate(nelder_mead(loss, start, step=0.3, tolerance=1e-8))
 
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass, fields, replace
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
-from bench.margins import IN_PLAY, Margins, load_margins
+from bench.margins import IN_PLAY, MARGINS_CSV, Margins, load_margins
 from bench.wp_fit import (
     LEVELS,
     Choices,
@@ -41,12 +42,14 @@ from bench.wp_fit import (
     states,
 )
 from bench.wp_fit import prior as game_priors
-from lib.analytics.metrics import log_loss
+from lib.analytics.metrics import brier, log_loss
 from lib.feed import wp_params
 from lib.feed.model import MAX_PROBABILITY as SHIPPED_MAX
 from lib.feed.model import MIN_PROBABILITY as SHIPPED_MIN
 from lib.feed.model import calibrated_win_probability
+from lib.feed.sources.games_csv import read_games_csv
 from lib.model import (
+    MIN_PROBABILITY,
     MODEL_NAME,
     PHASES,
     STERN_NAME,
@@ -54,12 +57,16 @@ from lib.model import (
     Phase,
     TeamForm,
     home_win_probability,
+    model_clock,
     phase,
     phase_scores,
     stern,
 )
 from lib.model import params as shipped_params
 from lib.model.stern import REGULATION_SECONDS
+
+REAL_GAMES_CSV: Final = MARGINS_CSV.with_name("nba_real_games.csv.gz")
+"""Every scoring change of 632 games of 2015-16: the second-by-second check."""
 
 LAST_TRAINING_SEASON: Final = 2021
 """Fits see the seasons up to 2021-22; 2022-23 and 2023-24 judge them."""
@@ -184,6 +191,7 @@ ABLATIONS: Final = (
     ("tried: the record beside the point differential", {"record_with_differential": True}),
     ("tried: the strength the ratings leave unknown", {"strength_uncertainty": True}),
     ("tried: the lead shrinks towards the expected lead, not 0", {"lead_shrink": "to expected"}),
+    ("tried: an end-game home edge of its own", {"late_home_edge": True}),
 )
 """The model refitted without each of its choices, then with each piece tried and left out."""
 
@@ -203,7 +211,7 @@ def paired_difference(ours: Floats, theirs: Floats, game: Ints) -> tuple[float, 
     return mean, error
 
 
-def report_ablations(data: Margins, train: Ints, judged: States, chosen: Fitted, discount: float) -> None:
+def report_ablations(data: Margins, train: Ints, judged: States, fits: dict[float, Fitted], discount: float) -> None:
     """Refit without each choice, and with each piece tried, and print the out-of-time figures of each."""
     print("## What each choice gains: refitted without it, or with a piece tried (the fit's vectorised copy)\n")
     print(
@@ -211,10 +219,15 @@ def report_ablations(data: Margins, train: Ints, judged: States, chosen: Fitted,
         "nothing known | pregame, form | log loss, form | worst phase calibration error, form (points) |"
     )
     print("|---|---|---|---|---|---|---|---|")
+    chosen = fits[discount]
     model_error = (state_probability(data, judged, chosen, "form") - judged.outcome) ** 2
     rows: list[tuple[str, Fitted]] = [("the model", chosen)]
     for name, change in ABLATIONS:
-        rows.append((name, fit(data, train, replace(Choices(discount), **change))))
+        other = change.get("discount")
+        if isinstance(other, float) and other in fits:
+            rows.append((name, fits[other]))
+        else:
+            rows.append((name, fit(data, train, replace(Choices(discount), **change))))
     for name, fitted in rows:
         scored = {level: _vector_figures(data, judged, fitted, level) for level in LEVELS}
         error = (state_probability(data, judged, fitted, "form") - judged.outcome) ** 2
@@ -254,7 +267,14 @@ def report_ceiling(data: Margins, games: Ints, fitted: Fitted) -> None:
     print()
 
 
-def report_close_games(data: Margins, at: States, ours: Sequence[float], today: Sequence[float]) -> None:
+def _close(at: States) -> npt.NDArray[np.bool_]:
+    """The states of the last five minutes with a home lead of -3 to +3."""
+    return np.asarray((at.seconds <= 300) & (np.abs(at.lead) <= 3), dtype=np.bool_)
+
+
+def report_close_games(
+    data: Margins, train: Ints, fitted: Fitted, at: States, ours: Sequence[float], today: Sequence[float]
+) -> None:
     """Observed and predicted home win rates in close games of the last five minutes, lead by lead."""
     print("## Close games in the last five minutes\n")
     print(
@@ -268,25 +288,102 @@ def report_close_games(data: Margins, at: States, ours: Sequence[float], today: 
                 f"| {label} | {lead:+d} | {int(rows.sum()):,} | {at.outcome[rows].mean():.3f} | "
                 f"{ours_[rows].mean():.3f} | {today_[rows].mean():.3f} |"
             )
+    print("\nHome wins minus the model's chance, all these states (points):\n")
+    print("| seasons | states | home won | ours, form | difference |\n|---|---|---|---|---|")
+    for first, last in ((1996, 2011), (2012, LAST_TRAINING_SEASON)):
+        games = train[(data.season[train] >= first) & (data.season[train] <= last)]
+        fitted_states = states(data, games)
+        close = _close(fitted_states)
+        chance = state_probability(data, fitted_states, fitted, "form")[close]
+        won = fitted_states.outcome[close]
+        print(
+            f"| {_seasons(data.season[games])} (fitted) | {int(close.sum()):,} | {won.mean():.3f} | "
+            f"{chance.mean():.3f} | {100 * (won.mean() - chance.mean()):+.1f} |"
+        )
+    close = _close(at)
+    won = at.outcome[close]
+    print(
+        f"| {_seasons(data.season[at.game])} (judged) | {int(close.sum()):,} | {won.mean():.3f} | "
+        f"{ours_[close].mean():.3f} | {100 * (won.mean() - ours_[close].mean()):+.1f} |"
+    )
     print()
 
 
-def report_overtime(data: Margins, games: Ints, p: Parameters) -> None:
-    """The start of an overtime: the games tied at the end of regulation."""
-    tied = games[data.overtime[games]]
-    won = data.outcome[tied]
-    ours = [home_win_probability(0, 0, None, *data.forms(int(game), points=True), parameters=p) for game in tied]
-    nothing = [home_win_probability(0, 0, parameters=p)] * len(tied)
-    today = [shipped_until_now(0.0, 0.0)] * len(tied)
+def report_extremes(at: States, ours: Sequence[float]) -> None:
+    """How often the side the model all but wrote off came back, where it did."""
+    chance = np.asarray(ours)
+    underdog = np.minimum(chance, 1.0 - chance)
+    upset = np.where(chance < 0.5, at.outcome == 1, at.outcome == 0)
+    print("## The longest odds: the underdog's chance and how often it won\n")
+    print("| underdog's chance | states | underdog won | expected |\n|---|---|---|---|")
+    for low, high, label in (
+        (0.0, MIN_PROBABILITY * 1.0000001, f"{MIN_PROBABILITY:g} (the floor)"),
+        (MIN_PROBABILITY * 1.0000001, 0.001, f"above {MIN_PROBABILITY:g}, below 0.001"),
+        (0.001, 0.01, "0.001 to 0.01"),
+    ):
+        rows = (underdog >= low) & (underdog < high)
+        print(f"| {label} | {int(rows.sum()):,} | {int(upset[rows].sum())} | {underdog[rows].sum():.1f} |")
+    print()
+
+
+def report_overtime(data: Margins, train: Ints, judged: Ints, p: Parameters) -> None:
+    """The start of an overtime (the games tied at the end of regulation), in the fitted seasons and the judged ones."""
     print("## The start of overtime (tied at the end of regulation)\n")
-    print(f"{len(tied)} games; the home team won {won.mean():.3f} of them.\n")
-    print("| model | mean predicted | Brier | log loss |\n|---|---|---|---|")
-    for name, chances in ((f"{MODEL_NAME}+form", ours), (f"{MODEL_NAME}+home-edge", nothing), (TODAY_NAME, today)):
-        chance = np.asarray(chances)
-        print(
-            f"| {name} | {chance.mean():.3f} | {np.mean((chance - won) ** 2):.4f} | "
-            f"{log_loss(chance.tolist(), won.tolist()):.4f} |"
+    print("| seasons | games | home won | model | mean predicted | Brier | log loss |\n|---|---|---|---|---|---|---|")
+    for seasons, games in ((_seasons(data.season[train]), train), (_seasons(data.season[judged]), judged)):
+        tied = games[data.overtime[games]]
+        won = data.outcome[tied]
+        ours = [home_win_probability(0, 0, None, *data.forms(int(game), points=True), parameters=p) for game in tied]
+        for name, chances in (
+            (f"{MODEL_NAME}+form", ours),
+            (f"{MODEL_NAME}+home-edge", [home_win_probability(0, 0, parameters=p)] * len(tied)),
+            (TODAY_NAME, [shipped_until_now(0.0, 0.0)] * len(tied)),
+        ):
+            chance = np.asarray(chances)
+            print(
+                f"| {seasons} | {len(tied):,} | {won.mean():.3f} | {name} | {chance.mean():.3f} | "
+                f"{np.mean((chance - won) ** 2):.4f} | {log_loss(chance.tolist(), won.tolist()):.4f} |"
+            )
+    print()
+
+
+def report_second_by_second(data: Margins, p: Parameters) -> None:
+    """Every scoring change of the 632 real games of 2015-16, overtimes included, each team with its form."""
+    if not REAL_GAMES_CSV.is_file():
+        print(f"## Second by second: {REAL_GAMES_CSV} is absent\n")
+        return
+    flows = read_games_csv(REAL_GAMES_CSV)
+    row = {game_id: index for index, game_id in enumerate(data.game_id.tolist())}
+    chances: dict[str, list[float]] = {f"{MODEL_NAME}+form": [], f"{MODEL_NAME}+home-edge": [], TODAY_NAME: []}
+    won: list[int] = []
+    phases: list[Phase] = []
+    for flow in flows:
+        home, away = data.forms(row[flow.game_id], points=True)
+        home_points, away_points = flow.final_score
+        for event in flow.events:
+            seconds, overtime = model_clock(event.period, event.seconds_left_in_period)
+            lead = event.home_score - event.away_score
+            chances[f"{MODEL_NAME}+form"].append(
+                home_win_probability(lead, seconds, overtime, home, away, parameters=p)
+            )
+            chances[f"{MODEL_NAME}+home-edge"].append(home_win_probability(lead, seconds, overtime, parameters=p))
+            left = (seconds if overtime is None else overtime) / REGULATION_SECONDS
+            today = calibrated_win_probability(lead, left, wp_params.HOME_EDGE_2015_16)
+            chances[TODAY_NAME].append(min(max(today, SHIPPED_MIN), SHIPPED_MAX))
+            won.append(int(home_points > away_points))
+            phases.append(phase(seconds, overtime))
+    print("## Second by second: the 632 games of 2015-16, every scoring change (seasons the fits saw)\n")
+    print(f"{len(won):,} states, overtimes included; {TODAY_NAME} was fitted on these very games.\n")
+    print(
+        _TABLE_HEAD.replace("| pregame Brier ", "").replace(
+            "|---|---|---|---|---|---|---|---|", "|---|---|---|---|---|---|---|"
         )
+    )
+    for name, chance in chances.items():
+        errors = " | ".join(
+            f"{100 * (score.calibration_error or 0.0):.2f}" for score in phase_scores(chance, won, phases).values()
+        )
+        print(f"| {name} | {brier(chance, won):.4f} | {log_loss(chance, won):.4f} | {errors} |")
     print()
 
 
@@ -407,10 +504,12 @@ def run(fit_only: bool) -> bool:
     print(_row(f"{STERN_NAME} (spread 13, home edge {out_of_time.home_edge:.2f})", figures(stern_, judged)))
     met = _goals(results)
     print(f"\nThe fit's vectorised model strays at most {mirror:.1e} from lib's.\n")
-    report_ablations(data, train, judged, fits[discount], discount)
+    report_ablations(data, train, judged, fits, discount)
     report_ceiling(data, judged_games, fits[discount])
-    report_close_games(data, judged, scored["form"], today)
-    report_overtime(data, judged_games, out_of_time)
+    report_close_games(data, train, fits[discount], judged, scored["form"], today)
+    report_extremes(judged, scored["form"])
+    report_overtime(data, train, judged_games, out_of_time)
+    report_second_by_second(data, shipped)
     playoffs = np.flatnonzero(~data.regular & (data.season > LAST_TRAINING_SEASON))
     report_playoffs(data, playoffs, out_of_time)
     report_totals(data, train, judged_games, out_of_time)

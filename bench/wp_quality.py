@@ -30,6 +30,11 @@ Run: ``python bench/wp_quality.py [--folds 10] [--seed 2015] [--archive FILE [--
 (about 5 s; exit status 1 when the goal is not met). ``--fit`` instead prints the parameters
 fitted on all the games, to paste into ``lib/feed/wp_params.py``. The figures go into
 ``docs/model.md``.
+
+``--margins`` judges the new model, :mod:`lib.model`, instead: fitted on the seasons of
+``shared/data/nba_margins.csv.gz`` up to 2021-22 and judged on 2022-23 and 2023-24
+(``bench/wp_margins.py``; about 3 minutes, exit status 1 when one of its goals is not met);
+``--margins --fit`` prints the numbers of ``lib/model/params.py`` to paste.
 """
 
 from __future__ import annotations

@@ -30,18 +30,18 @@ MODEL_NAME: Final = "form-1996-2024"
 """The model's name, as predictions carry it, before the prior's suffix (:func:`prior_name`)."""
 
 MIN_PROBABILITY: Final = 1e-4
-"""The least chance the model gives either team of a game not yet decided by the file's rules.
+"""The least chance the model gives either team while a game goes on.
 
-A live game is never certain (a score can be corrected, a clock reset). Out of time, states the
-model put below it (about 12,000) never saw the trailing team win, and those between it and 0.001
-were calibrated; the page shows such chances as "< 1 %".
+A live game is never certain (a score can be corrected, a clock reset), and the page shows such
+chances as "< 1 %". Out of time the model's longest odds were as long as they should be: at this
+floor no underdog came back, and above it as many as expected did (``docs/model.md``).
 """
 
 MAX_PROBABILITY: Final = 1.0 - MIN_PROBABILITY
 
 Prior = Literal["+spread", "+form", "+record", "+home-edge"]
-"""What the pregame margin is made of: the betting line, both teams' points and records, both
-teams' records, or the home edge alone (at least one team unknown)."""
+"""What the pregame margin is made of: the betting line, both teams' points, both teams' records
+(one without points), or the home edge alone (a team unknown)."""
 
 
 def _rating(form: TeamForm | None, parameters: Parameters) -> float:
@@ -182,8 +182,8 @@ def prior_name(home: TeamForm | None = None, away: TeamForm | None = None, home_
         home_spread: The pregame betting line, or ``None``.
 
     Returns:
-        ``"+spread"`` with a line; else what is known of both teams: ``"+form"`` (points and
-        records), ``"+record"`` (at least the records) or ``"+home-edge"`` (a team is unknown).
+        ``"+spread"`` with a line; else what is known of both teams: ``"+form"`` (their points),
+        ``"+record"`` (at least their records) or ``"+home-edge"`` (a team is unknown).
 
     Raises:
         TypeError: If a form is neither a TeamForm nor None.
