@@ -186,10 +186,12 @@ def prior_name(home: TeamForm | None = None, away: TeamForm | None = None, home_
         ``"+record"`` (at least their records) or ``"+home-edge"`` (a team is unknown).
 
     Raises:
-        TypeError: If a form is neither a TeamForm nor None.
+        TypeError: If a form is neither a TeamForm nor None, or the line not a number.
+        ValueError: If the line is NaN or infinite.
     """
     home_form, away_form = team_form("home", home), team_form("away", away)
     if home_spread is not None:
+        real("home_spread", home_spread)
         return "+spread"
     if home_form is None or away_form is None:
         return "+home-edge"

@@ -144,6 +144,8 @@ def test_prior_names() -> None:
     assert prior_name(STRONG, None) == "+home-edge"
     assert prior_name() == "+home-edge"
     assert prior_name(home_spread=1.5) == "+spread"
+    with pytest.raises(ValueError, match="home_spread"):
+        prior_name(STRONG, WEAK, math.nan)
 
 
 def test_overtime_is_the_end_of_a_tied_game() -> None:
