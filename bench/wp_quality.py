@@ -30,6 +30,11 @@ Run: ``python bench/wp_quality.py [--folds 10] [--seed 2015] [--archive FILE [--
 (about 5 s; exit status 1 when the goal is not met). ``--fit`` instead prints the parameters
 fitted on all the games, to paste into ``lib/feed/wp_params.py``. The figures go into
 ``docs/model.md``.
+
+``--margins`` judges the new model, :mod:`lib.model`, instead: fitted on the seasons of
+``shared/data/nba_margins.csv.gz`` up to 2021-22 and judged on 2022-23 and 2023-24
+(``bench/wp_margins.py``; about 3 minutes, exit status 1 when one of its goals is not met);
+``--margins --fit`` prints the numbers of ``lib/model/params.py`` to paste.
 """
 
 from __future__ import annotations
@@ -40,7 +45,6 @@ import platform
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -53,6 +57,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.wp_fit import nelder_mead, normal_cdf
+from bench.wp_margins import paired_difference
+from bench.wp_margins import run as run_margins
 from lib.analytics.metrics import Bucket, Scores, score
 from lib.archive import ArchiveError, query
 from lib.feed import wp_params
@@ -173,22 +180,13 @@ def _states(states: list[Game], game: Ints, final_margin: Floats) -> States:
 # on every scored fold (MIRROR_TOLERANCE), and the scores always come from lib's model.
 
 
-def _normal_cdf(z: Floats) -> Floats:
-    """The standard normal CDF via Abramowitz & Stegun 7.1.26 (error below 1e-7)."""
-    x = np.abs(z) / math.sqrt(2.0)
-    t = 1.0 / (1.0 + 0.3275911 * x)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    erf = 1.0 - poly * np.exp(-x * x)
-    return np.asarray(0.5 * (1.0 + np.sign(z) * erf), dtype=np.float64)
-
-
 def _outcome(lead: Floats, remaining: Floats, mu: float, late_share: float, lead_shrink: float) -> tuple[Floats, ...]:
     root = np.sqrt(remaining)
     mean = lead / (1.0 + lead_shrink * root) + mu * remaining
     # A zero spread (the buzzer) becomes a tiny one: the same certain win, tie or loss.
     spread = np.maximum(SIGMA * np.sqrt((1.0 - late_share) * remaining + late_share * root), 1e-12)
-    below_win = _normal_cdf((0.5 - mean) / spread)
-    below_tie = _normal_cdf((-0.5 - mean) / spread)
+    below_win = normal_cdf((0.5 - mean) / spread)
+    below_tie = normal_cdf((-0.5 - mean) / spread)
     return 1.0 - below_win, below_win - below_tie, below_tie
 
 
@@ -212,44 +210,6 @@ def _mean_log_loss(probability: Floats, outcome: Ints) -> float:
 
 
 # --- Fitting ------------------------------------------------------------------------------------
-
-
-def nelder_mead(
-    loss: Callable[[Floats], float], start: Sequence[float], step: float = 0.5, tolerance: float = 1e-10
-) -> Floats:
-    """Minimise ``loss`` with the Nelder-Mead simplex (reflect, expand, contract, shrink).
-
-    Derivative-free on purpose: the clipping of the model's output makes the loss kinked.
-    Stops when the simplex's losses agree to ``tolerance`` or after 2,000 steps.
-    """
-    simplex = [np.asarray(start, dtype=np.float64)]
-    simplex += [simplex[0] + step * np.eye(len(start))[i] for i in range(len(start))]
-    losses = [loss(point) for point in simplex]
-    for _ in range(2000):
-        order = np.argsort(losses)
-        simplex, losses = [simplex[i] for i in order], [losses[i] for i in order]
-        if losses[-1] - losses[0] < tolerance:
-            break
-        centre = np.mean(simplex[:-1], axis=0)
-        reflected = centre + (centre - simplex[-1])
-        reflected_loss = loss(reflected)
-        if reflected_loss < losses[0]:
-            expanded = centre + 2.0 * (centre - simplex[-1])
-            expanded_loss = loss(expanded)
-            simplex[-1], losses[-1] = (
-                (expanded, expanded_loss) if expanded_loss < reflected_loss else (reflected, reflected_loss)
-            )
-        elif reflected_loss < losses[-2]:
-            simplex[-1], losses[-1] = reflected, reflected_loss
-        else:
-            contracted = centre + 0.5 * (simplex[-1] - centre)
-            contracted_loss = loss(contracted)
-            if contracted_loss < losses[-1]:
-                simplex[-1], losses[-1] = contracted, contracted_loss
-            else:
-                simplex = [simplex[0]] + [simplex[0] + 0.5 * (point - simplex[0]) for point in simplex[1:]]
-                losses = [losses[0]] + [loss(point) for point in simplex[1:]]
-    return simplex[int(np.argmin(losses))]
 
 
 def home_edge(final_margins: Floats) -> float:
@@ -346,20 +306,6 @@ def worst_off(scores: Scores) -> float:
         ),
         default=0.0,
     )
-
-
-def paired_difference(ours: Floats, theirs: Floats, game: Ints) -> tuple[float, float]:
-    """The mean per-prediction difference of two losses, and its standard error.
-
-    A game's predictions share one outcome, so they are far from independent: the error
-    treats games as clusters (the sandwich estimator), not predictions as a sample.
-    """
-    difference = ours - theirs
-    mean = float(np.mean(difference))
-    games = int(game.max()) + 1
-    residual = np.bincount(game, weights=difference - mean, minlength=games)
-    error = math.sqrt(float(np.sum(residual**2)) * games / (games - 1)) / len(difference)
-    return mean, error
 
 
 def _figure(value: float | None, digits: int = 4) -> str:
@@ -509,6 +455,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2015, help="seed of the deal into folds (default 2015)")
     parser.add_argument("--fit", action="store_true", help="print the parameters fitted on all games and stop")
     parser.add_argument(
+        "--margins",
+        action="store_true",
+        help="judge lib.model out of time on the margins file instead (with --fit: print its parameters)",
+    )
+    parser.add_argument(
         "--archive", type=Path, metavar="FILE", help="the finished real games of this archive instead of the CSV"
     )
     parser.add_argument(
@@ -519,6 +470,13 @@ def main() -> None:
         parser.error("--folds must be at least 2")
     if arguments.since is not None and arguments.archive is None:
         parser.error("--since picks games of an archive: it needs --archive")
+    if arguments.margins:
+        if arguments.archive is not None:
+            parser.error("--margins judges the margins file: it takes no --archive")
+        try:
+            sys.exit(0 if run_margins(fit_only=arguments.fit) else 1)
+        except FileNotFoundError as error:
+            sys.exit(str(error))
     started = time.perf_counter()
     data = load(DATA) if arguments.archive is None else load_archive(arguments.archive, arguments.since)
     if arguments.folds > len(data.final_margin):

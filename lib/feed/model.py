@@ -1,4 +1,4 @@
-"""The live win-probability model: Stern's Brownian-motion model, also refitted to real games.
+"""The live win-probability model the feed's sources use: Stern's Brownian-motion model, also refitted to real games.
 
 With a lead ``L`` and the share ``r`` of regulation left, Stern's model gives
 ``P(home wins) = Phi((L + mu * r) / (sigma * sqrt(r)))`` for a pregame expected home margin ``mu``;
@@ -16,17 +16,25 @@ import math
 from typing import Final, Protocol
 
 from lib.feed.wp_params import LATE_SPREAD_SHARE, LEAD_SHRINK
-from lib.protocol import (
-    MAX_SCORE,
-    OVERTIME_SECONDS,
-    PERIOD_SECONDS,
-    REGULATION_PERIODS,
-    Game,
-    Prediction,
-    clock_seconds,
-)
+from lib.model.stern import OVERTIME_SHARE, REGULATION_SECONDS, STERN_SIGMA, rounded_outcome, stern_win_probability
+from lib.model.winprob import final_margin
+from lib.protocol import MAX_SCORE, PERIOD_SECONDS, REGULATION_PERIODS, Game, Prediction, clock_seconds
 
-SIGMA: Final = 13.0
+__all__ = [
+    "CALIBRATED_NAME",
+    "EXPECTED_TOTAL",
+    "MAX_PROBABILITY",
+    "MIN_PROBABILITY",
+    "SIGMA",
+    "CalibratedModel",
+    "SternModel",
+    "WinProbabilityModel",
+    "calibrated_win_probability",
+    "remaining_share",
+    "stern_win_probability",
+]
+
+SIGMA: Final = STERN_SIGMA
 """Standard deviation of an NBA game's final margin about the pregame expectation, in points."""
 
 EXPECTED_TOTAL: Final = 228.0
@@ -35,9 +43,6 @@ EXPECTED_TOTAL: Final = 228.0
 MIN_PROBABILITY: Final = 0.001
 MAX_PROBABILITY: Final = 0.999
 """An unfinished game is never certain: clipping keeps a log loss on the dashboard finite."""
-
-_REGULATION_SECONDS: Final = REGULATION_PERIODS * PERIOD_SECONDS
-_OVERTIME_SHARE: Final = OVERTIME_SECONDS / _REGULATION_SECONDS
 
 
 class WinProbabilityModel(Protocol):
@@ -61,55 +66,6 @@ class WinProbabilityModel(Protocol):
         ...
 
 
-def _phi(z: float) -> float:
-    """The standard normal CDF."""
-    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
-
-
-def _win_tie_loss(lead: float, remaining: float, pregame_margin: float, sigma: float) -> tuple[float, float, float]:
-    """The chances that the home team leads, is tied or trails when ``remaining`` has run out."""
-    return _rounded_outcome(lead + pregame_margin * remaining, sigma * math.sqrt(remaining))
-
-
-def _rounded_outcome(mean: float, spread: float) -> tuple[float, float, float]:
-    """Win, tie and loss chances of a normal final margin, rounded to whole points."""
-    if spread == 0.0:
-        if mean > 0.5:
-            return 1.0, 0.0, 0.0
-        if mean < -0.5:
-            return 0.0, 0.0, 1.0
-        return 0.0, 1.0, 0.0
-    below_win = _phi((0.5 - mean) / spread)
-    below_tie = _phi((-0.5 - mean) / spread)
-    return 1.0 - below_win, below_win - below_tie, below_tie
-
-
-def stern_win_probability(lead: float, remaining: float, pregame_margin: float, *, sigma: float = SIGMA) -> float:
-    """The home team's chance of winning under Stern's model, overtime included.
-
-    Args:
-        lead: Home score minus away score now.
-        remaining: Game time left until the end of regulation, or of the current overtime,
-            as a share of the 48 minutes of regulation (1.0 at tip-off, 5/48 at the start of
-            an overtime, 0.0 at the buzzer).
-        pregame_margin: The expected final home margin over 48 minutes, in points.
-        sigma: The standard deviation of the margin over 48 minutes, in points.
-
-    Returns:
-        The probability, in [0, 1] (not clipped: see :class:`SternModel`).
-
-    Raises:
-        ValueError: If ``remaining`` is negative or ``sigma`` is not positive.
-    """
-    if not remaining >= 0.0:
-        raise ValueError(f"remaining must be >= 0, got {remaining}")
-    if not sigma > 0.0:
-        raise ValueError(f"sigma must be > 0, got {sigma}")
-    win, tie, _ = _win_tie_loss(lead, remaining, pregame_margin, sigma)
-    ot_win, _, ot_loss = _win_tie_loss(0.0, _OVERTIME_SHARE, pregame_margin, sigma)
-    return win + tie * ot_win / (ot_win + ot_loss)
-
-
 def remaining_share(game: Game) -> float:
     """Game time left until the end of regulation or the current overtime, per 48 minutes.
 
@@ -124,7 +80,7 @@ def remaining_share(game: Game) -> float:
     seconds_left = clock_seconds(game.clock)
     if game.period <= REGULATION_PERIODS:
         seconds_left += (REGULATION_PERIODS - game.period) * PERIOD_SECONDS
-    return seconds_left / _REGULATION_SECONDS
+    return seconds_left / REGULATION_SECONDS
 
 
 def _prediction(game: Game, model: str, probability: float, home: float, away: float) -> Prediction:
@@ -205,9 +161,9 @@ def _calibrated_outcome(
     lead: float, remaining: float, pregame_margin: float, spread: float, late_share: float, lead_shrink: float
 ) -> tuple[float, float, float]:
     """Win, tie and loss chances when ``remaining`` has run out, under :class:`CalibratedModel`."""
-    root = math.sqrt(remaining)
-    mean = lead / (1.0 + lead_shrink * root) + pregame_margin * remaining
-    return _rounded_outcome(mean, spread * math.sqrt((1.0 - late_share) * remaining + late_share * root))
+    return rounded_outcome(
+        *final_margin(lead, remaining, pregame_margin, sigma=spread, late_share=late_share, lead_shrink=lead_shrink)
+    )
 
 
 def _check_calibrated(spread: float, late_share: float, lead_shrink: float) -> None:
@@ -254,7 +210,7 @@ def calibrated_win_probability(
         raise ValueError(f"remaining must be >= 0, got {remaining}")
     _check_calibrated(spread, late_share, lead_shrink)
     win, tie, _ = _calibrated_outcome(lead, remaining, pregame_margin, spread, late_share, lead_shrink)
-    ot_win, _, ot_loss = _calibrated_outcome(0.0, _OVERTIME_SHARE, pregame_margin, spread, late_share, lead_shrink)
+    ot_win, _, ot_loss = _calibrated_outcome(0.0, OVERTIME_SHARE, pregame_margin, spread, late_share, lead_shrink)
     return win + tie * ot_win / (ot_win + ot_loss)
 
 
