@@ -228,7 +228,7 @@ def test_a_client_that_stops_reading_is_dropped_after_the_send_timeout_while_oth
             server.publish([a_score(f"g{i % 10}", note=padding) for i in range(100)])
             published += 100
             # The reader takes each batch before the next: only the stuck client falls behind, however busy the machine.
-            wait_for(lambda: len(received) >= published or not thread.is_alive(), timeout=30, what="the reader")
+            wait_for(lambda n=published: len(received) >= n or not thread.is_alive(), timeout=30, what="the reader")
         assert server.client_count == 1, "the stuck client was not dropped"
         server.publish([a_score("last")])
         thread.join(20)
