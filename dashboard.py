@@ -26,11 +26,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 
 from lib import ArchiveError, FeedStatus, LiveFeed, NbaOptions, Snapshot
-from lib.access import Throttle, is_local_viewer, key_matches
+from lib.access import KeyGuard, is_local_viewer, ping_budget, reconnect_budget
 from lib.analytics.game import GameSummary
 from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
 from lib.frames import ScorecardFrames
 from lib.protocol import REGULATION_PERIODS
+from lib.rate import SharedBucket
 from lib.recorder import recording_files
 from lib.store import GameRecord, HistoryPoint, PredictionPoint
 from lib.views.archive import (
@@ -75,9 +76,21 @@ def shared_feed(settings: FeedSettings) -> LiveFeed:
 
 
 @st.cache_resource(show_spinner=False)
-def reconnects() -> Throttle:
+def reconnects() -> SharedBucket:
     """Every viewer may press Reconnect; the process reconnects at most every 5 s, whoever presses."""
-    return Throttle(5.0)
+    return reconnect_budget(time.monotonic())
+
+
+@st.cache_resource(show_spinner=False)
+def test_pings() -> SharedBucket:
+    """Every viewer may send a test ping; the shared connection carries at most one a second, whoever sends."""
+    return ping_budget(time.monotonic())
+
+
+@st.cache_resource(show_spinner=False)
+def key_guard(key: str | None) -> KeyGuard:
+    """Operator-key tries for the whole process: a few at once, then one every 10 s, each refusal logged."""
+    return KeyGuard(key, time.monotonic())
 
 
 # How long the page reuses what it read from the archive: every viewer shares one read.
@@ -147,7 +160,8 @@ def is_operator(settings: OperatorSettings) -> bool:
     if is_local_viewer(st.context.ip_address, st.context.headers) or st.session_state.get("operator"):
         return True
     if settings.operator_key is not None:
-        render_operator_login(lambda given: key_matches(given, settings.operator_key))
+        guard, viewer = key_guard(settings.operator_key), st.context.ip_address or "this machine"
+        render_operator_login(lambda given: guard.check(given, viewer, time.monotonic()))
     return bool(st.session_state.get("operator"))
 
 
@@ -212,7 +226,7 @@ def live_section() -> None:
 
     last_apply = snapshot.latency[-1].apply_ms if snapshot.latency else None
     pressed = render_header(connection, last_apply, len(snapshot.games), source_health(snapshot.source, now))
-    if pressed and reconnects().allow(now):
+    if pressed and reconnects().admit(time.monotonic()):
         feed.reconnect()
     render_toasts(unseen(snapshot.events, st.session_state.get("last_event")))
     st.session_state.last_event = snapshot.events[-1].id if snapshot.events else 0
@@ -272,9 +286,13 @@ def live_board(
 
     ping_col, result_col = st.columns([1, 4], vertical_alignment="center")
     if ping_col.button("Send test ping", key="ping"):
-        st.session_state.ping_sent_ms = now * 1000.0
-        feed.send({"type": "ping", "timestamp": st.session_state.ping_sent_ms})
-    if "ping_sent_ms" in st.session_state:
+        st.session_state.ping_refused = not test_pings().admit(time.monotonic())
+        if not st.session_state.ping_refused:
+            st.session_state.ping_sent_ms = now * 1000.0
+            feed.send({"type": "ping", "timestamp": st.session_state.ping_sent_ms})
+    if st.session_state.get("ping_refused"):
+        result_col.caption("Viewers are sending many test pings right now: try again in a second.")
+    elif "ping_sent_ms" in st.session_state:
         pong = next((p for p in snapshot.pongs if p.timestamp_ms == st.session_state.ping_sent_ms), None)
         if pong is not None:
             result_col.caption(f"Pong: round trip {pong.rtt_ms:.1f} ms")

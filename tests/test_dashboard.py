@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import logging
 import os
 import re
 import socket
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
+from lib.access import KEY_TRY_BURST, KEY_TRY_INTERVAL
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
 from tests.helpers import game, two_finished_games
 
@@ -408,6 +411,27 @@ def test_an_anonymous_viewer_sees_the_recording_state_but_no_switch_and_no_path(
     operator.run()
     assert "Recordings" in [s.value for s in operator.subheader]
     assert any(str(b.label) == "JSONL" for b in operator.get("download_button"))
+
+
+def test_a_key_guesser_gets_a_few_tries_then_one_every_ten_seconds_each_refusal_logged(
+    app: AppFactory, feed_server: ScriptedFeed, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Twenty guesses in a row, then the key: five are checked and refused, the rest (the key too) are not checked."""
+    at = app(feed_server.url, OPERATOR_KEY=OPERATOR_KEY)
+    at.run()
+    started = time.monotonic()
+    with caplog.at_level(logging.INFO, logger="lib.access"):
+        for n in range(20):
+            at.text_input(key="operator_key").set_value(f"guess {n}").run()
+        at.text_input(key="operator_key").set_value(OPERATOR_KEY).run()
+    elapsed = time.monotonic() - started
+    logged = [record.getMessage() for record in caplog.records]
+    refused = sum(message.startswith("operator key refused") for message in logged)
+    assert KEY_TRY_BURST <= refused <= KEY_TRY_BURST + elapsed / KEY_TRY_INTERVAL
+    assert not any("guess" in message or OPERATOR_KEY in message for message in logged)
+    if elapsed < KEY_TRY_INTERVAL:  # no try has been earned back: the key itself was not checked
+        assert "Too many tries of the operator key" in sidebar_text(at)
+        assert [t.key for t in at.toggle if t.key == "record"] == []
 
 
 def test_the_switch_follows_the_shared_state_and_acts_only_when_flipped(
