@@ -44,7 +44,7 @@ from lib.views.archive import (
 from lib.views.cards import render_cards
 from lib.views.detail import period_marks, render_figures, render_game_table, render_timeline, timeline
 from lib.views.events import event_log_table, render_event_log, render_toasts, unseen
-from lib.views.exports import Export, render_exports
+from lib.views.exports import Export, ExportShelf, download_budget, file_version, quiet_refusals, render_exports
 from lib.views.format import (
     SORT_KEYS,
     Connection,
@@ -126,10 +126,11 @@ def archived_game(
     return feed.archived_game(game_id)
 
 
-@st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False, max_entries=8)
-def archived_table(path: Path, view: str) -> Any:
-    """One of the archive's views, whole, for a download."""
-    return feed.query(f"SELECT * FROM {view}")
+@st.cache_resource(show_spinner=False)
+def export_shelf() -> ExportShelf:
+    """The download files, built once per change and shared by every viewer; refusals kept out of the log."""
+    quiet_refusals()
+    return ExportShelf()
 
 
 def archive_readable() -> int | None:
@@ -368,41 +369,48 @@ def scorecard_tab() -> None:
 
 
 def downloads() -> None:
-    """The data tab: every table as CSV or Parquet, built when clicked; for operators, the recordings."""
+    """The data tab: every table as CSV or Parquet, built when first asked for; for operators, the recordings."""
+    shelf, budget = export_shelf(), st.session_state.setdefault("downloads", download_budget(time.monotonic()))
+    live = lambda: feed.snapshot().version  # noqa: E731 -- every live table is built from the store's snapshot
     render_exports(
         [
-            Export("games", "one row per game, latest state", feed.games),
-            Export("predictions", "latest prediction per game", feed.predictions),
-            Export("score-history", "every accepted score change", feed.history),
-            Export("prediction-history", "every accepted prediction with the game state", feed.prediction_history),
-            Export("latency", "latency samples (end-to-end and apply, ms)", feed.latency),
-            Export("game-stats", "the game-detail figures for every game", feed.game_stats),
-            Export("scorecard", "prediction quality per finished game", lambda: feed.scorecard().games),
+            Export("games", "one row per game, latest state", feed.games, live),
+            Export("predictions", "latest prediction per game", feed.predictions, live),
+            Export("score-history", "every accepted score change", feed.history, live),
+            Export(
+                "prediction-history", "every accepted prediction with the game state", feed.prediction_history, live
+            ),
+            Export("latency", "latency samples (end-to-end and apply, ms)", feed.latency, live),
+            Export("game-stats", "the game-detail figures for every game", feed.game_stats, live),
+            Export("scorecard", "prediction quality per finished game", lambda: feed.scorecard().games, live),
         ],
         stem=time.strftime("nba-live-%Y%m%d-%H%M"),
+        shelf=shelf,
+        budget=budget,
     )
     if archive_readable() is not None:
         assert feed.archive is not None
         path = feed.archive.path
+        archived = partial(file_version, path, path.with_name(path.name + ".wal"))
         st.subheader("The archive")
         render_exports(
             [
-                Export("archive-games", "every archived game, latest state", partial(archived_table, path, "games")),
                 Export(
-                    "archive-score-changes",
-                    "every archived score change",
-                    partial(archived_table, path, "score_changes"),
-                ),
-                Export(
-                    "archive-predictions", "every archived prediction", partial(archived_table, path, "predictions")
-                ),
-                Export(
-                    "archive-finished-games",
-                    "finished games with their figures",
-                    partial(archived_table, path, "finished_games"),
-                ),
+                    f"archive-{view.replace('_', '-')}",
+                    description,
+                    partial(feed.query, f"SELECT * FROM {view}"),
+                    archived,
+                )
+                for view, description in (
+                    ("games", "every archived game, latest state"),
+                    ("score_changes", "every archived score change"),
+                    ("predictions", "every archived prediction"),
+                    ("finished_games", "finished games with their figures"),
+                )
             ],
             stem=time.strftime("nba-archive-%Y%m%d-%H%M"),
+            shelf=shelf,
+            budget=budget,
         )
     if operator:
         render_recording_downloads(recording_files(operators.recordings_dir))

@@ -82,6 +82,8 @@ class Viewer:
     closed: bool = False
     _ws: Any = None
     _page_hash: str = ""
+    session_id: str = ""
+    """The server's id for this session (from its ``new_session`` message)."""
     _reader: asyncio.Task[None] | None = None
     _timer_tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _answers: dict[str, asyncio.Future[BackendOperationResponse]] = field(default_factory=dict)
@@ -144,6 +146,7 @@ class Viewer:
             futures.append(future)
             message = BackMsg()
             message.backend_operation_request.request_id = request_id
+            message.backend_operation_request.session_id = self.session_id
             message.backend_operation_request.deferred_file.file_id = file_id
             messages.append(message.SerializeToString())
         for payload in messages:
@@ -170,6 +173,7 @@ class Viewer:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self._page_hash = message.new_session.page_script_hash
+            self.session_id = message.new_session.initialize.session_id or self.session_id
             self.texts = []
         elif kind == "delta":
             self._on_delta(message.delta)

@@ -4,6 +4,8 @@ viewers speaking Streamlit's own protocol (:mod:`harness.viewer`), as a crafted 
 from __future__ import annotations
 
 import asyncio
+import time
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +16,7 @@ from harness.viewer import Viewer
 from harness.waiting import wait_until
 from lib.feed.limits import FeedLimits
 from lib.feed.sources.night import NightSimulator
+from lib.views.exports import DOWNLOAD_INTERVAL, DOWNLOADS_AT_ONCE
 
 
 @pytest.fixture
@@ -53,3 +56,48 @@ def test_six_viewers_pressing_send_test_ping_leave_the_shared_connection_open(st
         assert strict_feed.accepted == 1
     finally:
         dashboard.stop()
+
+
+@pytest.fixture
+def dashboard(strict_feed: ScriptedFeed) -> Iterator[Dashboard]:
+    """``streamlit run dashboard.py`` showing the strict feed's night."""
+    page = Dashboard(strict_feed.url)
+    yield page
+    page.stop()
+
+
+async def on_data_tab(url: str) -> Viewer:
+    """A viewer with the Data tab open and its download buttons known."""
+    (viewer,) = await viewers(url, 1)
+    viewer.set_widget("tabs", string_value="⬇️ Data")
+    await viewer.rerun()
+    await wait_until(lambda: ("score-history", "CSV") in viewer.downloads, 30, "the download buttons")
+    return viewer
+
+
+def test_two_hundred_download_requests_get_a_few_copies_of_one_shared_file(dashboard: Dashboard) -> None:
+    """200 requests for the score changes at once: a budget's worth are served, all the same file; the rest refused."""
+
+    async def flood() -> tuple[list[str], list[str], str]:
+        viewer = await on_data_tab(dashboard.url)
+        file_id = viewer.downloads[("score-history", "CSV")].deferred_file_id
+        started = time.monotonic()
+        answers = await asyncio.wait_for(asyncio.gather(*await viewer.request_downloads([file_id] * 200)), 60)
+        elapsed = time.monotonic() - started
+        await viewer.close()
+        urls = [answer.deferred_file.url for answer in answers if not answer.error_msg]
+        assert len(urls) <= DOWNLOADS_AT_ONCE + elapsed / DOWNLOAD_INTERVAL + 1
+        later = await on_data_tab(dashboard.url)  # another viewer, after the first left
+        (answer,) = await asyncio.gather(
+            *await later.request_downloads([later.downloads[("score-history", "CSV")].deferred_file_id])
+        )
+        await later.close()
+        return urls, [answer.error_msg for answer in answers if answer.error_msg], answer.deferred_file.url
+
+    urls, refusals, later_url = asyncio.run(flood())
+    assert len(urls) >= DOWNLOADS_AT_ONCE
+    assert len(urls) + len(refusals) == 200
+    assert set(urls) == {later_url}  # one file, the same bytes for everyone: built once
+    with urllib.request.urlopen(dashboard.url.rstrip("/") + later_url, timeout=10) as response:
+        assert response.read().startswith(b"game_id,")
+    assert "Traceback" not in dashboard.output()
