@@ -25,13 +25,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from lib import ArchiveError, FeedStatus, LiveFeed, NbaOptions, Snapshot
-from lib.access import KeyGuard, is_local_viewer, ping_budget, reconnect_budget
+from lib import ArchiveError, LiveFeed, NbaOptions, Snapshot
+from lib.access import is_local_viewer
 from lib.analytics.game import GameSummary
+from lib.board import Board
 from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings
+from lib.crowd import Crowd
 from lib.frames import ScorecardFrames
+from lib.pacing import (
+    DEFAULT_REFRESH,
+    MAX_REFRESH,
+    MIN_REFRESH,
+    Refresh,
+    SessionPacer,
+)
 from lib.protocol import REGULATION_PERIODS
-from lib.rate import SharedBucket
 from lib.recorder import recording_files
 from lib.store import GameRecord, HistoryPoint, PredictionPoint
 from lib.views.archive import (
@@ -43,28 +51,25 @@ from lib.views.archive import (
 )
 from lib.views.cards import render_cards
 from lib.views.detail import period_marks, render_figures, render_game_table, render_timeline, timeline
-from lib.views.events import event_log_table, render_event_log, render_toasts, unseen
-from lib.views.exports import Export, ExportShelf, download_budget, file_version, quiet_refusals, render_exports
+from lib.views.events import render_event_log, render_toasts, unseen
+from lib.views.exports import Export, download_budget, file_version, quiet_refusals, render_exports
 from lib.views.format import (
     SORT_KEYS,
-    Connection,
-    board_note,
-    build_cards,
-    connection_indicator,
     escape_markdown,
-    sort_cards,
     source_caption,
-    source_health,
 )
 from lib.views.header import render_header
-from lib.views.latency import latency_figures, monitor_figures, render_latency, render_monitor
-from lib.views.predictions import predictions_table, render_predictions
+from lib.views.latency import monitor_figures, render_latency, render_monitor
+from lib.views.predictions import render_predictions
 from lib.views.recording import render_operator_login, render_recording_controls, render_recording_downloads
 from lib.views.scorecard import render_scorecard
 
 # A public page never shows a traceback (server paths, settings), whatever a host's flags say.
 st.set_option("client.showErrorDetails", "none")
 st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="wide")
+# A crafted client can ask for runs as fast as it likes: each session waits its turn (see lib/pacing.py).
+pacer: SessionPacer = st.session_state.setdefault("pacer", SessionPacer(time.monotonic()))
+time.sleep(pacer.page_run(time.monotonic()))
 
 
 # Keyed by the settings' own hash: it leaves out the reconnect schedule's random state, which
@@ -73,24 +78,6 @@ st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="
 def shared_feed(settings: FeedSettings) -> LiveFeed:
     """One feed per server process, shared by every viewer: twenty viewers, one connection (and one NBA poller)."""
     return LiveFeed(settings.url, source=settings.nba, options=settings.options, archive=settings.archive).start()
-
-
-@st.cache_resource(show_spinner=False)
-def reconnects() -> SharedBucket:
-    """Every viewer may press Reconnect; the process reconnects at most every 5 s, whoever presses."""
-    return reconnect_budget(time.monotonic())
-
-
-@st.cache_resource(show_spinner=False)
-def test_pings() -> SharedBucket:
-    """Every viewer may send a test ping; the shared connection carries at most one a second, whoever sends."""
-    return ping_budget(time.monotonic())
-
-
-@st.cache_resource(show_spinner=False)
-def key_guard(key: str | None) -> KeyGuard:
-    """Operator-key tries for the whole process: a few at once, then one every 10 s, each refusal logged."""
-    return KeyGuard(key, time.monotonic())
 
 
 # How long the page reuses what it read from the archive: every viewer shares one read.
@@ -126,11 +113,11 @@ def archived_game(
     return feed.archived_game(game_id)
 
 
-@st.cache_resource(show_spinner=False)
-def export_shelf() -> ExportShelf:
-    """The download files, built once per change and shared by every viewer; refusals kept out of the log."""
+@st.cache_resource(show_spinner=False, hash_funcs={LiveFeed: id})
+def crowd(live: LiveFeed, operator_key: str | None) -> Crowd:
+    """What every viewer of the process shares: the live board, the refresh pace, the budgets, the downloads."""
     quiet_refusals()
-    return ExportShelf()
+    return Crowd.make(live.snapshot, live.status, operator_key, now=time.monotonic(), cpu=time.process_time())
 
 
 def archive_readable() -> int | None:
@@ -161,8 +148,8 @@ def is_operator(settings: OperatorSettings) -> bool:
     if is_local_viewer(st.context.ip_address, st.context.headers) or st.session_state.get("operator"):
         return True
     if settings.operator_key is not None:
-        guard, viewer = key_guard(settings.operator_key), st.context.ip_address or "this machine"
-        render_operator_login(lambda given: guard.check(given, viewer, time.monotonic()))
+        viewer = st.context.ip_address or "this machine"
+        render_operator_login(lambda given: shared.keys.check(given, viewer, time.monotonic()))
     return bool(st.session_state.get("operator"))
 
 
@@ -189,10 +176,13 @@ try:
 except ValueError as problem:
     st.error(f"The feed is misconfigured: {problem}")
     st.stop()
+shared = crowd(feed, operators.operator_key)
 
 with st.sidebar:
     st.header("Settings")
-    refresh = st.slider("Refresh every (seconds)", min_value=0.5, max_value=10.0, value=1.0, step=0.5)
+    refresh = st.slider(
+        "Refresh every (seconds)", min_value=MIN_REFRESH, max_value=MAX_REFRESH, value=DEFAULT_REFRESH, step=0.5
+    )
     show_latency = st.toggle("Latency charts", value=True)
     show_monitor = st.toggle("📊 Performance monitor", value=False)
     embedded = feed.embedded
@@ -215,29 +205,48 @@ with st.sidebar:
 st.title("🏀 NBA Live Predictions")
 
 
-@st.fragment(run_every=refresh)
+# The fragment's timer runs in the browser and is set by a whole-page run: a session adopts a new
+# interval (the server's load changed it) by running the whole page again.
+st.session_state.refresh_every = shared.governor.refresh(refresh).interval
+
+
+@st.fragment(run_every=st.session_state.refresh_every)
 def live_section() -> None:
-    """Everything that changes: one snapshot, rendered top to bottom; only the open tab runs."""
+    """Everything that changes: the shared board, rendered top to bottom; only the open tab runs."""
+    clock = time.monotonic()
+    shared.governor.observe(clock, time.process_time())
+    pace = shared.governor.refresh(refresh)
+    if pace.interval != st.session_state.refresh_every:
+        st.rerun()
+    page = pacer.in_page_run
+    time.sleep(pacer.refresh(clock, pace.interval))
+    with shared.gate.turn(page=page):
+        live_contents(pace)
+
+
+def live_contents(pace: Refresh) -> None:
+    """The live section's contents, from one board shared with every other viewer."""
     started = time.perf_counter()
-    now = time.time()
-    snapshot = feed.snapshot()
-    status = feed.status(snapshot)
-    connection = connection_indicator(status, now)
+    board = shared.boards.board(time.time(), time.monotonic())
+    snapshot = board.snapshot
     render_times: deque[float] = st.session_state.setdefault("render_ms", deque(maxlen=300))
 
-    last_apply = snapshot.latency[-1].apply_ms if snapshot.latency else None
-    pressed = render_header(connection, last_apply, len(snapshot.games), source_health(snapshot.source, now))
-    if pressed and reconnects().admit(time.monotonic()):
+    pressed = render_header(board.connection, board.last_apply_ms, len(snapshot.games), board.health)
+    if pressed and shared.reconnects.admit(time.monotonic()):
         feed.reconnect()
+    if pace.degraded:
+        st.caption(
+            f"⏳ Many viewers right now: the page refreshes every {pace.interval:g} s (you chose {pace.chosen:g} s)."
+        )
     render_toasts(unseen(snapshot.events, st.session_state.get("last_event")))
     st.session_state.last_event = snapshot.events[-1].id if snapshot.events else 0
 
-    board, detail, review, data = st.tabs(
+    live, detail, review, data = st.tabs(
         ["🏀 Live", "🎯 Game detail", "📈 Scorecard", "⬇️ Data"], key="tab", on_change="rerun"
     )
-    if board.open is not False:  # None when the tabs do not track state: then everything renders
-        with board:
-            live_board(snapshot, status, connection, list(render_times), now)
+    if live.open is not False:  # None when the tabs do not track state: then everything renders
+        with live:
+            live_board(board, list(render_times))
     if detail.open:
         with detail:
             game_detail(snapshot)
@@ -250,23 +259,17 @@ def live_section() -> None:
     render_times.append((time.perf_counter() - started) * 1000.0)
 
 
-def live_board(
-    snapshot: Snapshot, status: FeedStatus, connection: Connection, render_times: list[float], now: float
-) -> None:
+def live_board(board: Board, render_times: list[float]) -> None:
     """The live tab: game cards, predictions, the test ping, latency, the event log, the monitor."""
+    snapshot = board.snapshot
     sort_col, team_col, final_col = st.columns([2, 4, 2], vertical_alignment="bottom")
     sort_by = sort_col.selectbox("Sort games by", SORT_KEYS, key="sort_by")
-    teams = sorted({team for r in snapshot.games.values() for team in (r.game.home_team, r.game.away_team)})
-    team_filter = team_col.multiselect("Teams", teams, key="teams", placeholder="All teams")
+    team_filter = team_col.multiselect("Teams", board.teams, key="teams", placeholder="All teams")
     show_final = final_col.toggle("Show finished games", value=True, key="show_final")
-    cards = sort_cards(
-        build_cards(snapshot.games, snapshot.predictions, now=now, team_filter=team_filter, show_final=show_final),
-        sort_by,
-    )
-    tz = viewer_timezone()
+    view = board.view(sort_by, team_filter, show_final, viewer_timezone())
 
     if not snapshot.games:
-        connected = connection.tone == "green"
+        connected = board.connection.tone == "green"
         st.info(
             ("No live games at the moment" if connected else "Connecting to live data...")
             + "  \n"
@@ -274,43 +277,48 @@ def live_board(
             icon="🏀",
         )
     else:
-        note = board_note(snapshot.games, now, tz)
-        if note is not None:
-            st.info(note, icon="🕖")
-        if cards:
-            render_cards(cards, now, tz)
+        if view.note is not None:
+            st.info(view.note, icon="🕖")
+        if view.grid_html is not None:
+            render_cards(view.grid_html)
         else:
             st.caption("No game matches the filter.")
 
     st.subheader("Predictions")
-    render_predictions(predictions_table(cards, now, tz))
+    render_predictions(view.predictions)
 
     ping_col, result_col = st.columns([1, 4], vertical_alignment="center")
     if ping_col.button("Send test ping", key="ping"):
-        st.session_state.ping_refused = not test_pings().admit(time.monotonic())
+        st.session_state.ping_refused = not shared.pings.admit(time.monotonic())
         if not st.session_state.ping_refused:
-            st.session_state.ping_sent_ms = now * 1000.0
+            st.session_state.ping_sent_ms = time.time() * 1000.0
             feed.send({"type": "ping", "timestamp": st.session_state.ping_sent_ms})
     if st.session_state.get("ping_refused"):
         result_col.caption("Viewers are sending many test pings right now: try again in a second.")
     elif "ping_sent_ms" in st.session_state:
-        pong = next((p for p in snapshot.pongs if p.timestamp_ms == st.session_state.ping_sent_ms), None)
+        pong = next((p for p in feed.snapshot().pongs if p.timestamp_ms == st.session_state.ping_sent_ms), None)
         if pong is not None:
             result_col.caption(f"Pong: round trip {pong.rtt_ms:.1f} ms")
         else:
-            queued = " (queued until connected)" if status.queued else ""
+            queued = " (queued until connected)" if board.status.queued else ""
             result_col.caption(f"Ping sent, waiting for the pong…{queued}")
 
     if show_latency:
         st.subheader("Latency")
-        render_latency(latency_figures(snapshot.latency, snapshot.rate, render_times, now))
+        render_latency(board.latency_for(render_times))
 
     st.subheader("Event log")
-    render_event_log(event_log_table(snapshot.events))
+    render_event_log(board.events)
 
     if show_monitor:
         render_monitor(
-            monitor_figures(status, snapshot.latency, render_times[-1] if render_times else None, connection, now)
+            monitor_figures(
+                board.status,
+                snapshot.latency,
+                render_times[-1] if render_times else None,
+                board.connection,
+                board.now,
+            )
         )
 
 
@@ -370,7 +378,7 @@ def scorecard_tab() -> None:
 
 def downloads() -> None:
     """The data tab: every table as CSV or Parquet, built when first asked for; for operators, the recordings."""
-    shelf, budget = export_shelf(), st.session_state.setdefault("downloads", download_budget(time.monotonic()))
+    shelf, budget = shared.exports, st.session_state.setdefault("downloads", download_budget(time.monotonic()))
     live = lambda: feed.snapshot().version  # noqa: E731 -- every live table is built from the store's snapshot
     render_exports(
         [

@@ -56,7 +56,8 @@ class TokenBucket:
     def wait(self, now: float, cost: float = 1.0) -> float:
         """Seconds from ``now`` until an action costing ``cost`` may happen (0: now)."""
         self._refill(now)
-        return max(0.0, (min(cost, self.burst) - self._tokens) / self.rate)
+        # A token promised at a later time (admitted ahead) comes first.
+        return max(0.0, self._at - now) + max(0.0, (min(cost, self.burst) - self._tokens) / self.rate)
 
     def set_rate(self, rate: float, now: float) -> None:
         """Change the sustained rate from ``now`` on; tokens saved up so far are kept."""

@@ -16,6 +16,7 @@ from harness.viewer import Viewer
 from harness.waiting import wait_until
 from lib.feed.limits import FeedLimits
 from lib.feed.sources.night import NightSimulator
+from lib.pacing import DEFAULT_REFRESH, REFRESHES_AT_ONCE
 from lib.views.exports import DOWNLOAD_INTERVAL, DOWNLOADS_AT_ONCE
 
 
@@ -27,9 +28,9 @@ def strict_feed() -> Iterator[ScriptedFeed]:
         yield server
 
 
-async def viewers(url: str, count: int) -> list[Viewer]:
-    """``count`` viewers with the page open."""
-    opened = [Viewer(url) for _ in range(count)]
+async def viewers(url: str, count: int, *, follow_timers: bool = True) -> list[Viewer]:
+    """``count`` viewers with the page open (``follow_timers``: refreshing as their browsers would)."""
+    opened = [Viewer(url, follow_timers=follow_timers) for _ in range(count)]
     for viewer in opened:
         await viewer.open()
     for viewer in opened:
@@ -101,3 +102,25 @@ def test_two_hundred_download_requests_get_a_few_copies_of_one_shared_file(dashb
     with urllib.request.urlopen(dashboard.url.rstrip("/") + later_url, timeout=10) as response:
         assert response.read().startswith(b"game_id,")
     assert "Traceback" not in dashboard.output()
+
+
+def test_viewers_asking_for_a_refresh_every_50_ms_get_one_an_interval(dashboard: Dashboard) -> None:
+    """Three crafted clients ask for their live section 20 times a second: each gets about one run a second."""
+
+    async def crafted() -> tuple[list[int], float]:
+        crowd = await viewers(dashboard.url, 3, follow_timers=False)
+        started = time.monotonic()
+        while time.monotonic() - started < 5:
+            for viewer in crowd:
+                (fragment,) = viewer.timers
+                await viewer.rerun(fragment, auto=True)
+            await asyncio.sleep(0.05)
+        elapsed = time.monotonic() - started
+        runs = [sum(run.at >= started for run in viewer.runs) for viewer in crowd]
+        for viewer in crowd:
+            await viewer.close()
+        return runs, elapsed
+
+    runs, elapsed = asyncio.run(crafted())
+    # Unpaced, each took a run every 50 to 150 ms: about 50 in the five seconds.
+    assert all(1 <= count <= REFRESHES_AT_ONCE + elapsed / DEFAULT_REFRESH + 1 for count in runs), runs

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
+from lib import pacing
 from lib.access import KEY_TRY_BURST, KEY_TRY_INTERVAL
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
 from tests.helpers import game, two_finished_games
@@ -432,6 +433,22 @@ def test_a_key_guesser_gets_a_few_tries_then_one_every_ten_seconds_each_refusal_
     if elapsed < KEY_TRY_INTERVAL:  # no try has been earned back: the key itself was not checked
         assert "Too many tries of the operator key" in sidebar_text(at)
         assert [t.key for t in at.toggle if t.key == "record"] == []
+
+
+def test_a_busy_server_refreshes_everyone_less_often_and_the_page_says_so(
+    app: AppFactory, feed_server: ScriptedFeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A governor that finds the process past its target: the floor goes up and the page says by how much."""
+    monkeypatch.setattr(pacing, "WINDOW", 0.001)  # every run is a window
+    monkeypatch.setattr(pacing, "HIGH_LOAD", -1.0)  # whatever it used is too much
+    monkeypatch.setattr(pacing, "TARGET_LOAD", 1e-9)  # and the floor goes all the way up
+    at = app(feed_server.url)
+    at.run()
+    assert "Many viewers right now" not in page_text(at)
+    rerun_until(at, lambda at: "Many viewers right now" in page_text(at), "the page to say it refreshes less often")
+    assert f"the page refreshes every {pacing.MAX_FLOOR:g} s (you chose 1 s)" in page_text(at)
+    at.slider[0].set_value(pacing.MAX_REFRESH).run()  # a viewer who chose slower is not slowed
+    assert "Many viewers right now" not in page_text(at)
 
 
 def test_the_switch_follows_the_shared_state_and_acts_only_when_flipped(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from lib.percentiles import nearest_rank
@@ -45,10 +46,10 @@ class LatencyFigures:
     e2e: Percentiles | None
     apply: Percentiles | None
     render: Percentiles | None
-    per_second: pd.DataFrame
-    """Per-second p50 and p95 of end-to-end and apply time (ms), by ``time`` (epoch ms)."""
-    rate: pd.DataFrame
-    """Frames received per second, by ``time`` (epoch ms)."""
+    per_second: pd.DataFrame | pa.Table
+    """Per-second p50 and p95 of end-to-end and apply time (ms), by ``time`` (epoch ms); or its Arrow table."""
+    rate: pd.DataFrame | pa.Table
+    """Frames received per second, by ``time`` (epoch ms); or its Arrow table."""
 
 
 def _per_second(samples: Sequence[LatencySample]) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from lib.views.format import CardData, game_clock
@@ -37,8 +38,8 @@ def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -
     )
 
 
-def render_predictions(table: pd.DataFrame) -> None:
-    """The predictions table; the win probability as a progress bar."""
+def render_predictions(table: pd.DataFrame | pa.Table) -> None:
+    """The predictions table (or the Arrow table made of it); the win probability as a progress bar."""
     st.dataframe(
         table,
         hide_index=True,
