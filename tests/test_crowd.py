@@ -124,3 +124,22 @@ def test_viewers_asking_for_a_refresh_every_50_ms_get_one_an_interval(dashboard:
     runs, elapsed = asyncio.run(crafted())
     # Unpaced, each took a run every 50 to 150 ms: about 50 in the five seconds.
     assert all(1 <= count <= REFRESHES_AT_ONCE + elapsed / DEFAULT_REFRESH + 1 for count in runs), runs
+
+
+def test_a_crafted_refresh_interval_below_the_sliders_floor_is_not_taken(dashboard: Dashboard) -> None:
+    """A widget message with 0.05 s for the slider leaves the page's timer at 1 s; 5 s, within bounds, is taken."""
+
+    async def crafted() -> list[float]:
+        (viewer,) = await viewers(dashboard.url, 1)
+        intervals = []
+        for value in (0.05, 5.0):
+            viewer.set_widget("Refresh every (seconds)", double_array_value={"data": [value]})
+            finished = len(viewer.runs)
+            await viewer.rerun()
+            await wait_until(lambda v=viewer, n=finished: any(r.status == 0 for r in v.runs[n:]), 30, "the run")
+            (interval,) = viewer.timers.values()
+            intervals.append(interval)
+        await viewer.close()
+        return intervals
+
+    assert asyncio.run(crafted()) == [DEFAULT_REFRESH, 5.0]
