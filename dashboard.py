@@ -126,9 +126,13 @@ def archive_readable() -> int | None:
     return None if state is None else archive_reading(state.path)[0]
 
 
-@st.fragment(run_every=5)
+ARCHIVE_STATE_SECONDS = 5
+
+
+@st.fragment(run_every=ARCHIVE_STATE_SECONDS)
 def archive_state() -> None:
     """The archive's line in the sidebar, kept current: what the writer has done, or why it cannot write or read."""
+    time.sleep(pacer.refresh(time.monotonic(), ARCHIVE_STATE_SECONDS, "archive"))
     state = feed.archive
     assert state is not None  # shown only with an archive
     render_archive_state(*archive_caption(state.path, state.write, state.writer, state.problem))
@@ -218,7 +222,7 @@ def live_section() -> None:
     pace = shared.governor.refresh(refresh)
     if pace.interval != st.session_state.refresh_every:
         st.rerun()
-    page = pacer.in_page_run
+    page = pacer.in_page_run()
     time.sleep(pacer.refresh(clock, pace.interval))
     with shared.gate.turn(page=page):
         live_contents(pace)

@@ -152,10 +152,11 @@ REFRESHES_AT_ONCE: Final = 3
 class SessionPacer:
     """How long one session's next run must wait, whatever its browser asks for.
 
-    A whole-page run and the refresh it contains count once. Refreshes come at most one per
+    Each fragment (the live section, the archive's line) refreshes at most once per its
     interval after :data:`REFRESHES_AT_ONCE` at once; whole-page runs at most
-    :data:`PAGE_RUNS_PER_SECOND` after :data:`PAGE_RUNS_AT_ONCE`. A browser that keeps to
-    its timer never waits; a client asking faster waits for its turn.
+    :data:`PAGE_RUNS_PER_SECOND` after :data:`PAGE_RUNS_AT_ONCE`, and a fragment's run inside a
+    whole-page run counts with it. A browser that keeps to its timer never waits; a client
+    asking faster waits for its turn.
 
     Args:
         now: The current time, seconds on a monotonic clock.
@@ -163,29 +164,33 @@ class SessionPacer:
 
     def __init__(self, now: float) -> None:
         self._pages = TokenBucket(PAGE_RUNS_PER_SECOND, PAGE_RUNS_AT_ONCE, now)
-        self._refreshes = TokenBucket(1.0 / DEFAULT_REFRESH, REFRESHES_AT_ONCE, now)
-        self._in_page_run = False
+        self._refreshes: dict[str, TokenBucket] = {}
+        self._in_page_run: set[str] | None = None
+        """Fragments that already ran in the current whole-page run (``None``: none started)."""
 
     def page_run(self, now: float) -> float:
         """A whole-page run starts at ``now``: seconds it must wait first (its turn is taken)."""
         wait = self._pages.wait(now)
         self._pages.admit(now + wait)
-        self._in_page_run = True
+        self._in_page_run = set()
         return wait
 
-    @property
-    def in_page_run(self) -> bool:
-        """Whether the live section about to run is part of a whole-page run (a page load, say)."""
-        return self._in_page_run
+    def in_page_run(self, fragment: str = "live") -> bool:
+        """Whether ``fragment``, about to run, runs as part of a whole-page run (a page load, say)."""
+        return self._in_page_run is not None and fragment not in self._in_page_run
 
-    def refresh(self, now: float, interval: float) -> float:
-        """The live section runs at ``now`` with ``interval`` between refreshes: seconds it must wait first."""
-        if self._in_page_run:  # the page's own run, already counted
-            self._in_page_run = False
+    def refresh(self, now: float, interval: float, fragment: str = "live") -> float:
+        """``fragment`` runs at ``now`` with ``interval`` between refreshes: seconds it must wait first."""
+        if self.in_page_run(fragment):  # the page's own run, already counted
+            assert self._in_page_run is not None
+            self._in_page_run.add(fragment)
             return 0.0
-        self._refreshes.set_rate(1.0 / interval, now)
-        wait = self._refreshes.wait(now)
-        self._refreshes.admit(now + wait)
+        bucket = self._refreshes.get(fragment)
+        if bucket is None:
+            bucket = self._refreshes[fragment] = TokenBucket(1.0 / interval, REFRESHES_AT_ONCE, now)
+        bucket.set_rate(1.0 / interval, now)
+        wait = bucket.wait(now)
+        bucket.admit(now + wait)
         return wait
 
 

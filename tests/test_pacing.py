@@ -99,15 +99,27 @@ def test_a_refresh_asked_for_while_another_waits_queues_behind_it() -> None:
     assert pacer.refresh(0.5, 1.0) == pytest.approx(1.5)
 
 
-def test_a_page_run_and_the_refresh_inside_it_count_once() -> None:
-    """The live section inside a whole-page run takes no refresh; whole-page runs have their own budget."""
+def test_a_page_run_and_the_refreshes_inside_it_count_once() -> None:
+    """Each fragment inside a whole-page run takes no refresh; whole-page runs have their own budget."""
     pacer = SessionPacer(now=0.0)
     for _ in range(PAGE_RUNS_AT_ONCE):
         assert pacer.page_run(0.0) == 0.0
-        assert pacer.in_page_run
-        assert pacer.refresh(0.0, DEFAULT_REFRESH) == 0.0
-        assert not pacer.in_page_run
+        for fragment in ("archive", "live"):
+            assert pacer.in_page_run(fragment)
+            assert pacer.refresh(0.0, DEFAULT_REFRESH, fragment) == 0.0
+            assert not pacer.in_page_run(fragment)
     assert pacer.page_run(0.0) > 0.0
+
+
+def test_each_fragment_keeps_its_own_pace() -> None:
+    """The live section every second and the archive's line every 5 s do not take each other's turns."""
+    pacer = SessionPacer(now=0.0)
+    now = 0.0
+    for step in range(1, 21):
+        now = float(step)
+        assert pacer.refresh(now, 1.0, "live") == 0.0
+        if step % 5 == 0:
+            assert pacer.refresh(now, 5.0, "archive") == 0.0
 
 
 def test_the_gate_lets_its_slots_through_and_serves_page_loads_first() -> None:
