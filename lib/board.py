@@ -70,7 +70,7 @@ class LiveView:
     predictions: Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Board:
     """What the live tab shows every viewer at one moment.
 

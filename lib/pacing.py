@@ -14,7 +14,9 @@ interpreter lock. Three rules keep a crowd from collapsing it:
   waiting their turn without contending for the interpreter lock, first-come first-served,
   page loads before refreshes, so that a newcomer's page is not stuck behind fifty refreshes.
 
-Pure but for :class:`LiveGate`, which is a lock: the time and the CPU seconds are arguments.
+No clocks and no sleeping here: the time and the CPU seconds are arguments, and the page sleeps
+for the waits these rules compute. The governor and the gate are shared by every session's
+thread, so they hold a lock; a pacer belongs to one session.
 """
 
 from __future__ import annotations

@@ -329,7 +329,11 @@ class QuietRefusals(logging.Filter):
 
 
 def quiet_refusals() -> QuietRefusals:
-    """Install :class:`QuietRefusals` on the logger Streamlit reports failed deferred downloads with."""
+    """Install :class:`QuietRefusals` on the logger Streamlit reports failed deferred downloads with (once)."""
+    source = logging.getLogger("streamlit.runtime.backend_operation_handler")
+    installed = next((f for f in source.filters if isinstance(f, QuietRefusals)), None)
+    if installed is not None:
+        return installed
     refusals = QuietRefusals()
-    logging.getLogger("streamlit.runtime.backend_operation_handler").addFilter(refusals)
+    source.addFilter(refusals)
     return refusals

@@ -15,6 +15,7 @@ from lib.views.exports import (
     DownloadRefused,
     Export,
     ExportShelf,
+    QuietRefusals,
     ShelfStats,
     csv_bytes,
     download_budget,
@@ -183,7 +184,11 @@ def test_a_viewer_past_the_budget_or_gone_is_refused_before_any_work() -> None:
 def test_a_refused_download_leaves_no_traceback_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
     """Streamlit's report of a refused download is dropped and counted; any other failure is kept."""
     source = logging.getLogger("streamlit.runtime.backend_operation_handler")
+    earlier = [f for f in source.filters if isinstance(f, QuietRefusals)]  # a page of another test's
+    for installed in earlier:
+        source.removeFilter(installed)
     refusals = quiet_refusals()
+    assert quiet_refusals() is refusals  # installed once
     try:
         with caplog.at_level(logging.WARNING):
             for _ in range(50):
@@ -197,6 +202,8 @@ def test_a_refused_download_leaves_no_traceback_in_the_log(caplog: pytest.LogCap
                 source.exception("Error executing deferred callable for file_id y")
     finally:
         source.removeFilter(refusals)
+        for installed in earlier:
+            source.addFilter(installed)
     messages = [record.getMessage() for record in caplog.records]
     assert messages == [
         "downloads refused: 1 in the last minute (the last: the viewer left)",
