@@ -26,11 +26,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from lib import ArchiveError, FeedStatus, LiveFeed, NbaOptions, Snapshot
-from lib.access import Throttle, is_local_viewer, key_matches
+from lib import ArchiveError, LiveFeed, NbaOptions, Snapshot
+from lib.access import is_local_viewer
 from lib.analytics.game import GameSummary
+from lib.board import Board
 from lib.config import FeedSettings, OperatorSettings, feed_settings, operator_settings, settings_warnings
+from lib.crowd import Crowd
 from lib.frames import ScorecardFrames
+from lib.pacing import (
+    DEFAULT_REFRESH,
+    MAX_REFRESH,
+    MIN_REFRESH,
+    Refresh,
+    SessionPacer,
+)
 from lib.protocol import REGULATION_PERIODS
 from lib.recorder import recording_files
 from lib.store import GameRecord, HistoryPoint, PredictionPoint
@@ -43,29 +52,28 @@ from lib.views.archive import (
 )
 from lib.views.cards import render_cards
 from lib.views.detail import period_marks, render_figures, render_game_table, render_timeline, timeline
-from lib.views.events import event_log_table, render_event_log, render_toasts, unseen
-from lib.views.exports import Export, render_exports
+from lib.views.events import render_event_log, render_toasts, unseen
+from lib.views.exports import Export, download_budget, file_version, quiet_refusals, render_exports
 from lib.views.format import (
     SORT_KEYS,
     Connection,
-    board_note,
     board_notice,
-    build_cards,
-    connection_indicator,
     escape_markdown,
-    sort_cards,
     source_caption,
     status_rank,
 )
 from lib.views.header import render_header, render_notice
-from lib.views.latency import latency_figures, monitor_figures, render_latency, render_monitor
-from lib.views.predictions import predictions_table, render_predictions
+from lib.views.latency import monitor_figures, render_latency, render_monitor
+from lib.views.predictions import render_predictions
 from lib.views.recording import render_operator_login, render_recording_controls, render_recording_downloads
 from lib.views.scorecard import render_scorecard
 
 # A public page never shows a traceback (server paths, settings), whatever a host's flags say.
 st.set_option("client.showErrorDetails", "none")
 st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="wide")
+# A crafted client can ask for runs as fast as it likes: each session waits its turn (see lib/pacing.py).
+pacer: SessionPacer = st.session_state.setdefault("pacer", SessionPacer(time.monotonic()))
+time.sleep(pacer.page_run(time.monotonic()))
 
 
 # Keyed by the settings' own hash: it leaves out the reconnect schedule's random state, which
@@ -74,12 +82,6 @@ st.set_page_config(page_title="NBA Live Predictions", page_icon="🏀", layout="
 def shared_feed(settings: FeedSettings) -> LiveFeed:
     """One feed per server process, shared by every viewer: twenty viewers, one connection (and one NBA poller)."""
     return LiveFeed(settings.url, source=settings.source, options=settings.options, archive=settings.archive).start()
-
-
-@st.cache_resource(show_spinner=False)
-def reconnects() -> Throttle:
-    """Every viewer may press Reconnect; the process reconnects at most every 5 s, whoever presses."""
-    return Throttle(5.0)
 
 
 # How long the page reuses what it read from the archive: every viewer shares one read.
@@ -117,10 +119,11 @@ def archived_game(
     return feed.archived_game(game_id)
 
 
-@st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False, max_entries=8)
-def archived_table(path: Path, view: str) -> Any:
-    """One of the archive's views, whole, for a download."""
-    return feed.query(f"SELECT * FROM {view}")
+@st.cache_resource(show_spinner=False, hash_funcs={LiveFeed: id})
+def crowd(live: LiveFeed, operator_key: str | None) -> Crowd:
+    """What every viewer of the process shares: the live board, the refresh pace, the budgets, the downloads."""
+    quiet_refusals()
+    return Crowd.make(live.snapshot, live.status, operator_key, now=time.monotonic(), cpu=time.process_time())
 
 
 def archive_readable() -> bool:
@@ -141,9 +144,13 @@ def from_archive(read: Callable[[Path], T]) -> T | None:
         return None
 
 
-@st.fragment(run_every=5)
+ARCHIVE_STATE_SECONDS = 5
+
+
+@st.fragment(run_every=ARCHIVE_STATE_SECONDS)
 def archive_state() -> None:
     """The archive's line in the sidebar, kept current: what the writer has done, or why it cannot write or read."""
+    time.sleep(pacer.refresh(time.monotonic(), ARCHIVE_STATE_SECONDS, "archive"))
     state = feed.archive
     assert state is not None  # shown only with an archive
     render_archive_state(
@@ -165,7 +172,8 @@ def is_operator(settings: OperatorSettings) -> bool:
     if is_local_viewer(st.context.ip_address, st.context.headers) or st.session_state.get("operator"):
         return True
     if settings.operator_key is not None:
-        render_operator_login(lambda given: key_matches(given, settings.operator_key))
+        viewer = st.context.ip_address or "this machine"
+        render_operator_login(lambda given: shared.keys.check(given, viewer, time.monotonic()))
     return bool(st.session_state.get("operator"))
 
 
@@ -196,16 +204,20 @@ def logged(warnings: tuple[str, ...]) -> tuple[str, ...]:
 
 for warning in logged(settings_warnings(os.environ, secrets())):
     st.warning(escape_markdown(warning), icon="⚠️")
+
 try:
     feed = shared_feed(feed_settings(os.environ, secrets()))
     operators = operator_settings(os.environ, secrets())
 except ValueError as problem:
     st.error(f"The feed is misconfigured: {problem}")
     st.stop()
+shared = crowd(feed, operators.operator_key)
 
 with st.sidebar:
     st.header("Settings")
-    refresh = st.slider("Refresh every (seconds)", min_value=0.5, max_value=10.0, value=1.0, step=0.5)
+    refresh = st.slider(
+        "Refresh every (seconds)", min_value=MIN_REFRESH, max_value=MAX_REFRESH, value=DEFAULT_REFRESH, step=0.5
+    )
     show_latency = st.toggle("Latency charts", value=True)
     show_monitor = st.toggle("📊 Performance monitor", value=False)
     embedded = feed.embedded
@@ -228,29 +240,49 @@ with st.sidebar:
 st.title("🏀 NBA Live Predictions")
 
 
-@st.fragment(run_every=refresh)
+# The fragment's timer runs in the browser and is set by a whole-page run: a session adopts a new
+# interval (the server's load changed it) by running the whole page again.
+st.session_state.refresh_every = shared.governor.refresh(refresh).interval
+
+
+@st.fragment(run_every=st.session_state.refresh_every)
 def live_section() -> None:
-    """Everything that changes: one snapshot, rendered top to bottom; only the open tab runs."""
+    """Everything that changes: the shared board, rendered top to bottom; only the open tab runs."""
+    clock = time.monotonic()
+    shared.governor.observe(clock, time.process_time())
+    pace = shared.governor.refresh(refresh)
+    if pace.interval != st.session_state.refresh_every:
+        st.rerun()
+    page = pacer.in_page_run()
+    time.sleep(pacer.refresh(clock, pace.interval))
+    with shared.gate.turn(page=page):
+        live_contents(pace)
+
+
+def live_contents(pace: Refresh) -> None:
+    """The live section's contents, from one board shared with every other viewer."""
     started = time.perf_counter()
-    now = time.time()
-    snapshot = feed.snapshot()
-    status = feed.status(snapshot)
-    connection = connection_indicator(status, now, snapshot.source, viewer_timezone())
+    board = shared.boards.board(time.time(), time.monotonic())
+    snapshot = board.snapshot
+    connection = board.connection(viewer_timezone())
     render_times: deque[float] = st.session_state.setdefault("render_ms", deque(maxlen=300))
 
-    last_apply = snapshot.latency[-1].apply_ms if snapshot.latency else None
-    pressed = render_header(connection, last_apply, len(snapshot.games))
-    if pressed and reconnects().allow(now):
+    pressed = render_header(connection, board.last_apply_ms, len(snapshot.games))
+    if pressed and shared.reconnects.admit(time.monotonic()):
         feed.reconnect()
+    if pace.degraded:
+        st.caption(
+            f"⏳ Many viewers right now: the page refreshes every {pace.interval:g} s (you chose {pace.chosen:g} s)."
+        )
     render_toasts(unseen(snapshot.events, st.session_state.get("last_event")))
     st.session_state.last_event = snapshot.events[-1].id if snapshot.events else 0
 
-    board, detail, review, data = st.tabs(
+    live, detail, review, data = st.tabs(
         ["🏀 Live", "🎯 Game detail", "📈 Scorecard", "⬇️ Data"], key="tab", on_change="rerun"
     )
-    if board.open is not False:  # None when the tabs do not track state: then everything renders
-        with board:
-            live_board(snapshot, status, connection, list(render_times), now)
+    if live.open is not False:  # None when the tabs do not track state: then everything renders
+        with live:
+            live_board(board, connection, list(render_times))
     if detail.open:
         with detail:
             game_detail(snapshot)
@@ -263,56 +295,53 @@ def live_section() -> None:
     render_times.append((time.perf_counter() - started) * 1000.0)
 
 
-def live_board(
-    snapshot: Snapshot, status: FeedStatus, connection: Connection, render_times: list[float], now: float
-) -> None:
+def live_board(board: Board, connection: Connection, render_times: list[float]) -> None:
     """The live tab: game cards, predictions, the test ping, latency, the event log, the monitor."""
+    snapshot = board.snapshot
     sort_col, team_col, final_col = st.columns([2, 4, 2], vertical_alignment="bottom")
     sort_by = sort_col.selectbox("Sort games by", SORT_KEYS, key="sort_by")
-    teams = sorted({team for r in snapshot.games.values() for team in (r.game.home_team, r.game.away_team)})
-    team_filter = team_col.multiselect("Teams", teams, key="teams", placeholder="All teams")
+    team_filter = team_col.multiselect("Teams", board.teams, key="teams", placeholder="All teams")
     show_final = final_col.toggle("Show finished games", value=True, key="show_final")
-    cards = sort_cards(
-        build_cards(snapshot.games, snapshot.predictions, now=now, team_filter=team_filter, show_final=show_final),
-        sort_by,
-    )
-    tz = viewer_timezone()
+    view = board.view(sort_by, team_filter, show_final, viewer_timezone())
 
     render_notice(board_notice(connection, bool(snapshot.games)))
     if snapshot.games:
-        note = board_note(snapshot.games, now, tz) if connection.problem is None else None
-        if note is not None:
-            st.info(note, icon="🕖")
-        if cards:
-            render_cards(cards, now, tz)
+        if view.note is not None and connection.problem is None:
+            st.info(view.note, icon="🕖")
+        if view.grid_html is not None:
+            render_cards(view.grid_html)
         else:
             st.caption("No game matches the filter.")
 
     st.subheader("Predictions")
-    render_predictions(predictions_table(cards, now, tz))
+    render_predictions(view.predictions)
 
     ping_col, result_col = st.columns([1, 4], vertical_alignment="center")
     if ping_col.button("Send test ping", key="ping"):
-        st.session_state.ping_sent_ms = now * 1000.0
-        feed.send({"type": "ping", "timestamp": st.session_state.ping_sent_ms})
-    if "ping_sent_ms" in st.session_state:
-        pong = next((p for p in snapshot.pongs if p.timestamp_ms == st.session_state.ping_sent_ms), None)
+        st.session_state.ping_refused = not shared.pings.admit(time.monotonic())
+        if not st.session_state.ping_refused:
+            st.session_state.ping_sent_ms = time.time() * 1000.0
+            feed.send({"type": "ping", "timestamp": st.session_state.ping_sent_ms})
+    if st.session_state.get("ping_refused"):
+        result_col.caption("Viewers are sending many test pings right now: try again in a second.")
+    elif "ping_sent_ms" in st.session_state:
+        pong = next((p for p in feed.snapshot().pongs if p.timestamp_ms == st.session_state.ping_sent_ms), None)
         if pong is not None:
             result_col.caption(f"Pong: round trip {pong.rtt_ms:.1f} ms")
         else:
-            queued = " (queued until connected)" if status.queued else ""
+            queued = " (queued until connected)" if board.status.queued else ""
             result_col.caption(f"Ping sent, waiting for the pong…{queued}")
 
     if show_latency:
         st.subheader("Latency")
-        render_latency(latency_figures(snapshot.latency, snapshot.rate, render_times, now))
+        render_latency(board.latency_for(render_times))
 
     st.subheader("Event log")
-    render_event_log(event_log_table(snapshot.events))
+    render_event_log(board.events)
 
     if show_monitor:
         render_monitor(
-            monitor_figures(status, snapshot.latency, render_times[-1] if render_times else None, now)
+            monitor_figures(board.status, snapshot.latency, render_times[-1] if render_times else None, board.now)
         )
 
 
@@ -369,41 +398,48 @@ def scorecard_tab() -> None:
 
 
 def downloads() -> None:
-    """The data tab: every table as CSV or Parquet, built when clicked; for operators, the recordings."""
+    """The data tab: every table as CSV or Parquet, built when first asked for; for operators, the recordings."""
+    shelf, budget = shared.exports, st.session_state.setdefault("downloads", download_budget(time.monotonic()))
+    live = lambda: feed.snapshot().version  # noqa: E731 -- every live table is built from the store's snapshot
     render_exports(
         [
-            Export("games", "one row per game, latest state", feed.games),
-            Export("predictions", "latest prediction per game", feed.predictions),
-            Export("score-history", "every accepted score change", feed.history),
-            Export("prediction-history", "every accepted prediction with the game state", feed.prediction_history),
-            Export("latency", "latency samples (end-to-end and apply, ms)", feed.latency),
-            Export("game-stats", "the game-detail figures for every game", feed.game_stats),
-            Export("scorecard", "prediction quality per finished game", lambda: feed.scorecard().games),
+            Export("games", "one row per game, latest state", feed.games, live),
+            Export("predictions", "latest prediction per game", feed.predictions, live),
+            Export("score-history", "every accepted score change", feed.history, live),
+            Export(
+                "prediction-history", "every accepted prediction with the game state", feed.prediction_history, live
+            ),
+            Export("latency", "latency samples (end-to-end and apply, ms)", feed.latency, live),
+            Export("game-stats", "the game-detail figures for every game", feed.game_stats, live),
+            Export("scorecard", "prediction quality per finished game", lambda: feed.scorecard().games, live),
         ],
         stem=time.strftime("nba-live-%Y%m%d-%H%M"),
+        shelf=shelf,
+        budget=budget,
     )
     if archive_readable():
         assert feed.archive is not None
         path = feed.archive.path
+        archived = partial(file_version, path, path.with_name(path.name + ".wal"))
         st.subheader("The archive")
         render_exports(
             [
-                Export("archive-games", "every archived game, latest state", partial(archived_table, path, "games")),
                 Export(
-                    "archive-score-changes",
-                    "every archived score change",
-                    partial(archived_table, path, "score_changes"),
-                ),
-                Export(
-                    "archive-predictions", "every archived prediction", partial(archived_table, path, "predictions")
-                ),
-                Export(
-                    "archive-finished-games",
-                    "finished games with their figures",
-                    partial(archived_table, path, "finished_games"),
-                ),
+                    f"archive-{view.replace('_', '-')}",
+                    description,
+                    partial(feed.query, f"SELECT * FROM {view}"),
+                    archived,
+                )
+                for view, description in (
+                    ("games", "every archived game, latest state"),
+                    ("score_changes", "every archived score change"),
+                    ("predictions", "every archived prediction"),
+                    ("finished_games", "finished games with their figures"),
+                )
             ],
             stem=time.strftime("nba-archive-%Y%m%d-%H%M"),
+            shelf=shelf,
+            budget=budget,
         )
     if operator:
         render_recording_downloads(recording_files(operators.recordings_dir))

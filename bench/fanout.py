@@ -1,4 +1,19 @@
-"""Fan-out: many browser sessions on one Streamlit process share one feed connection.
+"""Fan-out: many sessions on one Streamlit process share one feed connection, and keep refreshing.
+
+Two modes. By default, browser sessions in Chromium (below). With ``--ramp 1,5,10,20,36,50``,
+the session ramp: sessions are :class:`~harness.viewer.Viewer` objects speaking Streamlit's own
+protocol from one event loop in this process (a browser's frontend, without its rendering, so
+that fifty of them measure the server and not Chromium); after each step it settles
+``--settle`` seconds and measures ``--window`` seconds: refreshes finished per second, each
+session's longest wait between two refreshes, the interval the server set, how many pages said
+the server is busy, Streamlit's CPU and memory, then how long a newcomer's page takes (on the
+server, and with ``--browser-newcomer`` in a fresh Chromium page too). ``--crafted 3`` first
+measures three crafted clients alone, each asking for a refresh every 50 ms; ``--chosen-refresh
+0.5`` has every viewer set the page's slider; ``--app-root DIR`` runs another checkout's
+``dashboard.py`` (the before of a before and after). Goals: with the last step's sessions (50),
+every session refreshes at least every 5 s, and a newcomer's page completes within 3 s.
+
+The browser mode:
 
 This process runs a :class:`~harness.feed.ScriptedFeed` with a simulated night
 (:class:`~lib.feed.simulator.NightSimulator`, ``--games`` 8, a push every second, speed 24, seed
@@ -40,6 +55,8 @@ shown within ``--max-lag`` s (3 by default).
 from __future__ import annotations
 
 import argparse
+import asyncio
+import itertools
 import math
 import statistics
 import sys
@@ -52,11 +69,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil
+from playwright.async_api import Error as AsyncPlaywrightError
+from playwright.async_api import async_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from bench.common import command, machine
-from harness.browser import CONNECTED, dashboard_in_chromium
+from harness.browser import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, ROOT, Dashboard, dashboard_in_chromium
 from harness.feed import ScriptedFeed
+from harness.viewer import FINISHED_FRAGMENT, FINISHED_PAGE, Viewer
 from lib.feed.sources.night import NightSimulator
 
 WATCHER = """() => {
@@ -388,6 +408,240 @@ def report(args: argparse.Namespace, result: Run) -> None:
           f"(seed {args.seed}) has live games from the first second.")
 
 
+# -- the session ramp: viewers over Streamlit's own protocol -------------------------------------
+
+NEWCOMER_TIMEOUT = 60.0
+"""Seconds a newcomer's page may take before the ramp counts it as never loading."""
+
+
+@dataclass(frozen=True)
+class RampStep:
+    """One step of the ramp: ``sessions`` viewers refreshing, measured over a window."""
+
+    sessions: int
+    opened: list[float | None]
+    """Seconds each viewer opened in this step took to complete its page (``None``: not within the timeout)."""
+    streamlit_cpu: float
+    bench_cpu: float
+    """This process: the viewers, the feed server, the browser's driver."""
+    machine_cpu: float
+    rss_mb: float
+    refreshes: float
+    """Refreshes the server finished per second, all sessions together."""
+    worst_gap: float
+    """The longest any session waited between two refreshes in the window (its edges count)."""
+    median_gap: float
+    """The median over sessions of each one's longest wait."""
+    interval: float
+    """The longest refresh interval the server set a session's timer to."""
+    degraded: int
+    """Sessions whose page said it refreshes less often than chosen."""
+    newcomer: float | None
+    """Seconds from a new viewer's connection to its complete page, after the window."""
+    browser_newcomer: float | None
+    """Seconds from a new Chromium page's navigation to its first game card, after the window."""
+    render: str | None
+
+
+def longest_wait(viewer: Viewer, start: float, end: float) -> float:
+    """The longest a viewer went without a refresh between ``start`` and ``end`` (monotonic seconds)."""
+    refreshed = (FINISHED_PAGE, FINISHED_FRAGMENT)
+    times = [run.at for run in viewer.runs if start <= run.at <= end and run.status in refreshed]
+    edges = [start, *times, end]
+    return max(later - earlier for earlier, later in itertools.pairwise(edges))
+
+
+async def open_viewer(url: str, timeout: float = NEWCOMER_TIMEOUT) -> tuple[Viewer, float | None]:
+    """A viewer with the page open, and the seconds its page took to complete (``None``: not within ``timeout``)."""
+    viewer = Viewer(url)
+    await viewer.open()
+    deadline = time.monotonic() + timeout
+    while viewer.page_loaded_at is None and time.monotonic() < deadline and not viewer.closed:
+        await asyncio.sleep(0.01)
+    if viewer.page_loaded_at is None or viewer.opened_at is None:
+        return viewer, None
+    return viewer, viewer.page_loaded_at - viewer.opened_at
+
+
+async def browser_newcomer(browser: Any, url: str) -> float | None:
+    """Seconds for a Chromium page to show its first game card (``None``: not within the timeout)."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        started = time.monotonic()
+        await page.goto(url, wait_until="domcontentloaded")
+        await page.locator(".nba-card").first.wait_for(timeout=NEWCOMER_TIMEOUT * 1000)
+        return time.monotonic() - started
+    except AsyncPlaywrightError:
+        return None
+    finally:
+        await page.close()
+
+
+async def measure_step(
+    args: argparse.Namespace, url: str, crowd: list[Viewer], opened: list[float | None], process: psutil.Process,
+    browser: Any,
+) -> RampStep:
+    """Settle, then measure a window over the open ``crowd``; then time a newcomer."""
+    await asyncio.sleep(args.settle)
+    process.cpu_percent(None)
+    me = psutil.Process()
+    me.cpu_percent(None)
+    psutil.cpu_percent(None)
+    start = time.monotonic()
+    await asyncio.sleep(args.window)
+    end = time.monotonic()
+    streamlit_cpu, bench_cpu, machine_cpu = process.cpu_percent(None), me.cpu_percent(None), psutil.cpu_percent(None)
+    rss = process.memory_info().rss / 2**20
+    live = [viewer for viewer in crowd if not viewer.closed]
+    waits = [longest_wait(viewer, start, end) for viewer in live] or [math.inf]
+    refreshes = sum(
+        1 for viewer in live for run in viewer.runs
+        if start <= run.at <= end and run.status in (FINISHED_PAGE, FINISHED_FRAGMENT)
+    )
+    render = next((t for t in reversed(live[-1].texts) if t.startswith("Live section render")), None) if live else None
+    newcomer, took = await open_viewer(url)
+    await newcomer.close()
+    in_browser = await browser_newcomer(browser, url) if browser is not None else None
+    return RampStep(
+        sessions=len(crowd),
+        opened=opened,
+        streamlit_cpu=streamlit_cpu,
+        bench_cpu=bench_cpu,
+        machine_cpu=machine_cpu,
+        rss_mb=rss,
+        refreshes=refreshes / (end - start),
+        worst_gap=max(waits),
+        median_gap=statistics.median(waits),
+        interval=max((interval for viewer in live for interval in viewer.timers.values()), default=math.nan),
+        degraded=sum(any("Many viewers right now" in text for text in viewer.texts) for viewer in live),
+        newcomer=took,
+        browser_newcomer=in_browser,
+        render=render,
+    )
+
+
+async def crafted_cost(args: argparse.Namespace, url: str, process: psutil.Process) -> tuple[float, float]:
+    """``--crafted`` viewers alone, each asking for a refresh every 50 ms: the server's CPU, and the runs
+    each got per second."""
+    crowd = [Viewer(url, follow_timers=False) for _ in range(args.crafted)]
+    for viewer in crowd:
+        await viewer.open()
+    while any(not viewer.timers for viewer in crowd):
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(args.settle)
+    process.cpu_percent(None)
+    start = time.monotonic()
+    while time.monotonic() - start < args.window:
+        for viewer in crowd:
+            await viewer.rerun(next(iter(viewer.timers)), auto=True)
+        await asyncio.sleep(0.05)
+    elapsed = time.monotonic() - start
+    cpu = process.cpu_percent(None)
+    runs = sum(1 for viewer in crowd for run in viewer.runs if run.at >= start) / len(crowd) / elapsed
+    for viewer in crowd:
+        await viewer.close()
+    return cpu, runs
+
+
+async def ramp(args: argparse.Namespace, steps: list[int]) -> tuple[list[RampStep], tuple[float, float] | None]:
+    """Open viewers up to each step in turn, measuring after each; then, alone, the crafted clients."""
+    simulator = NightSimulator(games=args.games, seed=args.seed, speed=args.speed)
+    server = ScriptedFeed(simulator, interval=1.0).start()
+    root = Path(args.app_root).resolve() if args.app_root else ROOT
+    dashboard = Dashboard(server.url, root=root)
+    results: list[RampStep] = []
+    crafted = None
+    try:
+        process = psutil.Process(dashboard.process.pid)
+        if args.crafted:
+            crafted = await crafted_cost(args, dashboard.url, process)
+            print(f"crafted: {crafted[0]:.0f} % of a core, {crafted[1]:.1f} runs/s each", file=sys.stderr)
+        async with async_playwright() as playwright:
+            browser = None
+            if args.browser_newcomer:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            crowd: list[Viewer] = []
+            for step in steps:
+                opened: list[float | None] = []
+                while len(crowd) < step:
+                    viewer, took = await open_viewer(dashboard.url)
+                    crowd.append(viewer)
+                    opened.append(took)
+                    if took is None:
+                        break
+                    if args.chosen_refresh is not None:  # as a viewer moving the slider does
+                        viewer.set_widget("Refresh every (seconds)", double_array_value={"data": [args.chosen_refresh]})
+                        await viewer.rerun()
+                print(f"{len(crowd)} sessions open (slowest page {max((t or math.inf) for t in opened or [0]):.2f} s); "
+                      f"settling {args.settle:g} s, then measuring {args.window:g} s", file=sys.stderr)
+                results.append(await measure_step(args, dashboard.url, crowd, opened, process, browser))
+                print(f"  {results[-1]}", file=sys.stderr)
+                if None in opened:
+                    break
+            for viewer in crowd:
+                await viewer.close()
+            if browser is not None:
+                await browser.close()
+    finally:
+        dashboard.stop()
+        server.stop()
+    return results, crafted
+
+
+def seconds(value: float | None) -> str:
+    return "never" if value is None or value == math.inf else f"{value:.2f} s"
+
+
+def report_ramp(
+    args: argparse.Namespace, goal: int, results: list[RampStep], crafted: tuple[float, float] | None
+) -> None:
+    print(f"# fanout ramp: viewers over Streamlit's protocol on one `streamlit run dashboard.py`"
+          f"{' (' + args.app_root + ')' if args.app_root else ''}, {args.window:g} s windows")
+    print()
+    print(f"Machine: {machine()}  ")
+    print(f"Command: `{command(args)}`")
+    print()
+    print("| sessions | pages opened: median / slowest | refreshes/s (all) | longest wait between refreshes: "
+          "median session / worst | interval set | pages saying \"many viewers\" | Streamlit CPU | Streamlit RSS "
+          "| newcomer's page (protocol / Chromium) | page's own render | this process's CPU | machine CPU |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for step in results:
+        took = [t for t in step.opened if t is not None]
+        opened = "–" if not step.opened else (
+            f"{statistics.median(took):.2f} s / {seconds(max(took) if len(took) == len(step.opened) else None)}"
+            if took else "never")
+        render = "–" if step.render is None else step.render.split(":", 1)[1].split("·")[0].replace("p50", "").strip()
+        print(f"| {step.sessions} | {opened} | {step.refreshes:.1f} | {seconds(step.median_gap)} / "
+              f"{seconds(step.worst_gap)} | {step.interval:g} s | {step.degraded} | {step.streamlit_cpu:.0f} % | "
+              f"{step.rss_mb:.0f} MB | {seconds(step.newcomer)} / "
+              f"{'–' if not args.browser_newcomer else seconds(step.browser_newcomer)} | {render} | "
+              f"{step.bench_cpu:.0f} % | {step.machine_cpu:.0f} % |")
+    print()
+    if crafted is not None:
+        print(f"{args.crafted} crafted clients alone, each asking for a refresh every 50 ms for {args.window:g} s: "
+              f"the server used {crafted[0]:.0f} % of a core and ran {crafted[1]:.1f} refreshes a second for each.")
+        print()
+    last = results[-1]
+    met_refresh = last.sessions == goal and last.worst_gap <= 5.0
+    newcomer_ok = last.newcomer is not None and last.newcomer <= 3.0 and (
+        not args.browser_newcomer or (last.browser_newcomer is not None and last.browser_newcomer <= 3.0))
+    print("| goal | result | met |")
+    print("|---|---|---|")
+    print(f"| with {goal} sessions, every session refreshes at least every 5 s | {last.sessions} open, "
+          f"worst wait {seconds(last.worst_gap)} | {'yes' if met_refresh else 'NO'} |")
+    print(f"| ... and a newcomer's page completes within 3 s | {seconds(last.newcomer)}"
+          f"{'' if not args.browser_newcomer else ' (Chromium: ' + seconds(last.browser_newcomer) + ')'} "
+          f"| {'yes' if newcomer_ok else 'NO'} |")
+    print()
+    print("Each viewer is a `harness.viewer.Viewer`: one WebSocket speaking Streamlit's protocol as the browser's "
+          "frontend does (the page's rerun request, then a fragment rerun request at every interval the server "
+          "sets), from one event loop in this process, so the browsers' own rendering is not on the machine. A "
+          "refresh is a finished run of the live section (a fragment run, or a whole-page run); a session's longest "
+          "wait counts the window's edges. A page is complete when its first whole run has finished; the "
+          "newcomer opens after the window, with every session still refreshing. CPU from psutil (100 % = one "
+          f"core). The simulated night (seed {args.seed}) has live games from the first second.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sessions", type=int, default=20, help="browser sessions on the one Streamlit process")
@@ -406,7 +660,27 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7, help="the simulated night")
     parser.add_argument("--steps", default=None,
                         help="session counts to measure at, e.g. 1,5,10,15,20 (default: 1 and --sessions)")
+    parser.add_argument("--ramp", default=None,
+                        help="the session ramp instead of browsers: viewers over Streamlit's protocol, measured at "
+                             "each of these counts, e.g. 1,5,10,20,36,50")
+    parser.add_argument("--crafted", type=int, default=0,
+                        help="with --ramp: first measure this many crafted clients alone, each asking for a refresh "
+                             "every 50 ms")
+    parser.add_argument("--browser-newcomer", action="store_true",
+                        help="with --ramp: also time a Chromium page opening after each window")
+    parser.add_argument("--chosen-refresh", type=float, default=None,
+                        help="with --ramp: every viewer sets the page's refresh interval to this, in seconds")
+    parser.add_argument("--app-root", default=None,
+                        help="with --ramp: run the dashboard.py of another checkout (for before and after figures)")
     args = parser.parse_args()
+    if args.ramp:
+        try:
+            ramp_steps = sorted({int(step) for step in args.ramp.split(",")})
+        except ValueError:
+            parser.error("--ramp takes session counts separated by commas")
+        results, crafted = asyncio.run(ramp(args, ramp_steps))
+        report_ramp(args, ramp_steps[-1], results, crafted)
+        return
     if args.sessions < 2:
         parser.error("--sessions must be at least 2 (one is the baseline)")
     try:

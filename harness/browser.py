@@ -42,11 +42,14 @@ class Dashboard:
 
     ``env`` adds environment variables (``FEED_TOKEN``, ``FEED_RECONNECT_BASE_DELAY``, ...); with
     no ``feed_url`` the page embeds its feed (``FEED_SOURCE`` in ``env`` says which). ``address``
-    is the interface to serve on (``0.0.0.0`` to be reached as another machine would). The
-    process writes to a temporary file: a pipe nobody reads would fill up and stall it.
+    is the interface to serve on (``0.0.0.0`` to be reached as another machine would); ``root``
+    the checkout whose ``dashboard.py`` runs (another one, for a benchmark's before and after).
+    The process writes to a temporary file: a pipe nobody reads would fill up and stall it.
     """
 
-    def __init__(self, feed_url: str | None, *, address: str = "127.0.0.1", **env: str) -> None:
+    def __init__(
+        self, feed_url: str | None, *, address: str = "127.0.0.1", root: Path | str = ROOT, **env: str
+    ) -> None:
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("FEED_")}
         self.port = free_port()
         self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 -- closed in stop()
@@ -66,7 +69,7 @@ class Dashboard:
                 "--server.fileWatcherType",
                 "none",
             ],
-            cwd=ROOT,
+            cwd=root,
             env={**inherited, **({} if feed_url is None else {"FEED_URL": feed_url}), **env},
             stdout=self.log,
             stderr=subprocess.STDOUT,

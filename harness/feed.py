@@ -18,6 +18,22 @@ class ScriptedFeed(FeedServer):
     are connected, and returns once the loop has done it.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._accepted = 0
+        attach = self.hub.attach
+
+        def counted(connection: Any) -> None:
+            self._accepted += 1
+            attach(connection)
+
+        self.hub.attach = counted  # type: ignore[method-assign]
+
+    @property
+    def accepted(self) -> int:
+        """Client connections accepted since the server started (a reconnect adds one)."""
+        return self._accepted
+
     def publish(self, messages: Sequence[Message | Frame]) -> None:
         """Send messages (stamped with ``ts`` and ``seq``) or raw frames (as given) to every client; keep the state."""
         self.call_in_loop(self.hub.publish, list(messages))

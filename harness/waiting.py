@@ -1,7 +1,8 @@
-"""Waiting for a condition with a deadline, never a bare sleep."""
+"""Waiting for a condition with a deadline, never a bare sleep: in a thread, or in an event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -19,3 +20,8 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "con
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(0.01)
+
+
+async def wait_until(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
+    """:func:`wait_for` from an event loop: polled in a thread, so the loop's own tasks run meanwhile."""
+    return await asyncio.to_thread(wait_for, predicate, timeout, what)

@@ -20,9 +20,10 @@ from typing import Any, Final, Literal, get_args
 
 import websocket
 
-from lib.options import FeedOptions
+from lib.options import FRAME_RESERVE, FeedOptions
 from lib.outbox import Outbox, encode_message
 from lib.protocol import MAX_FRAME_BYTES, Rejection, RejectReason
+from lib.rate import TokenBucket
 from lib.store import CloseCause, ConnectionState, FeedEvent, IngestResult, Store
 from lib.urls import check_feed_url, redact_url
 from lib.wire import (
@@ -96,6 +97,9 @@ class FeedClient:
         self._open = False  # direct sends allowed: connected and the queue flushed
         self._send_error: str | None = None  # why the last write failed, for the receive loop to report
         self._ping_id = 0  # numbers our pings; a pong's number acknowledges what was sent before it
+        self._pace: TokenBucket | None = None  # this connection's frame budget (options.frames_per_second)
+        self._ack_due = False  # a message was written and no ping has followed it yet
+        self._pong_due: bytes | None = None  # the answer to the server's last ping, waiting for the budget
         self._ws: websocket.WebSocket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -153,7 +157,10 @@ class FeedClient:
 
         A message is at most :data:`~lib.protocol.MAX_CLIENT_MESSAGE_BYTES` (4 KiB) of UTF-8;
         anything bigger is refused here, before it is queued. Queued messages go out in order,
-        before anything else, as soon as a connection is up. A message stays in flight until a
+        before anything else, as soon as a connection is up. However fast a caller sends, the
+        client writes at most ``frames_per_second`` frames a second (after ``frame_burst`` at
+        once), under the rate at which a server may close the connection: messages over it
+        wait in the queue. A message stays in flight until a
         pong shows the server read it; if the connection dies first it is sent again after the
         reconnect, so it may arrive twice, never not at all, unless more than ``queue_size``
         messages or ``queue_bytes`` bytes pile up (then the oldest is dropped and counted), or
@@ -168,9 +175,11 @@ class FeedClient:
         payload = encode_message(message)
         with self._send_lock:
             ws = self._ws
-            if self._open and not self._outbox.queued and ws is not None and self._write(ws, payload):
+            direct = self._open and not self._outbox.queued and ws is not None
+            if direct and ws is not None and self._spend(FRAME_RESERVE) and self._write(ws, payload):
                 self._outbox.sent(payload, self._ping_id + 1)
-                self._ping(ws)
+                self._ack_due = True
+                self._acknowledge(ws)
                 return
             self._count_drops(self._outbox.queue(payload))
 
@@ -256,7 +265,13 @@ class FeedClient:
         """Receive until the connection ends; raises :class:`_Dropped` saying how it ended."""
         self._connection += 1
         connection = self._connection
-        self._flush(ws)
+        with self._send_lock:
+            # The server counts frames per connection, from its start: so does the client.
+            self._pace = TokenBucket(self.options.frames_per_second, self.options.frame_burst, time.monotonic())
+            self._ack_due, self._pong_due = False, None
+        self._drain(ws)
+        with self._send_lock:
+            self._open = True
         self._set_state(ConnectionState.CONNECTED, f"connected to {redact_url(self.url)}")
         logger.info("connected to %s", redact_url(self.url))
         self._emit("connect")
@@ -308,12 +323,17 @@ class FeedClient:
                     "no answer to ping",
                     error=f"no data for {self.options.ping_timeout:g} s after a ping",
                 )
+            if self._outbox.queued or self._ack_due or self._pong_due is not None:
+                self._drain(ws)
             if now >= next_ping:
                 with self._send_lock:
-                    self._ping(ws)
-                next_ping = now + self.options.ping_interval
-                if ping_sent_at is None or last_bytes_at >= ping_sent_at:
-                    ping_sent_at = now  # the oldest unanswered ping is the one that counts
+                    sent = self._spend(0)
+                    if sent:
+                        self._ping(ws)
+                if sent:  # else the budget is spent: the next pass tries again
+                    next_ping = now + self.options.ping_interval
+                    if ping_sent_at is None or last_bytes_at >= ping_sent_at:
+                        ping_sent_at = now  # the oldest unanswered ping is the one that counts
             if not self._open:  # a direct send failed: the socket is broken
                 raise _Dropped(
                     ConnectionState.RECONNECTING, CloseCause.SEND_FAILED, "send failed", error=self._send_error
@@ -338,12 +358,9 @@ class FeedClient:
                 with self._send_lock:
                     self._outbox.acknowledge(int(event.payload))
         elif isinstance(event, PingFrame):
-            try:
-                ws.pong(event.payload)
-            except (websocket.WebSocketException, OSError) as error:
-                raise _Dropped(
-                    ConnectionState.RECONNECTING, CloseCause.CONNECTION_LOST, "connection lost", error=_describe(error)
-                ) from None
+            with self._send_lock:
+                self._pong_due = event.payload  # only the latest ping needs its answer
+                self._answer_ping(ws)
         elif isinstance(event, Close):
             with contextlib.suppress(websocket.WebSocketException, OSError):
                 ws.send_close(event.code if event.code != CLOSE_NO_STATUS else NORMAL_CLOSURE)
@@ -386,20 +403,39 @@ class FeedClient:
         logger.warning("the server refused a message as too big; dropped a %d-byte message", size)
         return f"the server refused a message as too big (close code 1009); dropped the {size:,}-byte message"
 
-    def _flush(self, ws: websocket.WebSocket) -> None:
+    def _drain(self, ws: websocket.WebSocket) -> None:
+        """Write what waits, as far as this connection's frame budget allows: the answer to a
+        ping, queued messages in order, then the ping that acknowledges them."""
         # Under the send lock, so that no direct send can overtake a queued message.
         with self._send_lock:
-            sent = False
-            while (payload := self._outbox.next_queued()) is not None:
+            self._answer_ping(ws)
+            while (payload := self._outbox.next_queued()) is not None and self._spend(FRAME_RESERVE):
                 if not self._write(ws, payload):
                     raise _Dropped(
                         ConnectionState.RECONNECTING, CloseCause.SEND_FAILED, "send failed", error=self._send_error
                     )
                 self._outbox.sent_queued(self._ping_id + 1)
-                sent = True
-            if sent:
-                self._ping(ws)
-            self._open = True
+                self._ack_due = True
+            self._acknowledge(ws)
+
+    def _spend(self, keep: int) -> bool:
+        """Take one frame from this connection's budget, leaving ``keep`` frames (send lock held)."""
+        return self._pace is not None and self._pace.admit(time.monotonic(), keep=keep)
+
+    def _acknowledge(self, ws: websocket.WebSocket) -> None:
+        """Ping after messages written, when the budget allows: its pong acknowledges them (send lock held)."""
+        if self._ack_due and self._spend(FRAME_RESERVE):
+            self._ping(ws)
+
+    def _answer_ping(self, ws: websocket.WebSocket) -> None:
+        """Send the pong owed to the server, when the budget allows (send lock held)."""
+        if self._pong_due is None or not self._spend(0):
+            return
+        payload, self._pong_due = self._pong_due, None
+        try:
+            ws.pong(payload)
+        except (websocket.WebSocketException, OSError) as error:
+            self._fail_send(error)
 
     def _write(self, ws: websocket.WebSocket, payload: bytes) -> bool:
         """Write one text message; on failure mark the connection broken (the receive loop reconnects)."""
@@ -418,6 +454,7 @@ class FeedClient:
     def _ping(self, ws: websocket.WebSocket) -> None:
         """Send the next numbered ping (send lock held); its pong acknowledges all sent before it."""
         self._ping_id += 1
+        self._ack_due = False
         try:
             ws.ping(str(self._ping_id))
         except (websocket.WebSocketException, OSError) as error:

@@ -15,11 +15,21 @@ from pydantic import SecretStr
 
 from lib.backoff import Backoff
 from lib.outbox import Outbox
+from lib.protocol import CLIENT_FRAME_BURST, CLIENT_FRAMES_PER_SECOND
 
 DEFAULT_QUEUE_SIZE: Final = 1000
 """Outgoing messages queued at most while disconnected; as many again may be in flight."""
 DEFAULT_QUEUE_BYTES: Final = 1024 * 1024
 """Bytes of outgoing messages queued at most while disconnected (1 MiB); as many again in flight."""
+DEFAULT_FRAMES_PER_SECOND: Final = 0.8 * CLIENT_FRAMES_PER_SECOND
+"""Frames the client sends per second at most, sustained: a fifth under the protocol's limit, so
+that frames bunched up in transit still arrive within it."""
+DEFAULT_FRAME_BURST: Final = CLIENT_FRAME_BURST - 50
+"""Frames the client sends at once at most: the protocol's burst less five seconds of its rate,
+for the same reason; still room for a full queue (1,000 messages) flushed on reconnect."""
+FRAME_RESERVE: Final = 3
+"""Frames of the burst that messages never take: kept for pongs and keepalive pings, so that a
+caller sending as fast as it can never delays the answers that keep the connection alive."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,11 @@ class FeedOptions:
         queue_size: Outgoing messages held while disconnected; the oldest is dropped past it.
         queue_bytes: The same bound in bytes (at least :data:`~lib.protocol.MAX_CLIENT_MESSAGE_BYTES`).
         connect_timeout: Seconds allowed for the TCP connect and the WebSocket handshake.
+        frames_per_second: Frames the client sends per second at most, sustained, whatever its
+            callers ask: messages, pings and pongs alike; messages over it wait in the queue.
+            By default under the protocol's limit (:data:`~lib.protocol.CLIENT_FRAMES_PER_SECOND`),
+            over which a server may close the connection with 1008.
+        frame_burst: Frames the client sends at once at most, above that rate, on each connection.
         ssl_context: TLS settings for ``wss://``; by default the system's trusted certificates,
             verified.
 
@@ -49,6 +64,8 @@ class FeedOptions:
     queue_size: int = DEFAULT_QUEUE_SIZE
     queue_bytes: int = DEFAULT_QUEUE_BYTES
     connect_timeout: float = 5.0
+    frames_per_second: float = DEFAULT_FRAMES_PER_SECOND
+    frame_burst: int = DEFAULT_FRAME_BURST
     ssl_context: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
@@ -58,6 +75,8 @@ class FeedOptions:
             object.__setattr__(self, "token", None)  # an empty token is no token, not one nobody can send
         if not (self.ping_interval > 0 and self.ping_timeout > 0 and self.connect_timeout > 0):
             raise ValueError("ping_interval, ping_timeout and connect_timeout must be positive")
+        if not (self.frames_per_second > 0 and self.frame_burst > FRAME_RESERVE + 1):
+            raise ValueError(f"frames_per_second must be positive and frame_burst more than {FRAME_RESERVE + 1}")
         Outbox(self.queue_size, self.queue_bytes)  # checks the bounds now, where they are given
 
     @property

@@ -25,6 +25,14 @@ MAX_CLIENT_MESSAGE_BYTES: Final = 4 * 1024
 message is a small ``ping``; a client refuses to send more, and a server may refuse more by
 closing with 1009 (message too big)."""
 
+CLIENT_FRAMES_PER_SECOND: Final = 10.0
+"""Frames a client may send a server per second, sustained: messages, WebSocket pings and pongs
+alike. A server may close a client over it with 1008 (policy violation)."""
+
+CLIENT_FRAME_BURST: Final = 1_100
+"""Frames a client may send at once above :data:`CLIENT_FRAMES_PER_SECOND`: room for the queue of
+messages a client wrote while it was disconnected, sent together on reconnect."""
+
 MAX_SCORE: Final = 400
 MAX_PERIOD: Final = 20
 REGULATION_PERIODS: Final = 4

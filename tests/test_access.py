@@ -1,10 +1,12 @@
-"""Who may change the shared process: viewers on this machine, those with the operator key."""
+"""Who may change the shared process, and how often any viewer may ask it for anything."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from lib.access import Throttle, is_local_viewer, key_matches
+from lib.access import KEY_TRY_BURST, KEY_TRY_INTERVAL, KeyGuard, KeyTry, is_local_viewer, key_matches, reconnect_budget
 
 
 def test_a_viewer_on_this_machine_is_local() -> None:
@@ -34,9 +36,32 @@ def test_the_operator_key_must_match_exactly() -> None:
     assert not key_matches("anything", None)
 
 
-def test_the_throttle_lets_one_action_through_per_interval() -> None:
+def test_reconnects_go_through_one_per_five_seconds_whoever_asks() -> None:
     """Many asks inside the interval: the first passes; after the interval, the next one does."""
-    throttle = Throttle(5.0)
-    assert [throttle.allow(t) for t in (100.0, 100.1, 103.0, 104.9)] == [True, False, False, False]
-    assert throttle.allow(105.0)
-    assert not throttle.allow(106.0)
+    budget = reconnect_budget(100.0)
+    assert [budget.admit(t) for t in (100.0, 100.1, 103.0, 104.9)] == [True, False, False, False]
+    assert budget.admit(105.0)
+    assert not budget.admit(106.0)
+
+
+def test_key_tries_past_the_budget_are_not_checked_and_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """A burst of tries, then one per interval: the right key is not even checked while the budget is spent."""
+    guard = KeyGuard("s3cret", now=0.0)
+    with caplog.at_level(logging.INFO, logger="lib.access"):
+        outcomes = [guard.check(f"guess {n}", "203.0.113.9", now=0.0) for n in range(KEY_TRY_BURST)]
+        assert outcomes == [KeyTry.REFUSED] * KEY_TRY_BURST
+        assert guard.check("s3cret", "203.0.113.9", now=1.0) is KeyTry.TOO_MANY
+        assert guard.wait(1.0) == pytest.approx(KEY_TRY_INTERVAL - 1.0)
+        assert guard.check("s3cret", "203.0.113.9", now=KEY_TRY_INTERVAL) is KeyTry.ACCEPTED
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("operator key refused (from 203.0.113.9)" in m for m in messages) == KEY_TRY_BURST
+    assert any("over the limit" in m for m in messages)
+    assert messages[-1] == "operator key accepted (from 203.0.113.9)"
+    assert not any("s3cret" in m or "guess" in m for m in messages)  # no try is ever logged
+
+
+def test_with_no_key_configured_no_try_is_accepted() -> None:
+    """A deployment without a key: every try is refused, the empty one too."""
+    guard = KeyGuard(None, now=0.0)
+    assert guard.check("", "203.0.113.9", now=0.0) is KeyTry.REFUSED
+    assert guard.check("anything", "203.0.113.9", now=0.0) is KeyTry.REFUSED

@@ -347,3 +347,24 @@ def _rerun_sidebar(page: Any) -> str:
     """The sidebar's text after a full run of the page (the sidebar is outside the live fragment)."""
     page.get_by_text("Performance monitor").click()  # any widget outside the fragment runs the whole page
     return str(page.locator("[data-testid='stSidebar']").inner_text())
+
+
+def test_a_viewer_downloads_a_table_twice_and_gets_the_same_shared_file(browser: Any) -> None:
+    """The Data tab's games CSV, clicked twice in a real browser: both downloads hold the games, byte for byte."""
+    server = ScriptedFeed(NightSimulator(games=4, seed=5, speed=60.0), interval=0.5).start()
+    dashboard = Dashboard(server.url)
+    try:
+        page = open_page(browser, dashboard.url)
+        page.locator(".nba-card").first.wait_for(timeout=30_000)
+        page.get_by_role("tab", name="⬇️ Data").click()
+        files = []
+        for _ in range(2):
+            with page.expect_download(timeout=30_000) as download:
+                page.get_by_role("button", name="CSV").first.click()
+            files.append(Path(download.value.path()).read_bytes())
+        assert files[0].startswith(b"game_id,")
+        assert files[0].count(b"\n") == 5  # a header and four games
+        assert files[1] == files[0]  # within the reuse time: the same file, not a second build
+    finally:
+        dashboard.stop()
+        server.stop()

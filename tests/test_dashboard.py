@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import logging
 import os
 import re
 import socket
@@ -21,6 +22,8 @@ from streamlit.testing.v1 import AppTest
 from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
+from lib import pacing
+from lib.access import KEY_TRY_BURST, KEY_TRY_INTERVAL
 from lib.feed.flows import GameFlow
 from lib.protocol import (
     Game,
@@ -629,6 +632,43 @@ def test_an_anonymous_viewer_sees_the_recording_state_but_no_switch_and_no_path(
     operator.run()
     assert "Recordings" in [s.value for s in operator.subheader]
     assert any(str(b.label) == "JSONL" for b in operator.get("download_button"))
+
+
+def test_a_key_guesser_gets_a_few_tries_then_one_every_ten_seconds_each_refusal_logged(
+    app: AppFactory, feed_server: ScriptedFeed, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Twenty guesses in a row, then the key: five are checked and refused, the rest (the key too) are not checked."""
+    at = app(feed_server.url, OPERATOR_KEY=OPERATOR_KEY)
+    at.run()
+    started = time.monotonic()
+    with caplog.at_level(logging.INFO, logger="lib.access"):
+        for n in range(20):
+            at.text_input(key="operator_key").set_value(f"guess {n}").run()
+        at.text_input(key="operator_key").set_value(OPERATOR_KEY).run()
+    elapsed = time.monotonic() - started
+    logged = [record.getMessage() for record in caplog.records]
+    refused = sum(message.startswith("operator key refused") for message in logged)
+    assert KEY_TRY_BURST <= refused <= KEY_TRY_BURST + elapsed / KEY_TRY_INTERVAL
+    assert not any("guess" in message or OPERATOR_KEY in message for message in logged)
+    if elapsed < KEY_TRY_INTERVAL:  # no try has been earned back: the key itself was not checked
+        assert "Too many tries of the operator key" in sidebar_text(at)
+        assert [t.key for t in at.toggle if t.key == "record"] == []
+
+
+def test_a_busy_server_refreshes_everyone_less_often_and_the_page_says_so(
+    app: AppFactory, feed_server: ScriptedFeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A governor that finds the process past its target: the floor goes up and the page says by how much."""
+    monkeypatch.setattr(pacing, "WINDOW", 0.001)  # every run is a window
+    monkeypatch.setattr(pacing, "HIGH_LOAD", -1.0)  # whatever it used is too much
+    monkeypatch.setattr(pacing, "TARGET_LOAD", 1e-9)  # and the floor goes all the way up
+    at = app(feed_server.url)
+    at.run()
+    assert "Many viewers right now" not in page_text(at)
+    rerun_until(at, lambda at: "Many viewers right now" in page_text(at), "the page to say it refreshes less often")
+    assert f"the page refreshes every {pacing.MAX_FLOOR:g} s (you chose 1 s)" in page_text(at)
+    at.slider[0].set_value(pacing.MAX_REFRESH).run()  # a viewer who chose slower is not slowed
+    assert "Many viewers right now" not in page_text(at)
 
 
 def test_the_switch_follows_the_shared_state_and_acts_only_when_flipped(

@@ -5,7 +5,8 @@ hostile. Every resource a client can make the server spend is bounded here, in o
 :mod:`lib.feed.serving` applies the bounds (the embedded demo feed and ``python -m lib.feed``
 alike). ``docs/security.md`` lists them with the tests that show each.
 
-Pure: no sockets, no clocks (the time is an argument).
+Pure: no sockets, no clocks. The frame rate is a :class:`~lib.rate.TokenBucket`, the protocol's
+(:data:`~lib.protocol.CLIENT_FRAMES_PER_SECOND`), which the project's client paces itself under.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-from lib.protocol import MAX_CLIENT_MESSAGE_BYTES
+from lib.protocol import CLIENT_FRAME_BURST, CLIENT_FRAMES_PER_SECOND, MAX_CLIENT_MESSAGE_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +43,8 @@ class FeedLimits:
     """
 
     max_message_bytes: int = MAX_CLIENT_MESSAGE_BYTES
-    frames_per_second: float = 10.0
-    frame_burst: int = 1_100
+    frames_per_second: float = CLIENT_FRAMES_PER_SECOND
+    frame_burst: int = CLIENT_FRAME_BURST
     handshake_timeout: float = 10.0
     max_connections: int = 2_000
     outbox_bytes: int = 4 * 1024 * 1024
@@ -55,27 +56,3 @@ class FeedLimits:
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{field.name} must be a positive number, got {value!r}")
 
-
-class FrameRate:
-    """A token bucket: ``burst`` frames at once, then ``rate`` frames a second.
-
-    Args:
-        rate: Frames per second, sustained.
-        burst: Frames allowed at once (the bucket's size; it starts full).
-        now: The current time, seconds on any monotonic clock.
-    """
-
-    def __init__(self, rate: float, burst: int, now: float) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._tokens = float(burst)
-        self._at = now
-
-    def admit(self, now: float) -> bool:
-        """Whether one more frame at ``now`` keeps within the rate; counts it if so."""
-        self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
-        self._at = now
-        if self._tokens < 1.0:
-            return False
-        self._tokens -= 1.0
-        return True

@@ -40,7 +40,8 @@ from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import CloseCode, Frame, Opcode
 
-from lib.feed.limits import FeedLimits, FrameRate
+from lib.feed.limits import FeedLimits
+from lib.rate import TokenBucket
 from lib.urls import hide_query_values
 
 logger = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ class _FeedWebSocketProtocol(_Limited, WebSocketsSansIOProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._rate = FrameRate(self._limits.frames_per_second, self._limits.frame_burst, self.loop.time())
+        self._rate = TokenBucket(self._limits.frames_per_second, self._limits.frame_burst, self.loop.time())
         self._pending: list[bytes] = []
         """Data frames framed in this pass of the event loop, written together at its end."""
         self._pending_bytes = 0

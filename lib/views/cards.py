@@ -85,7 +85,12 @@ def _prediction_html(card: CardData) -> str:
     return f'<div class="nba-pred"><div class="nba-bar"><div style="width:{percent:.1f}%"></div></div>{text}</div>'
 
 
-def render_cards(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -> None:
-    """The card grid, in the order given; times of day in the viewer's time zone ``tz``."""
+def cards_html(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -> str:
+    """The card grid as one HTML block, in the order given; times of day in the viewer's time zone ``tz``."""
     body = "".join(card_html(card, now, tz) for card in cards)
-    st.html(f'{CARD_CSS}<div class="nba-grid">{body}</div>')
+    return f'{CARD_CSS}<div class="nba-grid">{body}</div>'
+
+
+def render_cards(grid: str) -> None:
+    """The card grid, as :func:`cards_html` made it (once, for every viewer who sees the same cards)."""
+    st.html(grid)

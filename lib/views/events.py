@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from lib.store import FeedEvent
@@ -47,9 +48,9 @@ def event_log_table(events: Sequence[FeedEvent], limit: int = 10) -> pd.DataFram
     return pd.DataFrame(rows, columns=["Time", "Event", "Game", "Score"])
 
 
-def render_event_log(table: pd.DataFrame) -> None:
-    """The event log, as a table (feed text shows as text)."""
-    if table.empty:
+def render_event_log(table: pd.DataFrame | pa.Table) -> None:
+    """The event log, as a table (or the Arrow table made of it; feed text shows as text)."""
+    if len(table) == 0:
         st.caption("No tip-offs or finals yet.")
         return
     st.dataframe(

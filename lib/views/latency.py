@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from lib.percentiles import nearest_rank
@@ -45,10 +46,10 @@ class LatencyFigures:
     e2e: Percentiles | None
     apply: Percentiles | None
     render: Percentiles | None
-    per_second: pd.DataFrame
-    """Per-second p50 and p95 of end-to-end and apply time (ms), by ``time`` (epoch ms)."""
-    rate: pd.DataFrame
-    """Frames received per second, by ``time`` (epoch ms)."""
+    per_second: pd.DataFrame | pa.Table
+    """Per-second p50 and p95 of end-to-end and apply time (ms), by ``time`` (epoch ms); or its Arrow table."""
+    rate: pd.DataFrame | pa.Table
+    """Frames received per second, by ``time`` (epoch ms); or its Arrow table."""
 
 
 def _per_second(samples: Sequence[LatencySample]) -> pd.DataFrame:
@@ -113,7 +114,7 @@ def render_latency(figures: LatencyFigures) -> None:
     st.caption(_metric_row("End-to-end (receive − server ts)", figures.e2e))
     st.caption(_metric_row("Apply (parse + validate + store)", figures.apply, 3))
     st.caption(_metric_row("Live section render", figures.render))
-    if figures.per_second.empty and figures.rate.empty:
+    if len(figures.per_second) == 0 and len(figures.rate) == 0:  # DataFrames, or the Arrow tables the board makes
         st.caption("Nothing received in the last 5 minutes: the charts start with the next update.")
         return
     left, right = st.columns(2)

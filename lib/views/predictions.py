@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from lib.views.format import CardData, game_clock, win_chance
@@ -42,9 +43,9 @@ def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def render_predictions(table: pd.DataFrame) -> None:
-    """The predictions table; a missing value is a dash; no table at all without games."""
-    if table.empty:
+def render_predictions(table: pd.DataFrame | pa.Table) -> None:
+    """The predictions table (or the Arrow table made of it); a missing value is a dash; no table without games."""
+    if len(table) == 0:
         st.caption("No games to predict yet.")
         return
     st.dataframe(

@@ -13,6 +13,7 @@ from functools import partial
 
 import streamlit as st
 
+from lib.access import KeyTry
 from lib.recorder import RecorderStats, RecordingFile, size_words
 from lib.views.format import escape_markdown
 
@@ -65,8 +66,12 @@ def _flipped(start: Callable[[], None], stop: Callable[[], None]) -> None:
     (start if st.session_state[_SWITCH] else stop)()
 
 
-def render_operator_login(check: Callable[[str], bool]) -> None:
-    """The operator key's field, for a viewer from another machine when the deployment has a key."""
+def render_operator_login(check: Callable[[str], KeyTry]) -> None:
+    """The operator key's field, for a viewer from another machine when the deployment has a key.
+
+    ``check`` decides each try (:class:`~lib.access.KeyGuard`): tries come a few at once, then
+    one every few seconds for the whole process.
+    """
     st.text_input(
         "Operator key",
         type="password",
@@ -75,14 +80,18 @@ def render_operator_login(check: Callable[[str], bool]) -> None:
         args=(check,),
         help="Operators may record the feed. The key is in the app's secrets (operator_key).",
     )
-    if st.session_state.get("operator_refused"):
+    refused = st.session_state.get("operator_refused")
+    if refused == KeyTry.REFUSED.value:
         st.caption("That is not the operator key.")
+    elif refused == KeyTry.TOO_MANY.value:
+        st.caption("Too many tries of the operator key on this app: that one was not checked. Try again in 10 s.")
 
 
-def _log_in(check: Callable[[str], bool]) -> None:
+def _log_in(check: Callable[[str], KeyTry]) -> None:
     given = st.session_state.get("operator_key", "")
-    st.session_state.operator = check(given)
-    st.session_state.operator_refused = bool(given) and not st.session_state.operator
+    outcome = check(given) if given else None
+    st.session_state.operator = outcome is KeyTry.ACCEPTED
+    st.session_state.operator_refused = None if outcome is None or outcome is KeyTry.ACCEPTED else outcome.value
     st.session_state.operator_key = ""  # the key is not kept in the session once checked
 
 

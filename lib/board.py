@@ -1,0 +1,186 @@
+"""What every viewer's live tab shows, built once per snapshot and shared by every session.
+
+Fifty viewers refreshing every second used to build fifty copies of the same cards, tables and
+charts a second from fifty snapshots of the same store (and Streamlit converted each table to
+Arrow fifty times). A :class:`BoardCache` builds one :class:`Board` per change of the store
+(at most every :data:`MIN_AGE` seconds, and again every :data:`MAX_AGE` seconds for what
+depends on the clock); each viewer's variant (sort, team filter, finished games, time zone)
+is built once per board too. Tables are Arrow tables, which Streamlit sends as they are.
+
+The board holds plain data, as the rendering helpers in :mod:`lib.views` take it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import tzinfo
+from typing import Any, Final
+
+import pandas as pd
+import pyarrow as pa
+
+from lib.status import FeedStatus
+from lib.store import Snapshot
+from lib.views.cards import cards_html
+from lib.views.events import event_log_table
+from lib.views.format import (
+    CardData,
+    Connection,
+    SortKey,
+    board_note,
+    build_cards,
+    connection_indicator,
+    sort_cards,
+)
+from lib.views.latency import LatencyFigures, latency_figures, percentiles
+from lib.views.predictions import predictions_table
+
+MIN_AGE: Final = 0.1
+"""Seconds a board is reused however the store changed: a burst of the feed's messages is one board."""
+MAX_AGE: Final = 1.0
+"""Seconds a board is reused while the store is unchanged: "updated 3 s ago" and the like move on."""
+VARIANTS: Final = 32
+"""Viewers' variants of one board kept at most (sort, team filter, finished games, time zone)."""
+
+
+def arrow(frame: pd.DataFrame) -> Any:
+    """A DataFrame as the Arrow table Streamlit would make of it on every render (made once here)."""
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """One viewer's variant of the board: their cards in their order, in their time zone.
+
+    Attributes:
+        cards: The cards shown, in order.
+        grid_html: The cards as one HTML block (``None`` when no card matches).
+        note: What the board says when no game is on (``None`` while one is).
+        predictions: The predictions table, as an Arrow table.
+    """
+
+    cards: list[CardData]
+    grid_html: str | None
+    note: str | None
+    predictions: Any
+
+
+@dataclass(frozen=True, eq=False)
+class Board:
+    """What the live tab shows every viewer at one moment.
+
+    Attributes:
+        snapshot: The store at that moment.
+        status: The connection and the counters.
+        now: Epoch seconds the board was built at: its clock.
+        teams: Every team on the board, sorted (the team filter's choices).
+        latency: The latency section's figures, tables as Arrow tables; without the viewer's
+            own render times (:meth:`latency_for` adds them).
+        events: The event log, as an Arrow table (no rows: nothing yet).
+    """
+
+    snapshot: Snapshot
+    status: FeedStatus
+    now: float
+    teams: list[str]
+    latency: LatencyFigures
+    events: Any
+    _variants: OrderedDict[tuple[Any, ...], LiveView] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def last_apply_ms(self) -> float | None:
+        """The newest frame's apply time, for the header."""
+        latency = self.snapshot.latency
+        return latency[-1].apply_ms if latency else None
+
+    def connection(self, tz: tzinfo) -> Connection:
+        """The header's connection indicator, its times of day in the viewer's time zone ``tz``."""
+        return connection_indicator(self.status, self.now, self.snapshot.source, tz)
+
+    def view(self, sort_by: SortKey, team_filter: Sequence[str], show_final: bool, tz: tzinfo) -> LiveView:
+        """A viewer's variant, built the first time any viewer asks for it."""
+        key = (sort_by, tuple(sorted(team_filter)), show_final, str(tz))
+        with self._lock:
+            made = self._variants.get(key)
+            if made is None:
+                made = self._variants[key] = self._build_view(sort_by, team_filter, show_final, tz)
+                if len(self._variants) > VARIANTS:
+                    self._variants.popitem(last=False)
+            else:
+                self._variants.move_to_end(key)
+            return made
+
+    def latency_for(self, render_ms: Sequence[float]) -> LatencyFigures:
+        """The latency figures with this viewer's own render times."""
+        return replace(self.latency, render=percentiles(render_ms))
+
+    def _build_view(self, sort_by: SortKey, team_filter: Sequence[str], show_final: bool, tz: tzinfo) -> LiveView:
+        snapshot, now = self.snapshot, self.now
+        cards = sort_cards(
+            build_cards(snapshot.games, snapshot.predictions, now=now, team_filter=team_filter, show_final=show_final),
+            sort_by,
+        )
+        return LiveView(
+            cards=cards,
+            grid_html=cards_html(cards, now, tz) if cards else None,
+            note=board_note(snapshot.games, now, tz),
+            predictions=arrow(predictions_table(cards, now, tz)),
+        )
+
+
+def build_board(snapshot: Snapshot, status: FeedStatus, now: float) -> Board:
+    """The board for ``snapshot`` at ``now`` (epoch seconds)."""
+    teams = sorted({team for r in snapshot.games.values() for team in (r.game.home_team, r.game.away_team)})
+    figures = latency_figures(snapshot.latency, snapshot.rate, (), now)
+    return Board(
+        snapshot=snapshot,
+        status=status,
+        now=now,
+        teams=teams,
+        latency=replace(figures, per_second=arrow(figures.per_second), rate=arrow(figures.rate)),
+        events=arrow(event_log_table(snapshot.events)),
+    )
+
+
+class BoardCache:
+    """The latest :class:`Board`, shared by every session of the process; any thread may ask.
+
+    Args:
+        snapshot: Takes a snapshot of the store.
+        status: The status a snapshot describes.
+    """
+
+    def __init__(self, snapshot: Callable[[], Snapshot], status: Callable[[Snapshot], FeedStatus]) -> None:
+        self._snapshot = snapshot
+        self._status = status
+        self._board: Board | None = None
+        self._built_at = float("-inf")
+        self._lock = threading.Lock()
+        self.builds = 0
+        """Boards built so far."""
+
+    def board(self, now: float, clock: float) -> Board:
+        """The current board: the kept one, or one built now from a new snapshot.
+
+        Args:
+            now: Epoch seconds (the board's clock, if one is built).
+            clock: Seconds on a monotonic clock (the board's age).
+        """
+        with self._lock:  # one build at a time; the sessions that wait for it share it
+            board, age = self._board, clock - self._built_at
+            if board is not None and age < MAX_AGE:
+                if age < MIN_AGE:
+                    return board
+                snapshot = self._snapshot()
+                if snapshot.version == board.snapshot.version:
+                    return board
+            else:
+                snapshot = self._snapshot()
+            self._board = build_board(snapshot, self._status(snapshot), now)
+            self._built_at = clock
+            self.builds += 1
+            return self._board
