@@ -218,14 +218,14 @@ GAME_TABLE_COLUMNS: Final = {
     "status": "Status",
     "known_from": "Known from",
     "lead_changes": "Lead changes",
-    "biggest_away_lead": "Away lead",
-    "biggest_home_lead": "Home lead",
+    "leads": "Leads",
     "biggest_run": "Run",
     "excitement": "Excitement",
     "comeback": "Comeback",
 }
 """The every-game table's columns, away before home, with their headers: what fits beside the sidebar at
-1,400 px with the longest team names (times tied is in the game's figures above and in the download)."""
+1,400 px with the longest team names (times tied is in the game's figures above and in the download; each
+side's biggest lead is one column, as the figures above show it)."""
 
 
 def game_table(summaries: Sequence[GameSummary]) -> pd.DataFrame:
@@ -233,6 +233,7 @@ def game_table(summaries: Sequence[GameSummary]) -> pd.DataFrame:
     stats = game_stats_frame(summaries)
     stats["score"] = stats["away_score"].astype(str) + "–" + stats["home_score"].astype(str)
     stats["known_from"] = [known_from(s.known_from_period, s.known_from_clock) for s in summaries]
+    stats["leads"] = stats["biggest_away_lead"].astype(str) + " / " + stats["biggest_home_lead"].astype(str)
     table = stats[list(GAME_TABLE_COLUMNS)].copy()
     comeback = stats["comeback"].astype(float) * 100.0
     table["comeback"] = comeback.where(stats["final"].astype(bool), comeback.clip(1.0, 99.0))
@@ -255,6 +256,7 @@ def render_game_table(summaries: Sequence[GameSummary]) -> None:
             "known_from": st.column_config.TextColumn(
                 "Known from", help="tip-off, or where a partial game was first seen: its figures miss the start"
             ),
+            "leads": st.column_config.TextColumn("Leads", help="Biggest lead, away / home", alignment="right"),
             "excitement": st.column_config.NumberColumn(
                 "Excitement", format="%.2f", help="Sum of absolute changes in win probability"
             ),
