@@ -230,6 +230,22 @@ def test_games_in_progress_come_first_then_scheduled_then_finals_whatever_the_so
         assert list(at.dataframe[0].value["Home"]) == homes, key
 
 
+def test_a_team_shows_once_in_its_latest_game(app: AppFactory, feed_server: ScriptedFeed) -> None:
+    """Dallas's finished game leaves the board as soon as Dallas's next game is on it: a team shows once."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    final = {"status": "final", "period": 4, "clock": "00:00", "home_score": 110, "away_score": 130}
+    feed_server.publish(
+        [ScoreUpdate(data=a_game("first", home_team="Washington Wizards", away_team="Dallas Mavericks", **final))]
+    )
+    rerun_until(at, lambda at: card_teams(at) == ["Dallas Mavericks", "Washington Wizards"], "the first final")
+    feed_server.publish(
+        [ScoreUpdate(data=a_game("next", home_team="Milwaukee Bucks", away_team="Dallas Mavericks", period=1))]
+    )
+    rerun_until(at, lambda at: "2 games" in header(at), "the next game")
+    assert card_teams(at) == ["Dallas Mavericks", "Milwaukee Bucks"]
+
+
 def test_one_game_is_singular(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """One game reads "1 game", not "1 games"."""
     feed_server.publish([ScoreUpdate(data=a_game("solo"))])

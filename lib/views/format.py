@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Final, Literal
@@ -376,17 +376,39 @@ def build_cards(
     team_filter: Sequence[str] = (),
     show_final: bool = True,
 ) -> list[CardData]:
-    """The cards to show: one per game, filtered by team; finished games for 30 minutes, if wanted."""
+    """The cards to show: one per game, filtered by team; finished games for 30 minutes, if wanted.
+
+    A finished game also leaves as soon as one of its teams has a newer game on the board: a team
+    is on the board once, in its latest game (a new slate's, or tomorrow's).
+    """
     wanted = set(team_filter)
+    newest = _newest_games(games.values())
     cards = []
     for record in games.values():
         game = record.game
         if wanted and game.home_team not in wanted and game.away_team not in wanted:
             continue
-        if game.status == "final" and (not show_final or now - record.updated_at > FINAL_SHOWN_FOR):
+        if game.status == "final" and (
+            not show_final
+            or now - record.updated_at > FINAL_SHOWN_FOR
+            or record is not newest[game.home_team]
+            or record is not newest[game.away_team]
+        ):
             continue
         cards.append(CardData(game, predictions.get(game.game_id), record.updated_at))
     return cards
+
+
+def _newest_games(records: Iterable[GameRecord]) -> dict[str, GameRecord]:
+    """Each team's latest game: one in progress or to come before any final, else the final updated last."""
+    newest: dict[str, GameRecord] = {}
+    for record in records:
+        rank = (record.game.status != "final", record.updated_at)
+        for team in (record.game.home_team, record.game.away_team):
+            kept = newest.get(team)
+            if kept is None or rank > (kept.game.status != "final", kept.updated_at):
+                newest[team] = record
+    return newest
 
 
 _MARKDOWN_SPECIAL: Final = frozenset("\\`*_{}[]()<>#+-.!|~$:&")

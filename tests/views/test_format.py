@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -166,16 +166,31 @@ def test_sorting_orders() -> None:
     }
 
 
+OTHERS: Final = {"home_team": "Denver Nuggets", "away_team": "Miami Heat"}
+
+
 def test_filters_by_team_and_hides_old_finals() -> None:
     """The team filter keeps games with either team; finals leave the board after 30 minutes."""
     games = {
         **records(g("x", home_team="Boston Celtics"), g("y", away_team="Boston Celtics", home_team="Utah Jazz")),
-        **records(g("old", status="final"), updated_at=NOW - FINAL_SHOWN_FOR - 1),
-        **records(g("new", status="final"), updated_at=NOW - 60),
+        **records(g("old", status="final", **OTHERS), updated_at=NOW - FINAL_SHOWN_FOR - 1),
+        **records(g("new", status="final", **OTHERS), updated_at=NOW - 60),
     }
     assert {c.game.game_id for c in build_cards(games, {}, now=NOW, team_filter=["Utah Jazz"])} == {"y"}
     assert {c.game.game_id for c in build_cards(games, {}, now=NOW)} == {"x", "y", "new"}
     assert {c.game.game_id for c in build_cards(games, {}, now=NOW, show_final=False)} == {"x", "y"}
+
+
+def test_a_team_is_on_the_board_once_in_its_latest_game() -> None:
+    """A final leaves the board when one of its teams has a newer game: one in progress or to come, or a later final."""
+    games = {
+        **records(g("earlier", status="final"), updated_at=NOW - 600),  # Knicks @ Celtics
+        **records(g("tonight", home_team="Utah Jazz", status="scheduled"), updated_at=NOW - 900),  # Knicks @ Jazz
+        **records(g("theirs", status="final", **OTHERS), updated_at=NOW - 300),
+        **records(g("then", status="final", home_team="Denver Nuggets"), updated_at=NOW - 400),  # Knicks @ Nuggets
+        **records(g("later", status="final", away_team="Miami Heat", home_team="Orlando Magic"), updated_at=NOW - 60),
+    }
+    assert [c.game.game_id for c in build_cards(games, {}, now=NOW)] == ["tonight", "later"]
 
 
 def test_escape_markdown_neutralises_markup() -> None:
