@@ -100,17 +100,17 @@ def load_json(body: bytes, limits: JsonLimits) -> object:
         CdnShapeError: ``too_large``, ``too_many_entries``, ``too_deep`` or ``invalid_json``.
     """
     if len(body) > limits.max_bytes:
-        raise CdnShapeError(f"an answer of {len(body):,} bytes, over {limits.max_bytes:,}", "too_large")
+        raise CdnShapeError(f"an answer of {len(body):,} bytes, more than {limits.max_bytes:,}", "too_large")
     # Backslashes appear only inside strings; with the escaped ones gone every quote left opens
     # or closes a string, so one left-to-right pass removes them all (linear, even on hostile text).
     bare = _STRING.sub(b"", bytes(body).replace(b"\\\\", b"").replace(b'\\"', b""))
     entries = bare.count(b",") + bare.count(b"[") + bare.count(b"{")
     if entries > limits.max_entries:
-        raise CdnShapeError(f"{entries:,} entries in one answer, over {limits.max_entries:,}", "too_many_entries")
+        raise CdnShapeError(f"{entries:,} entries in one answer, more than {limits.max_entries:,}", "too_many_entries")
     brackets = bare.translate(None, _NOT_BRACKET)  # at most twice the entries: a bounded loop
     depth = max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
     if depth > limits.max_depth:
-        raise CdnShapeError(f"an answer nested {depth} deep, over {limits.max_depth}", "too_deep")
+        raise CdnShapeError(f"an answer nested {depth} deep, more than {limits.max_depth}", "too_deep")
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
@@ -296,7 +296,7 @@ def parse_playbyplay(payload: object) -> PlayByPlay:
 def _counted(items: list[Any], most: int, what: str, where: str) -> list[Any]:
     """The list, if it holds no more than ``most``: counted before a single entry is validated."""
     if len(items) > most:
-        raise CdnShapeError(f"{where}: {len(items):,} {what}, over {most:,}", f"too_many_{what}")
+        raise CdnShapeError(f"{where}: {len(items):,} {what}, more than {most:,}", f"too_many_{what}")
     return items
 
 

@@ -156,7 +156,7 @@ class CdnFetcher:
         headers = {name.lower(): value for name, value in response.headers}
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > max_bytes:
-            raise UpstreamFault("too_large", f"an answer of {int(declared):,} bytes, over {max_bytes:,}")
+            raise UpstreamFault("too_large", f"an answer of {int(declared):,} bytes, more than {max_bytes:,}")
         encodings = b",".join(value for name, value in response.headers if name.lower() == b"content-encoding")
         body = _Body(encodings.decode("latin-1"), max_bytes)
         received = 0
@@ -196,7 +196,7 @@ class _Body:
     def add(self, chunk: bytes) -> None:
         self._raw += len(chunk)
         if self._raw > self._max:  # compressed or not, never more on the wire than in the body
-            raise UpstreamFault("too_large", f"an answer over {self._max:,} bytes")
+            raise UpstreamFault("too_large", f"an answer of more than {self._max:,} bytes")
         if self._inflater is None:
             self._keep(chunk)
             return
@@ -221,7 +221,7 @@ class _Body:
 
     def _keep(self, data: bytes) -> None:
         if len(self._data) + len(data) > self._max:
-            raise UpstreamFault("too_large", f"an answer over {self._max:,} bytes once decompressed")
+            raise UpstreamFault("too_large", f"an answer of more than {self._max:,} bytes once decompressed")
         self._data += data
 
     def finish(self) -> bytes:

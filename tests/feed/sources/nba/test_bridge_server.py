@@ -164,7 +164,11 @@ def test_the_command_line_serves_tonights_games(cdn: CdnStandIn) -> None:
         stderr=subprocess.STDOUT,
     )
     store = Store()
-    client = FeedClient(f"ws://127.0.0.1:{port}/ws/live", store, options(reconnect_base_delay=0.1))
+    # The server takes seconds to start on a busy machine: the client keeps trying until it is up.
+    # The server takes seconds to start on a busy machine: the client keeps trying until it is up.
+    client = FeedClient(
+        f"ws://127.0.0.1:{port}/ws/live", store, options(reconnect_base_delay=0.1, max_reconnect_attempts=None)
+    )
     try:
         client.start()
         wait_for(lambda: {LIVE, SCHEDULED} <= set(store.snapshot().games), timeout=30, what="the night's games")
