@@ -163,6 +163,22 @@ class CdnNight:
                 description=f"{team.name} {kind} made",
             )
 
+    def miss(self, game_id: str, side: str, clock: str) -> None:
+        """A missed jump shot at ``clock``: an action that leaves the score as it is."""
+        with self.lock:
+            game = self.games[game_id]
+            game.clock = duration(clock)
+            team = game.home if side == "home" else game.away
+            game.action(
+                _TWO_POINTER,
+                subType="Jump Shot",
+                shotResult="Missed",
+                teamTricode=team.tricode,
+                teamId=team.team_id,
+                pointsTotal=0,
+                description=f"{team.name} 2pt missed",
+            )
+
     def rescore(self, game_id: str, side: str, points: int) -> None:
         """A scorer's correction: the last basket of ``side`` is worth ``points`` less; later totals follow."""
         with self.lock:
