@@ -80,7 +80,10 @@ def test_a_url_that_is_not_a_string_is_a_type_error() -> None:
             "ws://h/ws/live?apikey=***&auth_token=***&sig=***&X-Amz-Signature=***&***",
         ),
         (f"http://h/static/json/liveData?{SECRET}", "http://h/static/json/liveData?***"),
-        (f"https://reader:{SECRET}@cdn.example.com/live?apikey={SECRET}&{SECRET}", "https://cdn.example.com/live?apikey=***&***"),
+        (
+            f"https://reader:{SECRET}@cdn.example.com/live?apikey={SECRET}&{SECRET}",
+            "https://cdn.example.com/live?apikey=***&***",
+        ),
         ("ws://[::1]:8080/ws/live#frag", "ws://[::1]:8080/ws/live"),
     ],
 )

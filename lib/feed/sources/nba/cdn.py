@@ -89,7 +89,7 @@ _NOT_BRACKET: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
 _STEP: Final = tuple(1 if byte in b"[{" else -1 for byte in range(256))
 
 
-def load_json(body: bytes, limits: JsonLimits) -> object:
+def load_json(body: bytes | bytearray, limits: JsonLimits) -> object:
     """Parse one of the NBA's files, refusing it first if its text breaks ``limits``.
 
     The counts come from C-speed byte operations on the text (escapes and strings removed), so
@@ -103,7 +103,11 @@ def load_json(body: bytes, limits: JsonLimits) -> object:
         raise CdnShapeError(f"an answer of {len(body):,} bytes, more than {limits.max_bytes:,}", "too_large")
     # Backslashes appear only inside strings; with the escaped ones gone every quote left opens
     # or closes a string, so one left-to-right pass removes them all (linear, even on hostile text).
-    bare = _STRING.sub(b"", bytes(body).replace(b"\\\\", b"").replace(b'\\"', b""))
+    # Each copy is made only when needed: at the cap, every copy is another body in memory.
+    unescaped = body.replace(b"\\\\", b"") if b"\\\\" in body else body
+    unescaped = unescaped.replace(b'\\"', b"") if b'\\"' in unescaped else unescaped
+    bare = _STRING.sub(b"", unescaped) if b'"' in unescaped else unescaped
+    del unescaped
     entries = bare.count(b",") + bare.count(b"[") + bare.count(b"{")
     if entries > limits.max_entries:
         raise CdnShapeError(f"{entries:,} entries in one answer, more than {limits.max_entries:,}", "too_many_entries")
@@ -324,7 +328,7 @@ class CdnFile(Generic[_Read_co]):
     limits: JsonLimits
     validate: Callable[[object], _Read_co]
 
-    def read(self, body: bytes) -> _Read_co:
+    def read(self, body: bytes | bytearray) -> _Read_co:
         """The file's content from its decompressed body.
 
         Raises:

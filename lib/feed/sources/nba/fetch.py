@@ -113,7 +113,7 @@ class CdnFetcher:
                 )
             return self._pool
 
-    def get(self, path: str, max_bytes: int, *, deadline: float | None = None) -> bytes:
+    def get(self, path: str, max_bytes: int, *, deadline: float | None = None) -> bytearray:
         """GET one file: its body, decompressed.
 
         Args:
@@ -152,13 +152,13 @@ class CdnFetcher:
         except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, OSError) as error:
             raise UpstreamFault("connection", _connection_words(error)) from None
 
-    def _read(self, response: httpcore.Response, max_bytes: int) -> bytes:
+    def _read(self, response: httpcore.Response, max_bytes: int) -> bytearray:
         headers = {name.lower(): value for name, value in response.headers}
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > max_bytes:
             raise UpstreamFault("too_large", f"an answer of {int(declared):,} bytes, more than {max_bytes:,}")
         encodings = b",".join(value for name, value in response.headers if name.lower() == b"content-encoding")
-        body = _Body(encodings.decode("latin-1"), max_bytes)
+        body = _Body(encodings.decode("latin-1"), max_bytes, int(declared) if declared.isdigit() else None)
         received = 0
         try:
             for chunk in response.iter_stream():
@@ -180,7 +180,7 @@ class CdnFetcher:
 class _Body:
     """An answer's body as it arrives, decompressed (one layer at most) and counted as it is produced."""
 
-    def __init__(self, content_encoding: str, max_bytes: int) -> None:
+    def __init__(self, content_encoding: str, max_bytes: int, declared: int | None) -> None:
         layers = [part.strip().lower() for part in content_encoding.split(",") if part.strip()]
         layers = [layer for layer in layers if layer != "identity"]
         if len(layers) > 1:
@@ -191,7 +191,10 @@ class _Body:
         self._encoding = layers[0] if layers else None
         self._inflater = zlib.decompressobj(_WBITS[self._encoding]) if self._encoding else None
         self._raw = 0
-        self._data = bytearray()
+        # A declared size is allocated at once (it is under the cap): growing by copies would
+        # hold the body twice over for a moment.
+        self._data = bytearray(declared if self._inflater is None and declared is not None else 0)
+        self._size = 0
 
     def add(self, chunk: bytes) -> None:
         self._raw += len(chunk)
@@ -203,7 +206,7 @@ class _Body:
         pending = chunk
         while pending and not self._inflater.eof:
             # At most one byte past the cap comes out of each call: enough to know it is over.
-            room = self._max - len(self._data) + 1
+            room = self._max - self._size + 1
             try:
                 self._keep(self._inflater.decompress(pending, room))
             except zlib.error:
@@ -213,21 +216,24 @@ class _Body:
 
     def _retry_raw_deflate(self, pending: bytes) -> bytes:
         # "deflate" is zlib-wrapped by the standard, raw deflate on some servers; nothing else is retried.
-        if self._encoding == "deflate" and not self._data and self._raw == len(pending):
+        if self._encoding == "deflate" and not self._size and self._raw == len(pending):
             self._encoding = "raw deflate"
             self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
             return pending
         raise UpstreamFault("invalid_encoding", "the answer could not be decompressed")
 
     def _keep(self, data: bytes) -> None:
-        if len(self._data) + len(data) > self._max:
+        end = self._size + len(data)
+        if end > self._max:
             raise UpstreamFault("too_large", f"an answer of more than {self._max:,} bytes once decompressed")
-        self._data += data
+        self._data[self._size : end] = data  # in place while within the allocation
+        self._size = end
 
-    def finish(self) -> bytes:
+    def finish(self) -> bytearray:
         if self._inflater is not None and not self._inflater.eof:
             raise UpstreamFault("invalid_encoding", "the compressed answer was cut off")
-        return bytes(self._data)
+        del self._data[self._size :]
+        return self._data  # not copied into bytes: at the cap that would be one more body in memory
 
 
 class _Root:
