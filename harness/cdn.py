@@ -21,7 +21,7 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -178,6 +178,30 @@ class CdnNight:
                 pointsTotal=0,
                 description=f"{team.name} 2pt missed",
             )
+
+    def play_long(self, game_id: str, tip: datetime, actions: int, every: int = 2) -> None:
+        """A whole game of ``actions`` plays ending final, one in ``every`` a basket, stamped in tenths of seconds.
+
+        The plays are 1.3 s apart from ``tip`` (so ``timeActual`` falls on tenths, as the CDN's
+        do), the four periods evenly shared, the baskets alternating between the teams.
+        """
+        game = self.games[game_id]
+        game.wall = tip
+        self.start(game_id)
+        per_period = max(1, actions // 4)
+        for index in range(actions):
+            while game.period < min(index // per_period, 3) + 1:
+                self.end_period(game_id)
+                self.next_period(game_id)
+            left = 719 - (index % per_period) * 700 // per_period
+            clock = f"{left // 60:02d}:{left % 60:02d}"
+            game.wall = tip + timedelta(seconds=index * 1.3)
+            if index % every == 1:
+                self.score(game_id, "home" if index % (2 * every) == 1 else "away", 2, clock)
+            else:
+                self.miss(game_id, "away", clock)
+        self.end_period(game_id)
+        self.final(game_id)
 
     def rescore(self, game_id: str, side: str, points: int) -> None:
         """A scorer's correction: the last basket of ``side`` is worth ``points`` less; later totals follow."""

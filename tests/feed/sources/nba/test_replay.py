@@ -149,28 +149,6 @@ def test_a_replay_needs_games_and_a_positive_speed(fetcher: CdnFetcher) -> None:
         NbaReplaySource(fetch_finished_games(fetcher, [GAME]), speed=0.0)
 
 
-def play_a_long_game(night: CdnNight, game_id: str, tip: datetime, actions: int, every: int = 2) -> None:
-    """A finished game of ``actions`` plays, one in ``every`` a basket, stamped in tenths of seconds as the CDN does."""
-    game = night.games[game_id]
-    game.wall = tip
-    night.start(game_id)
-    per_period = max(1, actions // 4)
-    for index in range(actions):
-        period = min(index // per_period, 3) + 1
-        while game.period < period:
-            night.end_period(game_id)
-            night.next_period(game_id)
-        left = 719 - (index % per_period) * 700 // per_period
-        clock = f"{left // 60:02d}:{left % 60:02d}"
-        game.wall = tip + timedelta(seconds=index * 1.3)  # 0.3, 0.6, 0.9 ...: tenths, far from whole seconds
-        if index % every == 1:
-            night.score(game_id, "home" if index % (2 * every) == 1 else "away", 2, clock)
-        else:
-            night.miss(game_id, "away", clock)
-    night.end_period(game_id)
-    night.final(game_id)
-
-
 def import_games(cdn: CdnStandIn, archive: Path, *game_ids: str) -> subprocess.CompletedProcess[str]:
     """``python -m lib.archive import --nba-game ... --nba-base-url ... --archive ...``, as typed."""
     command = [sys.executable, "-m", "lib.archive", "import", "--nba-base-url", cdn.base_url, "--archive", str(archive)]
@@ -185,7 +163,7 @@ def test_the_import_command_replays_games_timed_in_tenths_of_a_second(tmp_path: 
     tip = datetime(2025, 11, 6, 0, 10, 0, 300000, tzinfo=UTC)
     for game_id, home, away, offset in ((GAME, CELTICS, KNICKS, 0), (OTHER, CLIPPERS, KINGS, 30)):
         night.add(game_id, home, away, tip + timedelta(minutes=offset))
-        play_a_long_game(night, game_id, tip + timedelta(minutes=offset, seconds=0.7), 450)
+        night.play_long(game_id, tip + timedelta(minutes=offset, seconds=0.7), 450)
     with CdnStandIn(night) as cdn:
         done = import_games(cdn, tmp_path / "season.duckdb", GAME, OTHER)
     assert done.returncode == 0, done.stderr
@@ -198,7 +176,7 @@ def test_a_game_of_8000_plays_imports_in_time_linear_in_its_plays(tmp_path: Path
     night = CdnNight("2025-11-05")
     tip = datetime(2025, 11, 6, 0, 10, 0, 300000, tzinfo=UTC)
     night.add(GAME, CELTICS, KNICKS, tip)
-    play_a_long_game(night, GAME, tip, 8000, every=25)
+    night.play_long(GAME, tip, 8000, every=25)
     with CdnStandIn(night) as cdn:
         started = time.monotonic()
         done = import_games(cdn, tmp_path / "long.duckdb", GAME)
