@@ -515,6 +515,7 @@ class CdnStandIn:
             "HTTP/1.1 200 OK",
             "Content-Type: application/json",
             f"Content-Length: {len(answer.body)}",
+            "Connection: close",
             *(f"{name}: {value}" for name, value in answer.headers),
         ]
         raw_head = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")

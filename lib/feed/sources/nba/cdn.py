@@ -89,32 +89,79 @@ _NOT_BRACKET: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
 _STEP: Final = tuple(1 if byte in b"[{" else -1 for byte in range(256))
 
 
+class JsonMeter:
+    """Measures a file's text against its limits as it arrives, refusing it at the first breach.
+
+    Fed the decompressed body piece by piece (the fetcher does, as it reads), so a file of
+    millions of tiny entries is refused once it has shown more than its limit, after a megabyte
+    or two, never downloaded whole or parsed. The counts come from C-speed byte operations on
+    each piece: escapes removed, then strings (a quote left is always a string's start or end),
+    carrying across pieces whether the text is inside a string or just after a backslash.
+    Linear, however hostile the text.
+
+    Args:
+        limits: The file's limits.
+    """
+
+    def __init__(self, limits: JsonLimits) -> None:
+        self.limits = limits
+        self.size = 0
+        """Bytes measured so far."""
+        self.entries = 0
+        self._depth = 0
+        self._in_string = False
+        self._escaped = False
+
+    def feed(self, text: bytes | bytearray) -> None:
+        """Measure the next piece of the text.
+
+        Raises:
+            CdnShapeError: ``too_large``, ``too_many_entries`` or ``too_deep``, once the text so far is.
+        """
+        self.size += len(text)
+        if self.size > self.limits.max_bytes:
+            raise CdnShapeError(f"an answer of more than {self.limits.max_bytes:,} bytes", "too_large")
+        if self._escaped and text:  # the byte a backslash at the end of the last piece escaped
+            text, self._escaped = text[1:], False
+        if b"\\" in text:
+            text = text.replace(b"\\\\", b"")
+            if text.endswith(b"\\"):  # its escaped byte begins the next piece
+                text, self._escaped = text[:-1], True
+            text = text.replace(b'\\"', b"")
+        if self._in_string:
+            end = text.find(b'"')
+            if end < 0:
+                return
+            text, self._in_string = text[end + 1 :], False
+        if text.count(b'"') % 2:  # a string runs on into the next piece
+            text, self._in_string = text[: text.rfind(b'"')], True
+        bare = _STRING.sub(b"", text) if b'"' in text else text
+        self.entries += bare.count(b",") + bare.count(b"[") + bare.count(b"{")
+        if self.entries > self.limits.max_entries:
+            raise CdnShapeError(f"more than {self.limits.max_entries:,} entries in one answer", "too_many_entries")
+        brackets = bare.translate(None, _NOT_BRACKET)  # at most twice the entries: a bounded loop
+        deepest = max(accumulate(map(_STEP.__getitem__, brackets), initial=self._depth))
+        if deepest > self.limits.max_depth:
+            raise CdnShapeError(f"an answer nested more than {self.limits.max_depth} deep", "too_deep")
+        self._depth += 2 * (brackets.count(b"[") + brackets.count(b"{")) - len(brackets)
+
+
 def load_json(body: bytes | bytearray, limits: JsonLimits) -> object:
     """Parse one of the NBA's files, refusing it first if its text breaks ``limits``.
-
-    The counts come from C-speed byte operations on the text (escapes and strings removed), so
-    a file of millions of tiny entries costs milliseconds to refuse, never the memory and the
-    seconds of building its objects.
 
     Raises:
         CdnShapeError: ``too_large``, ``too_many_entries``, ``too_deep`` or ``invalid_json``.
     """
-    if len(body) > limits.max_bytes:
-        raise CdnShapeError(f"an answer of {len(body):,} bytes, more than {limits.max_bytes:,}", "too_large")
-    # Backslashes appear only inside strings; with the escaped ones gone every quote left opens
-    # or closes a string, so one left-to-right pass removes them all (linear, even on hostile text).
-    # Each copy is made only when needed: at the cap, every copy is another body in memory.
-    unescaped = body.replace(b"\\\\", b"") if b"\\\\" in body else body
-    unescaped = unescaped.replace(b'\\"', b"") if b'\\"' in unescaped else unescaped
-    bare = _STRING.sub(b"", unescaped) if b'"' in unescaped else unescaped
-    del unescaped
-    entries = bare.count(b",") + bare.count(b"[") + bare.count(b"{")
-    if entries > limits.max_entries:
-        raise CdnShapeError(f"{entries:,} entries in one answer, more than {limits.max_entries:,}", "too_many_entries")
-    brackets = bare.translate(None, _NOT_BRACKET)  # at most twice the entries: a bounded loop
-    depth = max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
-    if depth > limits.max_depth:
-        raise CdnShapeError(f"an answer nested {depth} deep, more than {limits.max_depth}", "too_deep")
+    JsonMeter(limits).feed(body)
+    return parse_json(body)
+
+
+def parse_json(body: bytes | bytearray) -> object:
+    """Parse a file already measured against its limits (:class:`JsonMeter`, as it arrived).
+
+    Raises:
+        CdnShapeError: ``invalid_json``.
+    """
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
@@ -335,6 +382,14 @@ class CdnFile(Generic[_Read_co]):
             CdnShapeError: The body breaks the file's limits, is not JSON, or is not this file.
         """
         return self.validate(load_json(body, self.limits))
+
+    def read_measured(self, body: bytes | bytearray) -> _Read_co:
+        """The file's content from a body measured against its limits as it arrived (:class:`JsonMeter`).
+
+        Raises:
+            CdnShapeError: The body is not JSON, or is not this file.
+        """
+        return self.validate(parse_json(body))
 
 
 SCOREBOARD: Final = CdnFile("scoreboard/todaysScoreboard_00.json", SCOREBOARD_LIMITS, parse_scoreboard)

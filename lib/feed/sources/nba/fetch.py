@@ -10,7 +10,9 @@ for ever), and it logs every URL with its query. Here:
 * every request has one deadline for all of it, connection, headers and body: each socket
   operation may wait only for what is left of it;
 * the body is decompressed here, one layer of gzip or deflate at most, and what comes out is
-  counted as it is produced, so no answer grows past the caller's cap even for a moment;
+  measured against the file's limits as it is produced (its size, and the entries and nesting
+  of its JSON text: :class:`~lib.feed.sources.nba.cdn.JsonMeter`), so no answer grows past its
+  cap even for a moment, and one of millions of tiny entries is dropped after its first ones;
 * credentials in the base URL (``user:password@``, a query such as ``?apikey=...``) are sent
   with each request (Basic authorization; the query on every file) and never logged.
 
@@ -33,6 +35,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 import httpcore
 
 from lib.feed.sources.nba import DEFAULT_BASE_URL
+from lib.feed.sources.nba.cdn import CdnShapeError, JsonLimits, JsonMeter
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ HEADERS: Final = {
     "Accept-Encoding": "gzip, deflate",
 }
 
+_PIECE: Final = 256 * 1024
+"""Most bytes inflated at a time, so a bomb's output is measured in small pieces."""
 _WBITS: Final = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 """zlib's framing for each encoding we ask for; any other encoding is refused."""
 
@@ -58,8 +63,7 @@ class UpstreamFault(Exception):  # noqa: N818 -- a fault of the upstream, report
 
     Attributes:
         kind: The fault's kind, counted in the source's health: ``timeout``, ``connection``,
-            ``truncated``, ``http_<code>``, ``too_large``, ``unsupported_encoding`` or
-            ``invalid_encoding``.
+            ``truncated``, ``http_<code>``, ``unsupported_encoding`` or ``invalid_encoding``.
         words: The fault as a page shows it (``HTTP 403``, ``timed out``).
     """
 
@@ -113,12 +117,13 @@ class CdnFetcher:
                 )
             return self._pool
 
-    def get(self, path: str, max_bytes: int, *, deadline: float | None = None) -> bytearray:
-        """GET one file: its body, decompressed.
+    def get(self, path: str, limits: JsonLimits, *, deadline: float | None = None) -> bytearray:
+        """GET one file: its body, decompressed and measured against its limits as it arrived.
 
         Args:
             path: The file's path under the base URL, as the CDN names it.
-            max_bytes: Largest body accepted, counted as it is decompressed.
+            limits: What its text may hold; the body can then be parsed as it is
+                (:meth:`~lib.feed.sources.nba.cdn.CdnFile.read_measured`).
             deadline: A ``time.monotonic()`` by which the request must be over, when it must end
                 before its own timeout (the poll's files share one).
 
@@ -126,8 +131,9 @@ class CdnFetcher:
             The body.
 
         Raises:
-            UpstreamFault: The request failed, took too long, or its body was too large or not
-                decodable.
+            UpstreamFault: The request failed, took too long, or its body was not decodable.
+            CdnShapeError: The body broke its limits (``too_large``, ``too_many_entries``,
+                ``too_deep``); the rest of it was not read.
         """
         with self._lock:
             self.requests += 1
@@ -144,7 +150,7 @@ class CdnFetcher:
             ):
                 if response.status != 200:
                     raise UpstreamFault(f"http_{response.status}", f"HTTP {response.status}")
-                return self._read(response, max_bytes)
+                return self._read(response, limits)
         except httpcore.TimeoutException:
             raise UpstreamFault("timeout", f"timed out: no whole answer within {ends - started:.3g} s") from None
         except httpcore.RemoteProtocolError:
@@ -152,13 +158,13 @@ class CdnFetcher:
         except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, OSError) as error:
             raise UpstreamFault("connection", _connection_words(error)) from None
 
-    def _read(self, response: httpcore.Response, max_bytes: int) -> bytearray:
+    def _read(self, response: httpcore.Response, limits: JsonLimits) -> bytearray:
         headers = {name.lower(): value for name, value in response.headers}
         declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > max_bytes:
-            raise UpstreamFault("too_large", f"an answer of {int(declared):,} bytes, more than {max_bytes:,}")
+        if declared.isdigit() and int(declared) > limits.max_bytes:
+            raise CdnShapeError(f"an answer of {int(declared):,} bytes, more than {limits.max_bytes:,}", "too_large")
         encodings = b",".join(value for name, value in response.headers if name.lower() == b"content-encoding")
-        body = _Body(encodings.decode("latin-1"), max_bytes, int(declared) if declared.isdigit() else None)
+        body = _Body(encodings.decode("latin-1"), JsonMeter(limits), int(declared) if declared.isdigit() else None)
         received = 0
         try:
             for chunk in response.iter_stream():
@@ -178,16 +184,17 @@ class CdnFetcher:
 
 
 class _Body:
-    """An answer's body as it arrives, decompressed (one layer at most) and counted as it is produced."""
+    """An answer's body as it arrives, decompressed (one layer at most) and measured as it is produced."""
 
-    def __init__(self, content_encoding: str, max_bytes: int, declared: int | None) -> None:
+    def __init__(self, content_encoding: str, meter: JsonMeter, declared: int | None) -> None:
         layers = [part.strip().lower() for part in content_encoding.split(",") if part.strip()]
         layers = [layer for layer in layers if layer != "identity"]
         if len(layers) > 1:
             raise UpstreamFault("unsupported_encoding", f"an answer compressed {len(layers)} times over")
         if layers and layers[0] not in _WBITS:
             raise UpstreamFault("unsupported_encoding", f"an answer in an encoding not asked for ({layers[0][:20]})")
-        self._max = max_bytes
+        self._meter = meter
+        self._max = meter.limits.max_bytes
         self._encoding = layers[0] if layers else None
         self._inflater = zlib.decompressobj(_WBITS[self._encoding]) if self._encoding else None
         self._raw = 0
@@ -199,20 +206,21 @@ class _Body:
     def add(self, chunk: bytes) -> None:
         self._raw += len(chunk)
         if self._raw > self._max:  # compressed or not, never more on the wire than in the body
-            raise UpstreamFault("too_large", f"an answer of more than {self._max:,} bytes")
+            raise CdnShapeError(f"an answer of more than {self._max:,} bytes", "too_large")
         if self._inflater is None:
             self._keep(chunk)
             return
         pending = chunk
-        while pending and not self._inflater.eof:
-            # At most one byte past the cap comes out of each call: enough to know it is over.
-            room = self._max - self._size + 1
+        while not self._inflater.eof:
             try:
-                self._keep(self._inflater.decompress(pending, room))
+                piece = self._inflater.decompress(pending, _PIECE)
             except zlib.error:
                 pending = self._retry_raw_deflate(pending)
                 continue
+            self._keep(piece)
             pending = self._inflater.unconsumed_tail
+            if not pending and len(piece) < _PIECE:  # all in, and nothing more held back
+                return
 
     def _retry_raw_deflate(self, pending: bytes) -> bytes:
         # "deflate" is zlib-wrapped by the standard, raw deflate on some servers; nothing else is retried.
@@ -223,9 +231,8 @@ class _Body:
         raise UpstreamFault("invalid_encoding", "the answer could not be decompressed")
 
     def _keep(self, data: bytes) -> None:
+        self._meter.feed(data)  # before it is kept: a piece over a limit is never held with the rest
         end = self._size + len(data)
-        if end > self._max:
-            raise UpstreamFault("too_large", f"an answer of more than {self._max:,} bytes once decompressed")
         self._data[self._size : end] = data  # in place while within the allocation
         self._size = end
 

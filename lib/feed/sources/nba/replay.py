@@ -56,8 +56,8 @@ def fetch_finished_games(fetcher: CdnFetcher, game_ids: Iterable[str]) -> list[F
     for game_id in game_ids:
         try:
             box, pbp = boxscore_file(game_id), playbyplay_file(game_id)
-            game = box.read(fetcher.get(box.path, box.limits.max_bytes))
-            plays = pbp.read(fetcher.get(pbp.path, pbp.limits.max_bytes))
+            game = box.read_measured(fetcher.get(box.path, box.limits))
+            plays = pbp.read_measured(fetcher.get(pbp.path, pbp.limits))
         except (UpstreamFault, CdnShapeError) as error:
             raise ValueError(f"game {game_id}: {error} (the CDN keeps play-by-play for games since 2019-20)") from None
         if game.game_status != 3:

@@ -136,9 +136,9 @@ class NbaSource:
 
     def _read(self, file: CdnFile[_T], deadline: float | None) -> _T:
         """One file, fetched then parsed while no other file is."""
-        body = self.fetcher.get(file.path, file.limits.max_bytes, deadline=deadline)
+        body = self.fetcher.get(file.path, file.limits, deadline=deadline)
         with self._parsing:
-            return file.read(body)
+            return file.read_measured(body)
 
     def _fetch_one(self, file: CdnFile[_T], deadline: float) -> tuple[_T | None, bool]:
         """One file, parsed; ``(None, throttled)`` when it failed (counted, not fatal)."""

@@ -18,6 +18,7 @@ from lib.feed.sources.nba.cdn import (
     SCOREBOARD,
     CdnShapeError,
     JsonLimits,
+    JsonMeter,
     boxscore_file,
     clock_from_duration,
     load_json,
@@ -259,3 +260,40 @@ def test_a_clock_that_is_not_one_of_its_period_makes_the_entry_invalid(period: i
     plays = sample("playbyplay.json")
     plays["game"]["actions"][2].update(period=period, clock=clock)
     assert parse_playbyplay(plays).skipped == 1
+
+
+TRICKY = [
+    json.dumps(sample("playbyplay.json")).encode(),
+    json.dumps(sample("odds.json"), separators=(",", ":")).encode(),
+    rb'{"a": "x\\\"y,[{", "b": ["\\\\", "\\\"", "", 1, [2, {"c": "]}\\\\"}]], "d": "\\u0022,"}',
+]
+
+
+@pytest.mark.parametrize("text", TRICKY, ids=["playbyplay", "odds", "escapes"])
+def test_text_measured_in_pieces_counts_as_the_whole(text: bytes) -> None:
+    """Cut anywhere (inside a string, between a backslash and what it escapes), the counts are the same."""
+    assert isinstance(json.loads(text), dict)
+    roomy = JsonLimits(max_bytes=len(text), max_entries=10**6, max_depth=_depth(json.loads(text)))
+    shallow = JsonLimits(max_bytes=len(text), max_entries=10**6, max_depth=roomy.max_depth - 1)
+    whole = JsonMeter(roomy)
+    whole.feed(text)
+    for size in (1, 2, 3, 5, 7, 64):
+        pieces = [text[start : start + size] for start in range(0, len(text), size)]
+        assert _measured(pieces, roomy).entries == whole.entries
+        with pytest.raises(CdnShapeError, match="nested"):
+            _measured(pieces, shallow)
+
+
+def _measured(pieces: list[bytes], limits: JsonLimits) -> JsonMeter:
+    meter = JsonMeter(limits)
+    for piece in pieces:
+        meter.feed(piece)
+    return meter
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0

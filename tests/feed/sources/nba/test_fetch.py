@@ -14,10 +14,11 @@ import pytest
 
 from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn, Hostile, gzip_bytes, gzip_layers
 from harness.ports import free_port
-from lib.feed.sources.nba.cdn import SCOREBOARD, CdnShapeError, Scoreboard
+from lib.feed.sources.nba.cdn import SCOREBOARD, CdnShapeError, JsonLimits, Scoreboard
 from lib.feed.sources.nba.fetch import CdnFetcher, UpstreamFault
 
-LIMIT = SCOREBOARD.limits.max_bytes
+LIMITS = SCOREBOARD.limits
+LIMIT = LIMITS.max_bytes
 BOMB = 512 * 1024 * 1024
 """What the single-layer bomb inflates to: 512 MiB of zeros in about 500 kB."""
 
@@ -44,7 +45,7 @@ def fetcher(cdn: CdnStandIn) -> Iterator[CdnFetcher]:
 
 def board(fetcher: CdnFetcher) -> Scoreboard:
     """The scoreboard, fetched and read as the source reads it."""
-    return SCOREBOARD.read(fetcher.get(SCOREBOARD.path, LIMIT))
+    return SCOREBOARD.read_measured(fetcher.get(SCOREBOARD.path, LIMITS))
 
 
 def test_a_file_is_fetched_with_the_headers_the_cdn_requires(cdn: CdnStandIn, fetcher: CdnFetcher) -> None:
@@ -97,8 +98,8 @@ def test_throttling_is_429_and_5xx_only() -> None:
 
 def test_an_answer_declared_over_the_cap_is_refused_before_its_body(cdn: CdnStandIn, fetcher: CdnFetcher) -> None:
     """A Content-Length over the file's cap: too_large, the body never read."""
-    with pytest.raises(UpstreamFault, match="bytes") as caught:
-        fetcher.get(SCOREBOARD.path, 100)
+    with pytest.raises(CdnShapeError, match="bytes, more than 100") as caught:
+        fetcher.get(SCOREBOARD.path, JsonLimits(max_bytes=100, max_entries=100))
     assert caught.value.kind == "too_large"
 
 
@@ -129,7 +130,7 @@ def test_stacked_compression_is_refused_before_anything_is_inflated(cdn: CdnStan
     tracemalloc.start()
     try:
         with pytest.raises(UpstreamFault, match="compressed 2 times") as caught:
-            fetcher.get(SCOREBOARD.path, LIMIT)
+            fetcher.get(SCOREBOARD.path, LIMITS)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -144,13 +145,13 @@ def test_a_gzip_bomb_is_stopped_at_the_cap_as_it_inflates(cdn: CdnStandIn, fetch
     cdn.fail("scoreboard", Hostile(bomb, (("Content-Encoding", "gzip"),)))
     tracemalloc.start()
     try:
-        with pytest.raises(UpstreamFault, match="decompressed") as caught:
-            fetcher.get(SCOREBOARD.path, LIMIT)
+        with pytest.raises(CdnShapeError, match="more than 1,048,576 bytes") as caught:
+            fetcher.get(SCOREBOARD.path, LIMITS)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert caught.value.kind == "too_large"
-    assert peak < 4 * LIMIT  # the cap, a chunk and the decoder: not the 512 MiB
+    assert peak < 4 * LIMIT  # the body up to the cap, a piece and the decoder: not the 512 MiB
 
 
 @pytest.mark.parametrize(
@@ -168,7 +169,7 @@ def test_an_encoding_not_asked_for_or_broken_is_a_fault(
     """Brotli, two layers, bytes that are not gzip, a gzip stream cut short: a fault of its kind."""
     cdn.fail("scoreboard", Hostile(body, (("Content-Encoding", encoding),)))
     with pytest.raises(UpstreamFault) as caught:
-        fetcher.get(SCOREBOARD.path, LIMIT)
+        fetcher.get(SCOREBOARD.path, LIMITS)
     assert caught.value.kind == kind
 
 
@@ -181,7 +182,7 @@ def test_a_trickle_under_the_read_timeout_is_cut_off_by_the_requests_deadline(
     cdn.fail("scoreboard", Hostile(body, trickle=0.5, slow_head=slow_head))
     started = time.monotonic()
     with pytest.raises(UpstreamFault, match="timed out") as caught:
-        fetcher.get(SCOREBOARD.path, LIMIT)
+        fetcher.get(SCOREBOARD.path, LIMITS)
     assert caught.value.kind == "timeout"
     assert time.monotonic() - started < 30  # the deadline, not the 30 minutes
     assert board(fetcher).games
@@ -190,7 +191,7 @@ def test_a_trickle_under_the_read_timeout_is_cut_off_by_the_requests_deadline(
 def test_a_deadline_already_past_sends_no_request(cdn: CdnStandIn, fetcher: CdnFetcher) -> None:
     """A file whose poll has no time left is a timeout without a request."""
     with pytest.raises(UpstreamFault, match="timed out"):
-        fetcher.get(SCOREBOARD.path, LIMIT, deadline=time.monotonic() - 1)
+        fetcher.get(SCOREBOARD.path, LIMITS, deadline=time.monotonic() - 1)
     assert cdn.total_requests() == 0
 
 
@@ -221,7 +222,7 @@ def test_a_server_that_is_not_there_is_a_connection_fault() -> None:
     fetcher = CdnFetcher(f"http://127.0.0.1:{free_port()}/static/json/liveData", timeout=1.0)
     try:
         with pytest.raises(UpstreamFault, match="refused") as caught:
-            fetcher.get(SCOREBOARD.path, LIMIT)
+            fetcher.get(SCOREBOARD.path, LIMITS)
         assert caught.value.kind == "connection"
     finally:
         fetcher.close()

@@ -195,7 +195,7 @@ def live_night(games: int) -> CdnNight:
     [
         (16 * MIB, b"{}", "too_large", "more than 1,048,576"),  # the attack as reported: 5.6 M entries
         (MIB - 1024, b"{}", "too_many_entries", "entries in one answer"),  # under the byte cap
-        (4096, b"[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]", "too_deep", "nested 23 deep"),
+        (4096, b"[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]", "too_deep", "nested more than 16 deep"),
     ],
 )
 def test_a_scoreboard_of_tiny_entries_fails_the_poll_before_they_are_built(
