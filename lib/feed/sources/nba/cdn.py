@@ -55,8 +55,12 @@ MAX_DEPTH: Final = 16
 """Nesting of objects and arrays; the NBA's deepest file (the odds) nests 9 deep."""
 MAX_GAMES: Final = 30
 """Games on one scoreboard (or odds file): twice the 15 that 30 teams can play in a night."""
-MAX_ACTIONS: Final = 10_000
-"""Actions in one play-by-play: a real game has about 500, the longest overtime games under 1,000."""
+MAX_ACTIONS: Final = 2_000
+"""Actions in one play-by-play polled live: a real game has about 500, the longest overtime games
+under 1,000. Thirty games of it are what one poll may hold."""
+MAX_FINISHED_ACTIONS: Final = 10_000
+"""Actions in the play-by-play of a finished game fetched for a replay: once, one game at a time,
+at an operator's command, so a longer file than any real one still replays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +85,10 @@ BOXSCORE_LIMITS: Final = JsonLimits(max_bytes=1 * MIB, max_entries=50_000)
 """A real box score holds about 2,500 entries (every player's statistics), 100 KB."""
 ODDS_LIMITS: Final = JsonLimits(max_bytes=1 * MIB, max_entries=50_000)
 """A real odds file holds a few hundred entries a game."""
-PLAYBYPLAY_LIMITS: Final = JsonLimits(max_bytes=8 * MIB, max_entries=50 * MAX_ACTIONS)
-"""A real action holds about 40 entries in 900 bytes: :data:`MAX_ACTIONS` of them fit."""
+PLAYBYPLAY_LIMITS: Final = JsonLimits(max_bytes=4 * MIB, max_entries=50 * MAX_ACTIONS)
+"""A real action holds about 40 entries in 900 bytes: :data:`MAX_ACTIONS` of them fit; a real file is 0.5 MB."""
+FINISHED_PLAYBYPLAY_LIMITS: Final = JsonLimits(max_bytes=16 * MIB, max_entries=50 * MAX_FINISHED_ACTIONS)
+"""The same for a finished game's play-by-play, fetched for a replay: :data:`MAX_FINISHED_ACTIONS` fit."""
 
 _STRING: Final = re.compile(rb'"[^"]*"')
 _NOT_BRACKET: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
@@ -329,8 +335,8 @@ def parse_boxscore(payload: object) -> CdnGame:
         raise CdnShapeError(f"box score: {_first_error(error)}") from None
 
 
-def parse_playbyplay(payload: object) -> PlayByPlay:
-    """Validate ``playbyplay_{gameId}.json``.
+def parse_playbyplay(payload: object, *, max_actions: int = MAX_ACTIONS) -> PlayByPlay:
+    """Validate ``playbyplay_{gameId}.json``, of ``max_actions`` at most.
 
     Raises:
         CdnShapeError: The file has no ``game`` with a ``gameId`` and an ``actions`` list.
@@ -339,7 +345,7 @@ def parse_playbyplay(payload: object) -> PlayByPlay:
     game_id = game.get("gameId")
     if not isinstance(game_id, str) or not game_id:
         raise CdnShapeError("play-by-play: no 'gameId'")
-    actions = _counted(_list(game, "actions", "play-by-play"), MAX_ACTIONS, "actions", "play-by-play")
+    actions = _counted(_list(game, "actions", "play-by-play"), max_actions, "actions", "play-by-play")
     kept, skipped = _valid(CdnAction, actions)
     return PlayByPlay(game_id, kept, skipped)
 
@@ -401,16 +407,24 @@ def odds_file(sigma: float) -> CdnFile[dict[str, float]]:
     return CdnFile("odds/odds_todaysGames.json", ODDS_LIMITS, lambda payload: parse_odds(payload, sigma=sigma))
 
 
-def playbyplay_file(game_id: str) -> CdnFile[PlayByPlay]:
-    """One game's play-by-play; an answer for another game is of the wrong shape."""
+def playbyplay_file(game_id: str, *, finished: bool = False) -> CdnFile[PlayByPlay]:
+    """One game's play-by-play; an answer for another game is of the wrong shape.
+
+    Args:
+        game_id: The game.
+        finished: For a replay of a finished game: the looser limits of a file fetched once
+            (:data:`FINISHED_PLAYBYPLAY_LIMITS`, :data:`MAX_FINISHED_ACTIONS`).
+    """
+    max_actions = MAX_FINISHED_ACTIONS if finished else MAX_ACTIONS
 
     def validate(payload: object) -> PlayByPlay:
-        plays = parse_playbyplay(payload)
+        plays = parse_playbyplay(payload, max_actions=max_actions)
         if plays.game_id != game_id:
             raise CdnShapeError("play-by-play: the file of another game")
         return plays
 
-    return CdnFile(f"playbyplay/playbyplay_{_path_id(game_id)}.json", PLAYBYPLAY_LIMITS, validate)
+    limits = FINISHED_PLAYBYPLAY_LIMITS if finished else PLAYBYPLAY_LIMITS
+    return CdnFile(f"playbyplay/playbyplay_{_path_id(game_id)}.json", limits, validate)
 
 
 def boxscore_file(game_id: str) -> CdnFile[CdnGame]:

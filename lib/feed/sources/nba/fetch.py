@@ -98,6 +98,8 @@ class CdnFetcher:
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
         self._root = _Root.of(base_url)
+        self.base_url = base_url.rstrip("/")
+        """The live-data root as given, credentials and all: never to be shown (``lib.urls.redact_url``)."""
         self.requests = 0
         """Requests sent so far."""
         self.received_bytes = 0
@@ -198,9 +200,7 @@ class _Body:
         self._encoding = layers[0] if layers else None
         self._inflater = zlib.decompressobj(_WBITS[self._encoding]) if self._encoding else None
         self._raw = 0
-        # A declared size is allocated at once (it is under the cap): growing by copies would
-        # hold the body twice over for a moment.
-        self._data = bytearray(declared if self._inflater is None and declared is not None else 0)
+        self._data = bytearray()
         self._size = 0
 
     def add(self, chunk: bytes) -> None:

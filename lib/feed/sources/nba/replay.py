@@ -55,7 +55,7 @@ def fetch_finished_games(fetcher: CdnFetcher, game_ids: Iterable[str]) -> list[F
     games = []
     for game_id in game_ids:
         try:
-            box, pbp = boxscore_file(game_id), playbyplay_file(game_id)
+            box, pbp = boxscore_file(game_id), playbyplay_file(game_id, finished=True)
             game = box.read_measured(fetcher.get(box.path, box.limits))
             plays = pbp.read_measured(fetcher.get(pbp.path, pbp.limits))
         except (UpstreamFault, CdnShapeError) as error:

@@ -237,17 +237,19 @@ def test_each_file_takes_its_real_samples_and_refuses_another_games() -> None:
 
 
 def test_lists_longer_than_a_night_or_a_game_are_refused_before_validation() -> None:
-    """31 games on a board, 10,001 actions in a play-by-play: too_many_games, too_many_actions."""
+    """31 games on a board, 2,001 actions in a live play-by-play: too_many_games, too_many_actions."""
     board = sample("scoreboard_scheduled.json")
     board["scoreboard"]["games"] = board["scoreboard"]["games"][:1] * (MAX_GAMES + 1)
     with pytest.raises(CdnShapeError, match="31 games") as caught:
         parse_scoreboard(board)
     assert caught.value.kind == "too_many_games"
     plays = sample("playbyplay.json")
-    plays["game"]["actions"] = [{}] * (MAX_ACTIONS + 1)
+    plays["game"]["actions"] = plays["game"]["actions"][2:] * (MAX_ACTIONS + 1)
     with pytest.raises(CdnShapeError) as caught:
-        parse_playbyplay(plays)
+        playbyplay_file("0022000180").read(json.dumps(plays).encode())
     assert caught.value.kind == "too_many_actions"
+    replayed = playbyplay_file("0022000180", finished=True).read(json.dumps(plays).encode())
+    assert len(replayed.actions) == MAX_ACTIONS + 1  # a finished game fetched once for a replay may be longer
 
 
 @pytest.mark.parametrize(("period", "clock"), [(2, "PT99M99.00S"), (2, "banana"), (5, "PT07M00.00S"), (1, "PT-1M")])

@@ -208,7 +208,7 @@ def test_a_scoreboard_of_tiny_entries_fails_the_poll_before_they_are_built(
     status = source.status()
     assert (status.state, status.faults) == ("failing", {kind: 1})
     assert words in (status.error or "")
-    assert peak < 8 * MIB  # the body, and copies of it to count with: no objects built
+    assert peak < 4 * MIB  # what was read before the breach, counted in pieces: no objects built
     assert {g.game_id for g in source.games} == {LIVE, LIVE_TOO, SCHEDULED}
 
 
@@ -232,8 +232,8 @@ def test_a_scoreboard_of_more_games_than_a_night_has_fails_the_poll(cdn: CdnStan
     ("size", "entry", "kind"),
     [
         (16 * MIB, b"[]", "too_large"),  # the attack as reported
-        (8 * MIB - 1024, b"[]", "too_many_entries"),  # under the byte cap
-        (64 * 1024, b"{}", "too_many_actions"),  # under both: 21,000 actions, more than a game has
+        (4 * MIB - 1024, b"[]", "too_many_entries"),  # under the byte cap
+        (64 * 1024, b"{}", "too_many_actions"),  # under both: 21,000 actions, ten times a game's
     ],
 )
 def test_play_by_play_files_of_tiny_entries_are_refused_and_counted_while_the_games_go_on(
@@ -254,7 +254,7 @@ def test_play_by_play_files_of_tiny_entries_are_refused_and_counted_while_the_ga
             source.close()
     assert (status.state, status.faults) == ("ok", {kind: 8})
     assert {(g.home_score, g.away_score) for g in game_states(messages).values()} == {(2, 3)}
-    assert peak < 80 * MIB  # bodies in flight and one file's counting at a time, not 1.8 GB of lists
+    assert peak < 16 * MIB  # each refused after its first megabyte or two, never 1.8 GB of lists
 
 
 def test_a_trickling_scoreboard_fails_the_poll_at_its_deadline(
