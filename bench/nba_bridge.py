@@ -20,11 +20,12 @@ Run: ``python bench/nba_bridge.py [--poll 5] [--clients 50] [--window 60]``.
 feed server with the bridge (in a process of its own, a poll every second, 8 games in progress)
 is attacked through the stand-in: compression bombs (stacked and single), scoreboards and
 play-by-play files of tiny entries, a scoreboard of 5,000 games, a scoreboard trickled a byte
-every 0.5 s. A last run answers 30 games' play-by-play with files at the live limit of 2,000 real-shaped
-actions: valid, the most a poll can be made to hold. Measured: how long until every hostile
-answer is served and counted on ``/health``, the server's CPU seconds over that time, its resident memory (before, at its peak sampled every 20 ms, 5 s after), and the worst
-round trip of a normal client's pings (every 0.2 s) meanwhile. Goals: under 100 MB at the peak,
-pings under 1 s.
+every 0.5 s. A last run answers 30 games' play-by-play with files at the live limit of 2,000
+real-shaped actions: valid, the most a poll can be made to hold. Measured: how long until every
+hostile answer is served and counted on ``/health``, the server's CPU seconds over that time,
+its resident memory (before, at its peak sampled every 20 ms, 5 s after), and the worst round
+trip of a normal client's pings (every 0.2 s) meanwhile. Goals: under 100 MB at the peak, pings
+under 1 s.
 
 ``--replay`` times the replay of one finished game of 1,000 to 8,000 plays through the bridge,
 each play revealed on its own (what ``python -m lib.archive import --nba-game`` does): the time
