@@ -241,8 +241,13 @@ def _longest_playbyplay() -> bytes:
     """A play-by-play of as many actions as a live one may hold, each of the real file's shape."""
     night = CdnNight()
     night.add("0022600000", _team(0), _team(1))
-    night.play_long("0022600000", datetime(2026, 12, 2, 0, 30, tzinfo=UTC), MAX_ACTIONS, every=20)
-    return json.dumps(night.playbyplay("0022600000")).encode()
+    # The game's own period and end actions come on top of the plays asked for: 2,000 in all.
+    night.play_long("0022600000", datetime(2026, 12, 2, 0, 30, tzinfo=UTC), MAX_ACTIONS - 12, every=20)
+    plays = night.playbyplay("0022600000")
+    assert plays is not None
+    if len(plays["game"]["actions"]) > MAX_ACTIONS:
+        raise RuntimeError(f"{len(plays['game']['actions'])} actions, over the live limit")
+    return json.dumps(plays).encode()
 
 
 def _on_playbyplay_as(template: bytes, times: int = 2) -> Arm:
