@@ -59,7 +59,13 @@ from lib.backoff import Backoff
 from lib.client import FeedClient
 from lib.feed.flows import GameFlow
 from lib.feed.server import FeedServer
-from lib.feed.sources.nba.cdn import MAX_ACTIONS, MAX_GAMES, parse_boxscore, parse_playbyplay
+from lib.feed.sources.nba.cdn import (
+    MAX_ACTIONS,
+    MAX_FINISHED_ACTIONS,
+    MAX_GAMES,
+    parse_boxscore,
+    parse_playbyplay,
+)
 from lib.feed.sources.nba.replay import FinishedGame, NbaReplaySource
 from lib.feed.sources.nba.source import NbaSource
 from lib.feed.sources.simulated import simulate_game
@@ -394,7 +400,7 @@ def replay_times(sizes: tuple[int, ...] = (1000, 2000, 4000, 8000)) -> list[tupl
         night.add("0022500001", _team(0), _team(1), tip)
         night.play_long("0022500001", tip, plays, every=max(2, plays // 300))
         box, pbp = night.boxscore("0022500001"), night.playbyplay("0022500001")
-        finished = FinishedGame(parse_boxscore(box), parse_playbyplay(pbp))
+        finished = FinishedGame(parse_boxscore(box), parse_playbyplay(pbp, max_actions=MAX_FINISHED_ACTIONS))
         started = time.perf_counter()
         replay = NbaReplaySource([finished], speed=1.0, start=tip.timestamp())
         now: float | None = tip.timestamp()
