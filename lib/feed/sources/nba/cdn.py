@@ -92,6 +92,7 @@ FINISHED_PLAYBYPLAY_LIMITS: Final = JsonLimits(max_bytes=16 * MIB, max_entries=5
 
 _STRING: Final = re.compile(rb'"[^"]*"')
 _NOT_BRACKET: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_NOT_STRUCTURE: Final = bytes(byte for byte in range(256) if byte not in b'"[]{},')
 _STEP: Final = tuple(1 if byte in b"[{" else -1 for byte in range(256))
 
 
@@ -101,9 +102,10 @@ class JsonMeter:
     Fed the decompressed body piece by piece (the fetcher does, as it reads), so a file of
     millions of tiny entries is refused once it has shown more than its limit, after a megabyte
     or two, never downloaded whole or parsed. The counts come from C-speed byte operations on
-    each piece: escapes removed, then strings (a quote left is always a string's start or end),
-    carrying across pieces whether the text is inside a string or just after a backslash.
-    Linear, however hostile the text.
+    each piece: escapes removed; then all but quotes, brackets and commas; then every two quotes
+    in a row (nothing between them changes side); then what is left of strings (a quote left is
+    always a string's start or end), carrying across pieces whether the text is inside a string
+    or just after a backslash. Linear, however hostile the text.
 
     Args:
         limits: The file's limits.
@@ -134,6 +136,7 @@ class JsonMeter:
             if text.endswith(b"\\"):  # its escaped byte begins the next piece
                 text, self._escaped = text[:-1], True
             text = text.replace(b'\\"', b"")
+        text = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
         if self._in_string:
             end = text.find(b'"')
             if end < 0:
