@@ -166,7 +166,7 @@ class CdnFetcher:
         if declared.isdigit() and int(declared) > limits.max_bytes:
             raise CdnShapeError(f"an answer of {int(declared):,} bytes, more than {limits.max_bytes:,}", "too_large")
         encodings = b",".join(value for name, value in response.headers if name.lower() == b"content-encoding")
-        body = _Body(encodings.decode("latin-1"), JsonMeter(limits), int(declared) if declared.isdigit() else None)
+        body = _Body(encodings.decode("latin-1"), JsonMeter(limits))
         received = 0
         try:
             for chunk in response.iter_stream():
@@ -188,7 +188,7 @@ class CdnFetcher:
 class _Body:
     """An answer's body as it arrives, decompressed (one layer at most) and measured as it is produced."""
 
-    def __init__(self, content_encoding: str, meter: JsonMeter, declared: int | None) -> None:
+    def __init__(self, content_encoding: str, meter: JsonMeter) -> None:
         layers = [part.strip().lower() for part in content_encoding.split(",") if part.strip()]
         layers = [layer for layer in layers if layer != "identity"]
         if len(layers) > 1:
@@ -201,7 +201,6 @@ class _Body:
         self._inflater = zlib.decompressobj(_WBITS[self._encoding]) if self._encoding else None
         self._raw = 0
         self._data = bytearray()
-        self._size = 0
 
     def add(self, chunk: bytes) -> None:
         self._raw += len(chunk)
@@ -224,7 +223,7 @@ class _Body:
 
     def _retry_raw_deflate(self, pending: bytes) -> bytes:
         # "deflate" is zlib-wrapped by the standard, raw deflate on some servers; nothing else is retried.
-        if self._encoding == "deflate" and not self._size and self._raw == len(pending):
+        if self._encoding == "deflate" and not self._data and self._raw == len(pending):
             self._encoding = "raw deflate"
             self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
             return pending
@@ -232,14 +231,11 @@ class _Body:
 
     def _keep(self, data: bytes) -> None:
         self._meter.feed(data)  # before it is kept: a piece over a limit is never held with the rest
-        end = self._size + len(data)
-        self._data[self._size : end] = data  # in place while within the allocation
-        self._size = end
+        self._data += data
 
     def finish(self) -> bytearray:
         if self._inflater is not None and not self._inflater.eof:
             raise UpstreamFault("invalid_encoding", "the compressed answer was cut off")
-        del self._data[self._size :]
         return self._data  # not copied into bytes: at the cap that would be one more body in memory
 
 

@@ -77,10 +77,10 @@ class NbaSource:
         if not poll >= MIN_POLL or poll == float("inf"):
             raise ValueError(f"poll must be at least {MIN_POLL:g} s, got {poll}")
         # A request may take most of a poll, never more: the next poll should not queue behind it.
-        self.fetcher = CdnFetcher(base_url, timeout=timeout or min(poll, 5.0))
+        self._timeout = timeout or min(poll, 5.0)
+        self.fetcher = CdnFetcher(base_url, timeout=self._timeout)
         self.health = UpstreamHealth(self.name, poll, backoff_cap=backoff_cap, rng=rng)
         self.bridge = bridge or NbaBridge(missing_polls=math.ceil(MISSING_FOR / poll))
-        self._timeout = timeout or min(poll, 5.0)
         self._parsing = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._due: float | None = None
