@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from harness.ports import free_port
@@ -21,7 +18,6 @@ from lib.store import Store
 from tests.conftest import options
 
 ROOT = Path(__file__).resolve().parents[4]
-DASHBOARD = str(ROOT / "dashboard.py")
 GAME = "0022600301"
 SECRETS = ("pa55w0rd", "SECRET1", "SECRET7")
 
@@ -48,33 +44,6 @@ def test_the_options_show_the_url_without_its_credentials() -> None:
     with pytest.raises(ValueError, match="http") as caught:
         NbaOptions("ftp://reader:pa55w0rd@cdn.example.com/?SECRET7")
     assert not any(secret in str(caught.value) for secret in SECRETS)
-
-
-def test_the_sidebar_names_the_cdns_host_and_no_credential(cdn: CdnStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
-    """FEED_NBA_BASE_URL with credentials: the games come (the CDN got them), the page shows none of them."""
-    for name in list(os.environ):
-        if name.startswith("FEED_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("FEED_SOURCE", "nba")
-    monkeypatch.setenv("FEED_NBA_BASE_URL", with_credentials(cdn.base_url))
-    monkeypatch.setenv("FEED_NBA_POLL", "1")
-    st.cache_resource.clear()
-    try:
-        at = AppTest.from_file(DASHBOARD, default_timeout=30)
-
-        def board_shows_the_game() -> bool:
-            at.run()
-            assert not at.exception, at.exception
-            return any("Boston Celtics" in str(e.value) for e in at.html)
-
-        wait_for(board_shows_the_game, 20, "the game on the board")
-        sidebar = "\n".join(str(c.value) for c in at.sidebar.caption).replace("\\", "")  # markdown escapes
-        assert f"real games from 127.0.0.1:{cdn.base_url.split(':')[2].split('/')[0]}, polled" in sidebar
-        page = "\n".join(str(e.value) for e in [*at.html, *at.markdown, *at.caption, *at.sidebar.caption])
-        assert not any(secret in page for secret in SECRETS)
-        assert cdn.seen[-1][1] == "Basic cmVhZGVyOnBhNTV3MHJk"  # reader:pa55w0rd, sent to the CDN
-    finally:
-        st.cache_resource.clear()
 
 
 def test_the_command_line_logs_no_credential(cdn: CdnStandIn) -> None:
