@@ -5,19 +5,23 @@ with their values changed as the script says: a game's status, period, clock and
 scoreboard; the play-by-play's actions, each with its running score; the odds. Nothing about
 their shape is made up here. Like the real CDN it answers 403 to a request without a
 browser-like ``Referer`` and ``User-Agent``, 403 for the play-by-play of a game that has not
-started, and can be told to fail in every way the bridge must survive.
+started, and can be told to fail in every way the bridge must survive, including answers built
+to hurt: compression bombs, files of millions of tiny entries, a trickle of one byte at a time
+(:class:`Hostile`, and the builders below it).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import threading
 import time
+import zlib
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -159,6 +163,46 @@ class CdnNight:
                 description=f"{team.name} {kind} made",
             )
 
+    def miss(self, game_id: str, side: str, clock: str) -> None:
+        """A missed jump shot at ``clock``: an action that leaves the score as it is."""
+        with self.lock:
+            game = self.games[game_id]
+            game.clock = duration(clock)
+            team = game.home if side == "home" else game.away
+            game.action(
+                _TWO_POINTER,
+                subType="Jump Shot",
+                shotResult="Missed",
+                teamTricode=team.tricode,
+                teamId=team.team_id,
+                pointsTotal=0,
+                description=f"{team.name} 2pt missed",
+            )
+
+    def play_long(self, game_id: str, tip: datetime, actions: int, every: int = 2) -> None:
+        """A whole game of ``actions`` plays ending final, one in ``every`` a basket, stamped in tenths of seconds.
+
+        The plays are 1.3 s apart from ``tip`` (so ``timeActual`` falls on tenths, as the CDN's
+        do), the four periods evenly shared, the baskets alternating between the teams.
+        """
+        game = self.games[game_id]
+        game.wall = tip
+        self.start(game_id)
+        per_period = max(1, actions // 4)
+        for index in range(actions):
+            while game.period < min(index // per_period, 3) + 1:
+                self.end_period(game_id)
+                self.next_period(game_id)
+            left = 719 - (index % per_period) * 700 // per_period
+            clock = f"{left // 60:02d}:{left % 60:02d}"
+            game.wall = tip + timedelta(seconds=index * 1.3)
+            if index % every == 1:
+                self.score(game_id, "home" if index % (2 * every) == 1 else "away", 2, clock)
+            else:
+                self.miss(game_id, "away", clock)
+        self.end_period(game_id)
+        self.final(game_id)
+
     def rescore(self, game_id: str, side: str, points: int) -> None:
         """A scorer's correction: the last basket of ``side`` is worth ``points`` less; later totals follow."""
         with self.lock:
@@ -284,6 +328,65 @@ FAULTS = ("timeout", "truncated", "cut_json", "garbage", "reset", "wrong_shape")
 """Faults besides plain HTTP status codes ("403", "429", "503", ...)."""
 
 
+@dataclass(frozen=True)
+class Hostile:
+    """An answer sent exactly as given in place of a file: a status, headers, a body, at a pace.
+
+    Attributes:
+        body: The body's bytes, sent as they are (already compressed, if the headers say so).
+        headers: Headers besides ``Content-Type`` and ``Content-Length``.
+        trickle: Seconds between bytes: the head (status line and headers) too when
+            ``slow_head``, else the body only; 0 sends everything at once.
+        slow_head: Whether the trickle starts with the head.
+    """
+
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    trickle: float = 0.0
+    slow_head: bool = False
+
+
+def gzip_layers(data_size: int, layers: int) -> bytes:
+    """``data_size`` zero bytes gzipped ``layers`` times over: what ``Content-Encoding: gzip, gzip`` carries."""
+    body = _gzipped_zeros(data_size)
+    for _ in range(layers - 1):
+        body = gzip_bytes(body)
+    return body
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """One layer of gzip."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+@functools.lru_cache(maxsize=4)
+def _gzipped_zeros(size: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(min(size, 1 << 20))
+    parts = [packer.compress(block[: min(len(block), size - done)]) for done in range(0, size, len(block))]
+    return b"".join(parts) + packer.flush()
+
+
+def tiny_entries(file: str, size: int, entry: bytes = b"{}", game_date: str = "2026-12-01") -> bytes:
+    """A file of about ``size`` bytes shaped as ``file`` whose one list holds nothing but ``entry``, repeated.
+
+    ``scoreboard``: ``{"scoreboard": {"gameDate": ..., "games": [entry, ...]}}``;
+    ``playbyplay_<id>``: ``{"game": {"gameId": id, "actions": [entry, ...]}}``.
+    """
+    if file == "scoreboard":
+        head = b'{"scoreboard": {"gameDate": "' + game_date.encode() + b'", "games": ['
+        tail = b"]}}"
+    else:
+        kind, _, game_id = file.partition("_")
+        if kind != "playbyplay":
+            raise ValueError(f"no tiny-entry form for {file}")
+        head = b'{"game": {"gameId": "' + game_id.encode() + b'", "actions": ['
+        tail = b"]}}"
+    count = max(1, (size - len(head) - len(tail)) // (len(entry) + 1))
+    return head + b",".join([entry] * count) + tail
+
+
 class CdnStandIn:
     """The night's files over HTTP at ``base_url``, with faults on demand.
 
@@ -303,7 +406,9 @@ class CdnStandIn:
         """Every answered request: when (epoch seconds), which file, body bytes."""
         self.clients: set[tuple[str, int]] = set()
         """The client ends of the connections requests came over (one per kept-alive connection)."""
-        self._faults: dict[str, deque[str]] = {}
+        self._faults: dict[str, deque[str | Hostile]] = {}
+        self.seen: deque[tuple[str, str]] = deque(maxlen=100)
+        """The last requests' targets (path and query, as sent) and ``Authorization`` headers."""
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -333,7 +438,7 @@ class CdnStandIn:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
-    def fail(self, file: str, fault: str, times: int = 1) -> None:
+    def fail(self, file: str, fault: str | Hostile, times: int = 1) -> None:
         """Answer the next ``times`` requests for ``file`` (``scoreboard``, ``playbyplay_<id>``, ...) with ``fault``."""
         with self._lock:
             self._faults.setdefault(file, deque()).extend([fault] * times)
@@ -347,7 +452,7 @@ class CdnStandIn:
         with self._lock:
             return sum(self.requests.values())
 
-    def _next_fault(self, file: str) -> str | None:
+    def _next_fault(self, file: str) -> str | Hostile | None:
         with self._lock:
             queue = self._faults.get(file)
             return queue.popleft() if queue else None
@@ -384,6 +489,7 @@ class CdnStandIn:
         with self._lock:
             self.requests[file or path] += 1
             self.clients.add(request.client_address[:2])
+            self.seen.append((request.path, request.headers.get("Authorization", "")))
         referer = request.headers.get("Referer", "")
         agent = request.headers.get("User-Agent", "")
         if not referer.startswith("https://www.nba.com") or "Mozilla" not in agent:
@@ -399,7 +505,42 @@ class CdnStandIn:
             else:
                 self._send(request, 200, json.dumps(body).encode())
             return
-        self._fault(request, fault, json.dumps(body or {}).encode())
+        if isinstance(fault, Hostile):
+            self._hostile(request, fault)
+        else:
+            self._fault(request, fault, json.dumps(body or {}).encode())
+
+    def _hostile(self, request: BaseHTTPRequestHandler, answer: Hostile) -> None:
+        head = [
+            "HTTP/1.1 200 OK",
+            "Content-Type: application/json",
+            f"Content-Length: {len(answer.body)}",
+            "Connection: close",
+            *(f"{name}: {value}" for name, value in answer.headers),
+        ]
+        raw_head = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        request.close_connection = True
+        try:
+            if answer.slow_head:
+                self._trickle(request, raw_head, answer.trickle)
+            else:
+                request.wfile.write(raw_head)
+            self._trickle(request, answer.body, answer.trickle)
+        except OSError:  # the client gave up: what a deadline is for
+            return
+        with self._lock:
+            self.bytes_sent += len(answer.body)
+            self.log.append((time.time(), _file_of(request.path.split("?")[0]) or request.path, len(answer.body)))
+
+    def _trickle(self, request: BaseHTTPRequestHandler, data: bytes, pause: float) -> None:
+        if not pause:
+            request.wfile.write(data)
+            return
+        for index in range(len(data)):
+            if self._stopping.wait(pause):
+                return
+            request.wfile.write(data[index : index + 1])
+            request.wfile.flush()
 
     def _fault(self, request: BaseHTTPRequestHandler, fault: str, body: bytes) -> None:
         if fault.isdigit():

@@ -331,7 +331,7 @@ class LiveFeed:
         Calling it again after :meth:`stop` starts everything again, the embedded feed included.
         """
         if self._embedded is not None and self._server is None:
-            # Imported here: a feed with a URL never needs the server side (FastAPI, uvicorn, httpx).
+            # Imported here: a feed with a URL never needs the server side (FastAPI, uvicorn, httpcore).
             from lib.feed.server import FeedServer  # noqa: PLC0415
 
             embedded = self._embedded

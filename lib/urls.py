@@ -11,7 +11,7 @@ import ipaddress
 import re
 import string
 from typing import Final
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 _URL_CHARACTERS: Final = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
 """What RFC 3986 allows in a URL; anything else must be percent-encoded."""
@@ -83,20 +83,19 @@ def redact_url(url: str) -> str:
     """The URL with any credentials removed, safe to show or log; never raises.
 
     Drops ``user:password@`` and the fragment, and masks the value of every query parameter:
-    which names carry secrets (``token``, ``apikey``, ``sig``, ...) cannot be known.
+    which names carry secrets (``token``, ``apikey``, ``sig``, ...) cannot be known. A query
+    part with no ``=`` may be a bare secret (``?SECRET``): it is masked whole.
     """
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port
-        pairs = parse_qsl(parts.query, keep_blank_values=True)
     except (TypeError, ValueError):
         return "<invalid URL>"
     netloc = f"[{host}]" if ":" in host else host
     if port is not None:
         netloc += f":{port}"
-    query = urlencode([(name, "***") for name, _ in pairs], safe="*")
-    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, ""))
+    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, "", "")) + _masked_query(parts.query)
 
 
 def hide_query_values(target: str) -> str:
@@ -105,7 +104,12 @@ def hide_query_values(target: str) -> str:
     A part with no ``=`` is masked whole, as it may be a bare secret.
     """
     path, question, query = target.partition("?")
-    if not question:
-        return target
+    return path + _masked_query(query) if question else target
+
+
+def _masked_query(query: str) -> str:
+    """``?name=***&***`` for a query: names kept, values and bare parts masked; ``""`` for none."""
+    if not query:
+        return ""
     parts = (part.partition("=") for part in query.split("&"))
-    return f"{path}?" + "&".join(f"{name}=***" if equals else ("***" if name else "") for name, equals, _ in parts)
+    return "?" + "&".join(f"{name}=***" if equals else ("***" if name else "") for name, equals, _ in parts)

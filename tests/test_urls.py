@@ -77,13 +77,18 @@ def test_a_url_that_is_not_a_string_is_a_type_error() -> None:
         ("ws://localhost:8080/ws/live?token=abc&league=nba", "ws://localhost:8080/ws/live?token=***&league=***"),
         (
             "ws://h/ws/live?apikey=1&auth_token=2&sig=3&X-Amz-Signature=4&flag",
-            "ws://h/ws/live?apikey=***&auth_token=***&sig=***&X-Amz-Signature=***&flag=***",
+            "ws://h/ws/live?apikey=***&auth_token=***&sig=***&X-Amz-Signature=***&***",
+        ),
+        (f"http://h/static/json/liveData?{SECRET}", "http://h/static/json/liveData?***"),
+        (
+            f"https://reader:{SECRET}@cdn.example.com/live?apikey={SECRET}&{SECRET}",
+            "https://cdn.example.com/live?apikey=***&***",
         ),
         ("ws://[::1]:8080/ws/live#frag", "ws://[::1]:8080/ws/live"),
     ],
 )
 def test_redact_url_removes_credentials(url: str, shown: str) -> None:
-    """URLs shown or logged lose their user, password and every query value."""
+    """URLs shown or logged lose their user, password, every query value, and any query part with no ``=`` whole."""
     assert redact_url(url) == shown
 
 

@@ -32,6 +32,7 @@ from lib.feed.sources.nba.source import NbaSource
 from lib.feed.sources.night import MAX_GAMES, NightSimulator
 from lib.feed.sources.recording import ReplaySource
 from lib.recorder import read_recording
+from lib.urls import redact_url
 
 logger = logging.getLogger("lib.feed")
 
@@ -248,7 +249,7 @@ def _describe(args: argparse.Namespace) -> str:
         base_url = args.nba_base_url or DEFAULT_BASE_URL
         if args.nba_game is not None:
             return f"NBA games {', '.join(args.nba_game)} replayed at speed {args.speed or DEFAULT_REPLAY_SPEED:g}"
-        return f"tonight's NBA games from {base_url} (a poll every {args.poll or DEFAULT_POLL:g} s)"
+        return f"tonight's NBA games from {redact_url(base_url)} (a poll every {args.poll or DEFAULT_POLL:g} s)"
     if args.replay is not None:
         return f"replaying {args.replay} at speed {args.speed or DEFAULT_REPLAY_SPEED:g}"
     games = f"{args.games or DEFAULT_GAMES} games a slate, speed {args.speed or DEFAULT_GAME_SPEED:g}"

@@ -150,7 +150,7 @@ def source_health(record: SourceRecord | None, now: float) -> SourceHealth | Non
 def source_caption(url: str, *, demo: bool, nba: NbaOptions | None) -> str:
     """What the sidebar says the page shows: the demo, the NBA's live data, or a feed at a URL."""
     if nba is not None:
-        host = urlsplit(nba.base_url).netloc or nba.base_url
+        host = urlsplit(nba.shown_url).netloc or nba.shown_url
         return f"Source: NBA live, tonight's real games from {host}, polled every {nba.poll:g} s"
     if demo:
         return "Source: the embedded demo, a simulated night"

@@ -6,8 +6,10 @@ load the HTTP machinery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
+
+from lib.urls import redact_url
 
 if TYPE_CHECKING:
     from lib.feed.sources.nba.source import NbaSource
@@ -25,15 +27,25 @@ class NbaOptions:
     """The embedded bridge to tonight's real NBA games, polled from the NBA's live data.
 
     Attributes:
-        base_url: The live-data root, the CDN's paths beneath it (a stand-in's, in tests).
+        base_url: The live-data root, the CDN's paths beneath it (a stand-in's, in tests). It may
+            carry credentials (``user:password@``, ``?apikey=...``): they are sent to the CDN and
+            never shown; show :attr:`shown_url` instead (the repr does).
         poll: Seconds between polls of the NBA's files, at least 1.
 
     Raises:
         ValueError: If ``poll`` is under a second or the URL is not http(s).
     """
 
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = field(default=DEFAULT_BASE_URL, repr=False)
     poll: float = DEFAULT_POLL
+
+    @property
+    def shown_url(self) -> str:
+        """The base URL as it may be shown or logged: no ``user:password@``, every query part masked."""
+        return redact_url(self.base_url)
+
+    def __repr__(self) -> str:
+        return f"NbaOptions(base_url={self.shown_url!r}, poll={self.poll!r})"
 
     @property
     def interval(self) -> float:
@@ -50,4 +62,4 @@ class NbaOptions:
         if not MIN_POLL <= self.poll < float("inf"):
             raise ValueError(f"the NBA poll must be at least {MIN_POLL:g} s, got {self.poll}")
         if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"the NBA base URL must start with http:// or https://, got {self.base_url!r}")
+            raise ValueError(f"the NBA base URL must start with http:// or https://, got {self.shown_url!r}")

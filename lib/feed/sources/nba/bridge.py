@@ -6,6 +6,12 @@ module decides what clients are told. Its rules:
 * **One game, one id.** A game is keyed by the NBA's ``gameId`` for as long as it is held; the
   scoreboard's date lags the calendar until the NBA rolls it over, and a game missing from one
   poll is not a game that ended.
+* **Games leave.** A game in progress that the scoreboard stops listing is followed through its
+  box score until it is settled (final); if its box score cannot be had for
+  :data:`BOX_FAILURES` polls in a row, or its state does not move for ``missing_polls`` polls,
+  it is dropped (counted ``dropped_game``): no longer held, polled or served. At most
+  :data:`MAX_HELD` games are held: past that, games off the board that are not in progress make
+  room, and a game that still finds none is not taken (``too_many_games``).
 * **State from numbers, never from text.** Status comes from ``gameStatus`` (1 scheduled,
   2 in progress, 3 final), halftime from the second period's clock running out; the status
   text has too many forms to read.
@@ -33,14 +39,17 @@ from datetime import date, datetime
 from typing import Final, Literal
 
 from lib.feed.model import CalibratedModel, WinProbabilityModel
-from lib.feed.sources.nba.cdn import CdnAction, CdnGame, PlayByPlay, Scoreboard, clock_from_duration
+from lib.feed.sources.nba.cdn import MAX_GAMES, CdnAction, CdnGame, PlayByPlay, Scoreboard, clock_from_duration
 from lib.feed.teams import HOME_ADVANTAGE
 from lib.protocol import (
     REGULATION_PERIODS,
     Game,
+    GameEnd,
+    GameStart,
     GameStatus,
     Message,
     PredictionUpdate,
+    ScoreUpdate,
     clock_seconds,
     clock_text,
     elapsed_seconds,
@@ -54,6 +63,13 @@ _RANK: Final = {"scheduled": 0, "live": 1, "halftime": 1, "final": 2}
 _HALF: Final = 2
 _CLOCK_SLACK: Final = 1.0
 """Seconds a period clock may read higher than the one already sent before the file counts as old."""
+MAX_HELD: Final = 2 * MAX_GAMES
+"""Games held at once: a full board, and as many again left from the day before or off the board."""
+BOX_FAILURES: Final = 6
+"""Polls in a row without a box score after which a game the scoreboard lost is dropped."""
+DEFAULT_MISSING_POLLS: Final = 240
+"""Polls without a change after which a game the scoreboard lost is dropped: 20 minutes at 5 s,
+longer than a halftime."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,23 +83,37 @@ class ScoringChange:
     away_score: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """How far a game's play-by-play has been read: the actions read and the running score after them."""
+
+    count: int
+    score: tuple[int, int]
+
+
+_UNREAD: Final = _Scan(0, (0, 0))
+
+
+def _scan(actions: Sequence[CdnAction], start: _Scan) -> tuple[list[ScoringChange], _Scan]:
+    """The scoring changes among the actions after ``start.count``, and how far that reads."""
+    changes: list[ScoringChange] = []
+    previous = start.score
+    for action in actions[start.count :]:
+        score = (action.score_home, action.score_away)
+        if score != previous:
+            clock = clock_from_duration(action.clock) or clock_text(period_seconds(action.period))
+            changes.append(ScoringChange(action.action_number, action.period, clock, *score))
+            previous = score
+    return changes, _Scan(len(actions), previous)
+
+
 def scoring_changes(actions: Sequence[CdnAction]) -> list[ScoringChange]:
     """Every action whose running score differs from the action before it, in play-by-play order.
 
     Every action carries the running score, so a change of score is found by comparing
     neighbours rather than trusting action types (a made shot, a free throw, a scorer's fix).
-    An action whose clock is not a period clock is given the previous action's clock.
     """
-    changes: list[ScoringChange] = []
-    previous = (0, 0)
-    clock = clock_text(period_seconds(1))
-    for action in actions:
-        clock = clock_from_duration(action.clock) or clock
-        score = (action.score_home, action.score_away)
-        if score != previous:
-            changes.append(ScoringChange(action.action_number, action.period, clock, *score))
-            previous = score
-    return changes
+    return _scan(actions, _UNREAD)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +151,11 @@ def _moment(cdn: CdnGame, sent: Game | None) -> _Moment:
     return _Moment(status, period, clock)
 
 
+def _at(period: int, clock: str) -> _Moment:
+    """A moment of play: live, or halftime once the second period's clock has run out."""
+    return _Moment("halftime" if period == _HALF and clock_seconds(clock) == 0 else "live", period, clock)
+
+
 def _moment_of(game: Game) -> _Moment:
     return _Moment(game.status, game.period, game.clock)
 
@@ -142,7 +177,7 @@ def _later(moment: _Moment, plays: PlayByPlay) -> _Moment:
     clock = clock_from_duration(last.clock)
     if clock is None:
         return moment
-    at_action = _Moment("halftime" if last.period == _HALF and clock == "00:00" else "live", last.period, clock)
+    at_action = _at(last.period, clock)
     return at_action if at_action.elapsed > moment.elapsed else moment
 
 
@@ -163,9 +198,22 @@ class _Tracked:
     board: _Moment | None = None
     """The game as the scoreboard last showed it, to recognise an older copy of the file."""
     scoring_seen: set[int] = field(default_factory=set)
-    """Play-by-play actions whose score change has been considered, by action number."""
+    """Scoring actions of the play-by-play considered already, by action number (the last file's only)."""
+    scan: _Scan = _UNREAD
+    """How far the play-by-play has been read, for a replay that hands it over a few actions at a time."""
     playbyplay_score: tuple[int, int] | None = None
     """The play-by-play's running score at the last poll, to tell a correction from a lag."""
+    off_board: int = 0
+    """Polls in a row the scoreboard has not listed the game."""
+    idle: int = 0
+    """Polls in a row, off the board, in which nothing about the game changed."""
+    box_failures: int = 0
+    """Polls in a row, off the board, without its box score."""
+
+    @property
+    def running(self) -> bool:
+        """In progress as last sent: followed each poll."""
+        return self.sent is not None and self.sent.status in ("live", "halftime")
 
     @property
     def locked(self) -> bool:
@@ -213,7 +261,7 @@ class BridgeUpdate:
 
     messages: list[Message]
     anomalies: Mapping[str, int]
-    """Counts by kind: ``stale_response``, ``missing_game``, ``invalid_entry``."""
+    """Counts by kind: ``stale_response``, ``missing_game``, ``invalid_entry``, ``dropped_game``, ``too_many_games``."""
 
 
 class NbaBridge:
@@ -222,13 +270,24 @@ class NbaBridge:
     Args:
         model: The win-probability model for the predictions; the one refitted to real games by default.
         home_edge: The pregame expected home margin, in points, when the odds have no line for a game.
+        missing_polls: Polls without a change after which a game in progress that the scoreboard
+            lost is dropped.
     """
 
-    def __init__(self, model: WinProbabilityModel | None = None, *, home_edge: float = HOME_ADVANTAGE) -> None:
+    def __init__(
+        self,
+        model: WinProbabilityModel | None = None,
+        *,
+        home_edge: float = HOME_ADVANTAGE,
+        missing_polls: int = DEFAULT_MISSING_POLLS,
+    ) -> None:
         if not math.isfinite(home_edge):
             raise ValueError(f"home_edge must be a finite number, got {home_edge}")
+        if missing_polls < 1:
+            raise ValueError(f"missing_polls must be at least 1, got {missing_polls}")
         self._model: WinProbabilityModel = model if model is not None else CalibratedModel()
         self._home_edge = home_edge
+        self._missing_polls = missing_polls
         self._games: dict[str, _Tracked] = {}
         self._board_date: date | None = None
 
@@ -240,7 +299,7 @@ class NbaBridge:
     def wanted(self, board: Scoreboard) -> Wanted:
         """The per-game files to fetch this poll, given its scoreboard."""
         on_board = {cdn.game_id for cdn in board.games}
-        running = {game_id for game_id, t in self._games.items() if t.sent and t.sent.status in ("live", "halftime")}
+        running = {game_id for game_id, tracked in self._games.items() if tracked.running}
         playbyplay = [
             c.game_id for c in board.games if c.game_status == 2 or (c.game_status == 3 and c.game_id in running)
         ]
@@ -276,25 +335,47 @@ class NbaBridge:
             self._roll_over(board)
             self._board_date = board.game_date
         playbyplay = playbyplay or {}
+        boxscores = boxscores or {}
         listed = {cdn.game_id: cdn for cdn in board.games}
-        entries = {**(boxscores or {}), **listed}
-        for tracked in self._games.values():
-            if tracked.game_id not in listed and tracked.board_date == board.game_date:
+        off_board = [tracked for tracked in self._games.values() if tracked.game_id not in listed]
+        for tracked in off_board:
+            tracked.off_board += 1
+            if tracked.board_date == board.game_date:
                 anomalies["missing_game"] += 1
         messages: list[Message] = []
-        for game_id, cdn in entries.items():
-            tracked = self._track(cdn, board.game_date if game_id in listed else None, odds)
-            plays = playbyplay.get(game_id)
-            messages += self._advance(tracked, cdn, plays, anomalies)
+        for game_id, cdn in {**boxscores, **listed}.items():
+            held = self._track(cdn, board.game_date if game_id in listed else None, odds, anomalies)
+            if held is not None:
+                messages += self._advance(held, cdn, playbyplay.get(game_id), anomalies)
+        moved = {message.data.game_id for message in messages if isinstance(message, ScoreUpdate | GameStart | GameEnd)}
+        for tracked in off_board:
+            self._follow(
+                tracked, moved=tracked.game_id in moved, boxed=tracked.game_id in boxscores, anomalies=anomalies
+            )
         if odds:
             messages += self._reprice(odds)
         return BridgeUpdate(messages, anomalies)
 
+    def _follow(self, tracked: _Tracked, *, moved: bool, boxed: bool, anomalies: Counter[str]) -> None:
+        """Keep or drop a game the scoreboard did not list, by how its box score has been doing."""
+        if not tracked.running:
+            return  # settled, or never started: kept until the date rolls over, or room is needed
+        tracked.idle = 0 if moved else tracked.idle + 1
+        tracked.box_failures = 0 if boxed else tracked.box_failures + 1
+        if tracked.box_failures >= BOX_FAILURES or tracked.idle >= self._missing_polls:
+            del self._games[tracked.game_id]
+            anomalies["dropped_game"] += 1
+
     # -- one game ---------------------------------------------------------------------------
 
-    def _track(self, cdn: CdnGame, board_date: date | None, odds: Mapping[str, float] | None) -> _Tracked:
+    def _track(
+        self, cdn: CdnGame, board_date: date | None, odds: Mapping[str, float] | None, anomalies: Counter[str]
+    ) -> _Tracked | None:
         tracked = self._games.get(cdn.game_id)
         if tracked is None:
+            if not self._make_room():
+                anomalies["too_many_games"] += 1
+                return None
             margin, source = self._margin(cdn.game_id, odds, first_seen_live=cdn.game_status != 1)
             tracked = self._games[cdn.game_id] = _Tracked(
                 game_id=cdn.game_id,
@@ -309,7 +390,19 @@ class NbaBridge:
             )
         elif board_date is not None:
             tracked.board_date = board_date
+        if board_date is not None:
+            tracked.off_board = tracked.idle = tracked.box_failures = 0
         return tracked
+
+    def _make_room(self) -> bool:
+        """Whether one more game can be held, after dropping the one longest off the board if need be."""
+        if len(self._games) < MAX_HELD:
+            return True
+        idle = [tracked for tracked in self._games.values() if tracked.off_board and not tracked.running]
+        if not idle:
+            return False
+        del self._games[max(idle, key=lambda tracked: tracked.off_board).game_id]
+        return True
 
     def _margin(
         self, game_id: str, odds: Mapping[str, float] | None, *, first_seen_live: bool
@@ -340,9 +433,12 @@ class NbaBridge:
         if plays is not None and plays.game_id == tracked.game_id and moment.status != "scheduled":
             if plays.skipped:
                 anomalies["invalid_entry"] += plays.skipped
-            changes = scoring_changes(plays.actions)
+            read = tracked.scan if plays.known and plays.known == tracked.scan.count else _UNREAD
+            changes, tracked.scan = _scan(plays.actions, read)
+            if read is _UNREAD:  # a whole file: what was considered is what it still holds
+                tracked.scoring_seen &= {change.action_number for change in changes}
             messages += self._scoring_messages(tracked, changes)
-            latest = (changes[-1].home_score, changes[-1].away_score) if changes else (0, 0)
+            latest = tracked.scan.score
             previous = tracked.playbyplay_score
             correction = previous is not None and (latest[0] < previous[0] or latest[1] < previous[1])
             tracked.playbyplay_score = latest
@@ -367,7 +463,10 @@ class NbaBridge:
             sent = tracked.sent
             if sent is not None and (change.home_score < sent.home_score or change.away_score < sent.away_score):
                 continue  # already past it (the scoreboard led the play-by-play)
-            game = tracked.game(_Moment("live", change.period, change.clock), change.home_score, change.away_score)
+            moment = _at(change.period, change.clock)
+            if sent is not None and _behind(moment, _moment_of(sent)):
+                moment = _moment_of(sent)  # a play recorded late: its score now, the clock never runs back
+            game = tracked.game(moment, change.home_score, change.away_score)
             if sent is not None and sent.status != "scheduled" and _visible(game)[:2] == _visible(sent)[:2]:
                 continue  # this score is already shown, at a later clock
             messages += self._send(tracked, game)

@@ -1,10 +1,13 @@
 """The NBA's live-data JSON, validated: scoreboard, play-by-play, box score, odds.
 
 The NBA publishes these files under ``https://cdn.nba.com/static/json/liveData/``. They are
-untrusted input, checked like a frame from the feed: only the fields the bridge uses are
-read, each with its type and range, and anything else in the files is ignored. A file whose
-overall shape is wrong raises :class:`CdnShapeError`; one bad game or action inside an
-otherwise good file is skipped and counted, so one odd entry never hides a whole night.
+untrusted input, checked like a frame from the feed. Before a file is parsed its text is
+measured against its :class:`JsonLimits` (bytes, entries, nesting), so a hostile file is refused
+before Python builds a single object from it; then the games or actions it lists are counted
+before any is validated. Only the fields the bridge uses are read, each with its type and
+range, and anything else in the files is ignored. A file that breaks a limit or whose overall
+shape is wrong raises :class:`CdnShapeError` with the fault's kind; one bad game or action
+inside an otherwise good file is skipped and counted, so one odd entry never hides a whole night.
 
 The field names and shapes are the CDN's own, as published with the nba_api project
 (``docs/nba_api/live/endpoints/*.md``); ``tests/data/nba/README.md`` lists the samples.
@@ -14,43 +17,172 @@ This module is pure: no sockets, no threads, no clocks.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Final, Literal, TypeVar
+from itertools import accumulate
+from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from lib.protocol import MAX_PERIOD, MAX_SCORE, StartTime
+from lib.protocol import MAX_PERIOD, MAX_SCORE, StartTime, clock_seconds, period_seconds
 
-PATHS: Final = {
-    "scoreboard": "scoreboard/todaysScoreboard_00.json",
-    "odds": "odds/odds_todaysGames.json",
-}
-"""The day's files, under the live-data base URL, exactly as the CDN names them."""
-
-
-def playbyplay_path(game_id: str) -> str:
-    """The play-by-play file of one game, under the live-data base URL."""
-    return f"playbyplay/playbyplay_{game_id}.json"
-
-
-def boxscore_path(game_id: str) -> str:
-    """The box score file of one game, under the live-data base URL."""
-    return f"boxscore/boxscore_{game_id}.json"
+_Read_co = TypeVar("_Read_co", covariant=True)
 
 
 class CdnShapeError(ValueError):
-    """A CDN file that is JSON but not the shape the NBA publishes."""
+    """A CDN answer that is not one of the NBA's files: too big for one, not JSON, or the wrong shape.
 
+    Attributes:
+        kind: The fault's kind, counted in the source's health: ``too_many_entries``, ``too_deep``,
+            ``invalid_json``, ``invalid_shape``, ``too_many_games`` or ``too_many_actions``.
+    """
+
+    def __init__(self, words: str, kind: str = "invalid_shape") -> None:
+        super().__init__(words)
+        self.kind = kind
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits, checked on the text before it is parsed
+
+MIB: Final = 1024 * 1024
+MAX_DEPTH: Final = 16
+"""Nesting of objects and arrays; the NBA's deepest file (the odds) nests 9 deep."""
+MAX_GAMES: Final = 30
+"""Games on one scoreboard (or odds file): twice the 15 that 30 teams can play in a night."""
+MAX_ACTIONS: Final = 2_000
+"""Actions in one play-by-play polled live: a real game has about 500, the longest overtime games
+under 1,000. Thirty games of it are what one poll may hold."""
+MAX_FINISHED_ACTIONS: Final = 10_000
+"""Actions in the play-by-play of a finished game fetched for a replay: once, one game at a time,
+at an operator's command, so a longer file than any real one still replays."""
+
+
+@dataclass(frozen=True, slots=True)
+class JsonLimits:
+    """How big one of the NBA's files may be, measured on its text before it is parsed.
+
+    Attributes:
+        max_bytes: The file's size once decompressed.
+        max_entries: Its commas, ``[`` and ``{`` outside strings: one for about every value it holds,
+            so this bounds the objects ``json.loads`` would build.
+        max_depth: How deep its objects and arrays nest.
+    """
+
+    max_bytes: int
+    max_entries: int
+    max_depth: int = MAX_DEPTH
+
+
+SCOREBOARD_LIMITS: Final = JsonLimits(max_bytes=1 * MIB, max_entries=20_000)
+"""A real scoreboard holds about 100 entries a game, 60 KB for a full night."""
+BOXSCORE_LIMITS: Final = JsonLimits(max_bytes=1 * MIB, max_entries=50_000)
+"""A real box score holds about 2,500 entries (every player's statistics), 100 KB."""
+ODDS_LIMITS: Final = JsonLimits(max_bytes=1 * MIB, max_entries=50_000)
+"""A real odds file holds a few hundred entries a game."""
+PLAYBYPLAY_LIMITS: Final = JsonLimits(max_bytes=4 * MIB, max_entries=50 * MAX_ACTIONS)
+"""A real action holds about 40 entries in 900 bytes: :data:`MAX_ACTIONS` of them fit; a real file is 0.5 MB."""
+FINISHED_PLAYBYPLAY_LIMITS: Final = JsonLimits(max_bytes=16 * MIB, max_entries=50 * MAX_FINISHED_ACTIONS)
+"""The same for a finished game's play-by-play, fetched for a replay: :data:`MAX_FINISHED_ACTIONS` fit."""
+
+_STRING: Final = re.compile(rb'"[^"]*"')
+_NOT_BRACKET: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_NOT_STRUCTURE: Final = bytes(byte for byte in range(256) if byte not in b'"[]{},')
+_STEP: Final = tuple(1 if byte in b"[{" else -1 for byte in range(256))
+
+
+class JsonMeter:
+    """Measures a file's text against its limits as it arrives, refusing it at the first breach.
+
+    Fed the decompressed body piece by piece (the fetcher does, as it reads), so a file of
+    millions of tiny entries is refused once it has shown more than its limit, after a megabyte
+    or two, never downloaded whole or parsed. The counts come from C-speed byte operations on
+    each piece: escapes removed; then all but quotes, brackets and commas; then every two quotes
+    in a row (nothing between them changes side); then what is left of strings (a quote left is
+    always a string's start or end), carrying across pieces whether the text is inside a string
+    or just after a backslash. Linear, however hostile the text.
+
+    Args:
+        limits: The file's limits.
+    """
+
+    def __init__(self, limits: JsonLimits) -> None:
+        self.limits = limits
+        self.size = 0
+        """Bytes measured so far."""
+        self.entries = 0
+        self._depth = 0
+        self._in_string = False
+        self._escaped = False
+
+    def feed(self, text: bytes | bytearray) -> None:
+        """Measure the next piece of the text.
+
+        Raises:
+            CdnShapeError: ``too_large``, ``too_many_entries`` or ``too_deep``, once the text so far is.
+        """
+        self.size += len(text)
+        if self.size > self.limits.max_bytes:
+            raise CdnShapeError(f"an answer of more than {self.limits.max_bytes:,} bytes", "too_large")
+        if self._escaped and text:  # the byte a backslash at the end of the last piece escaped
+            text, self._escaped = text[1:], False
+        if b"\\" in text:
+            text = text.replace(b"\\\\", b"")
+            if text.endswith(b"\\"):  # its escaped byte begins the next piece
+                text, self._escaped = text[:-1], True
+            text = text.replace(b'\\"', b"")
+        text = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+        if self._in_string:
+            end = text.find(b'"')
+            if end < 0:
+                return
+            text, self._in_string = text[end + 1 :], False
+        if text.count(b'"') % 2:  # a string runs on into the next piece
+            text, self._in_string = text[: text.rfind(b'"')], True
+        bare = _STRING.sub(b"", text) if b'"' in text else text
+        self.entries += bare.count(b",") + bare.count(b"[") + bare.count(b"{")
+        if self.entries > self.limits.max_entries:
+            raise CdnShapeError(f"more than {self.limits.max_entries:,} entries in one answer", "too_many_entries")
+        brackets = bare.translate(None, _NOT_BRACKET)  # at most twice the entries: a bounded loop
+        deepest = max(accumulate(map(_STEP.__getitem__, brackets), initial=self._depth))
+        if deepest > self.limits.max_depth:
+            raise CdnShapeError(f"an answer nested more than {self.limits.max_depth} deep", "too_deep")
+        self._depth += 2 * (brackets.count(b"[") + brackets.count(b"{")) - len(brackets)
+
+
+def load_json(body: bytes | bytearray, limits: JsonLimits) -> object:
+    """Parse one of the NBA's files, refusing it first if its text breaks ``limits``.
+
+    Raises:
+        CdnShapeError: ``too_large``, ``too_many_entries``, ``too_deep`` or ``invalid_json``.
+    """
+    JsonMeter(limits).feed(body)
+    return parse_json(body)
+
+
+def parse_json(body: bytes | bytearray) -> object:
+    """Parse a file already measured against its limits (:class:`JsonMeter`, as it arrived).
+
+    Raises:
+        CdnShapeError: ``invalid_json``.
+    """
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise CdnShapeError("the answer is not JSON (truncated?)", "invalid_json") from None
+
+
+_GAME_ID: Final = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 
 # Lax typing on purpose: the CDN sends scores in the play-by-play as strings ("12").
 _CDN: Final = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
-GameId = Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
+GameId = Annotated[str, Field(pattern=_GAME_ID.pattern)]
 """The NBA's ten-digit ``gameId`` (``0022400913``); kept unchanged as the protocol's ``game_id``."""
 Text = Annotated[str, Field(max_length=64)]
 Score = Annotated[int, Field(ge=0, le=MAX_SCORE)]
@@ -88,6 +220,13 @@ class CdnGame(BaseModel):
     home_team: CdnTeam = Field(alias="homeTeam")
     away_team: CdnTeam = Field(alias="awayTeam")
 
+    @model_validator(mode="after")
+    def _clock_fits_the_period(self) -> CdnGame:
+        # Empty is the CDN's "clock not running"; anything else must be a clock of this period.
+        if self.game_clock.strip():
+            _check_clock(self.game_clock, self.period)
+        return self
+
 
 class CdnAction(BaseModel):
     """One play-by-play action; every action carries the running score after it."""
@@ -102,6 +241,17 @@ class CdnAction(BaseModel):
     score_home: Score = Field(alias="scoreHome")
     score_away: Score = Field(alias="scoreAway")
     time_actual: datetime | None = Field(default=None, alias="timeActual")
+
+    @model_validator(mode="after")
+    def _clock_fits_the_period(self) -> CdnAction:
+        _check_clock(self.clock, self.period)
+        return self
+
+
+def _check_clock(duration: str, period: int) -> None:
+    clock = clock_from_duration(duration)
+    if clock is None or clock_seconds(clock) > period_seconds(max(period, 1)):
+        raise ValueError(f"not a clock of period {period}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +271,17 @@ class Scoreboard:
 
 @dataclass(frozen=True, slots=True)
 class PlayByPlay:
-    """A game's play-by-play: its actions in order, and how many entries did not validate."""
+    """A game's play-by-play: its actions in order, and how many entries did not validate.
+
+    Attributes:
+        known: How many of the first actions are the very ones handed to the bridge last time (a
+            replay reveals a game's plays a few at a time); 0 for a file fetched anew.
+    """
 
     game_id: str
     actions: tuple[CdnAction, ...]
     skipped: int
+    known: int = 0
 
 
 def _object(payload: object, key: str, what: str) -> Mapping[str, Any]:
@@ -166,7 +322,7 @@ def parse_scoreboard(payload: object) -> Scoreboard:
         game_date = date.fromisoformat(str(board.get("gameDate")))
     except ValueError:
         raise CdnShapeError("scoreboard: 'gameDate' is not a date") from None
-    games, skipped = _valid(CdnGame, _list(board, "games", "scoreboard"))
+    games, skipped = _valid(CdnGame, _counted(_list(board, "games", "scoreboard"), MAX_GAMES, "games", "scoreboard"))
     return Scoreboard(game_date, games, skipped)
 
 
@@ -182,8 +338,8 @@ def parse_boxscore(payload: object) -> CdnGame:
         raise CdnShapeError(f"box score: {_first_error(error)}") from None
 
 
-def parse_playbyplay(payload: object) -> PlayByPlay:
-    """Validate ``playbyplay_{gameId}.json``.
+def parse_playbyplay(payload: object, *, max_actions: int = MAX_ACTIONS) -> PlayByPlay:
+    """Validate ``playbyplay_{gameId}.json``, of ``max_actions`` at most.
 
     Raises:
         CdnShapeError: The file has no ``game`` with a ``gameId`` and an ``actions`` list.
@@ -192,14 +348,104 @@ def parse_playbyplay(payload: object) -> PlayByPlay:
     game_id = game.get("gameId")
     if not isinstance(game_id, str) or not game_id:
         raise CdnShapeError("play-by-play: no 'gameId'")
-    actions, skipped = _valid(CdnAction, _list(game, "actions", "play-by-play"))
-    return PlayByPlay(game_id, actions, skipped)
+    actions = _counted(_list(game, "actions", "play-by-play"), max_actions, "actions", "play-by-play")
+    kept, skipped = _valid(CdnAction, actions)
+    return PlayByPlay(game_id, kept, skipped)
+
+
+def _counted(items: list[Any], most: int, what: str, where: str) -> list[Any]:
+    """The list, if it holds no more than ``most``: counted before a single entry is validated."""
+    if len(items) > most:
+        raise CdnShapeError(f"{where}: {len(items):,} {what}, more than {most:,}", f"too_many_{what}")
+    return items
 
 
 def _first_error(error: ValidationError) -> str:
     first = error.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "file"
     return f"{where}: {first['msg']}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The files, each with its path, its limits and its validation
+
+
+@dataclass(frozen=True, slots=True)
+class CdnFile(Generic[_Read_co]):
+    """One of the NBA's files: where it is under the live-data root, how big it may be, how it is validated.
+
+    Attributes:
+        path: The CDN's own path, e.g. ``scoreboard/todaysScoreboard_00.json``.
+        limits: What its text may hold.
+        validate: From parsed JSON to what the bridge reads; raises :class:`CdnShapeError`.
+    """
+
+    path: str
+    limits: JsonLimits
+    validate: Callable[[object], _Read_co]
+
+    def read(self, body: bytes | bytearray) -> _Read_co:
+        """The file's content from its decompressed body.
+
+        Raises:
+            CdnShapeError: The body breaks the file's limits, is not JSON, or is not this file.
+        """
+        return self.validate(load_json(body, self.limits))
+
+    def read_measured(self, body: bytes | bytearray) -> _Read_co:
+        """The file's content from a body measured against its limits as it arrived (:class:`JsonMeter`).
+
+        Raises:
+            CdnShapeError: The body is not JSON, or is not this file.
+        """
+        return self.validate(parse_json(body))
+
+
+SCOREBOARD: Final = CdnFile("scoreboard/todaysScoreboard_00.json", SCOREBOARD_LIMITS, parse_scoreboard)
+"""The day's scoreboard."""
+
+
+def odds_file(sigma: float) -> CdnFile[dict[str, float]]:
+    """The day's odds, as each game's pregame expected home margin for a model of spread ``sigma``."""
+    return CdnFile("odds/odds_todaysGames.json", ODDS_LIMITS, lambda payload: parse_odds(payload, sigma=sigma))
+
+
+def playbyplay_file(game_id: str, *, finished: bool = False) -> CdnFile[PlayByPlay]:
+    """One game's play-by-play; an answer for another game is of the wrong shape.
+
+    Args:
+        game_id: The game.
+        finished: For a replay of a finished game: the looser limits of a file fetched once
+            (:data:`FINISHED_PLAYBYPLAY_LIMITS`, :data:`MAX_FINISHED_ACTIONS`).
+    """
+    max_actions = MAX_FINISHED_ACTIONS if finished else MAX_ACTIONS
+
+    def validate(payload: object) -> PlayByPlay:
+        plays = parse_playbyplay(payload, max_actions=max_actions)
+        if plays.game_id != game_id:
+            raise CdnShapeError("play-by-play: the file of another game")
+        return plays
+
+    limits = FINISHED_PLAYBYPLAY_LIMITS if finished else PLAYBYPLAY_LIMITS
+    return CdnFile(f"playbyplay/playbyplay_{_path_id(game_id)}.json", limits, validate)
+
+
+def boxscore_file(game_id: str) -> CdnFile[CdnGame]:
+    """One game's box score, down to the game state; an answer for another game is of the wrong shape."""
+
+    def validate(payload: object) -> CdnGame:
+        game = parse_boxscore(payload)
+        if game.game_id != game_id:
+            raise CdnShapeError("box score: the file of another game")
+        return game
+
+    return CdnFile(f"boxscore/boxscore_{_path_id(game_id)}.json", BOXSCORE_LIMITS, validate)
+
+
+def _path_id(game_id: str) -> str:
+    if not _GAME_ID.match(game_id):
+        raise ValueError(f"not an NBA game id: {game_id[:40]!r}")
+    return game_id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,7 +528,7 @@ def parse_odds(payload: object, *, sigma: float) -> dict[str, float]:
     if not isinstance(payload, Mapping):
         raise CdnShapeError("odds: not an object")
     margins: dict[str, float] = {}
-    for game in _list(payload, "games", "odds"):
+    for game in _counted(_list(payload, "games", "odds"), MAX_GAMES, "games", "odds"):
         if not isinstance(game, Mapping) or not isinstance(game.get("gameId"), str):
             continue
         margin = _margin(game, sigma)

@@ -7,7 +7,10 @@ what the scoreboard and the play-by-play would have said at that moment, so a re
 produces exactly the messages the live bridge would have sent.
 
 Games from one night keep their tip-offs relative to each other; games from different nights
-tip off together.
+tip off together. Replay time is kept in whole milliseconds: a play is due at an integer, so
+``now - start`` taken from epoch-sized floats (``(start + 0.3) - start`` is ``0.29999995``) still
+reaches it, and a play revealed is never due again. Each reveal hands the bridge only what is
+new, so a game of any length replays in time proportional to its plays.
 """
 
 from __future__ import annotations
@@ -25,10 +28,8 @@ from lib.feed.sources.nba.cdn import (
     CdnShapeError,
     PlayByPlay,
     Scoreboard,
-    boxscore_path,
-    parse_boxscore,
-    parse_playbyplay,
-    playbyplay_path,
+    boxscore_file,
+    playbyplay_file,
 )
 from lib.feed.sources.nba.fetch import CdnFetcher, UpstreamFault
 from lib.protocol import Game, Message
@@ -54,8 +55,9 @@ def fetch_finished_games(fetcher: CdnFetcher, game_ids: Iterable[str]) -> list[F
     games = []
     for game_id in game_ids:
         try:
-            game = parse_boxscore(fetcher.get(boxscore_path(game_id)))
-            plays = parse_playbyplay(fetcher.get(playbyplay_path(game_id)))
+            box, pbp = boxscore_file(game_id), playbyplay_file(game_id, finished=True)
+            game = box.read_measured(fetcher.get(box.path, box.limits))
+            plays = pbp.read_measured(fetcher.get(pbp.path, pbp.limits))
         except (UpstreamFault, CdnShapeError) as error:
             raise ValueError(f"game {game_id}: {error} (the CDN keeps play-by-play for games since 2019-20)") from None
         if game.game_status != 3:
@@ -66,12 +68,15 @@ def fetch_finished_games(fetcher: CdnFetcher, game_ids: Iterable[str]) -> list[F
     return games
 
 
+MS: Final = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class _Schedule:
-    """One game laid out in replay time: when each of its actions is due (seconds from the start)."""
+    """One game laid out in replay time: when each of its actions is due (milliseconds from the start)."""
 
     finished: FinishedGame
-    due: tuple[float, ...]
+    due: tuple[int, ...]
 
 
 def _first_time(finished: FinishedGame) -> datetime:
@@ -84,10 +89,10 @@ def _schedule(games: Sequence[FinishedGame], speed: float) -> list[_Schedule]:
     schedules = []
     for game, first in zip(games, firsts, strict=True):
         origin = night if first - night < SAME_NIGHT else first
-        due, last = [], 0.0
+        due, last = [], 0
         for action in game.plays.actions:
             if action.time_actual is not None:
-                last = max(last, (action.time_actual - origin).total_seconds() / speed)
+                last = max(last, round((action.time_actual - origin).total_seconds() * MS / speed))
             due.append(last)  # an untimed action comes with the one before it
         schedules.append(_Schedule(game, tuple(due)))
     return schedules
@@ -124,8 +129,10 @@ class NbaReplaySource:
         self._start = start
         self._bridge = bridge or NbaBridge()
         self._date = _first_time(games[0]).date()
-        self._elapsed = -math.inf
-        """Replay seconds revealed so far; time never runs back."""
+        self._elapsed = -1
+        """Replay milliseconds revealed so far; time never runs back."""
+        self._shown = [0] * len(self._schedules)
+        """Actions of each game handed to the bridge so far."""
 
     @property
     def games(self) -> list[Game]:
@@ -141,7 +148,7 @@ class NbaReplaySource:
             shown = bisect.bisect_right(schedule.due, self._elapsed)
             if shown < len(schedule.due):
                 pending.append(schedule.due[shown])
-        return self._start + min(pending) if pending else None
+        return self._start + min(pending) / MS if pending else None
 
     def status(self) -> None:
         """``None``: the files were fetched once, before the replay started."""
@@ -153,20 +160,23 @@ class NbaReplaySource:
         """Reveal every play due by ``now``; the messages the live bridge would have sent."""
         if self._start is None:
             self._start = now
-        self._elapsed = max(self._elapsed, now - self._start)
+        # Rounded, not truncated: a play due at start + d/1000 is revealed at exactly that time.
+        self._elapsed = max(self._elapsed, round((now - self._start) * MS))
         states, plays = [], {}
-        for schedule in self._schedules:
+        for index, schedule in enumerate(self._schedules):
             shown = bisect.bisect_right(schedule.due, self._elapsed)
             states.append(self._state(schedule, shown))
             if shown:
                 game_id = schedule.finished.game.game_id
-                plays[game_id] = PlayByPlay(game_id, schedule.finished.plays.actions[:shown], 0)
+                actions = schedule.finished.plays.actions[:shown]
+                plays[game_id] = PlayByPlay(game_id, actions, 0, known=self._shown[index])
+            self._shown[index] = shown
         return self._bridge.update(Scoreboard(self._date, tuple(states), 0), plays).messages
 
     def _state(self, schedule: _Schedule, shown: int) -> CdnGame:
         """The scoreboard entry of a game with its first ``shown`` plays revealed."""
         box = schedule.finished.game
-        tip_off = datetime.fromtimestamp((self._start or 0.0) + schedule.due[0], tz=UTC)
+        tip_off = datetime.fromtimestamp((self._start or 0.0) + schedule.due[0] / MS, tz=UTC)
         if shown == 0:
             return box.model_copy(update={"game_status": 1, "period": 0, "game_clock": "", "game_time_utc": tip_off})
         actions = schedule.finished.plays.actions

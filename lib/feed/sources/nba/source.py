@@ -9,12 +9,20 @@ of the feed server cost the NBA what one does.
 Upstream faults stay here. A failed scoreboard keeps the last good state, is counted by kind
 and is retried with backoff; a failed play-by-play leaves that game to the scoreboard for
 the poll. Nothing a fault does reaches a client except the source's health report.
+
+A poll is bounded in time: the scoreboard has the request timeout, and all the other files of
+the poll share one more, so a slow or trickling CDN delays a poll by at most twice the timeout.
+Files are fetched several at once but parsed one at a time: parsing is CPU under Python's lock
+anyway, and one file's objects at a time is the most a poll holds in memory besides the bodies.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final, TypeVar
@@ -22,16 +30,7 @@ from typing import Final, TypeVar
 from lib.feed.model import SIGMA
 from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
 from lib.feed.sources.nba.bridge import NbaBridge
-from lib.feed.sources.nba.cdn import (
-    PATHS,
-    CdnShapeError,
-    boxscore_path,
-    parse_boxscore,
-    parse_odds,
-    parse_playbyplay,
-    parse_scoreboard,
-    playbyplay_path,
-)
+from lib.feed.sources.nba.cdn import SCOREBOARD, CdnFile, CdnShapeError, boxscore_file, odds_file, playbyplay_file
 from lib.feed.sources.nba.fetch import CdnFetcher, UpstreamFault
 from lib.feed.sources.nba.health import DEFAULT_BACKOFF_CAP, UpstreamHealth
 from lib.protocol import Game, Message, SourceStatus
@@ -40,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 ODDS_EVERY: Final = 60.0
 """Seconds between fetches of the odds file, while a game waits for its pregame line."""
+MISSING_FOR: Final = 20 * 60.0
+"""Seconds a game in progress that the scoreboard lost may go without a change before it is dropped."""
 _PARALLEL: Final = 4
 
 _T = TypeVar("_T")
@@ -52,8 +53,9 @@ class NbaSource:
         base_url: The live-data root (the CDN's by default; a local stand-in in tests).
         poll: Seconds between polls, at least :data:`MIN_POLL`.
         backoff_cap: Longest wait between polls after failures.
-        timeout: Seconds allowed for each request.
-        bridge: The bridge to feed (a new one by default).
+        timeout: Seconds allowed for each whole request (the poll, 5 s at most, by default).
+        bridge: The bridge to feed (by default a new one, dropping a lost game after
+            :data:`MISSING_FOR` seconds without a change).
         rng: Randomness for the backoff jitter.
 
     Raises:
@@ -75,9 +77,11 @@ class NbaSource:
         if not poll >= MIN_POLL or poll == float("inf"):
             raise ValueError(f"poll must be at least {MIN_POLL:g} s, got {poll}")
         # A request may take most of a poll, never more: the next poll should not queue behind it.
-        self.fetcher = CdnFetcher(base_url, timeout=timeout or min(poll, 5.0))
+        self._timeout = timeout or min(poll, 5.0)
+        self.fetcher = CdnFetcher(base_url, timeout=self._timeout)
         self.health = UpstreamHealth(self.name, poll, backoff_cap=backoff_cap, rng=rng)
-        self.bridge = bridge or NbaBridge()
+        self.bridge = bridge or NbaBridge(missing_polls=math.ceil(MISSING_FOR / poll))
+        self._parsing = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._due: float | None = None
         self._odds_at = float("-inf")
@@ -107,20 +111,21 @@ class NbaSource:
         if self._due is not None and now < self._due:
             return []
         try:
-            board = parse_scoreboard(self.fetcher.get(PATHS["scoreboard"]))
+            board = self._read(SCOREBOARD, None)
         except (UpstreamFault, CdnShapeError) as fault:
             kind, words = _fault(fault)
             logger.warning("NBA scoreboard: %s; keeping the last good state", words)
             self._due = self.health.failed(kind, words, now)
             return []
         wanted = self.bridge.wanted(board)
+        deadline = time.monotonic() + self._timeout  # the rest of the poll's files share one timeout
         throttled = False
         odds = None
         if wanted.odds and now - self._odds_at >= ODDS_EVERY:
             self._odds_at = now
-            odds, throttled = self._fetch_one(PATHS["odds"], lambda payload: parse_odds(payload, sigma=SIGMA))
-        plays, plays_throttled = self._fetch_many(wanted.playbyplay, playbyplay_path, parse_playbyplay)
-        boxes, boxes_throttled = self._fetch_many(wanted.boxscore, boxscore_path, parse_boxscore)
+            odds, throttled = self._fetch_one(odds_file(SIGMA), deadline)
+        plays, plays_throttled = self._fetch_many(wanted.playbyplay, playbyplay_file, deadline)
+        boxes, boxes_throttled = self._fetch_many(wanted.boxscore, boxscore_file, deadline)
         update = self.bridge.update(board, plays, boxes, odds)
         for kind, times in update.anomalies.items():
             self.health.count(kind, times)
@@ -129,25 +134,31 @@ class NbaSource:
             self._due = self.health.throttled(now)
         return update.messages
 
-    def _fetch_one(self, path: str, parse: Callable[[object], _T]) -> tuple[_T | None, bool]:
+    def _read(self, file: CdnFile[_T], deadline: float | None) -> _T:
+        """One file, fetched then parsed while no other file is."""
+        body = self.fetcher.get(file.path, file.limits, deadline=deadline)
+        with self._parsing:
+            return file.read_measured(body)
+
+    def _fetch_one(self, file: CdnFile[_T], deadline: float) -> tuple[_T | None, bool]:
         """One file, parsed; ``(None, throttled)`` when it failed (counted, not fatal)."""
         try:
-            return parse(self.fetcher.get(path)), False
+            return self._read(file, deadline), False
         except (UpstreamFault, CdnShapeError) as fault:
             kind, words = _fault(fault)
             self.health.count(kind)
-            logger.info("NBA %s: %s", path, words)
+            logger.info("NBA %s: %s", file.path, words)
             return None, isinstance(fault, UpstreamFault) and fault.throttling
 
     def _fetch_many(
-        self, game_ids: tuple[str, ...], path: Callable[[str], str], parse: Callable[[object], _T]
+        self, game_ids: tuple[str, ...], file: Callable[[str], CdnFile[_T]], deadline: float
     ) -> tuple[dict[str, _T], bool]:
         """One file per game, fetched at once; the games whose file came, and whether any was throttled."""
         if not game_ids:
             return {}, False
         if self._pool is None:
             self._pool = ThreadPoolExecutor(_PARALLEL, thread_name_prefix="nba-fetch")
-        results = list(self._pool.map(lambda game_id: self._fetch_one(path(game_id), parse), game_ids))
+        results = list(self._pool.map(lambda game_id: self._fetch_one(file(game_id), deadline), game_ids))
         fetched = {game_id: value for game_id, (value, _) in zip(game_ids, results, strict=True) if value is not None}
         return fetched, any(throttled for _, throttled in results)
 
@@ -155,4 +166,6 @@ class NbaSource:
 def _fault(fault: UpstreamFault | CdnShapeError) -> tuple[str, str]:
     if isinstance(fault, UpstreamFault):
         return fault.kind, fault.words
-    return "invalid_shape", "an answer of the wrong shape"
+    if fault.kind == "invalid_shape":
+        return fault.kind, f"an answer of the wrong shape ({fault})"[:200]
+    return fault.kind, str(fault)[:200]

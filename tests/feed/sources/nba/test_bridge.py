@@ -6,10 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight
+from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, LAKERS, WARRIORS, CdnNight
 from lib.feed.model import SIGMA
-from lib.feed.sources.nba.bridge import BridgeUpdate, NbaBridge, scoring_changes
-from lib.feed.sources.nba.cdn import parse_boxscore, parse_odds, parse_playbyplay, parse_scoreboard
+from lib.feed.sources.nba.bridge import BOX_FAILURES, MAX_HELD, BridgeUpdate, NbaBridge, Wanted, scoring_changes
+from lib.feed.sources.nba.cdn import (
+    MAX_GAMES,
+    PlayByPlay,
+    parse_boxscore,
+    parse_odds,
+    parse_playbyplay,
+    parse_scoreboard,
+)
 from lib.feed.teams import HOME_ADVANTAGE
 from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
 
@@ -343,3 +350,87 @@ def test_the_default_home_edge_is_the_demos() -> None:
     prediction = poll(bridge, night).messages[1].data
     reference = NbaBridge(home_edge=HOME_ADVANTAGE)
     assert prediction == poll(reference, night).messages[1].data
+
+
+def test_a_lost_game_without_a_box_score_is_dropped_and_polled_no_more(night: CdnNight) -> None:
+    """Live once, then off the board with no box score: dropped after BOX_FAILURES polls, then not asked for."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    poll(bridge, night)
+    del night.games[GAME]
+    for _ in range(BOX_FAILURES - 1):
+        assert poll(bridge, night).anomalies["dropped_game"] == 0
+        assert bridge.wanted(parse_scoreboard(night.scoreboard())).boxscore == (GAME,)
+    assert poll(bridge, night).anomalies["dropped_game"] == 1
+    assert bridge.games == []
+    assert bridge.wanted(parse_scoreboard(night.scoreboard())) == Wanted((), (), False)
+
+
+def test_a_lost_game_whose_box_score_stands_still_is_dropped_after_missing_polls(night: CdnNight) -> None:
+    """Off the board, its box score unchanged poll after poll: dropped once ``missing_polls`` polls bring nothing."""
+    bridge = NbaBridge(missing_polls=3)
+    night.start(GAME)
+    poll(bridge, night)
+    night.games[GAME].on_board = False
+    night.score(GAME, "home", 2, "11:00")
+    assert scores(poll(bridge, night).messages) == [(2, 0)]  # the box score still moves it: kept
+    assert [poll(bridge, night).anomalies["dropped_game"] for _ in range(3)] == [0, 0, 1]
+    assert bridge.games == []
+
+
+def test_a_lost_game_settled_by_its_box_score_ends_and_is_polled_no_more(night: CdnNight) -> None:
+    """Off the board, its box score final: a game_end, then no more box scores asked for."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    poll(bridge, night)
+    night.games[GAME].on_board = False
+    night.final(GAME)
+    assert [kind for kind, _ in games(poll(bridge, night).messages)] == ["game_end"]
+    assert bridge.wanted(parse_scoreboard(night.scoreboard())).boxscore == ()
+    assert [g.status for g in bridge.games] == ["final"]
+
+
+def test_games_held_are_bounded_whatever_the_boards_list(night: CdnNight) -> None:
+    """Boards of 30 new games each poll: the oldest off the board make room, never more than MAX_HELD held."""
+    bridge = NbaBridge()
+    for batch in range(5):
+        night.games.clear()
+        for index in range(MAX_GAMES):
+            night.add(f"0{batch}22{index:05d}", CELTICS, KNICKS)
+        poll(bridge, night)
+        assert len(bridge.games) <= MAX_HELD
+    assert {g.game_id for g in bridge.games} >= set(night.games)
+
+
+def test_no_room_for_a_new_game_when_every_game_held_is_in_progress(night: CdnNight) -> None:
+    """MAX_HELD games in progress on the board: a further game is not taken, and counted too_many_games."""
+    bridge = NbaBridge()
+    night.games.clear()
+    for index in range(MAX_HELD):
+        night.add(f"0022{index:06d}", CELTICS, KNICKS)
+        night.start(f"0022{index:06d}")
+    for start in range(0, MAX_HELD, MAX_GAMES):  # a board lists 30 at most: two boards fill the bridge
+        for index, game in enumerate(night.games.values()):
+            game.on_board = start <= index < start + MAX_GAMES
+        poll(bridge, night)
+    night.add("0022999999", LAKERS, WARRIORS)
+    for game in night.games.values():
+        game.on_board = game.game_id == "0022999999"
+    update = poll(bridge, night, plays=False)
+    assert update.anomalies["too_many_games"] == 1
+    assert "0022999999" not in {g.game_id for g in bridge.games}
+
+
+def test_plays_handed_over_a_few_at_a_time_give_what_whole_files_give(night: CdnNight) -> None:
+    """A replay's growing prefixes, read from where the bridge stopped: the same messages as whole files read anew."""
+    night.start(GAME)
+    for minute in range(11, 0, -1):
+        night.score(GAME, "home" if minute % 2 else "away", 2 + minute % 2, f"{minute:02d}:00")
+        night.miss(GAME, "home", f"{minute - 1:02d}:30")
+    board = parse_scoreboard(night.scoreboard())
+    actions = parse_playbyplay(night.playbyplay(GAME)).actions
+    whole, stepped = NbaBridge(), NbaBridge()
+    for shown in range(1, len(actions) + 1):
+        anew = PlayByPlay(GAME, actions[:shown], 0)
+        onward = PlayByPlay(GAME, actions[:shown], 0, known=shown - 1)
+        assert whole.update(board, {GAME: anew}).messages == stepped.update(board, {GAME: onward}).messages

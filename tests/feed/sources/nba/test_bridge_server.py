@@ -15,7 +15,18 @@ from typing import Any
 
 import pytest
 
-from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn, FlowPlayer
+from harness.cdn import (
+    CELTICS,
+    CLIPPERS,
+    KINGS,
+    KNICKS,
+    CdnNight,
+    CdnStandIn,
+    FlowPlayer,
+    Hostile,
+    gzip_layers,
+    tiny_entries,
+)
 from harness.ports import free_port
 from harness.waiting import wait_for
 from lib.client import FeedClient
@@ -164,7 +175,11 @@ def test_the_command_line_serves_tonights_games(cdn: CdnStandIn) -> None:
         stderr=subprocess.STDOUT,
     )
     store = Store()
-    client = FeedClient(f"ws://127.0.0.1:{port}/ws/live", store, options(reconnect_base_delay=0.1))
+    # The server takes seconds to start on a busy machine: the client keeps trying until it is up.
+    # The server takes seconds to start on a busy machine: the client keeps trying until it is up.
+    client = FeedClient(
+        f"ws://127.0.0.1:{port}/ws/live", store, options(reconnect_base_delay=0.1, max_reconnect_attempts=None)
+    )
     try:
         client.start()
         wait_for(lambda: {LIVE, SCHEDULED} <= set(store.snapshot().games), timeout=30, what="the night's games")
@@ -234,3 +249,86 @@ def test_the_date_rollover_reaches_new_clients_as_the_new_days_board(
     assert set(late.snapshot().games) == {"0022600399"}
     source = health(bridge_server.url)["source"]
     assert source["state"] == "ok"
+
+
+def peak_rss(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), in bytes."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) * 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from /proc (Linux)")
+def test_the_feed_servers_memory_stays_flat_under_hostile_answers() -> None:
+    """Compression bombs (stacked and single), scoreboards and play-by-play of tiny entries: counted, no memory kept.
+
+    Each of these took the process to gigabytes (the stacked 2 kB bomb to 2.2 GB, eight play-by-play files
+    of ``[]`` to 1.8 GB); here the process's peak grows by tens of MiB, and it goes on serving.
+    """
+    night = CdnNight()
+    teams = [CELTICS, KNICKS, CLIPPERS, KINGS]
+    games = [f"00226{index:05d}" for index in range(8)]
+    for index, game_id in enumerate(games):
+        night.add(game_id, teams[index % 4], teams[(index + 1) % 4])
+        night.start(game_id)
+    bomb = gzip_layers(512 * 1024 * 1024, 1)
+    attacks = [
+        Hostile(gzip_layers(512 * 1024 * 1024, 2), (("Content-Encoding", "gzip, gzip"),)),
+        Hostile(bomb, (("Content-Encoding", "gzip"),)),
+        Hostile(tiny_entries("scoreboard", 16 * 1024 * 1024)),
+        Hostile(tiny_entries("scoreboard", 1024 * 1024 - 1024)),
+    ]
+    port = free_port()
+    with CdnStandIn(night, stall=5.0) as cdn:
+        command = [sys.executable, "-m", "lib.feed", "--source", "nba", "--nba-base-url", cdn.base_url, "--poll", "1"]
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        url = f"ws://127.0.0.1:{port}/ws/live"
+        try:
+            wait_for(lambda: cdn.requests[f"playbyplay_{games[-1]}"] >= 3, timeout=60, what="three good polls")
+            before = peak_rss(process.pid)
+            for attack in attacks:
+                cdn.fail("scoreboard", attack, times=2)
+            for game_id in games:
+                cdn.fail(
+                    f"playbyplay_{game_id}", Hostile(tiny_entries(f"playbyplay_{game_id}", 16 * 1024 * 1024, b"[]"))
+                )
+                cdn.fail(
+                    f"playbyplay_{game_id}", Hostile(tiny_entries(f"playbyplay_{game_id}", 4 * 1024 * 1024, b"[]"))
+                )
+            counted = wait_for(
+                lambda: sum((faults := health(url)["source"]["faults"]).values()) >= 2 * 4 + 2 * 8 and faults,
+                timeout=180,
+                what="every attack counted",
+            )
+            wait_for(lambda: health(url)["source"]["state"] == "ok", timeout=60, what="a good poll after them")
+            grown = peak_rss(process.pid) - before
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    assert counted == {"unsupported_encoding": 2, "too_large": 2 + 2 + 8, "too_many_entries": 2 + 8}
+    # Each answer is refused within its first megabyte or two. Each attack above took gigabytes.
+    assert grown < 32 * 1024 * 1024, f"the peak grew by {grown / 2**20:.0f} MiB"
+
+
+def test_games_the_scoreboard_loses_leave_the_server_and_are_polled_no_more(
+    night: CdnNight, cdn: CdnStandIn, bridge_server: FeedServer, make_client: ClientFactory
+) -> None:
+    """25 games shown live for one poll and then gone: dropped, a client connecting later never sees them."""
+    lost = [f"00227{index:05d}" for index in range(25)]
+    for game_id in lost:
+        night.add(game_id, CLIPPERS, KINGS)
+        night.start(game_id)
+    wait_for(lambda: health(bridge_server.url)["games"] == 27, what="the 25 games served")
+    for game_id in lost:
+        del night.games[game_id]
+    wait_for(lambda: health(bridge_server.url)["games"] == 2, timeout=30, what="the lost games dropped")
+    asked = sum(count for file, count in cdn.requests.items() if file.startswith("boxscore_"))
+    late = Store()
+    make_client(bridge_server.url, late).start()
+    wait_for(lambda: LIVE in late.snapshot().games, what="the games for a new client")
+    start = cdn.requests["scoreboard"]
+    wait_for(lambda: cdn.requests["scoreboard"] >= start + 3, what="three more polls")
+    assert set(late.snapshot().games) == {LIVE, SCHEDULED}
+    assert sum(count for file, count in cdn.requests.items() if file.startswith("boxscore_")) == asked
+    assert health(bridge_server.url)["source"]["faults"]["dropped_game"] == 25

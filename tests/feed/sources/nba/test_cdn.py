@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import time
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,12 +12,21 @@ import pytest
 
 from harness.cdn import sample
 from lib.feed.sources.nba.cdn import (
+    MAX_ACTIONS,
+    MAX_GAMES,
+    PLAYBYPLAY_LIMITS,
+    SCOREBOARD,
     CdnShapeError,
+    JsonLimits,
+    JsonMeter,
+    boxscore_file,
     clock_from_duration,
+    load_json,
     parse_boxscore,
     parse_odds,
     parse_playbyplay,
     parse_scoreboard,
+    playbyplay_file,
 )
 
 
@@ -179,3 +190,123 @@ def test_odds_of_the_wrong_shape_are_a_clear_error() -> None:
     """An odds file without a games list: CdnShapeError."""
     with pytest.raises(CdnShapeError, match="odds"):
         parse_odds({"games": "none"}, sigma=13.0)
+
+
+# -- limits checked on the text ----------------------------------------------------------------
+
+LIMITS = JsonLimits(max_bytes=10_000, max_entries=100, max_depth=4)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (b"[" + b",".join([b"{}"] * 200) + b"]", "too_many_entries"),
+        (b"[[[[[0]]]]]", "too_deep"),
+        (b" " * 10_001, "too_large"),
+        (b'{"a": [1, 2', "invalid_json"),
+        (b"1" * 5000, "invalid_json"),  # an integer of 5,000 digits: Python refuses to build it
+    ],
+)
+def test_text_over_a_limit_is_refused_before_it_is_parsed(text: bytes, kind: str) -> None:
+    """Too many entries, too deep, too long, not JSON: a CdnShapeError of that kind."""
+    with pytest.raises(CdnShapeError) as caught:
+        load_json(text, LIMITS)
+    assert caught.value.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": "' + b",[{" * 2000 + b'"}',  # commas and brackets inside a string count for nothing
+        b'{"a": "\\"[[[[[[\\\\", "b": [[[1]]]}',  # escaped quotes and backslashes do not end a string early
+    ],
+)
+def test_what_is_inside_strings_is_not_counted(text: bytes) -> None:
+    """Brackets, commas, escaped quotes and backslashes in strings neither add entries nor nesting."""
+    assert isinstance(load_json(text, LIMITS), dict)
+
+
+def test_hostile_escapes_are_counted_in_linear_time() -> None:
+    """Eight MiB of escaped quotes with no closing quote (quadratic for a naive string pattern): refused at once."""
+    started = time.monotonic()
+    with pytest.raises(CdnShapeError):
+        load_json(b'"' + b'\\"' * (4 * 1024 * 1024), PLAYBYPLAY_LIMITS)
+    assert time.monotonic() - started < 10  # a naive pattern takes hours
+
+
+def test_each_file_takes_its_real_samples_and_refuses_another_games() -> None:
+    """The published samples pass their file's limits; a box score or play-by-play of another game does not."""
+    assert SCOREBOARD.read(json.dumps(sample("scoreboard_scheduled.json")).encode()).games
+    assert playbyplay_file("0022000180").read(json.dumps(sample("playbyplay.json")).encode()).actions
+    assert boxscore_file("0022000180").read(json.dumps(sample("boxscore.json")).encode()).game_status == 3
+    with pytest.raises(CdnShapeError, match="another game"):
+        boxscore_file("0022000181").read(json.dumps(sample("boxscore.json")).encode())
+    with pytest.raises(CdnShapeError, match="another game"):
+        playbyplay_file("0022000181").read(json.dumps(sample("playbyplay.json")).encode())
+    with pytest.raises(ValueError, match="game id"):
+        boxscore_file("../odds/odds_todaysGames")
+
+
+def test_lists_longer_than_a_night_or_a_game_are_refused_before_validation() -> None:
+    """31 games on a board, 2,001 actions in a live play-by-play: too_many_games, too_many_actions."""
+    board = sample("scoreboard_scheduled.json")
+    board["scoreboard"]["games"] = board["scoreboard"]["games"][:1] * (MAX_GAMES + 1)
+    with pytest.raises(CdnShapeError, match="31 games") as caught:
+        parse_scoreboard(board)
+    assert caught.value.kind == "too_many_games"
+    plays = sample("playbyplay.json")
+    plays["game"]["actions"] = plays["game"]["actions"][2:] * (MAX_ACTIONS + 1)
+    with pytest.raises(CdnShapeError) as caught:
+        playbyplay_file("0022000180").read(json.dumps(plays).encode())
+    assert caught.value.kind == "too_many_actions"
+    replayed = playbyplay_file("0022000180", finished=True).read(json.dumps(plays).encode())
+    assert len(replayed.actions) == MAX_ACTIONS + 1  # a finished game fetched once for a replay may be longer
+
+
+@pytest.mark.parametrize(("period", "clock"), [(2, "PT99M99.00S"), (2, "banana"), (5, "PT07M00.00S"), (1, "PT-1M")])
+def test_a_clock_that_is_not_one_of_its_period_makes_the_entry_invalid(period: int, clock: str) -> None:
+    """A game or action whose clock is garbage or longer than its period is skipped and counted."""
+    board = sample("scoreboard_scheduled.json")
+    game = board["scoreboard"]["games"][0]
+    game.update(gameStatus=2, period=period, gameClock=clock)
+    assert parse_scoreboard(board).skipped == 1
+    plays = sample("playbyplay.json")
+    plays["game"]["actions"][2].update(period=period, clock=clock)
+    assert parse_playbyplay(plays).skipped == 1
+
+
+TRICKY = [
+    json.dumps(sample("playbyplay.json")).encode(),
+    json.dumps(sample("odds.json"), separators=(",", ":")).encode(),
+    rb'{"a": "x\\\"y,[{", "b": ["\\\\", "\\\"", "", 1, [2, {"c": "]}\\\\"}]], "d": "\\u0022,"}',
+]
+
+
+@pytest.mark.parametrize("text", TRICKY, ids=["playbyplay", "odds", "escapes"])
+def test_text_measured_in_pieces_counts_as_the_whole(text: bytes) -> None:
+    """Cut anywhere (inside a string, between a backslash and what it escapes), the counts are the same."""
+    assert isinstance(json.loads(text), dict)
+    roomy = JsonLimits(max_bytes=len(text), max_entries=10**6, max_depth=_depth(json.loads(text)))
+    shallow = JsonLimits(max_bytes=len(text), max_entries=10**6, max_depth=roomy.max_depth - 1)
+    whole = JsonMeter(roomy)
+    whole.feed(text)
+    for size in (1, 2, 3, 5, 7, 64):
+        pieces = [text[start : start + size] for start in range(0, len(text), size)]
+        assert _measured(pieces, roomy).entries == whole.entries
+        with pytest.raises(CdnShapeError, match="nested"):
+            _measured(pieces, shallow)
+
+
+def _measured(pieces: list[bytes], limits: JsonLimits) -> JsonMeter:
+    meter = JsonMeter(limits)
+    for piece in pieces:
+        meter.feed(piece)
+    return meter
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn
+from lib.archive import query
 from lib.feed.sources.nba.fetch import CdnFetcher
 from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
 from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
@@ -15,6 +20,7 @@ from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, Sc
 GAME, OTHER = "0022400913", "0022400914"
 TIP = datetime(2025, 3, 10, 0, 10, tzinfo=UTC)
 START = 1_800_000_000.0
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def play_a_game(night: CdnNight, game_id: str, tip: datetime) -> None:
@@ -141,3 +147,41 @@ def test_a_replay_needs_games_and_a_positive_speed(fetcher: CdnFetcher) -> None:
         NbaReplaySource([])
     with pytest.raises(ValueError, match="speed"):
         NbaReplaySource(fetch_finished_games(fetcher, [GAME]), speed=0.0)
+
+
+def import_games(cdn: CdnStandIn, archive: Path, *game_ids: str) -> subprocess.CompletedProcess[str]:
+    """``python -m lib.archive import --nba-game ... --nba-base-url ... --archive ...``, as typed."""
+    command = [sys.executable, "-m", "lib.archive", "import", "--nba-base-url", cdn.base_url, "--archive", str(archive)]
+    for game_id in game_ids:
+        command += ["--nba-game", game_id]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_the_import_command_replays_games_timed_in_tenths_of_a_second(tmp_path: Path) -> None:
+    """Two 2025-26 games of 450 plays stamped in tenths: imported in full (the pacing once spun for ever on them)."""
+    night = CdnNight("2025-11-05")
+    tip = datetime(2025, 11, 6, 0, 10, 0, 300000, tzinfo=UTC)
+    for game_id, home, away, offset in ((GAME, CELTICS, KNICKS, 0), (OTHER, CLIPPERS, KINGS, 30)):
+        night.add(game_id, home, away, tip + timedelta(minutes=offset))
+        night.play_long(game_id, tip + timedelta(minutes=offset, seconds=0.7), 450)
+    with CdnStandIn(night) as cdn:
+        done = import_games(cdn, tmp_path / "season.duckdb", GAME, OTHER)
+    assert done.returncode == 0, done.stderr
+    finals = query(tmp_path / "season.duckdb", "SELECT game_id, home_score, away_score FROM finished_games ORDER BY 1")
+    assert [tuple(row) for row in finals.itertuples(index=False)] == [(GAME, 226, 224), (OTHER, 226, 224)]
+
+
+def test_a_game_of_8000_plays_imports_in_time_linear_in_its_plays(tmp_path: Path) -> None:
+    """8,000 plays (each revealed on its own): every score imported; once quadratic (two minutes), now seconds."""
+    night = CdnNight("2025-11-05")
+    tip = datetime(2025, 11, 6, 0, 10, 0, 300000, tzinfo=UTC)
+    night.add(GAME, CELTICS, KNICKS, tip)
+    night.play_long(GAME, tip, 8000, every=25)
+    with CdnStandIn(night) as cdn:
+        started = time.monotonic()
+        done = import_games(cdn, tmp_path / "long.duckdb", GAME)
+        took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    changes = query(tmp_path / "long.duckdb", "SELECT count(*) AS n FROM score_changes")
+    assert changes["n"][0] == 320
+    assert took < 100  # the quadratic replay took 119 s on a quieter machine; linear takes a few
