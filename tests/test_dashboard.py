@@ -493,7 +493,9 @@ def test_a_game_is_never_certain_before_its_final(app: AppFactory, feed_server: 
     feed_server.publish(
         [
             ScoreUpdate(data=a_game("sure", home_team="Sure Home", home_score=90, away_score=40)),
-            ScoreUpdate(data=a_game("doomed", home_team="Doomed Home", home_score=40, away_score=90)),
+            ScoreUpdate(
+                data=a_game("doomed", home_team="Doomed Home", away_team="Doomed Away", home_score=40, away_score=90)
+            ),
             PredictionUpdate(data=Prediction(game_id="sure", home_win_probability=0.999)),
             PredictionUpdate(data=Prediction(game_id="doomed", home_win_probability=0.001)),
         ]
