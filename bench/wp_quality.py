@@ -57,8 +57,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.wp_fit import nelder_mead, normal_cdf
-from bench.wp_margins import paired_difference
+from bench.wp_fit import nelder_mead, normal_cdf, paired_difference
 from bench.wp_margins import run as run_margins
 from lib.analytics.metrics import Bucket, Scores, score
 from lib.archive import ArchiveError, query
