@@ -381,13 +381,9 @@ def _fit_strength(data: Margins, games: Ints, weight: Floats, choices: Choices) 
     fixed = None if choices.shrink_first_games else NO_SHRINK
     shares = [float(np.sum(weight * back_to_back(data, side)[games]) / np.sum(weight)) for side in (0, 1)]
     rested = rest_column(data, *shares)[games]
-    known = np.all(data.last_wins[games] >= 0, axis=1) & choices.carry_over
-    rows = games[known] if choices.carry_over else games
-    row_margin, row_weight = (
-        margin[known] if choices.carry_over else margin,
-        weight[known] if choices.carry_over else weight,
-    )
-    row_rested = rested[known] if choices.carry_over else rested
+    both_known = np.all(data.last_wins[games] >= 0, axis=1)
+    kept = both_known if choices.carry_over else np.ones_like(both_known)
+    rows, row_margin, row_weight, row_rested = games[kept], margin[kept], weight[kept], rested[kept]
 
     def both_fit(point: Floats) -> tuple[Floats, float]:
         zero, one = np.zeros(len(rows)), np.ones(len(rows))
@@ -431,20 +427,33 @@ def _fit_strength(data: Margins, games: Ints, weight: Floats, choices: Choices) 
     record_point = nelder_mead(lambda point: record_fit(point)[1], [math.log(10.0)], step=0.5)
     form_coefficients, _ = form_fit(form_point)
     record_coefficients, _ = record_fit(record_point)
-    diff_weight, diff_prior_games = float(form_coefficients[1]), fixed or math.exp(float(form_point[0]))
-    record_weight, record_prior_games = float(record_coefficients[1]), fixed or math.exp(float(record_point[0]))
+    plain = (
+        float(form_coefficients[1]),
+        fixed or math.exp(float(form_point[0])),
+        float(record_coefficients[1]),
+        fixed or math.exp(float(record_point[0])),
+    )
+    # Without the carry-over a team whose last season is known is rated as one whose is not.
+    carried = (
+        (
+            float(both[2]),
+            fixed or math.exp(float(both_point[0])),
+            float(both[3]),
+            fixed or math.exp(float(both_point[1])),
+        )
+        if choices.carry_over
+        else plain
+    )
     parameters = Parameters(
         home_edge=float(np.sum(weight * margin) / np.sum(weight)),
-        diff_weight=diff_weight,
-        diff_prior_games=diff_prior_games,
-        record_weight=record_weight,
-        record_prior_games=record_prior_games,
-        carried_diff_weight=float(both[2]) if choices.carry_over else diff_weight,
-        carried_diff_prior_games=fixed or math.exp(float(both_point[0])) if choices.carry_over else diff_prior_games,
-        carried_record_weight=float(both[3]) if choices.carry_over else record_weight,
-        carried_record_prior_games=(
-            fixed or math.exp(float(both_point[1])) if choices.carry_over else record_prior_games
-        ),
+        diff_weight=plain[0],
+        diff_prior_games=plain[1],
+        record_weight=plain[2],
+        record_prior_games=plain[3],
+        carried_diff_weight=carried[0],
+        carried_diff_prior_games=carried[1],
+        carried_record_weight=carried[2],
+        carried_record_prior_games=carried[3],
         carry_weight=carry_weight,
         carry_games=math.exp(float(both_point[2])) if choices.carry_over else 1.0,
         back_to_back=cost,

@@ -7,10 +7,12 @@ its 42 moments in play (tip-off to 5 s before the end of regulation, margins car
 The start of an overtime (a tie at the end of regulation) is scored on its own. What ships is the
 same fit on every season, the discount as chosen.
 
-Beside the model with full form, records only and nothing known, the table holds the model
-shipped until now (``stern-refit-2015-16``, :class:`lib.feed.model.CalibratedModel` with its
-2015-16 home edge) and Stern's (13-point spread, the fitted home edge). The goals are the
-issue's; their figures are lib's own functions, state by state.
+Beside the model with full form or records only, each with and without each team's last season
+and rest days, and with nothing known, the table holds the model shipped until now
+(``stern-refit-2015-16``, :class:`lib.feed.model.CalibratedModel` with its 2015-16 home edge) and
+Stern's (13-point spread, the fitted home edge). The goals are the issue's; their figures are
+lib's own functions, state by state, with everything the model takes and with this season's
+results only. Other inputs of the pregame margin are tried in ``bench/wp_pregame.py``.
 """
 
 from __future__ import annotations
