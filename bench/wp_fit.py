@@ -9,7 +9,7 @@ It runs in three stages, each on what the model needs of it:
    prior this season wears down when that is known; a back-to-back costs a team points (weights
    and shrinkage by least squares on the final margins).
 2. **The game.** ``sigma``, the late share and the lead's shrink, by maximum likelihood of the
-   results at every moment of every game, with both teams' points known.
+   results at every moment of every game, with both teams' points this season known.
 3. **The score.** The last season's points per game and how many games of it a team's own points
    are worth, by least squares on the final totals.
 
@@ -54,7 +54,13 @@ LEVELS: Final[tuple[Level, ...]] = (
 )
 
 FULL: Final[Level] = "form+last+rest"
-"""Everything the model takes: the level its game is fitted with and its discount chosen by."""
+"""Everything the model takes: the level its discount is chosen by."""
+
+GAME_LEVEL: Final[Level] = "form"
+"""The level the game (``sigma``, late share, lead shrink) is fitted with: this season's results,
+which every source with the teams' results has, so that a call without last season or rest is
+as good as before they were added. Fitted with everything known instead, the Brier score with
+everything known gains 0.00002 and the pregame one without them loses 0.0002 (``docs/model.md``)."""
 
 
 FITTED_UNKNOWN: Final[tuple[Level, ...]] = (FULL, "record+last+rest", "home-edge")
@@ -496,7 +502,7 @@ def _fit_unknown(data: Margins, games: Ints, weight: Floats, fitted: Fitted) -> 
 def _fit_game(data: Margins, games: Ints, weight: Floats, fitted: Fitted, choices: Choices) -> Fitted:
     at = states(data, games)
     state_weight = np.repeat(weight, IN_PLAY)
-    mu, unknown = prior(data, fitted, FULL)
+    mu, unknown = prior(data, fitted, GAME_LEVEL)
     left = at.left
     won = at.outcome == 1
 
