@@ -1,5 +1,8 @@
 """A team's form this season before a game: its record and, where known, its points scored and allowed.
 
+Beside them a form may carry the team's last season and its rest days, which a source that knows
+them adds; :func:`season_forms` works all of it out from a list of results.
+
 This module is pure: no I/O.
 """
 

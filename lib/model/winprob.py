@@ -145,7 +145,8 @@ def home_win_probability(
         home_lead: Home score minus away score now.
         seconds_left: Seconds left in regulation: 2880 at tip-off, 0 at its end and in overtime.
         overtime_seconds_left: In an overtime, the seconds left of it (300 at its start); ``None`` in regulation.
-        home: The home team's regular-season form this season before the game; ``None`` when unknown.
+        home: The home team's regular-season form this season before the game, with its last
+            season and rest days where known; ``None`` when unknown.
         away: The away team's form; ``None`` when unknown.
         home_spread: The pregame betting line, in points the home team is expected to win by; when
             given it is the pregame margin and the forms are not used.
