@@ -1,8 +1,8 @@
 """The cost of one call of the win-probability model (:mod:`lib.model`), state by state.
 
 Each function is called on a mix of states (tip-off to the last seconds, overtimes, with full form,
-records only, nothing known and a betting line), each call timed on its own with
-``perf_counter_ns`` (whose own cost, about 0.1 µs, is included). Goal: ``home_win_probability``
+records only, either with last season and rest days, nothing known and a betting line), each call
+timed on its own with ``perf_counter_ns`` (whose own cost, about 0.1 µs, is included). Goal: ``home_win_probability``
 at most tens of microseconds a call (p99 ≤ 50 µs), so that a source can predict every game at
 every score change without notice.
 
@@ -39,9 +39,12 @@ def _states(seed: int) -> list[tuple[float, float, float | None, TeamForm | None
     rng = random.Random(seed)
     full = TeamForm(30, 20, 5700, 5600)
     record = TeamForm(12, 30)
+    carried = TeamForm(30, 20, 5700, 5600, last_season=TeamForm(50, 32, 9300, 9100), rest_days=1)
     priors: list[tuple[TeamForm | None, TeamForm | None, float | None]] = [
         (full, TeamForm(25, 25, 5600, 5650), None),
         (record, TeamForm(20, 22), None),
+        (carried, TeamForm(25, 25, 5600, 5650, last_season=TeamForm(30, 52), rest_days=2), None),
+        (TeamForm(12, 30, last_season=TeamForm(20, 62), rest_days=3), TeamForm(20, 22, rest_days=1), None),
         (None, None, None),
         (None, None, -4.5),
     ]

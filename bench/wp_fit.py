@@ -5,10 +5,11 @@ Seasons are the unit of time: a fit uses the regular-season games of some season
 It runs in three stages, each on what the model needs of it:
 
 1. **Strength.** The home edge is the weighted mean home margin; a team's rating is its shrunk
-   point differential per game, or its shrunk record alone (weights and shrinkage by least
-   squares on the final margins).
+   point differential per game, or its shrunk record alone, with its last season's record as a
+   prior this season wears down when that is known; a back-to-back costs a team points (weights
+   and shrinkage by least squares on the final margins).
 2. **The game.** ``sigma``, the late share and the lead's shrink, by maximum likelihood of the
-   results at every moment of every game, with both teams' points known.
+   results at every moment of every game, with both teams' points this season known.
 3. **The score.** The last season's points per game and how many games of it a team's own points
    are worth, by least squares on the final totals.
 
@@ -38,10 +39,38 @@ from lib.model.stern import OVERTIME_SHARE, REGULATION_SECONDS
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
-Level = Literal["form", "record", "home-edge"]
-"""What is known of the teams: points and records, records, nothing (the prior names without their "+")."""
+Level = Literal["form+last+rest", "form+rest", "form+last", "form", "record+last+rest", "record", "home-edge"]
+"""What is known of the teams: this season's points and records, or records, or nothing (the prior
+names without their "+"), and with them, where named, each team's last season and rest days."""
 
-LEVELS: Final[tuple[Level, ...]] = ("form", "record", "home-edge")
+LEVELS: Final[tuple[Level, ...]] = (
+    "form+last+rest",
+    "form+rest",
+    "form+last",
+    "form",
+    "record+last+rest",
+    "record",
+    "home-edge",
+)
+
+FULL: Final[Level] = "form+last+rest"
+"""Everything the model takes: the level its discount is chosen by."""
+
+GAME_LEVEL: Final[Level] = "form"
+"""The level the game (``sigma``, late share, lead shrink) is fitted with: this season's results,
+which every source with the teams' results has, so that a call without last season or rest is
+as good as before they were added. Fitted with everything known instead, the Brier score with
+everything known gains 0.00002 and the pregame one without them loses 0.0002 (``docs/model.md``)."""
+
+
+FITTED_UNKNOWN: Final[tuple[Level, ...]] = (FULL, "record+last+rest", "home-edge")
+"""The levels whose margins the strength the ratings leave unknown is fitted to (a tried piece)."""
+
+
+def knows(level: Level, what: Literal["form", "record", "last", "rest"]) -> bool:
+    """Whether ``level`` knows ``what``: this season's points (form), only its records, last season, rest."""
+    return what in level.split("+")
+
 
 NO_SHRINK: Final = 1e-6
 """The prior games of a fit that does not shrink a team's first games (0 would divide 0 by 0 before its first)."""
@@ -56,6 +85,8 @@ class Choices:
     Attributes:
         discount: The weight of a season relative to the next.
         shrink_first_games: Shrink a team's form towards average by fitted prior games (else take it as it is).
+        carry_over: Start a team from last season's record where it is known (else from average).
+        back_to_back: Take off points for a team on the second night of a back-to-back.
         late_spread: Let the end game swing more than the average minute.
         lead_shrink: Shrink the lead towards 0, not at all, or towards the lead the strengths predict (tried).
         record_with_differential: Add the record to the point differential when both are known (tried).
@@ -65,6 +96,8 @@ class Choices:
 
     discount: float
     shrink_first_games: bool = True
+    carry_over: bool = True
+    back_to_back: bool = True
     late_spread: bool = True
     lead_shrink: Literal["to zero", "none", "to expected"] = "to zero"
     record_with_differential: bool = False
@@ -161,28 +194,64 @@ def probability(lead: Floats, left: Floats, game: Ints, mu: Floats, unknown: Flo
     return np.clip(win + tie * (ot_win / (ot_win + ot_loss))[game], MIN_PROBABILITY, MAX_PROBABILITY)
 
 
-def _rating(
-    fitted: Fitted, level: Level, games: Floats, balance: Floats, differential: Floats
-) -> tuple[Floats, Floats]:
+def _rating(fitted: Fitted, level: Level, data: Margins, side: int) -> tuple[Floats, Floats]:
+    """Each game's rating of one side's team, and the variance of its strength that the rating leaves unknown."""
     p, x = fitted.parameters, fitted.extras
-    if level == "form":
-        rating = p.diff_weight * differential / (games + p.diff_prior_games)
+    games = (data.wins + data.losses)[:, side].astype(np.float64)
+    balance = (data.wins - data.losses)[:, side].astype(np.float64)
+    differential = (data.points_for - data.points_against)[:, side].astype(np.float64)
+    if knows(level, "last"):
+        carry, last = last_balance(data, side)
+        carried = p.carry_weight * carry * p.carry_games / (games + p.carry_games)
+    else:
+        last, carried = np.zeros_like(games, dtype=np.bool_), np.zeros_like(games)
+    if knows(level, "form"):
+        weight = np.where(last, p.carried_diff_weight, p.diff_weight)
+        rating = weight * differential / (games + np.where(last, p.carried_diff_prior_games, p.diff_prior_games))
         rating += x.record_weight * balance / (games + x.record_prior_games)
-        return rating, x.strength_variance * x.form_variance_games / (games + x.form_variance_games)
-    if level == "record":
+        return rating + carried, x.strength_variance * x.form_variance_games / (games + x.form_variance_games)
+    if knows(level, "record"):
+        weight = np.where(last, p.carried_record_weight, p.record_weight)
+        rating = weight * balance / (games + np.where(last, p.carried_record_prior_games, p.record_prior_games))
         left = (x.record_variance_games + x.record_variance_floor * games) / (games + x.record_variance_games)
-        return p.record_weight * balance / (games + p.record_prior_games), x.strength_variance * left
+        return rating + carried, x.strength_variance * left
     return np.zeros_like(games), np.full_like(games, x.strength_variance)
+
+
+def last_balance(data: Margins, side: int) -> tuple[Floats, npt.NDArray[np.bool_]]:
+    """One side's ``(wins - losses) / games`` last season (0 where unknown), and where it is known."""
+    wins, losses = data.last_wins[:, side], data.last_losses[:, side]
+    known = wins >= 0
+    games = np.where(known, wins + losses, 1).astype(np.float64)
+    return np.where(known & (games > 0), (wins - losses) / np.maximum(games, 1.0), 0.0), known
+
+
+def back_to_back(data: Margins, side: int) -> Floats:
+    """1 where one side's team plays the second night of a back-to-back."""
+    return np.asarray(data.rest_days[:, side] == 1, dtype=np.float64)
+
+
+def rest_column(data: Margins, home_share: float, away_share: float) -> Floats:
+    """What the teams' rest adds to the home margin, per point a back-to-back costs.
+
+    Each team counts against the average team in its place (home or away); a team whose rest is
+    unknown, as before its first game of the season, counts as average, as lib's model does.
+    """
+    terms = []
+    for side, share in ((0, home_share), (1, away_share)):
+        terms.append(np.where(data.rest_days[:, side] > 0, share - back_to_back(data, side), 0.0))
+    return np.asarray(terms[0] - terms[1], dtype=np.float64)
 
 
 def prior(data: Margins, fitted: Fitted, level: Level) -> tuple[Floats, Floats]:
     """Every game's pregame margin and the variance of the strength difference it leaves unknown."""
-    games = (data.wins + data.losses).astype(np.float64)
-    balance = (data.wins - data.losses).astype(np.float64)
-    differential = (data.points_for - data.points_against).astype(np.float64)
-    home, home_left = _rating(fitted, level, games[:, 0], balance[:, 0], differential[:, 0])
-    away, away_left = _rating(fitted, level, games[:, 1], balance[:, 1], differential[:, 1])
-    return fitted.parameters.home_edge + home - away, home_left + away_left
+    p = fitted.parameters
+    home, home_left = _rating(fitted, level, data, 0)
+    away, away_left = _rating(fitted, level, data, 1)
+    mu = p.home_edge + home - away
+    if knows(level, "rest"):
+        mu += p.back_to_back * rest_column(data, p.home_back_to_back_share, p.away_back_to_back_share)
+    return mu, home_left + away_left
 
 
 @dataclass(frozen=True)
@@ -214,6 +283,21 @@ def state_probability(data: Margins, at: States, fitted: Fitted, level: Level) -
     """The model's probability at each state, with what ``level`` knows of the teams."""
     mu, unknown = prior(data, fitted, level)
     return probability(at.lead, at.left, at.game, mu, unknown, fitted)
+
+
+def paired_difference(ours: Floats, theirs: Floats, game: Ints) -> tuple[float, float]:
+    """The mean per-prediction difference of two losses, and its standard error.
+
+    A game's predictions share one outcome, so they are far from independent: the error
+    treats games as clusters (the sandwich estimator), not predictions as a sample.
+    """
+    difference = ours - theirs
+    mean = float(np.mean(difference))
+    _, cluster = np.unique(game, return_inverse=True)
+    games = int(cluster.max()) + 1
+    residual = np.bincount(cluster, weights=difference - mean, minlength=games)
+    error = math.sqrt(float(np.sum(residual**2)) * games / (games - 1)) / len(difference)
+    return mean, error
 
 
 # --- Fitting ------------------------------------------------------------------------------------
@@ -262,59 +346,132 @@ def season_weights(data: Margins, games: Ints, discount: float) -> Floats:
     return np.asarray(discount ** (data.season[games].max() - data.season[games]), dtype=np.float64)
 
 
-def _least_squares(columns: list[Floats], target: Floats, weight: Floats) -> tuple[Floats, float]:
-    design = np.column_stack([np.ones_like(target), *columns])
+def _solve(design: Floats, target: Floats, weight: Floats) -> tuple[Floats, float]:
+    """Weighted least squares: the coefficients and the weighted mean squared residual."""
     root = np.sqrt(weight)
     coefficients = np.linalg.lstsq(design * root[:, None], target * root, rcond=None)[0]
     residual = target - design @ coefficients
     return np.asarray(coefficients, dtype=np.float64), float(np.sum(weight * residual**2) / np.sum(weight))
 
 
-def _per_game(data: Margins, games: Ints, prior_games: float, values: Ints) -> Floats:
+def least_squares(columns: list[Floats], target: Floats, weight: Floats) -> tuple[Floats, float]:
+    """Weighted least squares of ``target`` on an intercept and ``columns``: coefficients, mean squared residual."""
+    return _solve(np.column_stack([np.ones_like(target), *columns]), target, weight)
+
+
+def per_game(data: Margins, games: Ints, prior_games: float, values: Ints) -> Floats:
     """Home minus away of ``values / (games played + prior_games)``."""
     played = (data.wins + data.losses)[games].astype(np.float64)
     shrunk = values[games].astype(np.float64) / (played + prior_games)
     return np.asarray(shrunk[:, 0] - shrunk[:, 1], dtype=np.float64)
 
 
+def carried_column(data: Margins, games: Ints, carry_games: float) -> Floats:
+    """Home minus away of last season's ``(wins - losses) / games`` times ``carry_games / (games + carry_games)``."""
+    played = (data.wins + data.losses)[games].astype(np.float64)
+    sides = [last_balance(data, side)[0][games] * carry_games / (played[:, side] + carry_games) for side in (0, 1)]
+    return np.asarray(sides[0] - sides[1], dtype=np.float64)
+
+
 def _fit_strength(data: Margins, games: Ints, weight: Floats, choices: Choices) -> Fitted:
+    """The home edge, the ratings' weights and shrinkage, the carry-over and the back-to-back's cost.
+
+    One least-squares fit of both levels at once (the games' rows twice: with their points, and
+    with their records only) gives what the levels share, last season's weight and the
+    back-to-back's cost, from the games whose two teams' last seasons are known; the ratings of
+    teams whose last season is unknown are fitted after it, with those effects as they are.
+    """
     margin = (data.home_final - data.away_final)[games].astype(np.float64)
     differential = data.points_for - data.points_against
     balance = data.wins - data.losses
     fixed = None if choices.shrink_first_games else NO_SHRINK
+    shares = [float(np.sum(weight * back_to_back(data, side)[games]) / np.sum(weight)) for side in (0, 1)]
+    rested = rest_column(data, *shares)[games]
+    both_known = np.all(data.last_wins[games] >= 0, axis=1)
+    kept = both_known if choices.carry_over else np.ones_like(both_known)
+    rows, row_margin, row_weight, row_rested = games[kept], margin[kept], weight[kept], rested[kept]
+
+    def both_fit(point: Floats) -> tuple[Floats, float]:
+        zero, one = np.zeros(len(rows)), np.ones(len(rows))
+        columns = [
+            np.r_[one, zero],
+            np.r_[zero, one],
+            np.r_[per_game(data, rows, fixed or math.exp(point[0]), differential), zero],
+            np.r_[zero, per_game(data, rows, fixed or math.exp(point[1]), balance)],
+        ]
+        if choices.carry_over:
+            carried = carried_column(data, rows, math.exp(point[2]))
+            columns.append(np.r_[carried, carried])
+        if choices.back_to_back:
+            columns.append(np.r_[row_rested, row_rested])
+        if choices.record_with_differential:
+            columns.append(np.r_[per_game(data, rows, fixed or math.exp(point[3]), balance), zero])
+        return _solve(np.column_stack(columns), np.r_[row_margin, row_margin], np.r_[row_weight, row_weight])
+
+    start = [math.log(20.0), math.log(20.0), math.log(7.0)] + [math.log(10.0)] * choices.record_with_differential
+    both_point = nelder_mead(lambda point: both_fit(point)[1], start, step=0.5)
+    both, _ = both_fit(both_point)
+    shared = iter(both[4:])
+    carry_weight = float(next(shared)) if choices.carry_over else 0.0
+    cost = float(next(shared)) if choices.back_to_back else 0.0
+    extra = (
+        Extras(record_weight=float(next(shared)), record_prior_games=fixed or math.exp(float(both_point[3])))
+        if choices.record_with_differential
+        else Extras()
+    )
+    # Without last season: the same effects, as offsets, and the ratings alone.
+    offset = margin - cost * rested
 
     def form_fit(point: Floats) -> tuple[Floats, float]:
-        columns = [_per_game(data, games, fixed or math.exp(point[0]), differential)]
-        if choices.record_with_differential:
-            columns.append(_per_game(data, games, fixed or math.exp(point[1]), balance))
-        return _least_squares(columns, margin, weight)
+        shown = offset - extra.record_weight * per_game(data, games, extra.record_prior_games, balance)
+        return least_squares([per_game(data, games, fixed or math.exp(point[0]), differential)], shown, weight)
 
     def record_fit(point: Floats) -> tuple[Floats, float]:
-        return _least_squares([_per_game(data, games, fixed or math.exp(point[0]), balance)], margin, weight)
+        return least_squares([per_game(data, games, fixed or math.exp(point[0]), balance)], offset, weight)
 
-    start = [math.log(10.0), math.log(10.0)] if choices.record_with_differential else [math.log(10.0)]
-    form_point = nelder_mead(lambda point: form_fit(point)[1], start, step=0.5)
+    form_point = nelder_mead(lambda point: form_fit(point)[1], [math.log(10.0)], step=0.5)
     record_point = nelder_mead(lambda point: record_fit(point)[1], [math.log(10.0)], step=0.5)
     form_coefficients, _ = form_fit(form_point)
     record_coefficients, _ = record_fit(record_point)
+    plain = (
+        float(form_coefficients[1]),
+        fixed or math.exp(float(form_point[0])),
+        float(record_coefficients[1]),
+        fixed or math.exp(float(record_point[0])),
+    )
+    # Without the carry-over a team whose last season is known is rated as one whose is not.
+    carried = (
+        (
+            float(both[2]),
+            fixed or math.exp(float(both_point[0])),
+            float(both[3]),
+            fixed or math.exp(float(both_point[1])),
+        )
+        if choices.carry_over
+        else plain
+    )
     parameters = Parameters(
         home_edge=float(np.sum(weight * margin) / np.sum(weight)),
-        diff_weight=float(form_coefficients[1]),
-        diff_prior_games=fixed or math.exp(float(form_point[0])),
-        record_weight=float(record_coefficients[1]),
-        record_prior_games=fixed or math.exp(float(record_point[0])),
+        diff_weight=plain[0],
+        diff_prior_games=plain[1],
+        record_weight=plain[2],
+        record_prior_games=plain[3],
+        carried_diff_weight=carried[0],
+        carried_diff_prior_games=carried[1],
+        carried_record_weight=carried[2],
+        carried_record_prior_games=carried[3],
+        carry_weight=carry_weight,
+        carry_games=math.exp(float(both_point[2])) if choices.carry_over else 1.0,
+        back_to_back=cost,
+        home_back_to_back_share=shares[0],
+        away_back_to_back_share=shares[1],
         sigma=12.0,
         late_share=0.0,
         lead_shrink=0.0,
         expected_total=0.0,
         total_prior_games=1.0,
     )
-    if not choices.record_with_differential:
-        return Fitted(parameters)
-    extras = Extras(
-        record_weight=float(form_coefficients[2]), record_prior_games=fixed or math.exp(float(form_point[1]))
-    )
-    return Fitted(parameters, extras)
+    return Fitted(parameters, extra)
 
 
 def _fit_unknown(data: Margins, games: Ints, weight: Floats, fitted: Fitted) -> Fitted:
@@ -333,7 +490,7 @@ def _fit_unknown(data: Margins, games: Ints, weight: Floats, fitted: Fitted) -> 
     def loss(point: Floats) -> float:
         noise = math.exp(2.0 * point[0])
         total = 0.0
-        for level in LEVELS:
+        for level in FITTED_UNKNOWN:
             mu, unknown = prior(data, candidate(point), level)
             variance = noise + unknown[games]
             total += float(np.sum(weight * (np.log(variance) + (margin - mu[games]) ** 2 / variance)))
@@ -345,7 +502,7 @@ def _fit_unknown(data: Margins, games: Ints, weight: Floats, fitted: Fitted) -> 
 def _fit_game(data: Margins, games: Ints, weight: Floats, fitted: Fitted, choices: Choices) -> Fitted:
     at = states(data, games)
     state_weight = np.repeat(weight, IN_PLAY)
-    mu, unknown = prior(data, fitted, "form")
+    mu, unknown = prior(data, fitted, GAME_LEVEL)
     left = at.left
     won = at.outcome == 1
 

@@ -7,15 +7,16 @@ its 42 moments in play (tip-off to 5 s before the end of regulation, margins car
 The start of an overtime (a tie at the end of regulation) is scored on its own. What ships is the
 same fit on every season, the discount as chosen.
 
-Beside the model with full form, records only and nothing known, the table holds the model
-shipped until now (``stern-refit-2015-16``, :class:`lib.feed.model.CalibratedModel` with its
-2015-16 home edge) and Stern's (13-point spread, the fitted home edge). The goals are the
-issue's; their figures are lib's own functions, state by state.
+Beside the model with full form or records only, each with and without each team's last season
+and rest days, and with nothing known, the table holds the model shipped until now
+(``stern-refit-2015-16``, :class:`lib.feed.model.CalibratedModel` with its 2015-16 home edge) and
+Stern's (13-point spread, the fitted home edge). The goals are the issue's; their figures are
+lib's own functions, state by state, with everything the model takes and with this season's
+results only. Other inputs of the pregame margin are tried in ``bench/wp_pregame.py``.
 """
 
 from __future__ import annotations
 
-import math
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +28,7 @@ import numpy.typing as npt
 
 from bench.margins import IN_PLAY, MARGINS_CSV, Margins, load_margins
 from bench.wp_fit import (
+    FULL,
     LEVELS,
     Choices,
     Fitted,
@@ -35,13 +37,16 @@ from bench.wp_fit import (
     Level,
     States,
     fit,
+    knows,
     nelder_mead,
     normal_cdf,
+    paired_difference,
     season_weights,
     state_probability,
     states,
 )
 from bench.wp_fit import prior as game_priors
+from bench.wp_pregame import report_candidates
 from lib.analytics.metrics import brier, log_loss
 from lib.feed import wp_params
 from lib.feed.model import MAX_PROBABILITY as SHIPPED_MAX
@@ -118,7 +123,19 @@ def figures(chances: Sequence[float], at: States) -> Figures:
 def _forms(data: Margins, game: int, level: Level) -> tuple[TeamForm | None, TeamForm | None]:
     if level == "home-edge":
         return None, None
-    return data.forms(game, points=level == "form")
+    return data.forms(game, points=knows(level, "form"), last_season=knows(level, "last"), rest=knows(level, "rest"))
+
+
+def full_forms(data: Margins, game: int) -> tuple[TeamForm, TeamForm]:
+    """The home and away form before ``game`` with everything the model takes: points, last season, rest."""
+    return data.forms(game, points=True, last_season=True, rest=True)
+
+
+def label(level: Level) -> str:
+    """A level's name in the tables: the prior's name, then what else is known (``+form, last season, rest``)."""
+    base, *rest = level.split("+")
+    more = {"last": "last season", "rest": "rest"}
+    return ", ".join([f"{MODEL_NAME}+{base}", *(more[item] for item in rest)])
 
 
 def lib_chances(data: Margins, at: States, p: Parameters, level: Level) -> list[float]:
@@ -166,25 +183,34 @@ def choose_discount(data: Margins, train: Ints, judged: States) -> tuple[float, 
     """Fit with each discount on the training seasons; keep the one with the lowest Brier score with full form."""
     fits = {discount: fit(data, train, Choices(discount)) for discount in DISCOUNTS}
     print("## The era discount, chosen on 2022-23 and 2023-24\n")
-    print("| discount | home edge | sigma | Brier, form | record | nothing known | pregame, form | log loss, form |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| discount | home edge | sigma | Brier, full form | this season's form only | records, last season, rest | "
+        "nothing known | pregame, full form | log loss, full form |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     briers: dict[float, float] = {}
     for discount, fitted in fits.items():
-        scored = {level: _vector_figures(data, judged, fitted, level) for level in LEVELS}
-        briers[discount] = scored["form"].brier
+        scored = {level: _vector_figures(data, judged, fitted, level) for level in SCORED}
+        briers[discount] = scored[FULL].brier
         p = fitted.parameters
         print(
-            f"| {discount:g} | {p.home_edge:.2f} | {p.sigma:.2f} | {scored['form'].brier:.4f} | "
-            f"{scored['record'].brier:.4f} | {scored['home-edge'].brier:.4f} | {scored['form'].pregame:.4f} | "
-            f"{scored['form'].log_loss:.4f} |"
+            f"| {discount:g} | {p.home_edge:.2f} | {p.sigma:.2f} | {scored[FULL].brier:.4f} | "
+            f"{scored['form'].brier:.4f} | {scored['record+last+rest'].brier:.4f} | "
+            f"{scored['home-edge'].brier:.4f} | {scored[FULL].pregame:.4f} | {scored[FULL].log_loss:.4f} |"
         )
     chosen = min(briers, key=lambda discount: briers[discount])
     print(f"\nChosen: {chosen:g}.\n")
     return chosen, fits
 
 
+SCORED: Final[tuple[Level, ...]] = (FULL, "form", "record+last+rest", "home-edge")
+"""The levels the discount and the ablations are shown with: everything, this season's form only,
+records with the rest, nothing."""
+
 ABLATIONS: Final = (
     ("without: every season weighs the same (discount 1)", {"discount": 1.0}),
+    ("without: last season (every team starts from average)", {"carry_over": False}),
+    ("without: back-to-backs (rest left out)", {"back_to_back": False}),
     ("without: a team's first games taken as they are (no shrinkage)", {"shrink_first_games": False}),
     ("without: the lead does not shrink", {"lead_shrink": "none"}),
     ("without: the end game swings like any minute (late share 0)", {"late_spread": False}),
@@ -196,31 +222,17 @@ ABLATIONS: Final = (
 """The model refitted without each of its choices, then with each piece tried and left out."""
 
 
-def paired_difference(ours: Floats, theirs: Floats, game: Ints) -> tuple[float, float]:
-    """The mean per-prediction difference of two losses, and its standard error.
-
-    A game's predictions share one outcome, so they are far from independent: the error
-    treats games as clusters (the sandwich estimator), not predictions as a sample.
-    """
-    difference = ours - theirs
-    mean = float(np.mean(difference))
-    _, cluster = np.unique(game, return_inverse=True)
-    games = int(cluster.max()) + 1
-    residual = np.bincount(cluster, weights=difference - mean, minlength=games)
-    error = math.sqrt(float(np.sum(residual**2)) * games / (games - 1)) / len(difference)
-    return mean, error
-
-
 def report_ablations(data: Margins, train: Ints, judged: States, fits: dict[float, Fitted], discount: float) -> None:
     """Refit without each choice, and with each piece tried, and print the out-of-time figures of each."""
     print("## What each choice gains: refitted without it, or with a piece tried (the fit's vectorised copy)\n")
     print(
-        "| model | Brier, form | change from the model ± standard error (games as clusters) | records only | "
-        "nothing known | pregame, form | log loss, form | worst phase calibration error, form (points) |"
+        "| model | Brier, full form | change from the model ± standard error (games as clusters) | "
+        "this season's form only | records, last season, rest | nothing known | pregame, full form | "
+        "pregame change ± standard error | log loss, full form | worst phase calibration error, full form (points) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     chosen = fits[discount]
-    model_error = (state_probability(data, judged, chosen, "form") - judged.outcome) ** 2
+    model_error = (state_probability(data, judged, chosen, FULL) - judged.outcome) ** 2
     rows: list[tuple[str, Fitted]] = [("the model", chosen)]
     for name, change in ABLATIONS:
         other = change.get("discount")
@@ -229,13 +241,16 @@ def report_ablations(data: Margins, train: Ints, judged: States, fits: dict[floa
         else:
             rows.append((name, fit(data, train, replace(Choices(discount), **change))))
     for name, fitted in rows:
-        scored = {level: _vector_figures(data, judged, fitted, level) for level in LEVELS}
-        error = (state_probability(data, judged, fitted, "form") - judged.outcome) ** 2
+        scored = {level: _vector_figures(data, judged, fitted, level) for level in SCORED}
+        error = (state_probability(data, judged, fitted, FULL) - judged.outcome) ** 2
         change_, standard_error = paired_difference(error, model_error, judged.game)
+        pregame = judged.seconds == REGULATION_SECONDS
+        pregame_change, pregame_error = paired_difference(error[pregame], model_error[pregame], judged.game[pregame])
+        full = scored[FULL]
         print(
-            f"| {name} | {scored['form'].brier:.4f} | {change_:+.5f} ± {standard_error:.5f} | "
-            f"{scored['record'].brier:.4f} | {scored['home-edge'].brier:.4f} | {scored['form'].pregame:.4f} | "
-            f"{scored['form'].log_loss:.4f} | {100 * scored['form'].worst_calibration:.2f} |"
+            f"| {name} | {full.brier:.4f} | {change_:+.5f} ± {standard_error:.5f} | {scored['form'].brier:.4f} | "
+            f"{scored['record+last+rest'].brier:.4f} | {scored['home-edge'].brier:.4f} | {full.pregame:.4f} | "
+            f"{pregame_change:+.5f} ± {pregame_error:.5f} | {full.log_loss:.4f} | {100 * full.worst_calibration:.2f} |"
         )
     print()
 
@@ -250,7 +265,11 @@ def report_ceiling(data: Margins, games: Ints, fitted: Fitted) -> None:
     )
     print("| knowing | Brier | pregame Brier |\n|---|---|---|")
     outcome = data.outcome[games].astype(np.float64)
-    knowing: tuple[tuple[Level, str], ...] = (("form", "full form"), ("home-edge", "nothing"))
+    knowing: tuple[tuple[Level, str], ...] = (
+        (FULL, "full form: this season, last season, rest"),
+        ("form", "this season's form only"),
+        ("home-edge", "nothing"),
+    )
     for level, label in knowing:
         mu = game_priors(data, fitted, level)[0][games]
         losses = []
@@ -277,9 +296,8 @@ def report_close_games(
 ) -> None:
     """Observed and predicted home win rates in close games of the last five minutes, lead by lead."""
     print("## Close games in the last five minutes\n")
-    print(
-        "| seconds left | home lead | states | home won | ours, form | shipped until now |\n|---|---|---|---|---|---|"
-    )
+    print("| seconds left | home lead | states | home won | ours, full form | shipped until now |")
+    print("|---|---|---|---|---|---|")
     ours_, today_ = np.asarray(ours), np.asarray(today)
     for low, high, label in ((61, 300, "300 to 61"), (5, 60, "60 to 5")):
         for lead in range(-3, 4):
@@ -289,12 +307,12 @@ def report_close_games(
                 f"{ours_[rows].mean():.3f} | {today_[rows].mean():.3f} |"
             )
     print("\nHome wins minus the model's chance, all these states (points):\n")
-    print("| seasons | states | home won | ours, form | difference |\n|---|---|---|---|---|")
+    print("| seasons | states | home won | ours, full form | difference |\n|---|---|---|---|---|")
     for first, last in ((1996, 2011), (2012, LAST_TRAINING_SEASON)):
         games = train[(data.season[train] >= first) & (data.season[train] <= last)]
         fitted_states = states(data, games)
         close = _close(fitted_states)
-        chance = state_probability(data, fitted_states, fitted, "form")[close]
+        chance = state_probability(data, fitted_states, fitted, FULL)[close]
         won = fitted_states.outcome[close]
         print(
             f"| {_seasons(data.season[games])} (fitted) | {int(close.sum()):,} | {won.mean():.3f} | "
@@ -333,9 +351,9 @@ def report_overtime(data: Margins, train: Ints, judged: Ints, p: Parameters) -> 
     for seasons, games in ((_seasons(data.season[train]), train), (_seasons(data.season[judged]), judged)):
         tied = games[data.overtime[games]]
         won = data.outcome[tied]
-        ours = [home_win_probability(0, 0, None, *data.forms(int(game), points=True), parameters=p) for game in tied]
+        ours = [home_win_probability(0, 0, None, *full_forms(data, int(game)), parameters=p) for game in tied]
         for name, chances in (
-            (f"{MODEL_NAME}+form", ours),
+            (label(FULL), ours),
             (f"{MODEL_NAME}+home-edge", [home_win_probability(0, 0, parameters=p)] * len(tied)),
             (TODAY_NAME, [shipped_until_now(0.0, 0.0)] * len(tied)),
         ):
@@ -354,18 +372,16 @@ def report_second_by_second(data: Margins, p: Parameters) -> None:
         return
     flows = read_games_csv(REAL_GAMES_CSV)
     row = {game_id: index for index, game_id in enumerate(data.game_id.tolist())}
-    chances: dict[str, list[float]] = {f"{MODEL_NAME}+form": [], f"{MODEL_NAME}+home-edge": [], TODAY_NAME: []}
+    chances: dict[str, list[float]] = {label(FULL): [], f"{MODEL_NAME}+home-edge": [], TODAY_NAME: []}
     won: list[int] = []
     phases: list[Phase] = []
     for flow in flows:
-        home, away = data.forms(row[flow.game_id], points=True)
+        home, away = full_forms(data, row[flow.game_id])
         home_points, away_points = flow.final_score
         for event in flow.events:
             seconds, overtime = model_clock(event.period, event.seconds_left_in_period)
             lead = event.home_score - event.away_score
-            chances[f"{MODEL_NAME}+form"].append(
-                home_win_probability(lead, seconds, overtime, home, away, parameters=p)
-            )
+            chances[label(FULL)].append(home_win_probability(lead, seconds, overtime, home, away, parameters=p))
             chances[f"{MODEL_NAME}+home-edge"].append(home_win_probability(lead, seconds, overtime, parameters=p))
             left = (seconds if overtime is None else overtime) / REGULATION_SECONDS
             today = calibrated_win_probability(lead, left, wp_params.HOME_EDGE_2015_16)
@@ -394,7 +410,7 @@ def report_playoffs(data: Margins, games: Ints, p: Parameters) -> None:
     print(f"{len(games)} games, {len(at.game):,} states.\n")
     print("| model | Brier | pregame Brier | log loss |\n|---|---|---|---|")
     for name, chances in (
-        (f"{MODEL_NAME}+form", lib_chances(data, at, p, "form")),
+        (label(FULL), lib_chances(data, at, p, FULL)),
         (f"{MODEL_NAME}+home-edge", lib_chances(data, at, p, "home-edge")),
         (TODAY_NAME, baseline_chances(at, shipped_until_now)),
     ):
@@ -497,7 +513,7 @@ def run(fit_only: bool) -> bool:
     print("## The figures, out of time (lib's functions, state by state)\n")
     print(_TABLE_HEAD)
     for level in LEVELS:
-        print(_row(f"{MODEL_NAME}+{level}", results[level]))
+        print(_row(label(level), results[level]))
     print(
         _row(f"{TODAY_NAME} (shipped until now; home edge {wp_params.HOME_EDGE_2015_16:.2f})", figures(today, judged))
     )
@@ -505,9 +521,10 @@ def run(fit_only: bool) -> bool:
     met = _goals(results)
     print(f"\nThe fit's vectorised model strays at most {mirror:.1e} from lib's.\n")
     report_ablations(data, train, judged, fits, discount)
+    report_candidates(data, train, judged, fits[discount], discount)
     report_ceiling(data, judged_games, fits[discount])
-    report_close_games(data, train, fits[discount], judged, scored["form"], today)
-    report_extremes(judged, scored["form"])
+    report_close_games(data, train, fits[discount], judged, scored[FULL], today)
+    report_extremes(judged, scored[FULL])
     report_overtime(data, train, judged_games, out_of_time)
     report_second_by_second(data, shipped)
     playoffs = np.flatnonzero(~data.regular & (data.season > LAST_TRAINING_SEASON))
@@ -529,31 +546,48 @@ def _seasons(years: Ints) -> str:
 
 
 def _goals(results: dict[Level, Figures]) -> bool:
-    form = results["form"]
-    checks = [
-        (f"full form: Brier at most {GOAL_BRIER['form']}", form.brier <= GOAL_BRIER["form"], f"{form.brier:.4f}"),
+    """Print the goals met and not, with everything the model takes and with this season's results only.
+
+    Returns:
+        Whether every goal is met with everything the model takes.
+    """
+    met_with_all = True
+    knowing: tuple[tuple[str, Level, Level], ...] = (
         (
-            f"full form: pregame Brier at most {GOAL_PREGAME_BRIER}",
-            form.pregame <= GOAL_PREGAME_BRIER,
-            f"{form.pregame:.4f}",
+            "with everything the model takes (this season's results, last season's record, rest days)",
+            FULL,
+            "record+last+rest",
         ),
-        (
-            f"full form: calibration error at most {100 * GOAL_CALIBRATION_ERROR:g} points in every phase",
-            form.worst_calibration <= GOAL_CALIBRATION_ERROR,
-            f"worst {100 * form.worst_calibration:.2f}",
-        ),
-        (
-            f"records only: Brier at most {GOAL_BRIER['record']}",
-            results["record"].brier <= GOAL_BRIER["record"],
-            f"{results['record'].brier:.4f}",
-        ),
-        (
-            f"nothing known: Brier below the shipped model's {SHIPPED_TODAY['brier']}",
-            results["home-edge"].brier < SHIPPED_TODAY["brier"],
-            f"{results['home-edge'].brier:.4f}",
-        ),
-    ]
-    print("\n**Goals:**\n")
-    for name, met, value in checks:
-        print(f"- {name}: {'met' if met else 'NOT met'} ({value})")
-    return all(met for _, met, _ in checks)
+        ("with this season's results only (what the model took until now)", "form", "record"),
+    )
+    for title, form_level, record_level in knowing:
+        form = results[form_level]
+        record = results[record_level]
+        checks = [
+            (f"full form: Brier at most {GOAL_BRIER['form']}", form.brier <= GOAL_BRIER["form"], f"{form.brier:.4f}"),
+            (
+                f"full form: pregame Brier at most {GOAL_PREGAME_BRIER}",
+                form.pregame <= GOAL_PREGAME_BRIER,
+                f"{form.pregame:.4f}",
+            ),
+            (
+                f"full form: calibration error at most {100 * GOAL_CALIBRATION_ERROR:g} points in every phase",
+                form.worst_calibration <= GOAL_CALIBRATION_ERROR,
+                f"worst {100 * form.worst_calibration:.2f}",
+            ),
+            (
+                f"records only: Brier at most {GOAL_BRIER['record']}",
+                record.brier <= GOAL_BRIER["record"],
+                f"{record.brier:.4f}",
+            ),
+            (
+                f"nothing known: Brier below the shipped model's {SHIPPED_TODAY['brier']}",
+                results["home-edge"].brier < SHIPPED_TODAY["brier"],
+                f"{results['home-edge'].brier:.4f}",
+            ),
+        ]
+        print(f"\n**Goals, {title}:**\n")
+        for name, met, value in checks:
+            print(f"- {name}: {'met' if met else 'NOT met'} ({value})")
+        met_with_all = met_with_all and (form_level != FULL or all(met for _, met, _ in checks))
+    return met_with_all

@@ -33,7 +33,7 @@ fitted on all the games, to paste into ``lib/feed/wp_params.py``. The figures go
 
 ``--margins`` judges the new model, :mod:`lib.model`, instead: fitted on the seasons of
 ``shared/data/nba_margins.csv.gz`` up to 2021-22 and judged on 2022-23 and 2023-24
-(``bench/wp_margins.py``; about 3 minutes, exit status 1 when one of its goals is not met);
+(``bench/wp_margins.py``; 4 to 6 minutes, exit status 1 when one of its goals is not met);
 ``--margins --fit`` prints the numbers of ``lib/model/params.py`` to paste.
 """
 
@@ -57,8 +57,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.wp_fit import nelder_mead, normal_cdf
-from bench.wp_margins import paired_difference
+from bench.wp_fit import nelder_mead, normal_cdf, paired_difference
 from bench.wp_margins import run as run_margins
 from lib.analytics.metrics import Bucket, Scores, score
 from lib.archive import ArchiveError, query

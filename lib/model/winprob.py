@@ -5,7 +5,8 @@ Stern's Brownian-motion frame (:mod:`lib.model.stern`) with what real games sinc
 - **The pregame margin** ``mu`` is the betting line when there is one; otherwise the home edge of
   the league now plus the difference of the two teams' ratings: each team's point differential
   per game this season, or its record when that is all there is, shrunk towards average (a
-  team's first games are trusted little).
+  team's first games are trusted little) or, when its last season is known, towards last
+  season's record; a team on the second night of a back-to-back loses about two points.
 - **Leads shrink** while much time is left (``1 / (1 + k * sqrt(r))``), and **the end game swings
   more** than the average minute.
 - **Overtime** is the last five minutes of a tied game; a tie at its end goes to another.
@@ -45,21 +46,43 @@ Prior = Literal["+spread", "+form", "+record", "+home-edge"]
 
 
 def _rating(form: TeamForm | None, parameters: Parameters) -> float:
-    """A team's expected margin over an average team on a neutral floor."""
+    """A team's expected margin over an average team on a neutral floor, rested as teams are on average."""
     if form is None:
         return 0.0
+    p, last = parameters, form.last_season
     if form.points_for is not None and form.points_against is not None:
         differential = form.points_for - form.points_against
-        return parameters.diff_weight * differential / (form.games + parameters.diff_prior_games)
-    balance = form.wins - form.losses
-    return parameters.record_weight * balance / (form.games + parameters.record_prior_games)
+        if last is None:
+            return p.diff_weight * differential / (form.games + p.diff_prior_games)
+        rating = p.carried_diff_weight * differential / (form.games + p.carried_diff_prior_games)
+    else:
+        balance = form.wins - form.losses
+        if last is None:
+            return p.record_weight * balance / (form.games + p.record_prior_games)
+        rating = p.carried_record_weight * balance / (form.games + p.carried_record_prior_games)
+    if last.games:
+        # Last season is a prior this season's games wear down: it counts half after carry_games of them.
+        carried = p.carry_weight * (last.wins - last.losses) / last.games
+        rating += carried * p.carry_games / (form.games + p.carry_games)
+    return rating
+
+
+def _rest(form: TeamForm | None, share: float, parameters: Parameters) -> float:
+    """What a team's rest is worth, against the average team's in its place (home or away)."""
+    if form is None or form.rest_days is None:
+        return 0.0
+    return parameters.back_to_back * (share - (form.rest_days == 1))
 
 
 def _prior(home: TeamForm | None, away: TeamForm | None, home_spread: float | None, parameters: Parameters) -> float:
     """The pregame expected home margin."""
     if home_spread is not None:
         return home_spread
-    return parameters.home_edge + _rating(home, parameters) - _rating(away, parameters)
+    p = parameters
+    strength = _rating(home, p) - _rating(away, p)
+    return (
+        p.home_edge + strength + _rest(home, p.home_back_to_back_share, p) - _rest(away, p.away_back_to_back_share, p)
+    )
 
 
 def final_margin(
@@ -122,7 +145,8 @@ def home_win_probability(
         home_lead: Home score minus away score now.
         seconds_left: Seconds left in regulation: 2880 at tip-off, 0 at its end and in overtime.
         overtime_seconds_left: In an overtime, the seconds left of it (300 at its start); ``None`` in regulation.
-        home: The home team's regular-season form this season before the game; ``None`` when unknown.
+        home: The home team's regular-season form this season before the game, with its last
+            season and rest days where known; ``None`` when unknown.
         away: The away team's form; ``None`` when unknown.
         home_spread: The pregame betting line, in points the home team is expected to win by; when
             given it is the pregame margin and the forms are not used.

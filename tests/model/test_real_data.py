@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from bench.margins import MARGINS_CSV, Margins, load_margins
-from bench.wp_fit import Level, States, states
-from bench.wp_margins import Figures, baseline_chances, figures, lib_chances, paired_difference, shipped_until_now
+from bench.wp_fit import FULL, Level, States, paired_difference, states
+from bench.wp_margins import Figures, baseline_chances, figures, lib_chances, shipped_until_now
 from lib.model import SHIPPED, Parameters, home_win_probability
 from lib.model.params import OUT_OF_TIME
 
@@ -90,3 +90,21 @@ def test_the_shipped_parameters_do_as_well(judged: Judged) -> None:
     shipped = figures(_ours(judged, "form", SHIPPED), judged.at)
     assert shipped.brier <= 0.1330
     assert shipped.worst_calibration <= 0.015
+
+
+def test_last_season_and_rest_carry_the_pregame_goal(judged: Judged) -> None:
+    """With last season's record and rest days the pregame Brier meets 0.220, beyond chance better than without them."""
+    everything = _ours(judged, FULL)
+    this_season = _ours(judged, "form")
+    ours = figures(everything, judged.at)
+    assert ours.pregame <= 0.2200
+    assert ours.brier <= 0.1316
+    assert ours.worst_calibration <= 0.015
+    outcome, pregame = judged.at.outcome, judged.at.seconds == 2880
+    gain, error = paired_difference(
+        ((np.asarray(everything) - outcome) ** 2)[pregame],
+        ((np.asarray(this_season) - outcome) ** 2)[pregame],
+        judged.at.game[pregame],
+    )
+    assert gain < -0.003
+    assert gain < -3 * error

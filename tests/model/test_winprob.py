@@ -44,7 +44,16 @@ def test_the_names_analysts_import() -> None:
     names = [name for name, parameter in signature.parameters.items() if parameter.kind is not parameter.KEYWORD_ONLY]
     assert names == ["home_lead", "seconds_left", "overtime_seconds_left", "home", "away", "home_spread"]
     assert [signature.parameters[name].default for name in names[2:]] == [None, None, None, None]
-    assert list(TeamForm.__dataclass_fields__) == ["wins", "losses", "points_for", "points_against"]
+    assert list(TeamForm.__dataclass_fields__) == [
+        "wins",
+        "losses",
+        "points_for",
+        "points_against",
+        "last_season",
+        "rest_days",
+    ]
+    keyword_only = [name for name, field in TeamForm.__dataclass_fields__.items() if field.kw_only]
+    assert keyword_only == ["last_season", "rest_days"]
 
 
 def test_the_issue_example_is_a_probability() -> None:
@@ -235,9 +244,73 @@ def test_impossible_arguments_are_refused(arguments: dict[str, Any], error: type
         ({"wins": 2, "losses": 1, "points_for": 300, "points_against": math.nan}, ValueError, "points_against"),
         ({"wins": 2, "losses": 1, "points_for": "300", "points_against": 300}, TypeError, "points_for"),
         ({"wins": 0, "losses": 0, "points_for": 100, "points_against": 90}, ValueError, "no games"),
+        ({"wins": 2, "losses": 1, "rest_days": 0}, ValueError, "rest_days"),
+        ({"wins": 2, "losses": 1, "rest_days": -2}, ValueError, "rest_days"),
+        ({"wins": 2, "losses": 1, "rest_days": 1.0}, TypeError, "rest_days"),
+        ({"wins": 2, "losses": 1, "rest_days": True}, TypeError, "rest_days"),
+        ({"wins": 0, "losses": 0, "rest_days": 2}, ValueError, "no games"),
+        ({"wins": 2, "losses": 1, "last_season": (40, 42)}, TypeError, "last_season"),
+        ({"wins": 2, "losses": 1, "last_season": TeamForm(40, 42, rest_days=1)}, ValueError, "last_season"),
+        (
+            {"wins": 2, "losses": 1, "last_season": TeamForm(40, 42, last_season=TeamForm(50, 32))},
+            ValueError,
+            "last_season",
+        ),
     ],
 )
 def test_impossible_forms_are_refused(fields: dict[str, Any], error: type[Exception], message: str) -> None:
     """A form that cannot be a team's season so far is refused when it is made."""
     with pytest.raises(error, match=message):
         TeamForm(**fields)
+
+
+def test_without_the_new_fields_the_model_is_the_one_without_them() -> None:
+    """Without last season or rest, the numbers fitted for those change no chance: old calls mean the same."""
+    others = replace(
+        SHIPPED,
+        carried_diff_weight=9.0,
+        carried_diff_prior_games=1.0,
+        carried_record_weight=99.0,
+        carried_record_prior_games=1.0,
+        carry_weight=50.0,
+        carry_games=99.0,
+        back_to_back=20.0,
+        home_back_to_back_share=0.9,
+        away_back_to_back_share=0.0,
+    )
+    for prior in PRIORS:
+        for lead, seconds in itertools.product((-6, 0, 3), (2880.0, 1000.0, 20.0)):
+            assert home_win_probability(lead, seconds, **prior, parameters=others) == home_win_probability(
+                lead, seconds, **prior
+            )
+        assert pregame_margin(**prior, parameters=others) == pregame_margin(**prior)
+
+
+def test_last_season_counts_most_before_the_first_games() -> None:
+    """A team that won 60 games last season is rated above average at first, less so as this season's games come in."""
+    last = TeamForm(60, 22)
+    opener = pregame_margin(TeamForm(0, 0, 0, 0, last_season=last), TeamForm(0, 0, 0, 0))
+    assert opener - SHIPPED.home_edge == pytest.approx(SHIPPED.carry_weight * 38 / 82)
+    even = TeamForm(20, 20, 4400, 4400)
+    midseason = pregame_margin(TeamForm(20, 20, 4400, 4400, last_season=last), even)
+    assert SHIPPED.home_edge < midseason < opener
+    assert pregame_margin(TeamForm(0, 0, last_season=last), TeamForm(0, 0)) == opener  # records alike
+    assert pregame_margin(TeamForm(0, 0, 0, 0, last_season=TeamForm(0, 0)), None) == SHIPPED.home_edge
+    assert home_win_probability(0, 2880, None, TeamForm(0, 0, 0, 0, last_season=last), None) > home_win_probability(
+        0, 2880
+    )
+    assert prior_name(TeamForm(0, 0, 0, 0, last_season=last), TeamForm(0, 0, 0, 0)) == "+form"
+
+
+def test_a_back_to_back_costs_points() -> None:
+    """The second night of a back-to-back costs the fitted points; a team whose rest is unknown counts as average."""
+    rested, tired, unknown = (TeamForm(20, 20, 4400, 4400, rest_days=days) for days in (2, 1, None))
+    assert pregame_margin(rested, rested) - pregame_margin(tired, rested) == pytest.approx(SHIPPED.back_to_back)
+    assert pregame_margin(rested, tired) - pregame_margin(rested, rested) == pytest.approx(SHIPPED.back_to_back)
+    assert pregame_margin(tired, rested) < pregame_margin(unknown, rested) < pregame_margin(rested, rested)
+    assert pregame_margin(unknown, unknown) == pregame_margin(TeamForm(20, 20, 4400, 4400), None)
+    assert pregame_margin(TeamForm(20, 20, 4400, 4400, rest_days=7), rested) == pregame_margin(rested, rested)
+    for seconds in (2880.0, 1440.0, 60.0):
+        assert home_win_probability(0, seconds, None, tired, rested) < home_win_probability(
+            0, seconds, None, rested, tired
+        )
