@@ -736,6 +736,18 @@ def archive_scope_options(at: AppTest) -> list[str]:
     return [str(option.content) for group in at.get("button_group") for option in group.proto.options]
 
 
+def open_archive_scope(at: AppTest, option: str) -> None:
+    """Switch the tab to the archive once it offers ``option``, as a click on it does."""
+
+    def offered(at: AppTest) -> bool:
+        st.cache_data.clear()  # the page shares archive reads for 30 s
+        return option in archive_scope_options(at)
+
+    rerun_until(at, offered, option)
+    at.get("button_group")[0].set_value("archive").run()
+    assert not at.exception
+
+
 def test_scorecard_and_game_detail_reach_every_archived_game(
     app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path
 ) -> None:
@@ -744,14 +756,7 @@ def test_scorecard_and_game_detail_reach_every_archived_game(
     rerun_until(at, lambda at: "Live" in header(at), "Live")
     finished_night(feed_server)
     at.session_state["tab"] = "📈 Scorecard"
-
-    def archive_offered(at: AppTest) -> bool:
-        st.cache_data.clear()  # the page shares archive reads for 30 s
-        return "the archive (2 scored games)" in archive_scope_options(at)
-
-    rerun_until(at, archive_offered, "the archive's two finished games")
-    at.get("button_group")[0].set_value("archive").run()
-    assert not at.exception
+    open_archive_scope(at, "the archive (2 scored games)")
     assert {m.label: m.value for m in at.metric}["Scored games"] == "2"
 
     at.session_state["tab"] = "🎯 Game detail"
@@ -945,13 +950,6 @@ def test_the_scorecard_judges_each_phase_beside_both_baselines_for_the_session_a
     assert session[("Calibration error", "Ours")].iloc[0] == pytest.approx(100 * (1 - every[0]))
     assert "Over every phase our Brier score" in page_text(at)
     assert "**Nothing known**: the win-probability model" in page_text(at)
-
-    def archive_offered(at: AppTest) -> bool:
-        st.cache_data.clear()  # the page shares archive reads for 30 s
-        return "the archive (3 scored games)" in archive_scope_options(at)
-
-    rerun_until(at, archive_offered, "the archive's three finished games")
-    at.get("button_group")[0].set_value("archive").run()
-    assert not at.exception
+    open_archive_scope(at, "the archive (3 scored games)")
     archived = phase_table_shown(at)
     pd.testing.assert_frame_equal(archived, session)
