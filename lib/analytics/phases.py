@@ -18,9 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from typing import Final, Literal, NamedTuple
 
-from lib.analytics.metrics import brier
+import numpy as np
+
+from lib.analytics.metrics import Floats, brier
 from lib.model import PHASES, Phase, calibration_error, model_clock, nothing_known, phase, stern
 from lib.protocol import OVERTIME_SECONDS, REGULATION_PERIODS, clock_seconds
 from lib.store import PredictionPoint
@@ -43,6 +46,8 @@ Row = Literal[
 
 ROWS: Final[tuple[Row, ...]] = (PREGAME, *PHASES, ALL)
 """The rows in the order a game plays them, then all together."""
+
+_ROW_NUMBERS: Final = {row: number for number, row in enumerate(ROWS)}
 
 _STATES_REMEMBERED: Final = 1 << 16
 """States whose baselines are kept (about 350 bytes each, 23 MB when full): a night's many times over, and the
@@ -119,22 +124,21 @@ class PhaseFigures:
     calibration_error_stern: float | None
 
 
-def _figures(row: Row, judged: Sequence[Judged], outcomes: Sequence[int], games: int) -> PhaseFigures:
-    if not judged:
+def _figures(row: Row, chances: Sequence[Floats], won: list[int], games: int) -> PhaseFigures:
+    """One row's figures from each model's chances (ours, nothing known, Stern's) and the outcomes."""
+    if not won:
         return PhaseFigures(row, 0, 0, None, None, None, None, None, None)
-    ours = [j.ours for j in judged]
-    known = [j.nothing_known for j in judged]
-    sterns = [j.stern for j in judged]
+    ours, known, sterns = (column.tolist() for column in chances)
     return PhaseFigures(
         row,
-        len(judged),
+        len(won),
         games,
-        brier(ours, outcomes),
-        brier(known, outcomes),
-        brier(sterns, outcomes),
-        calibration_error(ours, outcomes),
-        calibration_error(known, outcomes),
-        calibration_error(sterns, outcomes),
+        brier(ours, won),
+        brier(known, won),
+        brier(sterns, won),
+        calibration_error(ours, won),
+        calibration_error(known, won),
+        calibration_error(sterns, won),
     )
 
 
@@ -156,11 +160,17 @@ def phase_figures(
             f"judged, outcomes and game_ids must be equally long, "
             f"got {len(judged)}, {len(outcomes)} and {len(game_ids)}"
         )
-    grouped: dict[Row, tuple[list[Judged], list[int], set[str]]] = {row: ([], [], set()) for row in ROWS}
-    for one, outcome, game_id in zip(judged, outcomes, game_ids, strict=True):
-        for row in (one.phase, ALL):
-            chances, won, games = grouped[row]
-            chances.append(one)
-            won.append(outcome)
-            games.add(game_id)
-    return tuple(_figures(row, chances, won, len(games)) for row, (chances, won, games) in grouped.items())
+    # Columns and masks rather than a loop over the predictions for each row: a season has some 70,000.
+    count = len(judged)
+    rows = np.fromiter((_ROW_NUMBERS[one.phase] for one in judged), dtype=np.intp, count=count)
+    ours = np.fromiter((one.ours for one in judged), dtype=np.float64, count=count)
+    known = np.fromiter((one.nothing_known for one in judged), dtype=np.float64, count=count)
+    sterns = np.fromiter((one.stern for one in judged), dtype=np.float64, count=count)
+    results = np.asarray(outcomes)
+    table = []
+    for number, row in enumerate(ROWS):
+        chosen = np.ones(count, dtype=bool) if row == ALL else rows == number
+        games = len(set(compress(game_ids, chosen.tolist())))
+        chances = (ours[chosen], known[chosen], sterns[chosen])
+        table.append(_figures(row, chances, results[chosen].tolist(), games))
+    return tuple(table)
