@@ -14,6 +14,7 @@ import pandas as pd
 
 from lib.analytics.game import GameSummary
 from lib.analytics.metrics import Bucket
+from lib.analytics.phases import PhaseFigures
 from lib.analytics.report import Scorecard
 from lib.store import GameRecord, HistoryPoint, LatencySample, PredictionPoint, PredictionRecord
 
@@ -124,6 +125,11 @@ SCORECARD_COLUMNS: Final = (
 )
 
 
+PHASE_COLUMNS: Final = tuple(f.name for f in fields(PhaseFigures))
+"""The scorecard's table by phase: phase, predictions, games, then Brier score and calibration error,
+each ours, the model's with nothing known and Stern's."""
+
+
 @dataclass(frozen=True)
 class ScorecardFrames:
     """Prediction quality as DataFrames: what ``LiveFeed.scorecard()`` returns and the page shows.
@@ -136,6 +142,18 @@ class ScorecardFrames:
         calibration: The overall calibration buckets.
         enough: Whether enough games are counted for the figures to mean much.
         partial_left_out: The partial games in ``games`` that ``overall`` leaves out.
+        phases: The predictions ``overall`` counts, judged by game phase beside two baselines on
+            the same states (the columns of :data:`PHASE_COLUMNS`). One row per phase, in the order
+            a game plays them: ``pregame`` (predictions made before tip-off), ``first half``,
+            ``third quarter``, ``fourth quarter before the last five minutes``, ``last five
+            minutes`` (overtimes included), then ``all`` (every one of them: its predictions and
+            ``brier`` are ``overall``'s). ``predictions`` and ``games`` count what each row
+            holds; ``brier`` and ``calibration_error`` are our predictions' Brier score and
+            expected calibration error (10 probability buckets weighted by predictions, in
+            [0, 1]: 0.015 is 1.5 points), and the columns ending ``_nothing_known`` and
+            ``_stern`` the same figures of the model with nothing known (``lib.model.nothing_known``:
+            neither team's form nor a betting line) and of Stern's model (``lib.model.stern``) on
+            the very states our predictions came with. Empty rows have 0 predictions and no figures.
     """
 
     games: pd.DataFrame
@@ -143,6 +161,7 @@ class ScorecardFrames:
     calibration: pd.DataFrame
     enough: bool
     partial_left_out: int
+    phases: pd.DataFrame
 
 
 def scorecard_frames(card: Scorecard) -> ScorecardFrames:
@@ -170,4 +189,5 @@ def scorecard_frames(card: Scorecard) -> ScorecardFrames:
         calibration=pd.DataFrame([asdict(b) for b in overall.calibration], columns=[f.name for f in fields(Bucket)]),
         enough=card.enough,
         partial_left_out=card.partial_left_out,
+        phases=pd.DataFrame([asdict(row) for row in card.phases], columns=list(PHASE_COLUMNS)),
     )

@@ -432,7 +432,8 @@ class LiveFeed:
 
     def scorecard(self, *, include_partial: bool = False) -> ScorecardFrames:
         """How good the predictions were on finished games: Brier score, log loss, favourite
-        accuracy and calibration, per game and overall, with the number of predictions behind each.
+        accuracy and calibration, per game and overall, with the number of predictions behind each;
+        and by game phase, beside two baselines on the same states (``phases``).
 
         Args:
             include_partial: Count in the overall figures the games first seen after their

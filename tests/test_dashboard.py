@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit import config as st_config
@@ -737,6 +738,18 @@ def archive_scope_options(at: AppTest) -> list[str]:
     return [str(option.content) for group in at.get("button_group") for option in group.proto.options]
 
 
+def open_archive_scope(at: AppTest, option: str) -> None:
+    """Switch the tab to the archive once it offers ``option``, as a click on it does."""
+
+    def offered(at: AppTest) -> bool:
+        st.cache_data.clear()  # the page shares archive reads for 30 s
+        return option in archive_scope_options(at)
+
+    rerun_until(at, offered, option)
+    at.get("button_group")[0].set_value("archive").run()
+    assert not at.exception
+
+
 def test_scorecard_and_game_detail_reach_every_archived_game(
     app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path
 ) -> None:
@@ -745,14 +758,7 @@ def test_scorecard_and_game_detail_reach_every_archived_game(
     rerun_until(at, lambda at: "Live" in header(at), "Live")
     finished_night(feed_server)
     at.session_state["tab"] = "📈 Scorecard"
-
-    def archive_offered(at: AppTest) -> bool:
-        st.cache_data.clear()  # the page shares archive reads for 30 s
-        return "the archive (2 scored games)" in archive_scope_options(at)
-
-    rerun_until(at, archive_offered, "the archive's two finished games")
-    at.get("button_group")[0].set_value("archive").run()
-    assert not at.exception
+    open_archive_scope(at, "the archive (2 scored games)")
     assert {m.label: m.value for m in at.metric}["Scored games"] == "2"
 
     at.session_state["tab"] = "🎯 Game detail"
@@ -877,3 +883,75 @@ def test_tip_off_times_no_one_can_hold_are_rejected_and_every_page_goes_on(
         at.session_state["tab"] = tab
         at.run()
         assert not at.exception, tab
+
+
+EVERY_PHASE = [
+    ({"status": "scheduled", "period": 0, "clock": "12:00", "home_score": 0, "away_score": 0}, 0.61),
+    ({"period": 1, "clock": "12:00", "home_score": 0, "away_score": 0}, 0.62),
+    ({"period": 2, "clock": "03:00", "home_score": 50, "away_score": 48}, 0.64),
+    ({"period": 3, "clock": "06:00", "home_score": 70, "away_score": 75}, 0.41),
+    ({"period": 4, "clock": "08:00", "home_score": 88, "away_score": 90}, 0.45),
+    ({"period": 4, "clock": "02:00", "home_score": 99, "away_score": 99}, 0.55),
+    ({"period": 5, "clock": "03:00", "home_score": 101, "away_score": 103}, 0.30),
+]
+"""A game predicted before its tip-off and in every phase of play, overtime included; the home team wins it."""
+
+
+def every_phase_night(server: ScriptedFeed) -> None:
+    """The two finished games (all their predictions in the third quarter), and a home win predicted in every phase."""
+    finished_night(server)
+    teams = {"home_team": "Phase Home", "away_team": "Phase Away"}
+    for state, probability in EVERY_PHASE:
+        server.publish(
+            [
+                ScoreUpdate(data=a_game("every", **teams, **{"status": "live", **state})),
+                PredictionUpdate(data=Prediction(game_id="every", home_win_probability=probability)),
+            ]
+        )
+    final = {"status": "final", "period": 5, "clock": "00:00", "home_score": 110, "away_score": 105}
+    server.publish([GameEnd(data=a_game("every", **teams, **final))])
+
+
+def phase_table_shown(at: AppTest) -> Any:
+    """The scorecard's table by phase, as the page holds it (``None`` while it is not shown)."""
+    return next((d.value for d in at.dataframe if ("", "Phase") in d.value.columns), None)
+
+
+def test_the_scorecard_judges_each_phase_beside_both_baselines_for_the_session_and_the_archive(
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path
+) -> None:
+    """A table by phase, pregame to all, with our Brier score (worked out here from the predictions sent) beside
+    the model with nothing known's and Stern's, and each calibration error; the archive's scope shows the same."""
+    at = app(feed_server.url, FEED_ARCHIVE=str(tmp_path / "nba.duckdb"))
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    every_phase_night(feed_server)
+    at.session_state["tab"] = "📈 Scorecard"
+    rerun_until(at, lambda at: {m.label: m.value for m in at.metric}.get("Scored games") == "3", "three scored games")
+    session = phase_table_shown(at)
+    names = ["Pregame", "First half", "Third quarter", "Fourth quarter before the last five minutes"]
+    assert list(session[("", "Phase")]) == [*names, "Last five minutes", "All"]
+    assert list(session[("", "Predictions")]) == [1, 2, 7, 1, 2, 13]
+    # Ours, by hand: "every" was won at home, "w" (0.55, 0.6, 0.35, 0.8) too, "l" (0.5, 0.3) away.
+    every = [p for _, p in EVERY_PHASE]
+    third = [(1 - every[3]) ** 2, *((1 - p) ** 2 for p in (0.55, 0.6, 0.35, 0.8)), 0.5**2, 0.3**2]
+    ours = [
+        (1 - every[0]) ** 2,
+        ((1 - every[1]) ** 2 + (1 - every[2]) ** 2) / 2,
+        sum(third) / 7,
+        (1 - every[4]) ** 2,
+        ((1 - every[5]) ** 2 + (1 - every[6]) ** 2) / 2,
+    ]
+    ours.append((ours[0] + 2 * ours[1] + sum(third) + ours[3] + 2 * ours[4]) / 13)
+    assert list(session[("Brier score", "Ours")]) == pytest.approx(ours)
+    for figure in ("Brier score", "Calibration error"):
+        for baseline in ("Nothing known", "Stern"):
+            theirs = session[(figure, baseline)]
+            assert theirs.notna().all(), (figure, baseline)
+            assert (theirs != session[(figure, "Ours")]).any(), (figure, baseline)
+    # One prediction is its own bucket: its calibration error is how far it was from the result, in points.
+    assert session[("Calibration error", "Ours")].iloc[0] == pytest.approx(100 * (1 - every[0]))
+    assert "Over every phase our Brier score" in page_text(at)
+    assert "**Nothing known**: the win-probability model" in page_text(at)
+    open_archive_scope(at, "the archive (3 scored games)")
+    archived = phase_table_shown(at)
+    pd.testing.assert_frame_equal(archived, session)

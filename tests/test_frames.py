@@ -10,6 +10,7 @@ import pandas as pd
 from lib.analytics.report import score_finished_games
 from lib.frames import (
     GAME_COLUMNS,
+    PHASE_COLUMNS,
     PREDICTION_COLUMNS,
     SCORECARD_COLUMNS,
     games_frame,
@@ -76,4 +77,8 @@ def test_empty_frames_still_have_their_columns() -> None:
     """Nothing yet: every frame has its columns, so code written for a live night runs on a quiet one."""
     assert tuple(games_frame({}).columns) == GAME_COLUMNS
     assert len(history_frame([]).columns) == len(HistoryPoint._fields) + 1
-    assert tuple(scorecard_frames(score_finished_games({}, {})).games.columns) == SCORECARD_COLUMNS
+    card = scorecard_frames(score_finished_games({}, {}))
+    assert tuple(card.games.columns) == SCORECARD_COLUMNS
+    assert tuple(card.phases.columns) == PHASE_COLUMNS
+    assert list(card.phases.predictions) == [0] * 6
+    assert card.phases.brier.isna().all()

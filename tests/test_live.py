@@ -326,7 +326,9 @@ def test_the_archive_gives_the_sessions_scorecard_and_game(
     """Over the same finished games, the archive's scorecard and game figures are the session's."""
     feed = archived_night(feed_server, feeds, tmp_path / "nba.duckdb")
     wait_for(lambda: len(feed.archived_scorecard().games) == 2, what="both games scored from the archive")
-    pd.testing.assert_frame_equal(feed.archived_scorecard().overall, feed.scorecard().overall)
+    archived, session = feed.archived_scorecard(), feed.scorecard()
+    pd.testing.assert_frame_equal(archived.overall, session.overall)
+    pd.testing.assert_frame_equal(archived.phases, session.phases)
     summary, history, predictions = feed.archived_game("w")
     assert summary == next(s for s in feed.game_summaries() if s.game_id == "w")
     assert [(p.home_score, p.away_score, p.status) for p in history] == [

@@ -12,10 +12,12 @@ This module is pure: no I/O, no sockets, no threads, no Streamlit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
+
+import numpy as np
+import numpy.typing as npt
 
 MIN_GAMES_FOR_MEANING: Final[int] = 12
 """Below this many distinct finished games, the figures are too few to mean much.
@@ -66,12 +68,14 @@ class Scores:
     calibration: tuple[Bucket, ...]
 
 
-def _check(probabilities: Sequence[float], outcomes: Sequence[int]) -> None:
-    """Raise ValueError unless the inputs are equally long, probabilities in [0, 1] and outcomes 0 or 1."""
-    if len(probabilities) != len(outcomes):
-        raise ValueError(
-            f"probabilities and outcomes must be equally long, got {len(probabilities)} and {len(outcomes)}"
-        )
+Floats = npt.NDArray[np.float64]
+
+LOG_LOSS_EPS: Final = 1e-15
+"""How far from 0 and 1 the log loss clips a probability: a certain, wrong prediction costs 34.5, not infinity."""
+
+
+def _refuse(probabilities: Sequence[float], outcomes: Sequence[int]) -> None:
+    """Raise ValueError naming the first probability outside [0, 1] or outcome other than 0 or 1, if any."""
     for index, probability in enumerate(probabilities):
         # Written so that NaN fails too: every comparison with NaN is false.
         if not 0.0 <= probability <= 1.0:
@@ -81,9 +85,32 @@ def _check(probabilities: Sequence[float], outcomes: Sequence[int]) -> None:
             raise ValueError(f"outcomes must be 0 (away won) or 1 (home won), got {outcome!r} at index {index}")
 
 
+def _arrays(probabilities: Sequence[float], outcomes: Sequence[int]) -> tuple[Floats, Floats]:
+    """The inputs as arrays of floats, checked at array speed: a season's scorecard scores some 70,000
+    predictions several times over.
+
+    Raises:
+        ValueError: Unless the inputs are equally long, probabilities in [0, 1] and outcomes 0 or 1.
+    """
+    if len(probabilities) != len(outcomes):
+        raise ValueError(
+            f"probabilities and outcomes must be equally long, got {len(probabilities)} and {len(outcomes)}"
+        )
+    chances, results = np.asarray(probabilities), np.asarray(outcomes)
+    numbers = chances.dtype.kind in "biuf" and results.dtype.kind in "biuf"
+    # NaN fails too: every comparison with NaN is false.
+    if not (numbers and np.all((chances >= 0.0) & (chances <= 1.0)) and np.all((results == 0) | (results == 1))):
+        _refuse(probabilities, outcomes)  # names the first bad value; what it lets through is numbers
+    return chances.astype(np.float64), results.astype(np.float64)
+
+
 def _check_not_empty(probabilities: Sequence[float]) -> None:
-    if not probabilities:
+    if not len(probabilities):
         raise ValueError("there are no predictions to score")
+
+
+def _brier(chances: Floats, results: Floats) -> float:
+    return float(np.mean(np.square(chances - results)))
 
 
 def brier(probabilities: Sequence[float], outcomes: Sequence[int]) -> float:
@@ -101,12 +128,17 @@ def brier(probabilities: Sequence[float], outcomes: Sequence[int]) -> float:
     Raises:
         ValueError: If the inputs are invalid or empty.
     """
-    _check(probabilities, outcomes)
+    chances, results = _arrays(probabilities, outcomes)
     _check_not_empty(probabilities)
-    return math.fsum((p - o) ** 2 for p, o in zip(probabilities, outcomes, strict=True)) / len(probabilities)
+    return _brier(chances, results)
 
 
-def log_loss(probabilities: Sequence[float], outcomes: Sequence[int], eps: float = 1e-15) -> float:
+def _log_loss(chances: Floats, results: Floats, eps: float) -> float:
+    given = np.clip(np.where(results == 1.0, chances, 1.0 - chances), eps, 1.0 - eps)
+    return float(-np.mean(np.log(given)))
+
+
+def log_loss(probabilities: Sequence[float], outcomes: Sequence[int], eps: float = LOG_LOSS_EPS) -> float:
     """The log loss: the mean negative natural log of the probability given to what happened.
 
     Probabilities are first clipped to ``[eps, 1 - eps]``, so that one certain and wrong
@@ -125,13 +157,17 @@ def log_loss(probabilities: Sequence[float], outcomes: Sequence[int], eps: float
     """
     if not 0.0 < eps < 0.5:
         raise ValueError(f"eps must be in (0, 0.5), got {eps!r}")
-    _check(probabilities, outcomes)
+    chances, results = _arrays(probabilities, outcomes)
     _check_not_empty(probabilities)
-    total = math.fsum(
-        -math.log(min(max(p if o == 1 else 1.0 - p, eps), 1.0 - eps))
-        for p, o in zip(probabilities, outcomes, strict=True)
-    )
-    return total / len(probabilities)
+    return _log_loss(chances, results, eps)
+
+
+def _favourite_accuracy(chances: Floats, results: Floats) -> float | None:
+    called = chances != 0.5
+    count = int(np.count_nonzero(called))
+    if not count:
+        return None
+    return int(np.count_nonzero((chances[called] > 0.5) == (results[called] == 1.0))) / count
 
 
 def favourite_accuracy(probabilities: Sequence[float], outcomes: Sequence[int]) -> float | None:
@@ -150,23 +186,30 @@ def favourite_accuracy(probabilities: Sequence[float], outcomes: Sequence[int]) 
     Raises:
         ValueError: If the inputs are invalid.
     """
-    _check(probabilities, outcomes)
-    called = [(p > 0.5) == (o == 1) for p, o in zip(probabilities, outcomes, strict=True) if p != 0.5]
-    if not called:
-        return None
-    return sum(called) / len(called)
+    return _favourite_accuracy(*_arrays(probabilities, outcomes))
 
 
-def _bucket_index(probability: float, buckets: int) -> int:
-    """The bucket of ``probability``, exact at the bounds ``i / buckets`` despite rounding."""
-    index = min(int(probability * buckets), buckets - 1)
+def _calibration(chances: Floats, results: Floats, buckets: int) -> tuple[Bucket, ...]:
+    index = np.minimum((chances * buckets).astype(np.int64), buckets - 1)
     # p * buckets can round across a bound (0.3 * 10 is 3.0000000000000004): compare with the
     # bounds as Bucket reports them, so that [lower, upper) holds exactly.
-    if probability < index / buckets:
-        return index - 1
-    if index + 1 < buckets and probability >= (index + 1) / buckets:
-        return index + 1
-    return index
+    below = chances < index / buckets
+    above = ~below & (index + 1 < buckets) & (chances >= (index + 1) / buckets)
+    index = index - below + above
+    counts = np.bincount(index, minlength=buckets)
+    # bincount adds the weights one by one in order, as a loop would: the means are a loop's to the bit.
+    predicted = np.bincount(index, weights=chances, minlength=buckets)
+    wins = np.bincount(index, weights=results, minlength=buckets)
+    return tuple(
+        Bucket(
+            lower=i / buckets,
+            upper=(i + 1) / buckets,
+            predictions=int(counts[i]),
+            mean_predicted=float(predicted[i]) / int(counts[i]) if counts[i] else None,
+            observed=float(wins[i]) / int(counts[i]) if counts[i] else None,
+        )
+        for i in range(buckets)
+    )
 
 
 def calibration(probabilities: Sequence[float], outcomes: Sequence[int], buckets: int = 10) -> tuple[Bucket, ...]:
@@ -189,25 +232,7 @@ def calibration(probabilities: Sequence[float], outcomes: Sequence[int], buckets
     """
     if buckets < 1:
         raise ValueError(f"buckets must be at least 1, got {buckets!r}")
-    _check(probabilities, outcomes)
-    counts = [0] * buckets
-    predicted = [0.0] * buckets
-    wins = [0] * buckets
-    for p, o in zip(probabilities, outcomes, strict=True):
-        index = _bucket_index(p, buckets)
-        counts[index] += 1
-        predicted[index] += p
-        wins[index] += o
-    return tuple(
-        Bucket(
-            lower=i / buckets,
-            upper=(i + 1) / buckets,
-            predictions=counts[i],
-            mean_predicted=predicted[i] / counts[i] if counts[i] else None,
-            observed=wins[i] / counts[i] if counts[i] else None,
-        )
-        for i in range(buckets)
-    )
+    return _calibration(*_arrays(probabilities, outcomes), buckets)
 
 
 def score(
@@ -231,13 +256,15 @@ def score(
         raise ValueError(
             f"game_ids and probabilities must be equally long, got {len(game_ids)} and {len(probabilities)}"
         )
-    buckets_ = calibration(probabilities, outcomes, buckets)
-    empty = not probabilities
+    if buckets < 1:
+        raise ValueError(f"buckets must be at least 1, got {buckets!r}")
+    chances, results = _arrays(probabilities, outcomes)
+    empty = not len(probabilities)
     return Scores(
         predictions=len(probabilities),
         games=len(set(game_ids)),
-        brier=None if empty else brier(probabilities, outcomes),
-        log_loss=None if empty else log_loss(probabilities, outcomes),
-        accuracy=favourite_accuracy(probabilities, outcomes),
-        calibration=buckets_,
+        brier=None if empty else _brier(chances, results),
+        log_loss=None if empty else _log_loss(chances, results, LOG_LOSS_EPS),
+        accuracy=_favourite_accuracy(chances, results),
+        calibration=_calibration(chances, results, buckets),
     )

@@ -1,5 +1,8 @@
 """A night in review, from what the store holds: every game's summary, the prediction scorecard.
 
+The scorecard judges the model by game phase too, beside two baselines on the same states
+(:mod:`lib.analytics.phases`), so that what the model adds shows.
+
 A game first seen after its tip-off is *partial* (:func:`lib.analytics.game.known_from`): its
 summary says from when it is known, and the scorecard marks it and leaves it out of the overall
 figures unless asked, since predictions from mid-game on are easier to get right than a whole
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 
 from lib.analytics.game import GameSummary, KnownFrom, known_from, summarize
 from lib.analytics.metrics import MIN_GAMES_FOR_MEANING, Scores, score
+from lib.analytics.phases import Judged, PhaseFigures, judge, phase_figures
 from lib.store import GameRecord, HistoryPoint, PredictionPoint
 
 Histories = Mapping[str, tuple[Sequence[HistoryPoint], Sequence[PredictionPoint]]]
@@ -85,12 +89,15 @@ class Scorecard:
             their tip-off, and the partial ones too when asked.
         enough: Whether enough games are counted for the figures to mean much.
         partial_left_out: The partial games in ``games`` that ``overall`` leaves out.
+        phases: The predictions ``overall`` counts, by phase of the game (before tip-off, each
+            phase of play, all together) with the two baselines' figures on the same states.
     """
 
     games: tuple[GameScore, ...]
     overall: Scores
     enough: bool
     partial_left_out: int
+    phases: tuple[PhaseFigures, ...]
 
 
 def score_finished_games(
@@ -114,15 +121,17 @@ def score_finished_games(
     )
     per_game: list[GameScore] = []
     probabilities: list[float] = []
+    judged: list[Judged] = []
     outcomes: list[int] = []
     game_ids: list[str] = []
     left_out = 0
     for record in finished:
         game = record.game
         flow, predictions = histories.get(game.game_id, ((), ()))
-        made = [p.home_win_probability for p in predictions if p.status != "final"]
-        if not made:
+        scored = [p for p in predictions if p.status != "final"]
+        if not scored:
             continue
+        made = [p.home_win_probability for p in scored]
         outcome = int(game.home_score > game.away_score)
         known = _known(flow, predictions)
         per_game.append(
@@ -143,6 +152,7 @@ def score_finished_games(
             left_out += 1
             continue
         probabilities += made
+        judged += map(judge, scored)
         outcomes += [outcome] * len(made)
         game_ids += [game.game_id] * len(made)
     overall = score(probabilities, outcomes, game_ids, buckets)
@@ -151,4 +161,5 @@ def score_finished_games(
         overall=overall,
         enough=overall.games >= MIN_GAMES_FOR_MEANING,
         partial_left_out=left_out,
+        phases=phase_figures(judged, outcomes, game_ids),
     )

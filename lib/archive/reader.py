@@ -100,7 +100,7 @@ def scorecard(
 ) -> ScorecardFrames:
     """The prediction scorecard over every finished game in the archive, as a live session scores its own.
 
-    The same tables as ``LiveFeed.scorecard()``: ``games``, ``overall``, ``calibration`` and ``enough``;
+    The same tables as ``LiveFeed.scorecard()``: ``games``, ``overall``, ``calibration``, ``phases`` and ``enough``;
     games first seen after their tip-off are listed but left out of the overall figures unless
     ``include_partial``.
 

@@ -1,13 +1,15 @@
-"""The prediction scorecard: overall figures, a reliability chart, calibration, per-game tables."""
+"""The prediction scorecard: overall figures, the model by game phase beside its baselines, calibration, per game."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, Final
 
 import pandas as pd
 import streamlit as st
 
 from lib.analytics.metrics import MIN_GAMES_FOR_MEANING
+from lib.analytics.phases import ALL
 from lib.frames import ScorecardFrames
 from lib.views.format import known_from, plural
 
@@ -62,6 +64,7 @@ def render_scorecard(card: ScorecardFrames) -> None:
     left_out = partial_note(card)
     if left_out is not None:
         st.caption(left_out)
+    _render_phases(card.phases)
 
     left, right = st.columns(2)
     with left:
@@ -121,6 +124,65 @@ def render_scorecard(card: ScorecardFrames) -> None:
     _render_per_game(card.games)
 
 
+def phase_table(phases: pd.DataFrame) -> pd.DataFrame:
+    """The table by phase as the page shows it: the phases with predictions, named as people read them, each figure
+    ours then the baselines' under one heading, calibration errors in percentage points."""
+    table = phases.loc[phases["predictions"] > 0, list(PHASE_HEADINGS)].reset_index(drop=True)
+    table["phase"] = table["phase"].map(PHASE_NAMES)
+    for column in _CALIBRATION_COLUMNS:
+        table[column] = table[column].astype(float) * 100.0
+    table.columns = pd.MultiIndex.from_tuples(PHASE_HEADINGS.values())
+    return table
+
+
+def phase_note(phases: pd.DataFrame) -> str | None:
+    """What the model adds over every phase, in a sentence: its Brier score against each baseline's; ``None`` before
+    any prediction is scored."""
+    every = phases[phases["phase"] == ALL].iloc[0]
+    if not every["predictions"]:
+        return None
+    ours = float(every["brier"])
+
+    def beside(name: str, theirs: float) -> str:
+        gap = round(theirs - ours, 4)
+        if gap == 0:
+            return f"level with {name} ({theirs:.4f})"
+        return f"{abs(gap):.4f} {'below' if gap > 0 else 'above'} {name} ({theirs:.4f})"
+
+    return (
+        f"Over every phase our Brier score, {ours:.4f}, is "
+        f"{beside('the model with nothing known', float(every['brier_nothing_known']))} and "
+        f"{beside('Stern’s', float(every['brier_stern']))}: lower is better."
+    )
+
+
+def _render_phases(phases: pd.DataFrame) -> None:
+    st.markdown("**By game phase**, beside two baselines on the same game states")
+    table = phase_table(phases)
+    brier: list[Hashable] = [PHASE_HEADINGS[column] for column in _BRIER_COLUMNS]
+    calibration: list[Hashable] = [PHASE_HEADINGS[column] for column in _CALIBRATION_COLUMNS]
+    styled = (
+        table.style.format("{:,}", subset=[PHASE_HEADINGS["predictions"]])
+        .format("{:.4f}", subset=brier, na_rep="–")
+        .format("{:.1f} %", subset=calibration, na_rep="–")
+    )
+    st.dataframe(
+        styled,
+        hide_index=True,
+        placeholder="–",
+        # Sized for the longest phase, which the table may not hold yet when it first measures its columns.
+        column_config={PHASE_HEADINGS["phase"][1]: st.column_config.TextColumn(width=_PHASE_WIDTH)},
+    )
+    note = phase_note(phases)
+    st.caption(
+        f"{'' if note is None else note + '  '}\n"
+        "**Ours**: the predictions as the feed made them. **Nothing known**: the win-probability model with "
+        "neither team's form nor a betting line. **Stern**: Stern's 1994 model. Overtimes count in the last five "
+        "minutes. Calibration error: how far, on average over the predictions, the home-win share of each 10 % "
+        "bucket is from its mean prediction, in percentage points."
+    )
+
+
 def _render_per_game(games: pd.DataFrame) -> None:
     st.markdown("**Per game**")
     since = [
@@ -162,3 +224,32 @@ PER_GAME_COLUMNS: Final[dict[str, Any]] = {
     "accuracy": "Favourite won",
 }
 """The per-game table as people read it: away before home, no game ids (the download keeps them)."""
+
+
+_PHASE_WIDTH: Final = 280
+"""Pixels that hold the longest phase's name."""
+
+PHASE_HEADINGS: Final[dict[str, tuple[str, str]]] = {
+    "phase": ("", "Phase"),
+    "predictions": ("", "Predictions"),
+    "brier": ("Brier score", "Ours"),
+    "brier_nothing_known": ("Brier score", "Nothing known"),
+    "brier_stern": ("Brier score", "Stern"),
+    "calibration_error": ("Calibration error", "Ours"),
+    "calibration_error_nothing_known": ("Calibration error", "Nothing known"),
+    "calibration_error_stern": ("Calibration error", "Stern"),
+}
+"""The table by phase as people read it, each column under its heading: every figure ours, then the two baselines'
+(the analyst API has the games of each phase too)."""
+_BRIER_COLUMNS: Final = ("brier", "brier_nothing_known", "brier_stern")
+_CALIBRATION_COLUMNS: Final = ("calibration_error", "calibration_error_nothing_known", "calibration_error_stern")
+
+PHASE_NAMES: Final = {
+    "pregame": "Pregame",
+    "first half": "First half",
+    "third quarter": "Third quarter",
+    "fourth quarter before the last five minutes": "Fourth quarter before the last five minutes",
+    "last five minutes": "Last five minutes",
+    "all": "All",
+}
+"""Each row of the table by phase as the page names it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -165,3 +166,30 @@ def test_min_games_for_meaning_is_a_sensible_count() -> None:
     """It is a whole number of games, more than one and fewer than a season's 1,230."""
     assert isinstance(MIN_GAMES_FOR_MEANING, int)
     assert 1 < MIN_GAMES_FOR_MEANING < 1230
+
+
+def test_a_seasons_figures_are_those_of_a_loop_over_the_predictions() -> None:
+    """Over 70,000 predictions (a season's scorecard) the array arithmetic gives a plain loop's figures: the bucket
+    means to the bit, the Brier score and log loss to 1e-12."""
+    generator = random.Random(7)
+    probabilities = [generator.random() for _ in range(70_000)]
+    outcomes = [int(generator.random() < p) for p in probabilities]
+    sums: dict[int, list[float]] = {}
+    for p, o in zip(probabilities, outcomes, strict=True):
+        total = sums.setdefault(min(int(p * 10), 9), [0, 0.0, 0])
+        total[0] += 1
+        total[1] += p
+        total[2] += o
+    for index, bucket in enumerate(calibration(probabilities, outcomes)):
+        count, predicted, won = sums[index]
+        assert (bucket.predictions, bucket.mean_predicted, bucket.observed) == (count, predicted / count, won / count)
+    squares = math.fsum((p - o) ** 2 for p, o in zip(probabilities, outcomes, strict=True)) / len(probabilities)
+    assert brier(probabilities, outcomes) == pytest.approx(squares, rel=1e-12)
+    losses = [-math.log(p if o else 1 - p) for p, o in zip(probabilities, outcomes, strict=True)]
+    assert log_loss(probabilities, outcomes) == pytest.approx(math.fsum(losses) / len(losses), rel=1e-12)
+
+
+def test_outcomes_given_as_booleans_or_a_tuple_score_as_numbers() -> None:
+    """True and False are 1 and 0, a tuple is a sequence: the same figures as from lists of numbers."""
+    assert brier((0.8, 0.3), (True, False)) == brier([0.8, 0.3], [1, 0])
+    assert calibration((0.8, 0.3), (True, False)) == calibration([0.8, 0.3], [1, 0])

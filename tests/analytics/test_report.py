@@ -127,3 +127,17 @@ def test_a_game_seen_at_its_tip_off_is_whole_though_its_score_history_starts_lat
     summaries = {s.game_id: s for s in game_summaries(store.snapshot().games, store.game_histories())}
     assert not summaries["predicted"].partial
     assert (summaries["silent"].partial, summaries["silent"].known_from_period) == (True, 3)
+
+
+def test_the_table_by_phase_counts_what_the_overall_figures_count() -> None:
+    """Its ``all`` row is the overall figures' predictions and Brier score; a partial game joins only when asked."""
+    store = slate(joined_late=True)
+    games, histories = store.snapshot().games, store.game_histories()
+    for include_partial, predictions, counted in ((False, 4, 2), (True, 5, 3)):
+        card = score_finished_games(games, histories, include_partial=include_partial)
+        rows = {row.phase: row for row in card.phases}
+        assert (rows["all"].predictions, rows["all"].games) == (predictions, counted)
+        assert rows["all"].brier == card.overall.brier
+        # Every state of the slate is in the third quarter (07:12 left in it).
+        assert (rows["third quarter"].predictions, rows["third quarter"].games) == (predictions, counted)
+        assert rows["first half"].predictions == 0

@@ -31,14 +31,16 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
 
 
 def test_the_archive_scorecard_equals_the_scorecard_in_memory(night: tuple[Store, Path]) -> None:
-    """``lib.archive.scorecard(path)`` is ``LiveFeed.scorecard()``'s tables, every figure and bucket exactly equal."""
+    """``lib.archive.scorecard(path)`` is ``LiveFeed.scorecard()``'s tables, every figure, bucket and phase exactly
+    equal."""
     store, path = night
     in_memory = score_finished_games(store.snapshot().games, store.game_histories())
     assert len(in_memory.games) >= 6, "the night finished games to score"
     session, archived = scorecard_frames(in_memory), scorecard(path)
-    for table in ("games", "overall", "calibration"):
+    for table in ("games", "overall", "calibration", "phases"):
         pd.testing.assert_frame_equal(getattr(archived, table), getattr(session, table), check_exact=True)
     assert archived.enough == session.enough
+    assert (archived.phases.predictions > 0).all(), "the night's predictions reach every phase, and before tip-off"
     assert list(archived.calibration.columns) == ["lower", "upper", "predictions", "mean_predicted", "observed"]
 
 
