@@ -31,9 +31,11 @@ from lib.feed.limits import FeedLimits
 from lib.feed.serving import WRITE_NOW, FeedConfig
 from lib.feed.sources import REPLAYS, Frame, Source
 from lib.protocol import (
+    PLAYS_PER_GAME,
     GameEnd,
     GameStart,
     Message,
+    PlayUpdate,
     Pong,
     PongMessage,
     PredictionUpdate,
@@ -128,20 +130,55 @@ class _Latest:
     """A raw frame's own ``ts``."""
 
 
+@dataclass(frozen=True, slots=True)
+class _SentPlay:
+    """A play as it was sent, to send again to a new connection."""
+
+    frame: Frame
+    """A published message's text (with the ``ts`` it went out with, without ``seq``), or a raw frame."""
+    ts: float | None
+    stamped: bool
+    """Whether it is a published message's text, which gets each connection's ``seq``."""
+
+
+class _GamePlays:
+    """A game's plays as sent, each once (the latest with its ``play_id``), in the order first sent, bounded."""
+
+    __slots__ = ("bytes", "sent")
+
+    def __init__(self) -> None:
+        self.sent: dict[int, _SentPlay] = {}
+        self.bytes = 0
+
+    def keep(self, play_id: int, play: _SentPlay) -> None:
+        held = self.sent.get(play_id)
+        if held is not None:
+            # The client's rule: a play strictly older than the one held is stale and never replaces it.
+            if held.ts is not None and play.ts is not None and play.ts < held.ts:
+                return
+            self.bytes -= _size(held.frame)
+        self.sent[play_id] = play
+        self.bytes += _size(play.frame)
+        if len(self.sent) > PLAYS_PER_GAME:
+            oldest = next(iter(self.sent))
+            self.bytes -= _size(self.sent.pop(oldest).frame)
+
+
 class FeedHub:
     """The server's state and its clients. Runs on the event loop; not thread-safe by itself.
 
-    It keeps the latest game message and prediction of every game it has published, so that
-    each new connection can start with the full current state. Raw frames count too (a replay
-    publishes nothing else): they are parsed to learn their game, kept, and sent again exactly as
-    they are, ``ts`` included, so a client's stale check judges them as it did the first time.
-    Frames that do not parse as a game or a prediction are sent but not kept.
+    It keeps the latest game message and prediction of every game it has published, and its
+    plays, so that each new connection can start with the full current state. Raw frames count
+    too (a replay publishes nothing else): they are parsed to learn their game, kept, and sent
+    again exactly as they are, ``ts`` included, so a client's stale check judges them as it did
+    the first time. Frames that do not parse as a game, a prediction or a play are sent but not kept.
     """
 
     def __init__(self) -> None:
         self.connections: set[_Connection] = set()
         self._games: dict[str, _Latest] = {}
         self._predictions: dict[str, _Latest] = {}
+        self._plays: dict[str, _GamePlays] = {}
         self.source_status: SourceStatus | None = None
         """The source's latest health report, sent first to every new connection."""
 
@@ -162,11 +199,26 @@ class FeedHub:
                 items.append(prediction.item)
         return items
 
+    def plays_on_connect(self, budget: int) -> list[_SentPlay]:
+        """The plays a new connection gets: each game's, whole, the games with the latest first play first,
+        as long as they total at most ``budget`` bytes; in the order they were sent."""
+        chosen: list[_GamePlays] = []
+        total = 0
+        for plays in reversed(self._plays.values()):
+            if total + plays.bytes <= budget:
+                chosen.append(plays)
+                total += plays.bytes
+        return [play for plays in reversed(chosen) for play in plays.sent.values()]
+
     def attach(self, connection: _Connection) -> None:
         # Synchronous on purpose: no publish can slip in between the snapshot and joining.
         now = time.time()
         for item in self.snapshot():
             self._push(connection, item if isinstance(item, str | bytes) else connection.stamp(_body(item, now)))
+        # Half the outbox at most, so the state a client joins never takes it past its bound.
+        for play in self.plays_on_connect(connection.outbox_bytes // 2):
+            frame = play.frame
+            self._push(connection, connection.stamp(frame) if play.stamped and isinstance(frame, str) else frame)
         self.connections.add(connection)
 
     def detach(self, connection: _Connection) -> None:
@@ -184,8 +236,11 @@ class FeedHub:
                 self._remember_frame(item)
                 self.publish_raw((item,))
                 continue
-            self._remember(item)
             body = _body(item, now)
+            if isinstance(item, PlayUpdate):
+                self._keep_play(item.data.game_id, item.data.play_id, _SentPlay(body, now, stamped=True))
+            else:
+                self._remember(item)
             for connection in list(self.connections):
                 self._push(connection, connection.stamp(body))
 
@@ -202,9 +257,17 @@ class FeedHub:
 
     def retain(self, game_ids: set[str]) -> None:
         """Forget every game not in ``game_ids`` (a new slate replaced the old one)."""
-        for table in (self._games, self._predictions):
+        for table in (self._games, self._predictions, self._plays):
             for game_id in [g for g in table if g not in game_ids]:
                 del table[game_id]
+
+    def _keep_play(self, game_id: str, play_id: int, play: _SentPlay) -> None:
+        if game_id not in self._games:
+            return  # a client rejects it (unknown_game), and it would outlive any game eviction
+        plays = self._plays.get(game_id)
+        if plays is None:
+            plays = self._plays[game_id] = _GamePlays()
+        plays.keep(play_id, play)
 
     def _remember(self, message: Message) -> None:
         if isinstance(message, PredictionUpdate):
@@ -213,13 +276,16 @@ class FeedHub:
             self.source_status = message.data
         elif isinstance(message, GameEnd):
             self._games[message.data.game_id] = _Latest(message)
-        elif not isinstance(message, PongMessage):
+        elif not isinstance(message, PongMessage | PlayUpdate):
             # A new connection learns a live game from a score_update: a repeated game_start
             # would read as a new tip-off.
             self._games[message.data.game_id] = _Latest(ScoreUpdate(data=message.data))
 
     def _remember_frame(self, frame: Frame) -> None:
         message = parse(frame, binary=isinstance(frame, bytes))
+        if isinstance(message, PlayUpdate):
+            self._keep_play(message.data.game_id, message.data.play_id, _SentPlay(frame, message.ts, stamped=False))
+            return
         if isinstance(message, PredictionUpdate):
             table = self._predictions
         elif isinstance(message, ScoreUpdate | GameStart | GameEnd):
