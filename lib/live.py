@@ -19,6 +19,7 @@ import pandas as pd
 
 from lib import archive as archive_module
 from lib.analytics.game import GameSummary
+from lib.analytics.plays import GameWpa, game_wpa
 from lib.analytics.report import game_summaries, score_finished_games
 from lib.client import EventName, FeedClient
 from lib.feed.sources.nba import NbaOptions
@@ -28,6 +29,8 @@ from lib.frames import (
     games_frame,
     history_frame,
     latency_frame,
+    player_wpa_frame,
+    plays_frame,
     prediction_history_frame,
     predictions_frame,
     scorecard_frames,
@@ -417,6 +420,35 @@ class LiveFeed:
     def prediction_points(self, game_id: str) -> tuple[PredictionPoint, ...]:
         """One game's accepted predictions as records, oldest first: what :meth:`prediction_history` tabulates."""
         return self.store.prediction_history(game_id)
+
+    def plays(self, game_id: str | None = None) -> pd.DataFrame:
+        """Every accepted play (one game, or all) in game order, with its win probability added: game_id,
+        play_id, period, clock, team, player, description, kind, home_score, away_score,
+        home_win_probability, home_wp_change (from the play before) and wpa (that change from the side
+        of the play's team); see :mod:`lib.analytics.plays`."""
+        return plays_frame(self.game_wpas() if game_id is None else [self.game_wpa(game_id)])
+
+    def player_wpa(self, game_id: str | None = None) -> pd.DataFrame:
+        """Each player's win probability added in each game (one game, or all), the most first: game_id, team,
+        player, plays, wpa (the sum of his plays' wpa)."""
+        return player_wpa_frame(self.game_wpas() if game_id is None else [self.game_wpa(game_id)])
+
+    def game_wpa(self, game_id: str) -> GameWpa:
+        """One game's plays with their win probability added, its players' and teams' WPA, as records:
+        what :meth:`plays` and :meth:`player_wpa` tabulate. A game without plays (or unknown) has none."""
+        record = self.store.snapshot().games.get(game_id)
+        home, away = ("", "") if record is None else (record.game.home_team, record.game.away_team)
+        return game_wpa(game_id, home, away, self.store.plays(game_id))
+
+    def game_wpas(self) -> list[GameWpa]:
+        """:meth:`game_wpa` for every game with plays, in the order the games arrived."""
+        games = self.store.snapshot().games
+        plays = self.store.game_plays()
+        return [
+            game_wpa(game_id, record.game.home_team, record.game.away_team, plays[game_id])
+            for game_id, record in games.items()
+            if game_id in plays
+        ]
 
     def game_summaries(self) -> list[GameSummary]:
         """Every game's figures as records, most exciting first: what :meth:`game_stats` tabulates."""
