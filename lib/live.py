@@ -230,7 +230,7 @@ class LiveFeed:
 
     def query(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run SQL on the archive, read-only: its views ``games``, ``score_changes``,
-        ``predictions`` and ``finished_games`` are described in ``docs/archive.md``.
+        ``predictions``, ``finished_games``, ``plays`` and ``player_wpa`` are described in ``docs/archive.md``.
 
         Example:
             >>> feed.query("SELECT * FROM finished_games ORDER BY winner_lowest_probability LIMIT 5")
@@ -264,6 +264,16 @@ class LiveFeed:
         histories = archive_module.game_histories(path, [game_id])
         flow, predictions = histories.get(game_id, ((), ()))
         return game_summaries(games, histories)[0], tuple(flow), tuple(predictions)
+
+    def archived_game_wpa(self, game_id: str) -> GameWpa:
+        """One archived game's plays with their win probability added, as :meth:`game_wpa` gives a live game's.
+
+        Raises:
+            RuntimeError: This feed was given no archive.
+            ArchiveError: As :meth:`query`.
+        """
+        found = archive_module.game_wpas(self._archive_file(), [game_id]).get(game_id)
+        return found if found is not None else game_wpa(game_id, "", "", ())
 
     def archived_scorecard(self, *, include_partial: bool = False) -> ScorecardFrames:
         """:meth:`scorecard` over every finished game in the archive.

@@ -1,4 +1,4 @@
-"""The archive: every accepted game state and prediction in an embedded DuckDB file, across nights.
+"""The archive: every accepted game state, prediction and play in an embedded DuckDB file, across nights.
 
 :class:`ArchiveWriter` appends what a live feed accepts, batched off the client thread;
 :func:`query` reads any SQL on a read-only connection; ``python -m lib.archive import`` fills an
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lib.archive.errors import ArchiveCorruptError, ArchiveError, ArchiveLockedError, ArchiveVersionError
 from lib.archive.lock import writer_process
-from lib.archive.reader import game_histories, games, query, scorecard
+from lib.archive.reader import game_histories, game_wpas, games, query, scorecard
 from lib.archive.schema import SCHEMA_VERSION
 from lib.archive.writer import ArchiveWriter, WriterStats
 
@@ -23,6 +23,7 @@ __all__ = [
     "ArchiveWriter",
     "WriterStats",
     "game_histories",
+    "game_wpas",
     "games",
     "query",
     "scorecard",

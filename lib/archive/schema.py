@@ -81,7 +81,7 @@ _PLAY_COLUMNS: Final = (
 (a key column cannot be NULL)."""
 STATE_KEY: Final = "game_id, home_score, away_score, period, clock, status"
 """The columns of a game's state, in order: a state row's key."""
-_PLAYS_TABLE: Final = f"CREATE TABLE play_updates ({', '.join(_PLAY_COLUMNS)}, PRIMARY KEY ({PLAY_KEY}))"
+_PLAYS_TABLE: Final = f"CREATE TABLE IF NOT EXISTS play_updates ({', '.join(_PLAY_COLUMNS)}, PRIMARY KEY ({PLAY_KEY}))"
 _TABLES: Final = (
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
     f"CREATE TABLE game_updates ({', '.join(_STATE_COLUMNS)}, PRIMARY KEY ({STATE_KEY}))",
@@ -160,6 +160,18 @@ _GAME_MOMENT: Final = "coalesce(start_time, received_at)"
 
 # A play's place in its game: period, the clock counting down, then the order its id first arrived in.
 _GAME_ORDER: Final = f"period, {clock_seconds('clock')} DESC, first_arrival"
+PLAYS_IN_ORDER: Final = f"""(
+    SELECT *, row_number() OVER (PARTITION BY game_id ORDER BY {_GAME_ORDER}) AS place
+    FROM (
+        SELECT game_id, play_id, period, clock, nullif(team, '') AS team, nullif(player, '') AS player,
+               nullif(description, '') AS description, nullif(kind, '') AS kind, home_score, away_score,
+               home_win_probability, received_at, ts, min(arrival) OVER (PARTITION BY game_id, play_id) AS first_arrival
+        FROM {PLAY_ROWS}
+        QUALIFY row_number() OVER (PARTITION BY game_id, play_id ORDER BY arrival DESC) = 1
+    ))"""
+"""Each play once, as last archived (a play sent again replaces it), absent fields NULL, numbered in game
+order (``place``, from 1 in each game): by period, the clock counting down, then the order its id first
+arrived in, as a client keeps them (:mod:`lib.store.plays`)."""
 # A game's start, where its pregame probability stands (lib.analytics.plays.at_start).
 _AT_START: Final = f"(period = 1 AND home_score = 0 AND away_score = 0 AND {clock_seconds('clock')} = {PERIOD_SECONDS})"
 
@@ -234,18 +246,10 @@ VIEWS: Final[Mapping[str, str]] = {
                p.away_score, p.home_win_probability, p.change AS home_wp_change,
                CASE WHEN p.team = g.home_team THEN p.change WHEN p.team = g.away_team THEN -p.change END AS wpa
         FROM (
-            SELECT *, CASE WHEN row_number() OVER game = 1 THEN CASE WHEN {_AT_START} THEN 0.0 END
-                           ELSE home_win_probability - lag(home_win_probability) OVER game END AS change,
-                      row_number() OVER game AS place
-            FROM (
-                SELECT game_id, play_id, period, clock, nullif(team, '') AS team, nullif(player, '') AS player,
-                       nullif(description, '') AS description, nullif(kind, '') AS kind, home_score, away_score,
-                       home_win_probability, min(arrival) OVER (PARTITION BY game_id, play_id) AS first_arrival,
-                       arrival
-                FROM {PLAY_ROWS}
-                QUALIFY row_number() OVER (PARTITION BY game_id, play_id ORDER BY arrival DESC) = 1
-            )
-            WINDOW game AS (PARTITION BY game_id ORDER BY {_GAME_ORDER})
+            SELECT *, CASE WHEN place = 1 THEN CASE WHEN {_AT_START} THEN 0.0 END
+                           ELSE home_win_probability - lag(home_win_probability) OVER game END AS change
+            FROM {PLAYS_IN_ORDER}
+            WINDOW game AS (PARTITION BY game_id ORDER BY place)
         ) p LEFT JOIN games g USING (game_id)
         ORDER BY p.game_id, p.place""",
     "player_wpa": """

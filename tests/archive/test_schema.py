@@ -222,7 +222,7 @@ def test_a_file_of_version_1_with_poisoned_times_is_migrated_and_read_whole(
                 " to_timestamp(?), to_timestamp(?), 'demo', ?)",
                 [game_id, received_at, ts, arrival + 10],
             )
-    with pytest.raises(ArchiveVersionError, match="older than 2: opening it once for writing migrates it"):
+    with pytest.raises(ArchiveVersionError, match=f"older than {SCHEMA_VERSION}: opening it once for writing"):
         games(path)
     ArchiveWriter(path, source="demo").close()  # the restart: the writer migrates the file
     archived = games(path)
