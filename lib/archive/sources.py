@@ -127,12 +127,13 @@ def plays_csv_frames(
         RecordedFrame(clock(), False, encode(message).encode("utf-8"))
         for flow in flows
         if flow.game_id in plays
-        for message in _game_of_plays(flow, plays[flow.game_id])
+        for message in messages_of_plays(flow, plays[flow.game_id])
     )
 
 
-def _game_of_plays(flow: GameFlow, plays: list[Play]) -> Iterator[Message]:
-    """One game's messages: a state where a play changed the score, period or status, with its prediction; each play."""
+def messages_of_plays(flow: GameFlow, plays: list[Play]) -> Iterator[Message]:
+    """One game's messages as a feed of its plays sends them, under the file's game id: each play, after the game's
+    state and a prediction of the play's probability where the play changed the score, period or status."""
     start_time = datetime.combine(flow.game_date, USUAL_TIP_OFF)
     home, away = team_for(flow.home_team).name, team_for(flow.away_team).name
     shown: Game | None = None

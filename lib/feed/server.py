@@ -52,8 +52,6 @@ logger = logging.getLogger(__name__)
 KEEPALIVE_SECONDS: Final = 20.0
 """The server pings every client this often and drops one silent for as long again."""
 _TRY_AGAIN_LATER: Final = 1013
-OBSERVER_QUERY: Final = "observer"
-"""A client connecting at ``/ws/live?observer`` (the archive's own) does not start a replay that waits for a client."""
 
 
 class _Connection:
@@ -174,8 +172,11 @@ class FeedHub:
     the first time. Frames that do not parse as a game, a prediction or a play are sent but not kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, archive: Callable[[Frame, float], None] | None = None) -> None:
         self.connections: set[_Connection] = set()
+        self.archive = archive
+        """Given every frame published, as sent (without ``seq``), with its time of sending: the server's own
+        archive (:class:`lib.archive.ServedArchive`)."""
         self._games: dict[str, _Latest] = {}
         self._predictions: dict[str, _Latest] = {}
         self._plays: dict[str, _GamePlays] = {}
@@ -241,12 +242,16 @@ class FeedHub:
                 self._keep_play(item.data.game_id, item.data.play_id, _SentPlay(body, now, stamped=True))
             else:
                 self._remember(item)
+            if self.archive is not None:
+                self.archive(body, now)
             for connection in list(self.connections):
                 self._push(connection, connection.stamp(body))
 
     def publish_raw(self, frames: Iterable[Frame]) -> None:
         """Send frames exactly as given (``bytes`` as binary frames); the state is not touched."""
         for frame in frames:
+            if self.archive is not None:
+                self.archive(frame, time.time())
             for connection in list(self.connections):
                 self._push(connection, frame)
 
@@ -324,9 +329,9 @@ class ServeOptions:
         interval: Seconds between pushes from the source (5 s by default: scores change every few seconds).
         token: When set (and not empty), clients must send ``Authorization: Bearer <token>``.
         limits: What one client may cost the server.
-        wait_for_client: Leave the source alone until the first client connects (an observer, at
-            ``/ws/live?observer``, does not count), so that a replay starts as its first viewer
-            arrives and that viewer sees the tip-off. The source's status is served meanwhile.
+        wait_for_client: Leave the source alone until the first client connects, so that a replay
+            starts as its first viewer arrives and that viewer sees the tip-off. The source's status
+            is served meanwhile.
     """
 
     interval: float = 5.0
@@ -388,8 +393,7 @@ def create_app(
         await websocket.accept()
         connection = _Connection(websocket, options.limits.outbox_bytes)
         feed.attach(connection)
-        if OBSERVER_QUERY not in websocket.query_params:
-            client_arrived.set()
+        client_arrived.set()
         sender = asyncio.create_task(_send_loop(connection))
         try:
             await _receive_loop(connection)
