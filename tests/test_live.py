@@ -27,11 +27,14 @@ from lib import (
     PredictionUpdate,
     ScoreUpdate,
 )
+from lib.analytics.plays import PLAY_COLUMNS, PLAYER_COLUMNS
 from lib.archive import query
 from lib.archive.__main__ import main as archive_main
+from lib.archive.sources import messages_of_plays
+from lib.feed.flows import GameFlow
 from lib.feed.sources.recording import ReplaySource
 from lib.frames import GAME_COLUMNS, PREDICTION_COLUMNS
-from lib.protocol import GameEnd
+from lib.protocol import GameEnd, Play
 from lib.recorder import read_recording
 from lib.store import Store
 from tests.conftest import options
@@ -56,6 +59,8 @@ def test_frames_have_their_columns_even_when_empty(feeds: list[LiveFeed]) -> Non
     assert tuple(feed.predictions().columns) == PREDICTION_COLUMNS
     assert {"game_id", "received_at", "home_score", "away_score", "period", "clock"} <= set(feed.history().columns)
     assert {"received_at", "e2e_ms", "apply_ms"} <= set(feed.latency().columns)
+    assert tuple(feed.plays().columns) == PLAY_COLUMNS
+    assert tuple(feed.player_wpa().columns) == PLAYER_COLUMNS
     assert len(feed.games()) == 0
 
 
@@ -91,6 +96,41 @@ def test_analyst_api_against_a_real_feed(feed_server: ScriptedFeed, feeds: list[
     assert status.connected_since is not None
     assert status.url == feed_server.url
     assert not status.demo
+
+
+def test_a_whole_real_game_over_a_socket_adds_up_to_its_result(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], real_games: list[GameFlow], real_plays: dict[str, list[Play]]
+) -> None:
+    """Every play of a real game, sent over a real socket: its home changes sum to the result minus the pregame
+    probability, players' WPA are their plays', and a reconnect's snapshot adds no play."""
+    flow = next(game for game in real_games if game.periods > 4)  # an overtime game, for its longer clock
+    plays = real_plays[flow.game_id]
+    feed = LiveFeed(feed_server.url, options=options())
+    feeds.append(feed)
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
+    feed_server.publish(list(messages_of_plays(flow, plays)))
+    wait_for(lambda: len(feed.plays(flow.game_id)) == len(plays), what="every play")
+    frame = feed.plays(flow.game_id)
+    assert tuple(frame.columns) == PLAY_COLUMNS
+    assert list(frame.play_id) == [play.play_id for play in plays]  # game order, whatever the ids
+    home_won = flow.final_score[0] > flow.final_score[1]
+    assert frame.home_wp_change.sum() == pytest.approx(home_won - plays[0].home_win_probability)
+    assert frame.home_win_probability.iloc[-1] == float(home_won)
+    players = feed.player_wpa(flow.game_id)
+    assert tuple(players.columns) == PLAYER_COLUMNS
+    by_player = frame.dropna(subset=["player", "team"]).groupby("player").wpa.sum()  # a player of a team
+    assert players.set_index("player").wpa.to_dict() == pytest.approx(by_player.to_dict())
+    assert players.wpa.is_monotonic_decreasing
+    wpa = feed.game_wpa(flow.game_id)
+    assert not wpa.partial
+    assert sum(team.wpa for team in wpa.teams) == pytest.approx(frame.wpa.sum())
+    received = feed.status().messages_received
+    feed_server.close_all(1012)  # a restart: the client comes back
+    # The snapshot: the game, its prediction, then every play again.
+    wait_for(lambda: feed.status().messages_received >= received + 2 + len(plays), what="the snapshot")
+    assert feed.snapshot().connection.connections == 2
+    assert len(feed.plays()) == len(plays)
 
 
 def test_status_counts_rejections_by_reason(feed_server: ScriptedFeed, feeds: list[LiveFeed]) -> None:
