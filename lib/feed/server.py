@@ -130,13 +130,15 @@ class _Latest:
 
 @dataclass(frozen=True, slots=True)
 class _SentPlay:
-    """A play as it was sent, to send again to a new connection."""
+    """A play as it was sent, to send again, as it is, to a new connection.
+
+    Without a ``seq`` of each connection's: the one text is shared by every connection's outbox,
+    where a stamped copy each would cost every new client its own copy of a night's plays.
+    """
 
     frame: Frame
     """A published message's text (with the ``ts`` it went out with, without ``seq``), or a raw frame."""
     ts: float | None
-    stamped: bool
-    """Whether it is a published message's text, which gets each connection's ``seq``."""
 
 
 class _GamePlays:
@@ -218,8 +220,7 @@ class FeedHub:
             self._push(connection, item if isinstance(item, str | bytes) else connection.stamp(_body(item, now)))
         # Half the outbox at most, so the state a client joins never takes it past its bound.
         for play in self.plays_on_connect(connection.outbox_bytes // 2):
-            frame = play.frame
-            self._push(connection, connection.stamp(frame) if play.stamped and isinstance(frame, str) else frame)
+            self._push(connection, play.frame)
         self.connections.add(connection)
 
     def detach(self, connection: _Connection) -> None:
@@ -239,7 +240,7 @@ class FeedHub:
                 continue
             body = _body(item, now)
             if isinstance(item, PlayUpdate):
-                self._keep_play(item.data.game_id, item.data.play_id, _SentPlay(body, now, stamped=True))
+                self._keep_play(item.data.game_id, item.data.play_id, _SentPlay(body, now))
             else:
                 self._remember(item)
             if self.archive is not None:
@@ -289,7 +290,7 @@ class FeedHub:
     def _remember_frame(self, frame: Frame) -> None:
         message = parse(frame, binary=isinstance(frame, bytes))
         if isinstance(message, PlayUpdate):
-            self._keep_play(message.data.game_id, message.data.play_id, _SentPlay(frame, message.ts, stamped=False))
+            self._keep_play(message.data.game_id, message.data.play_id, _SentPlay(frame, message.ts))
             return
         if isinstance(message, PredictionUpdate):
             table = self._predictions
