@@ -21,7 +21,7 @@ from lib.analytics.report import Histories
 from lib.archive import records
 from lib.archive.connection import opened
 from lib.archive.errors import ArchiveCorruptError
-from lib.archive.schema import OUT_OF_RANGE_SQL, check
+from lib.archive.schema import OUT_OF_RANGE_SQL, check, plays_in_order
 from lib.frames import ScorecardFrames, scorecard_frames
 from lib.store import GameRecord
 
@@ -103,7 +103,10 @@ def game_wpas(
     """
     where, parameters = ("", {}) if game_ids is None else (_CHOSEN, {"ids": list(game_ids)})
     game_rows, play_rows = _read(
-        path, [records.GAMES_SQL.format(where=where), records.PLAYS_SQL.format(where=where)], parameters, timeout
+        path,
+        [records.GAMES_SQL.format(where=where), records.PLAYS_SQL.format(plays=plays_in_order(where))],
+        parameters,
+        timeout,
     )
     return _converted(
         path, lambda: records.game_wpas({row[0]: records.game_record(row) for row in game_rows}, play_rows)

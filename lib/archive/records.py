@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from lib.analytics.plays import GameWpa, game_wpa
 from lib.analytics.report import Histories, Scorecard, score_finished_games
-from lib.archive.schema import GAME_ROWS, PLAYS_IN_ORDER, PREDICTION_ROWS
+from lib.archive.schema import GAME_ROWS, PREDICTION_ROWS
 from lib.protocol import Game
 from lib.store import GameRecord, HistoryPoint, PlayRecord, PredictionPoint
 from lib.store.rules import score_changed
@@ -32,10 +32,11 @@ PREDICTIONS_SQL: Final = f"""
     FROM {PREDICTION_ROWS} {{where}} ORDER BY arrival"""
 
 
-PLAYS_SQL: Final = f"""
+PLAYS_SQL: Final = """
     SELECT game_id, play_id, period, clock, team, player, description, kind, home_score, away_score,
            home_win_probability, epoch(received_at), epoch(ts)
-    FROM {PLAYS_IN_ORDER} {{where}} ORDER BY game_id, place"""
+    FROM {plays} ORDER BY game_id, place"""
+"""Each game's plays in game order; ``plays`` is :func:`lib.archive.schema.plays_in_order` of the games chosen."""
 
 
 def game_record(row: Sequence[Any]) -> GameRecord:

@@ -160,18 +160,26 @@ _GAME_MOMENT: Final = "coalesce(start_time, received_at)"
 
 # A play's place in its game: period, the clock counting down, then the order its id first arrived in.
 _GAME_ORDER: Final = f"period, {clock_seconds('clock')} DESC, first_arrival"
-PLAYS_IN_ORDER: Final = f"""(
+def plays_in_order(where: str = "") -> str:
+    """SQL for each play once, as last archived (a play sent again replaces it), absent fields NULL, numbered in
+    game order (``place``, from 1 in each game): by period, the clock counting down, then the order its id first
+    arrived in, as a client keeps them (:mod:`lib.store.plays`).
+
+    Args:
+        where: A ``WHERE`` clause on whole games' rows (their ``game_id``), applied before the plays are
+            numbered, so that reading one game does not number every game's.
+    """
+    return f"""(
     SELECT *, row_number() OVER (PARTITION BY game_id ORDER BY {_GAME_ORDER}) AS place
     FROM (
         SELECT game_id, play_id, period, clock, nullif(team, '') AS team, nullif(player, '') AS player,
                nullif(description, '') AS description, nullif(kind, '') AS kind, home_score, away_score,
                home_win_probability, received_at, ts, min(arrival) OVER (PARTITION BY game_id, play_id) AS first_arrival
-        FROM {PLAY_ROWS}
+        FROM {PLAY_ROWS} {where}
         QUALIFY row_number() OVER (PARTITION BY game_id, play_id ORDER BY arrival DESC) = 1
     ))"""
-"""Each play once, as last archived (a play sent again replaces it), absent fields NULL, numbered in game
-order (``place``, from 1 in each game): by period, the clock counting down, then the order its id first
-arrived in, as a client keeps them (:mod:`lib.store.plays`)."""
+
+
 # A game's start, where its pregame probability stands (lib.analytics.plays.at_start).
 _AT_START: Final = f"(period = 1 AND home_score = 0 AND away_score = 0 AND {clock_seconds('clock')} = {PERIOD_SECONDS})"
 
@@ -248,7 +256,7 @@ VIEWS: Final[Mapping[str, str]] = {
         FROM (
             SELECT *, CASE WHEN place = 1 THEN CASE WHEN {_AT_START} THEN 0.0 END
                            ELSE home_win_probability - lag(home_win_probability) OVER game END AS change
-            FROM {PLAYS_IN_ORDER}
+            FROM {plays_in_order()}
             WINDOW game AS (PARTITION BY game_id ORDER BY place)
         ) p LEFT JOIN games g USING (game_id)
         ORDER BY p.game_id, p.place""",
