@@ -36,7 +36,7 @@ from lib.frames import (
     scorecard_frames,
 )
 from lib.options import FeedOptions
-from lib.protocol import GameEnd, PredictionUpdate, ScoreUpdate, encode
+from lib.protocol import GameEnd, Play, PlayUpdate, PredictionUpdate, ScoreUpdate, encode
 from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES, Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
 from lib.store import GameRecord, HistoryPoint, PredictionPoint, Snapshot, Store
@@ -299,7 +299,7 @@ class LiveFeed:
         """Append every frame received from now on to ``path`` (JSON Lines, flushed per frame).
 
         The recording starts with the state it joins: before the first frame it records (or when
-        stopped, if none came), every game's latest state and prediction, as frames with the
+        stopped, if none came), every game's latest state, prediction and plays, as frames with the
         ``ts`` they came with, so that a replay or an import of it starts from the scores it joined.
         Replay it with ``python -m lib.feed --replay PATH``. Recording to a new path ends the
         current recording first. The recording stops by itself, its reason in
@@ -314,8 +314,9 @@ class LiveFeed:
             previous.close()
 
     def _joined_state(self) -> list[bytes]:
-        """Every game's latest state, then its prediction, as frames with the ``ts`` they came with."""
+        """Every game's latest state, then its prediction, then its plays, as frames with the ``ts`` they came with."""
         snapshot = self.store.snapshot()
+        plays = self.store.game_plays()
         frames = []
         for game_id, record in snapshot.games.items():
             message = GameEnd if record.game.status == "final" else ScoreUpdate
@@ -323,6 +324,9 @@ class LiveFeed:
             prediction = snapshot.predictions.get(game_id)
             if prediction is not None:
                 frames.append(encode(PredictionUpdate(data=prediction.prediction, ts=prediction.ts)).encode())
+            for play in plays.get(game_id, ()):
+                data = Play.model_validate({name: getattr(play, name) for name in Play.model_fields})
+                frames.append(encode(PlayUpdate(data=data, ts=play.ts)).encode())
         return frames
 
     def stop_recording(self) -> None:

@@ -38,7 +38,7 @@ from lib.protocol import GameEnd, Play
 from lib.recorder import read_recording
 from lib.store import Store
 from tests.conftest import options
-from tests.helpers import frame, game, prediction, score, two_finished_games
+from tests.helpers import frame, game, play, prediction, score, two_finished_games
 
 
 @pytest.fixture
@@ -524,30 +524,39 @@ def test_a_game_joined_late_is_partial_and_left_out_of_the_scorecard_unless_aske
 def test_a_recording_begun_mid_night_starts_with_the_state_it_joins(
     feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
 ) -> None:
-    """start_recording() mid-night writes every game's state and prediction first: a replay and an import know them."""
+    """start_recording() mid-night writes every game's state, prediction and plays first: a replay and an import
+    know them."""
     finished = game("done", home_team="Home D", away_team="Away D", status="final", period=4, clock="00:00")
     feed_server.publish(
         [
             score("live", ts=100.0, home_score=50, extra="kept"),
             prediction("live", 0.7, ts=100.0),
+            play("live", 4, ts=99.0, clock="08:00"),
+            play("live", 3, ts=100.0, clock="07:00", team=None, player=None, description=None, kind=None),
             frame("game_end", finished, ts=90.0),
         ]
     )
     feed = LiveFeed(feed_server.url).start()
     feeds.append(feed)
-    wait_for(lambda: len(feed.games()) == 2 and len(feed.predictions()) == 1, what="the night so far")
+    wait_for(lambda: len(feed.games()) == 2 and len(feed.plays()) == 2, what="the night so far")
     path = tmp_path / "joined.jsonl"
     feed.start_recording(path)
     feed_server.publish_raw([score("live", ts=110.0, home_score=52)])
-    wait_for(lambda: feed.recording is not None and feed.recording.lines == 4, what="the state and the next frame")
+    wait_for(lambda: feed.recording is not None and feed.recording.lines == 6, what="the state and the next frame")
     feed.stop_recording()
     recorded = [json.loads(f.payload) for f in read_recording(path)]
     assert [(m["type"], m["data"]["game_id"], m["ts"]) for m in recorded] == [
         ("score_update", "live", 100.0),
         ("prediction", "live", 100.0),
+        ("play", "live", 99.0),
+        ("play", "live", 100.0),
         ("game_end", "done", 90.0),
         ("score_update", "live", 110.0),
     ]
+    assert recorded[3]["data"] == {
+        "game_id": "live", "play_id": 3, "period": 3, "clock": "07:00", "home_score": 53, "away_score": 48,
+        "home_win_probability": 0.7,
+    }  # fmt: skip
     assert recorded[0]["data"]["extra"] == "kept"
     assert len({f.received_at for f in read_recording(path)}) == 1  # the state is received with the frame after it
 
@@ -561,6 +570,7 @@ def test_a_recording_begun_mid_night_starts_with_the_state_it_joins(
         "done": "final",
     }
     assert replayed.snapshot().predictions["live"].prediction.home_win_probability == 0.7
+    assert [record.play_id for record in replayed.plays("live")] == [4, 3]
 
     archive = tmp_path / "night.duckdb"
     assert archive_main(["import", str(path), "--archive", str(archive)]) == 0
