@@ -145,10 +145,19 @@ class GameWpa:
         return None if self.partial or not self.plays else self.plays[0].home_win_probability
 
     def biggest(self, count: int) -> tuple[PlayWpa, ...]:
-        """The ``count`` plays that moved the home win probability most, either way, biggest first."""
-        moved = [play for play in self.plays if play.home_wp_change]
-        moved.sort(key=lambda play: -abs(play.home_wp_change or 0.0))
-        return tuple(moved[:count])
+        """The game's key moments: :func:`biggest_plays` of this game."""
+        return biggest_plays([self], count)
+
+
+def biggest_plays(games: Iterable[GameWpa], count: int) -> tuple[PlayWpa, ...]:
+    """The ``count`` plays of a team that moved the win probability most, for them or against them, biggest first.
+
+    Plays of neither team (a period's end, in which only time passed) are not moments of anyone's;
+    ties keep game order, the games in the order given.
+    """
+    moved = [play for game in games for play in game.plays if play.wpa]
+    moved.sort(key=lambda play: -abs(play.wpa or 0.0))
+    return tuple(moved[:count])
 
 
 def at_start(play: PlayLike) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.analytics.plays import PlayerWpa, TeamWpa, at_start, game_wpa
+from lib.analytics.plays import PlayerWpa, TeamWpa, at_start, biggest_plays, game_wpa
 from lib.store import PlayRecord
 
 HOME, AWAY = "Boston Celtics", "New York Knicks"
@@ -87,9 +87,18 @@ def test_a_team_the_game_does_not_name_gets_no_wpa() -> None:
     assert wpa.players == (PlayerWpa("g", "BOS", "Tatum", 1, 0.0),)
 
 
-def test_biggest_plays_are_those_that_moved_the_probability_most_either_way() -> None:
-    """The end of the game (+0.30), the last basket (+0.13), then the away three (−0.06)."""
-    assert [play.play_id for play in game_wpa("g", HOME, AWAY, WHOLE).biggest(3)] == [6, 5, 2]
+def test_biggest_plays_are_a_teams_that_moved_the_probability_most_either_way() -> None:
+    """The last basket (+0.13), the away basket (−0.06 for the home team), then the first (+0.04); the end of the
+    game, a play of neither team, moved it most (+0.30) and is no one's moment."""
+    assert [play.play_id for play in game_wpa("g", HOME, AWAY, WHOLE).biggest(3)] == [5, 2, 1]
+
+
+def test_the_biggest_plays_of_a_night_come_from_every_game() -> None:
+    """Across games, the plays that moved their game most, whichever game."""
+    plays = [p(0, 0.5, clock="12:00"), p(1, 0.9, team=AWAY, player="Hart", score=(0, 3))]
+    other = game_wpa("h", HOME, AWAY, [play._replace(game_id="h") for play in plays])
+    night = biggest_plays([game_wpa("g", HOME, AWAY, WHOLE), other], 2)
+    assert [(play.game_id, play.play_id, round(play.wpa or 0, 2)) for play in night] == [("h", 1, -0.4), ("g", 5, 0.13)]
 
 
 def test_no_plays_no_figures() -> None:

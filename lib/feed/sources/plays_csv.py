@@ -117,8 +117,8 @@ def read_plays_csv(path: str | os.PathLike[str], games: Sequence[GameFlow]) -> d
 
     Args:
         path: The plays CSV.
-        games: Its games, from the games CSV (:func:`~lib.feed.sources.games_csv.read_games_csv`), in
-            date order: their teams name the plays', their results give each team's form.
+        games: Its games, from the games CSV (:func:`~lib.feed.sources.games_csv.read_games_csv`): their teams
+            name the plays', their results give each team's form before each game.
 
     Returns:
         Each game's plays in game order, by game id, the games in file order.
@@ -138,10 +138,10 @@ def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: 
 
     Args:
         lines: The CSV text, line by line, starting with the header.
-        games: Its games, in date order.
+        games: Its games.
         source: How to name the input in error messages.
     """
-    forms = {game.game_id: form for game, form in zip(games, _forms(games), strict=True)}
+    forms = _forms(games)
     by_id = {game.game_id: game for game in games}
     reader = csv.reader(lines)
     plays: dict[str, list[Play]] = {}
@@ -172,15 +172,17 @@ def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: 
     return plays
 
 
-def _forms(games: Sequence[GameFlow]) -> list[tuple[TeamForm, TeamForm]]:
-    """Each game's home and away form before it: the teams' record and points in the games before it."""
+def _forms(games: Sequence[GameFlow]) -> dict[str, tuple[TeamForm, TeamForm]]:
+    """Each game's home and away form before it, by id: the teams' record and points in the games of earlier dates
+    (a season runs from August to July)."""
+    in_order = sorted(games, key=lambda game: game.game_date)  # stable: a date's games keep the file's order
     results = []
-    for game in games:
+    for game in in_order:
         home_points, away_points = game.final_score
         start = game.game_date.year if game.game_date.month >= 8 else game.game_date.year - 1
         season = f"{start}-{start + 1}"
         results.append(GameResult(season, True, game.home_team, game.away_team, home_points, away_points))
-    return season_forms(results)
+    return {game.game_id: form for game, form in zip(in_order, season_forms(results), strict=True)}
 
 
 @dataclass(frozen=True, slots=True)
