@@ -19,46 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, NamedTuple, Protocol
+from typing import Final, NamedTuple
 
 from lib.protocol import PERIOD_SECONDS, clock_seconds
-
-
-class PlayLike(Protocol):
-    """A play as the store or the archive holds it (:class:`lib.store.PlayRecord`)."""
-
-    @property
-    def game_id(self) -> str: ...
-
-    @property
-    def play_id(self) -> int: ...
-
-    @property
-    def period(self) -> int: ...
-
-    @property
-    def clock(self) -> str: ...
-
-    @property
-    def team(self) -> str | None: ...
-
-    @property
-    def player(self) -> str | None: ...
-
-    @property
-    def description(self) -> str | None: ...
-
-    @property
-    def kind(self) -> str | None: ...
-
-    @property
-    def home_score(self) -> int: ...
-
-    @property
-    def away_score(self) -> int: ...
-
-    @property
-    def home_win_probability(self) -> float: ...
+from lib.store import PlayRecord
 
 
 class PlayWpa(NamedTuple):
@@ -160,7 +124,7 @@ def biggest_plays(games: Iterable[GameWpa], count: int) -> tuple[PlayWpa, ...]:
     return tuple(moved[:count])
 
 
-def at_start(play: PlayLike) -> bool:
+def at_start(play: PlayRecord) -> bool:
     """Whether a play is at the game's start: period 1, ``12:00``, 0-0, where the pregame probability stands."""
     return (
         play.period == 1
@@ -170,7 +134,7 @@ def at_start(play: PlayLike) -> bool:
     )
 
 
-def game_wpa(game_id: str, home_team: str, away_team: str, plays: Sequence[PlayLike]) -> GameWpa:
+def game_wpa(game_id: str, home_team: str, away_team: str, plays: Sequence[PlayRecord]) -> GameWpa:
     """Each play's change in the home win probability and WPA, and the players' and teams' sums.
 
     Args:
