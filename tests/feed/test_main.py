@@ -425,8 +425,10 @@ def test_start_now_starts_a_replay_without_a_client(recording: Path) -> None:
     """--replay --start-now plays the recording at once: a client connecting after it ends gets its final state."""
     with serving(["--replay", str(recording), "--start-now", "--speed", "100"]) as port:
         assert _health(port)["started"] is True
-        wait_for(lambda: _health(port)["games"] == 1, what="the replay to play")
-        status, state = _messages(port, 2)
+        # Its two frames 10 ms apart: a client that came between them would get the first.
+        status, state = wait_for(
+            lambda: (joined := _messages(port, 2))[1]["data"]["home_score"] == 52 and joined, what="the replay's end"
+        )
     assert status["data"]["source"] == "replay"
     assert state["data"]["home_score"] == 52
 
