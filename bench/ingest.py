@@ -14,9 +14,12 @@ bottleneck), then closes with 1000. The same stream is read by
   (``recv_data_frame``) over a read-ahead socket instead of :mod:`lib.wire`: the measure of
   whether the client could leave all framing to websocket-client.
 
-Run: ``python bench/ingest.py [--messages 200000] [--runs 3]``. Goals, with the archive off and
-on: the client path at least 0.7 of the bare loop; p99 apply time (parse + validate + store) at
-most 50 µs.
+The stream is 15 games' score updates and predictions, with ``--plays`` times the NBA's rate of
+plays among them (:data:`NBA_PLAYS_PER_UPDATE`): 0 (none), 1 (a real night's) or 10.
+
+Run: ``python bench/ingest.py [--messages 200000] [--runs 3] [--plays 1]``. Goals, with the
+archive off and on: the client path at least 0.7 of the bare loop; p99 apply time (parse +
+validate + store) at most 50 µs.
 """
 
 from __future__ import annotations
@@ -51,14 +54,44 @@ from lib.store import ConnectionState, Store
 from lib.wire import DataMessage, Event, PongFrame
 
 GAMES = 15
+NBA_PLAYS_PER_UPDATE = 0.3
+"""Plays per score update (each with its prediction) of a real night through the NBA bridge: a game has
+about 500 plays, and the bridge restates a game at every 5 s poll for the 2¼ hours it lasts (1,600 polls)."""
 _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_KINDS = ("made_shot", "missed_shot", "rebound", "foul", "free_throw", "turnover", "substitution")
 
 
-def build_stream(count: int) -> bytes:
-    """``count`` realistic frames (score updates and predictions for 15 games), WebSocket-framed."""
-    frames = []
+def _play(game_index: int, play_id: int, step: int, ts: float, seq: int) -> dict[str, Any]:
+    """A play as the NBA bridge would send it, with a description of the usual length."""
+    return {
+        "type": "play",
+        "ts": ts,
+        "seq": seq,
+        "data": {
+            "game_id": f"bench-{game_index:02d}",
+            "play_id": play_id,
+            "period": 1 + (step // 900) % 4,
+            "clock": f"{(step // 60) % 12:02d}:{step % 60:02d}",
+            "team": "Boston Celtics",
+            "player": "Jayson Tatum",
+            "description": f"Tatum 26' 3PT Step Back Jump Shot (3 PTS) (Brown {play_id % 9} AST)",
+            "kind": _KINDS[play_id % len(_KINDS)],
+            "home_score": min(400, step // 40),
+            "away_score": min(400, step // 45),
+            "home_win_probability": 0.5 + 0.4 * ((step % 100) - 50) / 50,
+        },
+    }
+
+
+def build_stream(count: int, plays: float = 0.0) -> bytes:
+    """``count`` realistic frames (score updates and predictions for 15 games, with ``plays`` times the NBA's rate of
+    plays after them), WebSocket-framed."""
+    frames: list[bytes] = []
     ts = 1_700_000_000.0
-    for i in range(count):
+    owed = 0.0
+    play_ids = [0] * GAMES
+    i = 0
+    while len(frames) < count:
         game_index = (i // 2) % GAMES  # each game's score update, then its prediction
         step = i // (2 * GAMES)
         ts += 0.001
@@ -66,7 +99,7 @@ def build_stream(count: int) -> bytes:
             message = {
                 "type": "score_update",
                 "ts": ts,
-                "seq": i + 1,
+                "seq": len(frames) + 1,
                 "data": {
                     "game_id": f"bench-{game_index:02d}",
                     "home_team": "Boston Celtics",
@@ -83,7 +116,7 @@ def build_stream(count: int) -> bytes:
             message = {
                 "type": "prediction",
                 "ts": ts,
-                "seq": i + 1,
+                "seq": len(frames) + 1,
                 "data": {
                     "game_id": f"bench-{game_index:02d}",
                     "home_win_probability": 0.5 + 0.4 * ((step % 100) - 50) / 50,
@@ -92,8 +125,17 @@ def build_stream(count: int) -> bytes:
                     "model": "stern-1994",
                 },
             }
-        payload = json.dumps(message, separators=(",", ":")).encode()
-        frames.append(Frame(Opcode.TEXT, payload).serialize(mask=False))
+        messages = [message]
+        if i % 2 == 1:
+            owed += plays * NBA_PLAYS_PER_UPDATE
+            while owed >= 1.0:
+                owed -= 1.0
+                play_ids[game_index] += 1
+                messages.append(_play(game_index, play_ids[game_index], step, ts, len(frames) + len(messages) + 1))
+        for item in messages[: count - len(frames)]:
+            payload = json.dumps(item, separators=(",", ":")).encode()
+            frames.append(Frame(Opcode.TEXT, payload).serialize(mask=False))
+        i += 1
     return b"".join(frames)
 
 
@@ -121,9 +163,9 @@ def _blast(conn: socket.socket, data: bytes) -> None:
     conn.close()
 
 
-def serve(port_out: multiprocessing.connection.Connection, count: int, connections: int) -> None:
+def serve(port_out: multiprocessing.connection.Connection, count: int, connections: int, plays: float) -> None:
     """The sender process: answer ``connections`` handshakes, blast the stream at each, close 1000."""
-    stream = build_stream(count)
+    stream = build_stream(count, plays)
     close = Frame(Opcode.CLOSE, Close(CloseCode.NORMAL_CLOSURE, "").serialize()).serialize(mask=False)
     listener = socket.create_server(("127.0.0.1", 0))
     port_out.send(listener.getsockname()[1])
@@ -261,6 +303,11 @@ class LibraryReaderClient(FeedClient):
                 raise _Dropped(ConnectionState.RECONNECTING, "send failed", error=self._send_error)
 
 
+def _play_share(count: int, plays: float) -> float:
+    """The share of the stream's frames that are plays."""
+    return build_stream(min(count, 20_000), plays).count(b'"type":"play"') / min(count, 20_000)
+
+
 def _finished(store: Store) -> bool:
     connection = store.snapshot().connection
     return connection.connections > 0 and connection.state is ConnectionState.CLOSED
@@ -312,10 +359,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--plays", type=float, default=0.0, help="plays in the stream, as a multiple of the NBA's rate (0: none)"
+    )
     args = parser.parse_args()
 
     reader, writer = multiprocessing.Pipe(duplex=False)
-    sender = multiprocessing.Process(target=serve, args=(writer, args.messages, 4 * args.runs), daemon=True)
+    sender = multiprocessing.Process(
+        target=serve, args=(writer, args.messages, 4 * args.runs, args.plays), daemon=True
+    )
     sender.start()
     url = f"ws://127.0.0.1:{reader.recv()}/ws/live"
 
@@ -349,7 +401,11 @@ def main() -> None:
     apply50, apply99 = percentile(applies, 50) * 1000, percentile(applies, 99) * 1000
     on50, on99 = percentile(archived_applies, 50) * 1000, percentile(archived_applies, 99) * 1000
     library50, library99 = percentile(library_applies, 50) * 1000, percentile(library_applies, 99) * 1000
-    print(f"# ingest: {args.messages:,} frames x {args.runs} runs, median run")
+    share = _play_share(args.messages, args.plays)
+    print(
+        f"# ingest: {args.messages:,} frames x {args.runs} runs, median run; plays at {args.plays:g} x the NBA's "
+        f"rate ({share:.0%} of the frames)"
+    )
     print()
     print(f"Machine: {machine()}  ")
     print(f"Command: `{command(args)}`")

@@ -15,6 +15,7 @@ import pandas as pd
 from lib.analytics.game import GameSummary
 from lib.analytics.metrics import Bucket
 from lib.analytics.phases import PhaseFigures
+from lib.analytics.plays import PLAY_COLUMNS, PLAYER_COLUMNS, GameWpa
 from lib.analytics.report import Scorecard
 from lib.store import GameRecord, HistoryPoint, LatencySample, PredictionPoint, PredictionRecord
 
@@ -87,6 +88,16 @@ def history_frame(points: Iterable[HistoryPoint]) -> pd.DataFrame:
 def prediction_history_frame(points: Iterable[PredictionPoint]) -> pd.DataFrame:
     """Every accepted prediction, with the game's period, clock and score when it came."""
     return _frame(list(points), PredictionPoint._fields, ("received_at", "ts"))
+
+
+def plays_frame(games: Iterable[GameWpa]) -> pd.DataFrame:
+    """Every play with its win probability added, game after game, each in game order."""
+    return pd.DataFrame([play for game in games for play in game.plays], columns=list(PLAY_COLUMNS))
+
+
+def player_wpa_frame(games: Iterable[GameWpa]) -> pd.DataFrame:
+    """Each player's win probability added in each game, game after game, the most first."""
+    return pd.DataFrame([player for game in games for player in game.players], columns=list(PLAYER_COLUMNS))
 
 
 def latency_frame(samples: Iterable[LatencySample]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from lib import archive as archive_module
 from lib.analytics.game import GameSummary
+from lib.analytics.plays import GameWpa, game_wpa
 from lib.analytics.report import game_summaries, score_finished_games
 from lib.client import EventName, FeedClient
 from lib.feed.sources.nba import NbaOptions
@@ -28,12 +29,14 @@ from lib.frames import (
     games_frame,
     history_frame,
     latency_frame,
+    player_wpa_frame,
+    plays_frame,
     prediction_history_frame,
     predictions_frame,
     scorecard_frames,
 )
 from lib.options import FeedOptions
-from lib.protocol import GameEnd, PredictionUpdate, ScoreUpdate, encode
+from lib.protocol import GameEnd, Play, PlayUpdate, PredictionUpdate, ScoreUpdate, encode
 from lib.recorder import DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MIN_FREE_BYTES, Recorder, RecorderStats
 from lib.status import FeedStatus, status_of
 from lib.store import GameRecord, HistoryPoint, PredictionPoint, Snapshot, Store
@@ -227,7 +230,7 @@ class LiveFeed:
 
     def query(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run SQL on the archive, read-only: its views ``games``, ``score_changes``,
-        ``predictions`` and ``finished_games`` are described in ``docs/archive.md``.
+        ``predictions``, ``finished_games``, ``plays`` and ``player_wpa`` are described in ``docs/archive.md``.
 
         Example:
             >>> feed.query("SELECT * FROM finished_games ORDER BY winner_lowest_probability LIMIT 5")
@@ -262,6 +265,16 @@ class LiveFeed:
         flow, predictions = histories.get(game_id, ((), ()))
         return game_summaries(games, histories)[0], tuple(flow), tuple(predictions)
 
+    def archived_game_wpa(self, game_id: str) -> GameWpa:
+        """One archived game's plays with their win probability added, as :meth:`game_wpa` gives a live game's.
+
+        Raises:
+            RuntimeError: This feed was given no archive.
+            ArchiveError: As :meth:`query`.
+        """
+        found = archive_module.game_wpas(self._archive_file(), [game_id]).get(game_id)
+        return found if found is not None else game_wpa(game_id, "", "", ())
+
     def archived_scorecard(self, *, include_partial: bool = False) -> ScorecardFrames:
         """:meth:`scorecard` over every finished game in the archive.
 
@@ -286,7 +299,7 @@ class LiveFeed:
         """Append every frame received from now on to ``path`` (JSON Lines, flushed per frame).
 
         The recording starts with the state it joins: before the first frame it records (or when
-        stopped, if none came), every game's latest state and prediction, as frames with the
+        stopped, if none came), every game's latest state, prediction and plays, as frames with the
         ``ts`` they came with, so that a replay or an import of it starts from the scores it joined.
         Replay it with ``python -m lib.feed --replay PATH``. Recording to a new path ends the
         current recording first. The recording stops by itself, its reason in
@@ -301,8 +314,9 @@ class LiveFeed:
             previous.close()
 
     def _joined_state(self) -> list[bytes]:
-        """Every game's latest state, then its prediction, as frames with the ``ts`` they came with."""
+        """Every game's latest state, then its prediction, then its plays, as frames with the ``ts`` they came with."""
         snapshot = self.store.snapshot()
+        plays = self.store.game_plays()
         frames = []
         for game_id, record in snapshot.games.items():
             message = GameEnd if record.game.status == "final" else ScoreUpdate
@@ -310,6 +324,9 @@ class LiveFeed:
             prediction = snapshot.predictions.get(game_id)
             if prediction is not None:
                 frames.append(encode(PredictionUpdate(data=prediction.prediction, ts=prediction.ts)).encode())
+            for play in plays.get(game_id, ()):
+                data = Play.model_validate({name: getattr(play, name) for name in Play.model_fields})
+                frames.append(encode(PlayUpdate(data=data, ts=play.ts)).encode())
         return frames
 
     def stop_recording(self) -> None:
@@ -417,6 +434,35 @@ class LiveFeed:
     def prediction_points(self, game_id: str) -> tuple[PredictionPoint, ...]:
         """One game's accepted predictions as records, oldest first: what :meth:`prediction_history` tabulates."""
         return self.store.prediction_history(game_id)
+
+    def plays(self, game_id: str | None = None) -> pd.DataFrame:
+        """Every accepted play (one game, or all) in game order, with its win probability added: game_id,
+        play_id, period, clock, team, player, description, kind, home_score, away_score,
+        home_win_probability, home_wp_change (from the play before) and wpa (that change from the side
+        of the play's team); see :mod:`lib.analytics.plays`."""
+        return plays_frame(self.game_wpas() if game_id is None else [self.game_wpa(game_id)])
+
+    def player_wpa(self, game_id: str | None = None) -> pd.DataFrame:
+        """Each player's win probability added in each game (one game, or all), the most first: game_id, team,
+        player, plays, wpa (the sum of his plays' wpa)."""
+        return player_wpa_frame(self.game_wpas() if game_id is None else [self.game_wpa(game_id)])
+
+    def game_wpa(self, game_id: str) -> GameWpa:
+        """One game's plays with their win probability added, its players' and teams' WPA, as records:
+        what :meth:`plays` and :meth:`player_wpa` tabulate. A game without plays (or unknown) has none."""
+        record = self.store.snapshot().games.get(game_id)
+        home, away = ("", "") if record is None else (record.game.home_team, record.game.away_team)
+        return game_wpa(game_id, home, away, self.store.plays(game_id))
+
+    def game_wpas(self) -> list[GameWpa]:
+        """:meth:`game_wpa` for every game with plays, in the order the games arrived."""
+        games = self.store.snapshot().games
+        plays = self.store.game_plays()
+        return [
+            game_wpa(game_id, record.game.home_team, record.game.away_team, plays[game_id])
+            for game_id, record in games.items()
+            if game_id in plays
+        ]
 
     def game_summaries(self) -> list[GameSummary]:
         """Every game's figures as records, most exciting first: what :meth:`game_stats` tabulates."""

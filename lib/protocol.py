@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
@@ -144,6 +144,57 @@ class Prediction(BaseModel):
     model: Name | None = None
 
 
+PlayKind = Literal[
+    "made_shot",
+    "missed_shot",
+    "free_throw",
+    "rebound",
+    "turnover",
+    "foul",
+    "timeout",
+    "substitution",
+    "period",
+    "other",
+]
+PLAY_KINDS: Final[tuple[str, ...]] = get_args(PlayKind)
+"""What a play is, in words a page can group by: a free throw made or missed alike, a period's
+start or end alike; anything else (a violation, a jump ball, a replay review) is ``other``."""
+MAX_PLAY_ID: Final = 2**31 - 1
+"""The largest ``play_id``: a source's action numbers are small, and this fits every reader's integer."""
+PLAYS_PER_GAME: Final = 1000
+"""Plays a client keeps of a game, and a server sends of each game on connect: twice a real game's
+(about 500; the longest of 632 real games of 2015-16 had 707)."""
+MAX_DESCRIPTION: Final = 512
+"""The longest play description, in characters: the NBA's own are under 100."""
+
+
+class Play(BaseModel):
+    """One play of a game (a shot, a rebound, a foul, a period's start), with the score and the home win
+    probability just after it.
+
+    ``play_id`` is the source's action number: unique and stable within a game, so a play sent
+    again with the same id replaces the one held (a correction, or a reconnect's snapshot).
+    """
+
+    model_config = _STRICT
+
+    game_id: Name
+    play_id: Annotated[int, Field(ge=0, le=MAX_PLAY_ID)]
+    period: Annotated[int, Field(ge=1, le=MAX_PERIOD)]
+    clock: Annotated[str, Field(pattern=CLOCK_PATTERN)]
+    team: Name | None = None
+    """The name of the play's team as its game names it (``home_team`` or ``away_team``); ``None``
+    for a play of neither (a period's start, an official's timeout)."""
+    player: Name | None = None
+    description: Annotated[str, Field(min_length=1, max_length=MAX_DESCRIPTION)] | None = None
+    kind: PlayKind | None = None
+    home_score: Score
+    away_score: Score
+    home_win_probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    """After the play, from the source's model; a game's first play (its tip-off state) carries the
+    pregame probability, and the play that ends it the result (1 or 0)."""
+
+
 MAX_FAULT_KINDS: Final = 32
 
 
@@ -227,6 +278,13 @@ class SourceStatusUpdate(_Envelope):
     data: SourceStatus
 
 
+class PlayUpdate(_Envelope):
+    """A play of a game: new, or a play sent before again (corrected, or in a reconnect's snapshot)."""
+
+    type: Literal["play"] = "play"
+    data: Play
+
+
 class PongMessage(_Envelope):
     """The answer to a client ``ping``."""
 
@@ -235,16 +293,16 @@ class PongMessage(_Envelope):
 
 
 GameMessage = ScoreUpdate | GameStart | GameEnd
-Message = ScoreUpdate | GameStart | GameEnd | PredictionUpdate | SourceStatusUpdate | PongMessage
+Message = ScoreUpdate | GameStart | GameEnd | PredictionUpdate | PlayUpdate | SourceStatusUpdate | PongMessage
 MESSAGE_TYPES: Final[tuple[str, ...]] = (
     "score_update",
     "game_start",
     "game_end",
     "prediction",
+    "play",
     "source_status",
     "pong",
 )
-
 
 
 def game_message(game: Game, previous: Game | None) -> GameMessage:

@@ -15,7 +15,9 @@ from lib.backoff import Backoff
 from lib.client import FeedClient
 from lib.feed.flows import GameFlow
 from lib.feed.sources.games_csv import read_games_csv
+from lib.feed.sources.plays_csv import plays_file_for, read_plays_csv
 from lib.options import FeedOptions
+from lib.protocol import Play
 from lib.store import Store
 
 FAST: dict[str, Any] = {
@@ -81,9 +83,21 @@ REAL_GAMES_CSV = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" 
 """The real NBA flows (README beside it), in the ``shared`` folder next to the repository."""
 
 
+REAL_PLAYS_CSV = plays_file_for(REAL_GAMES_CSV)
+"""Every play of the same games (README beside it)."""
+
+
 @pytest.fixture(scope="session")
 def real_games() -> list[GameFlow]:
     """Every game of the real NBA file; the test is skipped when the file is not there."""
     if not REAL_GAMES_CSV.is_file():
         pytest.skip(f"the real NBA data is absent: {REAL_GAMES_CSV}")
     return read_games_csv(REAL_GAMES_CSV)
+
+
+@pytest.fixture(scope="session")
+def real_plays(real_games: list[GameFlow]) -> dict[str, list[Play]]:
+    """Every play of the real NBA games, by game; the test is skipped when the file is not there."""
+    if not REAL_PLAYS_CSV.is_file():
+        pytest.skip(f"the real NBA plays are absent: {REAL_PLAYS_CSV}")
+    return read_plays_csv(REAL_PLAYS_CSV, real_games)

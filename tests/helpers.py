@@ -41,6 +41,31 @@ def score(game_id: str = "g1", *, ts: float | None = None, seq: int | None = Non
     return frame("score_update", game(game_id, **fields), **envelope)
 
 
+def play_data(game_id: str = "g1", play_id: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A valid play payload, with any field overridden."""
+    data: dict[str, Any] = {
+        "game_id": game_id,
+        "play_id": play_id,
+        "period": 3,
+        "clock": "07:12",
+        "team": "Boston Celtics",
+        "player": "Jayson Tatum",
+        "description": "Tatum 26' 3PT Jump Shot (3 PTS)",
+        "kind": "made_shot",
+        "home_score": 53,
+        "away_score": 48,
+        "home_win_probability": 0.7,
+    }
+    data.update(overrides)
+    return data
+
+
+def play(game_id: str = "g1", play_id: int = 1, *, ts: float | None = None, **fields: Any) -> str:
+    """A ``play`` frame."""
+    envelope = {} if ts is None else {"ts": ts}
+    return frame("play", play_data(game_id, play_id, **fields), **envelope)
+
+
 def prediction(game_id: str = "g1", p: float = 0.6, *, ts: float | None = None, **fields: Any) -> str:
     """A ``prediction`` frame."""
     envelope = {} if ts is None else {"ts": ts}

@@ -27,15 +27,18 @@ from lib import (
     PredictionUpdate,
     ScoreUpdate,
 )
+from lib.analytics.plays import PLAY_COLUMNS, PLAYER_COLUMNS
 from lib.archive import query
 from lib.archive.__main__ import main as archive_main
+from lib.archive.sources import messages_of_plays
+from lib.feed.flows import GameFlow
 from lib.feed.sources.recording import ReplaySource
 from lib.frames import GAME_COLUMNS, PREDICTION_COLUMNS
-from lib.protocol import GameEnd
+from lib.protocol import GameEnd, Play
 from lib.recorder import read_recording
 from lib.store import Store
 from tests.conftest import options
-from tests.helpers import frame, game, prediction, score, two_finished_games
+from tests.helpers import frame, game, play, prediction, score, two_finished_games
 
 
 @pytest.fixture
@@ -56,6 +59,8 @@ def test_frames_have_their_columns_even_when_empty(feeds: list[LiveFeed]) -> Non
     assert tuple(feed.predictions().columns) == PREDICTION_COLUMNS
     assert {"game_id", "received_at", "home_score", "away_score", "period", "clock"} <= set(feed.history().columns)
     assert {"received_at", "e2e_ms", "apply_ms"} <= set(feed.latency().columns)
+    assert tuple(feed.plays().columns) == PLAY_COLUMNS
+    assert tuple(feed.player_wpa().columns) == PLAYER_COLUMNS
     assert len(feed.games()) == 0
 
 
@@ -91,6 +96,41 @@ def test_analyst_api_against_a_real_feed(feed_server: ScriptedFeed, feeds: list[
     assert status.connected_since is not None
     assert status.url == feed_server.url
     assert not status.demo
+
+
+def test_a_whole_real_game_over_a_socket_adds_up_to_its_result(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], real_games: list[GameFlow], real_plays: dict[str, list[Play]]
+) -> None:
+    """Every play of a real game, sent over a real socket: its home changes sum to the result minus the pregame
+    probability, players' WPA are their plays', and a reconnect's snapshot adds no play."""
+    flow = next(game for game in real_games if game.periods > 4)  # an overtime game, for its longer clock
+    plays = real_plays[flow.game_id]
+    feed = LiveFeed(feed_server.url, options=options())
+    feeds.append(feed)
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
+    feed_server.publish(list(messages_of_plays(flow, plays)))
+    wait_for(lambda: len(feed.plays(flow.game_id)) == len(plays), what="every play")
+    frame = feed.plays(flow.game_id)
+    assert tuple(frame.columns) == PLAY_COLUMNS
+    assert list(frame.play_id) == [play.play_id for play in plays]  # game order, whatever the ids
+    home_won = flow.final_score[0] > flow.final_score[1]
+    assert frame.home_wp_change.sum() == pytest.approx(home_won - plays[0].home_win_probability)
+    assert frame.home_win_probability.iloc[-1] == float(home_won)
+    players = feed.player_wpa(flow.game_id)
+    assert tuple(players.columns) == PLAYER_COLUMNS
+    by_player = frame.dropna(subset=["player", "team"]).groupby("player").wpa.sum()  # a player of a team
+    assert players.set_index("player").wpa.to_dict() == pytest.approx(by_player.to_dict())
+    assert players.wpa.is_monotonic_decreasing
+    wpa = feed.game_wpa(flow.game_id)
+    assert not wpa.partial
+    assert sum(team.wpa for team in wpa.teams) == pytest.approx(frame.wpa.sum())
+    received = feed.status().messages_received
+    feed_server.close_all(1012)  # a restart: the client comes back
+    # The snapshot: the game, its prediction, then every play again.
+    wait_for(lambda: feed.status().messages_received >= received + 2 + len(plays), what="the snapshot")
+    assert feed.snapshot().connection.connections == 2
+    assert len(feed.plays()) == len(plays)
 
 
 def test_status_counts_rejections_by_reason(feed_server: ScriptedFeed, feeds: list[LiveFeed]) -> None:
@@ -486,30 +526,39 @@ def test_a_game_joined_late_is_partial_and_left_out_of_the_scorecard_unless_aske
 def test_a_recording_begun_mid_night_starts_with_the_state_it_joins(
     feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
 ) -> None:
-    """start_recording() mid-night writes every game's state and prediction first: a replay and an import know them."""
+    """start_recording() mid-night writes every game's state, prediction and plays first: a replay and an import
+    know them."""
     finished = game("done", home_team="Home D", away_team="Away D", status="final", period=4, clock="00:00")
     feed_server.publish(
         [
             score("live", ts=100.0, home_score=50, extra="kept"),
             prediction("live", 0.7, ts=100.0),
+            play("live", 4, ts=99.0, clock="08:00"),
+            play("live", 3, ts=100.0, clock="07:00", team=None, player=None, description=None, kind=None),
             frame("game_end", finished, ts=90.0),
         ]
     )
     feed = LiveFeed(feed_server.url).start()
     feeds.append(feed)
-    wait_for(lambda: len(feed.games()) == 2 and len(feed.predictions()) == 1, what="the night so far")
+    wait_for(lambda: len(feed.games()) == 2 and len(feed.plays()) == 2, what="the night so far")
     path = tmp_path / "joined.jsonl"
     feed.start_recording(path)
     feed_server.publish_raw([score("live", ts=110.0, home_score=52)])
-    wait_for(lambda: feed.recording is not None and feed.recording.lines == 4, what="the state and the next frame")
+    wait_for(lambda: feed.recording is not None and feed.recording.lines == 6, what="the state and the next frame")
     feed.stop_recording()
     recorded = [json.loads(f.payload) for f in read_recording(path)]
     assert [(m["type"], m["data"]["game_id"], m["ts"]) for m in recorded] == [
         ("score_update", "live", 100.0),
         ("prediction", "live", 100.0),
+        ("play", "live", 99.0),
+        ("play", "live", 100.0),
         ("game_end", "done", 90.0),
         ("score_update", "live", 110.0),
     ]
+    assert recorded[3]["data"] == {
+        "game_id": "live", "play_id": 3, "period": 3, "clock": "07:00", "home_score": 53, "away_score": 48,
+        "home_win_probability": 0.7,
+    }  # fmt: skip
     assert recorded[0]["data"]["extra"] == "kept"
     assert len({f.received_at for f in read_recording(path)}) == 1  # the state is received with the frame after it
 
@@ -523,6 +572,7 @@ def test_a_recording_begun_mid_night_starts_with_the_state_it_joins(
         "done": "final",
     }
     assert replayed.snapshot().predictions["live"].prediction.home_win_probability == 0.7
+    assert [record.play_id for record in replayed.plays("live")] == [4, 3]
 
     archive = tmp_path / "night.duckdb"
     assert archive_main(["import", str(path), "--archive", str(archive)]) == 0

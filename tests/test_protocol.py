@@ -11,8 +11,10 @@ import pytest
 from lib.protocol import (
     LATEST_TIMESTAMP,
     MAX_FRAME_BYTES,
+    PLAY_KINDS,
     GameEnd,
     GameStart,
+    PlayUpdate,
     PongMessage,
     PredictionUpdate,
     Rejection,
@@ -22,7 +24,7 @@ from lib.protocol import (
     parse,
     parse_ping,
 )
-from tests.helpers import frame, game
+from tests.helpers import frame, game, play_data
 
 
 def test_score_update_parses_to_typed_message() -> None:
@@ -52,6 +54,31 @@ def test_prediction_parses_with_optional_fields() -> None:
     assert isinstance(message, PredictionUpdate)
     assert message.data.home_win_probability == 1.0
     assert message.data.predicted_away_score is None
+
+
+def test_play_parses_with_every_field() -> None:
+    """A play carries its id, clock, team, player, description, kind, the score and the probability after it."""
+    message = parse(frame("play", play_data(play_id=412), ts=1700000000.5, seq=3))
+    assert isinstance(message, PlayUpdate)
+    assert (message.data.play_id, message.data.kind, message.data.player) == (412, "made_shot", "Jayson Tatum")
+    assert (message.data.home_score, message.data.away_score, message.data.home_win_probability) == (53, 48, 0.7)
+    assert parse(encode(message)) == message
+
+
+def test_play_needs_only_its_place_score_and_probability() -> None:
+    """team, player, description and kind are optional: a period's start has none of them."""
+    bare = {k: v for k, v in play_data().items() if k not in ("team", "player", "description", "kind")}
+    message = parse(frame("play", bare))
+    assert isinstance(message, PlayUpdate)
+    assert (message.data.team, message.data.player, message.data.description, message.data.kind) == (None,) * 4
+
+
+@pytest.mark.parametrize("kind", PLAY_KINDS)
+def test_every_documented_play_kind_parses(kind: str) -> None:
+    """Each kind of the documented set is a valid play kind."""
+    message = parse(frame("play", play_data(kind=kind)))
+    assert isinstance(message, PlayUpdate)
+    assert message.data.kind == kind
 
 
 def test_pong_echoes_the_timestamp() -> None:
@@ -151,6 +178,29 @@ REJECTIONS: list[tuple[str, str | bytes, RejectReason, bool]] = [
     ("start_time before year 1 UTC", _bad(start_time="0001-01-01T00:00:00+05:00"), RejectReason.OUT_OF_RANGE, False),
     ("start_time before 1946", _bad(start_time="1945-12-31T23:59:59Z"), RejectReason.OUT_OF_RANGE, False),
     ("start_time after 2100", _bad(start_time="2100-12-31T23:59:59-05:00"), RejectReason.OUT_OF_RANGE, False),
+    ("play kind not in the set", frame("play", play_data(kind="dunk")), RejectReason.INVALID_VALUE, False),
+    ("play kind in other words", frame("play", play_data(kind="Made Shot")), RejectReason.INVALID_VALUE, False),
+    ("play_id a string", frame("play", play_data(play_id="7")), RejectReason.WRONG_TYPE, False),
+    ("negative play_id", frame("play", play_data(play_id=-1)), RejectReason.OUT_OF_RANGE, False),
+    ("play_id past 2^31 - 1", frame("play", play_data(play_id=2**31)), RejectReason.OUT_OF_RANGE, False),
+    ("play in period 0", frame("play", play_data(period=0)), RejectReason.OUT_OF_RANGE, False),
+    ("play's bad clock", frame("play", play_data(clock="7:12 left")), RejectReason.INVALID_VALUE, False),
+    ("description over 512", frame("play", play_data(description="x" * 513)), RejectReason.OUT_OF_RANGE, False),
+    ("empty description", frame("play", play_data(description="")), RejectReason.OUT_OF_RANGE, False),
+    ("player over 64", frame("play", play_data(player="x" * 65)), RejectReason.OUT_OF_RANGE, False),
+    ("play probability over 1", frame("play", play_data(home_win_probability=1.5)), RejectReason.OUT_OF_RANGE, False),
+    (
+        "play without its probability",
+        frame("play", {k: v for k, v in play_data().items() if k != "home_win_probability"}),
+        RejectReason.MISSING_FIELD,
+        False,
+    ),
+    (
+        "play without its score",
+        frame("play", {k: v for k, v in play_data().items() if k != "home_score"}),
+        RejectReason.MISSING_FIELD,
+        False,
+    ),
     (
         "probability over 1",
         frame("prediction", {"game_id": "g", "home_win_probability": 1.01}),

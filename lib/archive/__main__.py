@@ -2,6 +2,7 @@
 
 python -m lib.archive import recordings/night-20261126-201500.jsonl
 python -m lib.archive import ../shared/data/nba_real_games.csv.gz --archive season.duckdb
+python -m lib.archive import ../shared/data/nba_real_plays.csv.gz   # its games' every play, nba_real_games beside it
 python -m lib.archive import --nba-game 0022400913 --nba-game 0022400914
 
 Exit status: 0 when every input was imported; 2 for a bad command line or a bad input (named,
@@ -20,8 +21,9 @@ from typing import Final
 
 from lib.archive.backfill import ImportResult, import_frames
 from lib.archive.errors import ArchiveError
-from lib.archive.sources import games_csv_frames, nba_game_frames, recording_frames
+from lib.archive.sources import games_csv_frames, nba_game_frames, plays_csv_frames, recording_frames
 from lib.feed.sources.nba import DEFAULT_BASE_URL
+from lib.feed.sources.plays_csv import is_plays_csv
 from lib.recorder import RecordedFrame
 
 DEFAULT_ARCHIVE: Final = "nba.duckdb"
@@ -36,12 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="add past nights to an archive",
         description=(
             "Add past nights to an archive, as a client of their feed would have received them: recordings "
-            "(.jsonl, rotated files included), real-games CSVs (.csv or .csv.gz, played with the demo's model) "
+            "(.jsonl, rotated files included), real-games CSVs (.csv or .csv.gz, played with the demo's model), "
+            "plays CSVs (told by their header; every play of their games, with the games CSV beside them) "
             "and finished NBA games by id (replayed through the live bridge). Importing a night twice adds nothing."
         ),
     )
     importing.add_argument(
-        "files", nargs="*", metavar="FILE", help="recordings (.jsonl) and games CSVs (.csv, .csv.gz)"
+        "files", nargs="*", metavar="FILE", help="recordings (.jsonl), games and plays CSVs (.csv, .csv.gz)"
     )
     importing.add_argument(
         "--archive", default=DEFAULT_ARCHIVE, help="the archive file, created if missing (default: %(default)s)"
@@ -80,11 +83,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def _reader(path: Path) -> Callable[[Path], Iterable[RecordedFrame]] | None:
-    """What reads a file, by how its name ends: recordings are ``.jsonl``, games CSVs ``.csv`` or ``.csv.gz``."""
+    """What reads a file, by how its name ends: recordings are ``.jsonl``, CSVs ``.csv`` or ``.csv.gz``, a plays
+    CSV told from a games CSV by its header (a file that cannot be read is left to the games CSV's reader, whose
+    error names its line)."""
     if path.name.endswith(".jsonl"):
         return recording_frames
     if path.name.endswith((".csv", ".csv.gz")):
-        return games_csv_frames
+        try:
+            return plays_csv_frames if is_plays_csv(path) else games_csv_frames
+        except (OSError, ValueError):
+            return games_csv_frames
     return None
 
 

@@ -77,8 +77,8 @@ def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFram
         with opened(path, read_only=False, timeout=OPEN_TIMEOUT) as connection:
             prepare(connection, path)
             arrival, carried = next_arrival(connection), latest_states(connection)
-            # The store's history is not what is archived: one point a game keeps its memory small.
-            store = Store(history_per_game=1)
+            # The store's history and plays are not what is archived: one a game keeps its memory small.
+            store = Store(history_per_game=1, plays_per_game=1)
             read = applied = rejected = 0
             done = Written(0, 0, 0, 0, carried)
             batch = Batch()

@@ -2,9 +2,10 @@
 
 The frames are the JSON text the store accepted, as received. DuckDB parses them (in C++,
 without Python's GIL, so the feed client's thread keeps running), files each game message as a
-state row and each prediction under the state its game had when it arrived, and skips every row
-whose key it already holds: the same state or prediction seen again (a reconnect's snapshot, a
-replayed recording, a second import) is the same row, and its first receive time stays.
+state row, each prediction under the state its game had when it arrived and each play as it came,
+and skips every row whose key it already holds: the same state, prediction or play seen again (a
+reconnect's snapshot, a replayed recording, a second import) is the same row, and its first
+receive time stays.
 
 A prediction's state is the latest game message of its game before it: in the batch, or else
 carried over from the batches before (:func:`latest_states`). A frame the database cannot read
@@ -30,7 +31,7 @@ from typing import Final
 import duckdb
 import pyarrow as pa
 
-from lib.archive.schema import STATE_KEY
+from lib.archive.schema import PLAY_KEY, STATE_KEY
 from lib.protocol import EARLIEST_START, LATEST_TIME, LATEST_TIMESTAMP
 from lib.urls import redact_url
 
@@ -59,6 +60,11 @@ _SHAPE: Final = json.dumps(
             "predicted_home_score": "DOUBLE",
             "predicted_away_score": "DOUBLE",
             "model": "VARCHAR",
+            "play_id": "INTEGER",
+            "team": "VARCHAR",
+            "player": "VARCHAR",
+            "description": "VARCHAR",
+            "kind": "VARCHAR",
         },
     }
 )
@@ -119,6 +125,13 @@ _FILED: Final = f"""
     FROM (SELECT * FROM incoming_messages WHERE readable AND refusal IS NULL AND type = 'prediction') p
     ASOF JOIN (SELECT {STATE_KEY}, arrival FROM incoming_states UNION ALL SELECT * FROM carried) s
     ON p.d.game_id = s.game_id AND p.arrival >= s.arrival"""
+_PLAYS: Final = """
+    CREATE OR REPLACE TEMP TABLE incoming_plays AS
+    SELECT d.game_id AS game_id, d.play_id AS play_id, d.period AS period, d.clock AS clock,
+           coalesce(d.team, '') AS team, coalesce(d.player, '') AS player, coalesce(d.description, '') AS description,
+           coalesce(d.kind, '') AS kind, d.home_score AS home_score, d.away_score AS away_score,
+           d.home_win_probability AS home_win_probability, received_at, ts, arrival
+    FROM incoming_messages WHERE readable AND refusal IS NULL AND type = 'play'"""
 _INSERT_STATES: Final = f"""
     INSERT INTO game_updates
     SELECT {STATE_KEY}, home_team, away_team, start_time, type, to_timestamp(received_at), to_timestamp(ts), $source,
@@ -131,8 +144,14 @@ _INSERT_PREDICTIONS: Final = f"""
            to_timestamp(received_at), to_timestamp(ts), $source, arrival
     FROM incoming_predictions ORDER BY arrival
     ON CONFLICT DO NOTHING"""
+_INSERT_PLAYS: Final = f"""
+    INSERT INTO play_updates
+    SELECT {PLAY_KEY}, to_timestamp(received_at), to_timestamp(ts), $source, arrival
+    FROM incoming_plays ORDER BY arrival
+    ON CONFLICT DO NOTHING"""
 _COUNTS: Final = """
-    SELECT (SELECT count(*) FROM incoming_states) + (SELECT count(*) FROM incoming_predictions),
+    SELECT (SELECT count(*) FROM incoming_states) + (SELECT count(*) FROM incoming_predictions)
+           + (SELECT count(*) FROM incoming_plays),
            (SELECT count(*) FROM incoming_messages WHERE NOT readable),
            (SELECT count(*) FROM incoming_messages WHERE readable AND refusal IS NULL AND type = 'prediction')
            - (SELECT count(*) FROM incoming_predictions),
@@ -254,9 +273,9 @@ def insert(connection: duckdb.DuckDBPyConnection, batch: Batch, source: str, car
     connection.register("incoming", incoming)
     connection.register("carried", carried)
     try:
-        for statement in (_READ, _STATES, _FILED):
+        for statement in (_READ, _STATES, _FILED, _PLAYS):
             connection.execute(statement)
-        new = _count(connection, _INSERT_STATES, source) + _count(connection, _INSERT_PREDICTIONS, source)
+        new = sum(_count(connection, insert, source) for insert in (_INSERT_STATES, _INSERT_PREDICTIONS, _INSERT_PLAYS))
         ((filed, skipped, orphans, refused),) = connection.execute(_COUNTS).fetchall()
         refusals = tuple(named for (named,) in connection.execute(_REFUSALS).fetchall())
         latest = connection.sql(_LATEST).to_arrow_table()

@@ -16,11 +16,12 @@ from typing import Any, Final, TypeVar
 import pandas as pd
 from pydantic import ValidationError
 
+from lib.analytics.plays import GameWpa
 from lib.analytics.report import Histories
 from lib.archive import records
 from lib.archive.connection import opened
 from lib.archive.errors import ArchiveCorruptError
-from lib.archive.schema import OUT_OF_RANGE_SQL, check
+from lib.archive.schema import OUT_OF_RANGE_SQL, check, plays_in_order
 from lib.frames import ScorecardFrames, scorecard_frames
 from lib.store import GameRecord
 
@@ -89,6 +90,27 @@ def game_histories(
         timeout,
     )
     return records.histories(history_rows, prediction_rows)
+
+
+def game_wpas(
+    path: str | os.PathLike[str], game_ids: Iterable[str] | None = None, *, timeout: float = DEFAULT_TIMEOUT
+) -> dict[str, GameWpa]:
+    """The chosen archived games' plays (all by default) with their win probability added, and their players'
+    and teams', as a live session works them out (``LiveFeed.game_wpa``); games without plays are left out.
+
+    Raises:
+        ArchiveError: As :func:`query`.
+    """
+    where, parameters = ("", {}) if game_ids is None else (_CHOSEN, {"ids": list(game_ids)})
+    game_rows, play_rows = _read(
+        path,
+        [records.GAMES_SQL.format(where=where), records.PLAYS_SQL.format(plays=plays_in_order(where))],
+        parameters,
+        timeout,
+    )
+    return _converted(
+        path, lambda: records.game_wpas({row[0]: records.game_record(row) for row in game_rows}, play_rows)
+    )
 
 
 def scorecard(

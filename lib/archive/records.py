@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from lib.analytics.plays import GameWpa, game_wpa
 from lib.analytics.report import Histories, Scorecard, score_finished_games
 from lib.archive.schema import GAME_ROWS, PREDICTION_ROWS
 from lib.protocol import Game
-from lib.store import GameRecord, HistoryPoint, PredictionPoint
+from lib.store import GameRecord, HistoryPoint, PlayRecord, PredictionPoint
 from lib.store.rules import score_changed
 
 GAMES_SQL: Final = """
@@ -29,6 +30,13 @@ HISTORY_SQL: Final = f"""
 PREDICTIONS_SQL: Final = f"""
     SELECT game_id, epoch(received_at), epoch(ts), home_win_probability, period, clock, home_score, away_score, status
     FROM {PREDICTION_ROWS} {{where}} ORDER BY arrival"""
+
+
+PLAYS_SQL: Final = """
+    SELECT game_id, play_id, period, clock, team, player, description, kind, home_score, away_score,
+           home_win_probability, epoch(received_at), epoch(ts)
+    FROM {plays} ORDER BY game_id, place"""
+"""Each game's plays in game order; ``plays`` is :func:`lib.archive.schema.plays_in_order` of the games chosen."""
 
 
 def game_record(row: Sequence[Any]) -> GameRecord:
@@ -71,6 +79,27 @@ def histories(history_rows: Iterable[Sequence[Any]], prediction_rows: Iterable[S
         game_id: (tuple(flows.get(game_id, ())), tuple(predictions.get(game_id, ())))
         for game_id in flows.keys() | predictions.keys()
     }
+
+
+def game_wpas(games: dict[str, GameRecord], play_rows: Iterable[Sequence[Any]]) -> dict[str, GameWpa]:
+    """Each game's win probability added, as a live session works it out, from rows of :data:`PLAYS_SQL`.
+
+    Args:
+        games: The games' latest states (their teams side the plays), from :func:`game_record`.
+        play_rows: Their plays, game by game in game order.
+
+    Returns:
+        The games with plays, by id; a play of a game without a state has no team's side (as in the ``plays`` view).
+    """
+    plays: dict[str, list[PlayRecord]] = {}
+    for row in play_rows:
+        plays.setdefault(row[0], []).append(PlayRecord._make((*row, None, 0)))
+    wpas = {}
+    for game_id, game_plays in plays.items():
+        record = games.get(game_id)
+        home, away = ("", "") if record is None else (record.game.home_team, record.game.away_team)
+        wpas[game_id] = game_wpa(game_id, home, away, game_plays)
+    return wpas
 
 
 def scorecard(

@@ -24,14 +24,8 @@ from lib.protocol import (
     REGULATION_PERIODS,
 )
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """The schema this code writes and reads."""
-
-MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {1: ()}
-"""The statements that take a file from version ``n`` to ``n + 1``, by ``n``; run in one transaction
-with the version update, so a file is never left half-migrated. Version 1 is the first; version 2
-changed the views only (``game_date``; times outside the protocol's range read as NULL), which
-every writer recreates."""
 
 _STATE: Final = (
     "game_id VARCHAR NOT NULL",
@@ -65,15 +59,48 @@ _PREDICTION_COLUMNS: Final = (
     "predicted_away_score DOUBLE",
     *_RECEIPT,
 )
+PLAY_KEY: Final = (
+    "game_id, play_id, period, clock, team, player, description, kind, home_score, away_score, home_win_probability"
+)
+"""The columns of a play as sent, in order: a play row's key (a play sent again unchanged is the same row)."""
+_PLAY_COLUMNS: Final = (
+    "game_id VARCHAR NOT NULL",
+    "play_id INTEGER NOT NULL",
+    "period INTEGER NOT NULL",
+    "clock VARCHAR NOT NULL",
+    "team VARCHAR NOT NULL",
+    "player VARCHAR NOT NULL",
+    "description VARCHAR NOT NULL",
+    "kind VARCHAR NOT NULL",
+    "home_score INTEGER NOT NULL",
+    "away_score INTEGER NOT NULL",
+    "home_win_probability DOUBLE NOT NULL",
+    *_RECEIPT,
+)
+"""A play's columns; ``team``, ``player``, ``description`` and ``kind`` are ``''`` where the play had none
+(a key column cannot be NULL)."""
 STATE_KEY: Final = "game_id, home_score, away_score, period, clock, status"
 """The columns of a game's state, in order: a state row's key."""
+_PLAYS_TABLE: Final = f"CREATE TABLE IF NOT EXISTS play_updates ({', '.join(_PLAY_COLUMNS)}, PRIMARY KEY ({PLAY_KEY}))"
 _TABLES: Final = (
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
     f"CREATE TABLE game_updates ({', '.join(_STATE_COLUMNS)}, PRIMARY KEY ({STATE_KEY}))",
     f"CREATE TABLE prediction_updates ({', '.join(_PREDICTION_COLUMNS)}, "
     f"PRIMARY KEY ({STATE_KEY}, home_win_probability, model))",
+    _PLAYS_TABLE,
 )
-"""Version 1's tables; a row's columns are in this order (``lib/archive/batch.py`` inserts by position)."""
+"""This version's tables; a row's columns are in this order (``lib/archive/batch.py`` inserts by position)."""
+
+MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {1: (), 2: (_PLAYS_TABLE,)}
+"""The statements that take a file from version ``n`` to ``n + 1``, by ``n``; run in one transaction
+with the version update, so a file is never left half-migrated. Version 1 is the first; version 2
+changed the views only (``game_date``; times outside the protocol's range read as NULL), which
+every writer recreates; version 3 added the plays (``play_updates``, the views ``plays`` and ``player_wpa``)."""
+
+
+def clock_seconds(clock: str) -> str:
+    """SQL for the seconds left in the period on ``clock`` (a column name), as :func:`lib.protocol.clock_seconds`."""
+    return f"(CAST(split_part({clock}, ':', 1) AS INTEGER) * 60 + CAST(split_part({clock}, ':', 2) AS DOUBLE))"
 
 
 def game_seconds(period: str, clock: str) -> str:
@@ -86,7 +113,7 @@ def game_seconds(period: str, clock: str) -> str:
         least({period} - 1, {REGULATION_PERIODS}) * {PERIOD_SECONDS}
         + greatest({period} - 1 - {REGULATION_PERIODS}, 0) * {OVERTIME_SECONDS}
         + CASE WHEN {period} <= {REGULATION_PERIODS} THEN {PERIOD_SECONDS} ELSE {OVERTIME_SECONDS} END
-        - (CAST(split_part({clock}, ':', 1) AS INTEGER) * 60 + CAST(split_part({clock}, ':', 2) AS DOUBLE))
+        - {clock_seconds(clock)}
     END)"""
 
 
@@ -109,12 +136,17 @@ PREDICTION_ROWS: Final = f"""(
     SELECT * REPLACE (CASE WHEN {_TS_HELD} THEN ts END AS ts)
     FROM prediction_updates WHERE {_RECEIVED_HELD})"""
 """``prediction_updates`` as :data:`GAME_ROWS` is ``game_updates``."""
+PLAY_ROWS: Final = f"""(
+    SELECT * REPLACE (CASE WHEN {_TS_HELD} THEN ts END AS ts)
+    FROM play_updates WHERE {_RECEIVED_HELD})"""
+"""``play_updates`` as :data:`GAME_ROWS` is ``game_updates``."""
 OUT_OF_RANGE_SQL: Final = f"""
     SELECT (SELECT count(*) FROM game_updates
             WHERE NOT coalesce({_START_HELD}, true) OR NOT coalesce({_TS_HELD}, true) OR NOT {_RECEIVED_HELD})
-         + (SELECT count(*) FROM prediction_updates WHERE NOT coalesce({_TS_HELD}, true) OR NOT {_RECEIVED_HELD})"""
-"""How many rows hold a time outside the protocol's range: what :data:`GAME_ROWS` and
-:data:`PREDICTION_ROWS` null or leave out."""
+         + (SELECT count(*) FROM prediction_updates WHERE NOT coalesce({_TS_HELD}, true) OR NOT {_RECEIVED_HELD})
+         + (SELECT count(*) FROM play_updates WHERE NOT coalesce({_TS_HELD}, true) OR NOT {_RECEIVED_HELD})"""
+"""How many rows hold a time outside the protocol's range: what :data:`GAME_ROWS`,
+:data:`PREDICTION_ROWS` and :data:`PLAY_ROWS` null or leave out."""
 
 
 def league_date(moment: str) -> str:
@@ -125,6 +157,31 @@ def league_date(moment: str) -> str:
 # A game's day: that of its tip-off, or of its latest state when the feed gave no tip-off time,
 # as the page's game picker names it (lib.views.archive.archived_game_label).
 _GAME_MOMENT: Final = "coalesce(start_time, received_at)"
+
+# A play's place in its game: period, the clock counting down, then the order its id first arrived in.
+_GAME_ORDER: Final = f"period, {clock_seconds('clock')} DESC, first_arrival"
+def plays_in_order(where: str = "") -> str:
+    """SQL for each play once, as last archived (a play sent again replaces it), absent fields NULL, numbered in
+    game order (``place``, from 1 in each game): by period, the clock counting down, then the order its id first
+    arrived in, as a client keeps them (:mod:`lib.store.plays`).
+
+    Args:
+        where: A ``WHERE`` clause on whole games' rows (their ``game_id``), applied before the plays are
+            numbered, so that reading one game does not number every game's.
+    """
+    return f"""(
+    SELECT *, row_number() OVER (PARTITION BY game_id ORDER BY {_GAME_ORDER}) AS place
+    FROM (
+        SELECT game_id, play_id, period, clock, nullif(team, '') AS team, nullif(player, '') AS player,
+               nullif(description, '') AS description, nullif(kind, '') AS kind, home_score, away_score,
+               home_win_probability, received_at, ts, min(arrival) OVER (PARTITION BY game_id, play_id) AS first_arrival
+        FROM {PLAY_ROWS} {where}
+        QUALIFY row_number() OVER (PARTITION BY game_id, play_id ORDER BY arrival DESC) = 1
+    ))"""
+
+
+# A game's start, where its pregame probability stands (lib.analytics.plays.at_start).
+_AT_START: Final = f"(period = 1 AND home_score = 0 AND away_score = 0 AND {clock_seconds('clock')} = {PERIOD_SECONDS})"
 
 # The home team's result as 1 or 0, and the probability the eventual winner was given.
 _HOME_WON: Final = "(g.home_score > g.away_score)"
@@ -192,6 +249,21 @@ VIEWS: Final[Mapping[str, str]] = {
                CASE WHEN s.predictions > 0 THEN w.excitement END AS excitement, g.arrival
         FROM games g JOIN scored s USING (game_id) JOIN deficits d USING (game_id)
         LEFT JOIN swings w USING (game_id)""",
+    "plays": f"""
+        SELECT p.game_id, p.play_id, p.period, p.clock, p.team, p.player, p.description, p.kind, p.home_score,
+               p.away_score, p.home_win_probability, p.change AS home_wp_change,
+               CASE WHEN p.team = g.home_team THEN p.change WHEN p.team = g.away_team THEN -p.change END AS wpa
+        FROM (
+            SELECT *, CASE WHEN place = 1 THEN CASE WHEN {_AT_START} THEN 0.0 END
+                           ELSE home_win_probability - lag(home_win_probability) OVER game END AS change
+            FROM {plays_in_order()}
+            WINDOW game AS (PARTITION BY game_id ORDER BY place)
+        ) p LEFT JOIN games g USING (game_id)
+        ORDER BY p.game_id, p.place""",
+    "player_wpa": """
+        SELECT game_id, team, player, count(*) AS plays, coalesce(sum(wpa), 0.0) AS wpa
+        FROM plays WHERE team IS NOT NULL AND player IS NOT NULL
+        GROUP BY game_id, team, player""",
 }
 """The views analysts query, by name; ``docs/archive.md`` has what each column means."""
 
@@ -294,6 +366,7 @@ def _version(connection: duckdb.DuckDBPyConnection, path: Path) -> int | None:
 def next_arrival(connection: duckdb.DuckDBPyConnection) -> int:
     """The ``arrival`` number the next row gets: one past the highest in the file."""
     ((highest,),) = connection.execute(
-        "SELECT greatest((SELECT max(arrival) FROM game_updates), (SELECT max(arrival) FROM prediction_updates))"
+        "SELECT greatest((SELECT max(arrival) FROM game_updates), (SELECT max(arrival) FROM prediction_updates), "
+        "(SELECT max(arrival) FROM play_updates))"
     ).fetchall()
     return 1 if highest is None else int(highest) + 1

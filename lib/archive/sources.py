@@ -11,6 +11,12 @@ what a client of that feed would have seen:
   game's ``start_time`` is 7 PM US Eastern that day (a usual tip-off, and the league's day in
   every time zone's label) and its frames are received at the import's clock; games keep the
   file's ids;
+* a plays CSV (:func:`lib.feed.sources.plays_csv.read_plays_csv`, with the games CSV beside it): each
+  game as a feed of its plays would send it, one game after another, under the file's ids: every
+  play, after the game's state when the play changed its score, period or status (a tip-off at its
+  first play, its final at its last), each state followed by a prediction of the play's own
+  probability (:data:`lib.feed.sources.plays_csv.MODEL`), so that the predictions and the plays of a
+  game agree; ``start_time`` and the receive times as for a games CSV;
 * finished NBA games (:func:`lib.feed.sources.nba.replay.fetch_finished_games`), replayed through the
   live bridge by :class:`~lib.feed.sources.nba.replay.NbaReplaySource` from their real first play at
   real pace, stepped from one play to the next without waiting: each frame is "received" when
@@ -30,7 +36,20 @@ from lib.feed.sources.games_csv import read_games_csv
 from lib.feed.sources.nba.fetch import CdnFetcher
 from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
 from lib.feed.sources.night import NightSimulator
-from lib.protocol import LEAGUE_TIMEZONE, Message, encode
+from lib.feed.sources.plays_csv import MODEL, games_file_for, read_plays_csv
+from lib.feed.teams import team_for
+from lib.protocol import (
+    LEAGUE_TIMEZONE,
+    Game,
+    Message,
+    Play,
+    PlayUpdate,
+    Prediction,
+    PredictionUpdate,
+    clock_seconds,
+    encode,
+    game_message,
+)
 from lib.recorder import RecordedFrame, read_recording
 
 USUAL_TIP_OFF = time_of_day(19, 0, tzinfo=LEAGUE_TIMEZONE)
@@ -81,6 +100,69 @@ def _played(flow: GameFlow) -> list[Message]:
         message.model_copy(update={"data": message.data.model_copy(update={"game_id": flow.game_id})})
         for message in messages
     ]
+
+
+def plays_csv_frames(
+    path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time
+) -> Iterator[RecordedFrame]:
+    """The frames a feed of their plays would send for every game of a plays CSV, one game after another.
+
+    The plays CSV and the games CSV beside it (:func:`~lib.feed.sources.plays_csv.games_file_for`) are read
+    and checked here, before the first frame is asked for.
+
+    Args:
+        path: The plays CSV, gzip-compressed or plain.
+        clock: The receive time of each frame.
+
+    Raises:
+        ValueError: Either file is not valid, or the games CSV is missing; the message names the file and line.
+        OSError: A file cannot be read.
+    """
+    games_file = games_file_for(path)
+    if not games_file.is_file():
+        raise ValueError(f"{path}: its games are read from {games_file}, which is missing")
+    flows = read_games_csv(games_file)
+    plays = read_plays_csv(path, flows)
+    return (
+        RecordedFrame(clock(), False, encode(message).encode("utf-8"))
+        for flow in flows
+        if flow.game_id in plays
+        for message in messages_of_plays(flow, plays[flow.game_id])
+    )
+
+
+def messages_of_plays(flow: GameFlow, plays: list[Play]) -> Iterator[Message]:
+    """One game's messages as a feed of its plays sends them, under the file's game id: each play, after the game's
+    state and a prediction of the play's probability where the play changed the score, period or status."""
+    start_time = datetime.combine(flow.game_date, USUAL_TIP_OFF)
+    home, away = team_for(flow.home_team).name, team_for(flow.away_team).name
+    shown: Game | None = None
+    for index, play in enumerate(plays):
+        if index == len(plays) - 1:
+            status = "final"
+        elif play.period == 2 and clock_seconds(play.clock) == 0:
+            status = "halftime"
+        else:
+            status = "live"
+        state = (play.home_score, play.away_score, play.period, status)
+        if shown is None or state != (shown.home_score, shown.away_score, shown.period, shown.status):
+            game = Game(
+                game_id=flow.game_id,
+                home_team=home,
+                away_team=away,
+                home_score=play.home_score,
+                away_score=play.away_score,
+                period=play.period,
+                clock=play.clock,
+                status=status,
+                differential=play.home_score - play.away_score,
+                start_time=start_time,
+            )
+            yield game_message(game, shown)
+            prediction = Prediction(game_id=flow.game_id, home_win_probability=play.home_win_probability, model=MODEL)
+            yield PredictionUpdate(data=prediction)
+            shown = game
+        yield PlayUpdate(data=play)
 
 
 def nba_game_frames(game_ids: Iterable[str], base_url: str) -> Iterator[RecordedFrame]:

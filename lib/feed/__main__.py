@@ -17,11 +17,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from lib.feed.limits import FeedLimits
-from lib.feed.server import KEEPALIVE_SECONDS, ServeOptions, create_app
+from lib.feed.server import KEEPALIVE_SECONDS, FeedHub, ServeOptions, create_app
 from lib.feed.serving import FeedConfig, freeze_startup_objects
 from lib.feed.sources import REPLAYS, Source
 from lib.feed.sources.games_csv import read_games_csv
@@ -33,6 +34,9 @@ from lib.feed.sources.night import MAX_GAMES, NightSimulator
 from lib.feed.sources.recording import ReplaySource
 from lib.recorder import read_recording
 from lib.urls import redact_url
+
+if TYPE_CHECKING:
+    from lib.archive import ServedArchive
 
 logger = logging.getLogger("lib.feed")
 
@@ -174,8 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--archive",
         metavar="FILE",
         type=Path,
-        help="keep every game state and prediction served in this DuckDB archive (created if missing; "
-        "docs/archive.md), written by a client of this server on loopback; one writer per file",
+        help="keep every game state, prediction and play served in this DuckDB archive (created if missing; "
+        "docs/archive.md), as a client would keep them; one writer per file",
     )
     return parser
 
@@ -264,33 +268,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         source = build_source(args)
     except (OSError, ValueError) as error:
         return _failed(str(error))
+    served: ServedArchive | None = None
     if args.archive is not None:
-        # Only a server that keeps an archive loads the client side and DuckDB.
-        from lib.feed.archiving import ArchivingServer, archive_problem  # noqa: PLC0415
+        # Only a server that keeps an archive loads DuckDB.
+        from lib.archive import ArchiveError, ServedArchive  # noqa: PLC0415
 
-        problem = archive_problem(args.archive)
-        if problem is not None:
-            return _failed(problem)
+        try:
+            served = ServedArchive(args.archive, source=source.name)
+        except ArchiveError as error:
+            return _failed(str(error))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     limits = FeedLimits()
     options = serve_options(args, source, limits)
-    app = create_app(source, options)
+    app = create_app(source, options, FeedHub(archive=None if served is None else served.offer))
     token = ", token required" if args.token else ""
     archive = "" if args.archive is None else f", kept in the archive {args.archive}"
     waits = ", from when the first client connects" if options.wait_for_client else ""
     logger.info("serving ws://%s:%d/ws/live: %s%s%s%s", args.host, args.port, _describe(args), waits, token, archive)
     freeze_startup_objects()
     config = FeedConfig(app, limits=limits, host=args.host, port=args.port, keepalive=KEEPALIVE_SECONDS)
-    archiving = (
-        None
-        if args.archive is None
-        else ArchivingServer(config, archive=args.archive, token=args.token, source=source.name)
-    )
-    # uvicorn shuts down cleanly on Ctrl-C and then raises it again; Ctrl-C is how one stops a server.
-    with contextlib.suppress(KeyboardInterrupt):
-        (archiving or uvicorn.Server(config)).run()
-    if archiving is not None and archiving.problem is not None:
-        return _failed(archiving.problem)
+    try:
+        # uvicorn shuts down cleanly on Ctrl-C and then raises it again; Ctrl-C is how one stops a server.
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run()
+    finally:
+        if served is not None:  # the source has stopped: nothing more is published
+            served.close()
     return 0
 
 

@@ -31,9 +31,11 @@ from lib.feed.limits import FeedLimits
 from lib.feed.serving import WRITE_NOW, FeedConfig
 from lib.feed.sources import REPLAYS, Frame, Source
 from lib.protocol import (
+    PLAYS_PER_GAME,
     GameEnd,
     GameStart,
     Message,
+    PlayUpdate,
     Pong,
     PongMessage,
     PredictionUpdate,
@@ -50,8 +52,6 @@ logger = logging.getLogger(__name__)
 KEEPALIVE_SECONDS: Final = 20.0
 """The server pings every client this often and drops one silent for as long again."""
 _TRY_AGAIN_LATER: Final = 1013
-OBSERVER_QUERY: Final = "observer"
-"""A client connecting at ``/ws/live?observer`` (the archive's own) does not start a replay that waits for a client."""
 
 
 class _Connection:
@@ -128,20 +128,60 @@ class _Latest:
     """A raw frame's own ``ts``."""
 
 
+@dataclass(frozen=True, slots=True)
+class _SentPlay:
+    """A play as it was sent, to send again, as it is, to a new connection.
+
+    Without a ``seq`` of each connection's: the one text is shared by every connection's outbox,
+    where a stamped copy each would cost every new client its own copy of a night's plays.
+    """
+
+    frame: Frame
+    """A published message's text (with the ``ts`` it went out with, without ``seq``), or a raw frame."""
+    ts: float | None
+
+
+class _GamePlays:
+    """A game's plays as sent, each once (the latest with its ``play_id``), in the order first sent, bounded."""
+
+    __slots__ = ("bytes", "sent")
+
+    def __init__(self) -> None:
+        self.sent: dict[int, _SentPlay] = {}
+        self.bytes = 0
+
+    def keep(self, play_id: int, play: _SentPlay) -> None:
+        held = self.sent.get(play_id)
+        if held is not None:
+            # The client's rule: a play strictly older than the one held is stale and never replaces it.
+            if held.ts is not None and play.ts is not None and play.ts < held.ts:
+                return
+            self.bytes -= _size(held.frame)
+        self.sent[play_id] = play
+        self.bytes += _size(play.frame)
+        if len(self.sent) > PLAYS_PER_GAME:
+            oldest = next(iter(self.sent))
+            self.bytes -= _size(self.sent.pop(oldest).frame)
+
+
 class FeedHub:
     """The server's state and its clients. Runs on the event loop; not thread-safe by itself.
 
-    It keeps the latest game message and prediction of every game it has published, so that
-    each new connection can start with the full current state. Raw frames count too (a replay
-    publishes nothing else): they are parsed to learn their game, kept, and sent again exactly as
-    they are, ``ts`` included, so a client's stale check judges them as it did the first time.
-    Frames that do not parse as a game or a prediction are sent but not kept.
+    It keeps the latest game message and prediction of every game it has published, and its
+    plays, so that each new connection can start with the full current state. Raw frames count
+    too (a replay publishes nothing else): they are parsed to learn their game, kept, and sent
+    again exactly as they are, ``ts`` included, so a client's stale check judges them as it did
+    the first time. Frames that do not parse as a game, a prediction or a play are sent but not kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, archive: Callable[[Frame, float], None] | None = None) -> None:
         self.connections: set[_Connection] = set()
+        self.archive = archive
+        """Given every frame published, as sent (without ``seq``), with its time of sending: the server's own
+        archive (:class:`lib.archive.ServedArchive`)."""
         self._games: dict[str, _Latest] = {}
         self._predictions: dict[str, _Latest] = {}
+        self._plays: dict[str, _GamePlays] = {}
         self.source_status: SourceStatus | None = None
         """The source's latest health report, sent first to every new connection."""
 
@@ -162,11 +202,25 @@ class FeedHub:
                 items.append(prediction.item)
         return items
 
+    def plays_on_connect(self, budget: int) -> list[_SentPlay]:
+        """The plays a new connection gets: each game's, whole, the games with the latest first play first,
+        as long as they total at most ``budget`` bytes; in the order they were sent."""
+        chosen: list[_GamePlays] = []
+        total = 0
+        for plays in reversed(self._plays.values()):
+            if total + plays.bytes <= budget:
+                chosen.append(plays)
+                total += plays.bytes
+        return [play for plays in reversed(chosen) for play in plays.sent.values()]
+
     def attach(self, connection: _Connection) -> None:
         # Synchronous on purpose: no publish can slip in between the snapshot and joining.
         now = time.time()
         for item in self.snapshot():
             self._push(connection, item if isinstance(item, str | bytes) else connection.stamp(_body(item, now)))
+        # Half the outbox at most, so the state a client joins never takes it past its bound.
+        for play in self.plays_on_connect(connection.outbox_bytes // 2):
+            self._push(connection, play.frame)
         self.connections.add(connection)
 
     def detach(self, connection: _Connection) -> None:
@@ -184,14 +238,21 @@ class FeedHub:
                 self._remember_frame(item)
                 self.publish_raw((item,))
                 continue
-            self._remember(item)
             body = _body(item, now)
+            if isinstance(item, PlayUpdate):
+                self._keep_play(item.data.game_id, item.data.play_id, _SentPlay(body, now))
+            else:
+                self._remember(item)
+            if self.archive is not None:
+                self.archive(body, now)
             for connection in list(self.connections):
                 self._push(connection, connection.stamp(body))
 
     def publish_raw(self, frames: Iterable[Frame]) -> None:
         """Send frames exactly as given (``bytes`` as binary frames); the state is not touched."""
         for frame in frames:
+            if self.archive is not None:
+                self.archive(frame, time.time())
             for connection in list(self.connections):
                 self._push(connection, frame)
 
@@ -202,9 +263,17 @@ class FeedHub:
 
     def retain(self, game_ids: set[str]) -> None:
         """Forget every game not in ``game_ids`` (a new slate replaced the old one)."""
-        for table in (self._games, self._predictions):
+        for table in (self._games, self._predictions, self._plays):
             for game_id in [g for g in table if g not in game_ids]:
                 del table[game_id]
+
+    def _keep_play(self, game_id: str, play_id: int, play: _SentPlay) -> None:
+        if game_id not in self._games:
+            return  # a client rejects it (unknown_game), and it would outlive any game eviction
+        plays = self._plays.get(game_id)
+        if plays is None:
+            plays = self._plays[game_id] = _GamePlays()
+        plays.keep(play_id, play)
 
     def _remember(self, message: Message) -> None:
         if isinstance(message, PredictionUpdate):
@@ -213,13 +282,16 @@ class FeedHub:
             self.source_status = message.data
         elif isinstance(message, GameEnd):
             self._games[message.data.game_id] = _Latest(message)
-        elif not isinstance(message, PongMessage):
+        elif not isinstance(message, PongMessage | PlayUpdate):
             # A new connection learns a live game from a score_update: a repeated game_start
             # would read as a new tip-off.
             self._games[message.data.game_id] = _Latest(ScoreUpdate(data=message.data))
 
     def _remember_frame(self, frame: Frame) -> None:
         message = parse(frame, binary=isinstance(frame, bytes))
+        if isinstance(message, PlayUpdate):
+            self._keep_play(message.data.game_id, message.data.play_id, _SentPlay(frame, message.ts))
+            return
         if isinstance(message, PredictionUpdate):
             table = self._predictions
         elif isinstance(message, ScoreUpdate | GameStart | GameEnd):
@@ -258,9 +330,9 @@ class ServeOptions:
         interval: Seconds between pushes from the source (5 s by default: scores change every few seconds).
         token: When set (and not empty), clients must send ``Authorization: Bearer <token>``.
         limits: What one client may cost the server.
-        wait_for_client: Leave the source alone until the first client connects (an observer, at
-            ``/ws/live?observer``, does not count), so that a replay starts as its first viewer
-            arrives and that viewer sees the tip-off. The source's status is served meanwhile.
+        wait_for_client: Leave the source alone until the first client connects, so that a replay
+            starts as its first viewer arrives and that viewer sees the tip-off. The source's status
+            is served meanwhile.
     """
 
     interval: float = 5.0
@@ -322,8 +394,7 @@ def create_app(
         await websocket.accept()
         connection = _Connection(websocket, options.limits.outbox_bytes)
         feed.attach(connection)
-        if OBSERVER_QUERY not in websocket.query_params:
-            client_arrived.set()
+        client_arrived.set()
         sender = asyncio.create_task(_send_loop(connection))
         try:
             await _receive_loop(connection)

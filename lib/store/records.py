@@ -97,6 +97,33 @@ class PredictionPoint(NamedTuple):
     status: str
 
 
+class PlayRecord(NamedTuple):
+    """One accepted play, as the latest message with its ``play_id`` carried it (see :class:`lib.protocol.Play`).
+
+    Attributes:
+        received_at: Receive time of that message, epoch seconds.
+        ts: The server's send time of it, if given.
+        seq: Its sequence number on its connection, if given.
+        connection: The number of the connection it came on.
+    """
+
+    game_id: str
+    play_id: int
+    period: int
+    clock: str
+    team: str | None
+    player: str | None
+    description: str | None
+    kind: str | None
+    home_score: int
+    away_score: int
+    home_win_probability: float
+    received_at: float
+    ts: float | None
+    seq: int | None
+    connection: int
+
+
 class LatencySample(NamedTuple):
     """Latency of one accepted message.
 

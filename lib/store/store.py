@@ -18,6 +18,7 @@ from lib.protocol import (
     GameEnd,
     GameStart,
     Message,
+    PlayUpdate,
     PongMessage,
     PredictionUpdate,
     Rejection,
@@ -28,12 +29,14 @@ from lib.protocol import (
 )
 from lib.store import rules
 from lib.store.connection import CloseCause, ConnectionInfo, ConnectionState, next_connection
+from lib.store.plays import DEFAULT_PLAYS_PER_GAME, GamePlays
 from lib.store.records import (
     Counters,
     FeedEvent,
     GameRecord,
     HistoryPoint,
     LatencySample,
+    PlayRecord,
     PongRecord,
     PredictionPoint,
     PredictionRecord,
@@ -87,6 +90,8 @@ class Store:
             longest ago is evicted; if no game is final, the new game is rejected
             (``too_many_games``).
         history_per_game: Score changes and predictions kept per game (oldest dropped first).
+        plays_per_game: Plays kept per game; past it the earliest in game order is dropped
+            (counted as the warning ``plays_dropped``).
         latency_samples: Size of the latency ring.
     """
 
@@ -95,18 +100,21 @@ class Store:
         *,
         max_games: int = DEFAULT_MAX_GAMES,
         history_per_game: int = DEFAULT_HISTORY_PER_GAME,
+        plays_per_game: int = DEFAULT_PLAYS_PER_GAME,
         latency_samples: int = DEFAULT_LATENCY_SAMPLES,
     ) -> None:
-        if max_games < 1 or history_per_game < 1 or latency_samples < 1:
+        if max_games < 1 or history_per_game < 1 or plays_per_game < 1 or latency_samples < 1:
             raise ValueError("store limits must be at least 1")
         self.max_games = max_games
         self.history_per_game = history_per_game
+        self.plays_per_game = plays_per_game
         self._lock = threading.Lock()
         self._version = 0
         self._games: dict[str, GameRecord] = {}
         self._predictions: dict[str, PredictionRecord] = {}
         self._history: dict[str, deque[HistoryPoint]] = {}
         self._prediction_history: dict[str, deque[PredictionPoint]] = {}
+        self._plays: dict[str, GamePlays] = {}
         self._latency: deque[LatencySample] = deque(maxlen=latency_samples)
         self._rate: deque[list[int]] = deque(maxlen=RATE_WINDOW_SECONDS)
         self._events: deque[FeedEvent] = deque(maxlen=_RECENT_EVENTS)
@@ -154,6 +162,8 @@ class Store:
                     result = self._apply_prediction(parsed, received_at, connection)
                 elif isinstance(parsed, _GAME_MESSAGES):
                     result = self._apply_game(parsed, received_at, connection)
+                elif isinstance(parsed, PlayUpdate):
+                    result = self._apply_play(parsed, received_at, connection)
                 else:
                     result = self._apply(parsed, received_at)
                 if result.status in ("applied", "pong"):
@@ -244,7 +254,7 @@ class Store:
         victim = rules.eviction_victim(self._games)
         if victim is None:
             return Rejection(RejectReason.TOO_MANY_GAMES, f"the store holds {self.max_games} games, none final")
-        for table in (self._games, self._predictions, self._history, self._prediction_history):
+        for table in (self._games, self._predictions, self._history, self._prediction_history, self._plays):
             table.pop(victim, None)
         self._evicted += 1
         return None
@@ -292,6 +302,43 @@ class Store:
             state.status,
         )
         history.append(_new(PredictionPoint, point))
+        self._last_update_at = received_at
+        return _new(IngestResult, ("applied", message, None, None))
+
+    def _apply_play(self, message: PlayUpdate, received_at: float, connection: int) -> IngestResult:
+        play = message.data
+        game_id = play.game_id
+        if game_id not in self._games:
+            # As for predictions: plays only of known games keep memory bounded by the game limit.
+            return self._reject(Rejection(RejectReason.UNKNOWN_GAME, "a play of a game not yet received"), received_at)
+        self._accepted += 1
+        plays = self._plays.get(game_id)
+        if plays is None:
+            plays = self._plays[game_id] = GamePlays(self.plays_per_game)
+        old = plays.get(play.play_id)
+        if old is not None and rules.is_stale(old.ts, old.seq, old.connection, message, connection):
+            self._stale += 1
+            return IngestResult("stale", message)
+        self._by_type["play"] += 1
+        record = (
+            game_id,
+            play.play_id,
+            play.period,
+            play.clock,
+            play.team,
+            play.player,
+            play.description,
+            play.kind,
+            play.home_score,
+            play.away_score,
+            play.home_win_probability,
+            received_at,
+            message.ts,
+            message.seq,
+            connection,
+        )
+        if not plays.put(_new(PlayRecord, record)):
+            self._warnings["plays_dropped"] += 1
         self._last_update_at = received_at
         return _new(IngestResult, ("applied", message, None, None))
 
@@ -394,6 +441,17 @@ class Store:
                 game_id: (tuple(self._history.get(game_id, ())), tuple(self._prediction_history.get(game_id, ())))
                 for game_id in self._games
             }
+
+    def plays(self, game_id: str) -> tuple[PlayRecord, ...]:
+        """One game's accepted plays, in game order (see :mod:`lib.store.plays`)."""
+        with self._lock:
+            plays = self._plays.get(game_id)
+            return () if plays is None else plays.plays()
+
+    def game_plays(self) -> dict[str, tuple[PlayRecord, ...]]:
+        """Every game's plays in game order, copied under one lock (a game without plays has none here)."""
+        with self._lock:
+            return {game_id: plays.plays() for game_id, plays in self._plays.items()}
 
     def prediction_history(self, game_id: str | None = None) -> tuple[PredictionPoint, ...]:
         """Accepted predictions, for one game or all, in the order they were received."""

@@ -15,6 +15,7 @@ from lib.archive import ArchiveWriter, query
 from lib.archive.__main__ import main
 from lib.recorder import MAX_LINE_BYTES, Recorder
 from tests.archive.child import REPOSITORY
+from tests.conftest import REAL_PLAYS_CSV
 from tests.feed.sources.nba.test_replay import GAME, TIP, play_a_game
 from tests.helpers import NOW, prediction, score
 
@@ -231,3 +232,74 @@ def test_the_module_runs_as_a_program(games_csv: Path, tmp_path: Path) -> None:
     done = typed("import", games_csv, "--archive", archive)
     assert done.returncode == 0, done.stderr
     assert "6 rows new" in done.stdout
+
+
+PLAYS_CSV = (
+    "game_id,event_num,period,seconds_left_in_period,event_type,action_type,team,player_id,player,description,"
+    "home_score,away_score\n"
+    "0021500001,0,1,720,12,0,,,,,0,0\n"
+    "0021500001,2,1,681,1,80,DET,1,Marcus Morris,Morris 13' Jump Shot (2 PTS),0,2\n"
+    "0021500001,3,4,1,1,1,ATL,2,Al Horford,Horford 3PT Jump Shot (3 PTS),3,2\n"
+    "0021500001,4,4,0,13,0,,,,,3,2\n"
+)
+
+
+def test_a_plays_csv_imports_its_games_every_play_and_their_probabilities(
+    games_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Told by its header, with its games CSV beside it: states, predictions of the plays' own probability, plays."""
+    plays_csv = games_csv.with_name("plays.csv")  # beside games.csv
+    plays_csv.write_text(PLAYS_CSV)
+    archive = games_csv.with_name("nba.duckdb")
+    status, out, _ = run(["import", str(plays_csv), "--archive", str(archive)], capsys)
+    assert status == 0
+    assert out.splitlines() == [f"{plays_csv}: 12 frames, 12 applied, 0 rejected; 12 rows new to {archive}, 0 already "
+                                "there"]
+    plays = query(archive, "SELECT * FROM plays")
+    assert list(plays.columns) == [
+        "game_id", "play_id", "period", "clock", "team", "player", "description", "kind", "home_score",
+        "away_score", "home_win_probability", "home_wp_change", "wpa",
+    ]  # fmt: skip
+    assert plays.team.fillna("none").tolist() == ["none", "Detroit Pistons", "Atlanta Hawks", "none"]
+    assert plays.home_wp_change.sum() == pytest.approx(1.0 - plays.home_win_probability[0])
+    predictions = query(archive, "SELECT home_win_probability, model FROM predictions ORDER BY arrival")
+    assert list(predictions.home_win_probability) == list(plays.home_win_probability)  # a state for each here
+    assert set(predictions.model) == {"form-1996-2024+form"}
+    assert query(archive, "SELECT status FROM games").status.tolist() == ["final"]
+    players = query(archive, "SELECT * FROM player_wpa ORDER BY wpa DESC")
+    assert list(players.columns) == ["game_id", "team", "player", "plays", "wpa"]
+    assert list(players.player) == ["Al Horford", "Marcus Morris"]
+
+
+def test_a_plays_csv_without_its_games_exits_with_status_2_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The games CSV beside it is where the plays' teams and forms come from."""
+    plays_csv = tmp_path / "nba_real_plays.csv"
+    plays_csv.write_text(PLAYS_CSV)
+    status, _, err = run(["import", str(plays_csv), "--archive", str(tmp_path / "nba.duckdb")], capsys)
+    assert status == 2
+    assert f"{plays_csv}: its games are read from {tmp_path / 'nba_real_games.csv'}, which is missing" in err
+
+
+def test_the_real_plays_file_archives_every_play_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """All 292,454 plays of the 632 games, each game's changes adding up to its result; importing twice adds nothing."""
+    if not REAL_PLAYS_CSV.is_file():
+        pytest.skip(f"the real NBA plays are absent: {REAL_PLAYS_CSV}")
+    archive = tmp_path / "nba.duckdb"
+    assert run(["import", str(REAL_PLAYS_CSV), "--archive", str(archive)], capsys)[0] == 0
+    counts = query(archive, "SELECT count(*) AS plays, count(DISTINCT game_id) AS games FROM plays")
+    assert (counts.plays[0], counts.games[0]) == (292_454, 632)
+    identity = query(
+        archive,
+        """SELECT p.game_id, sum(p.home_wp_change) AS changes,
+                  f.home_won::INTEGER - any_value(p.home_win_probability)
+                      FILTER (p.period = 1 AND p.clock = '12:00' AND p.home_score = 0 AND p.away_score = 0) AS expected
+           FROM plays p JOIN finished_games f USING (game_id) GROUP BY p.game_id, f.home_won""",
+    )
+    assert len(identity) == 632
+    assert (identity.changes - identity.expected).abs().max() < 1e-9
+    assert query(archive, "SELECT count(*) AS n FROM plays WHERE home_wp_change IS NULL").n[0] == 0
+    status, out, _ = run(["import", str(REAL_PLAYS_CSV), "--archive", str(archive)], capsys)
+    assert (status, out.strip().endswith("0 rows new to " + str(archive) + ", 439,438 already there")) == (0, True)
+    assert query(archive, "SELECT count(*) AS n FROM play_updates").n[0] == 292_454

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from lib.archive import ArchiveError, ArchiveWriter, query
+from lib.analytics.plays import game_wpa
+from lib.archive import ArchiveError, ArchiveWriter, game_wpas, query
+from lib.store import Store
 from tests.archive.night import score_frame
-from tests.helpers import NOW
+from tests.helpers import NOW, play, score
 
 
 @pytest.fixture
@@ -56,3 +58,54 @@ def test_a_missing_archive_is_an_error_not_a_new_file(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match=rf"there is no archive at {missing}"):
         query(missing, "SELECT 1")
     assert not missing.exists()
+
+
+def _played(store: Store, frames: list[str]) -> list[str]:
+    """The frames a client's store applies, as the archive gets them."""
+    return [text for text in frames if store.ingest(text, received_at=NOW).status == "applied"]
+
+
+def test_archived_plays_are_a_live_sessions_in_order_and_in_figures(tmp_path: Path) -> None:
+    """The plays view and game_wpas() give what the store and lib.analytics give for the same frames: game order
+    whatever the ids, a replacement in its place, a corrected clock moved, a game joined late partial."""
+    teams = {"home_team": "Boston Celtics", "away_team": "New York Knicks"}
+    frames = [
+        score("whole", **teams, home_score=0, away_score=0, period=1, clock="12:00"),
+        play("whole", 9, period=1, clock="12:00", home_score=0, away_score=0, team=None, home_win_probability=0.6),
+        play("whole", 3, period=1, clock="11:00", home_score=2, away_score=0, home_win_probability=0.64),
+        play("whole", 2, period=1, clock="11:00", home_score=2, away_score=0, team="New York Knicks", player="Brunson",
+             kind="foul", home_win_probability=0.63),
+        play("whole", 3, period=1, clock="11:00", home_score=2, away_score=0, player="Brown",
+             home_win_probability=0.65),  # sent again: replaced in its place
+        play("whole", 5, period=1, clock="10:00", home_score=2, away_score=3, team="New York Knicks",
+             player="Brunson", home_win_probability=0.5),
+        play("whole", 5, period=1, clock="09:30", home_score=2, away_score=3, team="New York Knicks",
+             player="Brunson", home_win_probability=0.5),  # the clock corrected
+        play("whole", 1, period=1, clock="09:45", home_score=2, away_score=3, team="Boston Celtics",
+             player="Brown", home_win_probability=0.52),
+        score("late", **teams, home_score=60, away_score=58),
+        play("late", 1, period=3, clock="07:00", home_score=60, away_score=58, home_win_probability=0.7),
+        play("late", 2, period=3, clock="06:40", home_score=63, away_score=58, home_win_probability=0.8),
+    ]  # fmt: skip
+    store = Store()
+    applied = _played(store, frames)
+    path = tmp_path / "nba.duckdb"
+    with ArchiveWriter(path, source="demo", batch_seconds=60) as writer:
+        for text in applied:
+            writer.offer(text.encode(), NOW)
+    live = {game_id: game_wpa(game_id, *teams.values(), plays) for game_id, plays in store.game_plays().items()}
+    archived = game_wpas(path)
+    view = query(path, "SELECT * FROM plays")
+    for game_id in ("whole", "late"):
+        assert archived[game_id] == live[game_id]
+        rows = view[view.game_id == game_id]
+        assert rows.play_id.tolist() == [play.play_id for play in live[game_id].plays]
+        for column in ("home_wp_change", "wpa"):
+            expected = [getattr(play, column) for play in live[game_id].plays]
+            assert rows[column].fillna(99).tolist() == pytest.approx([99 if x is None else x for x in expected])
+    assert [play.play_id for play in live["whole"].plays] == [9, 3, 2, 1, 5]
+    assert live["late"].partial
+    assert not live["whole"].partial
+    players = query(path, "SELECT * FROM player_wpa WHERE game_id = 'whole' ORDER BY wpa DESC")
+    assert players.player.tolist() == [row.player for row in live["whole"].players]
+    assert players.wpa.tolist() == pytest.approx([row.wpa for row in live["whole"].players])

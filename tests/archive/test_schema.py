@@ -22,7 +22,7 @@ def tables(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def test_an_empty_file_gets_the_tables_the_views_and_the_version(tmp_path: Path) -> None:
-    """``meta`` holds the version; the two tables and the four views analysts query exist."""
+    """``meta`` holds the version; the three tables and the six views analysts query exist."""
     path = tmp_path / "nba.duckdb"
     with duckdb.connect(str(path)) as connection:
         prepare(connection, path)
@@ -30,10 +30,13 @@ def test_an_empty_file_gets_the_tables_the_views_and_the_version(tmp_path: Path)
             "meta": "BASE TABLE",
             "game_updates": "BASE TABLE",
             "prediction_updates": "BASE TABLE",
+            "play_updates": "BASE TABLE",
             "games": "VIEW",
             "score_changes": "VIEW",
             "predictions": "VIEW",
             "finished_games": "VIEW",
+            "plays": "VIEW",
+            "player_wpa": "VIEW",
         }
         assert connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
             str(SCHEMA_VERSION),
@@ -43,7 +46,24 @@ def test_an_empty_file_gets_the_tables_the_views_and_the_version(tmp_path: Path)
 
 def test_the_view_names_are_the_documented_ones() -> None:
     """Notebooks and the docs rely on these names."""
-    assert set(VIEWS) == {"games", "score_changes", "predictions", "finished_games"}
+    assert set(VIEWS) == {"games", "score_changes", "predictions", "finished_games", "plays", "player_wpa"}
+
+
+def test_a_version_2_file_gets_the_plays_and_keeps_its_rows(tmp_path: Path) -> None:
+    """Version 2 had no plays: opening it for writing adds the table and the views, its games stay."""
+    path = tmp_path / "nba.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path)
+        insert(connection, Batch([score(ts=NOW).encode()], [NOW], [1]), "demo", latest_states(connection))
+        for name in VIEWS:
+            connection.execute(f"DROP VIEW {name}")
+        connection.execute("DROP TABLE play_updates")
+        connection.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with ArchiveWriter(path, source="demo"):
+        pass
+    assert query(path, "SELECT count(*) AS n FROM plays")["n"].tolist() == [0]
+    assert query(path, "SELECT game_id FROM games")["game_id"].tolist() == ["g1"]
+    assert query(path, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["3"]
 
 
 def test_preparing_again_keeps_the_rows(tmp_path: Path) -> None:
@@ -149,7 +169,8 @@ def test_the_views_count_game_time_as_the_protocol_does(period: int, clock: str)
 
 
 def test_game_date_is_the_leagues_day_in_every_view(tmp_path: Path) -> None:
-    """An 8:30 PM tip-off in New York is that day's game in every view; with no tip-off, its latest state's day."""
+    """An 8:30 PM tip-off in New York is that day's game in every view of games (the plays' views have the plays'
+    columns alone); with no tip-off, its latest state's day."""
     path = tmp_path / "nba.duckdb"
     evening = datetime(2026, 12, 1, 1, 30, tzinfo=UTC).timestamp()  # 30 November, 8:30 PM in New York
     late = datetime(2027, 1, 16, 3, 0, tzinfo=UTC).timestamp()  # 15 January, 10 PM in New York
@@ -171,7 +192,7 @@ def test_game_date_is_the_leagues_day_in_every_view(tmp_path: Path) -> None:
         prepare(connection, path)
         insert(connection, batch, "demo", latest_states(connection))
         expected = {"tipped": date(2026, 11, 30), "untimed": date(2027, 1, 15)}
-        for view in VIEWS:
+        for view in set(VIEWS) - {"plays", "player_wpa"}:
             dates = connection.execute(f"SELECT DISTINCT game_id, game_date FROM {view}").fetchall()
             assert dict(dates) == expected, view
         naive = connection.execute("SELECT game_id, start_time::DATE FROM games WHERE game_id = 'tipped'").fetchall()
@@ -201,7 +222,7 @@ def test_a_file_of_version_1_with_poisoned_times_is_migrated_and_read_whole(
                 " to_timestamp(?), to_timestamp(?), 'demo', ?)",
                 [game_id, received_at, ts, arrival + 10],
             )
-    with pytest.raises(ArchiveVersionError, match="older than 2: opening it once for writing migrates it"):
+    with pytest.raises(ArchiveVersionError, match=f"older than {SCHEMA_VERSION}: opening it once for writing"):
         games(path)
     ArchiveWriter(path, source="demo").close()  # the restart: the writer migrates the file
     archived = games(path)

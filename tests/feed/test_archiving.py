@@ -1,58 +1,86 @@
-"""The feed server that keeps an archive through a client of its own on loopback."""
+"""The feed server's own archive: what it sends, filed through the archive's writer as a client would keep it."""
 
 from __future__ import annotations
 
-import threading
+import ast
 from pathlib import Path
 
-import pytest
+import pandas as pd
 
-from lib.archive import ArchiveWriter
-from lib.feed.archiving import ArchivingServer, archive_problem, own_url
-from lib.feed.limits import FeedLimits
-from lib.feed.server import ServeOptions, create_app
-from lib.feed.serving import FeedConfig
-from lib.store import ConnectionState
+from harness.feed import ScriptedFeed
+from harness.waiting import wait_for
+from lib import ConnectionState, LiveFeed
+from lib.archive import ServedArchive, query
+from lib.archive.sources import messages_of_plays
+from lib.feed.flows import GameFlow
+from lib.protocol import Play
+from tests.archive.child import REPOSITORY
+from tests.conftest import options
+from tests.helpers import frame, game, prediction, score
 
-
-@pytest.mark.parametrize(
-    ("address", "url"),
-    [
-        (("127.0.0.1", 8080), "ws://127.0.0.1:8080/ws/live"),
-        (("0.0.0.0", 8080), "ws://127.0.0.1:8080/ws/live"),
-        (("::", 8080, 0, 0), "ws://[::1]:8080/ws/live"),
-        (("::1", 9000, 0, 0), "ws://[::1]:9000/ws/live"),
-        (("10.0.0.5", 80), "ws://10.0.0.5:80/ws/live"),
-    ],
-)
-def test_the_client_reaches_its_own_server_over_loopback(address: tuple[str, int], url: str) -> None:
-    """A server listening on every interface is reached on loopback; one on an address, at that address."""
-    assert own_url(address) == url
+_CONTENT = {
+    "games": "game_id, home_team, away_team, home_score, away_score, period, clock, status, start_time",
+    "score_changes": "game_id, home_score, away_score, period, clock, status",
+    "predictions": "game_id, home_win_probability, model, period, clock, home_score, away_score, status",
+    "plays": "*",
+    "player_wpa": "*",
+}
+"""Each view's columns that say what was kept (not when it arrived nor whence)."""
 
 
-def test_an_archive_another_writer_has_is_a_problem_naming_the_file(tmp_path: Path) -> None:
-    """The check before serving names the file and its writer; a free archive is no problem, and is let go."""
-    archive = tmp_path / "night.duckdb"
-    assert archive_problem(archive) is None
-    with ArchiveWriter(archive, source="test"):
-        problem = archive_problem(archive)
-    assert problem is not None
-    assert problem.startswith(f"{archive.resolve()} already has a writer")
+def _kept(archive: Path) -> dict[str, pd.DataFrame]:
+    return {
+        view: query(archive, f"SELECT {columns} FROM {view} ORDER BY ALL") for view, columns in _CONTENT.items()
+    }
 
 
-def test_a_server_that_cannot_write_its_archive_stops(tmp_path: Path) -> None:
-    """Another writer taking the file between the check and the start: the server says why and stops, client too."""
-    archive = tmp_path / "night.duckdb"
-    config = FeedConfig(
-        create_app(None, ServeOptions()), limits=FeedLimits(), port=0, keepalive=None, log_level="warning"
-    )
-    server = ArchivingServer(config, archive=archive, token=None, source="demo")
-    with ArchiveWriter(archive, source="another writer"):
-        thread = threading.Thread(target=server.run)
-        thread.start()
-        thread.join(30)
-    assert not thread.is_alive()
-    assert server.problem is not None
-    assert server.problem.startswith(f"{archive.resolve()} already has a writer")
-    assert server.feed is not None
-    assert server.feed.status().state is ConnectionState.CLOSED
+def test_the_servers_archive_holds_what_a_clients_holds(
+    tmp_path: Path, real_games: list[GameFlow], real_plays: dict[str, list[Play]]
+) -> None:
+    """A whole real game with its plays, and frames a client rejects or finds stale: both archives agree, row by row."""
+    flow = real_games[0]
+    served = ServedArchive(tmp_path / "server.duckdb", source="demo", batch_seconds=0.05)
+    with ScriptedFeed() as server:
+        server.hub.archive = served.offer
+        client = LiveFeed(server.url, options=options(), archive=tmp_path / "client.duckdb").start()
+        try:
+            wait_for(lambda: client.status().state is ConnectionState.CONNECTED, what="the client")
+            server.publish(list(messages_of_plays(flow, real_plays[flow.game_id])))
+            server.publish(
+                [
+                    "not json",
+                    b"\x00binary",
+                    score("other", home_score=10, away_score=8, ts=2e9),
+                    score("other", home_score=9, away_score=8, ts=2e9 + 1),  # lower, no correction: rejected
+                    score("other", home_score=12, away_score=8, ts=2e9 - 1),  # older than the state held: stale
+                    prediction("nobody", p=0.5),  # a game never sent: unknown_game
+                    frame("play", {"game_id": "other", "play_id": 1}),  # missing fields
+                    frame("play", {**game("other"), "play_id": 2, "home_win_probability": 0.6}),  # a play: valid
+                ]
+            )
+            last = real_plays[flow.game_id][-1].play_id
+            wait_for(lambda: last in set(client.plays(flow.game_id).play_id), what="the game's last play")
+            wait_for(lambda: 2 in set(client.plays("other").play_id), what="the last frame")
+        finally:
+            client.stop()
+    served.close()
+    assert served.stats.written > 0
+    servers, clients = _kept(tmp_path / "server.duckdb"), _kept(tmp_path / "client.duckdb")
+    for view in _CONTENT:
+        pd.testing.assert_frame_equal(servers[view], clients[view], obj=view)
+    assert len(servers["plays"]) == len(real_plays[flow.game_id]) + 1
+    assert servers["games"].set_index("game_id").loc["other", "home_score"] == 10
+
+
+def test_the_feed_server_imports_no_client() -> None:
+    """No module of lib.feed imports LiveFeed or the client: the server and the client share only the protocol."""
+    imported = {}
+    for path in (REPOSITORY / "lib" / "feed").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module is not None:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            for name in names:
+                if name in ("lib.live", "lib.client") or name.startswith(("lib.live.", "lib.client.")):
+                    imported[str(path.relative_to(REPOSITORY))] = name
+    assert imported == {}

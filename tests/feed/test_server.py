@@ -14,11 +14,12 @@ from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
 from lib.feed.flows import GameFlow
 from lib.feed.limits import FeedLimits
+from lib.feed.server import FeedHub
 from lib.feed.sources.night import NightSimulator
-from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
+from lib.protocol import Game, GameEnd, GameStart, Play, PlayUpdate, Prediction, PredictionUpdate, ScoreUpdate
 from lib.store import Store
 from tests.conftest import ClientFactory
-from tests.helpers import game, prediction, score
+from tests.helpers import game, play, play_data, prediction, score
 
 
 def a_game(game_id: str = "g1", **fields: Any) -> Game:
@@ -205,6 +206,69 @@ def test_raw_frames_published_as_state_are_resent_exactly_on_connect(feed_server
     assert after["data"]["game_id"] == "g3"  # nothing else was kept
 
 
+def a_play(game_id: str = "g1", play_id: int = 1, **fields: Any) -> PlayUpdate:
+    return PlayUpdate(data=Play.model_validate(play_data(game_id, play_id, **fields)))
+
+
+def test_a_new_connection_gets_each_games_plays_once_after_the_games(feed_server: ScriptedFeed) -> None:
+    """Plays follow the games, each once as last sent (ts included, no seq), in the order first sent."""
+    feed_server.publish(
+        [
+            ScoreUpdate(data=a_game("g1")),
+            a_play("g1", 5, clock="08:00"),
+            a_play("g1", 6, clock="07:30"),
+            a_play("g1", 5, clock="08:00", player="Jaylen Brown"),  # a correction replaces it in its place
+            a_play("nobody", 1),  # a game never sent: a client would reject it, so it is not kept
+            ScoreUpdate(data=a_game("g2")),
+            play("g2", 9, ts=100.0),  # raw frames are kept as they are, by their ts
+            play("g2", 9, ts=90.0, player="Old"),  # older than the one kept: a client would drop it as stale
+        ]
+    )
+    ws = websocket.create_connection(feed_server.url)
+    try:
+        snapshot = receive(ws, 5)
+    finally:
+        ws.close()
+    assert [(m["type"], m["data"]["game_id"]) for m in snapshot[:2]] == [("score_update", "g1"), ("score_update", "g2")]
+    plays = snapshot[2:]
+    assert [(m["data"]["game_id"], m["data"]["play_id"]) for m in plays] == [("g1", 5), ("g1", 6), ("g2", 9)]
+    assert plays[0]["data"]["player"] == "Jaylen Brown"
+    assert plays[2]["ts"] == 100.0
+    assert [m.get("seq") for m in snapshot] == [1, 2, None, None, None]
+
+
+def test_the_plays_on_connect_are_bounded_to_half_an_outbox_whole_games_latest_first() -> None:
+    """A new client of a long replay gets the latest games' plays, each game's whole, within half its outbox."""
+    hub = FeedHub()
+    for number in range(6):
+        hub.publish([ScoreUpdate(data=a_game(f"g{number}")), *(a_play(f"g{number}", i) for i in range(100))])
+    size = len(hub.plays_on_connect(10**9)[0].frame)
+    chosen = hub.plays_on_connect(250 * size)  # room for two games and a half
+    assert {play.frame.split('"game_id":"')[1][:2] for play in chosen} == {"g4", "g5"}
+    assert len(chosen) == 200
+    hub.retain({"g5"})
+    assert len(hub.plays_on_connect(10**9)) == 100
+
+
+def test_a_client_joining_many_games_of_plays_is_not_cut_off() -> None:
+    """However many plays the server holds, the state a client joins fits its outbox."""
+    limits = FeedLimits(outbox_bytes=256 * 1024)
+    with ScriptedFeed(limits=limits) as server:
+        for number in range(20):
+            server.publish([ScoreUpdate(data=a_game(f"g{number}")), *(a_play(f"g{number}", i) for i in range(300))])
+        store = Store()
+        ws = websocket.create_connection(server.url)
+        try:
+            ws.settimeout(10)
+            while len(store.game_plays()) < 1 or any(len(plays) < 300 for plays in store.game_plays().values()):
+                store.ingest(ws.recv(), received_at=0.0)
+            assert server.client_count == 1
+        finally:
+            ws.close()
+    assert 1 <= len(store.game_plays()) < 20
+    assert "g19" in store.game_plays()
+
+
 def test_real_games_are_served_with_their_real_final_scores(
     real_games: list[GameFlow], make_client: ClientFactory
 ) -> None:
@@ -233,24 +297,19 @@ def _health(port: int) -> dict[str, Any]:
 
 
 def test_a_replay_waits_for_its_first_viewer_and_says_it_is_a_replay(real_games: list[GameFlow]) -> None:
-    """A waiting replay stays unplayed with only an observer on; its first viewer learns it is one, then the tip-off."""
+    """A waiting replay stays unplayed until a client connects; its first viewer learns it is one, then the tip-off."""
     source = NightSimulator(games=2, speed=1e6, flows=real_games[:2])
     with ScriptedFeed(source, interval=0.01, wait_for_client=True) as server:
-        observer = websocket.create_connection(f"{server.url}?observer")
+        assert _health(server.port)["started"] is False
+        assert source.games == []  # never advanced
+        viewer = websocket.create_connection(server.url)
         try:
-            (status,) = receive(observer, 1)
-            assert status["data"] == {"source": "games-csv", "state": "ok", "faults": {}}
-            assert _health(server.port)["started"] is False
-            assert source.games == []  # never advanced
-            viewer = websocket.create_connection(server.url)
-            try:
-                first = receive(viewer, 3)
-            finally:
-                viewer.close()
+            first = receive(viewer, 3)
         finally:
-            observer.close()
+            viewer.close()
         assert _health(server.port)["started"] is True
     assert first[0]["type"] == "source_status"
+    assert first[0]["data"] == {"source": "games-csv", "state": "ok", "faults": {}}
     tip_off = first[1]
     assert (tip_off["type"], tip_off["data"]["period"], tip_off["data"]["clock"]) == ("game_start", 1, "12:00")
     assert (tip_off["data"]["home_score"], tip_off["data"]["away_score"]) == (0, 0)

@@ -16,6 +16,7 @@ This module only reads files; it opens no sockets and starts no threads.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -66,11 +67,25 @@ def read_games_csv(path: str | os.PathLike[str]) -> list[GameFlow]:
             is truncated or corrupt; the message names the file and line.
         OSError: If the file cannot be read.
     """
+    with csv_lines(path) as lines:
+        return parse_games_csv(lines, source=os.fspath(path))
+
+
+@contextlib.contextmanager
+def csv_lines(path: str | os.PathLike[str]) -> Iterator[Iterator[str]]:
+    """The lines of a CSV file, gzip-compressed (recognised by its content) or plain, in UTF-8, each checked.
+
+    A byte-order mark at the start is skipped. Reading a line raises a :class:`ValueError` naming
+    the file and line for a line over 1 MiB, text that is not UTF-8, and truncated or corrupt gzip data.
+
+    Raises:
+        OSError: If the file cannot be opened.
+    """
     source = os.fspath(path)
     with open(path, "rb") as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
     with gzip.open(path, "rb") if compressed else open(path, "rb") as binary:
-        return parse_games_csv(_read_lines(binary, source), source=source)
+        yield _read_lines(binary, source)
 
 
 def _read_lines(binary: io.BufferedIOBase, source: str) -> Iterator[str]:

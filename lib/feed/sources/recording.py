@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from lib.protocol import PongMessage, PredictionUpdate, Rejection, SourceStatusUpdate, parse
+from lib.protocol import PlayUpdate, PongMessage, PredictionUpdate, Rejection, SourceStatusUpdate, parse
 
 if TYPE_CHECKING:  # only the type: the recorder's module holds a lock, which a pure module does without
     from lib.recorder import RecordedFrame
@@ -61,9 +61,9 @@ class ReplaySource:
         self._origin = self._next.received_at
         self._speed = speed
         self._start = start
-        self._latest: dict[tuple[bool, str], tuple[float, float]] = {}
-        """Per game's state (``False``) or prediction (``True``): the recorded ``ts`` of the frame a
-        client holds, and the ``ts`` it was sent with."""
+        self._latest: dict[tuple[bool, str, int | None], tuple[float, float]] = {}
+        """Per game's state (``False``) or prediction (``True``), and per play (its ``play_id``): the
+        recorded ``ts`` of the frame a client holds, and the ``ts`` it was sent with."""
         self.sent = 0
         """Frames handed out so far (source reports left out included)."""
 
@@ -132,7 +132,9 @@ class ReplaySource:
             return frame
         ts = now
         if not isinstance(message, PongMessage):
-            key = (isinstance(message, PredictionUpdate), message.data.game_id)
+            # What a client orders separately: a game's state, its prediction, each of its plays.
+            play = message.data.play_id if isinstance(message, PlayUpdate) else None
+            key = (isinstance(message, PredictionUpdate), message.data.game_id, play)
             recorded, sent = self._latest.get(key, (-math.inf, -math.inf))
             if message.ts < recorded:
                 ts = sent - (recorded - message.ts) / self._speed

@@ -1,0 +1,316 @@
+"""Read every play of real games from a plays CSV, such as ``shared/data/nba_real_plays.csv.gz``, as protocol plays.
+
+The format has one row per play (the NBA's play-by-play events)::
+
+    game_id,event_num,period,seconds_left_in_period,event_type,action_type,team,player_id,player,description,home_score,away_score
+
+with rows grouped by game and in game order; the games themselves (their teams, date and final
+score) are in the games CSV beside it (:mod:`lib.feed.sources.games_csv`). Each row becomes a
+:class:`~lib.protocol.Play` of the file's game id: ``play_id`` is ``event_num``, ``kind`` comes
+from the NBA's ``event_type`` (:data:`KINDS`), the team is named as the games are served
+(:func:`lib.feed.teams.team_for`), and the home win probability after the play is the shipped
+model's (:func:`lib.model.home_win_probability`, :data:`MODEL`), from each team's form this season
+before the game: its record and points in the games CSV's earlier games. A game's first play (the
+start of period 1) carries the pregame probability, its last (the end of its last period) the
+result, as the protocol asks.
+
+Bad input raises a :class:`ValueError` naming the source and line, as the games CSV's reader does.
+
+This module only reads files; it opens no sockets and starts no threads.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from pydantic import ValidationError
+
+from lib.feed.flows import GameFlow
+from lib.feed.sources.games_csv import csv_lines
+from lib.feed.teams import team_for
+from lib.model import MODEL_NAME, GameResult, TeamForm, home_win_probability, season_forms
+from lib.protocol import (
+    MAX_DESCRIPTION,
+    MAX_PERIOD,
+    MAX_PLAY_ID,
+    MAX_SCORE,
+    PERIOD_SECONDS,
+    REGULATION_PERIODS,
+    Play,
+    PlayKind,
+    clock_text,
+    period_seconds,
+)
+
+COLUMNS: Final = (
+    "game_id",
+    "event_num",
+    "period",
+    "seconds_left_in_period",
+    "event_type",
+    "action_type",
+    "team",
+    "player_id",
+    "player",
+    "description",
+    "home_score",
+    "away_score",
+)
+KINDS: Final[Mapping[int, PlayKind]] = {
+    1: "made_shot",
+    2: "missed_shot",
+    3: "free_throw",  # made or missed alike
+    4: "rebound",
+    5: "turnover",
+    6: "foul",
+    7: "other",  # a violation
+    8: "substitution",
+    9: "timeout",
+    10: "other",  # a jump ball
+    11: "other",  # an ejection
+    12: "period",  # its start
+    13: "period",  # its end
+    18: "other",  # an instant replay
+}
+"""The NBA's ``EVENTMSGTYPE`` as a play's kind; a type not listed is ``other``."""
+MODEL: Final = f"{MODEL_NAME}+form"
+"""The model behind every play's probability, named as a prediction names it: both teams' form is known."""
+_MAX_NAME: Final = 64
+
+
+def plays_file_for(games_csv: str | os.PathLike[str]) -> Path:
+    """The plays CSV that goes with a games CSV: beside it, ``games`` in its name turned ``plays``.
+
+    ``shared/data/nba_real_games.csv.gz`` goes with ``shared/data/nba_real_plays.csv.gz``.
+    """
+    path = Path(games_csv)
+    before, found, after = path.name.rpartition("games")
+    return path.with_name(f"{before}plays{after}" if found else f"{path.name}.plays")
+
+
+def games_file_for(plays_csv: str | os.PathLike[str]) -> Path:
+    """The games CSV that goes with a plays CSV, as :func:`plays_file_for` pairs them."""
+    path = Path(plays_csv)
+    before, found, after = path.name.rpartition("plays")
+    return path.with_name(f"{before}games{after}" if found else f"{path.name}.games")
+
+
+def is_plays_csv(path: str | os.PathLike[str]) -> bool:
+    """Whether a CSV file (gzip or plain) starts with the plays header.
+
+    Raises:
+        ValueError: If its first line cannot be read (not UTF-8, corrupt gzip).
+        OSError: If it cannot be opened.
+    """
+    with csv_lines(path) as lines:
+        header = next(csv.reader(lines), None)
+    return header is not None and tuple(field.strip() for field in header) == COLUMNS
+
+
+def read_plays_csv(path: str | os.PathLike[str], games: Sequence[GameFlow]) -> dict[str, list[Play]]:
+    """Read every play of a plays CSV, gzip-compressed or plain, in UTF-8.
+
+    Args:
+        path: The plays CSV.
+        games: Its games, from the games CSV (:func:`~lib.feed.sources.games_csv.read_games_csv`): their teams
+            name the plays', their results give each team's form before each game.
+
+    Returns:
+        Each game's plays in game order, by game id, the games in file order.
+
+    Raises:
+        ValueError: If the header or any row is invalid, a game is not among ``games`` or ends on
+            another score, the text is not UTF-8, or the gzip data is truncated or corrupt; the
+            message names the file and line.
+        OSError: If the file cannot be read.
+    """
+    with csv_lines(path) as lines:
+        return parse_plays_csv(lines, games, source=os.fspath(path))
+
+
+def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: str = "<csv>") -> dict[str, list[Play]]:
+    """Parse the text of a plays CSV, as :func:`read_plays_csv` reads a file.
+
+    Args:
+        lines: The CSV text, line by line, starting with the header.
+        games: Its games.
+        source: How to name the input in error messages.
+    """
+    forms = _forms(games)
+    by_id = {game.game_id: game for game in games}
+    reader = csv.reader(lines)
+    plays: dict[str, list[Play]] = {}
+    try:
+        header = next(reader, None)
+        if header is None or tuple(field.strip() for field in header) != COLUMNS:
+            raise ValueError(f"{source}, line 1: expected the header {','.join(COLUMNS)}, got {header!r:.200}")
+        game: _Game | None = None
+        for fields in reader:
+            if not fields:
+                continue
+            where = f"{source}, line {reader.line_num}"
+            row = _parse_row(fields, where)
+            if game is None or row.game_id != game.flow.game_id:
+                if game is not None:
+                    plays[game.flow.game_id] = game.finish()
+                if row.game_id in plays:
+                    raise ValueError(f"{where}: the rows of game {row.game_id!r} are not contiguous")
+                flow = by_id.get(row.game_id)
+                if flow is None:
+                    raise ValueError(f"{where}: game {row.game_id!r} is not in the games file")
+                game = _Game(flow, *forms[row.game_id], where=where)
+            game.add(row, where)
+        if game is not None:
+            plays[game.flow.game_id] = game.finish()
+    except csv.Error as error:  # a field over csv's limit (128 KiB), a quote left open at the end, ...
+        raise ValueError(f"{source}, line {reader.line_num}: {error}") from None
+    return plays
+
+
+def _forms(games: Sequence[GameFlow]) -> dict[str, tuple[TeamForm, TeamForm]]:
+    """Each game's home and away form before it, by id: the teams' record and points in the games of earlier dates
+    (a season runs from August to July)."""
+    in_order = sorted(games, key=lambda game: game.game_date)  # stable: a date's games keep the file's order
+    results = []
+    for game in in_order:
+        home_points, away_points = game.final_score
+        start = game.game_date.year if game.game_date.month >= 8 else game.game_date.year - 1
+        season = f"{start}-{start + 1}"
+        results.append(GameResult(season, True, game.home_team, game.away_team, home_points, away_points))
+    return {game.game_id: form for game, form in zip(in_order, season_forms(results), strict=True)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    game_id: str
+    event_num: int
+    period: int
+    seconds_left: int
+    event_type: int
+    team: str
+    player: str
+    description: str
+    home_score: int
+    away_score: int
+
+
+def _parse_row(fields: list[str], where: str) -> _Row:
+    if len(fields) != len(COLUMNS):
+        raise ValueError(f"{where}: expected {len(COLUMNS)} fields, got {len(fields)}")
+    game_id = fields[0].strip()
+    if not 1 <= len(game_id) <= _MAX_NAME:
+        raise ValueError(f"{where}: game_id must be 1-{_MAX_NAME} characters, got {fields[0]!r:.80}")
+    period = _integer(fields[2], "period", 1, MAX_PERIOD, where)
+    player, description = fields[8].strip(), fields[9].strip()
+    if len(player) > _MAX_NAME:
+        raise ValueError(f"{where}: player must be at most {_MAX_NAME} characters, got {len(player)}")
+    if len(description) > MAX_DESCRIPTION:
+        raise ValueError(f"{where}: description must be at most {MAX_DESCRIPTION} characters, got {len(description)}")
+    return _Row(
+        game_id,
+        _integer(fields[1], "event_num", 0, MAX_PLAY_ID, where),
+        period,
+        _integer(fields[3], "seconds_left_in_period", 0, period_seconds(period), where),
+        _integer(fields[4], "event_type", 0, MAX_PLAY_ID, where),
+        fields[6].strip(),
+        player,
+        description,
+        _integer(fields[10], "home_score", 0, MAX_SCORE, where),
+        _integer(fields[11], "away_score", 0, MAX_SCORE, where),
+    )
+
+
+def _integer(value: str, column: str, low: int, high: int, where: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{where}: {column} {value!r:.40} is not an integer") from None
+    if not low <= number <= high:
+        raise ValueError(f"{where}: {column} {number} is outside {low}-{high}")
+    return number
+
+
+class _Game:
+    """One game's rows becoming plays, checked to be in game order, each id once."""
+
+    def __init__(self, flow: GameFlow, home: TeamForm, away: TeamForm, *, where: str) -> None:
+        self.flow = flow
+        self.home = home
+        self.away = away
+        self.names = {flow.home_team: team_for(flow.home_team).name, flow.away_team: team_for(flow.away_team).name}
+        self.plays: list[Play] = []
+        self.ids: set[int] = set()
+        self.last: _Row | None = None
+        self.last_where = where
+        self._state: tuple[int, int, int] | None = None
+        self._probability = 0.0
+
+    def add(self, row: _Row, where: str) -> None:
+        last = self.last
+        if last is not None:
+            if (row.period, -row.seconds_left) < (last.period, -last.seconds_left):
+                raise ValueError(f"{where}: the row is earlier in the game than the row before it")
+            if row.home_score < last.home_score or row.away_score < last.away_score:
+                raise ValueError(f"{where}: a score decreased")
+        if row.event_num in self.ids:
+            raise ValueError(f"{where}: event_num {row.event_num} appears twice in game {row.game_id!r}")
+        if row.team and row.team not in self.names:
+            teams = " or ".join(self.names)
+            raise ValueError(f"{where}: team {row.team!r:.40} is neither of game {row.game_id!r}'s ({teams})")
+        self.ids.add(row.event_num)
+        self.last, self.last_where = row, where
+        try:
+            self.plays.append(
+                Play(
+                    game_id=row.game_id,
+                    play_id=row.event_num,
+                    period=row.period,
+                    clock=clock_text(row.seconds_left),
+                    team=self.names[row.team] if row.team else None,
+                    player=row.player or None,
+                    description=row.description or None,
+                    kind=KINDS.get(row.event_type, "other"),
+                    home_score=row.home_score,
+                    away_score=row.away_score,
+                    home_win_probability=self._chance(row),
+                )
+            )
+        except ValidationError as error:
+            raise ValueError(f"{where}: {error.errors(include_url=False)[0]['msg']}") from None
+
+    def _chance(self, row: _Row) -> float:
+        # Plays between two changes of the clock or score share a probability: worked out once.
+        state = (row.period, row.seconds_left, row.home_score - row.away_score)
+        if state != self._state:
+            self._state = state
+            regulation = row.period <= REGULATION_PERIODS
+            self._probability = home_win_probability(
+                row.home_score - row.away_score,
+                (REGULATION_PERIODS - row.period) * PERIOD_SECONDS + row.seconds_left if regulation else 0.0,
+                None if regulation else row.seconds_left,
+                self.home,
+                self.away,
+            )
+        return self._probability
+
+    def finish(self) -> list[Play]:
+        """The plays, the last carrying the result: checked against the games file's final score."""
+        last = self.last
+        assert last is not None  # a game is made for its first row
+        final = (last.home_score, last.away_score)
+        if final != self.flow.final_score:
+            raise ValueError(
+                f"{self.last_where}: game {last.game_id!r} ends {final[0]}-{final[1]} here but "
+                f"{self.flow.final_score[0]}-{self.flow.final_score[1]} in the games file"
+            )
+        if final[0] == final[1]:
+            raise ValueError(f"{self.last_where}: game {last.game_id!r} ends tied")
+        result = 1.0 if final[0] > final[1] else 0.0
+        self.plays[-1] = self.plays[-1].model_copy(update={"home_win_probability": result})
+        return self.plays
+
