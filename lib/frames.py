@@ -7,7 +7,7 @@ written against a live feed does not break on a quiet night. Times are UTC times
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Final
 
 import pandas as pd
@@ -173,6 +173,16 @@ class ScorecardFrames:
     enough: bool
     partial_left_out: int
     phases: pd.DataFrame
+
+    def copy(self) -> ScorecardFrames:
+        """The same tables, each a copy its caller may change."""
+        return replace(
+            self,
+            games=self.games.copy(),
+            overall=self.overall.copy(),
+            calibration=self.calibration.copy(),
+            phases=self.phases.copy(),
+        )
 
 
 def scorecard_frames(card: Scorecard) -> ScorecardFrames:

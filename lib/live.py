@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +169,8 @@ class LiveFeed:
         if archive is not None and not isinstance(archive, ArchiveOptions):
             archive = ArchiveOptions(Path(archive))
         self._archive_options: ArchiveOptions | None = archive
+        self._scorecard: tuple[tuple[bool, frozenset[tuple[str, float]]], ScorecardFrames] | None = None
+        self._scorecard_lock = threading.Lock()
         self._writer: archive_module.ArchiveWriter | None = None
         self._archive_problem: str | None = None
         self._url = url
@@ -486,9 +489,18 @@ class LiveFeed:
                 tip-off too. By default they are only listed, marked ``partial``, and counted in
                 ``partial_left_out``: predictions from mid-game on are easier than a whole game's.
         """
-        snapshot = self.store.snapshot()
-        card = score_finished_games(snapshot.games, self.store.game_histories(), include_partial=include_partial)
-        return scorecard_frames(card)
+        games = self.store.snapshot().games
+        # Only finished games are scored, and what is scored of one never changes once it is
+        # final unless its state does: a page refreshing every second for many viewers scores
+        # again only when a game ends (or is corrected, or evicted).
+        finals = frozenset((r.game.game_id, r.updated_at) for r in games.values() if r.game.status == "final")
+        key = (include_partial, finals)
+        with self._scorecard_lock:
+            kept = self._scorecard
+            if kept is None or kept[0] != key:
+                card = score_finished_games(games, self.store.game_histories(), include_partial=include_partial)
+                kept = self._scorecard = (key, scorecard_frames(card))
+        return kept[1].copy()
 
     def latency(self) -> pd.DataFrame:
         """Latency samples: received_at, e2e_ms, apply_ms, type."""

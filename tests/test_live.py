@@ -27,6 +27,7 @@ from lib import (
     PredictionUpdate,
     ScoreUpdate,
 )
+from lib import live as live_module
 from lib.analytics.plays import PLAY_COLUMNS, PLAYER_COLUMNS
 from lib.archive import query
 from lib.archive.__main__ import main as archive_main
@@ -593,3 +594,31 @@ def test_a_recording_stopped_before_any_frame_still_holds_the_state(
     feed.stop_recording()
     (only,) = [json.loads(f.payload) for f in read_recording(tmp_path / "quiet.jsonl")]
     assert (only["type"], only["data"]["game_id"]) == ("game_end", "done")
+
+
+def test_the_scorecard_is_scored_again_only_when_a_finished_game_changes(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live updates and repeated calls reuse the scorecard, a game ending scores again, a caller's edits stay theirs."""
+    scored: list[int] = []
+    real = live_module.score_finished_games
+    monkeypatch.setattr(live_module, "score_finished_games", lambda *a, **k: scored.append(1) or real(*a, **k))
+    feed = LiveFeed(feed_server.url, options=options())
+    feeds.append(feed)
+    feed.start()
+    wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
+    batches = two_finished_games()
+    for batch in batches[:5]:  # "w" played out and final; "l" under way
+        feed_server.publish(batch)
+    wait_for(lambda: len(feed.scorecard().games) == 1, what="the first final")
+    calls = len(scored)
+    first = feed.scorecard()
+    first.games.loc[:, "brier"] = 99.0
+    feed_server.publish(batches[5])  # the next game starts, with its prediction
+    wait_for(lambda: len(feed.prediction_history("l")) == 1, what="the next game")
+    assert feed.scorecard().games.brier.tolist() != [99.0]
+    assert len(scored) == calls
+    for batch in batches[6:]:
+        feed_server.publish(batch)
+    wait_for(lambda: len(feed.scorecard().games) == 2, what="the second final")
+    assert len(scored) == calls + 1
