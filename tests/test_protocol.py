@@ -20,6 +20,7 @@ from lib.protocol import (
     Rejection,
     RejectReason,
     ScoreUpdate,
+    clean_text,
     encode,
     parse,
     parse_ping,
@@ -169,6 +170,16 @@ REJECTIONS: list[tuple[str, str | bytes, RejectReason, bool]] = [
     ("period over 20", _bad(period=21), RejectReason.OUT_OF_RANGE, False),
     ("empty game_id", _bad(game_id=""), RejectReason.OUT_OF_RANGE, False),
     ("game_id over 64 chars", _bad(game_id="x" * 65), RejectReason.OUT_OF_RANGE, False),
+    ("blank team name", _bad(home_team="   "), RejectReason.INVALID_VALUE, False),
+    ("team name of a no-break space", _bad(away_team="\u00a0"), RejectReason.INVALID_VALUE, False),
+    ("right-to-left override in a name", _bad(home_team="Boston \u202eCeltics"), RejectReason.INVALID_VALUE, False),
+    ("directional isolate in a name", _bad(away_team="\u2067Knicks\u2069"), RejectReason.INVALID_VALUE, False),
+    (
+        "right-to-left override in a description",
+        frame("play", play_data(description="Tatum \u202e3PT")),
+        RejectReason.INVALID_VALUE,
+        False,
+    ),
     ("bad clock", _bad(clock="7 minutes"), RejectReason.INVALID_VALUE, False),
     ("clock past 12:00", _bad(clock="12:01"), RejectReason.INVALID_VALUE, False),
     ("unknown status", _bad(status="paused"), RejectReason.INVALID_VALUE, False),
@@ -246,6 +257,28 @@ def test_bad_frames_are_rejected_with_their_reason(
     assert isinstance(result, Rejection), case
     assert result.reason == reason, (case, result.detail)
     assert result.detail
+
+
+def test_a_rejected_name_or_clock_says_its_rule_in_words() -> None:
+    """A blank or bidi-laden name and a bad clock name the field and the rule, not a regular expression."""
+    name = parse(_bad(home_team="A\u202eB"))
+    clock = parse(_bad(clock="99:00"))
+    assert isinstance(name, Rejection)
+    assert isinstance(clock, Rejection)
+    assert name.detail == "data.home_team: blank, or holds a bidirectional control character"
+    assert clock.detail == 'data.clock: not a clock: "MM:SS" left in the period, at most 12:00'
+
+
+def test_names_in_any_script_are_accepted() -> None:
+    """Names in Hebrew, Arabic or with accents pass: only blank names and the direction controls are refused."""
+    for name in ("\u05de\u05db\u05d1\u05d9", "\u0627\u0644\u0646\u062c\u0648\u0645", "Nikola Joki\u0107"):
+        assert isinstance(parse(_bad(home_team=name)), ScoreUpdate)
+
+
+def test_clean_text_strips_direction_controls_and_whitespace() -> None:
+    """Upstream names lose their bidirectional controls and surrounding spaces; an all-control name is empty."""
+    assert clean_text("  Boston \u202eCeltics\u202c ") == "Boston Celtics"
+    assert clean_text("\u2066\u2069 ") == ""
 
 
 def test_deeply_nested_json_is_rejected_not_crashing() -> None:
