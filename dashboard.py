@@ -100,9 +100,9 @@ def archive_reading(path: Path) -> str | None:
 
 
 @st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False)
-def archived_scorecard(path: Path) -> ScorecardFrames:
+def archived_scorecard(path: Path, include_partial: bool) -> ScorecardFrames:
     """The scorecard over every finished game in the archive."""
-    return feed.archived_scorecard()
+    return feed.archived_scorecard(include_partial=include_partial)
 
 
 @st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False)
@@ -388,13 +388,21 @@ def archived_game_detail(records: list[GameRecord]) -> None:
 
 def scorecard_tab() -> None:
     """The scorecard tab: how good the predictions were, over this session or the whole archive."""
-    card = from_archive(archived_scorecard)
-    scored = None if card is None else int(card.overall.iloc[0]["games"])
+    include_partial = bool(st.session_state.get("include_partial", False))
+    archived = from_archive(lambda path: archived_scorecard(path, include_partial))
+    scored = None if archived is None else int(archived.overall.iloc[0]["games"])
     if choose_scope("scorecard_scope", scored, "scored game") == "archive":
-        assert card is not None  # the scope offers the archive only when it was read
-        render_scorecard(card)
+        assert archived is not None  # the scope offers the archive only when it was read
+        card = archived
     else:
-        render_scorecard(feed.scorecard())
+        card = feed.scorecard(include_partial=include_partial)
+    if bool(card.games["partial"].any()):
+        st.toggle(
+            "Count partial games",
+            key="include_partial",
+            help="Games first seen after their tip-off: their predictions miss the start, which is easier to predict",
+        )
+    render_scorecard(card)
 
 
 def downloads() -> None:

@@ -833,7 +833,8 @@ def test_a_game_joined_late_is_marked_partial_and_left_out_of_the_scorecard(
     app: AppFactory, feed_server: ScriptedFeed
 ) -> None:
     """First met at 60-58 in Q3: partial, known from Q3 07:12, in Every game and the per-game scorecard; the
-    scorecard's figures count the two games seen from their tip-off and say one partial game is left out."""
+    scorecard's figures count the two games seen from their tip-off, say one partial game is left out, and
+    count it too when the viewer asks."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "Live")
     finished_night(feed_server)
@@ -858,6 +859,9 @@ def test_a_game_joined_late_is_marked_partial_and_left_out_of_the_scorecard(
     per_game = next(d.value for d in at.dataframe if "known_from" in d.value).set_index("game_id")
     assert per_game.partial.to_dict() == {"w": False, "l": False, "late": True}
     assert per_game.loc["late", "known_from"] == "Q3 07:12"
+    at.toggle(key="include_partial").set_value(True).run()
+    assert {m.label: m.value for m in at.metric}["Scored games"] == "3"
+    assert "Left out" not in page_text(at)
 
 
 def test_tip_off_times_no_one_can_hold_are_rejected_and_every_page_goes_on(
