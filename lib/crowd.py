@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lib.access import KeyGuard, ping_budget, reconnect_budget
-from lib.board import BoardCache
+from lib.board import BoardCache, GamePlaysReader
 from lib.pacing import LiveGate, RefreshGovernor
 from lib.rate import SharedBucket
 from lib.status import FeedStatus
@@ -50,10 +50,12 @@ class Crowd:
         *,
         now: float,
         cpu: float,
+        plays: GamePlaysReader = dict,
     ) -> Crowd:
-        """One of each for a feed (``snapshot`` and ``status`` read it) at ``now`` (monotonic), ``cpu`` (seconds)."""
+        """One of each for a feed (``snapshot``, ``status`` and ``plays`` read it) at ``now`` (monotonic), ``cpu``
+        (seconds)."""
         return cls(
-            boards=BoardCache(snapshot, status),
+            boards=BoardCache(snapshot, status, plays),
             governor=RefreshGovernor(now, cpu),
             gate=LiveGate(),
             reconnects=reconnect_budget(now),
