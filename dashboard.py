@@ -120,8 +120,7 @@ def archived_game(
     return feed.archived_game(game_id)
 
 
-# A resource, not data: the view is immutable, and every viewer shares the one object rather than a copy.
-@st.cache_resource(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False, max_entries=64)
+@st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False, max_entries=64)
 def archived_plays(path: Path, game_id: str, final: bool) -> PlaysView | None:
     """What Game detail shows of an archived game's plays; ``None`` for a game without any."""
     return plays_view(feed.archived_game_wpa(game_id), final=final)
