@@ -30,21 +30,26 @@ from lib.protocol import (
     Game,
     GameEnd,
     GameStart,
-    Message,
-    Play,
-    PlayUpdate,
     Prediction,
     PredictionUpdate,
     ScoreUpdate,
     SourceStatus,
     SourceStatusUpdate,
 )
-from tests.helpers import game, play_data, two_finished_games
+from tests.helpers import (
+    HOSTILE,
+    LONG_PLAY,
+    PLAYED,
+    SWINGS,
+    game,
+    play_update,
+    played_game,
+    two_finished_games,
+)
 from tests.views.drawn import browser_spec, draw
 from tests.views.tables import html_rows
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
-HOSTILE = "<img src=x onerror=alert(1)>"
 OPERATOR_KEY = "correct horse battery staple"
 
 
@@ -959,69 +964,6 @@ def test_the_scorecard_judges_each_phase_beside_both_baselines_for_the_session_a
     open_archive_scope(at, "the archive (3 scored games)")
     archived = phase_table_shown(at)
     pd.testing.assert_frame_equal(archived, session)
-
-
-PLAYED = {"home_team": "Plays Home", "away_team": "Plays Away"}
-LONG_PLAY = "Home Star " + "driving " * 60 + "layup"
-"""A description near the protocol's 512 characters."""
-SWINGS: list[tuple[str, float, str | None, str]] = [
-    ("home", 0.03, "Home Star", "Home Star 2' Layup"),
-    ("away", -0.05, HOSTILE, HOSTILE),
-    ("home", 0.08, "Home Star", LONG_PLAY),
-    ("home", -0.02, "Home Guard", "Home Guard Bad Pass Turnover"),
-    ("away", -0.12, "Away Ace", "Away Ace 26' 3PT Jump Shot"),
-    ("home", 0.07, None, "Plays Home Team Rebound"),
-    ("away", -0.04, "Away Ace", "Away Ace Free Throw 1 of 2"),
-    ("home", -0.10, "Home Guard", "Home Guard Offensive Foul"),
-    ("away", -0.06, "Away Big", "Away Big Dunk"),
-    ("home", 0.01, "Home Star", "Home Star Free Throw 1 of 1"),
-]
-"""The played game's plays after its start: side, change in the home win probability, player, description."""
-
-
-def played_game(
-    game_id: str = "played-7f3a", *, swings: list[tuple[str, float, str | None, str]] = SWINGS
-) -> list[Message]:
-    """A live game with its plays from the start (pregame 50 %), each changing the home chance as ``swings`` say."""
-    plays: list[Message] = [
-        play_update(
-            game_id,
-            0,
-            0.5,
-            team=None,
-            player=None,
-            description=None,
-            kind="period",
-            period=1,
-            clock="12:00",
-            home_score=0,
-            away_score=0,
-        )
-    ]
-    probability, home, away = 0.5, 0, 0
-    for n, (side, swing, player, description) in enumerate(swings, start=1):
-        probability += swing
-        home, away = (home + 2, away) if side == "home" else (home, away + 2)
-        plays.append(
-            play_update(
-                game_id,
-                n,
-                probability,
-                team=PLAYED[f"{side}_team"],
-                player=player,
-                description=description,
-                period=1,
-                clock=f"{(720 - 30 * n) // 60:02d}:{(720 - 30 * n) % 60:02d}",
-                home_score=home,
-                away_score=away,
-            )
-        )
-    state = a_game(game_id, **PLAYED, period=1, clock="06:30", home_score=home, away_score=away)
-    return [ScoreUpdate(data=state), *plays]
-
-
-def play_update(game_id: str, play_id: int, probability: float, **fields: Any) -> PlayUpdate:
-    return PlayUpdate(data=Play.model_validate(play_data(game_id, play_id, home_win_probability=probability, **fields)))
 
 
 def plays_tables(at: AppTest) -> list[str]:

@@ -20,6 +20,8 @@ from lib.store import HistoryPoint, PredictionPoint
 from lib.views.format import escape_markdown, known_from, period_name, win_chance
 
 _ORANGE: Final = "#f97316"
+_TOOLTIP_LINES: Final = "<style>#vg-tooltip-element table tr td.value{white-space:pre-line}</style>"
+"""A chart tooltip's values keep their line breaks, so that a moment's plays read one a line."""
 
 
 def timeline(
@@ -196,6 +198,8 @@ def render_timeline(
         st.caption("Nothing received for this game yet.")
         return
     probability_spec, margin_spec = timeline_specs(summary.home_team, summary.away_team, marks, plays=plays)
+    if plays:
+        st.html(_TOOLTIP_LINES)  # styles only: Streamlit gives it no room on the page
     st.vega_lite_chart(None, {**probability_spec, "datasets": {"probability": probability}}, width="stretch")
     st.vega_lite_chart(None, {**margin_spec, "datasets": {"margin": margin}}, width="stretch")
 
