@@ -137,6 +137,7 @@ def crowd(live: LiveFeed, operator_key: str | None) -> Crowd:
         now=time.monotonic(),
         cpu=time.process_time(),
         plays=live.store.game_plays,
+        histories=live.store.game_histories,
     )
 
 
@@ -372,7 +373,7 @@ def game_detail(board: Board) -> None:
     if not board.snapshot.games:
         st.caption("No games yet.")
         return
-    summaries = feed.game_summaries()
+    summaries = board.summaries()
     by_id = {s.game_id: s for s in sorted(summaries, key=lambda s: status_rank(s.status))}
     labels = {s.game_id: f"{s.away_team} @ {s.home_team} ({s.status})" for s in summaries}
     chosen = st.selectbox("Game", list(by_id), format_func=labels.__getitem__, key="detail_game")

@@ -26,9 +26,11 @@ from typing import Any, Final
 import pandas as pd
 import pyarrow as pa
 
+from lib.analytics.game import GameSummary
 from lib.analytics.plays import GameWpa, game_wpa
+from lib.analytics.report import Histories, game_summaries
 from lib.status import FeedStatus
-from lib.store import GameRecord, PlayRecord, Snapshot
+from lib.store import GameRecord, HistoryPoint, PlayRecord, PredictionPoint, Snapshot
 from lib.views.cards import cards_html
 from lib.views.events import event_log_table
 from lib.views.format import (
@@ -76,6 +78,8 @@ class LiveView:
 
 GamePlaysReader = Callable[[], Mapping[str, Sequence[PlayRecord]]]
 """Reads every game's plays in game order, a game's the same sequence object until they change."""
+HistoriesReader = Callable[[], Histories]
+"""Reads every game's score changes and predictions, in the order received."""
 
 
 class GamePlays:
@@ -108,6 +112,34 @@ class GamePlays:
             if not self._built:
                 self._view, self._built = plays_view(self.wpa, final=self.key[2]), True
             return self._view
+
+    def history(self) -> tuple[tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]:
+        """The game's score changes and win probabilities as its plays tell them, in game order."""
+        flow: list[HistoryPoint] = []
+        probabilities: list[PredictionPoint] = []
+        last = (0, 0)
+        for play in self.records:
+            score = (play.home_score, play.away_score)
+            if score != last:
+                flow.append(
+                    HistoryPoint(
+                        play.game_id, play.received_at, play.ts, "play", *score, play.period, play.clock, "live"
+                    )
+                )
+                last = score
+            probabilities.append(
+                PredictionPoint(
+                    play.game_id,
+                    play.received_at,
+                    play.ts,
+                    play.home_win_probability,
+                    play.period,
+                    play.clock,
+                    *score,
+                    "live",
+                )
+            )
+        return tuple(flow), tuple(probabilities)
 
 
 def keep_plays(
@@ -149,6 +181,8 @@ class Board:
     events: Any
     plays: Mapping[str, GamePlays] = field(default_factory=dict)
     biggest: str | None = None
+    histories: HistoriesReader = field(default=dict, repr=False)
+    _summaries: list[list[GameSummary]] = field(default_factory=list, repr=False)
     _variants: OrderedDict[tuple[Any, ...], LiveView] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -175,6 +209,27 @@ class Board:
                 self._variants.move_to_end(key)
             return made
 
+    def summaries(self) -> list[GameSummary]:
+        """Every game's figures, most exciting first, worked out by the first viewer who asks (Game detail).
+
+        A game the page met after its tip-off has partial figures from its score changes; when its
+        plays reach back to its tip-off (a feed sends a game's plays whole to a new connection, its
+        state only as it is now), its figures come from the plays instead, whole like its charts.
+        """
+        with self._lock:
+            if not self._summaries:
+                histories = dict(self.histories())
+                summaries = game_summaries(self.snapshot.games, histories)
+                told = {
+                    s.game_id: self.plays[s.game_id].history()
+                    for s in summaries
+                    if s.partial and s.game_id in self.plays and not self.plays[s.game_id].wpa.partial
+                }
+                if told:
+                    summaries = game_summaries(self.snapshot.games, histories | told)
+                self._summaries.append(summaries)
+            return self._summaries[0]
+
     def plays_view(self, game_id: str) -> PlaysView | None:
         """What Game detail shows of a game's plays, built once for every viewer; ``None`` without plays."""
         game = self.plays.get(game_id)
@@ -199,9 +254,14 @@ class Board:
 
 
 def build_board(
-    snapshot: Snapshot, status: FeedStatus, now: float, plays: Mapping[str, GamePlays] | None = None
+    snapshot: Snapshot,
+    status: FeedStatus,
+    now: float,
+    plays: Mapping[str, GamePlays] | None = None,
+    histories: HistoriesReader = dict,
 ) -> Board:
-    """The board for ``snapshot`` at ``now`` (epoch seconds), with the games' ``plays`` worked out."""
+    """The board for ``snapshot`` at ``now`` (epoch seconds), with the games' ``plays`` worked out; ``histories``
+    reads the games' score changes and predictions when a viewer asks for every game's figures."""
     plays = plays or {}
     teams = sorted({team for r in snapshot.games.values() for team in (r.game.home_team, r.game.away_team)})
     figures = latency_figures(snapshot.latency, snapshot.rate, (), now)
@@ -216,6 +276,7 @@ def build_board(
         events=arrow(event_log_table(snapshot.events)),
         plays=plays,
         biggest=tonights_biggest_html(tonights_biggest(shares)),
+        histories=histories,
     )
 
 
@@ -226,6 +287,7 @@ class BoardCache:
         snapshot: Takes a snapshot of the store.
         status: The status a snapshot describes.
         plays: Reads every game's plays (none, by default).
+        histories: Reads every game's score changes and predictions (none, by default).
     """
 
     def __init__(
@@ -233,10 +295,12 @@ class BoardCache:
         snapshot: Callable[[], Snapshot],
         status: Callable[[Snapshot], FeedStatus],
         plays: GamePlaysReader = dict,
+        histories: HistoriesReader = dict,
     ) -> None:
         self._snapshot = snapshot
         self._status = status
         self._plays = plays
+        self._histories = histories
         self._kept: dict[str, GamePlays] = {}
         self._board: Board | None = None
         self._built_at = float("-inf")
@@ -262,7 +326,7 @@ class BoardCache:
             else:
                 snapshot = self._snapshot()
             self._kept = keep_plays(self._kept, snapshot.games, self._plays())
-            self._board = build_board(snapshot, self._status(snapshot), now, self._kept)
+            self._board = build_board(snapshot, self._status(snapshot), now, self._kept, self._histories)
             self._built_at = clock
             self.builds += 1
             return self._board

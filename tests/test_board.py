@@ -174,3 +174,19 @@ def test_tonights_biggest_plays_come_from_the_games_on_the_board_whatever_a_view
     quiet = CountedStore()
     quiet.add("g1")
     assert BoardCache(quiet.snapshot, quiet.status, quiet.plays).board(now=time.time(), clock=0.0).biggest is None
+
+
+def test_every_games_figures_are_worked_out_once_per_board_the_plays_making_a_late_game_whole() -> None:
+    """One list for every viewer; a game met mid-way whose plays start at its tip-off is not partial."""
+    feed = CountedStore()
+    feed.add("g1", home_score=50, away_score=48)  # met in the third quarter
+    feed.play("g1", 1, 0.5, period=1, clock="12:00", team=None, home_score=0, away_score=0)
+    feed.play("g1", 2, 0.6, period=1, clock="11:40", home_score=2, away_score=0)
+    feed.add("g2", home_team="Denver Nuggets", away_team="Miami Heat", home_score=30, away_score=31)
+    board = BoardCache(feed.snapshot, feed.status, feed.plays, feed.store.game_histories).board(
+        now=time.time(), clock=0.0
+    )
+    summaries = board.summaries()
+    assert board.summaries() is summaries
+    partial = {summary.game_id: summary.partial for summary in summaries}
+    assert partial == {"g1": False, "g2": True}  # g2 has no plays: partial from the state met

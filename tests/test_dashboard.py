@@ -1004,6 +1004,22 @@ def test_game_detail_shows_the_plays_key_moments_and_wpa_by_player(app: AppFacto
     assert not any("played-7f3a" in str(value) for d in at.dataframe for value in d.value.to_numpy().ravel())
 
 
+def test_a_game_met_after_its_tip_off_has_whole_figures_when_its_plays_reach_back_to_it(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """The page connects mid-game: the feed sends the game as it is now and its plays from the start; the figures
+    come from the plays, whole like the charts, not partial from the state met."""
+    feed_server.publish(played_game())
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "1 game" in header(at), "the game")
+    open_tab(at, "🎯 Game detail")
+    rerun_until(at, lambda at: len(plays_tables(at)) == 1, "the key moments")
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Lead changes"], figures["Times tied"], figures["Biggest leads"]) == ("0", "1", "0 / 4")
+    assert "partial" not in page_text(at)
+    assert list(at.dataframe[-1].value["known_from"]) == ["tip-off"]
+
+
 def test_hovering_the_chart_reads_the_plays_of_the_moment(app: AppFactory, feed_server: ScriptedFeed) -> None:
     """The probability chart is drawn from the plays; each drawn moment's hover point carries its plays in words."""
     feed_server.publish(played_game())
