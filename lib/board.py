@@ -9,7 +9,8 @@ is built once per board too. Tables are Arrow tables, which Streamlit sends as t
 
 The plays go the same way: a game's win probability added, its share of tonight's biggest plays
 and what Game detail shows of it are worked out once per change of that game's plays (the store
-hands out the same tuple until then), whichever viewers look and however often the board is built.
+hands out the same tuple until then), whichever viewers look and however often the board is built;
+every game's figures for Game detail once per board.
 
 The board holds plain data, as the rendering helpers in :mod:`lib.views` take it.
 """
@@ -114,7 +115,8 @@ class GamePlays:
             return self._view
 
     def history(self) -> tuple[tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]:
-        """The game's score changes and win probabilities as its plays tell them, in game order."""
+        """The game's score changes and win probabilities as its plays tell them, in game order: the history a
+        page that met the game mid-way never received, for figures as whole as the plays."""
         flow: list[HistoryPoint] = []
         probabilities: list[PredictionPoint] = []
         last = (0, 0)
@@ -158,7 +160,7 @@ def keep_plays(
 
 @dataclass(frozen=True, eq=False)
 class Board:
-    """What the live tab shows every viewer at one moment.
+    """What the live section shows every viewer at one moment: the live tab, and what Game detail shares.
 
     Attributes:
         snapshot: The store at that moment.
@@ -171,6 +173,7 @@ class Board:
         plays: Each game's plays worked out (a game without plays has none here).
         biggest: Tonight's biggest plays as HTML: across the games on the board (whatever a
             viewer filters), biggest first; ``None`` when no play has moved a game yet.
+        histories: Reads the games' score changes and predictions, for :meth:`summaries`.
     """
 
     snapshot: Snapshot
