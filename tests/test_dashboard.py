@@ -1070,6 +1070,8 @@ def test_a_game_joined_late_says_its_wpa_starts_where_it_was_first_seen(
     rerun_until(at, lambda at: len(plays_tables(at)) == 1, "the key moments")
     assert "its plays are known from Q3 08:23; the key moments and WPA count from there" in plain(page_text(at))
     assert len(html_rows(plays_tables(at)[0])) == 1  # the first play known moved nothing known
+    assert "No play of theirs yet." in page_text(at)  # the away side: no empty table
+    assert len(at.dataframe) == 2  # the home side's WPA, every game's figures
 
 
 def test_tonights_biggest_plays_refresh_like_the_cards_newest_first_among_equals(

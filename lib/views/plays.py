@@ -341,7 +341,10 @@ def render_plays(view: PlaysView | None, *, started: bool) -> None:
     for column, side in zip(st.columns(2), view.players, strict=True):
         with column:
             st.markdown(f"**{escape_markdown(side.team)}**")
-            render_player_table(side.table)
+            if len(side.table):
+                render_player_table(side.table)
+            else:
+                st.caption("No play of theirs yet.")
 
 
 def render_player_table(table: Any) -> None:
