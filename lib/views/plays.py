@@ -245,12 +245,11 @@ class TeamPlayers:
 
     Attributes:
         team: The team.
-        wpa: The team's WPA: its plays', those of no player included.
-        table: Player, Plays, WPA (percentage points), the most first, as an Arrow table.
+        table: Player, Plays, WPA (percentage points), the most first, then its plays of no player, as an
+            Arrow table.
     """
 
     team: str
-    wpa: float
     table: Any
 
 
@@ -271,9 +270,7 @@ def team_players(game: GameWpa) -> tuple[TeamPlayers, TeamPlayers]:
                 rest = total.wpa - sum(p.wpa for p in game.players if p.team == team)
                 rows.append((TEAM_PLAYS, left, wpa_points(rest)))
         frame = pd.DataFrame(rows, columns=list(PLAYER_COLUMNS)).astype({"Player": str, "Plays": int, "WPA": float})
-        shown.append(
-            TeamPlayers(team, 0.0 if total is None else total.wpa, pa.Table.from_pandas(frame, preserve_index=False))
-        )
+        shown.append(TeamPlayers(team, pa.Table.from_pandas(frame, preserve_index=False)))
     return shown[0], shown[1]
 
 
@@ -282,7 +279,6 @@ class PlaysView:
     """One game's plays as Game detail shows them, built once per change of its plays and shared by every viewer.
 
     Attributes:
-        count: The plays known.
         chart: The chart's moments (:func:`chart_moments`) as an Arrow table.
         last_period: The last period with a play.
         key_moments: The key moments as HTML (``None`` when no play of a team moved the probability).
@@ -290,7 +286,6 @@ class PlaysView:
         known_from: For a partial game, where its plays start (``Q3 08:23``); ``None`` otherwise.
     """
 
-    count: int
     chart: Any
     last_period: int
     key_moments: str | None
@@ -308,7 +303,6 @@ def plays_view(game: GameWpa, final: bool) -> PlaysView | None:
     if not game.plays:
         return None
     return PlaysView(
-        count=len(game.plays),
         chart=pa.Table.from_pandas(chart_moments(game, final), preserve_index=False),
         last_period=game.plays[-1].period,
         key_moments=key_moments_html(game, final),

@@ -221,6 +221,6 @@ def test_a_partial_games_view_says_where_its_plays_start() -> None:
     view = plays_view(a_game(plays), final=False)
     assert view is not None
     assert view.known_from == "Q3 08:23"
-    assert view.count == 2
+    assert view.chart.num_rows == 2
     assert view.last_period == 3
     assert plays_view(a_game([start(), p(1, 0.6)]), final=False).known_from is None  # type: ignore[union-attr]
