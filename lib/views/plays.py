@@ -1,4 +1,4 @@
-"""Plays on the page: key moments, WPA by player, tonight's biggest plays, and the chart's moments to hover.
+"""The page's plays: key moments, WPA by player, tonight's biggest plays, the chart's moments to hover.
 
 A play's WPA (win probability added) is shown from the side of the play's team, in percentage
 points with a sign: ``+12.4 %`` helped them, ``-3.1 %`` hurt them; the same form everywhere.
@@ -109,12 +109,14 @@ def _text_cell(text: str) -> str:
     return f'<td class="text"{title}>{escape(shown)}</td>'
 
 
+def _header(label: str, kind: str, tip: str | None) -> str:
+    title = "" if tip is None else f' title="{escape(tip)}"'
+    return f'<th class="{kind}"{title}>{escape(label)}</th>'
+
+
 def _table(headers: Sequence[tuple[str, str, str | None]], rows: Iterable[str]) -> str:
     """An HTML table: headers as (label, class, hover text), then rows of ready cells."""
-    head = "".join(
-        f'<th class="{kind}"{"" if tip is None else f" title={chr(34)}{escape(tip)}{chr(34)}"}>{escape(label)}</th>'
-        for label, kind, tip in headers
-    )
+    head = "".join(_header(*header) for header in headers)
     body = "".join(f"<tr>{row}</tr>" for row in rows)
     return f'{PLAYS_CSS}<table class="nba-plays"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
