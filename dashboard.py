@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, timedelta, timezone, tzinfo
 from functools import partial
 from pathlib import Path
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from lib import ArchiveError, LiveFeed, NbaOptions, Snapshot
+from lib import ArchiveError, LiveFeed, NbaOptions
 from lib.access import is_local_viewer
 from lib.analytics.game import GameSummary
 from lib.board import Board
@@ -64,6 +64,7 @@ from lib.views.format import (
 )
 from lib.views.header import render_header, render_notice
 from lib.views.latency import monitor_figures, render_latency, render_monitor
+from lib.views.plays import PlaysView, plays_view, render_plays, render_tonights_biggest
 from lib.views.predictions import render_predictions
 from lib.views.recording import render_operator_login, render_recording_controls, render_recording_downloads
 from lib.views.scorecard import render_scorecard
@@ -119,11 +120,25 @@ def archived_game(
     return feed.archived_game(game_id)
 
 
+@st.cache_data(ttl=ARCHIVE_REFRESH_SECONDS, show_spinner=False, max_entries=64)
+def archived_plays(path: Path, game_id: str, final: bool) -> PlaysView | None:
+    """What Game detail shows of an archived game's plays; ``None`` for a game without any."""
+    return plays_view(feed.archived_game_wpa(game_id), final=final)
+
+
 @st.cache_resource(show_spinner=False, hash_funcs={LiveFeed: id})
 def crowd(live: LiveFeed, operator_key: str | None) -> Crowd:
     """What every viewer of the process shares: the live board, the refresh pace, the budgets, the downloads."""
     quiet_refusals()
-    return Crowd.make(live.snapshot, live.status, operator_key, now=time.monotonic(), cpu=time.process_time())
+    return Crowd.make(
+        live.snapshot,
+        live.status,
+        operator_key,
+        now=time.monotonic(),
+        cpu=time.process_time(),
+        plays=live.store.game_plays,
+        histories=live.store.game_histories,
+    )
 
 
 def archive_readable() -> bool:
@@ -153,9 +168,7 @@ def archive_state() -> None:
     time.sleep(pacer.refresh(time.monotonic(), ARCHIVE_STATE_SECONDS, "archive"))
     state = feed.archive
     assert state is not None  # shown only with an archive
-    render_archive_state(
-        *archive_caption(state.path, state.write, state.writer, state.problem, state.writer_elsewhere)
-    )
+    render_archive_state(*archive_caption(state.path, state.write, state.writer, state.problem, state.writer_elsewhere))
     unreadable = archive_reading(state.path)
     if unreadable is not None:
         st.caption(escape_markdown(f"Cannot read the archive: {unreadable}"))
@@ -285,7 +298,7 @@ def live_contents(pace: Refresh) -> None:
             live_board(board, connection, list(render_times))
     if detail.open:
         with detail:
-            game_detail(snapshot)
+            game_detail(board)
     if review.open:
         with review:
             scorecard_tab()
@@ -296,7 +309,8 @@ def live_contents(pace: Refresh) -> None:
 
 
 def live_board(board: Board, connection: Connection, render_times: list[float]) -> None:
-    """The live tab: game cards, predictions, the test ping, latency, the event log, the monitor."""
+    """The live tab: game cards, predictions, tonight's biggest plays, the test ping, latency, the event log,
+    the monitor."""
     snapshot = board.snapshot
     sort_col, team_col, final_col = st.columns([2, 4, 2], vertical_alignment="bottom")
     sort_by = sort_col.selectbox("Sort games by", SORT_KEYS, key="sort_by")
@@ -315,6 +329,9 @@ def live_board(board: Board, connection: Connection, render_times: list[float]) 
 
     st.subheader("Predictions")
     render_predictions(view.predictions)
+
+    st.subheader("Tonight's biggest plays")
+    render_tonights_biggest(board.biggest, any_plays=bool(board.plays))
 
     ping_col, result_col = st.columns([1, 4], vertical_alignment="center")
     if ping_col.button("Send test ping", key="ping"):
@@ -345,28 +362,46 @@ def live_board(board: Board, connection: Connection, render_times: list[float]) 
         )
 
 
-def game_detail(snapshot: Snapshot) -> None:
-    """The game-detail tab: pick a game, see its win probability and margin, and every game's figures."""
+def game_detail(board: Board) -> None:
+    """The game-detail tab: pick a game, see its win probability and margin, its figures, key moments and WPA by
+    player, and every game's figures."""
     records = from_archive(archived_games)
     if choose_scope("detail_scope", None if records is None else len(records), "game") == "archive":
         assert records is not None  # the scope offers the archive only when it was read
         archived_game_detail(records)
         return
-    if not snapshot.games:
+    if not board.snapshot.games:
         st.caption("No games yet.")
         return
-    summaries = feed.game_summaries()
+    summaries = board.summaries()
     by_id = {s.game_id: s for s in sorted(summaries, key=lambda s: status_rank(s.status))}
     labels = {s.game_id: f"{s.away_team} @ {s.home_team} ({s.status})" for s in summaries}
     chosen = st.selectbox("Game", list(by_id), format_func=labels.__getitem__, key="detail_game")
-    summary = by_id[chosen]
-    history = feed.history_points(chosen)
-    probability, margin = timeline(history, feed.prediction_points(chosen))
-    last_period = max((h.period for h in history), default=REGULATION_PERIODS)
-    render_timeline(summary, probability, margin, period_marks(last_period))
-    render_figures(summary)
+    plays = board.plays_view(chosen)
+    if plays is None:
+        one_game(by_id[chosen], plays, feed.history_points(chosen), feed.prediction_points(chosen))
+    else:  # the plays draw the charts
+        one_game(by_id[chosen], plays, (), ())
     st.subheader("Every game, most exciting first")
     render_game_table(summaries)
+
+
+def one_game(
+    summary: GameSummary,
+    plays: PlaysView | None,
+    history: Sequence[HistoryPoint],
+    predictions: Sequence[PredictionPoint],
+) -> None:
+    """One game's charts (from its plays, or else its score changes and predictions), figures, key moments and
+    WPA by player."""
+    if plays is not None:
+        render_timeline(summary, plays.chart, plays.chart, period_marks(plays.last_period), plays=True)
+    else:
+        probability, margin = timeline(history, predictions)
+        last_period = max((h.period for h in history), default=REGULATION_PERIODS)
+        render_timeline(summary, probability, margin, period_marks(last_period))
+    render_figures(summary)
+    render_plays(plays, started=summary.status != "scheduled")
 
 
 def archived_game_detail(records: list[GameRecord]) -> None:
@@ -380,10 +415,8 @@ def archived_game_detail(records: list[GameRecord]) -> None:
     if read is None:
         return
     summary, history, predictions = read
-    probability, margin = timeline(history, predictions)
-    last_period = max((h.period for h in history), default=REGULATION_PERIODS)
-    render_timeline(summary, probability, margin, period_marks(last_period))
-    render_figures(summary)
+    plays = from_archive(lambda path: archived_plays(path, chosen, summary.final))
+    one_game(summary, plays, history, predictions)
 
 
 def scorecard_tab() -> None:

@@ -7,6 +7,11 @@ Arrow fifty times). A :class:`BoardCache` builds one :class:`Board` per change o
 depends on the clock); each viewer's variant (sort, team filter, finished games, time zone)
 is built once per board too. Tables are Arrow tables, which Streamlit sends as they are.
 
+The plays go the same way: a game's win probability added, its share of tonight's biggest plays
+and what Game detail shows of it are worked out once per change of that game's plays (the store
+hands out the same tuple until then), whichever viewers look and however often the board is built;
+every game's figures for Game detail once per board.
+
 The board holds plain data, as the rendering helpers in :mod:`lib.views` take it.
 """
 
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from typing import Any, Final
@@ -22,8 +27,11 @@ from typing import Any, Final
 import pandas as pd
 import pyarrow as pa
 
+from lib.analytics.game import GameSummary
+from lib.analytics.plays import GameWpa, game_wpa
+from lib.analytics.report import Histories, game_summaries
 from lib.status import FeedStatus
-from lib.store import Snapshot
+from lib.store import GameRecord, HistoryPoint, PlayRecord, PredictionPoint, Snapshot
 from lib.views.cards import cards_html
 from lib.views.events import event_log_table
 from lib.views.format import (
@@ -36,6 +44,7 @@ from lib.views.format import (
     sort_cards,
 )
 from lib.views.latency import LatencyFigures, latency_figures, percentiles
+from lib.views.plays import Candidate, PlaysView, candidates, plays_view, tonights_biggest, tonights_biggest_html
 from lib.views.predictions import predictions_table
 
 MIN_AGE: Final = 0.1
@@ -68,9 +77,90 @@ class LiveView:
     predictions: Any
 
 
+GamePlaysReader = Callable[[], Mapping[str, Sequence[PlayRecord]]]
+"""Reads every game's plays in game order, a game's the same sequence object until they change."""
+HistoriesReader = Callable[[], Histories]
+"""Reads every game's score changes and predictions, in the order received."""
+
+
+class GamePlays:
+    """One game's plays worked out: their win probability added, its share of tonight's biggest, what Game
+    detail shows (built when a viewer first asks); kept while the game's plays, teams and status are the same.
+
+    Args:
+        records: The game's plays, as the store holds them.
+        game: The game's latest state.
+    """
+
+    def __init__(self, records: Sequence[PlayRecord], game: GameRecord) -> None:
+        state = game.game
+        self.records = records
+        self.key = (state.home_team, state.away_team, state.status == "final")
+        self.wpa: GameWpa = game_wpa(state.game_id, state.home_team, state.away_team, records)
+        self.candidates: list[Candidate] = candidates(self.wpa, records)
+        self._view: PlaysView | None = None
+        self._built = False
+        self._lock = threading.Lock()
+
+    def same(self, records: Sequence[PlayRecord], game: GameRecord) -> bool:
+        """Whether these are the plays and the game this was worked out from."""
+        state = game.game
+        return records is self.records and self.key == (state.home_team, state.away_team, state.status == "final")
+
+    def view(self) -> PlaysView | None:
+        """What Game detail shows of the plays, built by the first viewer who asks; ``None`` without plays."""
+        with self._lock:  # viewers asking at once wait for the one build
+            if not self._built:
+                self._view, self._built = plays_view(self.wpa, final=self.key[2]), True
+            return self._view
+
+    def history(self) -> tuple[tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]:
+        """The game's score changes and win probabilities as its plays tell them, in game order: the history a
+        page that met the game mid-way never received, for figures as whole as the plays."""
+        flow: list[HistoryPoint] = []
+        probabilities: list[PredictionPoint] = []
+        last = (0, 0)
+        for play in self.records:
+            score = (play.home_score, play.away_score)
+            if score != last:
+                flow.append(
+                    HistoryPoint(
+                        play.game_id, play.received_at, play.ts, "play", *score, play.period, play.clock, "live"
+                    )
+                )
+                last = score
+            probabilities.append(
+                PredictionPoint(
+                    play.game_id,
+                    play.received_at,
+                    play.ts,
+                    play.home_win_probability,
+                    play.period,
+                    play.clock,
+                    *score,
+                    "live",
+                )
+            )
+        return tuple(flow), tuple(probabilities)
+
+
+def keep_plays(
+    kept: Mapping[str, GamePlays], games: Mapping[str, GameRecord], plays: Mapping[str, Sequence[PlayRecord]]
+) -> dict[str, GamePlays]:
+    """Every game's :class:`GamePlays`, those of ``kept`` whose plays did not change reused as they are."""
+    worked: dict[str, GamePlays] = {}
+    for game_id, records in plays.items():
+        game = games.get(game_id)
+        if game is None or not records:
+            continue
+        old = kept.get(game_id)
+        worked[game_id] = old if old is not None and old.same(records, game) else GamePlays(records, game)
+    return worked
+
+
 @dataclass(frozen=True, eq=False)
 class Board:
-    """What the live tab shows every viewer at one moment.
+    """What the live section shows every viewer at one moment: the live tab, and what Game detail shares.
 
     Attributes:
         snapshot: The store at that moment.
@@ -80,6 +170,10 @@ class Board:
         latency: The latency section's figures, tables as Arrow tables; without the viewer's
             own render times (:meth:`latency_for` adds them).
         events: The event log, as an Arrow table (no rows: nothing yet).
+        plays: Each game's plays worked out (a game without plays has none here).
+        biggest: Tonight's biggest plays as HTML: across the games on the board (whatever a
+            viewer filters), biggest first; ``None`` when no play has moved a game yet.
+        histories: Reads the games' score changes and predictions, for :meth:`summaries`.
     """
 
     snapshot: Snapshot
@@ -88,6 +182,10 @@ class Board:
     teams: list[str]
     latency: LatencyFigures
     events: Any
+    plays: Mapping[str, GamePlays] = field(default_factory=dict)
+    biggest: str | None = None
+    histories: HistoriesReader = field(default=dict, repr=False)
+    _summaries: list[list[GameSummary]] = field(default_factory=list, repr=False)
     _variants: OrderedDict[tuple[Any, ...], LiveView] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -114,6 +212,32 @@ class Board:
                 self._variants.move_to_end(key)
             return made
 
+    def summaries(self) -> list[GameSummary]:
+        """Every game's figures, most exciting first, worked out by the first viewer who asks (Game detail).
+
+        A game the page met after its tip-off has partial figures from its score changes; when its
+        plays reach back to its tip-off (a feed sends a game's plays whole to a new connection, its
+        state only as it is now), its figures come from the plays instead, whole like its charts.
+        """
+        with self._lock:
+            if not self._summaries:
+                histories = dict(self.histories())
+                summaries = game_summaries(self.snapshot.games, histories)
+                told = {
+                    s.game_id: self.plays[s.game_id].history()
+                    for s in summaries
+                    if s.partial and s.game_id in self.plays and not self.plays[s.game_id].wpa.partial
+                }
+                if told:
+                    summaries = game_summaries(self.snapshot.games, histories | told)
+                self._summaries.append(summaries)
+            return self._summaries[0]
+
+    def plays_view(self, game_id: str) -> PlaysView | None:
+        """What Game detail shows of a game's plays, built once for every viewer; ``None`` without plays."""
+        game = self.plays.get(game_id)
+        return None if game is None else game.view()
+
     def latency_for(self, render_ms: Sequence[float]) -> LatencyFigures:
         """The latency figures with this viewer's own render times."""
         return replace(self.latency, render=percentiles(render_ms))
@@ -132,10 +256,20 @@ class Board:
         )
 
 
-def build_board(snapshot: Snapshot, status: FeedStatus, now: float) -> Board:
-    """The board for ``snapshot`` at ``now`` (epoch seconds)."""
+def build_board(
+    snapshot: Snapshot,
+    status: FeedStatus,
+    now: float,
+    plays: Mapping[str, GamePlays] | None = None,
+    histories: HistoriesReader = dict,
+) -> Board:
+    """The board for ``snapshot`` at ``now`` (epoch seconds), with the games' ``plays`` worked out; ``histories``
+    reads the games' score changes and predictions when a viewer asks for every game's figures."""
+    plays = plays or {}
     teams = sorted({team for r in snapshot.games.values() for team in (r.game.home_team, r.game.away_team)})
     figures = latency_figures(snapshot.latency, snapshot.rate, (), now)
+    tonight = build_cards(snapshot.games, snapshot.predictions, now=now)
+    shares = (plays[card.game.game_id].candidates for card in tonight if card.game.game_id in plays)
     return Board(
         snapshot=snapshot,
         status=status,
@@ -143,6 +277,9 @@ def build_board(snapshot: Snapshot, status: FeedStatus, now: float) -> Board:
         teams=teams,
         latency=replace(figures, per_second=arrow(figures.per_second), rate=arrow(figures.rate)),
         events=arrow(event_log_table(snapshot.events)),
+        plays=plays,
+        biggest=tonights_biggest_html(tonights_biggest(shares)),
+        histories=histories,
     )
 
 
@@ -152,11 +289,22 @@ class BoardCache:
     Args:
         snapshot: Takes a snapshot of the store.
         status: The status a snapshot describes.
+        plays: Reads every game's plays (none, by default).
+        histories: Reads every game's score changes and predictions (none, by default).
     """
 
-    def __init__(self, snapshot: Callable[[], Snapshot], status: Callable[[Snapshot], FeedStatus]) -> None:
+    def __init__(
+        self,
+        snapshot: Callable[[], Snapshot],
+        status: Callable[[Snapshot], FeedStatus],
+        plays: GamePlaysReader = dict,
+        histories: HistoriesReader = dict,
+    ) -> None:
         self._snapshot = snapshot
         self._status = status
+        self._plays = plays
+        self._histories = histories
+        self._kept: dict[str, GamePlays] = {}
         self._board: Board | None = None
         self._built_at = float("-inf")
         self._lock = threading.Lock()
@@ -180,7 +328,8 @@ class BoardCache:
                     return board
             else:
                 snapshot = self._snapshot()
-            self._board = build_board(snapshot, self._status(snapshot), now)
+            self._kept = keep_plays(self._kept, snapshot.games, self._plays())
+            self._board = build_board(snapshot, self._status(snapshot), now, self._kept, self._histories)
             self._built_at = clock
             self.builds += 1
             return self._board

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lib.access import KeyGuard, ping_budget, reconnect_budget
-from lib.board import BoardCache
+from lib.board import BoardCache, GamePlaysReader, HistoriesReader
 from lib.pacing import LiveGate, RefreshGovernor
 from lib.rate import SharedBucket
 from lib.status import FeedStatus
@@ -50,10 +50,13 @@ class Crowd:
         *,
         now: float,
         cpu: float,
+        plays: GamePlaysReader = dict,
+        histories: HistoriesReader = dict,
     ) -> Crowd:
-        """One of each for a feed (``snapshot`` and ``status`` read it) at ``now`` (monotonic), ``cpu`` (seconds)."""
+        """One of each for a feed (``snapshot``, ``status``, ``plays`` and ``histories`` read it) at ``now``
+        (monotonic), ``cpu`` (seconds)."""
         return cls(
-            boards=BoardCache(snapshot, status),
+            boards=BoardCache(snapshot, status, plays, histories),
             governor=RefreshGovernor(now, cpu),
             gate=LiveGate(),
             reconnects=reconnect_budget(now),

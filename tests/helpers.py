@@ -6,7 +6,17 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from lib.protocol import Game, GameEnd, Message, Prediction, PredictionUpdate, ScoreUpdate, SourceStatus
+from lib.protocol import (
+    Game,
+    GameEnd,
+    Message,
+    Play,
+    PlayUpdate,
+    Prediction,
+    PredictionUpdate,
+    ScoreUpdate,
+    SourceStatus,
+)
 from lib.status import FeedStatus
 from lib.store import ConnectionInfo, ConnectionState, Counters, SourceRecord
 
@@ -101,3 +111,61 @@ def two_finished_games() -> list[list[Message]]:
         final = game(game_id, **teams, home_score=home, away_score=away, status="final", period=4, clock="00:00")
         batches.append([GameEnd(data=Game.model_validate(final))])
     return batches
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+"""Markup from the feed, which the page must show as these characters."""
+PLAYED = {"home_team": "Plays Home", "away_team": "Plays Away"}
+LONG_PLAY = "Home Star " + "driving " * 60 + "layup"
+"""A description near the protocol's 512 characters."""
+SWINGS: list[tuple[str, float, str | None, str]] = [
+    ("home", 0.03, "Home Star", "Home Star 2' Layup"),
+    ("away", -0.05, HOSTILE, HOSTILE),
+    ("home", 0.08, "Home Star", LONG_PLAY),
+    ("home", -0.02, "Home Guard", "Home Guard Bad Pass Turnover"),
+    ("away", -0.12, "Away Ace", "Away Ace 26' 3PT Jump Shot"),
+    ("home", 0.07, None, "Plays Home Team Rebound"),
+    ("away", -0.04, "Away Ace", "Away Ace Free Throw 1 of 2"),
+    ("home", -0.10, "Home Guard", "Home Guard Offensive Foul"),
+    ("away", -0.06, "Away Big", "Away Big Dunk"),
+    ("home", 0.01, "Home Star", "Home Star Free Throw 1 of 1"),
+]
+"""A played game's plays after its start: side, change in the home win probability, player, description."""
+
+
+def play_update(game_id: str, play_id: int, probability: float, **fields: Any) -> PlayUpdate:
+    """A ``play`` message: :func:`play_data` with this home win probability after it."""
+    return PlayUpdate(data=Play.model_validate(play_data(game_id, play_id, home_win_probability=probability, **fields)))
+
+
+def played_game(
+    game_id: str = "played-7f3a",
+    *,
+    teams: dict[str, str] = PLAYED,
+    swings: list[tuple[str, float, str | None, str]] = SWINGS,
+) -> list[Message]:
+    """A live game with its plays from the start (pregame 50 %), one every 30 s of the first quarter, each
+    changing the home chance as ``swings`` say and scoring two for its side."""
+    start = {"team": None, "player": None, "description": None, "kind": "period", "home_score": 0, "away_score": 0}
+    plays: list[Message] = [play_update(game_id, 0, 0.5, period=1, clock="12:00", **start)]
+    probability, home, away, clock = 0.5, 0, 0, "12:00"
+    for n, (side, swing, player, description) in enumerate(swings, start=1):
+        probability += swing
+        home, away = (home + 2, away) if side == "home" else (home, away + 2)
+        clock = f"{(720 - 30 * n) // 60:02d}:{(720 - 30 * n) % 60:02d}"
+        plays.append(
+            play_update(
+                game_id,
+                n,
+                probability,
+                team=teams[f"{side}_team"],
+                player=player,
+                description=description,
+                period=1,
+                clock=clock,
+                home_score=home,
+                away_score=away,
+            )
+        )
+    state = game(game_id, **teams, period=1, clock=clock, home_score=home, away_score=away)
+    return [ScoreUpdate(data=Game.model_validate(state)), *plays]

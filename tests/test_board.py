@@ -7,10 +7,10 @@ import time
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from lib.board import MAX_AGE, MIN_AGE, BoardCache
+from lib.board import MAX_AGE, MIN_AGE, BoardCache, GamePlays
 from lib.status import FeedStatus, status_of
-from lib.store import Snapshot, Store
-from tests.helpers import prediction, score
+from lib.store import PlayRecord, Snapshot, Store
+from tests.helpers import play, prediction, score
 
 
 class CountedStore:
@@ -30,6 +30,12 @@ class CountedStore:
     def add(self, game_id: str, **fields: object) -> None:
         self.store.ingest(score(game_id, **fields), received_at=time.time())
         self.store.ingest(prediction(game_id), received_at=time.time())
+
+    def play(self, game_id: str, play_id: int, probability: float, **fields: object) -> None:
+        self.store.ingest(play(game_id, play_id, home_win_probability=probability, **fields), received_at=time.time())
+
+    def plays(self) -> dict[str, tuple[PlayRecord, ...]]:
+        return self.store.game_plays()
 
 
 def test_a_board_is_built_once_per_change_of_the_store() -> None:
@@ -100,3 +106,87 @@ def test_each_viewer_sees_their_own_render_times_on_the_shared_figures() -> None
     assert mine.render.p50 == 20.0
     assert mine.per_second is board.latency.per_second
     assert board.latency_for([]).render is None
+
+
+def test_a_games_plays_are_worked_out_once_per_change_of_them_and_their_view_once_for_every_viewer() -> None:
+    """A new board reuses an unchanged game's plays; a new play redoes its own game only; the view is built once."""
+    feed = CountedStore()
+    feed.add("g1", clock="07:12")
+    feed.add("g2", home_team="Denver Nuggets", away_team="Miami Heat")
+    feed.play("g1", 1, 0.6)
+    feed.play("g2", 1, 0.4, team="Denver Nuggets")
+    cache = BoardCache(feed.snapshot, feed.status, feed.plays)
+    first = cache.board(now=time.time(), clock=0.0)
+    assert sorted(first.plays) == ["g1", "g2"]
+    feed.play("g1", 2, 0.7, clock="07:00")
+    second = cache.board(now=time.time(), clock=MAX_AGE)
+    assert second is not first
+    assert second.plays["g2"] is first.plays["g2"]
+    assert second.plays["g1"] is not first.plays["g1"]
+    assert len(second.plays["g1"].wpa.plays) == 2
+    views = []
+    start = threading.Barrier(10)
+
+    def ask() -> None:
+        start.wait()
+        views.append(second.plays_view("g1"))
+
+    threads = [threading.Thread(target=ask) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert views[0] is not None
+    assert all(view is views[0] for view in views)
+    assert second.plays_view("nowhere") is None
+
+
+def test_a_game_that_ends_is_worked_out_again_for_its_final_play() -> None:
+    """The same plays, the game now final: its last play may read 100 %, so its plays are redone."""
+    feed = CountedStore()
+    feed.add("g1")
+    feed.play("g1", 1, 1.0)
+    records, record = feed.plays()["g1"], feed.snapshot().games["g1"]
+    kept = GamePlays(records, record)
+    assert kept.same(records, record)
+    feed.add("g1", status="final", period=4, clock="00:00")
+    assert not kept.same(records, feed.snapshot().games["g1"])
+    assert not kept.same(list(records), record)  # another sequence: the plays changed
+
+
+def test_tonights_biggest_plays_come_from_the_games_on_the_board_whatever_a_viewer_filters() -> None:
+    """Plays of every game on the board, biggest first; a final whose team has a newer game is no longer tonight's."""
+    feed = CountedStore()
+    feed.add("old", home_team="Utah Jazz", away_team="Miami Heat", status="final", period=4, clock="00:00")
+    feed.play("old", 1, 0.5, period=1, clock="12:00", team=None, home_score=0, away_score=0)
+    feed.play("old", 2, 0.99, team="Utah Jazz", description="Yesterday's huge play")
+    feed.add("g1", clock="07:12")
+    feed.play("g1", 1, 0.5, period=1, clock="12:00", team=None, home_score=0, away_score=0)
+    feed.play("g1", 2, 0.6, description="Tatum dunk")
+    feed.add("g2", home_team="Denver Nuggets", away_team="Miami Heat")
+    feed.play("g2", 1, 0.5, period=1, clock="12:00", team=None, home_score=0, away_score=0)
+    feed.play("g2", 2, 0.3, team="Miami Heat", description="Butler three")
+    board = BoardCache(feed.snapshot, feed.status, feed.plays).board(now=time.time(), clock=0.0)
+    assert board.biggest is not None
+    assert board.biggest.index("Butler three") < board.biggest.index("Tatum dunk")
+    assert "Yesterday" not in board.biggest
+    assert board.view("Biggest lead", ["Boston Celtics"], False, UTC).cards  # a filter changes the cards only
+    quiet = CountedStore()
+    quiet.add("g1")
+    assert BoardCache(quiet.snapshot, quiet.status, quiet.plays).board(now=time.time(), clock=0.0).biggest is None
+
+
+def test_every_games_figures_are_worked_out_once_per_board_the_plays_making_a_late_game_whole() -> None:
+    """One list for every viewer; a game met mid-way whose plays start at its tip-off is not partial."""
+    feed = CountedStore()
+    feed.add("g1", home_score=50, away_score=48)  # met in the third quarter
+    feed.play("g1", 1, 0.5, period=1, clock="12:00", team=None, home_score=0, away_score=0)
+    feed.play("g1", 2, 0.6, period=1, clock="11:40", home_score=2, away_score=0)
+    feed.add("g2", home_team="Denver Nuggets", away_team="Miami Heat", home_score=30, away_score=31)
+    board = BoardCache(feed.snapshot, feed.status, feed.plays, feed.store.game_histories).board(
+        now=time.time(), clock=0.0
+    )
+    summaries = board.summaries()
+    assert board.summaries() is summaries
+    partial = {summary.game_id: summary.partial for summary in summaries}
+    assert partial == {"g1": False, "g2": True}  # g2 has no plays: partial from the state met

@@ -17,7 +17,7 @@ from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
 from lib.feed.sources.night import NightSimulator
 from lib.protocol import Game, GameEnd, GameStart, Prediction, PredictionUpdate, ScoreUpdate
-from tests.helpers import game, two_finished_games
+from tests.helpers import HOSTILE, LONG_PLAY, game, play_update, played_game, two_finished_games
 
 REFRESH_SECONDS = 1.0
 """The page's default refresh interval."""
@@ -131,6 +131,7 @@ CUT_OFF = """() => {
 }"""
 """What does not fit at this width: tables that scroll sideways, labels and values cut short."""
 RAW_IDS = ("id-7f3a-live", "id-7f3a-soon", "id-7f3a-half")
+PORTLAND = "Portland Trail Blazers"
 
 
 def test_every_tab_reads_whole_at_1400_px_with_no_ids_and_no_empty_values(browser: Any) -> None:
@@ -146,7 +147,7 @@ def test_every_tab_reads_whole_at_1400_px_with_no_ids_and_no_empty_values(browse
         live, soon, half = RAW_IDS
         server.publish(
             [
-                ScoreUpdate(data=a_game(live, home_team="Minnesota Timberwolves", away_team="Portland Trail Blazers")),
+                ScoreUpdate(data=a_game(live, home_team="Minnesota Timberwolves", away_team=PORTLAND)),
                 # A feed that leaves out the optional fields: no predicted final, no model.
                 PredictionUpdate(data=Prediction(game_id=live, home_win_probability=0.9991)),
                 ScoreUpdate(data=a_game(soon, status="scheduled", period=0, clock="12:00", home_score=0, away_score=0)),
@@ -155,13 +156,20 @@ def test_every_tab_reads_whole_at_1400_px_with_no_ids_and_no_empty_values(browse
         )
         for batch in two_finished_games():
             server.publish(batch)
+        # Plays for the live game, a description of 512 characters among them: the lists of plays and WPA tables.
+        server.publish(played_game(live, teams={"home_team": "Minnesota Timberwolves", "away_team": PORTLAND}))
         page.locator(".nba-card").nth(4).wait_for(timeout=30_000)
+        page.locator(".nba-plays").first.wait_for(timeout=30_000)  # tonight's biggest plays
         page.get_by_text("Performance monitor").click()
         page.get_by_text("Apply time (avg of 10)").wait_for(timeout=30_000)
         seen = {"🏀 Live": page.evaluate(CUT_OFF)}
         for tab, shown in (("🎯 Game detail", "Every game"), ("📈 Scorecard", "Per game")):
             page.get_by_role("tab", name=tab).click()
             page.get_by_text(shown).first.wait_for(timeout=30_000)
+            if tab == "🎯 Game detail":
+                page.locator("[data-testid='stSelectbox']").first.click()
+                page.get_by_role("option").filter(has_text="Minnesota Timberwolves").first.click()
+                page.get_by_text("WPA by player").wait_for(timeout=30_000)
             page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
             page.wait_for_timeout(1500)  # the tables draw in the frames after they are laid out
             seen[tab] = page.evaluate(CUT_OFF)
@@ -169,6 +177,7 @@ def test_every_tab_reads_whole_at_1400_px_with_no_ids_and_no_empty_values(browse
         drawn = set(page.evaluate("() => [...window.__drawn]"))
         assert "Minnesota Timberwolves" in drawn  # the hook sees the tables' text
         assert ">99 %" in drawn
+        assert {"Away Ace", "+16.0 %", "-12.0 %"} <= drawn  # WPA by player
         assert "–" in drawn  # the predicted final and model the feed left out
         assert not drawn & {"None", "nan", "NaN", "<NA>", "100 %", *RAW_IDS}
         assert not any(game_id in page.content() for game_id in RAW_IDS)
@@ -365,6 +374,98 @@ def test_a_viewer_downloads_a_table_twice_and_gets_the_same_shared_file(browser:
         assert files[0].startswith(b"game_id,")
         assert files[0].count(b"\n") == 5  # a header and four games
         assert files[1] == files[0]  # within the reuse time: the same file, not a second build
+    finally:
+        dashboard.stop()
+        server.stop()
+
+
+FOUL_AND_FREE_THROWS = [
+    play_update(
+        "played-7f3a",
+        11,
+        0.33,
+        period=1,
+        clock="06:30",
+        team="Plays Away",
+        player="Away Big",
+        description="Away Big shooting foul",
+        kind="foul",
+        home_score=12,
+        away_score=8,
+    ),
+    play_update(
+        "played-7f3a",
+        12,
+        0.36,
+        period=1,
+        clock="06:30",
+        team="Plays Home",
+        player="Home Star",
+        description="Home Star Free Throw 1 of 2",
+        kind="free_throw",
+        home_score=13,
+        away_score=8,
+    ),
+    play_update(
+        "played-7f3a",
+        13,
+        0.39,
+        period=1,
+        clock="06:30",
+        team="Plays Home",
+        player="Home Star",
+        description="Home Star Free Throw 2 of 2",
+        kind="free_throw",
+        home_score=14,
+        away_score=8,
+    ),
+]
+"""The played game's last moment: a foul and its two free throws at one clock."""
+TOOLTIP = "#vg-tooltip-element.visible"
+
+
+def tooltips_across(page: Any, chart: Any, fraction: float) -> list[str]:
+    """The tooltips as the pointer crosses the left ``fraction`` of a chart at mid height, then at its far right."""
+    box = chart.bounding_box()
+    texts = []
+    steps = [box["x"] + box["width"] * fraction * i / 60 for i in range(61)] + [box["x"] + box["width"] - 4]
+    for x in steps:
+        page.mouse.move(x, box["y"] + box["height"] / 2)
+        tooltip = page.locator(TOOLTIP)
+        if tooltip.count():
+            texts.append(str(tooltip.first.inner_text()))
+    return texts
+
+
+def test_hovering_the_win_probability_chart_shows_the_play_at_that_moment(browser: Any) -> None:
+    """Game detail in Chromium: the pointer over the chart reads the nearest moment's plays, markup as text, a foul
+    and its free throws one a line; a key moment cut short keeps its whole text on hover."""
+    server = ScriptedFeed().start()
+    dashboard = Dashboard(server.url, **FAST_RECONNECT)
+    try:
+        server.publish([*played_game(), *FOUL_AND_FREE_THROWS])
+        page = open_page(browser, dashboard.url)
+        page.locator(".nba-card").first.wait_for(timeout=30_000)
+        page.get_by_role("tab", name="🎯 Game detail").click()
+        page.get_by_text("WPA by player").wait_for(timeout=30_000)
+        chart = page.locator("[data-testid='stVegaLiteChart']").first
+        chart.locator("canvas, svg").first.wait_for(timeout=30_000)
+        texts = tooltips_across(page, chart, 0.2)
+        assert any("Away Ace 26' 3PT Jump Shot · +12.0 %" in text and "Q1 09:30" in text for text in texts)
+        assert any(f"Plays Away · {HOSTILE} · +5.0 %" in text for text in texts)  # markup as its characters
+        last = texts[-1]
+        assert "Game time\tQ1 06:30" in last or "Q1 06:30" in last
+        lines = [line for line in last.splitlines() if " · " in line]
+        assert [line.split(" · ")[1] for line in lines] == [
+            "Away Big shooting foul",
+            "Home Star Free Throw 1 of 2",
+            "Home Star Free Throw 2 of 2",
+        ]
+        cut = page.locator(".nba-plays td[title]").first
+        assert cut.get_attribute("title") == LONG_PLAY
+        assert cut.inner_text().endswith("…")
+        assert page.locator("img[src='x']").count() == 0
+        assert page.dialogs == []
     finally:
         dashboard.stop()
         server.stop()

@@ -36,11 +36,20 @@ from lib.protocol import (
     SourceStatus,
     SourceStatusUpdate,
 )
-from tests.helpers import game, two_finished_games
+from tests.helpers import (
+    HOSTILE,
+    LONG_PLAY,
+    PLAYED,
+    SWINGS,
+    game,
+    play_update,
+    played_game,
+    two_finished_games,
+)
 from tests.views.drawn import browser_spec, draw
+from tests.views.tables import html_rows
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
-HOSTILE = "<img src=x onerror=alert(1)>"
 OPERATOR_KEY = "correct horse battery staple"
 
 
@@ -959,3 +968,162 @@ def test_the_scorecard_judges_each_phase_beside_both_baselines_for_the_session_a
     open_archive_scope(at, "the archive (3 scored games)")
     archived = phase_table_shown(at)
     pd.testing.assert_frame_equal(archived, session)
+
+
+def plays_tables(at: AppTest) -> list[str]:
+    """The page's lists of plays (key moments, tonight's biggest), as HTML."""
+    return [str(e.value) for e in at.html if "nba-plays" in str(e.value)]
+
+
+def test_game_detail_shows_the_plays_key_moments_and_wpa_by_player(app: AppFactory, feed_server: ScriptedFeed) -> None:
+    """A game with plays: eight key moments (clock, team, text, score, signed WPA), WPA by player away then home,
+    feed text as text, a long description cut with its whole on hover, no ids."""
+    feed_server.publish(played_game())
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "1 game" in header(at), "the game")
+    open_tab(at, "🎯 Game detail")
+    rerun_until(at, lambda at: len(plays_tables(at)) == 1, "the key moments")
+    (moments,) = plays_tables(at)
+    rows = html_rows(moments)
+    assert len(rows) == 8
+    assert rows[0] == ["Q1 09:30", "Plays Away", "Away Ace 26' 3PT Jump Shot", "4–6", "+12.0 %", "42 %"]
+    assert rows[1][1:] == ["Plays Home", "Home Guard Offensive Foul", "6–10", "-10.0 %", "35 %"]  # against its team
+    assert [row[2] for row in rows].count(HOSTILE) == 1  # shown as those characters
+    assert "<img" not in moments
+    cut = next(row[2] for row in rows if row[2].startswith("Home Star driving"))
+    assert cut.endswith("…")
+    assert f'title="{LONG_PLAY}"' in moments
+    assert "played-7f3a" not in moments
+    subheaders = [s.value for s in at.subheader]
+    assert (
+        subheaders.index("Key moments")
+        < subheaders.index("WPA by player")
+        < subheaders.index("Every game, most exciting first")
+    )
+    away, home, _every_game = (d.value for d in at.dataframe)
+    assert list(away.Player) == ["Away Ace", "Away Big", HOSTILE]
+    assert list(away.WPA) == [16.0, 6.0, 5.0]
+    assert list(home.Player) == ["Home Star", "Home Guard", "Team plays (no player)"]
+    assert list(home.WPA) == [12.0, -12.0, 7.0]
+    assert not any("played-7f3a" in str(value) for d in at.dataframe for value in d.value.to_numpy().ravel())
+
+
+def test_a_game_met_after_its_tip_off_has_whole_figures_when_its_plays_reach_back_to_it(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """The page connects mid-game: the feed sends the game as it is now and its plays from the start; the figures
+    come from the plays, whole like the charts, not partial from the state met."""
+    feed_server.publish(played_game())
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "1 game" in header(at), "the game")
+    open_tab(at, "🎯 Game detail")
+    rerun_until(at, lambda at: len(plays_tables(at)) == 1, "the key moments")
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Lead changes"], figures["Times tied"], figures["Biggest leads"]) == ("0", "1", "0 / 4")
+    assert "partial" not in page_text(at)
+    assert list(at.dataframe[-1].value["known_from"]) == ["tip-off"]
+
+
+def test_hovering_the_chart_reads_the_plays_of_the_moment(app: AppFactory, feed_server: ScriptedFeed) -> None:
+    """The probability chart is drawn from the plays; each drawn moment's hover point carries its plays in words."""
+    feed_server.publish(played_game())
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "1 game" in header(at), "the game")
+    open_tab(at, "🎯 Game detail")
+    rerun_until(at, lambda at: len(at.get("vega_lite_chart")) == 2, "the charts")
+    probability, margin = at.get("vega_lite_chart")
+    spec = browser_spec(probability)
+    tooltip = spec["layer"][-1]["encoding"]["tooltip"]
+    assert {"field": "plays", "title": "Plays"} in tooltip
+    drawn = draw(probability)
+    assert_drawn_from(drawn.values("line"), [0.5 + sum(s for _, s, _, _ in SWINGS[:n]) for n in range(11)], "plays")
+    hovers = [item["description"] for item in drawn.items["symbol"]]
+    assert len(hovers) == 11  # every play at its own clock: one moment each
+    assert any("Plays: Plays Away · Away Ace 26' 3PT Jump Shot · +12.0 %" in text for text in hovers)
+    assert any(f"Plays Away · {HOSTILE} · +5.0 %" in text for text in hovers)  # Vega draws it as text
+    assert any("Game time: Q1 09:30" in text and "Home win: 42 %" in text for text in hovers)
+    margins = [item["description"] for item in draw(margin).items["symbol"]]
+    assert any("Plays: Plays Away · Away Big Dunk" in text for text in margins)
+
+
+def test_a_game_without_plays_says_so_in_one_line(app: AppFactory, feed_server: ScriptedFeed) -> None:
+    """An old feed's game: no key moments table, no WPA tables, one line; the live tab says no plays yet tonight."""
+    feed_server.publish([ScoreUpdate(data=a_game("old", **PLAYED))])
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "1 game" in header(at), "the game")
+    assert "No plays received yet tonight" in page_text(at)
+    open_tab(at, "🎯 Game detail")
+    assert plays_tables(at) == []
+    assert len(at.dataframe) == 1  # every game's figures only
+    assert "No plays received for this game: its key moments and WPA by player show" in page_text(at)
+    assert "WPA by player" not in [s.value for s in at.subheader]
+
+
+def test_a_game_joined_late_says_its_wpa_starts_where_it_was_first_seen(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """Plays known from Q3 08:23: the page says the key moments and WPA count from there."""
+    late = [
+        play_update("late", 40, 0.6, period=3, clock="08:23", team="Plays Home", home_score=60, away_score=55),
+        play_update("late", 41, 0.7, period=3, clock="08:00", team="Plays Home", home_score=62, away_score=55),
+    ]
+    feed_server.publish([ScoreUpdate(data=a_game("late", **PLAYED, home_score=62, away_score=55)), *late])
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "1 game" in header(at), "the game")
+    open_tab(at, "🎯 Game detail")
+    rerun_until(at, lambda at: len(plays_tables(at)) == 1, "the key moments")
+    assert "its plays are known from Q3 08:23; the key moments and WPA count from there" in plain(page_text(at))
+    assert len(html_rows(plays_tables(at)[0])) == 1  # the first play known moved nothing known
+    assert "No play of theirs yet." in page_text(at)  # the away side: no empty table
+    assert len(at.dataframe) == 2  # the home side's WPA, every game's figures
+
+
+def test_tonights_biggest_plays_refresh_like_the_cards_newest_first_among_equals(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """The live tab lists the five biggest swings of tonight's games; a bigger play arrives and leads the list; of two
+    equal swings the newer comes first."""
+    feed_server.publish(played_game())
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: len(plays_tables(at)) == 1, "tonight's biggest plays")
+    rows = html_rows(plays_tables(at)[0])
+    assert [(row[0], row[3], row[5]) for row in rows] == [
+        ("Plays Away @ Plays Home", "Away Ace 26' 3PT Jump Shot", "+12.0 %"),
+        ("Plays Away @ Plays Home", "Home Guard Offensive Foul", "-10.0 %"),
+        ("Plays Away @ Plays Home", LONG_PLAY[:99].rstrip() + "…", "+8.0 %"),
+        ("Plays Away @ Plays Home", "Plays Home Team Rebound", "+7.0 %"),
+        ("Plays Away @ Plays Home", "Away Big Dunk", "+6.0 %"),
+    ]
+    other = {"home_team": "Other Home", "away_team": "Other Away"}
+    feed_server.publish(
+        [
+            ScoreUpdate(data=a_game("other", **other)),
+            play_update("other", 0, 0.5, period=1, clock="12:00", team=None, home_score=0, away_score=0),
+            play_update("other", 1, 0.62, period=1, clock="11:00", team="Other Home", description="Other Home Dunk"),
+        ]
+    )
+    rerun_until(at, lambda at: "Other Home Dunk" in plays_tables(at)[0], "the new play")
+    rows = html_rows(plays_tables(at)[0])
+    assert [row[3] for row in rows[:2]] == ["Other Home Dunk", "Away Ace 26' 3PT Jump Shot"]  # +12.0 %, the newer first
+    assert rows[0][0] == "Other Away @ Other Home"
+    assert len(rows) == 5
+
+
+def test_an_archived_games_detail_has_its_key_moments_and_wpa_by_player(
+    app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path
+) -> None:
+    """With FEED_ARCHIVE, an archived game with plays shows the same sections from the archive."""
+    at = app(feed_server.url, FEED_ARCHIVE=str(tmp_path / "nba.duckdb"))
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    feed_server.publish(played_game("arch"))
+    rerun_until(at, lambda at: "1 game" in header(at), "the game")
+    at.session_state["tab"] = "🎯 Game detail"
+    open_archive_scope(at, "the archive (1 game)")
+
+    def archived(at: AppTest) -> bool:
+        st.cache_data.clear()  # the page shares archive reads for 30 s
+        return len(plays_tables(at)) == 1
+
+    rerun_until(at, lambda at: archived(at) and len(html_rows(plays_tables(at)[0])) == 8, "every archived play")
+    assert html_rows(plays_tables(at)[0])[0][2] == "Away Ace 26' 3PT Jump Shot"
+    assert [s.value for s in at.subheader].count("WPA by player") == 1

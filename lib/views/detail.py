@@ -20,6 +20,8 @@ from lib.store import HistoryPoint, PredictionPoint
 from lib.views.format import escape_markdown, known_from, period_name, win_chance
 
 _ORANGE: Final = "#f97316"
+_TOOLTIP_LINES: Final = "<style>#vg-tooltip-element table tr td.value{white-space:pre-line}</style>"
+"""A chart tooltip's values keep their line breaks, so that a moment's plays read one a line."""
 
 
 def timeline(
@@ -80,11 +82,15 @@ _Y_AXIS_WIDTH: Final = 48
 """Pixels for each chart's y axis, the same in both, so that their plots line up minute by minute."""
 
 
-def timeline_specs(home: str, away: str, marks: Sequence[float]) -> tuple[dict[str, Any], dict[str, Any]]:
+def timeline_specs(
+    home: str, away: str, marks: Sequence[float], *, plays: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Vega-Lite for the two panels, win probability above the margin, on the same game-time axis.
 
     Two charts rather than one stacked (``vconcat``) spec: Streamlit cannot fit a stacked spec
-    to the page's width, and it spilled past the column's right edge.
+    to the page's width, and it spilled past the column's right edge. Hovering anywhere over a
+    panel marks the moment nearest the pointer and reads it in a tooltip: its game time, value,
+    score and, with ``plays``, the plays of that moment (the data's ``plays`` column).
     """
     x = {
         "field": "minute",
@@ -108,6 +114,7 @@ def timeline_specs(home: str, away: str, marks: Sequence[float]) -> tuple[dict[s
         "scale": {"domain": [0, 1]},
         "axis": {**y_axis, "format": "%"},
     }
+    played = [{"field": "plays", "title": "Plays"}] if plays else []
     probability = {
         "title": f"{home} win probability",
         "autosize": autosize,
@@ -124,7 +131,7 @@ def timeline_specs(home: str, away: str, marks: Sequence[float]) -> tuple[dict[s
                 "mark": {"type": "line", "color": _ORANGE, "interpolate": "step-after"},
                 "encoding": {"x": {**x, "title": None}, "y": probability_y},
             },
-            _tooltips("probability", {**x, "title": None}, probability_y, ("home_win", "Home win")),
+            _hover("probability", {**x, "title": None}, probability_y, ("home_win", "Home win"), played),
         ],
     }
     # Area marks stack by default: rows that share a minute (free throws) would be summed.
@@ -140,38 +147,59 @@ def timeline_specs(home: str, away: str, marks: Sequence[float]) -> tuple[dict[s
                 "mark": {"type": "area", "interpolate": "step-after", "opacity": 0.6, "color": "#60a5fa"},
                 "encoding": {"x": x, "y": margin_y},
             },
-            _tooltips("margin", x, margin_y, ("margin", "Margin")),
+            _hover("margin", x, margin_y, ("margin", "Margin"), played),
         ],
     }
     return probability, margin
 
 
-def _tooltips(data: str, x: dict[str, Any], y: dict[str, Any], value: tuple[str, str]) -> dict[str, Any]:
-    """Invisible points over a panel's line whose tooltips read its value, game time and score."""
+def _hover(
+    data: str, x: dict[str, Any], y: dict[str, Any], value: tuple[str, str], more: list[dict[str, str]]
+) -> dict[str, Any]:
+    """A dot on the panel's line at the moment nearest the pointer (anywhere over the panel), its tooltip reading
+    that moment's game time, value and score, then ``more``."""
     field, title = value
+    hover = f"{data}_hover"
     return {
         "data": {"name": data},
-        "mark": {"type": "point", "opacity": 0, "size": 80},
+        "params": [
+            {
+                "name": hover,
+                "select": {
+                    "type": "point",
+                    "encodings": ["x"],
+                    "nearest": True,
+                    "on": "pointerover",
+                    "clear": "pointerout",
+                },
+            }
+        ],
+        "mark": {"type": "point", "filled": True, "size": 60, "color": "#f9fafb"},
         "encoding": {
             "x": x,
             "y": y,
+            "opacity": {"condition": {"param": hover, "empty": False, "value": 1}, "value": 0},
             "tooltip": [
                 {"field": "game_time", "title": "Game time"},
                 {"field": field, "title": title},
                 {"field": "score", "title": "Score (away–home)"},
+                *more,
             ],
         },
     }
 
 
 def render_timeline(
-    summary: GameSummary, probability: pd.DataFrame, margin: pd.DataFrame, marks: Sequence[float]
+    summary: GameSummary, probability: Any, margin: Any, marks: Sequence[float], *, plays: bool = False
 ) -> None:
-    """The win-probability and margin charts for one game."""
-    if probability.empty and margin.empty:
+    """The win-probability and margin charts for one game (DataFrames, or Arrow tables, of :func:`timeline`'s
+    columns; with ``plays``, of the plays' moments, whose tooltips list them)."""
+    if len(probability) == 0 and len(margin) == 0:
         st.caption("Nothing received for this game yet.")
         return
-    probability_spec, margin_spec = timeline_specs(summary.home_team, summary.away_team, marks)
+    probability_spec, margin_spec = timeline_specs(summary.home_team, summary.away_team, marks, plays=plays)
+    if plays:
+        st.html(_TOOLTIP_LINES)  # styles only: Streamlit gives it no room on the page
     st.vega_lite_chart(None, {**probability_spec, "datasets": {"probability": probability}}, width="stretch")
     st.vega_lite_chart(None, {**margin_spec, "datasets": {"margin": margin}}, width="stretch")
 
