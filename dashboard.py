@@ -453,6 +453,8 @@ def downloads() -> None:
             Export("latency", "latency samples (end-to-end and apply, ms)", feed.latency, live),
             Export("game-stats", "the game-detail figures for every game", feed.game_stats, live),
             Export("scorecard", "prediction quality per finished game", lambda: feed.scorecard().games, live),
+            Export("plays", "every play with its win probability added", feed.plays, live),
+            Export("player-wpa", "each player's win probability added in each game", feed.player_wpa, live),
         ],
         stem=time.strftime("nba-live-%Y%m%d-%H%M"),
         shelf=shelf,
@@ -476,6 +478,8 @@ def downloads() -> None:
                     ("score_changes", "every archived score change"),
                     ("predictions", "every archived prediction"),
                     ("finished_games", "finished games with their figures"),
+                    ("plays", "every archived play with its win probability added"),
+                    ("player_wpa", "each player's win probability added in each archived game"),
                 )
             ],
             stem=time.strftime("nba-archive-%Y%m%d-%H%M"),

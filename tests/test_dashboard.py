@@ -559,7 +559,7 @@ def test_data_tab_offers_every_table_in_two_formats(
     at.run()
     assert not at.exception
     buttons = list(at.get("download_button"))
-    assert len(buttons) == 14
+    assert len(buttons) == 18
 
 
 def test_recording_switch_records_and_stops(
@@ -787,15 +787,18 @@ def test_scorecard_and_game_detail_reach_every_archived_game(
 def test_data_tab_offers_the_archives_views(
     app: AppFactory, feed_server: ScriptedFeed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With an archive the data tab adds a CSV and a Parquet download for each of its four views."""
+    """With an archive the data tab adds a CSV and a Parquet download for each of its six views."""
     monkeypatch.chdir(tmp_path)
     at = app(feed_server.url, FEED_ARCHIVE=str(tmp_path / "nba.duckdb"))
     at.session_state["tab"] = "⬇️ Data"
     at.run()
     assert not at.exception
     names = [button.proto.label for button in at.get("download_button")]
-    assert len(names) == 14 + 8
+    assert len(names) == 18 + 12
     assert "**archive-finished-games**: finished games with their figures" in [m.value for m in at.markdown]
+    assert "**archive-player-wpa**: each player's win probability added in each archived game" in [
+        m.value for m in at.markdown
+    ]
 
 
 def test_an_archive_that_cannot_be_written_is_a_warning_and_the_page_goes_on(
