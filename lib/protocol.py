@@ -97,6 +97,16 @@ StartTime = Annotated[AwareDatetime, Field(ge=EARLIEST_START, lt=LATEST_TIME)]
 elsewhere, and cannot be compared with one that has it), from 1946 to the end of 2100, UTC."""
 
 
+RECORD_PATTERN: Final = r"^(0|[1-9][0-9]{0,2})-(0|[1-9][0-9]{0,2})$"
+"""A team's regular-season record as wins and losses, ``"10-5"``: whole numbers without leading zeros."""
+Record = Annotated[str, Field(max_length=7, pattern=RECORD_PATTERN)]
+
+
+def record_text(wins: int, losses: int) -> str:
+    """A record as the protocol carries it: ``record_text(10, 5) == "10-5"``."""
+    return f"{wins}-{losses}"
+
+
 def _only_true(value: object) -> Literal[True] | None:
     # Only JSON true marks a correction; anything else (false, "true", 1) means no correction,
     # so a frame with it is judged like one without the field.
@@ -120,6 +130,10 @@ class Game(BaseModel):
     start_time: StartTime | None = None
     correction: Annotated[Literal[True] | None, BeforeValidator(_only_true)] = None
     """``True`` lets a score go down (a scorer's correction); any other value counts as absent."""
+    home_record: Record | None = None
+    """The home team's regular-season record this season before this game, ``"wins-losses"``."""
+    away_record: Record | None = None
+    """The away team's, likewise."""
 
     @property
     def score_differential(self) -> int:

@@ -302,3 +302,18 @@ def test_client_ping_parses_and_junk_does_not() -> None:
     assert ping.timestamp == 1700000000000
     assert parse_ping("{}") is None
     assert parse_ping(b"\xff") is None
+
+
+def test_records_are_wins_dash_losses() -> None:
+    """home_record and away_record take "10-5" and "0-0"; another string is an invalid_value naming the field."""
+    message = parse(frame("score_update", game(home_record="10-5", away_record="0-0")))
+    assert isinstance(message, ScoreUpdate), message
+    assert (message.data.home_record, message.data.away_record) == ("10-5", "0-0")
+    for bad in ("10–5", "10-05", "-1-5", "10", "10-5-1", "1000-1", " 10-5"):
+        rejection = parse(frame("score_update", game(away_record=bad)))
+        assert isinstance(rejection, Rejection), bad
+        assert rejection.reason is RejectReason.INVALID_VALUE, (bad, rejection)
+        assert "away_record" in rejection.detail
+    number = parse(frame("score_update", game(home_record=105)))
+    assert isinstance(number, Rejection)
+    assert number.reason is RejectReason.WRONG_TYPE

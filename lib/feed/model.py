@@ -16,6 +16,7 @@ import math
 from typing import Final, Protocol
 
 from lib.feed.wp_params import LATE_SPREAD_SHARE, LEAD_SHRINK
+from lib.model import MODEL_NAME, TeamForm, expected_final_score, home_win_probability, model_clock, prior_name
 from lib.model.stern import OVERTIME_SHARE, REGULATION_SECONDS, STERN_SIGMA, rounded_outcome, stern_win_probability
 from lib.model.winprob import final_margin
 from lib.protocol import MAX_SCORE, PERIOD_SECONDS, REGULATION_PERIODS, Game, Prediction, clock_seconds
@@ -30,6 +31,7 @@ __all__ = [
     "SternModel",
     "WinProbabilityModel",
     "calibrated_win_probability",
+    "predict_game",
     "remaining_share",
     "stern_win_probability",
 ]
@@ -98,6 +100,40 @@ def _result(game: Game, model: str) -> Prediction:
     lead = game.score_differential
     probability = 1.0 if lead > 0 else 0.0 if lead < 0 else 0.5
     return _prediction(game, model, probability, float(game.home_score), float(game.away_score))
+
+
+def predict_game(
+    game: Game, home: TeamForm | None = None, away: TeamForm | None = None, home_spread: float | None = None
+) -> Prediction:
+    """The shipped model's prediction of a game's state, from what is known of its teams before tip-off.
+
+    Every source predicts through this one function, so a page shows the same chance for the same
+    state and form whichever source served it. The prediction's ``model`` is
+    :data:`lib.model.MODEL_NAME` with the prior used (``+spread``, ``+form``, ``+record`` or
+    ``+home-edge``: :func:`lib.model.prior_name`), so an analyst can tell a game predicted from
+    the teams' points from one predicted from the home edge alone. A final game gets its result as
+    a certainty; before that the chance is strictly between 0 and 1. The predicted final score is
+    the model's expected one at the end of regulation (or of the overtime being played).
+
+    Args:
+        game: The game's current state.
+        home: The home team's form this season before the game, or ``None`` when unknown.
+        away: The away team's, or ``None``.
+        home_spread: The pregame betting line, points the home team is expected to win by, or ``None``.
+
+    Returns:
+        The prediction.
+    """
+    model = MODEL_NAME + prior_name(home, away, home_spread)
+    if game.status == "final":
+        return _result(game, model)
+    seconds_left, overtime_left = model_clock(game.period, clock_seconds(game.clock))
+    lead = game.score_differential
+    probability = home_win_probability(lead, seconds_left, overtime_left, home, away, home_spread)
+    home_points, away_points = expected_final_score(
+        game.home_score, game.away_score, seconds_left, overtime_left, home, away, home_spread
+    )
+    return _prediction(game, model, probability, min(home_points, MAX_SCORE), min(away_points, MAX_SCORE))
 
 
 class SternModel:
