@@ -30,6 +30,7 @@ CARD_CSS: Final = """
 .nba-row{display:flex;justify-content:space-between;align-items:baseline;margin-top:6px}
 .nba-team{font-size:1rem;color:#e5e7eb;flex:1;min-width:0;overflow-wrap:anywhere;margin-right:8px}
 .nba-team small{color:#6b7280;margin-left:6px}
+.nba-record{color:#9ca3af;font-size:.8rem;margin-left:6px;font-variant-numeric:tabular-nums}
 .nba-score{font-size:1.6rem;font-weight:700;color:#9ca3af;font-variant-numeric:tabular-nums}
 .nba-score.lead{color:#f9fafb}
 .nba-pred{margin-top:10px;font-size:.8rem;color:#9ca3af}
@@ -49,11 +50,11 @@ def card_html(card: CardData, now: float, tz: tzinfo = UTC) -> str:
     close = is_close_game(game)
     badge = '<span class="nba-badge">CLOSE GAME</span>' if close else ""
     rows = "".join(
-        f'<div class="nba-row"><span class="nba-team" title="{escape(team)}">{escape(team)}<small>{side}</small></span>'
-        f'<span class="nba-score{" lead" if leads else ""}">{points}</span></div>'
-        for team, side, points, leads in (
-            (game.away_team, "away", game.away_score, diff < 0),
-            (game.home_team, "home", game.home_score, diff > 0),
+        f'<div class="nba-row"><span class="nba-team" title="{escape(team)}">{escape(team)}{_record_html(record)}'
+        f'<small>{side}</small></span><span class="nba-score{" lead" if leads else ""}">{points}</span></div>'
+        for team, record, side, points, leads in (
+            (game.away_team, game.away_record, "away", game.away_score, diff < 0),
+            (game.home_team, game.home_record, "home", game.home_score, diff > 0),
         )
     )
     return (
@@ -63,6 +64,13 @@ def card_html(card: CardData, now: float, tz: tzinfo = UTC) -> str:
         f"{rows}{_prediction_html(card)}"
         f'<div class="nba-foot">updated {ago(now - card.updated_at)}</div></div>'
     )
+
+
+def _record_html(record: str | None) -> str:
+    # The record before this game, so a final's card shows what the teams brought to it.
+    if record is None:
+        return ""
+    return f'<span class="nba-record" title="Record this season before this game">{escape(record)}</span>'
 
 
 def _prediction_html(card: CardData) -> str:

@@ -215,6 +215,28 @@ def win_chance(probability: float, *, final: bool) -> str:
     return f"{shown} %"
 
 
+PRIORS: Final = {
+    "+spread": "Betting line",
+    "+odds": "Betting line",
+    "+form": "Team form",
+    "+record": "Records",
+    "+home-edge": "Home edge",
+}
+"""What a prediction knew of the teams before tip-off, by its model name's suffix (``lib.model.prior_name``;
+``+odds`` is an older bridge's name for the line)."""
+
+
+def model_and_prior(model: str) -> tuple[str, str | None]:
+    """A prediction's model name split for a table: ``form-1996-2024+record`` → ``("form-1996-2024", "Records")``.
+
+    A suffix the page does not know is shown as it is; a name without one has no prior to show.
+    """
+    base, plus, prior = model.partition("+")
+    if not plus:
+        return model, None
+    return base, PRIORS.get(f"+{prior}", prior)
+
+
 @dataclass(frozen=True)
 class Notice:
     """What the board says over its cards (or instead of them): the header's state in a sentence."""

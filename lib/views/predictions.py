@@ -9,16 +9,18 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from lib.views.format import CardData, game_clock, win_chance
+from lib.views.format import CardData, game_clock, model_and_prior, win_chance
 
-COLUMNS = ("Away", "Home", "Score", "Clock", "Home win", "Predicted final", "Model")
+COLUMNS = ("Away", "Home", "Score", "Clock", "Home win", "Predicted final", "Prior", "Model")
 
 
 def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -> pd.DataFrame:
     """One row per game: matchup, score, clock, home win probability, predicted final; times of day in ``tz``.
 
-    Text as shown: the probability in words (``>99 %`` until the final), the predicted final away–home;
-    what a feed left out is ``None``, which the table shows as a dash.
+    Text as shown: the probability in words (``>99 %`` until the final), the predicted final away–home,
+    what the model knew of the teams before tip-off (the prior: ``Team form``, ``Records``, ``Home edge``,
+    ``Betting line``) beside the model's name; what a feed left out is ``None``, which the table shows
+    as a dash.
     """
     rows = []
     for card in cards:
@@ -27,6 +29,7 @@ def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -
         predicted = None
         if prediction and prediction.predicted_home_score is not None and prediction.predicted_away_score is not None:
             predicted = f"{prediction.predicted_away_score:.0f}–{prediction.predicted_home_score:.0f}"
+        model, prior = model_and_prior(prediction.model) if prediction and prediction.model else (None, None)
         rows.append(
             (
                 game.away_team,
@@ -37,7 +40,8 @@ def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -
                 if prediction is None
                 else win_chance(prediction.home_win_probability, final=game.status == "final"),
                 predicted,
-                None if prediction is None else prediction.model,
+                prior,
+                model,
             )
         )
     return pd.DataFrame(rows, columns=list(COLUMNS))
@@ -57,5 +61,8 @@ def render_predictions(table: pd.DataFrame | pa.Table) -> None:
             "Score": st.column_config.TextColumn("Score", help="Away–home", alignment="right"),
             "Home win": st.column_config.TextColumn("Home win", help="Home win probability", alignment="right"),
             "Predicted final": st.column_config.TextColumn("Predicted final", help="Away–home", alignment="right"),
+            "Prior": st.column_config.TextColumn(
+                "Prior", help="What the model knew before tip-off: team form, records, a betting line or the home edge"
+            ),
         },
     )

@@ -67,3 +67,11 @@ def test_close_game_badge_appears_late_and_close() -> None:
     """The close-game badge and outline appear in the last five minutes of a close game."""
     assert "CLOSE GAME" in card(period=4, clock="02:00", home_score=99, away_score=97)
     assert "CLOSE GAME" not in card(period=2, clock="02:00", home_score=99, away_score=97)
+
+
+def test_each_team_shows_its_record_before_the_game() -> None:
+    """A card puts each team's record beside its name, away first; a feed without records shows none."""
+    html = card(home_record="10-5", away_record="7-8")
+    away, home = html.index("New York Knicks"), html.index("Boston Celtics")
+    assert away < html.index(">7-8<") < home < html.index(">10-5<")
+    assert "nba-record" not in card()

@@ -12,7 +12,7 @@ from lib.views.predictions import predictions_table
 from tests.helpers import NOW, game
 
 
-def card(game_id: str, prediction: float | None, **fields: object) -> CardData:
+def card(game_id: str, prediction: float | None, model: str = "stern-refit-2015-16+odds", **fields: object) -> CardData:
     made = None
     if prediction is not None:
         made = PredictionRecord(
@@ -21,7 +21,7 @@ def card(game_id: str, prediction: float | None, **fields: object) -> CardData:
                 home_win_probability=prediction,
                 predicted_home_score=110.4,
                 predicted_away_score=104.6,
-                model="stern-refit-2015-16+odds",
+                model=model,
             ),
             NOW,
             None,
@@ -44,9 +44,24 @@ def test_a_row_per_card_in_the_cards_order() -> None:
         "Q3 07:12",
     )
     assert first["Home win"] == "71 %"
-    assert (first["Predicted final"], first.Model) == ("105–110", "stern-refit-2015-16+odds")
+    assert (first["Predicted final"], first.Prior, first.Model) == ("105–110", "Betting line", "stern-refit-2015-16")
     second = table.iloc[1]
-    assert second[["Home win", "Predicted final", "Model"]].isna().all()
+    assert second[["Home win", "Predicted final", "Prior", "Model"]].isna().all()
+
+
+def test_the_prior_in_words_beside_the_model() -> None:
+    """The Prior column says what the model knew of the teams before tip-off, from the model name's suffix."""
+    from lib.model import MODEL_NAME
+
+    def prior(model: str) -> tuple[str, str]:
+        row = predictions_table([card("g", 0.5, model=model)], NOW).iloc[0]
+        return row.Prior, row.Model
+
+    assert prior(f"{MODEL_NAME}+form") == ("Team form", MODEL_NAME)
+    assert prior(f"{MODEL_NAME}+record") == ("Records", MODEL_NAME)
+    assert prior(f"{MODEL_NAME}+home-edge") == ("Home edge", MODEL_NAME)
+    assert prior(f"{MODEL_NAME}+spread") == ("Betting line", MODEL_NAME)
+    assert prior("elo+vibes") == ("vibes", "elo")
 
 
 def test_tip_off_times_in_the_viewers_time_zone() -> None:
