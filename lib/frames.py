@@ -30,6 +30,8 @@ GAME_COLUMNS: Final = (
     "status",
     "differential",
     "start_time",
+    "home_record",
+    "away_record",
     "updated_at",
     "received_at",
 )
