@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, LAKERS, WARRIORS, CdnNight
-from lib.feed.model import SIGMA
+from lib.feed.model import predict_game
 from lib.feed.sources.nba.bridge import BOX_FAILURES, MAX_HELD, BridgeUpdate, NbaBridge, Wanted, scoring_changes
 from lib.feed.sources.nba.cdn import (
     MAX_GAMES,
@@ -17,7 +17,7 @@ from lib.feed.sources.nba.cdn import (
     parse_playbyplay,
     parse_scoreboard,
 )
-from lib.feed.teams import HOME_ADVANTAGE
+from lib.model import MODEL_NAME, home_spread_from_chance
 from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
 
 GAME = "0022600301"
@@ -39,7 +39,7 @@ def poll(bridge: NbaBridge, night: CdnNight, *, odds: bool = False, plays: bool 
         payload = night.boxscore(game_id)
         if payload is not None:
             boxes[game_id] = parse_boxscore(payload)
-    margins = parse_odds(night.odds(), sigma=SIGMA) if odds else None
+    margins = parse_odds(night.odds(), spread_of_chance=home_spread_from_chance) if odds else None
     return bridge.update(board, fetched, boxes, margins)
 
 
@@ -75,7 +75,7 @@ def test_a_scheduled_game_is_sent_with_its_names_tricodes_start_time_and_a_prega
     extra = game.model_extra or {}
     assert (extra["home_tricode"], extra["away_tricode"]) == ("BOS", "NYK")
     assert isinstance(messages[1], PredictionUpdate)
-    assert messages[1].data.model == "stern-refit-2015-16+home-edge"
+    assert messages[1].data.model == f"{MODEL_NAME}+home-edge"
 
 
 def test_la_teams_read_as_the_demo_names_them() -> None:
@@ -113,7 +113,7 @@ def test_tip_off_is_a_game_start_and_every_scoring_action_is_its_own_update(nigh
         (3, 3, "10:12"),
     ]
     assert all(g.status == "live" and g.period == 1 for _, g in sent)
-    kinds = [m.type for m in update.messages]
+    kinds = [m.type for m in update.messages if m.type != "play"]
     assert kinds == ["game_start", "prediction", "score_update", "prediction"] + ["score_update", "prediction"] * 2
 
 
@@ -122,11 +122,11 @@ def test_each_update_carries_a_prediction_of_the_fitted_model_for_that_state(nig
     bridge = NbaBridge()
     night.start(GAME)
     night.score(GAME, "home", 3, "11:00")
-    messages = poll(bridge, night).messages
+    messages = [m for m in poll(bridge, night).messages if m.type != "play"]
     for game_message, prediction in zip(messages[::2], messages[1::2], strict=True):
         assert isinstance(prediction, PredictionUpdate)
         assert prediction.data.game_id == game_message.data.game_id
-        assert prediction.data.model == "stern-refit-2015-16+home-edge"
+        assert prediction.data.model == f"{MODEL_NAME}+home-edge"
     last = messages[-1]
     assert isinstance(last, PredictionUpdate)
     assert last.data.home_win_probability > 0.5  # the home team leads, at home
@@ -293,13 +293,13 @@ def test_the_date_rollover_forgets_the_old_days_finals_and_takes_the_new_games(n
 
 
 def test_the_odds_set_the_pregame_margin_and_are_fixed_at_tip_off(night: CdnNight) -> None:
-    """A spread of -6.5 makes the home team a 6.5-point favourite ("+odds"); a line moved after tip-off counts not."""
+    """A spread of -6.5 makes the home team a 6.5-point favourite ("+spread"); a line moved after tip-off counts not."""
     bridge = NbaBridge()
     poll(bridge, night)
     night.set_spread(GAME, -6.5)
     repriced = [m for m in poll(bridge, night, odds=True).messages if isinstance(m, PredictionUpdate)]
     assert len(repriced) == 1
-    assert repriced[0].data.model == "stern-refit-2015-16+odds"
+    assert repriced[0].data.model == f"{MODEL_NAME}+spread"
     favoured = repriced[0].data.home_win_probability
     assert favoured > 0.65
     night.start(GAME)
@@ -307,7 +307,7 @@ def test_the_odds_set_the_pregame_margin_and_are_fixed_at_tip_off(night: CdnNigh
     night.set_spread(GAME, 10.0)
     night.clock(GAME, 1, "11:00")
     predictions = [m for m in poll(bridge, night, odds=True).messages if isinstance(m, PredictionUpdate)]
-    assert [p.data.model for p in predictions] == ["stern-refit-2015-16+odds"]
+    assert [p.data.model for p in predictions] == [f"{MODEL_NAME}+spread"]
     assert predictions[0].data.home_win_probability > 0.65
 
 
@@ -318,7 +318,7 @@ def test_a_game_first_seen_in_progress_starts_from_the_home_edge() -> None:
     night.set_spread(GAME, -12.0)
     night.start(GAME)
     predictions = [m for m in poll(NbaBridge(), night, odds=True).messages if isinstance(m, PredictionUpdate)]
-    assert {p.data.model for p in predictions} == {"stern-refit-2015-16+home-edge"}
+    assert {p.data.model for p in predictions} == {f"{MODEL_NAME}+home-edge"}
 
 
 def test_scoring_changes_compare_running_scores_not_action_types() -> None:
@@ -336,20 +336,14 @@ def test_scoring_changes_compare_running_scores_not_action_types() -> None:
     ]
 
 
-def test_the_bridge_refuses_a_home_edge_that_is_not_a_number() -> None:
-    """A NaN home edge is a ValueError at construction."""
-    with pytest.raises(ValueError, match="home_edge"):
-        NbaBridge(home_edge=float("nan"))
-
-
-def test_the_default_home_edge_is_the_demos() -> None:
-    """Without odds the pregame margin is the demo's home advantage."""
+def test_without_odds_or_records_the_prediction_is_the_models_from_the_home_edge() -> None:
+    """No line, no records on the board: predict_game's prediction with no form, "+home-edge"."""
     night = CdnNight()
     night.add(GAME, CELTICS, KNICKS)
-    bridge = NbaBridge()
-    prediction = poll(bridge, night).messages[1].data
-    reference = NbaBridge(home_edge=HOME_ADVANTAGE)
-    assert prediction == poll(reference, night).messages[1].data
+    game, prediction = (m.data for m in poll(NbaBridge(), night).messages)
+    assert isinstance(game, Game)
+    assert prediction == predict_game(game)
+    assert (game.home_record, game.away_record) == (None, None)
 
 
 def test_a_lost_game_without_a_box_score_is_dropped_and_polled_no_more(night: CdnNight) -> None:

@@ -150,7 +150,8 @@ def test_upstream_requests_do_not_grow_with_clients(
 
     counts = wait_for(settled, what="a poll to finish")
     assert counts["odds"] == 1
-    assert set(counts) == {"scoreboard", "odds", f"playbyplay_{LIVE}"}
+    assert counts["schedule"] == 1
+    assert set(counts) == {"scoreboard", "schedule", "odds", f"playbyplay_{LIVE}"}
 
 
 def test_the_command_line_serves_tonights_games(cdn: CdnStandIn) -> None:

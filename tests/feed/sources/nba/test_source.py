@@ -52,10 +52,11 @@ def game_states(messages: list[Message]) -> dict[str, Game]:
 def test_a_poll_fetches_each_file_once_and_the_play_by_play_of_games_in_progress(
     cdn: CdnStandIn, source: NbaSource
 ) -> None:
-    """Scoreboard, odds, and the play-by-play of the two games in progress: one request each, none for the other."""
+    """Scoreboard, schedule, odds, the play-by-play of the two games in progress: one request each, none for others."""
     messages = source.advance(T0)
     assert dict(cdn.requests) == {
         "scoreboard": 1,
+        "schedule": 1,
         "odds": 1,
         f"playbyplay_{LIVE}": 1,
         f"playbyplay_{LIVE_TOO}": 1,
