@@ -17,8 +17,18 @@ from lib.feed.sources.nba.cdn import (
     parse_playbyplay,
     parse_scoreboard,
 )
-from lib.model import MODEL_NAME, home_spread_from_chance
-from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
+from lib.model import MODEL_NAME, TeamForm, home_spread_from_chance
+from lib.protocol import (
+    MAX_DESCRIPTION,
+    Game,
+    GameEnd,
+    GameStart,
+    Message,
+    Play,
+    PlayUpdate,
+    PredictionUpdate,
+    ScoreUpdate,
+)
 
 GAME = "0022600301"
 OTHER = "0022600302"
@@ -428,3 +438,118 @@ def test_plays_handed_over_a_few_at_a_time_give_what_whole_files_give(night: Cdn
         anew = PlayByPlay(GAME, actions[:shown], 0)
         onward = PlayByPlay(GAME, actions[:shown], 0, known=shown - 1)
         assert whole.update(board, {GAME: anew}).messages == stepped.update(board, {GAME: onward}).messages
+
+
+# -- plays --------------------------------------------------------------------------------------
+
+
+def plays_of(messages: list[Message]) -> list[Play]:
+    return [m.data for m in messages if isinstance(m, PlayUpdate)]
+
+
+def test_every_action_is_a_play_in_order_with_the_models_chance_for_its_state() -> None:
+    """Each action once, in order, after the game's state: its kind, team, player, words, score, and predict_game's
+    chance for the game at that moment from the same records as the predictions."""
+    night = CdnNight()
+    night.add(GAME, CELTICS, KNICKS, records=((10, 5), (7, 8)))
+    bridge = NbaBridge()
+    poll(bridge, night)
+    night.start(GAME)
+    night.score(GAME, "home", 3, "11:30", player="J. Tatum")
+    night.miss(GAME, "away", "11:10", player="J. Brunson")
+    night.act(GAME, "home", "rebound", "11:08", "J. Brown REBOUND (Off:0 Def:1)", playerNameI="J. Brown")
+    night.act(GAME, "away", "foul", "11:00", "J. Hart personal FOUL (1 PF)", playerNameI="J. Hart")
+    night.score(GAME, "home", 1, "11:00", player="J. Brown")
+    night.act(GAME, "away", "turnover", "10:40", "J. Brunson Bad Pass TURNOVER (1 TO)", playerNameI="J. Brunson")
+    night.act(GAME, "home", "timeout", "10:40", "Celtics Timeout: Regular")
+    night.act(GAME, "away", "substitution", "10:40", "SUB: M. Bridges FOR J. Hart")
+    night.act(GAME, "away", "violation", "10:20", "J. Hart Violation: Kicked Ball")
+    messages = poll(bridge, night).messages
+    plays = plays_of(messages)
+    actions = parse_playbyplay(night.playbyplay(GAME)).actions  # type: ignore[arg-type]
+    assert [p.play_id for p in plays] == [a.action_number for a in actions]
+    assert [p.kind for p in plays] == [
+        "period",
+        "other",  # the jump ball
+        "made_shot",
+        "missed_shot",
+        "rebound",
+        "foul",
+        "free_throw",
+        "turnover",
+        "timeout",
+        "substitution",
+        "other",
+    ]
+    assert [p.team for p in plays[2:6]] == ["Boston Celtics", "New York Knicks", "Boston Celtics", "New York Knicks"]
+    assert (plays[0].team, plays[0].player, plays[0].description) == (None, None, "Period Start")
+    assert [p.player for p in plays[2:5]] == ["J. Tatum", "J. Brunson", "J. Brown"]
+    assert plays[4].description == "J. Brown REBOUND (Off:0 Def:1)"
+    assert [(p.home_score, p.away_score) for p in plays][-1] == (4, 0)
+    home, away = TeamForm(10, 5), TeamForm(7, 8)
+    for play in plays:
+        state = bridge.games[0].model_copy(
+            update={
+                "period": play.period,
+                "clock": play.clock,
+                "home_score": play.home_score,
+                "away_score": play.away_score,
+                "status": "live",
+            }
+        )
+        assert play.home_win_probability == predict_game(state, home, away).home_win_probability
+    last_state = max(i for i, m in enumerate(messages) if isinstance(m, ScoreUpdate | GameStart))
+    assert all(isinstance(m, PlayUpdate) for m in messages[last_state + 2 :])  # the states first, then the plays
+
+
+def test_a_play_is_sent_once_and_again_only_when_the_cdn_edits_it(night: CdnNight) -> None:
+    """A second poll of the same file sends no play; an action whose words change is sent again under its number."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.score(GAME, "home", 2, "11:30")
+    poll(bridge, night)
+    assert plays_of(poll(bridge, night).messages) == []
+    night.games[GAME].actions[-1]["description"] = "P. George 3' driving Layup (2 PTS)"
+    [edited] = plays_of(poll(bridge, night).messages)
+    assert (edited.play_id, edited.description) == (
+        night.games[GAME].actions[-1]["actionNumber"],
+        "P. George 3' driving Layup (2 PTS)",
+    )
+
+
+def test_the_last_play_carries_the_result_once_the_game_is_final(night: CdnNight) -> None:
+    """The game's end, sent while the board still says live, goes again with 1 (a home win) when it is final."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.score(GAME, "home", 2, "00:30", period=4)
+    night.end_period(GAME)
+    night.games[GAME].actions.append(
+        {
+            **night.games[GAME].actions[-1],
+            "actionNumber": 99,
+            "actionType": "game",
+            "subType": "end",
+            "description": "Game End",
+        }
+    )
+    [*_, end] = plays_of(poll(bridge, night).messages)
+    assert end.play_id == 99
+    assert 0.5 < end.home_win_probability < 1.0
+    night.final(GAME)
+    night.games[GAME].actions.pop()  # the stand-in's own game-end action: the one above stays the last
+    final = plays_of(poll(bridge, night).messages)
+    assert [(p.play_id, p.home_win_probability) for p in final] == [(99, 1.0)]
+
+
+def test_words_past_the_protocols_limits_are_cut_and_counted(night: CdnNight) -> None:
+    """A 600-character description is cut to MAX_DESCRIPTION and a 70-character name to 64 (play_text_cut);
+    bidirectional controls are taken out and blank words are no words."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.act(GAME, "home", "foul", "11:00", "x" * 600, playerNameI="\u202eJ. Brown")
+    night.act(GAME, "home", "foul", "10:50", "   ", playerNameI="y" * 70)
+    update = poll(bridge, night)
+    long_words, blank = plays_of(update.messages)[-2:]
+    assert (len(long_words.description or ""), long_words.player) == (MAX_DESCRIPTION, "J. Brown")
+    assert (blank.description, len(blank.player or "")) == (None, 64)
+    assert update.anomalies["play_text_cut"] == 2
