@@ -228,8 +228,9 @@ class _Tracked:
     """How far the play-by-play has been read, for a replay that hands it over a few actions at a time."""
     playbyplay_score: tuple[int, int] | None = None
     """The play-by-play's running score at the last poll, to tell a correction from a lag."""
-    plays_sent: dict[int, tuple[CdnAction, bool]] = field(default_factory=dict)
-    """Each action sent as a play, by number, as it was sent (and whether as the game's result)."""
+    plays_sent: dict[int, tuple[int, bool]] = field(default_factory=dict)
+    """Each action sent as a play, by number: the hash of the action as it was sent, and whether it
+    was sent as the game's result (a hash, not the action: a game's actions are not held twice)."""
     plays_read: int = 0
     """Actions of the play-by-play read so far, for a replay that hands it over a few at a time."""
     off_board: int = 0
@@ -530,11 +531,13 @@ class NbaBridge:
         messages: list[Message] = []
         for index in range(start, len(plays.actions)):
             action = plays.actions[index]
-            seen = (action, final and index == last)
+            seen = (hash(action), final and index == last)
             if tracked.plays_sent.get(action.action_number) == seen:
                 continue
             tracked.plays_sent[action.action_number] = seen
             messages.append(PlayUpdate(data=self._play(tracked, action, result=seen[1], anomalies=anomalies)))
+        if final:
+            tracked.plays_sent.clear()  # a final game is not read again
         return messages
 
     def _play(self, tracked: _Tracked, action: CdnAction, *, result: bool, anomalies: Counter[str]) -> Play:
