@@ -1,8 +1,9 @@
 """A stand-in for the NBA's live-data CDN: a real HTTP server on loopback serving a scripted night.
 
 The files it serves are the published samples in ``tests/data/nba/`` (``tests/data/README.md``)
-with their values changed as the script says: a game's status, period, clock and score on the
-scoreboard; the play-by-play's actions, each with its running score; the odds. Nothing about
+with their values changed as the script says: a game's status, period, clock, score and the teams'
+records on the scoreboard; the play-by-play's actions, each with its running score, player and
+description; the odds; the season's schedule with its finished games. Nothing about
 their shape is made up here. Like the real CDN it answers 403 to a request without a
 browser-like ``Referer`` and ``User-Agent``, 403 for the play-by-play of a game that has not
 started, and can be told to fail in every way the bridge must survive, including answers built
@@ -27,10 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from lib.feed.flows import GameFlow
+from lib.protocol import LEAGUE_TIMEZONE
 
 SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "nba"
 """The published samples (``tests/data/README.md`` says where each comes from)."""
 PREFIX = "/static/json/liveData/"
+SCHEDULE_PATH = "/static/json/staticData/scheduleLeagueV2.json"
+"""The season's schedule: beside the live data, as on the CDN."""
 
 
 def sample(name: str) -> Any:
@@ -42,6 +46,8 @@ _BOARD: dict[str, Any] = sample("scoreboard_scheduled.json")
 _PLAYS: dict[str, Any] = sample("playbyplay.json")
 _BOX: dict[str, Any] = sample("boxscore.json")
 _ODDS: dict[str, Any] = sample("odds.json")
+_SCHEDULE: dict[str, Any] = sample("schedule.json")
+_SCHEDULED_GAME: dict[str, Any] = _SCHEDULE["leagueSchedule"]["gameDates"][0]["games"][0]
 _GAME_TEMPLATE: dict[str, Any] = _BOARD["scoreboard"]["games"][0]
 _PERIOD_START, _JUMP_BALL, _TWO_POINTER = _PLAYS["game"]["actions"]
 _SPREAD_MARKET = _ODDS["games"][0]["markets"][1]
@@ -86,6 +92,10 @@ class ScriptedGame:
     away_score: int = 0
     actions: list[dict[str, Any]] = field(default_factory=list)
     on_board: bool = True
+    home_record: tuple[int, int] | None = None
+    """The home team's wins and losses before the game; the board adds the result once final.
+    ``None``: the board leaves ``wins`` and ``losses`` out."""
+    away_record: tuple[int, int] | None = None
 
     wall: datetime | None = None
     """The real time stamped on the next actions (``timeActual``); now when ``None``."""
@@ -116,14 +126,30 @@ class CdnNight:
         self.game_date = game_date
         self.games: dict[str, ScriptedGame] = {}
         self.spreads: dict[str, float] = {}
+        self.season: list[tuple[str, str, Team, Team, int, int]] = []
+        """Finished games of the season before tonight: id, day (``"2026-11-30"``), home, away, scores."""
         self.lock = threading.Lock()
 
-    def add(self, game_id: str, home: Team, away: Team, tip_off: datetime | None = None) -> ScriptedGame:
-        """A scheduled game."""
+    def add(
+        self,
+        game_id: str,
+        home: Team,
+        away: Team,
+        tip_off: datetime | None = None,
+        records: tuple[tuple[int, int], tuple[int, int]] | None = None,
+    ) -> ScriptedGame:
+        """A scheduled game; ``records``: the home and away teams' wins and losses before it."""
         with self.lock:
             game = ScriptedGame(game_id, home, away, tip_off or datetime(2026, 12, 2, 0, 30, tzinfo=UTC))
+            if records is not None:
+                game.home_record, game.away_record = records
             self.games[game_id] = game
             return game
+
+    def played(self, game_id: str, day: str, home: Team, away: Team, home_score: int, away_score: int) -> None:
+        """A finished game of the season before tonight, in the schedule."""
+        with self.lock:
+            self.season.append((game_id, day, home, away, home_score, away_score))
 
     def start(self, game_id: str) -> None:
         """Tip-off: in progress, first period, the clock at 12:00, the period's first actions."""
@@ -140,7 +166,9 @@ class CdnNight:
             game.period = period
             game.clock = duration(clock) if clock else ""
 
-    def score(self, game_id: str, side: str, points: int, clock: str, period: int | None = None) -> None:
+    def score(
+        self, game_id: str, side: str, points: int, clock: str, period: int | None = None, player: str | None = None
+    ) -> None:
         """A made shot (2 or 3 points) or free throw (1) at ``clock``: the scoreboard and the play-by-play move."""
         with self.lock:
             game = self.games[game_id]
@@ -161,9 +189,10 @@ class CdnNight:
                 teamId=team.team_id,
                 pointsTotal=points,
                 description=f"{team.name} {kind} made",
+                **_player(player),
             )
 
-    def miss(self, game_id: str, side: str, clock: str) -> None:
+    def miss(self, game_id: str, side: str, clock: str, player: str | None = None) -> None:
         """A missed jump shot at ``clock``: an action that leaves the score as it is."""
         with self.lock:
             game = self.games[game_id]
@@ -177,7 +206,25 @@ class CdnNight:
                 teamId=team.team_id,
                 pointsTotal=0,
                 description=f"{team.name} 2pt missed",
+                **_player(player),
             )
+
+    def act(self, game_id: str, side: str, action_type: str, clock: str, description: str, **fields: Any) -> None:
+        """Another action of ``side``'s (a ``rebound``, a ``turnover``, a ``foul``, ...), the score unchanged."""
+        with self.lock:
+            game = self.games[game_id]
+            game.clock = duration(clock)
+            team = game.home if side == "home" else game.away
+            action = game.action(
+                _TWO_POINTER,
+                actionType=action_type,
+                teamTricode=team.tricode,
+                teamId=team.team_id,
+                description=description,
+            )
+            for key in ("shotResult", "pointsTotal", "assistPlayerNameInitial", "assistPersonId", "assistTotal"):
+                action.pop(key, None)
+            action.update(fields)
 
     def play_long(self, game_id: str, tip: datetime, actions: int, every: int = 2) -> None:
         """A whole game of ``actions`` plays ending final, one in ``every`` a basket, stamped in tenths of seconds.
@@ -246,6 +293,51 @@ class CdnNight:
         with self.lock:
             self.spreads[game_id] = home_spread
 
+    def schedule(self) -> dict[str, Any]:
+        """``scheduleLeagueV2.json``: the season's finished games, then tonight's, by day."""
+        with self.lock:
+            rows = [
+                (day, game_id, home, away, 3, home_score, away_score)
+                for game_id, day, home, away, home_score, away_score in self.season
+            ]
+            rows += [
+                (
+                    g.tip_off.astimezone(LEAGUE_TIMEZONE).date().isoformat(),
+                    g.game_id,
+                    g.home,
+                    g.away,
+                    g.status,
+                    g.home_score,
+                    g.away_score,
+                )
+                for g in self.games.values()
+            ]
+            schedule = copy.deepcopy(_SCHEDULE)
+            days: dict[str, list[dict[str, Any]]] = {}
+            for day, game_id, home, away, status, home_score, away_score in sorted(rows, key=lambda row: row[0]):
+                entry = copy.deepcopy(_SCHEDULED_GAME)
+                entry.update(
+                    gameId=game_id,
+                    gameCode=f"{day.replace('-', '')}/{away.tricode}{home.tricode}",
+                    gameStatus=status,
+                    gameDateEst=f"{day}T00:00:00Z",
+                    seriesText="",
+                )
+                for key, team, points in (("homeTeam", home, home_score), ("awayTeam", away, away_score)):
+                    entry[key].update(
+                        teamId=team.team_id,
+                        teamName=team.name,
+                        teamCity=team.city,
+                        teamTricode=team.tricode,
+                        score=points,
+                    )
+                days.setdefault(day, []).append(entry)
+            month_first = {day: f"{day[5:7]}/{day[8:10]}/{day[:4]} 00:00:00" for day in days}
+            schedule["leagueSchedule"]["gameDates"] = [
+                {"gameDate": month_first[day], "games": games} for day, games in days.items()
+            ]
+            return schedule
+
     def scoreboard(self) -> dict[str, Any]:
         """``todaysScoreboard_00.json``."""
         with self.lock:
@@ -306,11 +398,26 @@ class CdnNight:
             gameClock=game.clock if game.status == 2 else "",
             gameTimeUTC=game.tip_off.strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
-        for key, team, points in (("homeTeam", game.home, game.home_score), ("awayTeam", game.away, game.away_score)):
+        sides = (
+            ("homeTeam", game.home, game.home_score, game.home_record, game.home_score > game.away_score),
+            ("awayTeam", game.away, game.away_score, game.away_record, game.away_score > game.home_score),
+        )
+        for key, team, points, record, won in sides:
             entry[key].update(
                 teamId=team.team_id, teamName=team.name, teamCity=team.city, teamTricode=team.tricode, score=points
             )
+            if record is None:
+                entry[key].pop("wins", None)
+                entry[key].pop("losses", None)
+            else:  # the board counts a final game's result in the record, as the real one does
+                final = game.status == 3
+                entry[key].update(wins=record[0] + (final and won), losses=record[1] + (final and not won))
         return entry
+
+
+def _player(name: str | None) -> dict[str, Any]:
+    """An action's player fields for ``name`` (``"J. Brown"``); none for ``None`` (the template's stay)."""
+    return {} if name is None else {"playerNameI": name, "playerName": name.rpartition(" ")[2]}
 
 
 def _status_text(game: ScriptedGame) -> str:
@@ -377,6 +484,9 @@ def tiny_entries(file: str, size: int, entry: bytes = b"{}", game_date: str = "2
     if file == "scoreboard":
         head = b'{"scoreboard": {"gameDate": "' + game_date.encode() + b'", "games": ['
         tail = b"]}}"
+    elif file == "schedule":
+        head = b'{"leagueSchedule": {"gameDates": ['
+        tail = b"]}}"
     else:
         kind, _, game_id = file.partition("_")
         if kind != "playbyplay":
@@ -399,7 +509,7 @@ class CdnStandIn:
         self.night = night
         self.stall = stall
         self.requests: Counter[str] = Counter()
-        """Requests answered, by file (``scoreboard``, ``odds``, ``playbyplay_<id>``, ``boxscore_<id>``)."""
+        """Requests answered, by file (``scoreboard``, ``odds``, ``schedule``, ``playbyplay_<id>``, ...)."""
         self.bytes_sent = 0
         self.refused_headers = 0
         self.log: list[tuple[float, str, int]] = []
@@ -462,6 +572,8 @@ class CdnStandIn:
             return self.night.scoreboard()
         if file == "odds":
             return self.night.odds()
+        if file == "schedule":
+            return self.night.schedule()
         kind, _, game_id = file.partition("_")
         if kind == "playbyplay":
             return self.night.playbyplay(game_id)
@@ -581,7 +693,9 @@ class CdnStandIn:
 
 
 def _file_of(path: str) -> str | None:
-    """``scoreboard``, ``odds``, ``playbyplay_<id>`` or ``boxscore_<id>`` for a CDN path, else ``None``."""
+    """``scoreboard``, ``odds``, ``schedule``, ``playbyplay_<id>`` or ``boxscore_<id>`` for a path, else ``None``."""
+    if path == SCHEDULE_PATH:
+        return "schedule"
     if not path.startswith(PREFIX):
         return None
     rest = path[len(PREFIX) :]

@@ -15,7 +15,7 @@ from lib.archive.sources import games_csv_frames, nba_game_frames, recording_fra
 from lib.feed.model import CalibratedModel
 from lib.feed.sources.games_csv import read_games_csv
 from lib.feed.sources.night import NightSimulator
-from lib.protocol import GameEnd, GameStart, Message, PredictionUpdate, Rejection, ScoreUpdate, parse
+from lib.protocol import GameEnd, GameStart, Message, PlayUpdate, PredictionUpdate, Rejection, ScoreUpdate, parse
 from lib.recorder import RecordedFrame, Recorder
 from tests.feed.sources.nba.test_replay import GAME, TIP, play_a_game
 from tests.helpers import NOW, score
@@ -122,6 +122,17 @@ def test_finished_nba_games_arrive_when_their_plays_happened(cdn: CdnStandIn) ->
     assert times == sorted(times)
     assert TIP.timestamp() <= times[0] < times[-1] <= TIP.timestamp() + 31 * 60
     assert any(isinstance(m, PredictionUpdate) for m in parsed)
+
+
+def test_an_imported_nba_game_has_its_plays(cdn: CdnStandIn) -> None:
+    """Every action of the game's play-by-play is a play of the import, in order, each after its game's first state."""
+    parsed = messages(list(nba_game_frames([GAME], cdn.base_url)))
+    plays = [m.data for m in parsed if isinstance(m, PlayUpdate)]
+    actions = cdn.night.playbyplay(GAME)["game"]["actions"]  # type: ignore[index]
+    assert [p.play_id for p in plays] == [a["actionNumber"] for a in actions]
+    assert (plays[-1].home_score, plays[-1].away_score, plays[-1].home_win_probability) == (7, 3, 1.0)
+    first_state = next(i for i, m in enumerate(parsed) if isinstance(m, GameStart))
+    assert first_state < next(i for i, m in enumerate(parsed) if isinstance(m, PlayUpdate))
 
 
 def test_an_nba_game_that_cannot_be_fetched_fails_before_the_first_frame(cdn: CdnStandIn) -> None:

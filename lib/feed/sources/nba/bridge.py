@@ -21,43 +21,62 @@ module decides what clients are told. Its rules:
 * **Never backwards.** A file older than what was already sent (the CDN's edges do not all
   update at once) is ignored and counted. A lower score is sent only when the play-by-play's
   own running score went down (a scorer's correction), and then with ``"correction": true``.
-* **A prediction with every update**, from the project's fitted model, starting from the
-  pregame expected margin of the betting odds when the odds file has the game, else from the
-  home edge; the prediction's ``model`` says which. The margin is fixed at tip-off, since odds
-  taken during a game would count the lead twice.
+* **A prediction with every update**, through :func:`lib.feed.model.predict_game`, from what is
+  known before tip-off: the betting line when the odds file has the game, else both teams' form
+  (their records from the scoreboard, their points from the season's schedule:
+  :mod:`lib.feed.sources.nba.forms`), else the home edge; the prediction's ``model`` says which.
+  What is known is fixed at tip-off, since odds taken during a game would count the lead twice.
+  Every game state carries both teams' records before the game.
+* **Every play.** Each play-by-play action is sent once as a ``play``, in the file's order, after
+  the game's state, with the score after it and the home team's chance from the same prediction;
+  an action the CDN edits is sent again under its number, and the game's last action once more
+  with the result when the game goes final.
 
 This module is pure: no sockets, no threads, no clocks.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Final, Literal
+from typing import Final
 
-from lib.feed.model import CalibratedModel, WinProbabilityModel
-from lib.feed.sources.nba.cdn import MAX_GAMES, CdnAction, CdnGame, PlayByPlay, Scoreboard, clock_from_duration
-from lib.feed.teams import HOME_ADVANTAGE
+from lib.feed.model import predict_game
+from lib.feed.sources.nba.cdn import (
+    MAX_GAMES,
+    CdnAction,
+    CdnGame,
+    PlayByPlay,
+    Schedule,
+    Scoreboard,
+    clock_from_duration,
+)
+from lib.feed.sources.nba.forms import Season, forms_of_records
+from lib.model import TeamForm
 from lib.protocol import (
+    LEAGUE_TIMEZONE,
+    MAX_DESCRIPTION,
     REGULATION_PERIODS,
     Game,
     GameEnd,
     GameStart,
     GameStatus,
     Message,
+    Play,
+    PlayKind,
+    PlayUpdate,
     PredictionUpdate,
     ScoreUpdate,
+    clean_text,
     clock_seconds,
     clock_text,
     elapsed_seconds,
     game_message,
     period_seconds,
+    record_text,
 )
-
-MarginSource = Literal["odds", "home-edge"]
 
 _RANK: Final = {"scheduled": 0, "live": 1, "halftime": 1, "final": 2}
 _HALF: Final = 2
@@ -192,8 +211,14 @@ class _Tracked:
     away_tricode: str
     start_time: datetime | None
     board_date: date | None
-    margin: float
-    margin_source: MarginSource
+    spread: float | None = None
+    """The betting line, points the home team is expected to win by, once the odds gave one."""
+    home_form: TeamForm | None = None
+    away_form: TeamForm | None = None
+    forms_from: tuple[object, ...] | None = None
+    """What the forms were worked out from (the season read, the scoreboard's records), to work them out once."""
+    priced: tuple[object, ...] | None = None
+    """The prior of the last prediction sent: a new one is sent when it changes before tip-off."""
     sent: Game | None = None
     board: _Moment | None = None
     """The game as the scoreboard last showed it, to recognise an older copy of the file."""
@@ -203,6 +228,11 @@ class _Tracked:
     """How far the play-by-play has been read, for a replay that hands it over a few actions at a time."""
     playbyplay_score: tuple[int, int] | None = None
     """The play-by-play's running score at the last poll, to tell a correction from a lag."""
+    plays_sent: dict[int, tuple[int, bool]] = field(default_factory=dict)
+    """Each action sent as a play, by number: the hash of the action as it was sent, and whether it
+    was sent as the game's result (a hash, not the action: a game's actions are not held twice)."""
+    plays_read: int = 0
+    """Actions of the play-by-play read so far, for a replay that hands it over a few at a time."""
     off_board: int = 0
     """Polls in a row the scoreboard has not listed the game."""
     idle: int = 0
@@ -217,8 +247,16 @@ class _Tracked:
 
     @property
     def locked(self) -> bool:
-        """The pregame margin is fixed once the game has tipped off."""
+        """What is known before tip-off (the line, the forms) is fixed once the game has tipped off."""
         return self.sent is not None and self.sent.status != "scheduled"
+
+    @property
+    def prior(self) -> tuple[object, ...]:
+        return (self.home_form, self.away_form, self.spread)
+
+    def predict(self, game: Game) -> float:
+        """The home team's chance in ``game``, from what is known of the teams."""
+        return predict_game(game, self.home_form, self.away_form, self.spread).home_win_probability
 
     def game(self, moment: _Moment, home_score: int, away_score: int, *, correction: bool = False) -> Game:
         return Game(
@@ -235,7 +273,13 @@ class _Tracked:
             home_tricode=self.home_tricode,
             away_tricode=self.away_tricode,
             correction=True if correction else None,
+            home_record=_record(self.home_form),
+            away_record=_record(self.away_form),
         )
+
+
+def _record(form: TeamForm | None) -> str | None:
+    return None if form is None else record_text(form.wins, form.losses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +291,7 @@ class Wanted:
             last scoring actions).
         boxscore: Games in progress that the scoreboard no longer lists (a glitch, or the date
             rolled over before they ended): the box score carries the same state.
-        odds: Whether a game still waits for its pregame margin.
+        odds: Whether a game still waits for its pregame line.
     """
 
     playbyplay: tuple[str, ...]
@@ -261,35 +305,25 @@ class BridgeUpdate:
 
     messages: list[Message]
     anomalies: Mapping[str, int]
-    """Counts by kind: ``stale_response``, ``missing_game``, ``invalid_entry``, ``dropped_game``, ``too_many_games``."""
+    """Counts by kind: ``stale_response``, ``missing_game``, ``invalid_entry``, ``dropped_game``, ``too_many_games``,
+    ``play_text_cut``, ``invalid_schedule``."""
 
 
 class NbaBridge:
     """Turns successive polls of the NBA's live files into protocol messages.
 
     Args:
-        model: The win-probability model for the predictions; the one refitted to real games by default.
-        home_edge: The pregame expected home margin, in points, when the odds have no line for a game.
         missing_polls: Polls without a change after which a game in progress that the scoreboard
             lost is dropped.
     """
 
-    def __init__(
-        self,
-        model: WinProbabilityModel | None = None,
-        *,
-        home_edge: float = HOME_ADVANTAGE,
-        missing_polls: int = DEFAULT_MISSING_POLLS,
-    ) -> None:
-        if not math.isfinite(home_edge):
-            raise ValueError(f"home_edge must be a finite number, got {home_edge}")
+    def __init__(self, *, missing_polls: int = DEFAULT_MISSING_POLLS) -> None:
         if missing_polls < 1:
             raise ValueError(f"missing_polls must be at least 1, got {missing_polls}")
-        self._model: WinProbabilityModel = model if model is not None else CalibratedModel()
-        self._home_edge = home_edge
         self._missing_polls = missing_polls
         self._games: dict[str, _Tracked] = {}
         self._board_date: date | None = None
+        self._season: Season | None = None
 
     @property
     def games(self) -> list[Game]:
@@ -313,14 +347,17 @@ class NbaBridge:
         playbyplay: Mapping[str, PlayByPlay] | None = None,
         boxscores: Mapping[str, CdnGame] | None = None,
         odds: Mapping[str, float] | None = None,
+        schedule: Schedule | None = None,
     ) -> BridgeUpdate:
-        """Apply one poll: the scoreboard, and whatever per-game files and odds it fetched.
+        """Apply one poll: the scoreboard, and whatever per-game files, odds and schedule it fetched.
 
         Args:
             board: The scoreboard.
             playbyplay: Play-by-play files fetched this poll, by game id.
             boxscores: Box scores fetched this poll for games missing from the board, by game id.
-            odds: Pregame expected home margins by game id, when the odds file was fetched.
+            odds: Pregame lines (points the home team is expected to win by) by game id, when the
+                odds file was fetched.
+            schedule: The season's schedule, when it was fetched; the last one is kept until then.
 
         Returns:
             The messages, in the order to send them, and the anomalies counted.
@@ -328,6 +365,10 @@ class NbaBridge:
         anomalies: Counter[str] = Counter()
         if board.skipped:
             anomalies["invalid_entry"] += board.skipped
+        if schedule is not None:
+            self._season = Season.of(schedule)
+            if schedule.skipped:
+                anomalies["invalid_entry"] += schedule.skipped
         if self._board_date is not None and board.game_date < self._board_date:
             anomalies["stale_response"] += 1  # an edge still serving the day before the rollover
             return BridgeUpdate([], anomalies)
@@ -352,8 +393,6 @@ class NbaBridge:
             self._follow(
                 tracked, moved=tracked.game_id in moved, boxed=tracked.game_id in boxscores, anomalies=anomalies
             )
-        if odds:
-            messages += self._reprice(odds)
         return BridgeUpdate(messages, anomalies)
 
     def _follow(self, tracked: _Tracked, *, moved: bool, boxed: bool, anomalies: Counter[str]) -> None:
@@ -376,7 +415,6 @@ class NbaBridge:
             if not self._make_room():
                 anomalies["too_many_games"] += 1
                 return None
-            margin, source = self._margin(cdn.game_id, odds, first_seen_live=cdn.game_status != 1)
             tracked = self._games[cdn.game_id] = _Tracked(
                 game_id=cdn.game_id,
                 home=cdn.home_team.full_name,
@@ -385,14 +423,45 @@ class NbaBridge:
                 away_tricode=cdn.away_team.team_tricode,
                 start_time=cdn.game_time_utc,
                 board_date=board_date,
-                margin=margin,
-                margin_source=source,
             )
+            # A game first seen in progress gets no line: odds quoted now may be in-play odds.
+            if cdn.game_status == 1 and odds is not None:
+                tracked.spread = odds.get(cdn.game_id)
         elif board_date is not None:
             tracked.board_date = board_date
         if board_date is not None:
             tracked.off_board = tracked.idle = tracked.box_failures = 0
+        if not tracked.locked:
+            if odds is not None and cdn.game_id in odds and tracked.sent is not None:
+                tracked.spread = odds[cdn.game_id]
+            self._work_out_forms(tracked, cdn, anomalies)
         return tracked
+
+    def _work_out_forms(self, tracked: _Tracked, cdn: CdnGame, anomalies: Counter[str]) -> None:
+        """Both teams' forms before the game, worked out again only when what they come from changed."""
+        records = forms_of_records(cdn)
+        inputs = (self._season, records)
+        if tracked.forms_from is not None and all(
+            new is old or new == old for new, old in zip(inputs, tracked.forms_from, strict=True)
+        ):
+            return
+        tracked.forms_from = inputs
+        tracked.home_form, tracked.away_form = records
+        day = self._day_of(tracked)
+        if self._season is None or day is None:
+            return
+        forms = self._season.forms(cdn, day)
+        if forms is None:
+            anomalies["invalid_schedule"] += 1
+            return
+        tracked.home_form, tracked.away_form = forms
+
+    @staticmethod
+    def _day_of(tracked: _Tracked) -> date | None:
+        """The game's day in the league's time zone: its tip-off's, else the board's it was listed on."""
+        if tracked.start_time is not None:
+            return tracked.start_time.astimezone(LEAGUE_TIMEZONE).date()
+        return tracked.board_date
 
     def _make_room(self) -> bool:
         """Whether one more game can be held, after dropping the one longest off the board if need be."""
@@ -403,14 +472,6 @@ class NbaBridge:
             return False
         del self._games[max(idle, key=lambda tracked: tracked.off_board).game_id]
         return True
-
-    def _margin(
-        self, game_id: str, odds: Mapping[str, float] | None, *, first_seen_live: bool
-    ) -> tuple[float, MarginSource]:
-        # A game first seen in progress gets the home edge: odds quoted now may be in-play odds.
-        if not first_seen_live and odds is not None and game_id in odds:
-            return odds[game_id], "odds"
-        return self._home_edge, "home-edge"
 
     def _advance(
         self, tracked: _Tracked, cdn: CdnGame, plays: PlayByPlay | None, anomalies: Counter[str]
@@ -452,7 +513,51 @@ class NbaBridge:
         game = tracked.game(moment, *score, correction=correction and sent is not None)
         if sent is None or _visible(game) != _visible(sent):
             messages += self._send(tracked, game)
+        elif tracked.priced != tracked.prior:  # a line or a form came before tip-off
+            messages.append(self._prediction(tracked, sent))
+        if plays is not None and plays.game_id == tracked.game_id and game.status != "scheduled":
+            messages += self._plays(tracked, plays, anomalies)
         return messages
+
+    def _plays(self, tracked: _Tracked, plays: PlayByPlay, anomalies: Counter[str]) -> list[Message]:
+        """The actions not sent yet, or changed since, as plays in the file's order."""
+        start = tracked.plays_read if plays.known and plays.known == tracked.plays_read else 0
+        if start == 0:  # a whole file: what was sent and is still in it
+            numbers = {action.action_number for action in plays.actions}
+            tracked.plays_sent = {n: sent for n, sent in tracked.plays_sent.items() if n in numbers}
+        tracked.plays_read = len(plays.actions)
+        final = tracked.sent is not None and tracked.sent.status == "final"
+        last = len(plays.actions) - 1
+        messages: list[Message] = []
+        for index in range(start, len(plays.actions)):
+            action = plays.actions[index]
+            seen = (hash(action), final and index == last)
+            if tracked.plays_sent.get(action.action_number) == seen:
+                continue
+            tracked.plays_sent[action.action_number] = seen
+            messages.append(PlayUpdate(data=self._play(tracked, action, result=seen[1], anomalies=anomalies)))
+        if final:
+            tracked.plays_sent.clear()  # a final game is not read again
+        return messages
+
+    def _play(self, tracked: _Tracked, action: CdnAction, *, result: bool, anomalies: Counter[str]) -> Play:
+        clock = clock_from_duration(action.clock) or clock_text(period_seconds(action.period))
+        moment = _Moment("final", action.period, "00:00") if result else _at(action.period, clock)
+        state = tracked.game(moment, action.score_home, action.score_away)
+        team = {tracked.home_tricode: tracked.home, tracked.away_tricode: tracked.away}.get(action.team_tricode or "")
+        return Play(
+            game_id=tracked.game_id,
+            play_id=action.action_number,
+            period=action.period,
+            clock=clock,
+            team=team,
+            player=_cut(action.player, 64, anomalies),
+            description=_cut(action.description, MAX_DESCRIPTION, anomalies),
+            kind=play_kind(action),
+            home_score=action.score_home,
+            away_score=action.score_away,
+            home_win_probability=tracked.predict(state),
+        )
 
     def _scoring_messages(self, tracked: _Tracked, changes: list[ScoringChange]) -> list[Message]:
         messages: list[Message] = []
@@ -476,23 +581,10 @@ class NbaBridge:
         previous, tracked.sent = tracked.sent, game
         return [game_message(game, previous), self._prediction(tracked, game)]
 
-    def _prediction(self, tracked: _Tracked, game: Game) -> PredictionUpdate:
-        prediction = self._model.predict(game, tracked.margin)
-        named = prediction.model_copy(update={"model": f"{self._model.name}+{tracked.margin_source}"})
-        return PredictionUpdate(data=named)
-
-    def _reprice(self, odds: Mapping[str, float]) -> list[Message]:
-        """New pregame predictions for games not started whose line appeared or moved."""
-        messages: list[Message] = []
-        for game_id, margin in odds.items():
-            tracked = self._games.get(game_id)
-            if tracked is None or tracked.locked or tracked.sent is None:
-                continue
-            if tracked.margin_source == "odds" and tracked.margin == margin:
-                continue
-            tracked.margin, tracked.margin_source = margin, "odds"
-            messages.append(self._prediction(tracked, tracked.sent))
-        return messages
+    @staticmethod
+    def _prediction(tracked: _Tracked, game: Game) -> PredictionUpdate:
+        tracked.priced = tracked.prior
+        return PredictionUpdate(data=predict_game(game, tracked.home_form, tracked.away_form, tracked.spread))
 
     def _roll_over(self, board: Scoreboard) -> None:
         """A new day on the board: forget the old day's games that are over or never started."""
@@ -505,4 +597,36 @@ class NbaBridge:
 
 def _visible(game: Game) -> tuple[object, ...]:
     """What a viewer sees change."""
-    return (game.home_score, game.away_score, game.period, game.clock, game.status)
+    return (game.home_score, game.away_score, game.period, game.clock, game.status, game.home_record, game.away_record)
+
+
+_SHOTS: Final = ("2pt", "3pt")
+_KINDS: Final[Mapping[str, PlayKind]] = {
+    "freethrow": "free_throw",
+    "rebound": "rebound",
+    "turnover": "turnover",
+    "foul": "foul",
+    "timeout": "timeout",
+    "substitution": "substitution",
+    "period": "period",
+}
+
+
+def play_kind(action: CdnAction) -> PlayKind:
+    """What an action is, from its ``actionType`` (and a shot's ``shotResult``): ``other`` for the rest."""
+    kind = action.action_type.lower()
+    if kind in _SHOTS:
+        result = (action.shot_result or "").lower()
+        return "made_shot" if result == "made" else "missed_shot" if result == "missed" else "other"
+    return _KINDS.get(kind, "other")
+
+
+def _cut(text: str | None, most: int, anomalies: Counter[str]) -> str | None:
+    """Upstream text as a play carries it: cleaned, cut to ``most`` characters (counted), ``None`` when empty."""
+    if text is None:
+        return None
+    cleaned = clean_text(text)
+    if len(cleaned) > most:
+        anomalies["play_text_cut"] += 1
+        cleaned = cleaned[:most].rstrip()
+    return cleaned or None

@@ -1,6 +1,7 @@
-"""The NBA's live-data JSON, validated: scoreboard, play-by-play, box score, odds.
+"""The NBA's JSON files, validated: scoreboard, play-by-play, box score, odds, season schedule.
 
-The NBA publishes these files under ``https://cdn.nba.com/static/json/liveData/``. They are
+The NBA publishes these files under ``https://cdn.nba.com/static/json/liveData/``, and the season's
+schedule beside them, ``https://cdn.nba.com/static/json/staticData/scheduleLeagueV2.json``. They are
 untrusted input, checked like a frame from the feed. Before a file is parsed its text is
 measured against its :class:`JsonLimits` (bytes, entries, nesting), so a hostile file is refused
 before Python builds a single object from it; then the games or actions it lists are counted
@@ -10,7 +11,8 @@ shape is wrong raises :class:`CdnShapeError` with the fault's kind; one bad game
 inside an otherwise good file is skipped and counted, so one odd entry never hides a whole night.
 
 The field names and shapes are the CDN's own, as published with the nba_api project
-(``docs/nba_api/live/endpoints/*.md``); ``tests/data/nba/README.md`` lists the samples.
+(``docs/nba_api/live/endpoints/*.md``; the schedule's, which nba_api reads from the stats site as
+``ScheduleLeagueV2``, in ``docs/nba_api/stats/endpoints/scheduleleaguev2.md``).
 
 This module is pure: no sockets, no threads, no clocks.
 """
@@ -29,7 +31,7 @@ from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from lib.protocol import MAX_PERIOD, MAX_SCORE, StartTime, clock_seconds, period_seconds
+from lib.protocol import MAX_PERIOD, MAX_PLAY_ID, MAX_SCORE, StartTime, clock_seconds, period_seconds
 
 _Read_co = TypeVar("_Read_co", covariant=True)
 
@@ -39,7 +41,8 @@ class CdnShapeError(ValueError):
 
     Attributes:
         kind: The fault's kind, counted in the source's health: ``too_many_entries``, ``too_deep``,
-            ``invalid_json``, ``invalid_shape``, ``too_many_games`` or ``too_many_actions``.
+            ``invalid_json``, ``invalid_shape``, ``too_many_games``, ``too_many_actions`` or
+            ``too_many_scheduled_games``.
     """
 
     def __init__(self, words: str, kind: str = "invalid_shape") -> None:
@@ -89,6 +92,12 @@ PLAYBYPLAY_LIMITS: Final = JsonLimits(max_bytes=4 * MIB, max_entries=50 * MAX_AC
 """A real action holds about 40 entries in 900 bytes: :data:`MAX_ACTIONS` of them fit; a real file is 0.5 MB."""
 FINISHED_PLAYBYPLAY_LIMITS: Final = JsonLimits(max_bytes=16 * MIB, max_entries=50 * MAX_FINISHED_ACTIONS)
 """The same for a finished game's play-by-play, fetched for a replay: :data:`MAX_FINISHED_ACTIONS` fit."""
+MAX_SCHEDULED_GAMES: Final = 3_000
+"""Games in one season's schedule: a real season lists about 1,400 (preseason, 1,230 regular-season
+games, the Cup, the play-in, the playoffs)."""
+SCHEDULE_LIMITS: Final = JsonLimits(max_bytes=32 * MIB, max_entries=400 * MAX_SCHEDULED_GAMES)
+"""A real schedule is a few MB: each game carries its arena, broadcasters and leaders, a few hundred
+entries; :data:`MAX_SCHEDULED_GAMES` of them fit. Fetched at most hourly, never per poll."""
 
 _STRING: Final = re.compile(rb'"[^"]*"')
 _NOT_BRACKET: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
@@ -187,6 +196,8 @@ GameId = Annotated[str, Field(pattern=_GAME_ID.pattern)]
 Text = Annotated[str, Field(max_length=64)]
 Score = Annotated[int, Field(ge=0, le=MAX_SCORE)]
 Period = Annotated[int, Field(ge=0, le=MAX_PERIOD)]
+Count = Annotated[int, Field(ge=0, le=999)]
+"""Games won or lost in a season: three digits at most, as the protocol's records carry them."""
 
 
 class CdnTeam(BaseModel):
@@ -199,6 +210,9 @@ class CdnTeam(BaseModel):
     team_name: Text = Field(alias="teamName")
     team_tricode: Annotated[str, Field(min_length=1, max_length=8)] = Field(alias="teamTricode")
     score: Score | None = None
+    wins: Count | None = None
+    """The team's wins this season as the scoreboard counts them: a final game's result included."""
+    losses: Count | None = None
 
     @property
     def full_name(self) -> str:
@@ -233,14 +247,21 @@ class CdnAction(BaseModel):
 
     model_config = _CDN
 
-    action_number: Annotated[int, Field(ge=0)] = Field(alias="actionNumber")
+    action_number: Annotated[int, Field(ge=0, le=MAX_PLAY_ID)] = Field(alias="actionNumber")
     clock: Annotated[str, Field(max_length=32)]
     period: Annotated[int, Field(ge=1, le=MAX_PERIOD)]
     action_type: Annotated[str, Field(max_length=32)] = Field(alias="actionType")
     sub_type: Annotated[str, Field(max_length=64)] | None = Field(default=None, alias="subType")
+    shot_result: Annotated[str, Field(max_length=32)] | None = Field(default=None, alias="shotResult")
+    """``"Made"`` or ``"Missed"`` on a shot or a free throw."""
     score_home: Score = Field(alias="scoreHome")
     score_away: Score = Field(alias="scoreAway")
     time_actual: datetime | None = Field(default=None, alias="timeActual")
+    team_tricode: Annotated[str, Field(max_length=8)] | None = Field(default=None, alias="teamTricode")
+    player: str | None = Field(default=None, alias="playerNameI")
+    """The player as the CDN abbreviates him (``"J. Brown"``); any length: the bridge cuts it."""
+    description: str | None = None
+    """The action in words; any length: the bridge cuts it to the protocol's, counting the cut."""
 
     @model_validator(mode="after")
     def _clock_fits_the_period(self) -> CdnAction:
@@ -353,6 +374,64 @@ def parse_playbyplay(payload: object, *, max_actions: int = MAX_ACTIONS) -> Play
     return PlayByPlay(game_id, kept, skipped)
 
 
+class ScheduledTeam(BaseModel):
+    """One side of a game in the season's schedule."""
+
+    model_config = _CDN
+
+    team_id: int = Field(alias="teamId")
+    score: Score | None = None
+
+
+class ScheduledGame(BaseModel):
+    """One game of the season's schedule: when it is played, by whom, and its final score once final."""
+
+    model_config = _CDN
+
+    game_id: GameId = Field(alias="gameId")
+    game_status: Literal[1, 2, 3] = Field(alias="gameStatus")
+    """1 scheduled, 2 in progress, 3 final, as on the scoreboard."""
+    day: date = Field(alias="gameDateEst")
+    """The game's day in the league's time zone: the date of ``gameDateEst`` (``"2023-10-05T00:00:00Z"``,
+    midnight Eastern marked UTC, so only its date means anything)."""
+    home_team: ScheduledTeam = Field(alias="homeTeam")
+    away_team: ScheduledTeam = Field(alias="awayTeam")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_of_the_day(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("gameDateEst"), str):
+            return {**data, "gameDateEst": data["gameDateEst"][:10]}
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """The season's schedule: its games that validated, in the file's (date) order, and how many did not."""
+
+    games: tuple[ScheduledGame, ...]
+    skipped: int
+
+
+def parse_schedule(payload: object) -> Schedule:
+    """Validate ``scheduleLeagueV2.json``: ``leagueSchedule.gameDates[].games[]``.
+
+    Raises:
+        CdnShapeError: The file has no ``leagueSchedule`` with a ``gameDates`` list of objects with a
+            ``games`` list, or lists more than :data:`MAX_SCHEDULED_GAMES` games.
+    """
+    league = _object(payload, "leagueSchedule", "schedule")
+    days = _counted(_list(league, "gameDates", "schedule"), MAX_SCHEDULED_GAMES, "scheduled_games", "schedule")
+    entries: list[Any] = []
+    for day in days:
+        if not isinstance(day, Mapping):
+            raise CdnShapeError("schedule: a game date is not an object")
+        entries += _list(day, "games", "schedule")
+        _counted(entries, MAX_SCHEDULED_GAMES, "scheduled_games", "schedule")
+    games, skipped = _valid(ScheduledGame, entries)
+    return Schedule(games, skipped)
+
+
 def _counted(items: list[Any], most: int, what: str, where: str) -> list[Any]:
     """The list, if it holds no more than ``most``: counted before a single entry is validated."""
     if len(items) > most:
@@ -405,9 +484,18 @@ SCOREBOARD: Final = CdnFile("scoreboard/todaysScoreboard_00.json", SCOREBOARD_LI
 """The day's scoreboard."""
 
 
-def odds_file(sigma: float) -> CdnFile[dict[str, float]]:
-    """The day's odds, as each game's pregame expected home margin for a model of spread ``sigma``."""
-    return CdnFile("odds/odds_todaysGames.json", ODDS_LIMITS, lambda payload: parse_odds(payload, sigma=sigma))
+SCHEDULE: Final = CdnFile("../staticData/scheduleLeagueV2.json", SCHEDULE_LIMITS, parse_schedule)
+"""The season's schedule, beside the live-data root (``static/json/staticData/``): every game's day and,
+once final, its score."""
+
+
+def odds_file(spread_of_chance: Callable[[float], float]) -> CdnFile[dict[str, float]]:
+    """The day's odds, as each game's pregame line; a moneyline's chance becomes a line by ``spread_of_chance``."""
+
+    def validate(payload: object) -> dict[str, float]:
+        return parse_odds(payload, spread_of_chance=spread_of_chance)
+
+    return CdnFile("odds/odds_todaysGames.json", ODDS_LIMITS, validate)
 
 
 def playbyplay_file(game_id: str, *, finished: bool = False) -> CdnFile[PlayByPlay]:
@@ -488,7 +576,7 @@ def _market_books(game: Mapping[str, Any], name: str) -> list[Any]:
     return []
 
 
-def _margin(game: Mapping[str, Any], sigma: float) -> float | None:
+def _margin(game: Mapping[str, Any], spread_of_chance: Callable[[float], float]) -> float | None:
     """The expected home margin the books imply: the median spread, else the median moneyline."""
     spreads = []
     for book in _market_books(game, _SPREAD_MARKET):
@@ -498,26 +586,26 @@ def _margin(game: Mapping[str, Any], sigma: float) -> float | None:
     if spreads:
         return statistics.median(spreads)
     margins = []
-    normal = statistics.NormalDist()
     for book in _market_books(game, _MONEYLINE_MARKET):
         home, away = _home_outcome(book, "odds")
         if home is None or away is None or home <= 1.0 or away <= 1.0:
             continue
         chance = (1 / home) / (1 / home + 1 / away)  # decimal odds, the bookmaker's margin removed
-        margins.append(sigma * normal.inv_cdf(min(max(chance, 0.001), 0.999)))
+        margins.append(spread_of_chance(min(max(chance, 0.001), 0.999)))
     return statistics.median(margins) if margins else None
 
 
-def parse_odds(payload: object, *, sigma: float) -> dict[str, float]:
-    """Validate ``odds_todaysGames.json`` into each game's pregame expected home margin.
+def parse_odds(payload: object, *, spread_of_chance: Callable[[float], float]) -> dict[str, float]:
+    """Validate ``odds_todaysGames.json`` into each game's pregame line: points the home team is expected to win by.
 
-    A point spread is the margin itself; a moneyline gives a chance ``p`` of a home win, and the
-    margin is the one that makes the model's pregame chance ``Phi(margin / sigma)`` equal ``p``.
-    Books are combined by their median, so one odd book moves nothing.
+    A point spread is the line itself; a moneyline gives a chance ``p`` of a home win, and the
+    line is the one that makes the model's pregame chance ``p`` (``spread_of_chance(p)``, e.g.
+    :func:`lib.model.home_spread_from_chance`). Books are combined by their median, so one odd
+    book moves nothing.
 
     Args:
         payload: The parsed JSON.
-        sigma: The model's spread of a game's final margin, in points.
+        spread_of_chance: The model's line for a pregame chance of a home win.
 
     Returns:
         Margins by ``gameId``; games without a usable market are left out.
@@ -531,7 +619,7 @@ def parse_odds(payload: object, *, sigma: float) -> dict[str, float]:
     for game in _counted(_list(payload, "games", "odds"), MAX_GAMES, "games", "odds"):
         if not isinstance(game, Mapping) or not isinstance(game.get("gameId"), str):
             continue
-        margin = _margin(game, sigma)
+        margin = _margin(game, spread_of_chance)
         if margin is not None:
             margins[game["gameId"]] = margin
     return margins

@@ -123,7 +123,8 @@ class CdnFetcher:
         """GET one file: its body, decompressed and measured against its limits as it arrived.
 
         Args:
-            path: The file's path under the base URL, as the CDN names it.
+            path: The file's path under the base URL, as the CDN names it; each leading ``../``
+                climbs one folder above it (the schedule is beside the live-data root).
             limits: What its text may hold; the body can then be parsed as it is
                 (:meth:`~lib.feed.sources.nba.cdn.CdnFile.read_measured`).
             deadline: A ``time.monotonic()`` by which the request must be over, when it must end
@@ -273,7 +274,10 @@ class _Root:
         return cls(parts.scheme.encode(), host.encode(), port, parts.path.rstrip("/"), parts.query, headers)
 
     def url(self, path: str) -> httpcore.URL:
-        target = f"{self._path}/{path.lstrip('/')}" + (f"?{self._query}" if self._query else "")
+        root = self._path
+        while path.startswith("../"):  # a file beside the live-data root: the season's schedule
+            root, path = root.rpartition("/")[0], path[3:]
+        target = f"{root}/{path.lstrip('/')}" + (f"?{self._query}" if self._query else "")
         return httpcore.URL(scheme=self._scheme, host=self._host, port=self._port, target=target.encode())
 
 

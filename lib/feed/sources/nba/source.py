@@ -10,8 +10,13 @@ Upstream faults stay here. A failed scoreboard keeps the last good state, is cou
 and is retried with backoff; a failed play-by-play leaves that game to the scoreboard for
 the poll. Nothing a fault does reaches a client except the source's health report.
 
-A poll is bounded in time: the scoreboard has the request timeout, and all the other files of
-the poll share one more, so a slow or trickling CDN delays a poll by at most twice the timeout.
+Once an hour (and at the first poll) the season's schedule is fetched too, for the teams' points
+this season; if it cannot be had, the teams' records alone go into the predictions until the
+next hour's try.
+
+A poll is bounded in time: the scoreboard has the request timeout, the hourly schedule one of its
+own, and all the other files of the poll share one more, so a slow or trickling CDN delays a poll
+by at most three times the timeout.
 Files are fetched several at once but parsed one at a time: parsing is CPU under Python's lock
 anyway, and one file's objects at a time is the most a poll holds in memory besides the bodies.
 """
@@ -27,18 +32,29 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final, TypeVar
 
-from lib.feed.model import SIGMA
 from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
 from lib.feed.sources.nba.bridge import NbaBridge
-from lib.feed.sources.nba.cdn import SCOREBOARD, CdnFile, CdnShapeError, boxscore_file, odds_file, playbyplay_file
+from lib.feed.sources.nba.cdn import (
+    SCHEDULE,
+    SCOREBOARD,
+    CdnFile,
+    CdnShapeError,
+    boxscore_file,
+    odds_file,
+    playbyplay_file,
+)
 from lib.feed.sources.nba.fetch import CdnFetcher, UpstreamFault
 from lib.feed.sources.nba.health import DEFAULT_BACKOFF_CAP, UpstreamHealth
+from lib.model import home_spread_from_chance
 from lib.protocol import Game, Message, SourceStatus
 
 logger = logging.getLogger(__name__)
 
 ODDS_EVERY: Final = 60.0
 """Seconds between fetches of the odds file, while a game waits for its pregame line."""
+SCHEDULE_EVERY: Final = 3600.0
+"""Seconds between fetches of the season's schedule (a few MB, changed once a game ends): at the
+first poll, then hourly, whether or not the last fetch worked."""
 MISSING_FOR: Final = 20 * 60.0
 """Seconds a game in progress that the scoreboard lost may go without a change before it is dropped."""
 _PARALLEL: Final = 4
@@ -85,6 +101,7 @@ class NbaSource:
         self._pool: ThreadPoolExecutor | None = None
         self._due: float | None = None
         self._odds_at = float("-inf")
+        self._schedule_at = float("-inf")
 
     @property
     def games(self) -> list[Game]:
@@ -117,20 +134,25 @@ class NbaSource:
             logger.warning("NBA scoreboard: %s; keeping the last good state", words)
             self._due = self.health.failed(kind, words, now)
             return []
+        schedule, schedule_throttled = None, False
+        if now - self._schedule_at >= SCHEDULE_EVERY:
+            # Its own timeout: a file of a few MB, fetched once an hour, should not starve the poll's others.
+            self._schedule_at = now
+            schedule, schedule_throttled = self._fetch_one(SCHEDULE, time.monotonic() + self._timeout)
         wanted = self.bridge.wanted(board)
         deadline = time.monotonic() + self._timeout  # the rest of the poll's files share one timeout
         throttled = False
         odds = None
         if wanted.odds and now - self._odds_at >= ODDS_EVERY:
             self._odds_at = now
-            odds, throttled = self._fetch_one(odds_file(SIGMA), deadline)
+            odds, throttled = self._fetch_one(odds_file(home_spread_from_chance), deadline)
         plays, plays_throttled = self._fetch_many(wanted.playbyplay, playbyplay_file, deadline)
         boxes, boxes_throttled = self._fetch_many(wanted.boxscore, boxscore_file, deadline)
-        update = self.bridge.update(board, plays, boxes, odds)
+        update = self.bridge.update(board, plays, boxes, odds, schedule)
         for kind, times in update.anomalies.items():
             self.health.count(kind, times)
         self._due = self.health.succeeded(now)
-        if throttled or plays_throttled or boxes_throttled:
+        if throttled or plays_throttled or boxes_throttled or schedule_throttled:
             self._due = self.health.throttled(now)
         return update.messages
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, LAKERS, WARRIORS, CdnNight
-from lib.feed.model import SIGMA
+from lib.feed.model import predict_game
 from lib.feed.sources.nba.bridge import BOX_FAILURES, MAX_HELD, BridgeUpdate, NbaBridge, Wanted, scoring_changes
 from lib.feed.sources.nba.cdn import (
     MAX_GAMES,
@@ -17,8 +17,18 @@ from lib.feed.sources.nba.cdn import (
     parse_playbyplay,
     parse_scoreboard,
 )
-from lib.feed.teams import HOME_ADVANTAGE
-from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
+from lib.model import MODEL_NAME, TeamForm, home_spread_from_chance
+from lib.protocol import (
+    MAX_DESCRIPTION,
+    Game,
+    GameEnd,
+    GameStart,
+    Message,
+    Play,
+    PlayUpdate,
+    PredictionUpdate,
+    ScoreUpdate,
+)
 
 GAME = "0022600301"
 OTHER = "0022600302"
@@ -39,7 +49,7 @@ def poll(bridge: NbaBridge, night: CdnNight, *, odds: bool = False, plays: bool 
         payload = night.boxscore(game_id)
         if payload is not None:
             boxes[game_id] = parse_boxscore(payload)
-    margins = parse_odds(night.odds(), sigma=SIGMA) if odds else None
+    margins = parse_odds(night.odds(), spread_of_chance=home_spread_from_chance) if odds else None
     return bridge.update(board, fetched, boxes, margins)
 
 
@@ -75,7 +85,7 @@ def test_a_scheduled_game_is_sent_with_its_names_tricodes_start_time_and_a_prega
     extra = game.model_extra or {}
     assert (extra["home_tricode"], extra["away_tricode"]) == ("BOS", "NYK")
     assert isinstance(messages[1], PredictionUpdate)
-    assert messages[1].data.model == "stern-refit-2015-16+home-edge"
+    assert messages[1].data.model == f"{MODEL_NAME}+home-edge"
 
 
 def test_la_teams_read_as_the_demo_names_them() -> None:
@@ -113,7 +123,7 @@ def test_tip_off_is_a_game_start_and_every_scoring_action_is_its_own_update(nigh
         (3, 3, "10:12"),
     ]
     assert all(g.status == "live" and g.period == 1 for _, g in sent)
-    kinds = [m.type for m in update.messages]
+    kinds = [m.type for m in update.messages if m.type != "play"]
     assert kinds == ["game_start", "prediction", "score_update", "prediction"] + ["score_update", "prediction"] * 2
 
 
@@ -122,11 +132,11 @@ def test_each_update_carries_a_prediction_of_the_fitted_model_for_that_state(nig
     bridge = NbaBridge()
     night.start(GAME)
     night.score(GAME, "home", 3, "11:00")
-    messages = poll(bridge, night).messages
+    messages = [m for m in poll(bridge, night).messages if m.type != "play"]
     for game_message, prediction in zip(messages[::2], messages[1::2], strict=True):
         assert isinstance(prediction, PredictionUpdate)
         assert prediction.data.game_id == game_message.data.game_id
-        assert prediction.data.model == "stern-refit-2015-16+home-edge"
+        assert prediction.data.model == f"{MODEL_NAME}+home-edge"
     last = messages[-1]
     assert isinstance(last, PredictionUpdate)
     assert last.data.home_win_probability > 0.5  # the home team leads, at home
@@ -293,13 +303,13 @@ def test_the_date_rollover_forgets_the_old_days_finals_and_takes_the_new_games(n
 
 
 def test_the_odds_set_the_pregame_margin_and_are_fixed_at_tip_off(night: CdnNight) -> None:
-    """A spread of -6.5 makes the home team a 6.5-point favourite ("+odds"); a line moved after tip-off counts not."""
+    """A spread of -6.5 makes the home team a 6.5-point favourite ("+spread"); a line moved after tip-off counts not."""
     bridge = NbaBridge()
     poll(bridge, night)
     night.set_spread(GAME, -6.5)
     repriced = [m for m in poll(bridge, night, odds=True).messages if isinstance(m, PredictionUpdate)]
     assert len(repriced) == 1
-    assert repriced[0].data.model == "stern-refit-2015-16+odds"
+    assert repriced[0].data.model == f"{MODEL_NAME}+spread"
     favoured = repriced[0].data.home_win_probability
     assert favoured > 0.65
     night.start(GAME)
@@ -307,7 +317,7 @@ def test_the_odds_set_the_pregame_margin_and_are_fixed_at_tip_off(night: CdnNigh
     night.set_spread(GAME, 10.0)
     night.clock(GAME, 1, "11:00")
     predictions = [m for m in poll(bridge, night, odds=True).messages if isinstance(m, PredictionUpdate)]
-    assert [p.data.model for p in predictions] == ["stern-refit-2015-16+odds"]
+    assert [p.data.model for p in predictions] == [f"{MODEL_NAME}+spread"]
     assert predictions[0].data.home_win_probability > 0.65
 
 
@@ -318,7 +328,7 @@ def test_a_game_first_seen_in_progress_starts_from_the_home_edge() -> None:
     night.set_spread(GAME, -12.0)
     night.start(GAME)
     predictions = [m for m in poll(NbaBridge(), night, odds=True).messages if isinstance(m, PredictionUpdate)]
-    assert {p.data.model for p in predictions} == {"stern-refit-2015-16+home-edge"}
+    assert {p.data.model for p in predictions} == {f"{MODEL_NAME}+home-edge"}
 
 
 def test_scoring_changes_compare_running_scores_not_action_types() -> None:
@@ -336,20 +346,14 @@ def test_scoring_changes_compare_running_scores_not_action_types() -> None:
     ]
 
 
-def test_the_bridge_refuses_a_home_edge_that_is_not_a_number() -> None:
-    """A NaN home edge is a ValueError at construction."""
-    with pytest.raises(ValueError, match="home_edge"):
-        NbaBridge(home_edge=float("nan"))
-
-
-def test_the_default_home_edge_is_the_demos() -> None:
-    """Without odds the pregame margin is the demo's home advantage."""
+def test_without_odds_or_records_the_prediction_is_the_models_from_the_home_edge() -> None:
+    """No line, no records on the board: predict_game's prediction with no form, "+home-edge"."""
     night = CdnNight()
     night.add(GAME, CELTICS, KNICKS)
-    bridge = NbaBridge()
-    prediction = poll(bridge, night).messages[1].data
-    reference = NbaBridge(home_edge=HOME_ADVANTAGE)
-    assert prediction == poll(reference, night).messages[1].data
+    game, prediction = (m.data for m in poll(NbaBridge(), night).messages)
+    assert isinstance(game, Game)
+    assert prediction == predict_game(game)
+    assert (game.home_record, game.away_record) == (None, None)
 
 
 def test_a_lost_game_without_a_box_score_is_dropped_and_polled_no_more(night: CdnNight) -> None:
@@ -434,3 +438,118 @@ def test_plays_handed_over_a_few_at_a_time_give_what_whole_files_give(night: Cdn
         anew = PlayByPlay(GAME, actions[:shown], 0)
         onward = PlayByPlay(GAME, actions[:shown], 0, known=shown - 1)
         assert whole.update(board, {GAME: anew}).messages == stepped.update(board, {GAME: onward}).messages
+
+
+# -- plays --------------------------------------------------------------------------------------
+
+
+def plays_of(messages: list[Message]) -> list[Play]:
+    return [m.data for m in messages if isinstance(m, PlayUpdate)]
+
+
+def test_every_action_is_a_play_in_order_with_the_models_chance_for_its_state() -> None:
+    """Each action once, in order, after the game's state: its kind, team, player, words, score, and predict_game's
+    chance for the game at that moment from the same records as the predictions."""
+    night = CdnNight()
+    night.add(GAME, CELTICS, KNICKS, records=((10, 5), (7, 8)))
+    bridge = NbaBridge()
+    poll(bridge, night)
+    night.start(GAME)
+    night.score(GAME, "home", 3, "11:30", player="J. Tatum")
+    night.miss(GAME, "away", "11:10", player="J. Brunson")
+    night.act(GAME, "home", "rebound", "11:08", "J. Brown REBOUND (Off:0 Def:1)", playerNameI="J. Brown")
+    night.act(GAME, "away", "foul", "11:00", "J. Hart personal FOUL (1 PF)", playerNameI="J. Hart")
+    night.score(GAME, "home", 1, "11:00", player="J. Brown")
+    night.act(GAME, "away", "turnover", "10:40", "J. Brunson Bad Pass TURNOVER (1 TO)", playerNameI="J. Brunson")
+    night.act(GAME, "home", "timeout", "10:40", "Celtics Timeout: Regular")
+    night.act(GAME, "away", "substitution", "10:40", "SUB: M. Bridges FOR J. Hart")
+    night.act(GAME, "away", "violation", "10:20", "J. Hart Violation: Kicked Ball")
+    messages = poll(bridge, night).messages
+    plays = plays_of(messages)
+    actions = parse_playbyplay(night.playbyplay(GAME)).actions  # type: ignore[arg-type]
+    assert [p.play_id for p in plays] == [a.action_number for a in actions]
+    assert [p.kind for p in plays] == [
+        "period",
+        "other",  # the jump ball
+        "made_shot",
+        "missed_shot",
+        "rebound",
+        "foul",
+        "free_throw",
+        "turnover",
+        "timeout",
+        "substitution",
+        "other",
+    ]
+    assert [p.team for p in plays[2:6]] == ["Boston Celtics", "New York Knicks", "Boston Celtics", "New York Knicks"]
+    assert (plays[0].team, plays[0].player, plays[0].description) == (None, None, "Period Start")
+    assert [p.player for p in plays[2:5]] == ["J. Tatum", "J. Brunson", "J. Brown"]
+    assert plays[4].description == "J. Brown REBOUND (Off:0 Def:1)"
+    assert [(p.home_score, p.away_score) for p in plays][-1] == (4, 0)
+    home, away = TeamForm(10, 5), TeamForm(7, 8)
+    for play in plays:
+        state = bridge.games[0].model_copy(
+            update={
+                "period": play.period,
+                "clock": play.clock,
+                "home_score": play.home_score,
+                "away_score": play.away_score,
+                "status": "live",
+            }
+        )
+        assert play.home_win_probability == predict_game(state, home, away).home_win_probability
+    last_state = max(i for i, m in enumerate(messages) if isinstance(m, ScoreUpdate | GameStart))
+    assert all(isinstance(m, PlayUpdate) for m in messages[last_state + 2 :])  # the states first, then the plays
+
+
+def test_a_play_is_sent_once_and_again_only_when_the_cdn_edits_it(night: CdnNight) -> None:
+    """A second poll of the same file sends no play; an action whose words change is sent again under its number."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.score(GAME, "home", 2, "11:30")
+    poll(bridge, night)
+    assert plays_of(poll(bridge, night).messages) == []
+    night.games[GAME].actions[-1]["description"] = "P. George 3' driving Layup (2 PTS)"
+    [edited] = plays_of(poll(bridge, night).messages)
+    assert (edited.play_id, edited.description) == (
+        night.games[GAME].actions[-1]["actionNumber"],
+        "P. George 3' driving Layup (2 PTS)",
+    )
+
+
+def test_the_last_play_carries_the_result_once_the_game_is_final(night: CdnNight) -> None:
+    """The game's end, sent while the board still says live, goes again with 1 (a home win) when it is final."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.score(GAME, "home", 2, "00:30", period=4)
+    night.end_period(GAME)
+    night.games[GAME].actions.append(
+        {
+            **night.games[GAME].actions[-1],
+            "actionNumber": 99,
+            "actionType": "game",
+            "subType": "end",
+            "description": "Game End",
+        }
+    )
+    [*_, end] = plays_of(poll(bridge, night).messages)
+    assert end.play_id == 99
+    assert 0.5 < end.home_win_probability < 1.0
+    night.final(GAME)
+    night.games[GAME].actions.pop()  # the stand-in's own game-end action: the one above stays the last
+    final = plays_of(poll(bridge, night).messages)
+    assert [(p.play_id, p.home_win_probability) for p in final] == [(99, 1.0)]
+
+
+def test_words_past_the_protocols_limits_are_cut_and_counted(night: CdnNight) -> None:
+    """A 600-character description is cut to MAX_DESCRIPTION and a 70-character name to 64 (play_text_cut);
+    bidirectional controls are taken out and blank words are no words."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.act(GAME, "home", "foul", "11:00", "x" * 600, playerNameI="\u202eJ. Brown")
+    night.act(GAME, "home", "foul", "10:50", "   ", playerNameI="y" * 70)
+    update = poll(bridge, night)
+    long_words, blank = plays_of(update.messages)[-2:]
+    assert (len(long_words.description or ""), long_words.player) == (MAX_DESCRIPTION, "J. Brown")
+    assert (blank.description, len(blank.player or "")) == (None, 64)
+    assert update.anomalies["play_text_cut"] == 2

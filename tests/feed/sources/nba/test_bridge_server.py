@@ -91,6 +91,32 @@ def test_a_client_holds_every_scoring_change_and_the_sources_health(
     assert source.status.last_success is not None
 
 
+def test_a_client_holds_the_records_and_every_play_with_its_player(
+    night: CdnNight, cdn: CdnStandIn, make_client: ClientFactory
+) -> None:
+    """Over WebSocket: the game's records before it, and each action of the CDN a play in the store, in order."""
+    night.games[LIVE].home_record, night.games[LIVE].away_record = (10, 5), (7, 8)
+    server = FeedServer(NbaSource(cdn.base_url, poll=1.0, timeout=1.0), interval=1.0).start()
+    try:
+        store = Store()
+        make_client(server.url, store).start()
+        wait_for(lambda: LIVE in store.snapshot().games, what="the game")
+        night.score(LIVE, "away", 3, "11:00", player="J. Brunson")
+        wait_for(lambda: len(store.plays(LIVE)) == len(night.games[LIVE].actions), what="every play")
+        game = store.snapshot().games[LIVE].game
+        assert (game.home_record, game.away_record) == ("10-5", "7-8")
+        plays = store.plays(LIVE)
+        assert [p.play_id for p in plays] == [a["actionNumber"] for a in night.games[LIVE].actions]
+        assert (plays[-1].player, plays[-1].team, plays[-1].home_score, plays[-1].away_score) == (
+            "J. Brunson",
+            "New York Knicks",
+            2,
+            3,
+        )
+    finally:
+        server.stop()
+
+
 def test_an_upstream_outage_reaches_clients_as_health_not_as_broken_state(
     night: CdnNight, cdn: CdnStandIn, bridge_server: FeedServer, make_client: ClientFactory
 ) -> None:
@@ -150,7 +176,8 @@ def test_upstream_requests_do_not_grow_with_clients(
 
     counts = wait_for(settled, what="a poll to finish")
     assert counts["odds"] == 1
-    assert set(counts) == {"scoreboard", "odds", f"playbyplay_{LIVE}"}
+    assert counts["schedule"] == 1
+    assert set(counts) == {"scoreboard", "schedule", "odds", f"playbyplay_{LIVE}"}
 
 
 def test_the_command_line_serves_tonights_games(cdn: CdnStandIn) -> None:

@@ -28,6 +28,7 @@ from lib.feed.sources.nba.cdn import (
     parse_scoreboard,
     playbyplay_file,
 )
+from lib.model import home_spread_from_chance
 
 
 def test_the_published_scheduled_scoreboard_validates() -> None:
@@ -71,15 +72,15 @@ def test_the_published_box_score_gives_the_game_state() -> None:
 
 def test_the_published_odds_give_the_median_spread_as_the_margin() -> None:
     """Spreads of -6.5, -7.5 and -7 across books: the home team is 7 points better."""
-    assert parse_odds(sample("odds.json"), sigma=13.0) == {"0022400913": 7.0}
+    assert parse_odds(sample("odds.json"), spread_of_chance=home_spread_from_chance) == {"0022400913": 7.0}
 
 
 def test_without_a_spread_the_moneyline_gives_the_margin() -> None:
-    """Decimal odds 1.37 / 3.22 (the vig removed) make the home team about a 70% favourite, 7 points at sigma 13."""
+    """Decimal odds about 1.37 / 3.22 (vig removed): the home team about a 70% favourite, the model's line for it."""
     odds = sample("odds.json")
     odds["games"][0]["markets"] = odds["games"][0]["markets"][:1]
-    margin = parse_odds(odds, sigma=13.0)["0022400913"]
-    assert 6.0 < margin < 8.0
+    margin = parse_odds(odds, spread_of_chance=home_spread_from_chance)["0022400913"]
+    assert home_spread_from_chance(0.69) < margin < home_spread_from_chance(0.71)
 
 
 def test_bad_books_are_ignored_not_fatal() -> None:
@@ -92,7 +93,7 @@ def test_bad_books_are_ignored_not_fatal() -> None:
     other["gameId"] = "0022400914"
     other["markets"] = [{"name": "2way", "books": [{"outcomes": [{"type": "home", "odds": "abc"}]}]}]
     odds["games"].append(other)
-    assert parse_odds(odds, sigma=13.0) == {"0022400913": 7.0}
+    assert parse_odds(odds, spread_of_chance=home_spread_from_chance) == {"0022400913": 7.0}
 
 
 @pytest.mark.parametrize(
@@ -189,7 +190,7 @@ def test_a_box_score_of_the_wrong_shape_is_a_clear_error() -> None:
 def test_odds_of_the_wrong_shape_are_a_clear_error() -> None:
     """An odds file without a games list: CdnShapeError."""
     with pytest.raises(CdnShapeError, match="odds"):
-        parse_odds({"games": "none"}, sigma=13.0)
+        parse_odds({"games": "none"}, spread_of_chance=home_spread_from_chance)
 
 
 # -- limits checked on the text ----------------------------------------------------------------

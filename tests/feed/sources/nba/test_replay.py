@@ -13,9 +13,11 @@ import pytest
 
 from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn
 from lib.archive import query
+from lib.feed.model import predict_game
 from lib.feed.sources.nba.fetch import CdnFetcher
 from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
-from lib.protocol import Game, GameEnd, GameStart, Message, PredictionUpdate, ScoreUpdate
+from lib.model import MODEL_NAME
+from lib.protocol import Game, GameEnd, GameStart, Message, PlayUpdate, PredictionUpdate, ScoreUpdate
 
 GAME, OTHER = "0022400913", "0022400914"
 TIP = datetime(2025, 3, 10, 0, 10, tzinfo=UTC)
@@ -94,12 +96,33 @@ def test_a_finished_game_is_fetched_once_and_replayed_at_the_pace_of_its_plays(
 
 
 def test_every_update_of_a_replay_carries_a_prediction(fetcher: CdnFetcher) -> None:
-    """Replayed games get the live model's predictions, from the home edge."""
+    """Replayed games get the live model's predictions, from the home edge (a box score gives no records)."""
     source = NbaReplaySource(fetch_finished_games(fetcher, [GAME]), speed=1000.0, start=START)
     messages = source.advance(START + 100.0)
     predictions = [m for m in messages if isinstance(m, PredictionUpdate)]
     assert len(predictions) == len(states(messages))
-    assert {p.data.model for p in predictions} == {"stern-refit-2015-16+home-edge"}
+    assert {p.data.model for p in predictions} == {f"{MODEL_NAME}+home-edge"}
+
+
+def test_a_replay_sends_every_play_in_order_from_the_pregame_chance_to_the_result(fetcher: CdnFetcher) -> None:
+    """Every action is a play once, in order, after its game; the first at the pregame chance, the last the result."""
+    finished = fetch_finished_games(fetcher, [GAME])
+    source = NbaReplaySource(finished, speed=1000.0, start=START)
+    messages = source.advance(START + 1.0) + source.advance(START + 100.0)
+    plays = [m.data for m in messages if isinstance(m, PlayUpdate)]
+    actions = finished[0].plays.actions
+    assert [p.play_id for p in plays] == [a.action_number for a in actions]
+    assert [(p.home_score, p.away_score) for p in plays] == [(a.score_home, a.score_away) for a in actions]
+    first_state = next(g for kind, g in states(messages) if kind == "game_start")
+    pregame = first_state.model_copy(update={"status": "scheduled", "period": 0, "home_score": 0, "away_score": 0})
+    assert plays[0].home_win_probability == predict_game(pregame).home_win_probability
+    assert plays[-1].home_win_probability == 1.0  # 7-3, a home win
+    made = [p for p in plays if p.kind == "made_shot"]
+    assert [p.team for p in made] == ["Boston Celtics", "New York Knicks", "Boston Celtics", "Boston Celtics"]
+    assert all(p.player == "P. George" and p.description for p in made)
+    first_play_at = next(i for i, m in enumerate(messages) if isinstance(m, PlayUpdate))
+    first_state_at = next(i for i, m in enumerate(messages) if isinstance(m, GameStart))
+    assert first_state_at < first_play_at
 
 
 def test_games_of_one_night_keep_their_tip_offs_and_other_nights_tip_off_together(night: CdnNight) -> None:

@@ -9,11 +9,24 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, LAKERS, WARRIORS, CdnNight, CdnStandIn, Hostile, tiny_entries
+from harness.cdn import (
+    CELTICS,
+    CLIPPERS,
+    KINGS,
+    KNICKS,
+    LAKERS,
+    WARRIORS,
+    CdnNight,
+    CdnStandIn,
+    Hostile,
+    gzip_layers,
+    tiny_entries,
+)
 from lib.feed.sources.nba import MIN_POLL
 from lib.feed.sources.nba.bridge import BOX_FAILURES
-from lib.feed.sources.nba.source import ODDS_EVERY, NbaSource
-from lib.protocol import Game, GameStart, Message, ScoreUpdate
+from lib.feed.sources.nba.source import ODDS_EVERY, SCHEDULE_EVERY, NbaSource
+from lib.model import MODEL_NAME
+from lib.protocol import Game, GameStart, Message, PredictionUpdate, ScoreUpdate
 
 LIVE, LIVE_TOO, SCHEDULED = "0022600301", "0022600302", "0022600303"
 T0 = 1_800_000_000.0
@@ -52,10 +65,11 @@ def game_states(messages: list[Message]) -> dict[str, Game]:
 def test_a_poll_fetches_each_file_once_and_the_play_by_play_of_games_in_progress(
     cdn: CdnStandIn, source: NbaSource
 ) -> None:
-    """Scoreboard, odds, and the play-by-play of the two games in progress: one request each, none for the other."""
+    """Scoreboard, schedule, odds, the play-by-play of the two games in progress: one request each, none for others."""
     messages = source.advance(T0)
     assert dict(cdn.requests) == {
         "scoreboard": 1,
+        "schedule": 1,
         "odds": 1,
         f"playbyplay_{LIVE}": 1,
         f"playbyplay_{LIVE_TOO}": 1,
@@ -346,3 +360,68 @@ def test_games_the_scoreboard_loses_are_dropped_and_polled_no_more(night: CdnNig
     assert {g.game_id for g in source.games} == {LIVE, LIVE_TOO, SCHEDULED}
     assert source.status().faults["dropped_game"] == 25
     assert boxes == 25 * BOX_FAILURES  # then no more requests for them
+
+
+# -- the season's schedule ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def season_night() -> CdnNight:
+    """A game to tip off with the teams' records on the board, and their games before it in the schedule."""
+    night = CdnNight()
+    night.add(SCHEDULED, LAKERS, WARRIORS, records=((1, 0), (0, 1)))
+    night.played("0022600001", "2026-11-28", LAKERS, WARRIORS, 120, 110)
+    return night
+
+
+def models(messages: list[Message]) -> set[str | None]:
+    return {m.data.model for m in messages if isinstance(m, PredictionUpdate)}
+
+
+def test_the_schedule_is_fetched_at_the_first_poll_then_hourly_and_gives_the_teams_points(
+    season_night: CdnNight,
+) -> None:
+    """Polls every 5 s for an hour: the schedule is asked for at the first and again an hour on, never per poll;
+    its points make the prediction "+form"."""
+    with CdnStandIn(season_night) as cdn:
+        source = NbaSource(cdn.base_url, poll=5.0, timeout=1.0)
+        try:
+            assert models(source.advance(T0)) == {f"{MODEL_NAME}+form"}
+            for now in (T0 + 5.0, T0 + 10.0, T0 + SCHEDULE_EVERY - 5.0):
+                source.advance(now)
+            assert cdn.requests["schedule"] == 1
+            source.advance(T0 + SCHEDULE_EVERY)
+            assert (cdn.requests["schedule"], cdn.requests["scoreboard"]) == (2, 5)
+        finally:
+            source.close()
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [
+        ("503", "http_503"),
+        ("timeout", "timeout"),
+        ("garbage", "invalid_json"),
+        ("wrong_shape", "invalid_shape"),
+        (Hostile(tiny_entries("schedule", 4 * 1024 * 1024)), "too_many_entries"),
+        (Hostile(gzip_layers(40 * 1024 * 1024, 1), headers=(("Content-Encoding", "gzip"),)), "too_large"),
+    ],
+    ids=["503", "timeout", "garbage", "wrong_shape", "tiny_entries", "gzip_bomb"],
+)
+def test_a_schedule_that_cannot_be_read_leaves_the_records_alone_until_the_next_hour(
+    season_night: CdnNight, fault: str | Hostile, kind: str
+) -> None:
+    """Unreachable, not JSON, the wrong shape, too many entries, a bomb: counted, "+record", the poll a success;
+    not asked for again within the hour; the hour's try reads it and the game is priced "+form"."""
+    with CdnStandIn(season_night, stall=3.0) as cdn:
+        source = NbaSource(cdn.base_url, poll=5.0, timeout=1.0)
+        try:
+            cdn.fail("schedule", fault)
+            assert models(source.advance(T0)) == {f"{MODEL_NAME}+record"}
+            status = source.status()
+            assert (status.state, status.faults) == ("ok", {kind: 1})
+            source.advance(T0 + 60.0)
+            assert cdn.requests["schedule"] == 1
+            assert models(source.advance(T0 + SCHEDULE_EVERY)) == {f"{MODEL_NAME}+form"}
+        finally:
+            source.close()
