@@ -424,9 +424,9 @@ class NightSimulator:
         (a new scheduled game, or a change of score, clock, period or status), a ``GameStart``
         when it tipped off, or a ``GameEnd`` when it went final; then a ``PredictionUpdate``.
         Each scoring change since the last call comes as such a pair of its own, at its game
-        clock, before the state at ``now``. A slate that ended while time jumped ahead still
-        reports its finals first. Time never
-        runs backwards: a ``now`` earlier than before changes nothing.
+        clock, before the state at ``now``, and each play due as a ``PlayUpdate`` after the
+        state it belongs to. A slate that ended while time jumped ahead still reports its finals
+        first. Time never runs backwards: a ``now`` earlier than before changes nothing.
 
         Args:
             now: The current time, epoch seconds.
