@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -630,3 +631,27 @@ def test_real_games_keep_their_nights() -> None:
         if not slates or ids != slates[-1]:
             slates.append(ids)
     assert slates == [["a", "b"], ["c"], ["d", "e"], ["f"]]
+
+
+def test_simulated_games_are_played_to_the_margin_the_model_expects() -> None:
+    """Over 600 demo games the final margin centres on the pregame prediction's margin, with a slope of about 1."""
+    pregame: dict[str, float] = {}
+    finals: dict[str, int] = {}
+    sim = NightSimulator(games=MAX_GAMES, seed=21, speed=12_000.0, start=START)
+    now = START
+    while len(finals) < 600:
+        for message in sim.advance(now):
+            data = message.data
+            if isinstance(message, PredictionUpdate) and data.game_id not in pregame:
+                assert data.predicted_home_score is not None
+                assert data.predicted_away_score is not None
+                pregame[data.game_id] = data.predicted_home_score - data.predicted_away_score
+            elif isinstance(message, GameEnd):
+                finals[data.game_id] = data.home_score - data.away_score
+        now += 1.0
+    expected = [pregame[game_id] for game_id in finals]
+    residuals = [finals[game_id] - pregame[game_id] for game_id in finals]
+    error = statistics.stdev(residuals) / math.sqrt(len(residuals))
+    assert abs(statistics.mean(residuals)) < 3 * error
+    slope = statistics.linear_regression(expected, list(finals.values())).slope
+    assert abs(slope - 1.0) < 3 * statistics.stdev(residuals) / (statistics.stdev(expected) * math.sqrt(len(finals)))
