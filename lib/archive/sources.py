@@ -7,7 +7,9 @@ what a client of that feed would have seen:
   receive times;
 * a real-games CSV (:func:`lib.feed.sources.games_csv.read_games_csv`): each game played by the demo's
   :class:`~lib.feed.sources.night.NightSimulator`, so every scoring change is a state with the
-  project's model's prediction, as the demo sends them; the file gives only the date, so a
+  project's model's prediction, as ``--games-csv`` sends them: each state with both teams' records
+  before the game, each prediction from both teams' form in the file's earlier games
+  (:func:`~lib.feed.sources.games_csv.game_forms`, ``+form``); the file gives only the date, so a
   game's ``start_time`` is 7 PM US Eastern that day (a usual tip-off, and the league's day in
   every time zone's label) and its frames are received at the import's clock; games keep the
   file's ids;
@@ -27,17 +29,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from datetime import time as time_of_day
 
 from lib.feed.flows import GameFlow
-from lib.feed.sources.games_csv import read_games_csv
+from lib.feed.sources.games_csv import game_forms, read_games_csv
 from lib.feed.sources.nba.fetch import CdnFetcher
 from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
 from lib.feed.sources.night import NightSimulator
 from lib.feed.sources.plays_csv import MODEL, games_file_for, read_plays_csv
 from lib.feed.teams import team_for
+from lib.model import TeamForm
 from lib.protocol import (
     LEAGUE_TIMEZONE,
     Game,
@@ -84,15 +87,18 @@ def games_csv_frames(
         OSError: It cannot be read.
     """
     flows = read_games_csv(path)
+    forms = game_forms(flows)
     return (
-        RecordedFrame(clock(), False, encode(message).encode("utf-8")) for flow in flows for message in _played(flow)
+        RecordedFrame(clock(), False, encode(message).encode("utf-8"))
+        for flow in flows
+        for message in _played(flow, forms)
     )
 
 
-def _played(flow: GameFlow) -> list[Message]:
-    """Every message of one real game as the demo plays it, under the file's own game id."""
+def _played(flow: GameFlow, forms: Mapping[str, tuple[TeamForm, TeamForm]]) -> list[Message]:
+    """Every message of one real game as the demo plays it, under the file's own id, its teams' form from ``forms``."""
     tip_off = datetime.combine(flow.game_date, USUAL_TIP_OFF).timestamp()
-    night = NightSimulator(games=1, speed=1.0, start=tip_off, flows=[flow])
+    night = NightSimulator(games=1, speed=1.0, start=tip_off, flows=[flow], forms=forms)
     messages = night.advance(tip_off + _AFTER_ANY_GAME)
     # The demo gives a real game a per-run id, so that a client never mixes two showings of it;
     # the archive keeps one game under one id, the file's.

@@ -3,7 +3,7 @@
 python -m lib.feed --host 127.0.0.1 --port 8080      # ws://127.0.0.1:8080/ws/live
 python -m lib.feed --source nba                      # tonight's real games, from the NBA's live data
 python -m lib.feed --source nba --nba-game 0022400913 --speed 10
-python -m lib.feed --games-csv ../shared/data/nba_real_games.csv.gz --speed 48
+python -m lib.feed --games-csv ../shared/data/nba_real_games.csv.gz --speed 48   # with nba_real_plays beside it
 python -m lib.feed --replay night.jsonl --speed 2    # from when the first client connects
 python -m lib.feed --source nba --archive season.duckdb   # and keep everything it serves
 """
@@ -31,6 +31,7 @@ from lib.feed.sources.nba.fetch import CdnFetcher
 from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
 from lib.feed.sources.nba.source import NbaSource
 from lib.feed.sources.night import MAX_GAMES, NightSimulator
+from lib.feed.sources.plays_csv import plays_file_for, read_plays_csv
 from lib.feed.sources.recording import ReplaySource
 from lib.recorder import read_recording
 from lib.urls import redact_url
@@ -133,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         type=_file,
         help="play the real games of this scoring-changes CSV (gzip or plain; docs/protocol.md) in slates, "
-        "with live predictions, instead of simulated ones; when they run out the last finals stay",
+        "with live predictions from the teams' form in its earlier games, instead of simulated ones; when they "
+        "run out the last finals stay. Their plays too, from the plays CSV beside it (nba_real_games.csv.gz: "
+        "nba_real_plays.csv.gz) if there is one, or from --plays-csv",
     )
     what.add_argument(
         "--replay",
@@ -142,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve this recording (JSON Lines from lib.recorder; its rotated files first) with its original "
         "timing, each frame stamped with its time of sending, after checking every line; when it ends its final "
         "state stays",
+    )
+    parser.add_argument(
+        "--plays-csv",
+        metavar="FILE",
+        type=_file,
+        help="--games-csv: send the plays of its games from this plays CSV (docs/protocol.md) as the night reveals "
+        "them (default: the plays CSV beside the games CSV, if there is one; none without)",
     )
     parser.add_argument(
         "--start-now",
@@ -190,6 +200,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.replay is not None and (args.games is not None or args.seed is not None):
         parser.error("--games and --seed shape a night; a replay has its own (drop them or --replay)")
+    if args.plays_csv is not None and args.games_csv is None:
+        parser.error("--plays-csv gives the plays of --games-csv's games: it needs --games-csv")
     nba_options = [name for name in ("poll", "nba_base_url", "nba_game") if getattr(args, name) is not None]
     if args.source != "nba" and nba_options:
         parser.error(f"--{nba_options[0].replace('_', '-')} is for --source nba")
@@ -231,14 +243,29 @@ def build_source(args: argparse.Namespace) -> Source:
         for _ in read_recording(args.replay):
             pass
         return ReplaySource(read_recording(args.replay), speed=args.speed or DEFAULT_REPLAY_SPEED)
-    flows = None
+    flows = plays = None
     if args.games_csv is not None:
         flows = read_games_csv(args.games_csv)
         if not flows:
             raise ValueError(f"{args.games_csv} holds no games")
+        plays_csv = plays_file(args)
+        # Read whole first, as the games are, so that a bad row stops the command rather than the night.
+        plays = None if plays_csv is None else read_plays_csv(plays_csv, flows)
     return NightSimulator(
-        games=args.games or DEFAULT_GAMES, seed=args.seed, speed=args.speed or DEFAULT_GAME_SPEED, flows=flows
+        games=args.games or DEFAULT_GAMES,
+        seed=args.seed,
+        speed=args.speed or DEFAULT_GAME_SPEED,
+        flows=flows,
+        plays=plays,
     )
+
+
+def plays_file(args: argparse.Namespace) -> Path | None:
+    """The plays CSV of ``--games-csv``'s games: ``--plays-csv``, else the one beside the games CSV if it is there."""
+    if args.plays_csv is not None:
+        return Path(args.plays_csv)
+    beside = plays_file_for(args.games_csv)
+    return beside if beside.is_file() else None
 
 
 def serve_options(args: argparse.Namespace, source: Source, limits: FeedLimits) -> ServeOptions:
@@ -257,8 +284,15 @@ def _describe(args: argparse.Namespace) -> str:
     if args.replay is not None:
         return f"replaying {args.replay} at speed {args.speed or DEFAULT_REPLAY_SPEED:g}"
     games = f"{args.games or DEFAULT_GAMES} games a slate, speed {args.speed or DEFAULT_GAME_SPEED:g}"
-    what = "simulated games" if args.games_csv is None else f"the real games of {args.games_csv}"
-    return f"{what} ({games}, a push every {args.interval:g} s)"
+    if args.games_csv is None:
+        return f"simulated games ({games}, a push every {args.interval:g} s)"
+    plays_csv = plays_file(args)
+    plays = (
+        f"no plays (no --plays-csv, and no {plays_file_for(args.games_csv)} beside it)"
+        if plays_csv is None
+        else f"their plays from {plays_csv}"
+    )
+    return f"the real games of {args.games_csv} ({games}, a push every {args.interval:g} s), {plays}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

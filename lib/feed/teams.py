@@ -1,9 +1,12 @@
-"""The thirty NBA teams by strength: the pregame margin of a game between any two. Pure."""
+"""The thirty NBA teams by strength: the pregame margin between any two, the season form a rating makes. Pure."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Final
+
+from lib.model import SHIPPED, TeamForm
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +89,38 @@ def pregame_margin(home: Team, away: Team) -> float:
         The margin in points, the ``mu`` of the win-probability model.
     """
     return home.rating - away.rating + HOME_ADVANTAGE
+
+
+SEASON_GAMES: Final = 82
+"""Games in an NBA regular season."""
+
+
+def season_form(team: Team, games: int) -> TeamForm:
+    """A team's form after ``games`` games of a season that went exactly as its rating says.
+
+    Its win share is its chance of beating an average team on a neutral floor under the shipped
+    model's spread (:data:`lib.model.SHIPPED`: a rating of 9.1 points wins about 79 % of its
+    games), rounded to whole games; it scores and allows the league's average points a game, each
+    moved by half its rating, so its point differential per game is its rating. A better-rated team
+    therefore has at least as good a record, and a better differential, after as many games.
+
+    Args:
+        team: The team.
+        games: Games played so far this season, 0 to :data:`SEASON_GAMES`.
+
+    Returns:
+        Its record and points.
+
+    Raises:
+        ValueError: If ``games`` is out of range.
+    """
+    if not 0 <= games <= SEASON_GAMES:
+        raise ValueError(f"games must be 0-{SEASON_GAMES}, got {games}")
+    wins = round(games * NormalDist(0.0, SHIPPED.sigma).cdf(team.rating))
+    per_game = SHIPPED.expected_total / 2
+    return TeamForm(
+        wins,
+        games - wins,
+        float(round(games * (per_game + team.rating / 2))),
+        float(round(games * (per_game - team.rating / 2))),
+    )

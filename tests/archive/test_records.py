@@ -74,8 +74,10 @@ def test_archived_games_and_histories_are_the_stores_records(night: tuple[Store,
     store, path = night
     held = store.snapshot().games
     archived = games(path)
+    # The archive keeps no teams' records (home_record, away_record) yet: its schema has no column for them.
+    unkept = {"correction": None, "home_record": None, "away_record": None}
     assert {game_id: record.game for game_id, record in archived.items()} == {
-        game_id: record.game.model_copy(update={"correction": None}) for game_id, record in held.items()
+        game_id: record.game.model_copy(update=unkept) for game_id, record in held.items()
     }
     for game_id, record in archived.items():
         assert record.updated_at == pytest.approx(held[game_id].updated_at, abs=1e-6)

@@ -12,9 +12,10 @@ import pytest
 
 from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from lib.archive.sources import games_csv_frames, nba_game_frames, recording_frames
-from lib.feed.model import CalibratedModel
-from lib.feed.sources.games_csv import read_games_csv
+from lib.feed.model import predict_game
+from lib.feed.sources.games_csv import game_forms, read_games_csv
 from lib.feed.sources.night import NightSimulator
+from lib.model import MODEL_NAME
 from lib.protocol import GameEnd, GameStart, Message, PlayUpdate, PredictionUpdate, Rejection, ScoreUpdate, parse
 from lib.recorder import RecordedFrame, Recorder
 from tests.feed.sources.nba.test_replay import GAME, TIP, play_a_game
@@ -77,7 +78,27 @@ def test_a_games_csv_gives_what_the_demo_sends_for_each_game_under_the_files_ids
     assert states[0].data.start_time == datetime(2015, 10, 27, 19, tzinfo=ZoneInfo("America/New_York"))
     predictions = [m for m in parsed if isinstance(m, PredictionUpdate)]
     assert len(predictions) == len(states)
-    assert {p.data.model for p in predictions} == {f"{CalibratedModel().name}+home-edge"}
+    assert {p.data.model for p in predictions} == {f"{MODEL_NAME}+form"}
+    assert {(m.data.home_record, m.data.away_record) for m in states} == {("0-0", "0-0")}
+
+
+def test_a_games_csv_import_predicts_each_game_from_the_files_earlier_games(tmp_path: Path) -> None:
+    """Each state carries the teams' records before it in the file; each prediction is predict_game's from them."""
+    path = tmp_path / "games.csv"
+    path.write_text(CSV + "0021500003,2015-10-29,DET,CHI,1,700,2,0\n0021500003,2015-10-29,DET,CHI,4,5,2,5\n")
+    parsed = messages(list(games_csv_frames(path)))
+    forms = game_forms(read_games_csv(path))
+    last = [m.data for m in parsed if isinstance(m, GameEnd) and m.data.game_id == "0021500003"]
+    assert [(g.home_team, g.home_record, g.away_team, g.away_record) for g in last] == [
+        ("Detroit Pistons", "0-1", "Chicago Bulls", "1-0")
+    ]
+    shown = None
+    for message in parsed:
+        if isinstance(message, ScoreUpdate | GameStart | GameEnd):
+            shown = message.data
+        elif isinstance(message, PredictionUpdate):
+            assert shown is not None
+            assert message.data == predict_game(shown, *forms[shown.game_id])
 
 
 def test_a_games_csv_game_is_the_demos_own_game_but_for_its_id(games_csv: Path) -> None:

@@ -26,8 +26,10 @@ from lib.feed.sources.nba.replay import NbaReplaySource
 from lib.feed.sources.nba.source import NbaSource
 from lib.feed.sources.night import NightSimulator
 from lib.feed.sources.recording import ReplaySource
+from lib.protocol import PlayUpdate
 from lib.recorder import Recorder
-from tests.conftest import REAL_GAMES_CSV
+from lib.store import Store
+from tests.conftest import REAL_GAMES_CSV, REAL_PLAYS_CSV, ClientFactory
 from tests.helpers import score
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -105,10 +107,75 @@ def test_replay_and_games_csv_exclude_each_other(
 
 
 def test_help_names_the_replay_and_csv_options() -> None:
-    """--help documents --replay and --games-csv and what --speed means for each."""
+    """--help documents --replay, --games-csv, --plays-csv and what --speed means for each."""
     text = build_parser().format_help()
-    for option in ("--replay", "--games-csv", "--speed", "twice as fast", "game seconds per real second"):
+    options = ("--replay", "--games-csv", "--plays-csv", "--speed", "twice as fast", "game seconds per real second")
+    for option in options:
         assert option in text
+
+
+PLAYS_CSV = (
+    "game_id,event_num,period,seconds_left_in_period,event_type,action_type,team,player_id,player,description,"
+    "home_score,away_score\n"
+    "0021500001,0,1,720,12,0,,,,,0,0\n"
+    "0021500001,5,1,681,1,80,DET,202694,Marcus Morris,Morris 13' Jump Shot (2 PTS),0,2\n"
+    "0021500001,400,4,3,1,5,ATL,201143,Al Horford,Horford Layup (2 PTS),2,2\n"
+    "0021500001,401,4,1,3,10,ATL,201952,Jeff Teague,Teague Free Throw 1 of 1 (1 PTS),3,2\n"
+    "0021500001,402,4,0,13,0,,,,,3,2\n"
+)
+
+
+def _sent_plays(source: NightSimulator) -> list[PlayUpdate]:
+    return [m for m in source.advance(0.0) + source.advance(10**6) if isinstance(m, PlayUpdate)]
+
+
+def test_games_csv_sends_the_plays_beside_it_or_those_of_plays_csv(
+    games_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plays CSV beside the games CSV (games -> plays in its name), else none; --plays-csv names another."""
+    argv = ["--games-csv", str(games_csv), "--games", "1", "--speed", "1000"]
+    without = build_source(parse_args(argv))
+    assert isinstance(without, NightSimulator)
+    assert _sent_plays(without) == []
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text(PLAYS_CSV)
+    chosen = build_source(parse_args([*argv, "--plays-csv", str(elsewhere)]))
+    assert isinstance(chosen, NightSimulator)
+    (tmp_path / "plays.csv").write_text(PLAYS_CSV)
+    beside = build_source(parse_args(argv))
+    assert isinstance(beside, NightSimulator)
+    for source in (chosen, beside):
+        plays = [m.data for m in _sent_plays(source)]
+        assert [(p.play_id, p.player) for p in plays] == [
+            (0, None),
+            (5, "Marcus Morris"),
+            (400, "Al Horford"),
+            (401, "Jeff Teague"),
+            (402, None),
+        ]
+        assert all(p.game_id.endswith("-0021500001") for p in plays)
+    assert "needs --games-csv" in usage_error(["--plays-csv", str(elsewhere)], capsys)
+
+
+def test_the_log_says_once_when_a_games_csv_has_no_plays(games_csv: Path, tmp_path: Path) -> None:
+    """Without a plays file the command serves the games alone and says so in its log, naming the file it looked for."""
+    port = free_port()
+    log = tmp_path / "feed.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "lib.feed", "--port", str(port), "--games-csv", str(games_csv)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=REPOSITORY,
+        )
+        try:
+            wait_for(lambda: _answers(f"http://127.0.0.1:{port}/health"), what="the feed command to serve")
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(10)
+    text = log.read_text()
+    assert text.count("no plays") == 1
+    assert f"no plays (no --plays-csv, and no {tmp_path / 'plays.csv'} beside it)" in text
 
 
 def test_a_file_that_is_not_what_it_should_be_exits_with_status_2(
@@ -465,3 +532,33 @@ def test_a_finished_nba_game_replays_for_its_first_viewer_as_a_replay() -> None:
     assert (status["data"]["source"], status["data"]["state"]) == ("nba-replay", "ok")
     assert [m["type"] for m in messages] == ["game_start", "prediction", "game_end", "prediction"]
     assert all(time.time() - 60 < m["ts"] <= time.time() for m in messages)  # sent now: a latency of this delivery
+
+
+def test_games_csv_serves_the_real_plays_to_a_client(make_client: ClientFactory) -> None:
+    """--games-csv with the real plays file beside it: a client gets each game's real plays, players and all."""
+    if not (REAL_GAMES_CSV.is_file() and REAL_PLAYS_CSV.is_file()):
+        pytest.skip(f"the real NBA data is absent: {REAL_GAMES_CSV}, {REAL_PLAYS_CSV}")
+    argv = ["--games-csv", str(REAL_GAMES_CSV), "--games", "2", "--speed", "3000", "--interval", "0.05"]
+    with serving(argv) as port:
+        store = Store()
+        make_client(f"ws://127.0.0.1:{port}/ws/live", store).start()
+        wait_for(
+            lambda: sum(r.game.status == "final" for r in store.snapshot().games.values()) >= 2,
+            timeout=60,
+            what="the first slate's games to end",
+        )
+    snapshot = store.snapshot()
+    assert snapshot.counters.rejected == {}
+    finished = [game_id for game_id, record in snapshot.games.items() if record.game.status == "final"][:2]
+    with gzip.open(REAL_PLAYS_CSV, "rt") as text:
+        next(text)
+        rows = [line.split(",") for line in text if line.split(",", 1)[0] in {g.rsplit("-", 1)[1] for g in finished}]
+    for game_id in finished:
+        plays = store.plays(game_id)
+        expected = [row for row in rows if row[0] == game_id.rsplit("-", 1)[1]]
+        assert len(plays) == len(expected) > 300
+        assert sorted(p.play_id for p in plays) == sorted(int(row[1]) for row in expected)
+        assert {p.player for p in plays} >= {row[8] for row in expected if row[8]}
+        record = snapshot.games[game_id].game
+        assert plays[-1].home_win_probability == (1.0 if record.home_score > record.away_score else 0.0)
+        assert record.home_record == record.away_record == "0-0"  # the file's first games

@@ -322,3 +322,28 @@ def test_a_source_that_does_not_wait_starts_with_the_server(real_games: list[Gam
     with ScriptedFeed(source, interval=0.01) as server:
         wait_for(lambda: source.games != [], what="the night to start")
         assert _health(server.port)["started"] is True
+
+
+def test_the_demo_nights_plays_reach_a_client_with_its_games(make_client: ClientFactory) -> None:
+    """Over a real server a client accepts every play of a simulated night: numbered 1, 2, ..., the last the result."""
+    source = NightSimulator(games=2, seed=5, speed=5000.0)
+    with ScriptedFeed(source, interval=0.01, wait_for_client=True) as server:
+        store = Store()
+        make_client(server.url, store).start()
+        wait_for(
+            lambda: [r.game.status for r in store.snapshot().games.values()] == ["final", "final"],
+            what="both games of the slate to end",
+        )
+    snapshot = store.snapshot()
+    assert snapshot.counters.rejected == {}
+    plays = store.game_plays()
+    assert set(plays) == set(snapshot.games)
+    for game_id, record in snapshot.games.items():
+        final, game_plays = record.game, plays[game_id]
+        assert [p.play_id for p in game_plays] == list(range(1, len(game_plays) + 1))
+        assert {p.team for p in game_plays} == {None, final.home_team, final.away_team}
+        assert {p.player for p in game_plays} == {None}
+        assert (game_plays[-1].home_score, game_plays[-1].away_score) == (final.home_score, final.away_score)
+        assert game_plays[-1].home_win_probability == (1.0 if final.home_score > final.away_score else 0.0)
+        assert final.home_record is not None
+        assert final.away_record is not None

@@ -28,6 +28,7 @@ from datetime import date
 from typing import Final, Protocol
 
 from lib.feed.flows import GameFlow, ScoringEvent
+from lib.model import GameResult, TeamForm, season_forms
 from lib.protocol import MAX_PERIOD, MAX_SCORE, PERIOD_SECONDS, period_seconds
 
 COLUMNS: Final = (
@@ -107,6 +108,30 @@ def _read_lines(binary: io.BufferedIOBase, source: str) -> Iterator[str]:
     except UnicodeDecodeError as error:
         where = f"{source}, line {number}"
         raise ValueError(f"{where}: not UTF-8 text ({error.reason} at byte {error.start + 1})") from None
+
+
+def game_forms(games: Iterable[GameFlow]) -> dict[str, tuple[TeamForm, TeamForm]]:
+    """Each game's home and away form before it, by id: each team's record and points in its earlier games this season.
+
+    The games count in date order (a date's games in the file's order, whatever the order of the
+    dates in the file); a season runs from August to July. A team's first game of a season in the
+    file has a 0-0 form, with 0 points.
+
+    Args:
+        games: The games, as :func:`read_games_csv` gives them; their ids must be unique.
+
+    Returns:
+        ``(home form, away form)`` by game id, each with its record and points this season and the
+        team's last season where the file has it.
+    """
+    in_order = sorted(games, key=lambda game: game.game_date)  # stable: a date's games keep the file's order
+    results = []
+    for game in in_order:
+        home_points, away_points = game.final_score
+        start = game.game_date.year if game.game_date.month >= 8 else game.game_date.year - 1
+        season = f"{start}-{start + 1}"
+        results.append(GameResult(season, True, game.home_team, game.away_team, home_points, away_points))
+    return {game.game_id: form for game, form in zip(in_order, season_forms(results), strict=True)}
 
 
 def parse_games_csv(lines: Iterable[str], *, source: str = "<csv>") -> list[GameFlow]:

@@ -1,9 +1,10 @@
 """An NBA night: slates of games revealed as time passes, as protocol messages; the demo's source.
 
 :class:`NightSimulator` schedules slates of games (simulated by :mod:`lib.feed.sources.simulated`,
-or real flows from :mod:`lib.feed.sources.games_csv`), reveals each flow as time passes and turns
-every visible change into protocol messages. Time is passed in (``advance(now)``), so the night
-never reads a clock and a seed gives the same night at any step size.
+or real flows from :mod:`lib.feed.sources.games_csv`, with their plays where known), reveals each
+game as time passes and turns every visible change into protocol messages, each state predicted by
+:func:`lib.feed.model.predict_game` from the teams' form. Time is passed in (``advance(now)``), so
+the night never reads a clock and a seed gives the same night at any step size.
 
 This module is pure: no sockets, threads, asyncio, clocks or Streamlit.
 """
@@ -14,25 +15,33 @@ import bisect
 import hashlib
 import math
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Final, NamedTuple
 
 from lib.feed.flows import GameFlow
-from lib.feed.model import CalibratedModel, WinProbabilityModel
+from lib.feed.model import predict_game
+from lib.feed.sources.games_csv import game_forms
 from lib.feed.sources.simulated import simulate_game
-from lib.feed.teams import HOME_ADVANTAGE, TEAMS, Team, pregame_margin, team_for
+from lib.feed.teams import SEASON_GAMES, TEAMS, Team, season_form, team_for
+from lib.model import TeamForm, pregame_margin
 from lib.protocol import (
     PERIOD_SECONDS,
+    REGULATION_PERIODS,
     Game,
     GameEnd,
     Message,
+    Play,
+    PlayKind,
+    PlayUpdate,
     PredictionUpdate,
     ScoreUpdate,
+    clock_seconds,
     clock_text,
     game_message,
     period_seconds,
+    record_text,
 )
 
 # The night's schedule, all in sim seconds, so every duration scales with the speed.
@@ -44,31 +53,64 @@ GAMES_PER_WAVE: Final = 3
 SLATE_PAUSE: Final = 600.0
 """From the last final whistle of a slate to the first tip-off of the next."""
 MAX_GAMES: Final = len(TEAMS) // 2
+GAMES_PLAYED: Final = (10, SEASON_GAMES - 10)
+"""The least and most games the demo's teams have played this season (one number a run, from its seed)."""
 _MAX_SOURCE_ID: Final = 50
 """The longest real game id kept as it is: ``real-`` and a run token take the rest of 64."""
+_SCORED: Final[Mapping[int, tuple[PlayKind, str]]] = {
+    1: ("free_throw", "free throw made"),
+    2: ("made_shot", "2-pt shot made"),
+    3: ("made_shot", "3-pt shot made"),
+}
+"""A simulated scoring change by its points: the play's kind and what it was, in words."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    """A game to schedule: its teams, their form before it, its whole flow and its plays."""
+
+    home: Team
+    away: Team
+    home_form: TeamForm
+    away_form: TeamForm
+    flow: GameFlow
+    plays: Sequence[Play]
+
+
+class _Step(NamedTuple):
+    """A scoring change or a play of a game, at the sim time it shows."""
+
+    time: float
+    scored: int
+    """The scoring changes shown once this step has: a scoring change's number, or those a play's score counts."""
+    play: Play | None
+    """The play; ``None`` for a scoring change."""
 
 
 @dataclass(frozen=True, slots=True)
 class _ScheduledGame:
-    """One game of a slate: its whole flow, and the sim times at which it unfolds."""
+    """One game of a slate: its whole flow and plays, the teams' form, and the sim times at which it unfolds."""
 
     home: Team
     away: Team
+    home_form: TeamForm
+    """The home team's form this season before the game: its record on every state, and the predictions' prior."""
+    away_form: TeamForm
     start_time: datetime
     flow: GameFlow
-    pregame_margin: float
-    """The expected final home margin, which the predictions start from."""
     period_starts: tuple[float, ...]
     """Sim time each period starts, the first being the tip-off."""
     reveal_times: tuple[float, ...]
     """Sim time each scoring change shows, when the clock reaches its second."""
+    steps: tuple[_Step, ...]
+    """The scoring changes and plays in the order they show: by time, a play after the scoring changes it counts."""
+    step_times: tuple[float, ...]
     end: float
 
     @classmethod
-    def schedule(
-        cls, home: Team, away: Team, flow: GameFlow, margin: float, tip_off: float, start_time: datetime
-    ) -> _ScheduledGame:
+    def schedule(cls, match: _Match, tip_off: float, start_time: datetime) -> _ScheduledGame:
         """Lay a played game out in sim time from its tip-off, with the breaks between periods."""
+        flow = match.flow
         starts = [tip_off]
         for period in range(1, flow.periods):
             pause = HALFTIME if period == 2 else QUARTER_BREAK
@@ -77,12 +119,41 @@ class _ScheduledGame:
             starts[event.period - 1] + period_seconds(event.period) - event.seconds_left_in_period
             for event in flow.events
         )
+        totals = [event.home_score + event.away_score for event in flow.events]
+        steps = [_Step(time, number, None) for number, time in enumerate(reveal_times, start=1)]
+        steps += [
+            _Step(
+                starts[play.period - 1] + period_seconds(play.period) - clock_seconds(play.clock),
+                bisect.bisect_right(totals, play.home_score + play.away_score),
+                play,
+            )
+            for play in match.plays
+        ]
+        # Stable: plays at one moment and score keep their order. A made basket's play follows its
+        # scoring change; a miss before a free throw made at the same second comes before it.
+        steps.sort(key=lambda step: (step.time, step.scored, step.play is not None))
         end = starts[-1] + period_seconds(flow.periods)
-        return cls(home, away, start_time, flow, margin, tuple(starts), reveal_times, end)
+        return cls(
+            match.home,
+            match.away,
+            match.home_form,
+            match.away_form,
+            start_time,
+            flow,
+            tuple(starts),
+            reveal_times,
+            tuple(steps),
+            tuple(step.time for step in steps),
+            end,
+        )
 
     def scored_by(self, time: float) -> int:
         """How many scoring changes have shown by sim time ``time``."""
         return bisect.bisect_right(self.reveal_times, time)
+
+    def steps_by(self, time: float) -> int:
+        """How many steps (scoring changes and plays) have shown by sim time ``time``."""
+        return bisect.bisect_right(self.step_times, time)
 
     def state_at(self, time: float, scored: int | None = None) -> Game:
         """The game as a viewer sees it at sim time ``time``.
@@ -116,7 +187,107 @@ class _ScheduledGame:
             status=status,
             differential=home_score - away_score,
             start_time=self.start_time,
+            home_record=record_text(self.home_form.wins, self.home_form.losses),
+            away_record=record_text(self.away_form.wins, self.away_form.losses),
         )
+
+
+class _Moment(NamedTuple):
+    """A play of a simulated game before it is numbered and predicted."""
+
+    period: int
+    seconds_left: int
+    home_score: int
+    away_score: int
+    team: Team | None
+    kind: PlayKind
+    description: str
+
+
+def _period_name(period: int) -> str:
+    """``1st quarter`` ... ``4th quarter``, ``overtime``, ``2nd overtime``, ..."""
+    overtime = period - REGULATION_PERIODS
+    number = period if overtime <= 0 else overtime
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    if overtime <= 0:
+        return f"{number}{suffix} quarter"
+    return "overtime" if overtime == 1 else f"{number}{suffix} overtime"
+
+
+def _moments(flow: GameFlow, home: Team, away: Team) -> Iterator[_Moment]:
+    """Each period's start, its points as the simulator scored them (by team: a shot or a free throw), its end."""
+    home_score = away_score = 0
+    events = iter(flow.events)
+    event = next(events, None)
+    for period in range(1, flow.periods + 1):
+        name = _period_name(period)
+        yield _Moment(period, period_seconds(period), home_score, away_score, None, "period", f"Start of the {name}")
+        while event is not None and event.period == period:
+            home_points = event.home_score - home_score
+            team, points, own, other = (
+                (home, home_points, event.home_score, event.away_score)
+                if home_points
+                else (away, event.away_score - away_score, event.away_score, event.home_score)
+            )
+            kind, what = _SCORED[points]
+            home_score, away_score = event.home_score, event.away_score
+            description = f"{team.name} {what} ({team.tricode} {own}-{other})"
+            yield _Moment(period, event.seconds_left_in_period, home_score, away_score, team, kind, description)
+            event = next(events, None)
+        yield _Moment(period, 0, home_score, away_score, None, "period", f"End of the {name}")
+
+
+def simulated_plays(flow: GameFlow, home: Team, away: Team, home_form: TeamForm, away_form: TeamForm) -> list[Play]:
+    """A simulated game's plays: what the simulator knows of it, each with the model's chance after it.
+
+    The simulator plays possessions, not players, and keeps only what scored: the plays are each
+    period's start and end (``period``) and every scoring change, named by its team and kind (a 2-
+    or 3-point shot made, ``made_shot``; a free throw made, ``free_throw``), described in words
+    with the scoring team's score first (``Boston Celtics 3-pt shot made (BOS 54-50)``); no play
+    names a player. ``play_id`` counts the plays from 1 in game order. Each play's
+    ``home_win_probability`` is :func:`~lib.feed.model.predict_game`'s for the game's state just
+    after it, from the same forms as the night's predictions: the first (the start of the game)
+    the pregame chance, the last (the end of its last period) the result.
+
+    Args:
+        flow: The game, as :func:`~lib.feed.sources.simulated.simulate_game` played it.
+        home: The home team.
+        away: The visiting team.
+        home_form: The home team's form before the game.
+        away_form: The visiting team's.
+
+    Returns:
+        The plays in game order, a few more than the game's scoring changes: far below the
+        protocol's :data:`~lib.protocol.PLAYS_PER_GAME`.
+    """
+    moments = list(_moments(flow, home, away))
+    plays = []
+    for number, moment in enumerate(moments, start=1):
+        state = Game(
+            game_id=flow.game_id,
+            home_team=home.name,
+            away_team=away.name,
+            home_score=moment.home_score,
+            away_score=moment.away_score,
+            period=moment.period,
+            clock=clock_text(moment.seconds_left),
+            status="final" if number == len(moments) else "live",
+        )
+        plays.append(
+            Play(
+                game_id=flow.game_id,
+                play_id=number,
+                period=moment.period,
+                clock=state.clock,
+                team=None if moment.team is None else moment.team.name,
+                description=moment.description,
+                kind=moment.kind,
+                home_score=moment.home_score,
+                away_score=moment.away_score,
+                home_win_probability=predict_game(state, home_form, away_form).home_win_probability,
+            )
+        )
+    return plays
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +312,22 @@ class NightSimulator:
     step size of the calls.
 
     Every scoring change is sent in its own message, however far time moves in one call: a
-    client's history holds each game's whole score sequence, not samples of it.
+    client's history holds each game's whole score sequence, not samples of it. So is every play,
+    at its game clock, after the scoring changes its score counts (and after the game's state has
+    moved into the play's period); the plays never change the score a state shows.
+
+    Every state carries both teams' records before the game (``home_record``, ``away_record``) and
+    is predicted by :func:`~lib.feed.model.predict_game` from both teams' form (``+form``), the same
+    forms that give each play its probability.
+
+    Simulated teams have played one number of games this season (drawn from the seed within
+    :data:`GAMES_PLAYED`, the same all run: the demo's nights are evenings of one point of a season),
+    each with the record and points its rating makes (:func:`~lib.feed.teams.season_form`), so the
+    better-rated team has the better record. A simulated game is played to the margin the model
+    expects from those forms (:func:`lib.model.pregame_margin`), not to the ratings' own: what the
+    simulator plays and what the predictions say then agree by construction (the model shrinks a
+    form towards average, so the games are a little closer than the ratings alone would make them;
+    the rating order is kept). Their plays are :func:`simulated_plays`.
 
     No team plays twice on one night, across its slates too. Simulated slates draw their teams
     from those that have not played tonight; when too few are left to fill a slate, the night is
@@ -152,10 +338,12 @@ class NightSimulator:
     on one date).
 
     With ``flows``, the games are those flows in order, up to ``games`` to a slate, instead of
-    simulated ones: teams are named from their tricodes (:func:`team_for`), predictions start
-    from the home edge, and each game's id keeps the flow's own (``real-<run>-<id>``). When
-    the flows run out, the night stays at the last slate's finals: a real game is played once.
-    Without ``flows`` the night never ends.
+    simulated ones: teams are named from their tricodes (:func:`team_for`), each team's form is its
+    record and points in the file's earlier games (:func:`~lib.feed.sources.games_csv.game_forms`:
+    a team's first game of the file is 0-0), each game's plays are ``plays``' where given (none
+    otherwise), and each game's id keeps the flow's own (``real-<run>-<id>``). When the flows run
+    out, the night stays at the last slate's finals: a real game is played once. Without ``flows``
+    the night never ends.
 
     Args:
         games: Games per slate, between distinct teams (1 to 15).
@@ -163,12 +351,19 @@ class NightSimulator:
         speed: Sim seconds per second of ``now``.
         start: The ``now`` (epoch seconds) at which the first slate's first wave tips off;
             ``None`` to start at the first :meth:`advance`.
-        model: The win-probability model for predictions; by default the one refitted to real games.
         flows: Games to play instead of simulated ones, e.g. :func:`~lib.feed.games_csv.read_games_csv`;
-            read lazily, a slate at a time. Their ids must be unique.
+            read lazily, a slate at a time, when ``forms`` are given (else whole, to work them out).
+            Their ids must be unique.
+        forms: Each real game's home and away form before it, by the flow's id; by default
+            :func:`~lib.feed.sources.games_csv.game_forms` of ``flows``. For a night of some of a
+            file's games whose forms come from all of them.
+        plays: Each real game's plays by the flow's id, e.g.
+            :func:`~lib.feed.sources.plays_csv.read_plays_csv`'s, whose probabilities come from the
+            same forms; a game without any is played without plays. Each play goes out under the
+            game's id in this feed.
 
     Raises:
-        ValueError: If ``games`` or ``speed`` is out of range.
+        ValueError: If ``games`` or ``speed`` is out of range, or ``plays`` or ``forms`` without ``flows``.
     """
 
     def __init__(
@@ -177,9 +372,12 @@ class NightSimulator:
         seed: int | None = None,
         speed: float = 24.0,
         start: float | None = None,
-        model: WinProbabilityModel | None = None,
         flows: Iterable[GameFlow] | None = None,
+        forms: Mapping[str, tuple[TeamForm, TeamForm]] | None = None,
+        plays: Mapping[str, Sequence[Play]] | None = None,
     ) -> None:
+        if flows is None and (forms is not None or plays is not None):
+            raise ValueError("forms and plays are those of real games: they must come with flows")
         if not 1 <= games <= MAX_GAMES:
             raise ValueError(f"games must be 1-{MAX_GAMES}, got {games}")
         if not (math.isfinite(speed) and speed > 0):
@@ -191,7 +389,14 @@ class NightSimulator:
         self._run_token = f"{self._rng.getrandbits(32):08x}"
         self._speed = speed
         self._start = start
-        self._model: WinProbabilityModel = model if model is not None else CalibratedModel()
+        games_played = self._rng.randint(*GAMES_PLAYED)
+        self._team_forms = {team.tricode: season_form(team, games_played) for team in TEAMS}
+        """The simulated teams' forms: one point of a season, the same all run."""
+        if flows is not None and forms is None:
+            flows = list(flows)
+            forms = game_forms(flows)
+        self._forms = forms or {}
+        self._plays = plays or {}
         self._flows = None if flows is None else iter(flows)
         self._waiting: GameFlow | None = None
         """A real game read for a slate but left to the next one: it starts the next night."""
@@ -202,8 +407,8 @@ class NightSimulator:
         self.name = "demo" if flows is None else "games-csv"
         self._slate: _Slate | None = None
         self._time = -math.inf
-        self._shown: dict[str, tuple[Game, int]] = {}
-        """Per game, the state last sent and the scoring changes it shows."""
+        self._shown: dict[str, tuple[Game, int, int]] = {}
+        """Per game, the state last sent, the steps sent and the scoring changes shown."""
 
     @property
     def games(self) -> list[Game]:
@@ -219,9 +424,9 @@ class NightSimulator:
         (a new scheduled game, or a change of score, clock, period or status), a ``GameStart``
         when it tipped off, or a ``GameEnd`` when it went final; then a ``PredictionUpdate``.
         Each scoring change since the last call comes as such a pair of its own, at its game
-        clock, before the state at ``now``. A slate that ended while time jumped ahead still
-        reports its finals first. Time never
-        runs backwards: a ``now`` earlier than before changes nothing.
+        clock, before the state at ``now``, and each play due as a ``PlayUpdate`` after the
+        state it belongs to. A slate that ended while time jumped ahead still reports its finals
+        first. Time never runs backwards: a ``now`` earlier than before changes nothing.
 
         Args:
             now: The current time, epoch seconds.
@@ -292,8 +497,8 @@ class NightSimulator:
         return _Slate(
             number,
             tuple(
-                _ScheduledGame.schedule(home, away, flow, margin, tip_off, start_time)
-                for (home, away, flow, margin), tip_off, start_time in zip(matches, tip_offs, start_times, strict=True)
+                _ScheduledGame.schedule(match, tip_off, start_time)
+                for match, tip_off, start_time in zip(matches, tip_offs, start_times, strict=True)
             ),
         )
 
@@ -315,7 +520,7 @@ class NightSimulator:
             self._played |= teams
         return slate
 
-    def _simulate(self, number: int, start_times: list[datetime]) -> list[tuple[Team, Team, GameFlow, float]]:
+    def _simulate(self, number: int, start_times: list[datetime]) -> list[_Match]:
         """Draw a slate's teams from those that have not played tonight (all of them on a new night); play its games."""
         rested = [team for team in TEAMS if team.tricode not in self._played]
         if len(rested) < 2 * len(start_times):
@@ -325,19 +530,23 @@ class NightSimulator:
         matches = []
         for index, start_time in enumerate(start_times):
             home, away = teams[2 * index], teams[2 * index + 1]
+            home_form, away_form = self._team_forms[home.tricode], self._team_forms[away.tricode]
             game_id = f"sim-{self._run_token}-{number}-{index + 1}"
-            flow = simulate_game(self._rng, home, away, game_id=game_id, game_date=start_time.date())
-            matches.append((home, away, flow, pregame_margin(home, away)))
+            margin = pregame_margin(home_form, away_form)
+            flow = simulate_game(self._rng, home, away, game_id=game_id, game_date=start_time.date(), margin=margin)
+            plays = simulated_plays(flow, home, away, home_form, away_form)
+            matches.append(_Match(home, away, home_form, away_form, flow, plays))
         return matches
 
-    def _real(self, flow: GameFlow) -> tuple[Team, Team, GameFlow, float]:
-        """A real game's teams, its flow under its id in this feed, and its pregame margin.
-
-        The margin is the home edge alone: the team ratings are one season's, and a real game may
-        come from any season, where they would mislead the predictions more than they inform them.
-        """
-        feed_flow = replace(flow, game_id=self._real_game_id(flow.game_id))
-        return team_for(flow.home_team), team_for(flow.away_team), feed_flow, HOME_ADVANTAGE
+    def _real(self, flow: GameFlow) -> _Match:
+        """A real game's teams, their form before it, its flow and plays under its id in this feed."""
+        forms = self._forms.get(flow.game_id)
+        if forms is None:
+            raise ValueError(f"real game {flow.game_id!r} has no forms")
+        game_id = self._real_game_id(flow.game_id)
+        plays = [play.model_copy(update={"game_id": game_id}) for play in self._plays.get(flow.game_id, ())]
+        home, away = team_for(flow.home_team), team_for(flow.away_team)
+        return _Match(home, away, *forms, replace(flow, game_id=game_id), plays)
 
     def _real_game_id(self, source_id: str) -> str:
         # The run token keeps a game replayed in another run apart from its first showing, which
@@ -350,21 +559,26 @@ class NightSimulator:
     def _changes(self, slate: _Slate, time: float) -> list[Message]:
         messages: list[Message] = []
         for scheduled in slate.games:
-            shown, sent = self._shown.get(scheduled.flow.game_id, (None, 0))
-            scored = scheduled.scored_by(time)
-            # Each scoring change since the last call as it happened, then the state now.
-            states = [scheduled.state_at(scheduled.reveal_times[index], index + 1) for index in range(sent, scored)]
-            states.append(scheduled.state_at(time, scored))
-            for game in states:
-                if game != shown:
+            shown, sent, scored = self._shown.get(scheduled.flow.game_id, (None, 0, 0))
+            # Each scoring change and play since the last call as it happened, then the state now.
+            for step in scheduled.steps[sent : scheduled.steps_by(time)]:
+                scored = max(scored, step.scored)  # a play's clock a second off its score's never moves a score back
+                game = scheduled.state_at(step.time, scored)
+                # A play's own moment is shown only where the game enters its period or status
+                # (the tip-off, a period's start, the final): the scores drive the states.
+                moved = shown is None or (game.period, game.status) != (shown.period, shown.status)
+                if game != shown and (step.play is None or moved):
                     messages.append(game_message(game, shown))
                     messages.append(self._prediction(scheduled, game))
                     shown = game
-            self._shown[scheduled.flow.game_id] = (states[-1], scored)
+                if step.play is not None:
+                    messages.append(PlayUpdate(data=step.play))
+            game = scheduled.state_at(time, scored)
+            if game != shown:
+                messages.append(game_message(game, shown))
+                messages.append(self._prediction(scheduled, game))
+            self._shown[scheduled.flow.game_id] = (game, scheduled.steps_by(time), scored)
         return messages
 
     def _prediction(self, scheduled: _ScheduledGame, game: Game) -> PredictionUpdate:
-        prediction = self._model.predict(game, scheduled.pregame_margin)
-        if self._flows is not None:  # named as the NBA bridge names a prediction from the home edge
-            prediction = prediction.model_copy(update={"model": f"{prediction.model}+home-edge"})
-        return PredictionUpdate(data=prediction)
+        return PredictionUpdate(data=predict_game(game, scheduled.home_form, scheduled.away_form))

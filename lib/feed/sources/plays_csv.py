@@ -10,7 +10,8 @@ score) are in the games CSV beside it (:mod:`lib.feed.sources.games_csv`). Each 
 from the NBA's ``event_type`` (:data:`KINDS`), the team is named as the games are served
 (:func:`lib.feed.teams.team_for`), and the home win probability after the play is the shipped
 model's (:func:`lib.model.home_win_probability`, :data:`MODEL`), from each team's form this season
-before the game: its record and points in the games CSV's earlier games. A game's first play (the
+before the game: its record and points in the games CSV's earlier games
+(:func:`~lib.feed.sources.games_csv.game_forms`, as the games are predicted when served). A game's first play (the
 start of period 1) carries the pregame probability, its last (the end of its last period) the
 result, as the protocol asks.
 
@@ -31,9 +32,9 @@ from typing import Final
 from pydantic import ValidationError
 
 from lib.feed.flows import GameFlow
-from lib.feed.sources.games_csv import csv_lines
+from lib.feed.sources.games_csv import csv_lines, game_forms
 from lib.feed.teams import team_for
-from lib.model import MODEL_NAME, GameResult, TeamForm, home_win_probability, season_forms
+from lib.model import MODEL_NAME, TeamForm, home_win_probability
 from lib.protocol import (
     MAX_DESCRIPTION,
     MAX_PERIOD,
@@ -141,7 +142,7 @@ def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: 
         games: Its games.
         source: How to name the input in error messages.
     """
-    forms = _forms(games)
+    forms = game_forms(games)
     by_id = {game.game_id: game for game in games}
     reader = csv.reader(lines)
     plays: dict[str, list[Play]] = {}
@@ -170,19 +171,6 @@ def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: 
     except csv.Error as error:  # a field over csv's limit (128 KiB), a quote left open at the end, ...
         raise ValueError(f"{source}, line {reader.line_num}: {error}") from None
     return plays
-
-
-def _forms(games: Sequence[GameFlow]) -> dict[str, tuple[TeamForm, TeamForm]]:
-    """Each game's home and away form before it, by id: the teams' record and points in the games of earlier dates
-    (a season runs from August to July)."""
-    in_order = sorted(games, key=lambda game: game.game_date)  # stable: a date's games keep the file's order
-    results = []
-    for game in in_order:
-        home_points, away_points = game.final_score
-        start = game.game_date.year if game.game_date.month >= 8 else game.game_date.year - 1
-        season = f"{start}-{start + 1}"
-        results.append(GameResult(season, True, game.home_team, game.away_team, home_points, away_points))
-    return {game.game_id: form for game, form in zip(in_order, season_forms(results), strict=True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +298,11 @@ class _Game:
             )
         if final[0] == final[1]:
             raise ValueError(f"{self.last_where}: game {last.game_id!r} ends tied")
+        if last.period > self.flow.periods:  # a night lays a game's plays out on its own periods
+            raise ValueError(
+                f"{self.last_where}: game {last.game_id!r} has a play in period {last.period} but "
+                f"{self.flow.periods} periods in the games file"
+            )
         result = 1.0 if final[0] > final[1] else 0.0
         self.plays[-1] = self.plays[-1].model_copy(update={"home_win_probability": result})
         return self.plays

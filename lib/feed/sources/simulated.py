@@ -94,6 +94,7 @@ def simulate_game(
     *,
     game_id: str = "sim",
     game_date: date = date(2025, 1, 1),
+    margin: float | None = None,
 ) -> GameFlow:
     """Play one complete game: four quarters, then five-minute overtimes while tied.
 
@@ -103,11 +104,14 @@ def simulate_game(
         away: The visiting team.
         game_id: The id to give the flow.
         game_date: The date to give the flow.
+        margin: The expected final home margin the game is played to, in points; by default the
+            teams' ratings' (:func:`~lib.feed.teams.pregame_margin`).
 
     Returns:
         Every scoring change of the game, teams named by tricode.
     """
-    margin = pregame_margin(home, away)
+    if margin is None:
+        margin = pregame_margin(home, away)
     edge = margin / 2 / _TEAM_POINTS
     regulation = REGULATION_PERIODS * PERIOD_SECONDS
     scores = [0, 0]  # indexed by team: 0 home, 1 away

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lib.feed.flows import GameFlow, ScoringEvent
-from lib.feed.sources.games_csv import COLUMNS, parse_games_csv, read_games_csv
+from lib.feed.sources.games_csv import COLUMNS, game_forms, parse_games_csv, read_games_csv
+from lib.model import TeamForm
 from lib.protocol import period_seconds
 
 HEADER = ",".join(COLUMNS)
@@ -127,3 +128,21 @@ def test_real_file_longest_game(real_games: list[GameFlow]) -> None:
     assert (longest.game_date, longest.home_team, longest.away_team) == (date(2015, 12, 18), "CHI", "DET")
     assert longest.final_score == (144, 147)
     assert sum(game.periods > 4 for game in real_games) == 40
+
+
+def test_game_forms_count_each_teams_earlier_games_of_the_season_in_date_order() -> None:
+    """A team's first game is 0-0; later ones count its results by date, not file order; a season ends in July."""
+    final = (ScoringEvent(4, 0, 100, 90),)
+    flows = [
+        GameFlow("c", date(2016, 1, 3), "BOS", "MIA", final),
+        GameFlow("a", date(2016, 1, 1), "BOS", "NYK", final),
+        GameFlow("b", date(2016, 1, 2), "NYK", "BOS", final),
+        GameFlow("d", date(2016, 10, 30), "BOS", "NYK", final),
+    ]
+    forms = game_forms(flows)
+    assert forms["a"] == (TeamForm(0, 0, 0.0, 0.0), TeamForm(0, 0, 0.0, 0.0))
+    assert forms["b"] == (TeamForm(0, 1, 90.0, 100.0), TeamForm(1, 0, 100.0, 90.0))
+    assert forms["c"] == (TeamForm(1, 1, 190.0, 190.0), TeamForm(0, 0, 0.0, 0.0))
+    home, away = forms["d"]  # the next season: 0-0 again, last season carried
+    assert (home.wins, home.losses, away.wins, away.losses) == (0, 0, 0, 0)
+    assert home.last_season == TeamForm(2, 1, 290.0, 280.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,19 +12,26 @@ from typing import Any
 import pytest
 
 from lib.feed.flows import GameFlow, ScoringEvent
-from lib.feed.model import CalibratedModel
+from lib.feed.model import predict_game
+from lib.feed.sources.games_csv import game_forms
 from lib.feed.sources.night import GAMES_PER_WAVE, MAX_GAMES, TIP_OFF_STAGGER, NightSimulator
-from lib.feed.teams import HOME_ADVANTAGE, TEAMS, Team, team_for
+from lib.feed.teams import TEAMS, season_form
+from lib.model import MODEL_NAME, TeamForm
 from lib.protocol import (
+    PLAYS_PER_GAME,
     Game,
     GameEnd,
     GameStart,
     Message,
+    Play,
+    PlayUpdate,
     Prediction,
     PredictionUpdate,
     ScoreUpdate,
+    clock_text,
     encode,
     parse,
+    record_text,
 )
 
 START = 1_750_000_000.0
@@ -110,13 +118,13 @@ def test_every_message_survives_the_wire(night: list[tuple[float, Message]]) -> 
 
 
 def test_each_game_message_is_followed_by_its_prediction(night: list[tuple[float, Message]]) -> None:
-    """Every game message comes with a prediction for the same game from the refitted model."""
-    messages = [message for _, message in night]
+    """Every game message comes with a prediction for the same game from the teams' form (+form)."""
+    messages = [message for _, message in night if not isinstance(message, PlayUpdate)]
     for message, following in zip(messages[::2], messages[1::2], strict=True):
         assert isinstance(message, ScoreUpdate | GameStart | GameEnd)
         assert isinstance(following, PredictionUpdate)
         assert following.data.game_id == message.data.game_id
-        assert following.data.model == CalibratedModel().name
+        assert following.data.model == f"{MODEL_NAME}+form"
         if isinstance(message, GameEnd):
             won = message.data.home_score > message.data.away_score
             assert following.data.home_win_probability == (1.0 if won else 0.0)
@@ -188,7 +196,7 @@ def test_new_slate_is_announced_and_first_wave_tips_off_at_once() -> None:
     """At the start the first wave tips off (GameStart, 12:00 of period 1); the rest are announced as scheduled."""
     sim = NightSimulator(games=8, seed=1, speed=24.0, start=START)
     messages = sim.advance(START)
-    game_messages = [m for m in messages if not isinstance(m, PredictionUpdate)]
+    game_messages = [m for m in messages if not isinstance(m, PredictionUpdate | PlayUpdate)]
     assert [type(m) for m in game_messages] == [GameStart] * GAMES_PER_WAVE + [ScoreUpdate] * (8 - GAMES_PER_WAVE)
     assert all((m.data.period, m.data.clock, m.data.home_score) == (1, "12:00", 0) for m in game_messages[:3])
     assert all((m.data.status, m.data.period, m.data.clock) == ("scheduled", 0, "12:00") for m in game_messages[3:])
@@ -261,26 +269,12 @@ def test_a_long_jump_reports_finals_before_the_new_slate() -> None:
     sim = NightSimulator(games=4, seed=8, speed=150.0, start=START)
     sim.advance(START)
     first = {game.game_id for game in sim.games}
-    messages = [m for m in sim.advance(START + 1000.0) if not isinstance(m, PredictionUpdate)]
+    messages = [m for m in sim.advance(START + 1000.0) if not isinstance(m, PredictionUpdate | PlayUpdate)]
     ended = [m.data.game_id for m in messages if isinstance(m, GameEnd)]
     assert ended[:4] == sorted(first)
     current = {game.game_id for game in sim.games}
     assert not current & first
     assert all(m.data.game_id in current for m in messages[-4:])
-
-
-def test_custom_model_makes_the_predictions() -> None:
-    """The win-probability model is pluggable: its predictions are the ones sent."""
-
-    class Coin:
-        name = "coin"
-
-        def predict(self, game: Game, pregame_margin: float) -> Prediction:
-            return Prediction(game_id=game.game_id, home_win_probability=0.5, model=self.name)
-
-    sim = NightSimulator(games=2, seed=1, start=START, model=Coin())
-    predictions = [m.data for m in sim.advance(START) if isinstance(m, PredictionUpdate)]
-    assert [(p.model, p.home_win_probability) for p in predictions] == [("coin", 0.5)] * 2
 
 
 @pytest.mark.parametrize(
@@ -334,6 +328,7 @@ def test_real_flows_are_played_exactly_in_file_order(real_games: list[GameFlow])
         assert isinstance(last, GameEnd)
         assert (last.data.home_score, last.data.away_score) == flow.final_score
         assert (last.data.home_team, last.data.away_team) == (names[flow.home_team], names[flow.away_team])
+    assert not _plays_by_game(night)  # no plays without a plays file
 
 
 def test_when_the_flows_run_out_the_last_finals_stay() -> None:
@@ -351,20 +346,215 @@ def test_when_the_flows_run_out_the_last_finals_stay() -> None:
     assert NightSimulator(flows=[]).advance(START) == []
 
 
-def test_real_games_are_predicted_from_the_home_edge_alone_whoever_plays() -> None:
-    """A tricode not in TEAMS is shown as itself; every real game's prediction starts from the home edge, so named."""
-    flows = [_flow("odd", "XXX", "YYY", (1, 700, 2, 0), (4, 10, 2, 3)), _flow("known", "OKC", "WAS", (1, 700, 2, 0))]
-    sim = NightSimulator(games=2, seed=1, start=START, flows=flows)
-    messages = sim.advance(START)
-    games = [m.data for m in messages if isinstance(m, GameStart)]
-    predictions = [m.data for m in messages if isinstance(m, PredictionUpdate)]
-    assert [(g.home_team, g.away_team) for g in games] == [
-        ("XXX", "YYY"),
-        ("Oklahoma City Thunder", "Washington Wizards"),
+def test_real_games_are_predicted_from_the_forms_of_earlier_games() -> None:
+    """A team's first game of the file is 0-0, its record then advances by its results; predictions use those forms."""
+    flows = [
+        GameFlow("a", date(2016, 1, 1), "BOS", "NYK", (ScoringEvent(1, 700, 2, 0), ScoringEvent(4, 10, 100, 90))),
+        GameFlow("b", date(2016, 1, 2), "XXX", "BOS", (ScoringEvent(1, 700, 0, 3), ScoringEvent(4, 10, 80, 95))),
+        GameFlow("c", date(2016, 1, 3), "NYK", "BOS", (ScoringEvent(1, 700, 2, 0), ScoringEvent(4, 10, 99, 98))),
     ]
-    assert team_for("XXX") == Team("XXX", "XXX", 0.0)
-    expected = [CalibratedModel().predict(g, HOME_ADVANTAGE) for g in games]
-    assert predictions == [p.model_copy(update={"model": f"{p.model}+home-edge"}) for p in expected]
+    sim = NightSimulator(games=1, seed=1, speed=1000.0, start=START, flows=flows)
+    messages = _run(sim, 100.0, 1.0)
+    records = {}
+    for _, message in messages:
+        if isinstance(message, ScoreUpdate | GameStart | GameEnd):
+            records.setdefault(message.data.game_id.rsplit("-", 1)[1], set()).add(
+                (message.data.home_team, message.data.home_record, message.data.away_team, message.data.away_record)
+            )
+    assert records == {
+        "a": {("Boston Celtics", "0-0", "New York Knicks", "0-0")},
+        "b": {("XXX", "0-0", "Boston Celtics", "1-0")},
+        "c": {("New York Knicks", "0-1", "Boston Celtics", "2-0")},
+    }
+    forms = game_forms(flows)
+    assert forms["c"] == (TeamForm(0, 1, 90.0, 100.0), TeamForm(2, 0, 195.0, 170.0))
+    states = {m.data.game_id: m.data for _, m in messages if isinstance(m, ScoreUpdate | GameStart | GameEnd)}
+    predictions = [(now, m.data) for now, m in messages if isinstance(m, PredictionUpdate)]
+    assert {p.model for _, p in predictions} == {f"{MODEL_NAME}+form"}
+    shown: dict[str, Game] = {}
+    for _, message in messages:
+        if isinstance(message, ScoreUpdate | GameStart | GameEnd):
+            shown[message.data.game_id] = message.data
+        elif isinstance(message, PredictionUpdate):
+            game = shown[message.data.game_id]
+            assert message.data == predict_game(game, *forms[game.game_id.rsplit("-", 1)[1]])
+    assert len(states) == 3
+
+
+def test_demo_states_carry_the_teams_records_and_predictions_their_form() -> None:
+    """Every simulated state carries both records, one season's point for every team, and is predicted +form."""
+    sim = NightSimulator(games=MAX_GAMES, seed=9, speed=150.0, start=START)
+    messages = sim.advance(START + 30.0)
+    states = [m.data for m in messages if isinstance(m, ScoreUpdate | GameStart | GameEnd)]
+    predictions = [m.data for m in messages if isinstance(m, PredictionUpdate)]
+    assert len(states) == len(predictions) > 2 * MAX_GAMES
+    names = {team.name: team for team in TEAMS}
+    forms: dict[str, TeamForm] = {}
+    for game, prediction in zip(states, predictions, strict=True):
+        assert game.home_record is not None
+        assert game.away_record is not None
+        home_wins, home_losses = map(int, game.home_record.split("-"))
+        away_wins, away_losses = map(int, game.away_record.split("-"))
+        forms.setdefault(game.home_team, TeamForm(home_wins, home_losses))
+        forms.setdefault(game.away_team, TeamForm(away_wins, away_losses))
+        assert prediction.model == f"{MODEL_NAME}+form"
+    assert len(forms) == len(TEAMS)
+    assert len({form.games for form in forms.values()}) == 1
+    games = next(iter(forms.values())).games
+    for name, form in forms.items():
+        expected = season_form(names[name], games)
+        assert record_text(form.wins, form.losses) == record_text(expected.wins, expected.losses)
+        assert expected.points_for is not None
+        assert expected.points_against is not None
+        assert (expected.points_for - expected.points_against) / games == pytest.approx(names[name].rating, abs=0.05)
+
+
+def test_demo_records_follow_the_ratings() -> None:
+    """A better-rated team has at least the record and the point differential of a worse-rated one, at any point."""
+    by_rating = sorted(TEAMS, key=lambda team: team.rating)
+    for games in (0, 10, 41, 72, 82):
+        forms = [season_form(team, games) for team in by_rating]
+        assert all(form.games == games for form in forms)
+        wins = [form.wins for form in forms]
+        assert wins == sorted(wins)
+        differentials = [(form.points_for or 0.0) - (form.points_against or 0.0) for form in forms]
+        assert differentials == sorted(differentials)
+    assert season_form(by_rating[-1], 82).wins > 60
+    assert season_form(by_rating[0], 82).wins < 20
+    with pytest.raises(ValueError, match="games must be 0-82"):
+        season_form(by_rating[0], 83)
+
+
+def _plays_by_game(messages: list[tuple[float, Message]]) -> dict[str, list[Play]]:
+    plays: dict[str, list[Play]] = defaultdict(list)
+    for _, message in messages:
+        if isinstance(message, PlayUpdate):
+            plays[message.data.game_id].append(message.data)
+    return plays
+
+
+def _check_each_play_follows_its_game_and_matches_its_state(messages: list[tuple[float, Message]]) -> None:
+    """A play comes after a state of its game, with a score the game has shown, and the same chance as its state."""
+    shown: dict[str, Game] = {}
+    predicted: dict[str, Prediction] = {}
+    for _, message in messages:
+        if isinstance(message, ScoreUpdate | GameStart | GameEnd):
+            shown[message.data.game_id] = message.data
+        elif isinstance(message, PredictionUpdate):
+            predicted[message.data.game_id] = message.data
+        elif isinstance(message, PlayUpdate):
+            play, game = message.data, shown[message.data.game_id]
+            assert (play.home_score, play.away_score) == (game.home_score, game.away_score)
+            assert play.period == game.period
+            # A basket at the buzzer shows a final state; the game's end play after it carries the result.
+            if (play.clock, game.status) == (game.clock, "live") or (game.status, play.kind) == ("final", "period"):
+                assert play.home_win_probability == predicted[play.game_id].home_win_probability
+
+
+def test_demo_plays_are_the_simulators_points_and_periods_by_team_and_kind(night: list[tuple[float, Message]]) -> None:
+    """Each finished game's plays: periods' starts and ends, every point by team, no player, ids 1, 2, 3, ..."""
+    plays = _plays_by_game(night)
+    finished = _finished(night)
+    for game_id, messages in finished.items():
+        game_plays = plays[game_id]
+        final = messages[-1][1].data
+        assert [play.play_id for play in game_plays] == list(range(1, len(game_plays) + 1))
+        assert len(game_plays) < PLAYS_PER_GAME
+        assert all(play.player is None for play in game_plays)
+        periods = [play for play in game_plays if play.kind == "period"]
+        assert [(p.period, p.clock, p.team) for p in periods] == [
+            (period, clock_text(seconds), None)
+            for period in range(1, final.period + 1)
+            for seconds in ((720 if period <= 4 else 300), 0)
+        ]
+        assert periods[0].description == "Start of the 1st quarter"
+        assert periods[-1].description == ("End of the 4th quarter" if final.period == 4 else periods[-1].description)
+        scoring = [play for play in game_plays if play.kind != "period"]
+        assert _score_sequences([(0.0, m) for _, m in messages])[game_id] == [
+            (p.home_score, p.away_score) for p in scoring
+        ]
+        before = (0, 0)
+        for play in scoring:
+            home_points, away_points = play.home_score - before[0], play.away_score - before[1]
+            points, team = (home_points, final.home_team) if home_points else (away_points, final.away_team)
+            assert play.team == team
+            assert play.kind == ("free_throw" if points == 1 else "made_shot")
+            what = {1: "free throw made", 2: "2-pt shot made", 3: "3-pt shot made"}[points]
+            tricode = next(t.tricode for t in TEAMS if t.name == team)
+            own, other = (play.home_score, play.away_score) if home_points else (play.away_score, play.home_score)
+            assert play.description == f"{team} {what} ({tricode} {own}-{other})"
+            before = (play.home_score, play.away_score)
+        won = final.home_score > final.away_score
+        assert game_plays[-1].home_win_probability == (1.0 if won else 0.0)
+    _check_each_play_follows_its_game_and_matches_its_state(night)
+
+
+def test_a_demo_plays_chance_is_predict_games_for_its_state(night: list[tuple[float, Message]]) -> None:
+    """Each play's probability is predict_game's for the state after it, from the teams' forms on the states."""
+    records: dict[str, Game] = {}
+    for _, message in night:
+        if isinstance(message, ScoreUpdate | GameStart | GameEnd):
+            records[message.data.game_id] = message.data
+    names = {team.name: team for team in TEAMS}
+    checked = 0
+    for game_id, plays in _plays_by_game(night).items():
+        game = records[game_id]
+        assert game.home_record is not None
+        assert game.away_record is not None
+        games = sum(map(int, game.home_record.split("-")))
+        home, away = season_form(names[game.home_team], games), season_form(names[game.away_team], games)
+        for index, play in enumerate(plays):
+            last = index == len(plays) - 1 and game.status == "final"
+            state = game.model_copy(
+                update={
+                    "home_score": play.home_score,
+                    "away_score": play.away_score,
+                    "period": play.period,
+                    "clock": play.clock,
+                    "status": "final" if last else "live",
+                }
+            )
+            assert play.home_win_probability == predict_game(state, home, away).home_win_probability
+            checked += 1
+    assert checked > 1000
+
+
+def test_real_plays_are_sent_at_their_clock_under_the_feeds_ids(
+    real_games: list[GameFlow], real_plays: dict[str, list[Play]]
+) -> None:
+    """Every play of real games goes out once, in order, under the feed's game id, after its game's state."""
+    flows = real_games[:3]
+    plays = {flow.game_id: real_plays[flow.game_id] for flow in flows}
+    forms = game_forms(real_games)
+    sim = NightSimulator(games=3, seed=1, speed=1000.0, start=START, flows=flows, forms=forms, plays=plays)
+    night = _run(sim, 100.0, 1.0)
+    sent = _plays_by_game(night)
+    assert {game_id.rsplit("-", 1)[1] for game_id in sent} == set(plays)
+    for game_id, game_plays in sent.items():
+        assert game_id.startswith("real-")
+        assert [p.model_copy(update={"game_id": "x"}) for p in game_plays] == [
+            p.model_copy(update={"game_id": "x"}) for p in plays[game_id.rsplit("-", 1)[1]]
+        ]
+    _check_each_play_follows_its_game_and_matches_its_state(night)
+    for game_id, game_plays in sent.items():
+        game = next(m.data for _, m in night if isinstance(m, GameEnd) and m.data.game_id == game_id)
+        for index, play in enumerate(game_plays):
+            status = "final" if index == len(game_plays) - 1 else "live"
+            state = game.model_copy(
+                update={"home_score": play.home_score, "away_score": play.away_score, "period": play.period}
+                | {"clock": play.clock, "status": status}
+            )
+            expected = predict_game(state, *forms[game_id.rsplit("-", 1)[1]])
+            assert play.home_win_probability == pytest.approx(expected.home_win_probability, abs=1e-15)
+    assert _score_sequences(night) == {
+        game_id: list(flow.scores) for game_id, flow in zip(sent, flows, strict=True)
+    }
+
+
+def test_forms_and_plays_need_flows() -> None:
+    """Forms and plays are real games': without flows they are a mistake, said so."""
+    with pytest.raises(ValueError, match="must come with flows"):
+        NightSimulator(plays={})
 
 
 def test_real_game_ids_stay_unique_and_within_64_characters() -> None:
@@ -441,3 +631,27 @@ def test_real_games_keep_their_nights() -> None:
         if not slates or ids != slates[-1]:
             slates.append(ids)
     assert slates == [["a", "b"], ["c"], ["d", "e"], ["f"]]
+
+
+def test_simulated_games_are_played_to_the_margin_the_model_expects() -> None:
+    """Over 600 demo games the final margin centres on the pregame prediction's margin, with a slope of about 1."""
+    pregame: dict[str, float] = {}
+    finals: dict[str, int] = {}
+    sim = NightSimulator(games=MAX_GAMES, seed=21, speed=12_000.0, start=START)
+    now = START
+    while len(finals) < 600:
+        for message in sim.advance(now):
+            data = message.data
+            if isinstance(message, PredictionUpdate) and data.game_id not in pregame:
+                assert data.predicted_home_score is not None
+                assert data.predicted_away_score is not None
+                pregame[data.game_id] = data.predicted_home_score - data.predicted_away_score
+            elif isinstance(message, GameEnd):
+                finals[data.game_id] = data.home_score - data.away_score
+        now += 1.0
+    expected = [pregame[game_id] for game_id in finals]
+    residuals = [finals[game_id] - pregame[game_id] for game_id in finals]
+    error = statistics.stdev(residuals) / math.sqrt(len(residuals))
+    assert abs(statistics.mean(residuals)) < 3 * error
+    slope = statistics.linear_regression(expected, list(finals.values())).slope
+    assert abs(slope - 1.0) < 3 * statistics.stdev(residuals) / (statistics.stdev(expected) * math.sqrt(len(finals)))

@@ -111,10 +111,11 @@ def test_a_bad_row_is_refused_naming_its_line(row: str, message: str) -> None:
         ([*GOOD, "g0,0,4,0,13,0,,,,,100,90", "g1,10,4,0,13,0,,,,,2,1"], "line 10: the rows of game 'g1' are not"),
         (["game_id,period", "g1,1"], "line 1: expected the header"),
         ([*GOOD, "g9,5,1,700,1,0,BOS,2,B,x,2,0"], "line 9: game 'g9' is not in the games file"),
+        ([*GOOD, "g1,10,5,0,13,0,,,,,2,1"], "line 9: game 'g1' has a play in period 5 but 4 periods in the games"),
     ],
 )
 def test_a_game_out_of_order_or_off_its_final_is_refused(rows: list[str], message: str) -> None:
-    """Game order, scores that never go down, the games file's final, contiguous games, the header."""
+    """Game order, scores that never go down, the games file's final and periods, contiguous games, the header."""
     with pytest.raises(ValueError, match=message):
         _parse(rows)
 
