@@ -9,7 +9,7 @@ same fit on every season, the discount as chosen.
 
 Beside the model with full form or records only, each with and without each team's last season
 and rest days, and with nothing known, the table holds the model shipped until now
-(``stern-refit-2015-16``, :class:`lib.feed.model.CalibratedModel` with its 2015-16 home edge) and
+(``stern-refit-2015-16``, :class:`bench.legacy_model.CalibratedModel` with its 2015-16 home edge) and
 Stern's (13-point spread, the fitted home edge). The goals are the issue's; their figures are
 lib's own functions, state by state, with everything the model takes and with this season's
 results only. Other inputs of the pregame margin are tried in ``bench/wp_pregame.py``.
@@ -26,6 +26,10 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from bench import legacy_model
+from bench.legacy_model import MAX_PROBABILITY as SHIPPED_MAX
+from bench.legacy_model import MIN_PROBABILITY as SHIPPED_MIN
+from bench.legacy_model import calibrated_win_probability
 from bench.margins import IN_PLAY, MARGINS_CSV, Margins, load_margins
 from bench.wp_fit import (
     FULL,
@@ -48,10 +52,6 @@ from bench.wp_fit import (
 from bench.wp_fit import prior as game_priors
 from bench.wp_pregame import report_candidates
 from lib.analytics.metrics import brier, log_loss
-from lib.feed import wp_params
-from lib.feed.model import MAX_PROBABILITY as SHIPPED_MAX
-from lib.feed.model import MIN_PROBABILITY as SHIPPED_MIN
-from lib.feed.model import calibrated_win_probability
 from lib.feed.sources.games_csv import read_games_csv
 from lib.model import (
     MIN_PROBABILITY,
@@ -152,7 +152,7 @@ def lib_chances(data: Margins, at: States, p: Parameters, level: Level) -> list[
 
 def shipped_until_now(lead: float, seconds: float) -> float:
     """The model shipped until now (``stern-refit-2015-16`` with its home edge), clipped as it was."""
-    chance = calibrated_win_probability(lead, seconds / REGULATION_SECONDS, wp_params.HOME_EDGE_2015_16)
+    chance = calibrated_win_probability(lead, seconds / REGULATION_SECONDS, legacy_model.HOME_EDGE_2015_16)
     return min(max(chance, SHIPPED_MIN), SHIPPED_MAX)
 
 
@@ -384,7 +384,7 @@ def report_second_by_second(data: Margins, p: Parameters) -> None:
             chances[label(FULL)].append(home_win_probability(lead, seconds, overtime, home, away, parameters=p))
             chances[f"{MODEL_NAME}+home-edge"].append(home_win_probability(lead, seconds, overtime, parameters=p))
             left = (seconds if overtime is None else overtime) / REGULATION_SECONDS
-            today = calibrated_win_probability(lead, left, wp_params.HOME_EDGE_2015_16)
+            today = calibrated_win_probability(lead, left, legacy_model.HOME_EDGE_2015_16)
             chances[TODAY_NAME].append(min(max(today, SHIPPED_MIN), SHIPPED_MAX))
             won.append(int(home_points > away_points))
             phases.append(phase(seconds, overtime))
@@ -515,7 +515,9 @@ def run(fit_only: bool) -> bool:
     for level in LEVELS:
         print(_row(label(level), results[level]))
     print(
-        _row(f"{TODAY_NAME} (shipped until now; home edge {wp_params.HOME_EDGE_2015_16:.2f})", figures(today, judged))
+        _row(
+            f"{TODAY_NAME} (shipped until now; home edge {legacy_model.HOME_EDGE_2015_16:.2f})", figures(today, judged)
+        )
     )
     print(_row(f"{STERN_NAME} (spread 13, home edge {out_of_time.home_edge:.2f})", figures(stern_, judged)))
     met = _goals(results)

@@ -3,7 +3,7 @@
 Every scoring change of every game in ``shared/data/nba_real_games.csv.gz`` (next to the
 repository) is one prediction, made from the state just after the change and scored against
 whether the home team won the game. The refitted model
-(:class:`~lib.feed.model.CalibratedModel`) is scored out of fold: the games are dealt into
+(:class:`~bench.legacy_model.CalibratedModel`) is scored out of fold: the games are dealt into
 ``--folds`` folds (a game is never split), and each fold's predictions come from
 ``CalibratedModel`` itself with the parameters fitted, by maximum likelihood, on the other
 folds' games only. The figures are therefore what to expect on games the model has not seen.
@@ -28,7 +28,7 @@ the others (out of sample).
 
 Run: ``python bench/wp_quality.py [--folds 10] [--seed 2015] [--archive FILE [--since DATE]]``
 (about 5 s; exit status 1 when the goal is not met). ``--fit`` instead prints the parameters
-fitted on all the games, to paste into ``lib/feed/wp_params.py``. The figures go into
+fitted on all the games, to paste into ``bench/legacy_model.py``. The figures go into
 ``docs/model.md``.
 
 ``--margins`` judges the new model, :mod:`lib.model`, instead: fitted on the seasons of
@@ -57,12 +57,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.wp_fit import nelder_mead, normal_cdf, paired_difference
-from bench.wp_margins import run as run_margins
-from lib.analytics.metrics import Bucket, Scores, score
-from lib.archive import ArchiveError, query
-from lib.feed import wp_params
-from lib.feed.model import (
+from bench import legacy_model
+from bench.legacy_model import (
     MAX_PROBABILITY,
     MIN_PROBABILITY,
     SIGMA,
@@ -71,6 +67,10 @@ from lib.feed.model import (
     WinProbabilityModel,
     remaining_share,
 )
+from bench.wp_fit import nelder_mead, normal_cdf, paired_difference
+from bench.wp_margins import run as run_margins
+from lib.analytics.metrics import Bucket, Scores, score
+from lib.archive import ArchiveError, query
 from lib.feed.sources.games_csv import read_games_csv
 from lib.protocol import OVERTIME_SECONDS, PERIOD_SECONDS, REGULATION_PERIODS, Game
 
@@ -250,7 +250,7 @@ class Evaluation:
     fits: list[Fit]
     """Each fold's fit, on the other folds."""
     everything: Fit
-    """The fit on every game: what ``lib/feed/wp_params.py`` should ship."""
+    """The fit on every game: what ``bench/legacy_model.py`` should ship."""
     mirror_error: float
 
 
@@ -361,7 +361,9 @@ def report(data: States, evaluation: Evaluation, folds: int, seed: int, seconds:
         f"| all {len(data.final_margin)} games | {everything.home_edge:.4f} | {everything.late_share:.4f} | "
         f"{everything.lead_shrink:.4f} |\n\n{_shipped_note(everything)}"
     )
-    print(f"\nThe fit's vectorised model strays at most {evaluation.mirror_error:.1e} from lib's CalibratedModel.")
+    print(
+        f"\nThe fit's vectorised model strays at most {evaluation.mirror_error:.1e} from CalibratedModel."
+    )
     best_stern = min(scored[STERN].brier or math.inf, scored[STERN_MEAN].brier or math.inf)
     met = ours.brier is not None and ours.brier < best_stern and worst_off(ours) <= GOAL_MAX_OFF
     print(
@@ -397,7 +399,9 @@ def report_archived(path: Path, since: str | None, data: States) -> None:
         {
             "game_id": [state.game_id for state in data.states],
             "model": shipped.name,
-            "home_win_probability": _predict(shipped, data, np.arange(len(data.states)), wp_params.HOME_EDGE_2015_16),
+            "home_win_probability": _predict(
+                shipped, data, np.arange(len(data.states)), legacy_model.HOME_EDGE_2015_16
+            ),
             "outcome": data.outcome,
             "made": "the shipped model now, mu = home edge",
         }
@@ -430,15 +434,15 @@ def fit_all(data: States) -> Fit:
 
 
 def _shipped_note(everything: Fit) -> str:
-    shipped = (wp_params.HOME_EDGE_2015_16, wp_params.LATE_SPREAD_SHARE, wp_params.LEAD_SHRINK)
+    shipped = (legacy_model.HOME_EDGE_2015_16, legacy_model.LATE_SPREAD_SHARE, legacy_model.LEAD_SHRINK)
     fitted = (round(everything.home_edge, 4), round(everything.late_share, 4), round(everything.lead_shrink, 4))
     if shipped == fitted:
-        return "lib/feed/wp_params.py ships the fit on all games."
-    return f"lib/feed/wp_params.py ships {shipped}, not the fit on all games: refit with --fit."
+        return "bench/legacy_model.py ships the fit on all games."
+    return f"bench/legacy_model.py ships {shipped}, not the fit on all games: refit with --fit."
 
 
 def print_fit(data: States) -> None:
-    """Fit on every game and print the lines of ``lib/feed/wp_params.py`` to paste."""
+    """Fit on every game and print the lines of ``bench/legacy_model.py`` to paste."""
     everything = fit_all(data)
     print(f"# Fitted on all {len(data.final_margin)} games by `python bench/wp_quality.py --fit`:")
     print(f"HOME_EDGE_2015_16: Final = {everything.home_edge:.4f}")

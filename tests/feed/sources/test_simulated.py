@@ -12,9 +12,9 @@ import pytest
 
 from lib.analytics.flow import flow_stats
 from lib.feed.flows import GameFlow
-from lib.feed.model import SIGMA
 from lib.feed.sources.simulated import simulate_game
 from lib.feed.teams import TEAMS, pregame_margin
+from lib.model.stern import STERN_SIGMA as SIGMA
 from lib.protocol import (
     period_seconds,
 )
