@@ -41,6 +41,11 @@ WPA_HELP: Final = (
     "Win probability added: how much the play moved its team's chance of winning, in percentage points; "
     "positive helped the play's team"
 )
+PLAYER_WPA_HELP: Final = (
+    "Each player's plays' WPA added up. The model knows the score and the clock, not who has the ball: a "
+    "basket counts all its points, so both teams' sums are mostly positive; what the two sums tell together "
+    "is their difference, the home team's chance now (or result) minus its chance before tip-off."
+)
 NO_PLAYS: Final = "No plays received for this game: its key moments and WPA by player show once the feed sends plays."
 NOT_STARTED: Final = "No plays yet: the game has not tipped off."
 
@@ -333,7 +338,7 @@ def render_plays(view: PlaysView | None, *, started: bool) -> None:
         st.caption("No play has moved the win probability yet.")
     else:
         st.html(view.key_moments)
-    st.subheader("WPA by player")
+    st.subheader("WPA by player", help=PLAYER_WPA_HELP)
     for column, side in zip(st.columns(2), view.players, strict=True):
         with column:
             st.markdown(f"**{escape_markdown(side.team)}**")
