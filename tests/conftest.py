@@ -15,9 +15,8 @@ from lib.backoff import Backoff
 from lib.client import FeedClient
 from lib.feed.flows import GameFlow
 from lib.feed.sources.games_csv import read_games_csv
-from lib.feed.sources.plays_csv import plays_file_for, read_plays_csv
+from lib.feed.sources.plays_csv import GamePlays, plays_file_for, read_plays_csv
 from lib.options import FeedOptions
-from lib.protocol import Play
 from lib.store import Store
 
 FAST: dict[str, Any] = {
@@ -96,7 +95,7 @@ def real_games() -> list[GameFlow]:
 
 
 @pytest.fixture(scope="session")
-def real_plays(real_games: list[GameFlow]) -> dict[str, list[Play]]:
+def real_plays(real_games: list[GameFlow]) -> dict[str, GamePlays]:
     """Every play of the real NBA games, by game; the test is skipped when the file is not there."""
     if not REAL_PLAYS_CSV.is_file():
         pytest.skip(f"the real NBA plays are absent: {REAL_PLAYS_CSV}")

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from datetime import time as time_of_day
 
@@ -137,7 +137,7 @@ def plays_csv_frames(
     )
 
 
-def messages_of_plays(flow: GameFlow, plays: list[Play]) -> Iterator[Message]:
+def messages_of_plays(flow: GameFlow, plays: Sequence[Play]) -> Iterator[Message]:
     """One game's messages as a feed of its plays sends them, under the file's game id: each play, after the game's
     state and a prediction of the play's probability where the play changed the score, period or status."""
     start_time = datetime.combine(flow.game_date, USUAL_TIP_OFF)

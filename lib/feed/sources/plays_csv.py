@@ -15,7 +15,10 @@ before the game: its record and points in the games CSV's earlier games
 start of period 1) carries the pregame probability, its last (the end of its last period) the
 result, as the protocol asks.
 
-Bad input raises a :class:`ValueError` naming the source and line, as the games CSV's reader does.
+Every row is checked as its play will be when it is read, and bad input raises a :class:`ValueError`
+naming the source and line, as the games CSV's reader does; the plays are then held as their fields
+(:class:`GamePlays`), each built as a protocol play, its probability worked out, when asked for: a
+feed shows a slate of games at a time, and a season of plays as models would take ten times the memory.
 
 This module only reads files; it opens no sockets and starts no threads.
 """
@@ -24,10 +27,12 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, overload
 
 from pydantic import ValidationError
 
@@ -113,8 +118,11 @@ def is_plays_csv(path: str | os.PathLike[str]) -> bool:
     return header is not None and tuple(field.strip() for field in header) == COLUMNS
 
 
-def read_plays_csv(path: str | os.PathLike[str], games: Sequence[GameFlow]) -> dict[str, list[Play]]:
+def read_plays_csv(path: str | os.PathLike[str], games: Sequence[GameFlow]) -> dict[str, GamePlays]:
     """Read every play of a plays CSV, gzip-compressed or plain, in UTF-8.
+
+    Every row is checked here, as its :class:`~lib.protocol.Play` would be; the plays are held as
+    their fields (:class:`GamePlays`) and built when asked for.
 
     Args:
         path: The plays CSV.
@@ -134,7 +142,7 @@ def read_plays_csv(path: str | os.PathLike[str], games: Sequence[GameFlow]) -> d
         return parse_plays_csv(lines, games, source=os.fspath(path))
 
 
-def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: str = "<csv>") -> dict[str, list[Play]]:
+def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: str = "<csv>") -> dict[str, GamePlays]:
     """Parse the text of a plays CSV, as :func:`read_plays_csv` reads a file.
 
     Args:
@@ -145,7 +153,7 @@ def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: 
     forms = game_forms(games)
     by_id = {game.game_id: game for game in games}
     reader = csv.reader(lines)
-    plays: dict[str, list[Play]] = {}
+    plays: dict[str, GamePlays] = {}
     try:
         header = next(reader, None)
         if header is None or tuple(field.strip() for field in header) != COLUMNS:
@@ -223,20 +231,144 @@ def _integer(value: str, column: str, low: int, high: int, where: str) -> int:
     return number
 
 
+class GamePlays(Sequence[Play]):
+    """One game's plays from a plays CSV, held as their checked fields: each becomes a :class:`Play` when asked for.
+
+    A season's plays as pydantic models take about 1.6 KB each (475 MB for the 292,454 of 2015-16),
+    and the model's probabilities most of the time to read them; a feed shows a slate of games at a
+    time. So a play is kept as its fields in arrays (its text as read) and becomes a
+    :class:`~lib.protocol.Play`, its probability worked out by the model, each time it is asked for:
+    by index, by slice (a list) or in order (the fastest, plays at one state sharing a probability).
+    The reader checked every field as the play's model does, so building one cannot fail.
+    """
+
+    __slots__ = (
+        "_away_scores",
+        "_descriptions",
+        "_event_nums",
+        "_event_types",
+        "_home_scores",
+        "_periods",
+        "_players",
+        "_seconds_left",
+        "_teams",
+        "away_form",
+        "game_id",
+        "home_form",
+        "team_names",
+    )
+
+    def __init__(self, game_id: str, team_names: tuple[str, str], home_form: TeamForm, away_form: TeamForm) -> None:
+        """Start a game without plays.
+
+        Args:
+            game_id: The game's id in the file.
+            team_names: The home and the visiting team's names, as the plays name them.
+            home_form: The home team's form before the game, for the model.
+            away_form: The visiting team's.
+        """
+        self.game_id = game_id
+        self.team_names = team_names
+        self.home_form = home_form
+        self.away_form = away_form
+        self._event_nums = array("l")
+        self._event_types = array("l")
+        self._periods = array("B")
+        self._seconds_left = array("H")
+        self._teams = array("B")
+        """0 for neither team, 1 for the home team, 2 for the visitors."""
+        self._players: list[str | None] = []
+        self._descriptions: list[str | None] = []
+        self._home_scores = array("H")
+        self._away_scores = array("H")
+
+    def append(self, row: _Row, team: int) -> None:
+        """Add the game's next play, a row checked by the reader; ``team`` is 0 (neither), 1 (home) or 2 (away)."""
+        self._event_nums.append(row.event_num)
+        self._event_types.append(row.event_type)
+        self._periods.append(row.period)
+        self._seconds_left.append(row.seconds_left)
+        self._teams.append(team)
+        self._players.append(sys.intern(row.player) if row.player else None)  # a few hundred players, each many times
+        self._descriptions.append(row.description or None)
+        self._home_scores.append(row.home_score)
+        self._away_scores.append(row.away_score)
+
+    def __len__(self) -> int:
+        """How many plays the game has."""
+        return len(self._event_nums)
+
+    @overload
+    def __getitem__(self, index: int) -> Play: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Play]: ...
+
+    def __getitem__(self, index: int | slice) -> Play | list[Play]:
+        """The play at ``index`` (negative from the end), or a list of those of a slice, each built now."""
+        if isinstance(index, slice):
+            return [self.play(number) for number in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"play {index} of a game of {len(self)}")
+        return self.play(index)
+
+    def __iter__(self) -> Iterator[Play]:
+        """The plays in game order, each built now; plays at one clock and score share one run of the model."""
+        state: tuple[int, int, int] | None = None
+        probability = 0.0
+        for index in range(len(self)):
+            if (index_state := self._state(index)) != state:
+                state, probability = index_state, self._model(*index_state)
+            yield self.play(index, probability)
+
+    def play(self, index: int, probability: float | None = None) -> Play:
+        """The play at ``index`` (from 0), built now, with the model's probability after it unless ``probability``."""
+        if index == len(self) - 1:  # the end of the game: the result
+            probability = 1.0 if self._home_scores[index] > self._away_scores[index] else 0.0
+        elif probability is None:
+            probability = self._model(*self._state(index))
+        team = self._teams[index]
+        return Play(
+            game_id=self.game_id,
+            play_id=self._event_nums[index],
+            period=self._periods[index],
+            clock=clock_text(self._seconds_left[index]),
+            team=self.team_names[team - 1] if team else None,
+            player=self._players[index],
+            description=self._descriptions[index],
+            kind=KINDS.get(self._event_types[index], "other"),
+            home_score=self._home_scores[index],
+            away_score=self._away_scores[index],
+            home_win_probability=probability,
+        )
+
+    def _state(self, index: int) -> tuple[int, int, int]:
+        return self._periods[index], self._seconds_left[index], self._home_scores[index] - self._away_scores[index]
+
+    def _model(self, period: int, seconds_left: int, margin: int) -> float:
+        regulation = period <= REGULATION_PERIODS
+        return home_win_probability(
+            margin,
+            (REGULATION_PERIODS - period) * PERIOD_SECONDS + seconds_left if regulation else 0.0,
+            None if regulation else seconds_left,
+            self.home_form,
+            self.away_form,
+        )
+
+
 class _Game:
-    """One game's rows becoming plays, checked to be in game order, each id once."""
+    """One game's rows becoming its plays, checked to be in game order, each id once."""
 
     def __init__(self, flow: GameFlow, home: TeamForm, away: TeamForm, *, where: str) -> None:
         self.flow = flow
-        self.home = home
-        self.away = away
-        self.names = {flow.home_team: team_for(flow.home_team).name, flow.away_team: team_for(flow.away_team).name}
-        self.plays: list[Play] = []
+        names = (team_for(flow.home_team).name, team_for(flow.away_team).name)
+        self.teams = {flow.home_team: 1, flow.away_team: 2}
+        self.plays = GamePlays(flow.game_id, names, home, away)
         self.ids: set[int] = set()
         self.last: _Row | None = None
         self.last_where = where
-        self._state: tuple[int, int, int] | None = None
-        self._probability = 0.0
 
     def add(self, row: _Row, where: str) -> None:
         last = self.last
@@ -247,47 +379,23 @@ class _Game:
                 raise ValueError(f"{where}: a score decreased")
         if row.event_num in self.ids:
             raise ValueError(f"{where}: event_num {row.event_num} appears twice in game {row.game_id!r}")
-        if row.team and row.team not in self.names:
-            teams = " or ".join(self.names)
+        if row.team and row.team not in self.teams:
+            teams = " or ".join(self.teams)
             raise ValueError(f"{where}: team {row.team!r:.40} is neither of game {row.game_id!r}'s ({teams})")
         self.ids.add(row.event_num)
         self.last, self.last_where = row, where
-        try:
-            self.plays.append(
-                Play(
-                    game_id=row.game_id,
-                    play_id=row.event_num,
-                    period=row.period,
-                    clock=clock_text(row.seconds_left),
-                    team=self.names[row.team] if row.team else None,
-                    player=row.player or None,
-                    description=row.description or None,
-                    kind=KINDS.get(row.event_type, "other"),
-                    home_score=row.home_score,
-                    away_score=row.away_score,
-                    home_win_probability=self._chance(row),
-                )
-            )
-        except ValidationError as error:
-            raise ValueError(f"{where}: {error.errors(include_url=False)[0]['msg']}") from None
+        self.plays.append(row, self.teams[row.team] if row.team else 0)
+        # _parse_row checked the numbers' ranges and the text's lengths; what is left of the protocol's
+        # rules (the game id's text, and no bidirectional controls in any) can only fail on text beyond
+        # ASCII, so those plays, and each game's first, are built once here, to fail now rather than mid-night.
+        if last is None or not (row.player.isascii() and row.description.isascii()):
+            try:
+                self.plays.play(len(self.plays) - 1, probability=0.5)
+            except ValidationError as error:
+                raise ValueError(f"{where}: {error.errors(include_url=False)[0]['msg']}") from None
 
-    def _chance(self, row: _Row) -> float:
-        # Plays between two changes of the clock or score share a probability: worked out once.
-        state = (row.period, row.seconds_left, row.home_score - row.away_score)
-        if state != self._state:
-            self._state = state
-            regulation = row.period <= REGULATION_PERIODS
-            self._probability = home_win_probability(
-                row.home_score - row.away_score,
-                (REGULATION_PERIODS - row.period) * PERIOD_SECONDS + row.seconds_left if regulation else 0.0,
-                None if regulation else row.seconds_left,
-                self.home,
-                self.away,
-            )
-        return self._probability
-
-    def finish(self) -> list[Play]:
-        """The plays, the last carrying the result: checked against the games file's final score."""
+    def finish(self) -> GamePlays:
+        """The plays, checked against the games file's final score and periods."""
         last = self.last
         assert last is not None  # a game is made for its first row
         final = (last.home_score, last.away_score)
@@ -303,7 +411,4 @@ class _Game:
                 f"{self.last_where}: game {last.game_id!r} has a play in period {last.period} but "
                 f"{self.flow.periods} periods in the games file"
             )
-        result = 1.0 if final[0] > final[1] else 0.0
-        self.plays[-1] = self.plays[-1].model_copy(update={"home_win_probability": result})
         return self.plays
-

@@ -12,6 +12,7 @@ from lib.analytics.plays import game_wpa
 from lib.feed.flows import GameFlow, ScoringEvent
 from lib.feed.sources.plays_csv import (
     COLUMNS,
+    GamePlays,
     games_file_for,
     is_plays_csv,
     parse_plays_csv,
@@ -37,7 +38,7 @@ GOOD = [
 ]
 
 
-def _parse(rows: list[str], games: list[GameFlow] | None = None) -> dict[str, list[Play]]:
+def _parse(rows: list[str], games: list[GameFlow] | None = None) -> dict[str, GamePlays]:
     return parse_plays_csv([row + "\n" for row in rows], games or [EARLIER, GAME], source="plays.csv")
 
 
@@ -53,6 +54,19 @@ def test_each_row_is_a_play_of_its_game_in_file_order() -> None:
     assert (plays[3].team, plays[3].player) == ("New York Knicks", None)
     assert (plays[0].team, plays[0].player, plays[0].description) == (None, None, None)
     assert (plays[4].clock, plays[4].period, plays[4].home_score, plays[4].away_score) == ("00:03", 4, 2, 1)
+
+
+def test_plays_built_by_index_slice_or_in_order_are_the_same() -> None:
+    """A game's plays are built when asked for: by index (from the end too), by slice or in order, alike."""
+    plays = _parse(GOOD)["g1"]
+    in_order = list(plays)
+    assert len(plays) == len(in_order) == len(GOOD) - 1
+    assert [plays[index] for index in range(len(plays))] == in_order
+    assert plays[-1] == in_order[-1]
+    assert plays[1:3] == in_order[1:3]
+    assert plays[::-1] == in_order[::-1]
+    with pytest.raises(IndexError):
+        plays[len(plays)]
 
 
 def test_probabilities_come_from_the_model_with_each_teams_form_before_the_game() -> None:
@@ -93,6 +107,8 @@ def test_the_changes_of_a_game_add_up_to_its_result_minus_its_pregame_probabilit
         ("g1,5,1,700,1,0,BOS,2," + "B" * 65 + ",x,2,0", "player must be at most 64 characters"),
         ("g1,5,1,700,1,0,BOS,2,B," + "x" * 513 + ",2,0", "description must be at most 512 characters"),
         ("g1,5,1,700,1,0,BOS,2,B,x,2", "expected 12 fields, got 11"),
+        ("g1,5,1,700,1,0,BOS,2,B,Dunk \u202eknuD,2,0", "String should match pattern"),
+        ("g1,5,1,700,1,0,BOS,2,J\u2066os\u00e9,x,2,0", "String should match pattern"),
     ],
 )
 def test_a_bad_row_is_refused_naming_its_line(row: str, message: str) -> None:
