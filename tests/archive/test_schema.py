@@ -13,6 +13,7 @@ from lib.archive.batch import Batch, insert, latest_states
 from lib.archive.errors import ArchiveCorruptError, ArchiveVersionError
 from lib.archive.schema import SCHEMA_VERSION, VIEWS, check, game_seconds, prepare
 from lib.protocol import clock_seconds, elapsed_seconds
+from tests.archive.versions import make_older
 from tests.helpers import NOW, prediction, score
 
 
@@ -23,19 +24,6 @@ def tables(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     return [(name, kind) for name, kind, *_ in connection.execute(f"DESCRIBE {table}").fetchall()]
-
-
-def make_older(connection: duckdb.DuckDBPyConnection, version: int) -> None:
-    """Take a file of this version, rows and all, back to what ``version`` wrote: its tables, its version, no views
-    (a writer's start recreates them)."""
-    for name in VIEWS:
-        connection.execute(f"DROP VIEW {name}")
-    if version < 4:
-        connection.execute("ALTER TABLE game_updates DROP COLUMN home_record")
-        connection.execute("ALTER TABLE game_updates DROP COLUMN away_record")
-    if version < 3:
-        connection.execute("DROP TABLE play_updates")
-    connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
 
 
 def test_an_empty_file_gets_the_tables_the_views_and_the_version(tmp_path: Path) -> None:
