@@ -39,7 +39,7 @@ from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
 from lib import LiveFeed
 from lib.archive.sources import messages_of_plays
-from lib.feed.sources.games_csv import read_games_csv
+from lib.feed.sources.games_csv import game_forms, read_games_csv
 from lib.feed.sources.plays_csv import plays_file_for, read_plays_csv
 from lib.protocol import Game, Message, PlayUpdate, Prediction, PredictionUpdate, ScoreUpdate
 
@@ -121,11 +121,12 @@ def detail_night() -> tuple[str, int, list[Message], list[list[Message]]]:
     """The real game with the most plays, finished, and 14 others half played: messages to publish now and later."""
     flows = read_games_csv(GAMES_CSV)
     plays = read_plays_csv(plays_file_for(GAMES_CSV), flows)
+    forms = game_forms(flows)
     shown = max(flows, key=lambda flow: len(plays[flow.game_id]))
-    finished = list(messages_of_plays(shown, plays[shown.game_id]))
+    finished = list(messages_of_plays(shown, plays[shown.game_id], forms[shown.game_id]))
     now, later = [], []
     for flow in [flow for flow in flows if flow is not shown][:LIVE_GAMES]:
-        messages = list(messages_of_plays(flow, plays[flow.game_id]))
+        messages = list(messages_of_plays(flow, plays[flow.game_id], forms[flow.game_id]))
         now += messages[: len(messages) // 2]
         later.append(messages[len(messages) // 2 :])
     return shown.game_id, len(plays[shown.game_id]), finished + now, later

@@ -14,9 +14,11 @@ from harness.feed import ScriptedFeed
 from lib.backoff import Backoff
 from lib.client import FeedClient
 from lib.feed.flows import GameFlow
-from lib.feed.sources.games_csv import read_games_csv
+from lib.feed.sources.games_csv import game_forms, read_games_csv
 from lib.feed.sources.plays_csv import GamePlays, plays_file_for, read_plays_csv
+from lib.model import TeamForm
 from lib.options import FeedOptions
+from lib.protocol import record_text
 from lib.store import Store
 
 FAST: dict[str, Any] = {
@@ -100,3 +102,18 @@ def real_plays(real_games: list[GameFlow]) -> dict[str, GamePlays]:
     if not REAL_PLAYS_CSV.is_file():
         pytest.skip(f"the real NBA plays are absent: {REAL_PLAYS_CSV}")
     return read_plays_csv(REAL_PLAYS_CSV, real_games)
+
+
+@pytest.fixture(scope="session")
+def real_forms(real_games: list[GameFlow]) -> dict[str, tuple[TeamForm, TeamForm]]:
+    """Each real game's home and away form before it, by game, as the feed's sources predict and label it."""
+    return game_forms(real_games)
+
+
+@pytest.fixture(scope="session")
+def real_records(real_forms: dict[str, tuple[TeamForm, TeamForm]]) -> dict[str, tuple[str, str]]:
+    """Each real game's home and away records before it, by game, as the feed's sources send them."""
+    return {
+        game_id: (record_text(home.wins, home.losses), record_text(away.wins, away.losses))
+        for game_id, (home, away) in real_forms.items()
+    }

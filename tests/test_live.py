@@ -35,6 +35,7 @@ from lib.archive.sources import messages_of_plays
 from lib.feed.flows import GameFlow
 from lib.feed.sources.recording import ReplaySource
 from lib.frames import GAME_COLUMNS, PREDICTION_COLUMNS
+from lib.model import TeamForm
 from lib.protocol import GameEnd, Play
 from lib.recorder import read_recording
 from lib.store import Store
@@ -100,7 +101,11 @@ def test_analyst_api_against_a_real_feed(feed_server: ScriptedFeed, feeds: list[
 
 
 def test_a_whole_real_game_over_a_socket_adds_up_to_its_result(
-    feed_server: ScriptedFeed, feeds: list[LiveFeed], real_games: list[GameFlow], real_plays: dict[str, list[Play]]
+    feed_server: ScriptedFeed,
+    feeds: list[LiveFeed],
+    real_games: list[GameFlow],
+    real_plays: dict[str, list[Play]],
+    real_forms: dict[str, tuple[TeamForm, TeamForm]],
 ) -> None:
     """Every play of a real game, sent over a real socket: its home changes sum to the result minus the pregame
     probability, players' WPA are their plays', and a reconnect's snapshot adds no play."""
@@ -110,7 +115,7 @@ def test_a_whole_real_game_over_a_socket_adds_up_to_its_result(
     feeds.append(feed)
     feed.start()
     wait_for(lambda: feed.status().state is ConnectionState.CONNECTED, what="connected")
-    feed_server.publish(list(messages_of_plays(flow, plays)))
+    feed_server.publish(list(messages_of_plays(flow, plays, real_forms[flow.game_id])))
     wait_for(lambda: len(feed.plays(flow.game_id)) == len(plays), what="every play")
     frame = feed.plays(flow.game_id)
     assert tuple(frame.columns) == PLAY_COLUMNS

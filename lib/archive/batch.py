@@ -56,6 +56,8 @@ _SHAPE: Final = json.dumps(
             "clock": "VARCHAR",
             "status": "VARCHAR",
             "start_time": "VARCHAR",
+            "home_record": "VARCHAR",
+            "away_record": "VARCHAR",
             "home_win_probability": "DOUBLE",
             "predicted_home_score": "DOUBLE",
             "predicted_away_score": "DOUBLE",
@@ -114,7 +116,7 @@ _STATES: Final = f"""
     CREATE OR REPLACE TEMP TABLE incoming_states AS
     SELECT d.game_id AS game_id, d.home_score AS home_score, d.away_score AS away_score, d.period AS period,
            d.clock AS clock, d.status AS status, d.home_team AS home_team, d.away_team AS away_team,
-           start_time, type, received_at, ts, arrival
+           start_time, type, received_at, ts, arrival, d.home_record AS home_record, d.away_record AS away_record
     FROM incoming_messages WHERE readable AND refusal IS NULL AND type IN ({_GAMES})"""
 _FILED: Final = f"""
     CREATE OR REPLACE TEMP TABLE incoming_predictions AS
@@ -135,7 +137,7 @@ _PLAYS: Final = """
 _INSERT_STATES: Final = f"""
     INSERT INTO game_updates
     SELECT {STATE_KEY}, home_team, away_team, start_time, type, to_timestamp(received_at), to_timestamp(ts), $source,
-           arrival
+           arrival, home_record, away_record
     FROM incoming_states ORDER BY arrival
     ON CONFLICT DO NOTHING"""
 _INSERT_PREDICTIONS: Final = f"""

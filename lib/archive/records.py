@@ -21,7 +21,7 @@ from lib.store import GameRecord, HistoryPoint, PlayRecord, PredictionPoint
 from lib.store.rules import score_changed
 
 GAMES_SQL: Final = """
-    SELECT game_id, home_team, away_team, home_score, away_score, period, clock, status,
+    SELECT game_id, home_team, away_team, home_record, away_record, home_score, away_score, period, clock, status,
            epoch(start_time), epoch(updated_at)
     FROM games {where} ORDER BY arrival"""
 HISTORY_SQL: Final = f"""
@@ -45,7 +45,8 @@ def game_record(row: Sequence[Any]) -> GameRecord:
     Raises:
         pydantic.ValidationError: The row is not a game the protocol allows.
     """
-    game_id, home_team, away_team, home_score, away_score, period, clock, status, start_time, updated_at = row
+    game_id, home_team, away_team, home_record, away_record, *state, start_time, updated_at = row
+    home_score, away_score, period, clock, status = state
     game = Game(
         game_id=game_id,
         home_team=home_team,
@@ -57,6 +58,8 @@ def game_record(row: Sequence[Any]) -> GameRecord:
         status=status,
         differential=home_score - away_score,
         start_time=None if start_time is None else datetime.fromtimestamp(start_time, tz=UTC),
+        home_record=home_record,
+        away_record=away_record,
     )
     return GameRecord(game, updated_at, updated_at, None, None, 0)
 

@@ -24,7 +24,7 @@ from lib.protocol import (
     REGULATION_PERIODS,
 )
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """The schema this code writes and reads."""
 
 _STATE: Final = (
@@ -50,7 +50,12 @@ _STATE_COLUMNS: Final = (
     "start_time TIMESTAMPTZ",
     "type VARCHAR NOT NULL",
     *_RECEIPT,
+    # Last, where version 4's migration added them to a file of version 3.
+    "home_record VARCHAR",
+    "away_record VARCHAR",
 )
+"""A state row's columns: the teams' records (``"wins-losses"`` before the game) are NULL where the message gave
+none, as in every row filed before version 4."""
 _PREDICTION_COLUMNS: Final = (
     *_STATE,
     "home_win_probability DOUBLE NOT NULL",
@@ -91,11 +96,19 @@ _TABLES: Final = (
 )
 """This version's tables; a row's columns are in this order (``lib/archive/batch.py`` inserts by position)."""
 
-MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {1: (), 2: (_PLAYS_TABLE,)}
+MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {
+    1: (),
+    2: (_PLAYS_TABLE,),
+    3: (
+        "ALTER TABLE game_updates ADD COLUMN home_record VARCHAR",
+        "ALTER TABLE game_updates ADD COLUMN away_record VARCHAR",
+    ),
+}
 """The statements that take a file from version ``n`` to ``n + 1``, by ``n``; run in one transaction
 with the version update, so a file is never left half-migrated. Version 1 is the first; version 2
 changed the views only (``game_date``; times outside the protocol's range read as NULL), which
-every writer recreates; version 3 added the plays (``play_updates``, the views ``plays`` and ``player_wpa``)."""
+every writer recreates; version 3 added the plays (``play_updates``, the views ``plays`` and ``player_wpa``);
+version 4 the teams' records on every state (``home_record``, ``away_record``: NULL in the rows filed before)."""
 
 
 def clock_seconds(clock: str) -> str:
@@ -189,8 +202,8 @@ _WINNER_P: Final = f"CASE WHEN {_HOME_WON} THEN p.home_win_probability ELSE 1 - 
 
 VIEWS: Final[Mapping[str, str]] = {
     "games": f"""
-        SELECT game_id, home_team, away_team, home_score, away_score, period, clock, status,
-               home_score - away_score AS differential, start_time, {league_date(_GAME_MOMENT)} AS game_date,
+        SELECT game_id, home_team, away_team, home_record, away_record, home_score, away_score, period, clock,
+               status, home_score - away_score AS differential, start_time, {league_date(_GAME_MOMENT)} AS game_date,
                received_at AS updated_at, source, arrival
         FROM {GAME_ROWS}
         QUALIFY row_number() OVER (PARTITION BY game_id ORDER BY arrival DESC) = 1""",
@@ -241,7 +254,8 @@ VIEWS: Final[Mapping[str, str]] = {
             WHERE g.status = 'final' AND g.home_score <> g.away_score
             GROUP BY g.game_id
         )
-        SELECT g.game_id, g.home_team, g.away_team, g.home_score, g.away_score, {_HOME_WON} AS home_won,
+        SELECT g.game_id, g.home_team, g.away_team, g.home_record, g.away_record, g.home_score, g.away_score,
+               {_HOME_WON} AS home_won,
                g.period AS periods, g.period > 4 AS overtime, g.start_time, g.game_date, g.updated_at AS finished_at,
                g.source,
                greatest(CASE WHEN {_HOME_WON} THEN d.home_deficit ELSE d.away_deficit END, 0) AS winner_biggest_deficit,

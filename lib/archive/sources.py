@@ -16,9 +16,10 @@ what a client of that feed would have seen:
 * a plays CSV (:func:`lib.feed.sources.plays_csv.read_plays_csv`, with the games CSV beside it): each
   game as a feed of its plays would send it, one game after another, under the file's ids: every
   play, after the game's state when the play changed its score, period or status (a tip-off at its
-  first play, its final at its last), each state followed by a prediction of the play's own
-  probability (:data:`lib.feed.sources.plays_csv.MODEL`), so that the predictions and the plays of a
-  game agree; ``start_time`` and the receive times as for a games CSV;
+  first play, its final at its last) with both teams' records before the game as for a games CSV, each
+  state followed by a prediction of the play's own probability (:data:`lib.feed.sources.plays_csv.MODEL`),
+  so that the predictions and the plays of a game agree; ``start_time`` and the receive times as for a
+  games CSV;
 * finished NBA games (:func:`lib.feed.sources.nba.replay.fetch_finished_games`), replayed through the
   live bridge by :class:`~lib.feed.sources.nba.replay.NbaReplaySource` from their real first play at
   real pace, stepped from one play to the next without waiting: each frame is "received" when
@@ -52,6 +53,7 @@ from lib.protocol import (
     clock_seconds,
     encode,
     game_message,
+    record_text,
 )
 from lib.recorder import RecordedFrame, read_recording
 
@@ -129,19 +131,28 @@ def plays_csv_frames(
         raise ValueError(f"{path}: its games are read from {games_file}, which is missing")
     flows = read_games_csv(games_file)
     plays = read_plays_csv(path, flows)
+    forms = game_forms(flows)
     return (
         RecordedFrame(clock(), False, encode(message).encode("utf-8"))
         for flow in flows
         if flow.game_id in plays
-        for message in messages_of_plays(flow, plays[flow.game_id])
+        for message in messages_of_plays(flow, plays[flow.game_id], forms[flow.game_id])
     )
 
 
-def messages_of_plays(flow: GameFlow, plays: Sequence[Play]) -> Iterator[Message]:
+def messages_of_plays(flow: GameFlow, plays: Sequence[Play], forms: tuple[TeamForm, TeamForm]) -> Iterator[Message]:
     """One game's messages as a feed of its plays sends them, under the file's game id: each play, after the game's
-    state and a prediction of the play's probability where the play changed the score, period or status."""
+    state and a prediction of the play's probability where the play changed the score, period or status.
+
+    Args:
+        flow: The game, from the games CSV.
+        plays: Its plays, in game order (:func:`~lib.feed.sources.plays_csv.read_plays_csv`).
+        forms: The home and away teams' form before the game (:func:`~lib.feed.sources.games_csv.game_forms`),
+            whose records every state carries.
+    """
     start_time = datetime.combine(flow.game_date, USUAL_TIP_OFF)
     home, away = team_for(flow.home_team).name, team_for(flow.away_team).name
+    home_record, away_record = (record_text(form.wins, form.losses) for form in forms)
     shown: Game | None = None
     for index, play in enumerate(plays):
         if index == len(plays) - 1:
@@ -163,6 +174,8 @@ def messages_of_plays(flow: GameFlow, plays: Sequence[Play]) -> Iterator[Message
                 status=status,
                 differential=play.home_score - play.away_score,
                 start_time=start_time,
+                home_record=home_record,
+                away_record=away_record,
             )
             yield game_message(game, shown)
             prediction = Prediction(game_id=flow.game_id, home_win_probability=play.home_win_probability, model=MODEL)

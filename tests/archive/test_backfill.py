@@ -9,7 +9,7 @@ import pytest
 
 from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
-from lib.archive import ArchiveLockedError, ArchiveWriter, query, scorecard
+from lib.archive import ArchiveLockedError, ArchiveWriter, games, query, scorecard
 from lib.archive.backfill import import_frames
 from lib.archive.sources import games_csv_frames, recording_frames
 from lib.protocol import PredictionUpdate, ScoreUpdate
@@ -154,6 +154,15 @@ def test_the_632_real_games_import_whole(real_season: Path) -> None:
     card = scorecard(real_season)
     assert card.overall["games"].iloc[0] == 632
     assert card.enough
+
+
+def test_the_real_games_keep_their_teams_records(real_season: Path, real_records: dict[str, tuple[str, str]]) -> None:
+    """Every imported game has both teams' records before it in the file, in the games view and on its record."""
+    rows = query(real_season, "SELECT game_id, home_record, away_record FROM games")
+    assert {row.game_id: (row.home_record, row.away_record) for row in rows.itertuples()} == real_records
+    archived = games(real_season)
+    assert {game_id: (r.game.home_record, r.game.away_record) for game_id, r in archived.items()} == real_records
+    assert set(real_records.values()) != {("0-0", "0-0")}, "records that grow through the season"
 
 
 def test_a_finished_game_keeps_its_real_final_score(real_season: Path) -> None:

@@ -265,7 +265,8 @@ def test_a_plays_csv_imports_its_games_every_play_and_their_probabilities(
     predictions = query(archive, "SELECT home_win_probability, model FROM predictions ORDER BY arrival")
     assert list(predictions.home_win_probability) == list(plays.home_win_probability)  # a state for each here
     assert set(predictions.model) == {"form-1996-2024+form"}
-    assert query(archive, "SELECT status FROM games").status.tolist() == ["final"]
+    games = query(archive, "SELECT status, home_record, away_record FROM games")
+    assert list(games.itertuples(index=False, name=None)) == [("final", "0-0", "0-0")]  # the file's first game
     players = query(archive, "SELECT * FROM player_wpa ORDER BY wpa DESC")
     assert list(players.columns) == ["game_id", "team", "player", "plays", "wpa"]
     assert list(players.player) == ["Al Horford", "Marcus Morris"]
@@ -282,8 +283,11 @@ def test_a_plays_csv_without_its_games_exits_with_status_2_naming_both(
     assert f"{plays_csv}: its games are read from {tmp_path / 'nba_real_games.csv'}, which is missing" in err
 
 
-def test_the_real_plays_file_archives_every_play_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """All 292,454 plays of the 632 games, each game's changes adding up to its result; importing twice adds nothing."""
+def test_the_real_plays_file_archives_every_play_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], real_records: dict[str, tuple[str, str]]
+) -> None:
+    """All 292,454 plays of the 632 games, each game's changes adding up to its result, its states with the teams'
+    records; importing twice adds nothing."""
     if not REAL_PLAYS_CSV.is_file():
         pytest.skip(f"the real NBA plays are absent: {REAL_PLAYS_CSV}")
     archive = tmp_path / "nba.duckdb"
@@ -300,6 +304,9 @@ def test_the_real_plays_file_archives_every_play_once(tmp_path: Path, capsys: py
     assert len(identity) == 632
     assert (identity.changes - identity.expected).abs().max() < 1e-9
     assert query(archive, "SELECT count(*) AS n FROM plays WHERE home_wp_change IS NULL").n[0] == 0
+    records = query(archive, "SELECT DISTINCT game_id, home_record, away_record FROM game_updates")
+    assert len(records) == len(real_records), "one pair of records a game, on every state"
+    assert {row.game_id: (row.home_record, row.away_record) for row in records.itertuples()} == real_records
     status, out, _ = run(["import", str(REAL_PLAYS_CSV), "--archive", str(archive)], capsys)
     assert (status, out.strip().endswith("0 rows new to " + str(archive) + ", 439,438 already there")) == (0, True)
     assert query(archive, "SELECT count(*) AS n FROM play_updates").n[0] == 292_454

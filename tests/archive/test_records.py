@@ -70,14 +70,14 @@ def test_the_finished_games_view_gives_the_game_summaries_comeback_and_excitemen
 
 
 def test_archived_games_and_histories_are_the_stores_records(night: tuple[Store, Path]) -> None:
-    """Latest states and the score and prediction histories come back as the store holds them (times to the µs)."""
+    """Latest states, the teams' records with them, and the score and prediction histories come back as the store
+    holds them (times to the µs)."""
     store, path = night
     held = store.snapshot().games
     archived = games(path)
-    # The archive keeps no teams' records (home_record, away_record) yet: its schema has no column for them.
-    unkept = {"correction": None, "home_record": None, "away_record": None}
+    assert all(record.game.home_record and record.game.away_record for record in held.values()), "the night's records"
     assert {game_id: record.game for game_id, record in archived.items()} == {
-        game_id: record.game.model_copy(update=unkept) for game_id, record in held.items()
+        game_id: record.game.model_copy(update={"correction": None}) for game_id, record in held.items()
     }
     for game_id, record in archived.items():
         assert record.updated_at == pytest.approx(held[game_id].updated_at, abs=1e-6)
@@ -103,13 +103,14 @@ def test_histories_of_chosen_games_only(night: tuple[Store, Path]) -> None:
 
 def test_rows_become_records() -> None:
     """A games row is a GameRecord; history and prediction rows are the store's points, grouped by game."""
-    record = game_record(("g1", "A", "B", 101, 99, 4, "00:00", "final", None, NOW))
+    record = game_record(("g1", "A", "B", "10-5", None, 101, 99, 4, "00:00", "final", None, NOW))
     assert (record.game.home_score, record.game.differential, record.updated_at, record.received_at) == (
         101,
         2,
         NOW,
         NOW,
     )
+    assert (record.game.home_record, record.game.away_record) == ("10-5", None)
     flow = ("g1", NOW, None, "score_update", 2, 0, 1, "11:31", "live")
     prediction = ("g2", NOW, NOW, 0.6, 1, "11:31", 2, 0, "live")
     assert histories([flow], [prediction]) == {
@@ -120,8 +121,8 @@ def test_rows_become_records() -> None:
 
 def test_the_scorecard_leaves_out_unfinished_games_and_late_predictions() -> None:
     """Only finished games count, and only the predictions made before the final."""
-    finished = ("g1", "A", "B", 101, 99, 4, "00:00", "final", None, NOW)
-    running = ("g2", "C", "D", 50, 40, 3, "05:00", "live", None, NOW)
+    finished = ("g1", "A", "B", None, None, 101, 99, 4, "00:00", "final", None, NOW)
+    running = ("g2", "C", "D", None, None, 50, 40, 3, "05:00", "live", None, NOW)
     predictions = [
         ("g1", NOW, None, 0.7, 1, "12:00", 0, 0, "live"),  # seen from the tip-off: not partial
         ("g1", NOW, None, 0.999, 4, "00:00", 101, 99, "final"),

@@ -13,12 +13,17 @@ from lib.archive.batch import Batch, insert, latest_states
 from lib.archive.errors import ArchiveCorruptError, ArchiveVersionError
 from lib.archive.schema import SCHEMA_VERSION, VIEWS, check, game_seconds, prepare
 from lib.protocol import clock_seconds, elapsed_seconds
+from tests.archive.versions import make_older
 from tests.helpers import NOW, prediction, score
 
 
 def tables(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
     rows = connection.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall()
     return dict(rows)
+
+
+def columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [(name, kind) for name, kind, *_ in connection.execute(f"DESCRIBE {table}").fetchall()]
 
 
 def test_an_empty_file_gets_the_tables_the_views_and_the_version(tmp_path: Path) -> None:
@@ -55,15 +60,36 @@ def test_a_version_2_file_gets_the_plays_and_keeps_its_rows(tmp_path: Path) -> N
     with duckdb.connect(str(path)) as connection:
         prepare(connection, path)
         insert(connection, Batch([score(ts=NOW).encode()], [NOW], [1]), "demo", latest_states(connection))
-        for name in VIEWS:
-            connection.execute(f"DROP VIEW {name}")
-        connection.execute("DROP TABLE play_updates")
-        connection.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        make_older(connection, 2)
     with ArchiveWriter(path, source="demo"):
         pass
     assert query(path, "SELECT count(*) AS n FROM plays")["n"].tolist() == [0]
     assert query(path, "SELECT game_id FROM games")["game_id"].tolist() == ["g1"]
-    assert query(path, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["3"]
+    assert query(path, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == [str(SCHEMA_VERSION)]
+
+
+def test_a_version_3_file_gets_the_teams_records_and_keeps_its_rows(tmp_path: Path) -> None:
+    """Version 3 kept no records: its states read back without them, and the states written after the migration with
+    theirs, in columns laid out as a new file's."""
+    path, fresh = tmp_path / "nba.duckdb", tmp_path / "fresh.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path)
+        old = score("old", ts=NOW, home_record="10-5", away_record="7-8")
+        insert(connection, Batch([old.encode()], [NOW], [1]), "demo", latest_states(connection))
+        make_older(connection, 3)
+        assert "home_record" not in dict(columns(connection, "game_updates"))
+    with ArchiveWriter(path, source="demo", batch_seconds=0.05) as writer:
+        writer.offer(score("new", ts=NOW + 1, home_record="11-5", away_record="0-0").encode(), NOW + 1)
+    with duckdb.connect(str(path)) as migrated, duckdb.connect(str(fresh)) as created:
+        prepare(created, fresh)
+        assert columns(migrated, "game_updates") == columns(created, "game_updates")
+        assert migrated.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+    assert {game_id: (record.game.home_record, record.game.away_record) for game_id, record in games(path).items()} == {
+        "old": (None, None),
+        "new": ("11-5", "0-0"),
+    }
+    for view in ("games", "finished_games"):
+        assert {"home_record", "away_record"} <= set(query(path, f"SELECT * FROM {view} LIMIT 0").columns), view
 
 
 def test_preparing_again_keeps_the_rows(tmp_path: Path) -> None:
@@ -83,7 +109,7 @@ def test_an_older_file_is_migrated_step_by_step_in_one_transaction(tmp_path: Pat
         prepare(connection, path, version=1, migrations={})
         connection.execute(
             "INSERT INTO game_updates VALUES ('g1', 2, 0, 1, '11:00', 'live', 'A', 'B', NULL, 'score_update',"
-            " now(), NULL, 'demo', 1)"
+            " now(), NULL, 'demo', 1, NULL, NULL)"
         )
         steps = {
             1: ["ALTER TABLE game_updates ADD COLUMN arena VARCHAR"],
@@ -205,7 +231,8 @@ def test_a_file_of_version_1_with_poisoned_times_is_migrated_and_read_whole(
     """Tip-offs in the years 10000 and 0, a ts in 33658: after a restart every read works, those times NULL, counted."""
     path = tmp_path / "nba.duckdb"
     with duckdb.connect(str(path)) as connection:
-        prepare(connection, path, version=1, migrations={})
+        prepare(connection, path)
+        make_older(connection, 1)
         rows = [
             ("far", "9999-12-31T23:59:59-05:00", NOW, NOW, 1),
             ("early", "0001-01-01T00:00:00+05:00", NOW, NOW, 2),

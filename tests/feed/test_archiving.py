@@ -13,13 +13,15 @@ from lib import ConnectionState, LiveFeed
 from lib.archive import ServedArchive, query
 from lib.archive.sources import messages_of_plays
 from lib.feed.flows import GameFlow
+from lib.model import TeamForm
 from lib.protocol import Play
 from tests.archive.child import REPOSITORY
 from tests.conftest import options
 from tests.helpers import frame, game, prediction, score
 
 _CONTENT = {
-    "games": "game_id, home_team, away_team, home_score, away_score, period, clock, status, start_time",
+    "games": "game_id, home_team, away_team, home_record, away_record, home_score, away_score, period, clock, status, "
+    "start_time",
     "score_changes": "game_id, home_score, away_score, period, clock, status",
     "predictions": "game_id, home_win_probability, model, period, clock, home_score, away_score, status",
     "plays": "*",
@@ -35,7 +37,10 @@ def _kept(archive: Path) -> dict[str, pd.DataFrame]:
 
 
 def test_the_servers_archive_holds_what_a_clients_holds(
-    tmp_path: Path, real_games: list[GameFlow], real_plays: dict[str, list[Play]]
+    tmp_path: Path,
+    real_games: list[GameFlow],
+    real_plays: dict[str, list[Play]],
+    real_forms: dict[str, tuple[TeamForm, TeamForm]],
 ) -> None:
     """A whole real game with its plays, and frames a client rejects or finds stale: both archives agree, row by row."""
     flow = real_games[0]
@@ -45,7 +50,7 @@ def test_the_servers_archive_holds_what_a_clients_holds(
         client = LiveFeed(server.url, options=options(), archive=tmp_path / "client.duckdb").start()
         try:
             wait_for(lambda: client.status().state is ConnectionState.CONNECTED, what="the client")
-            server.publish(list(messages_of_plays(flow, real_plays[flow.game_id])))
+            server.publish(list(messages_of_plays(flow, real_plays[flow.game_id], real_forms[flow.game_id])))
             server.publish(
                 [
                     "not json",

@@ -17,6 +17,7 @@ from lib.archive.schema import prepare
 from lib.protocol import Game, encode
 from lib.store import GameRecord
 from lib.views.archive import archive_caption, archived_game_label, without_folders
+from tests.archive.versions import make_older
 from tests.helpers import NOW, frame, game, score, two_finished_games
 from tests.test_dashboard import AppFactory, archive_scope_options, page_text, sidebar_text
 
@@ -181,7 +182,8 @@ def test_the_scorecard_and_its_switch_give_one_count_of_archived_games(
 def poisoned_archive(path: Path) -> Path:
     """An archive written before the protocol bounded times: version 1, a game tipping off in the year 10000."""
     with duckdb.connect(str(path)) as connection:
-        prepare(connection, path, version=1, migrations={})
+        prepare(connection, path)
+        make_older(connection, 1)
         states = [("live", 2, 0, "11:00"), ("final", 101, 99, "00:00")]
         for arrival, (status, home_score, away_score, clock) in enumerate(states, 1):
             connection.execute(
