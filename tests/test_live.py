@@ -553,11 +553,12 @@ def test_a_recording_begun_mid_night_starts_with_the_state_it_joins(
     wait_for(lambda: feed.recording is not None and feed.recording.lines == 6, what="the state and the next frame")
     feed.stop_recording()
     recorded = [json.loads(f.payload) for f in read_recording(path)]
-    assert [(m["type"], m["data"]["game_id"], m["ts"]) for m in recorded] == [
+    # The plays came with the state the feed joined, as history without a ts: they are recorded so.
+    assert [(m["type"], m["data"]["game_id"], m.get("ts")) for m in recorded] == [
         ("score_update", "live", 100.0),
         ("prediction", "live", 100.0),
-        ("play", "live", 99.0),
-        ("play", "live", 100.0),
+        ("play", "live", None),
+        ("play", "live", None),
         ("game_end", "done", 90.0),
         ("score_update", "live", 110.0),
     ]

@@ -137,8 +137,10 @@ class _SentPlay:
     """
 
     frame: Frame
-    """A published message's text (with the ``ts`` it went out with, without ``seq``), or a raw frame."""
+    """The play's message without ``ts`` or ``seq``: it is history to a new connection, whose latency
+    figures would otherwise count the time since the play was first sent (hours, into a night)."""
     ts: float | None
+    """When it was first sent (its message's ``ts``): the order of a play's versions, as a client judges them."""
 
 
 class _GamePlays:
@@ -169,9 +171,10 @@ class FeedHub:
 
     It keeps the latest game message and prediction of every game it has published, and its
     plays, so that each new connection can start with the full current state. Raw frames count
-    too (a replay publishes nothing else): they are parsed to learn their game, kept, and sent
-    again exactly as they are, ``ts`` included, so a client's stale check judges them as it did
-    the first time. Frames that do not parse as a game, a prediction or a play are sent but not kept.
+    too (a replay publishes nothing else): they are parsed to learn their game, kept, and a game's
+    or prediction's sent again exactly as it is, ``ts`` included, so a client's stale check judges it
+    as it did the first time; a play is sent again without ``ts``, as every kept play is (:class:`_SentPlay`).
+    Frames that do not parse as a game, a prediction or a play are sent but not kept.
     """
 
     def __init__(self, archive: Callable[[Frame, float], None] | None = None) -> None:
@@ -240,7 +243,7 @@ class FeedHub:
                 continue
             body = _body(item, now)
             if isinstance(item, PlayUpdate):
-                self._keep_play(item.data.game_id, item.data.play_id, _SentPlay(body, now))
+                self._keep_play(item.data.game_id, item.data.play_id, _SentPlay(_history(item), now))
             else:
                 self._remember(item)
             if self.archive is not None:
@@ -290,7 +293,7 @@ class FeedHub:
     def _remember_frame(self, frame: Frame) -> None:
         message = parse(frame, binary=isinstance(frame, bytes))
         if isinstance(message, PlayUpdate):
-            self._keep_play(message.data.game_id, message.data.play_id, _SentPlay(frame, message.ts))
+            self._keep_play(message.data.game_id, message.data.play_id, _SentPlay(_history(message), message.ts))
             return
         if isinstance(message, PredictionUpdate):
             table = self._predictions
@@ -320,6 +323,10 @@ def _size(frame: Frame) -> int:
 
 def _body(message: Message, now: float) -> str:
     return encode(message.model_copy(update={"ts": round(now, 6), "seq": None}))
+
+
+def _history(message: Message) -> str:
+    return encode(message.model_copy(update={"ts": None, "seq": None}))
 
 
 @dataclass(frozen=True)

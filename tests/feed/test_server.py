@@ -211,7 +211,7 @@ def a_play(game_id: str = "g1", play_id: int = 1, **fields: Any) -> PlayUpdate:
 
 
 def test_a_new_connection_gets_each_games_plays_once_after_the_games(feed_server: ScriptedFeed) -> None:
-    """Plays follow the games, each once as last sent (ts included, no seq), in the order first sent."""
+    """Plays follow the games, each once as last sent (no ts, no seq: history), in the order first sent."""
     feed_server.publish(
         [
             ScoreUpdate(data=a_game("g1")),
@@ -233,8 +233,23 @@ def test_a_new_connection_gets_each_games_plays_once_after_the_games(feed_server
     plays = snapshot[2:]
     assert [(m["data"]["game_id"], m["data"]["play_id"]) for m in plays] == [("g1", 5), ("g1", 6), ("g2", 9)]
     assert plays[0]["data"]["player"] == "Jaylen Brown"
-    assert plays[2]["ts"] == 100.0
+    assert plays[2]["data"]["player"] != "Old"
     assert [m.get("seq") for m in snapshot] == [1, 2, None, None, None]
+    assert [m.get("ts") for m in plays] == [None, None, None]
+
+
+def test_a_late_client_counts_no_latency_for_the_plays_it_joins(make_client: ClientFactory) -> None:
+    """A client joining after plays were sent takes no end-to-end latency from them, only from what is sent live."""
+    with ScriptedFeed() as server:
+        server.publish([ScoreUpdate(data=a_game("g1")), *(a_play("g1", i) for i in range(1, 51))])
+        store = Store()
+        make_client(server.url, store).start()
+        wait_for(lambda: len(store.game_plays().get("g1", ())) == 50, what="the plays on connect")
+        server.publish([a_play("g1", 51)])
+        wait_for(lambda: len(store.game_plays()["g1"]) == 51, what="a live play")
+    samples = [s for s in store.snapshot().latency if s.type == "play"]
+    assert len(samples) == 51
+    assert sum(s.e2e_ms is not None for s in samples) == 1
 
 
 def test_the_plays_on_connect_are_bounded_to_half_an_outbox_whole_games_latest_first() -> None:
