@@ -301,6 +301,17 @@ class _Slate:
         return max(game.end for game in self.games) + SLATE_PAUSE
 
 
+def _with_result(form: TeamForm, scored: int, allowed: int) -> TeamForm:
+    """A simulated team's form once one more game is played (a simulated game never ends tied)."""
+    won = scored > allowed
+    return TeamForm(
+        form.wins + won,
+        form.losses + (not won),
+        (form.points_for or 0.0) + scored,
+        (form.points_against or 0.0) + allowed,
+    )
+
+
 class NightSimulator:
     """An NBA night: slate after slate of games, revealed as time passes.
 
@@ -391,7 +402,8 @@ class NightSimulator:
         self._start = start
         games_played = self._rng.randint(*GAMES_PLAYED)
         self._team_forms = {team.tricode: season_form(team, games_played) for team in TEAMS}
-        """The simulated teams' forms: one point of a season, the same all run."""
+        """The simulated teams' forms: one point of a season to start from, each game's result added as it is
+        simulated, so a team's next game shows the record it has then."""
         if flows is not None and forms is None:
             flows = list(flows)
             forms = game_forms(flows)
@@ -536,6 +548,9 @@ class NightSimulator:
             flow = simulate_game(self._rng, home, away, game_id=game_id, game_date=start_time.date(), margin=margin)
             plays = simulated_plays(flow, home, away, home_form, away_form)
             matches.append(_Match(home, away, home_form, away_form, flow, plays))
+            home_points, away_points = flow.final_score
+            self._team_forms[home.tricode] = _with_result(home_form, home_points, away_points)
+            self._team_forms[away.tricode] = _with_result(away_form, away_points, home_points)
         return matches
 
     def _real(self, flow: GameFlow) -> _Match:

@@ -409,6 +409,27 @@ def test_demo_states_carry_the_teams_records_and_predictions_their_form() -> Non
         assert (expected.points_for - expected.points_against) / games == pytest.approx(names[name].rating, abs=0.05)
 
 
+def test_a_demo_teams_next_game_counts_its_last_result() -> None:
+    """A team's record and points in its next slate are those before its last game plus that game's result."""
+    sim = NightSimulator(games=MAX_GAMES, seed=4, speed=150.0, start=START)
+    finals: dict[str, list[Game]] = defaultdict(list)
+    for message in sim.advance(START + 200.0):
+        if isinstance(message, GameEnd):
+            finals[message.data.home_team].append(message.data)
+            finals[message.data.away_team].append(message.data)
+    twice = {team: games for team, games in finals.items() if len(games) >= 2}
+    assert twice, "no team played two slates"
+    for team, (first, second, *_) in twice.items():
+        home = first.home_team == team
+        before = first.home_record if home else first.away_record
+        after = second.home_record if second.home_team == team else second.away_record
+        assert before is not None
+        assert after is not None
+        wins, losses = map(int, before.split("-"))
+        scored, allowed = (first.home_score, first.away_score) if home else (first.away_score, first.home_score)
+        assert after == record_text(wins + (scored > allowed), losses + (scored < allowed)), team
+
+
 def test_demo_records_follow_the_ratings() -> None:
     """A better-rated team has at least the record and the point differential of a worse-rated one, at any point."""
     by_rating = sorted(TEAMS, key=lambda team: team.rating)
@@ -490,19 +511,43 @@ def test_demo_plays_are_the_simulators_points_and_periods_by_team_and_kind(night
 
 
 def test_a_demo_plays_chance_is_predict_games_for_its_state(night: list[tuple[float, Message]]) -> None:
-    """Each play's probability is predict_game's for the state after it, from the teams' forms on the states."""
+    """Each play's probability is predict_game's for the state after it, from the teams' forms: the season's point
+    the night starts from, each result added as games end."""
     records: dict[str, Game] = {}
-    for _, message in night:
-        if isinstance(message, ScoreUpdate | GameStart | GameEnd):
-            records[message.data.game_id] = message.data
     names = {team.name: team for team in TEAMS}
+    forms: dict[str, TeamForm] = {}
+    game_forms: dict[str, tuple[TeamForm, TeamForm]] = {}
+    for _, message in night:
+        if not isinstance(message, ScoreUpdate | GameStart | GameEnd):
+            continue
+        game = records[message.data.game_id] = message.data
+        if game.game_id not in game_forms:
+            for team, record in ((game.home_team, game.home_record), (game.away_team, game.away_record)):
+                assert record is not None
+                forms.setdefault(team, season_form(names[team], sum(map(int, record.split("-")))))
+            game_forms[game.game_id] = (forms[game.home_team], forms[game.away_team])
+        if isinstance(message, GameEnd):
+            for team, scored, allowed in (
+                (game.home_team, game.home_score, game.away_score),
+                (game.away_team, game.away_score, game.home_score),
+            ):
+                form = forms[team]
+                assert form.points_for is not None
+                assert form.points_against is not None
+                forms[team] = TeamForm(
+                    form.wins + (scored > allowed),
+                    form.losses + (scored < allowed),
+                    form.points_for + scored,
+                    form.points_against + allowed,
+                )
     checked = 0
     for game_id, plays in _plays_by_game(night).items():
         game = records[game_id]
-        assert game.home_record is not None
-        assert game.away_record is not None
-        games = sum(map(int, game.home_record.split("-")))
-        home, away = season_form(names[game.home_team], games), season_form(names[game.away_team], games)
+        home, away = game_forms[game_id]
+        assert (game.home_record, game.away_record) == (
+            record_text(home.wins, home.losses),
+            record_text(away.wins, away.losses),
+        )
         for index, play in enumerate(plays):
             last = index == len(plays) - 1 and game.status == "final"
             state = game.model_copy(
