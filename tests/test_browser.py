@@ -67,6 +67,10 @@ def a_game(game_id: str, **fields: Any) -> Game:
     return Game.model_validate(game(game_id, **fields))
 
 
+RECORD_LINES = "() => [...document.querySelectorAll('.nba-record')].map(r => r.getClientRects().length)"
+"""How many lines each card's team record takes."""
+
+
 def test_live_page_in_a_real_browser(browser: Any) -> None:
     """Cards and scores show, a pushed score shows within the refresh plus 1 s, a feed restart is survived."""
     server = ScriptedFeed(NightSimulator(games=8, seed=7, speed=60.0), interval=1.0).start()
@@ -77,6 +81,12 @@ def test_live_page_in_a_real_browser(browser: Any) -> None:
         wait_for(lambda: page.locator(".nba-card").count() == 8, 30, "eight cards")
         wait_for(lambda: connection_words(page) == "Live", 30, "Live")
         assert "8 games" in page.locator("[data-testid='nba-game-count']").first.inner_text()
+        for width in range(340, 1400, 15):
+            # A record such as "25-4" reads whole at every width, never split at its hyphen.
+            page.set_viewport_size({"width": width, "height": 2200})
+            lines = page.evaluate(RECORD_LINES)
+            assert lines == [1] * 16, f"records at {width} px take {lines} lines"
+        page.set_viewport_size({"width": 1400, "height": 2200})
         wait_for(lambda: max(int(s) for s in page.locator(".nba-score").all_inner_texts()) >= 25, 60, "scoring")
 
         live_id = next(g.game_id for g in server.source.games if g.status == "live")  # type: ignore[union-attr]

@@ -29,8 +29,8 @@ CARD_CSS: Final = """
 .nba-badge{background:#f97316;color:#111827;border-radius:6px;padding:1px 6px;font-weight:700;font-size:.7rem}
 .nba-row{display:flex;justify-content:space-between;align-items:baseline;margin-top:6px}
 .nba-team{font-size:1rem;color:#e5e7eb;flex:1;min-width:0;overflow-wrap:anywhere;margin-right:8px}
-.nba-team small{color:#6b7280;margin-left:6px}
-.nba-record{color:#9ca3af;font-size:.8rem;margin-left:6px;font-variant-numeric:tabular-nums}
+.nba-team small{color:#6b7280;margin-left:6px;white-space:nowrap}
+.nba-record{color:#9ca3af;font-size:.8rem;margin-left:6px;font-variant-numeric:tabular-nums;white-space:nowrap}
 .nba-score{font-size:1.6rem;font-weight:700;color:#9ca3af;font-variant-numeric:tabular-nums}
 .nba-score.lead{color:#f9fafb}
 .nba-pred{margin-top:10px;font-size:.8rem;color:#9ca3af}
