@@ -53,6 +53,9 @@ RATE_WINDOW_SECONDS: Final = 600
 _RECENT_EVENTS: Final = 100
 _RECENT_REJECTIONS: Final = 50
 _RECENT_PONGS: Final = 20
+HANDSHAKE_SLACK_S: Final = 1.0
+"""How long before the client saw its connection open the server may have accepted it and stamped
+the first frames sent on it: frames stamped earlier than that are history, not this delivery."""
 
 
 _GAME_MESSAGES: Final = (ScoreUpdate, GameStart, GameEnd)
@@ -168,7 +171,12 @@ class Store:
                     result = self._apply(parsed, received_at)
                 if result.status in ("applied", "pong"):
                     ts = parsed.ts
-                    e2e = None if ts is None else (received_at - ts) * 1000.0
+                    opened = self._connection.connected_since
+                    # A frame stamped before this connection opened is history the server sends on
+                    # connect (a replay's held frames): its age is not this delivery's latency.
+                    e2e = None
+                    if ts is not None and (opened is None or ts >= opened - HANDSHAKE_SLACK_S):
+                        e2e = (received_at - ts) * 1000.0
                     sample = (received_at, e2e, (time.perf_counter() - started) * 1000.0, kind)
                     self._latency.append(_new(LatencySample, sample))
             self._version += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.request
 from typing import Any
 
@@ -24,6 +25,11 @@ from tests.helpers import game, play, play_data, prediction, score
 
 def a_game(game_id: str = "g1", **fields: Any) -> Game:
     return Game.model_validate(game(game_id, **fields))
+
+
+def score_frame(game_id: str, home_score: int, ts: float) -> str:
+    """A score update's frame as a recording holds it: stamped when it was first sent."""
+    return ScoreUpdate(data=a_game(game_id, home_score=home_score), ts=ts).model_dump_json(exclude_none=True)
 
 
 def receive(ws: websocket.WebSocket, count: int) -> list[dict[str, Any]]:
@@ -250,6 +256,23 @@ def test_a_late_client_counts_no_latency_for_the_plays_it_joins(make_client: Cli
     samples = [s for s in store.snapshot().latency if s.type == "play"]
     assert len(samples) == 51
     assert sum(s.e2e_ms is not None for s in samples) == 1
+
+
+def test_a_late_client_counts_no_latency_for_a_replays_held_frames(make_client: ClientFactory) -> None:
+    """A replay's frames held since before a client connected give it no end-to-end latency; a live one does."""
+    sent_before = time.time() - 600.0
+    with ScriptedFeed() as server:
+        server.publish([score_frame("g1", 10, sent_before), score_frame("g2", 4, sent_before)])
+        store = Store()
+        make_client(server.url, store).start()
+        wait_for(lambda: len(store.snapshot().games) == 2, what="the replay's state on connect")
+        server.publish([score_frame("g1", 12, time.time())])
+        wait_for(lambda: store.snapshot().games["g1"].game.home_score == 12, what="a live frame")
+    samples = store.snapshot().latency
+    assert len(samples) == 3
+    assert [s.e2e_ms is not None for s in samples] == [False, False, True]
+    assert samples[-1].e2e_ms is not None
+    assert samples[-1].e2e_ms < 60_000.0
 
 
 def test_the_plays_on_connect_are_bounded_to_half_an_outbox_whole_games_latest_first() -> None:
