@@ -86,6 +86,9 @@ MAX_HELD: Final = 2 * MAX_GAMES
 """Games held at once: a full board, and as many again left from the day before or off the board."""
 BOX_FAILURES: Final = 6
 """Polls in a row without a box score after which a game the scoreboard lost is dropped."""
+RESULT_PLAY_POLLS: Final = 6
+"""Polls after a game went final without its play-by-play in which the file is asked for again:
+its last action is the play that carries the result."""
 DEFAULT_MISSING_POLLS: Final = 240
 """Polls without a change after which a game the scoreboard lost is dropped: 20 minutes at 5 s,
 longer than a halftime."""
@@ -239,6 +242,8 @@ class _Tracked:
     """Polls in a row, off the board, in which nothing about the game changed."""
     box_failures: int = 0
     """Polls in a row, off the board, without its box score."""
+    result_due: int = 0
+    """Polls left to read the play-by-play of a game that went final without it (:data:`RESULT_PLAY_POLLS`)."""
 
     @property
     def running(self) -> bool:
@@ -334,8 +339,9 @@ class NbaBridge:
         """The per-game files to fetch this poll, given its scoreboard."""
         on_board = {cdn.game_id for cdn in board.games}
         running = {game_id for game_id, tracked in self._games.items() if tracked.running}
+        due = {game_id for game_id, tracked in self._games.items() if tracked.result_due}
         playbyplay = [
-            c.game_id for c in board.games if c.game_status == 2 or (c.game_status == 3 and c.game_id in running)
+            c.game_id for c in board.games if c.game_status == 2 or (c.game_status == 3 and c.game_id in running | due)
         ]
         boxscore = [game_id for game_id in running if game_id not in on_board]
         waiting = any(cdn.game_status == 1 for cdn in board.games)
@@ -478,7 +484,7 @@ class NbaBridge:
     ) -> list[Message]:
         sent = tracked.sent
         if sent is not None and sent.status == "final":
-            return []
+            return self._result_play(tracked, plays, anomalies)
         moment = _moment(cdn, sent)
         if tracked.board is not None and _behind(moment, tracked.board):
             # An older copy of the file than one already read (the CDN's edges differ): ignore it.
@@ -517,7 +523,19 @@ class NbaBridge:
             messages.append(self._prediction(tracked, sent))
         if plays is not None and plays.game_id == tracked.game_id and game.status != "scheduled":
             messages += self._plays(tracked, plays, anomalies)
+        elif game.status == "final":
+            tracked.result_due = RESULT_PLAY_POLLS  # its last play, the result, is still to send
         return messages
+
+    def _result_play(self, tracked: _Tracked, plays: PlayByPlay | None, anomalies: Counter[str]) -> list[Message]:
+        """The plays of a game that went final without its play-by-play, once the file is read."""
+        if not tracked.result_due:
+            return []
+        if plays is None or plays.game_id != tracked.game_id:
+            tracked.result_due -= 1
+            return []
+        tracked.result_due = 0
+        return self._plays(tracked, plays, anomalies)
 
     def _plays(self, tracked: _Tracked, plays: PlayByPlay, anomalies: Counter[str]) -> list[Message]:
         """The actions not sent yet, or changed since, as plays in the file's order."""

@@ -8,7 +8,15 @@ import pytest
 
 from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, LAKERS, WARRIORS, CdnNight
 from lib.feed.model import predict_game
-from lib.feed.sources.nba.bridge import BOX_FAILURES, MAX_HELD, BridgeUpdate, NbaBridge, Wanted, scoring_changes
+from lib.feed.sources.nba.bridge import (
+    BOX_FAILURES,
+    MAX_HELD,
+    RESULT_PLAY_POLLS,
+    BridgeUpdate,
+    NbaBridge,
+    Wanted,
+    scoring_changes,
+)
 from lib.feed.sources.nba.cdn import (
     MAX_GAMES,
     PlayByPlay,
@@ -539,6 +547,39 @@ def test_the_last_play_carries_the_result_once_the_game_is_final(night: CdnNight
     night.games[GAME].actions.pop()  # the stand-in's own game-end action: the one above stays the last
     final = plays_of(poll(bridge, night).messages)
     assert [(p.play_id, p.home_win_probability) for p in final] == [(99, 1.0)]
+
+
+def test_a_final_whose_play_by_play_failed_sends_the_result_play_at_a_later_poll(night: CdnNight) -> None:
+    """The play-by-play fails on the poll the game goes final: it is asked for again, and its last play carries 1."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    night.score(GAME, "home", 2, "00:30", period=4)
+    poll(bridge, night)
+    night.score(GAME, "home", 2, "00:04", period=4)
+    night.final(GAME)
+    missed = poll(bridge, night, plays=False)
+    assert [t for t, _ in games(missed.messages)] == ["game_end"]
+    assert plays_of(missed.messages) == []
+    assert GAME in bridge.wanted(parse_scoreboard(night.scoreboard())).playbyplay
+    caught_up = plays_of(poll(bridge, night).messages)
+    assert caught_up
+    assert caught_up[-1].home_win_probability == 1.0
+    assert all(0.0 < p.home_win_probability < 1.0 for p in caught_up[:-1])
+    assert GAME not in bridge.wanted(parse_scoreboard(night.scoreboard())).playbyplay
+    assert plays_of(poll(bridge, night).messages) == []
+
+
+def test_a_final_stops_asking_for_its_play_by_play_after_a_few_failed_polls(night: CdnNight) -> None:
+    """A final whose play-by-play never comes is asked for RESULT_PLAY_POLLS more polls, then left."""
+    bridge = NbaBridge()
+    night.start(GAME)
+    poll(bridge, night)
+    night.final(GAME)
+    asked = 0
+    for _ in range(RESULT_PLAY_POLLS + 3):
+        poll(bridge, night, plays=False)
+        asked += GAME in bridge.wanted(parse_scoreboard(night.scoreboard())).playbyplay
+    assert asked == RESULT_PLAY_POLLS
 
 
 def test_words_past_the_protocols_limits_are_cut_and_counted(night: CdnNight) -> None:
