@@ -37,7 +37,7 @@ from datetime import time as time_of_day
 from lib.feed.flows import GameFlow
 from lib.feed.sources.games_csv import game_forms, read_games_csv
 from lib.feed.sources.nba.fetch import CdnFetcher
-from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
+from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games, fetch_schedule
 from lib.feed.sources.night import NightSimulator
 from lib.feed.sources.plays_csv import MODEL, games_file_for, read_plays_csv
 from lib.feed.teams import team_for
@@ -198,13 +198,14 @@ def nba_game_frames(game_ids: Iterable[str], base_url: str) -> Iterator[Recorded
     """
     fetcher = CdnFetcher(base_url)
     try:
-        games = fetch_finished_games(fetcher, list(game_ids))
+        games, schedule = fetch_finished_games(fetcher, list(game_ids)), fetch_schedule(fetcher)
     finally:
         fetcher.close()
     first_play = min(
         action.time_actual for game in games for action in game.plays.actions if action.time_actual is not None
     )
-    return _replayed(NbaReplaySource(games, speed=1.0, start=first_play.timestamp()), first_play.timestamp())
+    replay = NbaReplaySource(games, speed=1.0, start=first_play.timestamp(), schedule=schedule)
+    return _replayed(replay, first_play.timestamp())
 
 
 def _replayed(replay: NbaReplaySource, start: float) -> Iterator[RecordedFrame]:

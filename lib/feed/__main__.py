@@ -28,7 +28,7 @@ from lib.feed.sources import REPLAYS, Source
 from lib.feed.sources.games_csv import read_games_csv
 from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
 from lib.feed.sources.nba.fetch import CdnFetcher
-from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
+from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games, fetch_schedule
 from lib.feed.sources.nba.source import NbaSource
 from lib.feed.sources.night import MAX_GAMES, NightSimulator
 from lib.feed.sources.plays_csv import plays_file_for, read_plays_csv
@@ -233,10 +233,10 @@ def build_source(args: argparse.Namespace) -> Source:
             return NbaSource(base_url, poll=args.poll or DEFAULT_POLL)
         fetcher = CdnFetcher(base_url)
         try:
-            games = fetch_finished_games(fetcher, args.nba_game)
+            games, schedule = fetch_finished_games(fetcher, args.nba_game), fetch_schedule(fetcher)
         finally:
             fetcher.close()
-        return NbaReplaySource(games, speed=args.speed or DEFAULT_REPLAY_SPEED)
+        return NbaReplaySource(games, speed=args.speed or DEFAULT_REPLAY_SPEED, schedule=schedule)
     if args.replay is not None:
         # Read whole once first (frame by frame, in constant memory), so that a bad line anywhere
         # stops the command here rather than the replay halfway through.

@@ -6,6 +6,11 @@ the actions at their real times (``timeActual``) divided by the speed, and hands
 what the scoreboard and the play-by-play would have said at that moment, so a replayed game
 produces exactly the messages the live bridge would have sent.
 
+The season's schedule, when it can be read and holds every replayed game, gives the teams' forms
+before each game (their records, points and rest, as the live bridge reads them), so a replay of
+this season's games predicts as the live feed did; games of an earlier season, which this season's
+file does not hold, are predicted from the home edge.
+
 Games from one night keep their tip-offs relative to each other; games from different nights
 tip off together. Replay time is kept in whole milliseconds: a play is due at an integer, so
 ``now - start`` taken from epoch-sized floats (``(start + 0.3) - start`` is ``0.29999995``) still
@@ -16,6 +21,7 @@ new, so a game of any length replays in time proportional to its plays.
 from __future__ import annotations
 
 import bisect
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,15 +30,19 @@ from typing import Final
 
 from lib.feed.sources.nba.bridge import NbaBridge
 from lib.feed.sources.nba.cdn import (
+    SCHEDULE,
     CdnGame,
     CdnShapeError,
     PlayByPlay,
+    Schedule,
     Scoreboard,
     boxscore_file,
     playbyplay_file,
 )
 from lib.feed.sources.nba.fetch import CdnFetcher, UpstreamFault
 from lib.protocol import Game, Message
+
+logger = logging.getLogger(__name__)
 
 SAME_NIGHT: Final = timedelta(hours=12)
 """Games whose first plays are closer than this are one night, and keep their relative tip-offs."""
@@ -66,6 +76,15 @@ def fetch_finished_games(fetcher: CdnFetcher, game_ids: Iterable[str]) -> list[F
             raise ValueError(f"game {game_id} has no timed plays to replay")
         games.append(FinishedGame(game, plays))
     return games
+
+
+def fetch_schedule(fetcher: CdnFetcher) -> Schedule | None:
+    """The season's schedule, for the replayed games' forms; ``None`` when it cannot be read (logged)."""
+    try:
+        return SCHEDULE.read_measured(fetcher.get(SCHEDULE.path, SCHEDULE.limits))
+    except (UpstreamFault, CdnShapeError) as error:
+        logger.warning("NBA %s: %s; replayed games are predicted from the home edge", SCHEDULE.path, error)
+        return None
 
 
 MS: Final = 1000
@@ -106,6 +125,8 @@ class NbaReplaySource:
         speed: How much faster than real time: 2 plays a game in half its real duration.
         start: When (epoch seconds) the replay starts; ``None``: at the first :meth:`advance`.
         bridge: The bridge that turns the revealed plays into messages (a new one by default).
+        schedule: The season's schedule (:func:`fetch_schedule`): the teams' forms before each game,
+            used only when it holds every game replayed.
 
     Raises:
         ValueError: If there are no games or ``speed`` is not a positive finite number.
@@ -120,6 +141,7 @@ class NbaReplaySource:
         speed: float = 1.0,
         start: float | None = None,
         bridge: NbaBridge | None = None,
+        schedule: Schedule | None = None,
     ) -> None:
         if not games:
             raise ValueError("no games to replay")
@@ -133,6 +155,8 @@ class NbaReplaySource:
         """Replay milliseconds revealed so far; time never runs back."""
         self._shown = [0] * len(self._schedules)
         """Actions of each game handed to the bridge so far."""
+        self._season = _holding(schedule, [game.game.game_id for game in games])
+        """The schedule for the bridge's first update, then ``None``: it is read once."""
 
     @property
     def games(self) -> list[Game]:
@@ -171,7 +195,8 @@ class NbaReplaySource:
                 actions = schedule.finished.plays.actions[:shown]
                 plays[game_id] = PlayByPlay(game_id, actions, 0, known=self._shown[index])
             self._shown[index] = shown
-        return self._bridge.update(Scoreboard(self._date, tuple(states), 0), plays).messages
+        season, self._season = self._season, None
+        return self._bridge.update(Scoreboard(self._date, tuple(states), 0), plays, schedule=season).messages
 
     def _state(self, schedule: _Schedule, shown: int) -> CdnGame:
         """The scoreboard entry of a game with its first ``shown`` plays revealed."""
@@ -191,3 +216,15 @@ class NbaReplaySource:
             "away_team": box.away_team.model_copy(update={"score": last.score_away}),
         }
         return box.model_copy(update=update)
+
+
+def _holding(schedule: Schedule | None, game_ids: Sequence[str]) -> Schedule | None:
+    """``schedule`` if it holds every game: a game it lacks (another season's) would be given this season's forms."""
+    if schedule is None:
+        return None
+    listed = {game.game_id for game in schedule.games}
+    missing = [game_id for game_id in game_ids if game_id not in listed]
+    if missing:
+        logger.info("the season's schedule lacks %s: replayed games are predicted from the home edge", missing)
+        return None
+    return schedule

@@ -15,8 +15,8 @@ from harness.cdn import CELTICS, CLIPPERS, KINGS, KNICKS, CdnNight, CdnStandIn
 from lib.archive import query
 from lib.feed.model import predict_game
 from lib.feed.sources.nba.fetch import CdnFetcher
-from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games
-from lib.model import MODEL_NAME
+from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games, fetch_schedule
+from lib.model import MODEL_NAME, TeamForm
 from lib.protocol import Game, GameEnd, GameStart, Message, PlayUpdate, PredictionUpdate, ScoreUpdate
 
 GAME, OTHER = "0022400913", "0022400914"
@@ -125,6 +125,44 @@ def test_a_replay_sends_every_play_in_order_from_the_pregame_chance_to_the_resul
     assert first_state_at < first_play_at
 
 
+def play_the_days_before(night: CdnNight) -> None:
+    """Boston beat New York two days before and won at the Clippers the night before (GAME is on 2025-03-09)."""
+    night.played("0022400900", "2025-03-07", CELTICS, KNICKS, 110, 100)
+    night.played("0022400901", "2025-03-08", CLIPPERS, CELTICS, 90, 99)
+
+
+def test_a_replay_of_this_seasons_game_predicts_from_the_teams_forms_in_the_schedule(
+    night: CdnNight, fetcher: CdnFetcher
+) -> None:
+    """The season's schedule gives each team its record, points and rest before the game: cards and chances `+form`."""
+    play_the_days_before(night)
+    source = NbaReplaySource(
+        fetch_finished_games(fetcher, [GAME]), speed=1000.0, start=START, schedule=fetch_schedule(fetcher)
+    )
+    messages = source.advance(START + 1.0) + source.advance(START + 100.0)
+    first_state = next(g for kind, g in states(messages) if kind == "game_start")
+    assert (first_state.home_record, first_state.away_record) == ("2-0", "0-1")
+    assert {m.data.model for m in messages if isinstance(m, PredictionUpdate)} == {f"{MODEL_NAME}+form"}
+    boston, new_york = TeamForm(2, 0, 209, 190, rest_days=1), TeamForm(0, 1, 100, 110, rest_days=2)
+    pregame = first_state.model_copy(update={"status": "scheduled", "period": 0, "home_score": 0, "away_score": 0})
+    first_play = next(m.data for m in messages if isinstance(m, PlayUpdate))
+    assert first_play.home_win_probability == predict_game(pregame, boston, new_york).home_win_probability
+    assert first_play.home_win_probability != predict_game(pregame).home_win_probability
+
+
+def test_a_replay_of_a_game_the_schedule_lacks_predicts_from_the_home_edge(
+    night: CdnNight, fetcher: CdnFetcher
+) -> None:
+    """An earlier season's game is not in this season's schedule: never given this season's forms, `+home-edge`."""
+    play_the_days_before(night)
+    finished = fetch_finished_games(fetcher, [GAME])
+    del night.games[GAME]
+    source = NbaReplaySource(finished, speed=1000.0, start=START, schedule=fetch_schedule(fetcher))
+    messages = source.advance(START + 100.0)
+    assert {m.data.model for m in messages if isinstance(m, PredictionUpdate)} == {f"{MODEL_NAME}+home-edge"}
+    assert {(g.home_record, g.away_record) for _, g in states(messages)} == {(None, None)}
+
+
 def test_games_of_one_night_keep_their_tip_offs_and_other_nights_tip_off_together(night: CdnNight) -> None:
     """A game 30 minutes later the same night tips off 30 s later at speed 60; one from a week later at once."""
     night.add(OTHER, CLIPPERS, KINGS, TIP + timedelta(minutes=30))
@@ -181,17 +219,22 @@ def import_games(cdn: CdnStandIn, archive: Path, *game_ids: str) -> subprocess.C
 
 
 def test_the_import_command_replays_games_timed_in_tenths_of_a_second(tmp_path: Path) -> None:
-    """Two 2025-26 games of 450 plays stamped in tenths: imported in full (the pacing once spun for ever on them)."""
+    """Two 2025-26 games of 450 plays stamped in tenths: imported in full (the pacing once spun for ever on them),
+    with the records the season's schedule gives."""
     night = CdnNight("2025-11-05")
     tip = datetime(2025, 11, 6, 0, 10, 0, 300000, tzinfo=UTC)
     for game_id, home, away, offset in ((GAME, CELTICS, KNICKS, 0), (OTHER, CLIPPERS, KINGS, 30)):
         night.add(game_id, home, away, tip + timedelta(minutes=offset))
         night.play_long(game_id, tip + timedelta(minutes=offset, seconds=0.7), 450)
+    night.played("0022400100", "2025-11-03", KINGS, CELTICS, 101, 104)
     with CdnStandIn(night) as cdn:
         done = import_games(cdn, tmp_path / "season.duckdb", GAME, OTHER)
     assert done.returncode == 0, done.stderr
     finals = query(tmp_path / "season.duckdb", "SELECT game_id, home_score, away_score FROM finished_games ORDER BY 1")
     assert [tuple(row) for row in finals.itertuples(index=False)] == [(GAME, 226, 224), (OTHER, 226, 224)]
+    sql = "SELECT DISTINCT game_id, home_record, away_record FROM games ORDER BY 1"
+    records = query(tmp_path / "season.duckdb", sql)
+    assert [tuple(row) for row in records.itertuples(index=False)] == [(GAME, "1-0", "0-0"), (OTHER, "0-0", "0-1")]
 
 
 def test_a_game_of_8000_plays_imports_in_time_linear_in_its_plays(tmp_path: Path) -> None:
