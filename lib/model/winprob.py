@@ -207,7 +207,8 @@ def prior_name(home: TeamForm | None = None, away: TeamForm | None = None, home_
 
     Returns:
         ``"+spread"`` with a line; else what is known of both teams: ``"+form"`` (their points),
-        ``"+record"`` (at least their records) or ``"+home-edge"`` (a team is unknown).
+        ``"+record"`` (at least their records) or ``"+home-edge"`` (a team is unknown, or neither
+        has played this season and neither's last season is known: their forms tell nothing).
 
     Raises:
         TypeError: If a form is neither a TeamForm nor None, or the line not a number.
@@ -217,11 +218,16 @@ def prior_name(home: TeamForm | None = None, away: TeamForm | None = None, home_
     if home_spread is not None:
         real("home_spread", home_spread)
         return "+spread"
-    if home_form is None or away_form is None:
+    if home_form is None or away_form is None or not (_tells(home_form) or _tells(away_form)):
         return "+home-edge"
     if home_form.has_points and away_form.has_points:
         return "+form"
     return "+record"
+
+
+def _tells(form: TeamForm) -> bool:
+    """Whether a form moves the pregame margin off the home edge: games played, or last season known."""
+    return form.games > 0 or form.last_season is not None
 
 
 def home_spread_from_chance(chance: float, *, parameters: Parameters = SHIPPED) -> float:

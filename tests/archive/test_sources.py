@@ -78,7 +78,8 @@ def test_a_games_csv_gives_what_the_demo_sends_for_each_game_under_the_files_ids
     assert states[0].data.start_time == datetime(2015, 10, 27, 19, tzinfo=ZoneInfo("America/New_York"))
     predictions = [m for m in parsed if isinstance(m, PredictionUpdate)]
     assert len(predictions) == len(states)
-    assert {p.data.model for p in predictions} == {f"{MODEL_NAME}+form"}
+    # Every team's first game of the file: the forms tell nothing beyond the home edge.
+    assert {p.data.model for p in predictions} == {f"{MODEL_NAME}+home-edge"}
     assert {(m.data.home_record, m.data.away_record) for m in states} == {("0-0", "0-0")}
 
 

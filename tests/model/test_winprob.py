@@ -151,6 +151,8 @@ def test_prior_names() -> None:
     assert prior_name(STRONG, RECORD) == "+record"
     assert prior_name(RECORD, RECORD) == "+record"
     assert prior_name(STRONG, None) == "+home-edge"
+    assert prior_name(TeamForm(0, 0, 0, 0), TeamForm(0, 0)) == "+home-edge"  # opening night: nothing known yet
+    assert prior_name(TeamForm(0, 0, 0, 0), TeamForm(1, 0, 110, 100)) == "+form"
     assert prior_name() == "+home-edge"
     assert prior_name(home_spread=1.5) == "+spread"
     with pytest.raises(ValueError, match="home_spread"):

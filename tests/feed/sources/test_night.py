@@ -370,7 +370,9 @@ def test_real_games_are_predicted_from_the_forms_of_earlier_games() -> None:
     assert forms["c"] == (TeamForm(0, 1, 90.0, 100.0), TeamForm(2, 0, 195.0, 170.0))
     states = {m.data.game_id: m.data for _, m in messages if isinstance(m, ScoreUpdate | GameStart | GameEnd)}
     predictions = [(now, m.data) for now, m in messages if isinstance(m, PredictionUpdate)]
-    assert {p.model for _, p in predictions} == {f"{MODEL_NAME}+form"}
+    models = {(p.game_id.rsplit("-", 1)[1], p.model) for _, p in predictions}
+    # Game a's teams have played nothing yet: their forms tell nothing beyond the home edge.
+    assert models == {("a", f"{MODEL_NAME}+home-edge"), ("b", f"{MODEL_NAME}+form"), ("c", f"{MODEL_NAME}+form")}
     shown: dict[str, Game] = {}
     for _, message in messages:
         if isinstance(message, ScoreUpdate | GameStart | GameEnd):
