@@ -87,6 +87,7 @@ def shared_feed(settings: FeedSettings) -> LiveFeed:
 
 # How long the page reuses what it read from the archive: every viewer shares one read.
 ARCHIVE_REFRESH_SECONDS = 30
+TABS = ("🏀 Live", "🎯 Game detail", "📈 Scorecard", "⬇️ Data")
 T = TypeVar("T")
 
 
@@ -254,8 +255,11 @@ st.title("🏀 NBA Live Predictions")
 
 
 # The fragment's timer runs in the browser and is set by a whole-page run: a session adopts a new
-# interval (the server's load changed it) by running the whole page again.
-st.session_state.refresh_every = shared.governor.refresh(refresh).interval
+# interval (the server's load changed it) by running the whole page again. On the Data tab it
+# stops: each rerun gives a download button a new file id, and a click landing between the server
+# dropping the old one and the browser receiving the new one downloads nothing.
+downloading = st.session_state.get("tab") == TABS[-1]
+st.session_state.refresh_every = None if downloading else shared.governor.refresh(refresh).interval
 
 
 @st.fragment(run_every=st.session_state.refresh_every)
@@ -264,7 +268,7 @@ def live_section() -> None:
     clock = time.monotonic()
     shared.governor.observe(clock, time.process_time())
     pace = shared.governor.refresh(refresh)
-    if pace.interval != st.session_state.refresh_every:
+    if not downloading and pace.interval != st.session_state.refresh_every:
         st.rerun()
     page = pacer.in_page_run()
     time.sleep(pacer.refresh(clock, pace.interval))
@@ -290,9 +294,7 @@ def live_contents(pace: Refresh) -> None:
     render_toasts(unseen(snapshot.events, st.session_state.get("last_event")))
     st.session_state.last_event = snapshot.events[-1].id if snapshot.events else 0
 
-    live, detail, review, data = st.tabs(
-        ["🏀 Live", "🎯 Game detail", "📈 Scorecard", "⬇️ Data"], key="tab", on_change="rerun"
-    )
+    live, detail, review, data = st.tabs(list(TABS), key="tab", on_change="rerun")
     if live.open is not False:  # None when the tabs do not track state: then everything renders
         with live:
             live_board(board, connection, list(render_times))
@@ -440,6 +442,10 @@ def scorecard_tab() -> None:
 
 def downloads() -> None:
     """The data tab: every table as CSV or Parquet, built when first asked for; for operators, the recordings."""
+    st.caption(
+        "The page stops refreshing on this tab, so that no refresh gets in the way of a download; each file "
+        "holds the data as of your click. The other tabs refresh again."
+    )
     shelf, budget = shared.exports, st.session_state.setdefault("downloads", download_budget(time.monotonic()))
     live = lambda: feed.snapshot().version  # noqa: E731 -- every live table is built from the store's snapshot
     render_exports(
