@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, tzinfo
+from typing import Final
 
 import pandas as pd
 import pyarrow as pa
@@ -12,6 +13,8 @@ import streamlit as st
 from lib.views.format import CardData, game_clock, model_and_prior, win_chance
 
 COLUMNS = ("Away", "Home", "Score", "Clock", "Home win", "Predicted final", "Prior", "Model")
+SCORE_WIDTH: Final = 110
+"""Pixels of a score column: "188–199" and its padding, with room to spare."""
 
 
 def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -> pd.DataFrame:
@@ -58,9 +61,13 @@ def render_predictions(table: pd.DataFrame | pa.Table) -> None:
         width="stretch",
         placeholder="–",
         column_config={
-            "Score": st.column_config.TextColumn("Score", help="Away–home", alignment="right"),
+            # Widths fixed for a triple-digit score: a column sized to the first scores a page saw
+            # ("0–0") shows "113–133" as "13–133" on a phone, where the table scrolls at its widths.
+            "Score": st.column_config.TextColumn("Score", help="Away–home", alignment="right", width=SCORE_WIDTH),
             "Home win": st.column_config.TextColumn("Home win", help="Home win probability", alignment="right"),
-            "Predicted final": st.column_config.TextColumn("Predicted final", help="Away–home", alignment="right"),
+            "Predicted final": st.column_config.TextColumn(
+                "Predicted final", help="Away–home", alignment="right", width=SCORE_WIDTH
+            ),
             "Prior": st.column_config.TextColumn(
                 "Prior", help="What the model knew before tip-off: team form, records, a betting line or the home edge"
             ),
