@@ -232,6 +232,12 @@ class Play(BaseModel):
 MAX_FAULT_KINDS: Final = 32
 
 
+REPLAY_SOURCES: Final = frozenset({"replay", "games-csv", "nba-replay"})
+"""The names of the sources that play past games again: a recording, real games from a CSV, finished
+NBA games. Such a source has no upstream to poll: it says once that it is a replay, so that no page
+calls it live."""
+
+
 class SourceStatus(BaseModel):
     """The health of what the feed server serves from, such as the NBA's live data.
 
@@ -242,7 +248,7 @@ class SourceStatus(BaseModel):
     model_config = _STRICT
 
     source: Name
-    """Which source: ``nba`` (the live bridge) or ``nba-replay`` (finished games again)."""
+    """Which source: ``nba`` (the live bridge), or one of :data:`REPLAY_SOURCES`."""
     state: Literal["ok", "failing"]
     """``failing`` from the first failed poll after a good one until the next good one."""
     last_success: Timestamp | None = None

@@ -155,18 +155,25 @@ def test_an_unreachable_nba_is_what_the_header_and_the_body_say(app: AppFactory)
 
 
 @pytest.mark.parametrize(
-    ("source", "label"), [("nba-replay", "NBA replay"), ("replay", "Recording replay"), ("nba", "NBA live")]
+    ("source", "label"),
+    [
+        ("nba-replay", "NBA replay"),
+        ("replay", "Recording replay"),
+        ("games-csv", "Real games replay"),
+        ("nba", "NBA live · updated"),
+    ],
 )
 def test_a_replay_is_called_a_replay(app: AppFactory, feed_server: ScriptedFeed, source: str, label: str) -> None:
-    """Whatever the source names itself, the header calls a replay a replay, never NBA live."""
+    """The status each source really sends (a replay's once, with no poll): a replay is a replay, never NBA live."""
     at = app(feed_server.url)
     rerun_until(at, lambda at: "Live" in header(at), "Live")
-    report = SourceStatus(source=source, state="ok", last_success=time.time())
+    replay = source != "nba"
+    report = SourceStatus(source=source, state="ok", last_success=None if replay else time.time())
     feed_server.publish([SourceStatusUpdate(data=report), ScoreUpdate(data=a_game("r"))])
-    rerun_until(at, lambda at: f"{label} · updated" in header(at), "the source's words")
-    replay = "replay" in source
+    rerun_until(at, lambda at: label in header(at), "the source's words")
     assert ("NBA live" in header(at)) is not replay
     assert (">Replay<" in header(at)) is replay
+    assert "waiting" not in header(at) + board(at)
 
 
 def test_connected_without_games_says_no_live_games(app: AppFactory, feed_server: ScriptedFeed) -> None:

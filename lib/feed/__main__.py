@@ -24,7 +24,7 @@ import uvicorn
 from lib.feed.limits import FeedLimits
 from lib.feed.server import KEEPALIVE_SECONDS, FeedHub, ServeOptions, create_app
 from lib.feed.serving import FeedConfig, freeze_startup_objects
-from lib.feed.sources import REPLAYS, Source
+from lib.feed.sources import Source
 from lib.feed.sources.games_csv import read_games_csv
 from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
 from lib.feed.sources.nba.fetch import CdnFetcher
@@ -33,6 +33,7 @@ from lib.feed.sources.nba.source import NbaSource
 from lib.feed.sources.night import MAX_GAMES, NightSimulator
 from lib.feed.sources.plays_csv import plays_file_for, read_plays_csv
 from lib.feed.sources.recording import ReplaySource
+from lib.protocol import REPLAY_SOURCES
 from lib.recorder import read_recording
 from lib.urls import redact_url
 
@@ -271,7 +272,7 @@ def plays_file(args: argparse.Namespace) -> Path | None:
 def serve_options(args: argparse.Namespace, source: Source, limits: FeedLimits) -> ServeOptions:
     """How the server serves ``source``: a replay waits for its first client unless ``--start-now``."""
     interval = (args.poll or DEFAULT_POLL) if isinstance(source, NbaSource) else args.interval
-    wait = source.name in REPLAYS and not args.start_now
+    wait = source.name in REPLAY_SOURCES and not args.start_now
     return ServeOptions(interval=interval, token=args.token, limits=limits, wait_for_client=wait)
 
 

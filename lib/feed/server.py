@@ -29,9 +29,10 @@ from starlette.responses import Response
 
 from lib.feed.limits import FeedLimits
 from lib.feed.serving import WRITE_NOW, FeedConfig
-from lib.feed.sources import REPLAYS, Frame, Source
+from lib.feed.sources import Frame, Source
 from lib.protocol import (
     PLAYS_PER_GAME,
+    REPLAY_SOURCES,
     GameEnd,
     GameStart,
     Message,
@@ -437,7 +438,7 @@ def _refusal(websocket: WebSocket, token: str) -> Response | None:
 def _status(source: Source) -> SourceStatus | None:
     """The source's health; for a replay without an upstream, that it is one, so no client takes it for live."""
     status = source.status()
-    if status is None and source.name in REPLAYS:
+    if status is None and source.name in REPLAY_SOURCES:
         return SourceStatus(source=source.name, state="ok")
     return status
 

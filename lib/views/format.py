@@ -10,7 +10,7 @@ from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from lib.feed.sources.nba import NbaOptions
-from lib.protocol import REGULATION_PERIODS, Game, clock_seconds
+from lib.protocol import REGULATION_PERIODS, REPLAY_SOURCES, Game, clock_seconds
 from lib.status import FeedStatus
 from lib.store import CloseCause, ConnectionInfo, ConnectionState, GameRecord, PredictionRecord, SourceRecord
 
@@ -107,7 +107,12 @@ def _moment(at: float, now: float, tz: tzinfo) -> str:
     return f"{local_time(datetime.fromtimestamp(at, UTC), tz)} ({ago(now - at)})"
 
 
-SOURCE_LABELS: Final = {"nba": "NBA live", "nba-replay": "NBA replay", "replay": "Recording replay"}
+SOURCE_LABELS: Final = {
+    "nba": "NBA live",
+    "nba-replay": "NBA replay",
+    "replay": "Recording replay",
+    "games-csv": "Real games replay",
+}
 """How the page names a source that reports its health; any other source goes by its own name."""
 
 
@@ -118,7 +123,7 @@ def source_label(name: str) -> str:
 
 def is_replay(name: str) -> bool:
     """Whether a source plays finished games again (``nba-replay``, a recording): the page never calls it live."""
-    return "replay" in name
+    return name in REPLAY_SOURCES
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,8 @@ def source_health(record: SourceRecord | None, now: float) -> SourceHealth | Non
         down = record.age(status.failing_since, now)
         return SourceHealth("red", f"{label} unreachable for {span(down)}", status.error or "no answer", now - down)
     if status.last_success is None:
+        if is_replay(status.source):  # nothing upstream to poll: its games come as they are played again
+            return SourceHealth("green", label)
         return SourceHealth("orange", f"{label} · waiting for the first poll")
     return SourceHealth("green", f"{label} · updated {ago(record.age(status.last_success, now))}")
 

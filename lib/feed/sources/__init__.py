@@ -9,19 +9,12 @@ ones again). The server knows them only through :class:`Source`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, Protocol
+from typing import Protocol
 
 from lib.protocol import Game, Message, SourceStatus
 
 Frame = str | bytes
 """A raw WebSocket frame: ``str`` goes as a text frame, ``bytes`` as a binary one."""
-
-REPLAYS: Final = frozenset({"replay", "games-csv", "nba-replay"})
-"""The names of the sources that play past games again: a recording, real games from a CSV, finished NBA games.
-
-The server tells its clients so, in a ``source_status`` naming the source, and ``python -m lib.feed``
-starts one when its first client connects, so that the first viewer sees the tip-off."""
-
 
 class Source(Protocol):
     """Where a feed's messages come from: the simulator, real game flows, a replay, the NBA bridge.
@@ -31,7 +24,9 @@ class Source(Protocol):
     """
 
     name: str
-    """What the source is, for ``/health``, logs and clients: ``demo``, ``nba``, or one of :data:`REPLAYS`."""
+    """What the source is, for ``/health``, logs and clients: ``demo``, ``nba``, or one of
+    :data:`lib.protocol.REPLAY_SOURCES` (started when its first client connects, so that the first
+    viewer sees the tip-off)."""
 
     def advance(self, now: float) -> Sequence[Message | Frame]:
         """Everything that changed up to ``now`` (epoch seconds), in order.
