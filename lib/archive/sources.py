@@ -17,7 +17,7 @@ what a client of that feed would have seen:
   game as a feed of its plays would send it, one game after another, under the file's ids: every
   play, after the game's state when the play changed its score, period or status (a tip-off at its
   first play, its final at its last) with both teams' records before the game as for a games CSV, each
-  state followed by a prediction of the play's own probability (:data:`lib.feed.sources.plays_csv.MODEL`),
+  state followed by a prediction of the play's own probability (its model named by the forms' prior),
   so that the predictions and the plays of a game agree; ``start_time`` and the receive times as for a
   games CSV;
 * finished NBA games (:func:`lib.feed.sources.nba.replay.fetch_finished_games`), replayed through the
@@ -39,9 +39,9 @@ from lib.feed.sources.games_csv import game_forms, read_games_csv
 from lib.feed.sources.nba.fetch import CdnFetcher
 from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games, fetch_schedule
 from lib.feed.sources.night import NightSimulator
-from lib.feed.sources.plays_csv import MODEL, games_file_for, read_plays_csv
+from lib.feed.sources.plays_csv import games_file_for, read_plays_csv
 from lib.feed.teams import team_for
-from lib.model import TeamForm
+from lib.model import MODEL_NAME, TeamForm, prior_name
 from lib.protocol import (
     LEAGUE_TIMEZONE,
     Game,
@@ -153,6 +153,7 @@ def messages_of_plays(flow: GameFlow, plays: Sequence[Play], forms: tuple[TeamFo
     start_time = datetime.combine(flow.game_date, USUAL_TIP_OFF)
     home, away = team_for(flow.home_team).name, team_for(flow.away_team).name
     home_record, away_record = (record_text(form.wins, form.losses) for form in forms)
+    model = MODEL_NAME + prior_name(*forms)
     shown: Game | None = None
     for index, play in enumerate(plays):
         if index == len(plays) - 1:
@@ -178,7 +179,7 @@ def messages_of_plays(flow: GameFlow, plays: Sequence[Play], forms: tuple[TeamFo
                 away_record=away_record,
             )
             yield game_message(game, shown)
-            prediction = Prediction(game_id=flow.game_id, home_win_probability=play.home_win_probability, model=MODEL)
+            prediction = Prediction(game_id=flow.game_id, home_win_probability=play.home_win_probability, model=model)
             yield PredictionUpdate(data=prediction)
             shown = game
         yield PlayUpdate(data=play)

@@ -264,7 +264,7 @@ def test_a_plays_csv_imports_its_games_every_play_and_their_probabilities(
     assert plays.home_wp_change.sum() == pytest.approx(1.0 - plays.home_win_probability[0])
     predictions = query(archive, "SELECT home_win_probability, model FROM predictions ORDER BY arrival")
     assert list(predictions.home_win_probability) == list(plays.home_win_probability)  # a state for each here
-    assert set(predictions.model) == {"form-1996-2024+form"}
+    assert set(predictions.model) == {"form-1996-2024+home-edge"}  # both teams' first game: 0-0 tells nothing
     games = query(archive, "SELECT status, home_record, away_record FROM games")
     assert list(games.itertuples(index=False, name=None)) == [("final", "0-0", "0-0")]  # the file's first game
     players = query(archive, "SELECT * FROM player_wpa ORDER BY wpa DESC")

@@ -9,7 +9,7 @@ score) are in the games CSV beside it (:mod:`lib.feed.sources.games_csv`). Each 
 :class:`~lib.protocol.Play` of the file's game id: ``play_id`` is ``event_num``, ``kind`` comes
 from the NBA's ``event_type`` (:data:`KINDS`), the team is named as the games are served
 (:func:`lib.feed.teams.team_for`), and the home win probability after the play is the shipped
-model's (:func:`lib.model.home_win_probability`, :data:`MODEL`), from each team's form this season
+model's (:func:`lib.model.home_win_probability`), from each team's form this season
 before the game: its record and points in the games CSV's earlier games
 (:func:`~lib.feed.sources.games_csv.game_forms`, as the games are predicted when served). A game's first play (the
 start of period 1) carries the pregame probability, its last (the end of its last period) the
@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from lib.feed.flows import GameFlow
 from lib.feed.sources.games_csv import csv_lines, game_forms
 from lib.feed.teams import team_for
-from lib.model import MODEL_NAME, TeamForm, home_win_probability
+from lib.model import TeamForm, home_win_probability
 from lib.protocol import (
     MAX_DESCRIPTION,
     MAX_PERIOD,
@@ -84,8 +84,6 @@ KINDS: Final[Mapping[int, PlayKind]] = {
     18: "other",  # an instant replay
 }
 """The NBA's ``EVENTMSGTYPE`` as a play's kind; a type not listed is ``other``."""
-MODEL: Final = f"{MODEL_NAME}+form"
-"""The model behind every play's probability, named as a prediction names it: both teams' form is known."""
 _MAX_NAME: Final = 64
 
 
