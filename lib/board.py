@@ -145,6 +145,8 @@ class Board:
         biggest: Tonight's biggest plays as HTML: across the games on the board (whatever a
             viewer filters), biggest first; ``None`` when no play has moved a game yet.
         histories: Reads the games' score changes and predictions, for :meth:`summaries`.
+        on_board: The games on the board before any viewer's filters, as many as its cards: the
+            header's count (the store also holds finals the board no longer shows).
     """
 
     snapshot: Snapshot
@@ -156,6 +158,7 @@ class Board:
     plays: Mapping[str, GamePlays] = field(default_factory=dict)
     biggest: str | None = None
     histories: HistoriesReader = field(default=dict, repr=False)
+    on_board: int = 0
     _summaries: list[list[GameSummary]] = field(default_factory=list, repr=False)
     _variants: OrderedDict[tuple[Any, ...], LiveView] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -239,6 +242,7 @@ def build_board(
         plays=plays,
         biggest=tonights_biggest_html(tonights_biggest(shares)),
         histories=histories,
+        on_board=len(tonight),
     )
 
 

@@ -252,8 +252,33 @@ def test_a_team_shows_once_in_its_latest_game(app: AppFactory, feed_server: Scri
     feed_server.publish(
         [ScoreUpdate(data=a_game("next", home_team="Milwaukee Bucks", away_team="Dallas Mavericks", period=1))]
     )
-    rerun_until(at, lambda at: "2 games" in header(at), "the next game")
-    assert card_teams(at) == ["Dallas Mavericks", "Milwaukee Bucks"]
+    rerun_until(at, lambda at: card_teams(at) == ["Dallas Mavericks", "Milwaukee Bucks"], "the next game")
+    assert "1 game<" in header(at)  # the store holds two games; the board shows one
+
+
+def header_count(at: AppTest) -> str:
+    return re.findall(r'data-testid="nba-game-count">([^<]*)<', header(at))[0]
+
+
+def test_the_header_counts_the_cards_on_the_board(app: AppFactory, feed_server: ScriptedFeed) -> None:
+    """Four games held, one an older final of a team now playing again: three cards, "3 games"; finals hidden, both
+    counts said."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    final = {"status": "final", "period": 4, "clock": "00:00", "home_score": 110, "away_score": 130}
+    feed_server.publish(
+        [
+            ScoreUpdate(data=a_game("old", home_team="Washington Wizards", away_team="Dallas Mavericks", **final)),
+            ScoreUpdate(data=a_game("done", home_team="Utah Jazz", away_team="Miami Heat", **final)),
+            ScoreUpdate(data=a_game("next", home_team="Milwaukee Bucks", away_team="Dallas Mavericks")),
+            ScoreUpdate(data=a_game("on", home_team="Denver Nuggets", away_team="Phoenix Suns")),
+        ]
+    )
+    rerun_until(at, lambda at: len(card_teams(at)) == 6, "three cards")
+    assert header_count(at) == "3 games"
+    at.toggle(key="show_final").set_value(False).run()
+    assert len(card_teams(at)) == 4
+    assert header_count(at) == "2 of 3 games shown"
 
 
 def test_one_game_is_singular(app: AppFactory, feed_server: ScriptedFeed) -> None:
