@@ -568,7 +568,7 @@ def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFacto
     rerun_until(at, lambda at: "2 games" in header(at), "two games")
     at.session_state["tab"] = "📈 Scorecard"
     rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score", "Log loss"}, "the scorecard")
-    assert "Only 2 games finished so far" in " ".join(w.value for w in at.warning)
+    assert "Only 2 scored games so far:" in " ".join(w.value for w in at.warning)
     labels = {m.label: m.value for m in at.metric}
     assert labels["Scored games"] == "2"
     assert labels["Predictions"] == "6"
@@ -893,6 +893,9 @@ def test_a_game_joined_late_is_marked_partial_and_left_out_of_the_scorecard(
     rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score"}, "the scorecard")
     assert {m.label: m.value for m in at.metric}["Scored games"] == "2"
     assert "Left out: 1 partial game, first seen after tip-off" in page_text(at)
+    assert "Only 2 scored games so far (and 1 partial game, first seen after tip-off, left out)" in " ".join(
+        w.value for w in at.warning
+    )
     per_game = next(d.value for d in at.dataframe if "known_from" in d.value).set_index("game_id")
     assert per_game.partial.to_dict() == {"w": False, "l": False, "late": True}
     assert per_game.loc["late", "known_from"] == "Q3 07:12"
