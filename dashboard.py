@@ -57,6 +57,7 @@ from lib.views.exports import Export, download_budget, file_version, quiet_refus
 from lib.views.format import (
     SORT_KEYS,
     Connection,
+    SortKey,
     board_notice,
     escape_markdown,
     source_caption,
@@ -88,6 +89,7 @@ def shared_feed(settings: FeedSettings) -> LiveFeed:
 # How long the page reuses what it read from the archive: every viewer shares one read.
 ARCHIVE_REFRESH_SECONDS = 30
 TABS = ("🏀 Live", "🎯 Game detail", "📈 Scorecard", "⬇️ Data")
+SHOW_FINAL = True  # the finished-games switch's default
 T = TypeVar("T")
 
 
@@ -281,10 +283,14 @@ def live_contents(pace: Refresh) -> None:
     started = time.perf_counter()
     board = shared.boards.board(time.time(), time.monotonic())
     snapshot = board.snapshot
-    connection = board.connection(viewer_timezone())
+    tz = viewer_timezone()
+    connection = board.connection(tz)
     render_times: deque[float] = st.session_state.setdefault("render_ms", deque(maxlen=300))
 
-    pressed = render_header(connection, board.last_apply_ms, len(snapshot.games))
+    # The games on the board, not in the store (which keeps finals the board no longer shows), and as many as this
+    # viewer's filters leave: the widgets below hold their choices from the last run.
+    shown = board.view(*board_choices(), tz).cards
+    pressed = render_header(connection, board.last_apply_ms, board.on_board, len(shown))
     if pressed and shared.reconnects.admit(time.monotonic()):
         feed.reconnect()
     if pace.degraded:
@@ -310,6 +316,12 @@ def live_contents(pace: Refresh) -> None:
     render_times.append((time.perf_counter() - started) * 1000.0)
 
 
+def board_choices() -> tuple[SortKey, list[str], bool]:
+    """The viewer's sort, team filter and finished-games switch, as the live tab's widgets hold them."""
+    state = st.session_state
+    return state.get("sort_by", SORT_KEYS[0]), state.get("teams", []), state.get("show_final", SHOW_FINAL)
+
+
 def live_board(board: Board, connection: Connection, render_times: list[float]) -> None:
     """The live tab: game cards, predictions, tonight's biggest plays, the test ping, latency, the event log,
     the monitor."""
@@ -317,7 +329,7 @@ def live_board(board: Board, connection: Connection, render_times: list[float]) 
     sort_col, team_col, final_col = st.columns([2, 4, 2], vertical_alignment="bottom")
     sort_by = sort_col.selectbox("Sort games by", SORT_KEYS, key="sort_by")
     team_filter = team_col.multiselect("Teams", board.teams, key="teams", placeholder="All teams")
-    show_final = final_col.toggle("Show finished games", value=True, key="show_final")
+    show_final = final_col.toggle("Show finished games", value=SHOW_FINAL, key="show_final")
     view = board.view(sort_by, team_filter, show_final, viewer_timezone())
 
     render_notice(board_notice(connection, bool(snapshot.games)))

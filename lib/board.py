@@ -31,7 +31,7 @@ from lib.analytics.game import GameSummary
 from lib.analytics.plays import GameWpa, game_wpa
 from lib.analytics.report import Histories, game_summaries
 from lib.status import FeedStatus
-from lib.store import GameRecord, HistoryPoint, PlayRecord, PredictionPoint, Snapshot
+from lib.store import GameRecord, PlayRecord, Snapshot
 from lib.views.cards import cards_html
 from lib.views.events import event_log_table
 from lib.views.format import (
@@ -114,35 +114,6 @@ class GamePlays:
                 self._view, self._built = plays_view(self.wpa, final=self.key[2]), True
             return self._view
 
-    def history(self) -> tuple[tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]:
-        """The game's score changes and win probabilities as its plays tell them, in game order: the history a
-        page that met the game mid-way never received, for figures as whole as the plays."""
-        flow: list[HistoryPoint] = []
-        probabilities: list[PredictionPoint] = []
-        last = (0, 0)
-        for play in self.records:
-            score = (play.home_score, play.away_score)
-            if score != last:
-                flow.append(
-                    HistoryPoint(
-                        play.game_id, play.received_at, play.ts, "play", *score, play.period, play.clock, "live"
-                    )
-                )
-                last = score
-            probabilities.append(
-                PredictionPoint(
-                    play.game_id,
-                    play.received_at,
-                    play.ts,
-                    play.home_win_probability,
-                    play.period,
-                    play.clock,
-                    *score,
-                    "live",
-                )
-            )
-        return tuple(flow), tuple(probabilities)
-
 
 def keep_plays(
     kept: Mapping[str, GamePlays], games: Mapping[str, GameRecord], plays: Mapping[str, Sequence[PlayRecord]]
@@ -174,6 +145,8 @@ class Board:
         biggest: Tonight's biggest plays as HTML: across the games on the board (whatever a
             viewer filters), biggest first; ``None`` when no play has moved a game yet.
         histories: Reads the games' score changes and predictions, for :meth:`summaries`.
+        on_board: The games on the board before any viewer's filters, as many as its cards: the
+            header's count (the store also holds finals the board no longer shows).
     """
 
     snapshot: Snapshot
@@ -185,6 +158,7 @@ class Board:
     plays: Mapping[str, GamePlays] = field(default_factory=dict)
     biggest: str | None = None
     histories: HistoriesReader = field(default=dict, repr=False)
+    on_board: int = 0
     _summaries: list[list[GameSummary]] = field(default_factory=list, repr=False)
     _variants: OrderedDict[tuple[Any, ...], LiveView] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -213,24 +187,12 @@ class Board:
             return made
 
     def summaries(self) -> list[GameSummary]:
-        """Every game's figures, most exciting first, worked out by the first viewer who asks (Game detail).
-
-        A game the page met after its tip-off has partial figures from its score changes; when its
-        plays reach back to its tip-off (a feed sends a game's plays whole to a new connection, its
-        state only as it is now), its figures come from the plays instead, whole like its charts.
-        """
+        """Every game's figures, most exciting first, worked out by the first viewer who asks (Game detail): a game
+        met after its tip-off has them from its plays when they reach back to it, as ``LiveFeed.game_stats()``."""
         with self._lock:
             if not self._summaries:
-                histories = dict(self.histories())
-                summaries = game_summaries(self.snapshot.games, histories)
-                told = {
-                    s.game_id: self.plays[s.game_id].history()
-                    for s in summaries
-                    if s.partial and s.game_id in self.plays and not self.plays[s.game_id].wpa.partial
-                }
-                if told:
-                    summaries = game_summaries(self.snapshot.games, histories | told)
-                self._summaries.append(summaries)
+                plays = {game_id: game.records for game_id, game in self.plays.items()}
+                self._summaries.append(game_summaries(self.snapshot.games, self.histories(), plays))
             return self._summaries[0]
 
     def plays_view(self, game_id: str) -> PlaysView | None:
@@ -280,6 +242,7 @@ def build_board(
         plays=plays,
         biggest=tonights_biggest_html(tonights_biggest(shares)),
         histories=histories,
+        on_board=len(tonight),
     )
 
 

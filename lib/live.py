@@ -468,15 +468,17 @@ class LiveFeed:
         ]
 
     def game_summaries(self) -> list[GameSummary]:
-        """Every game's figures as records, most exciting first: what :meth:`game_stats` tabulates."""
-        return game_summaries(self.store.snapshot().games, self.store.game_histories())
+        """Every game's figures as records, most exciting first: what :meth:`game_stats` tabulates, and what the
+        page's Game detail shows."""
+        return game_summaries(self.store.snapshot().games, self.store.game_histories(), self.store.game_plays())
 
     def game_stats(self) -> pd.DataFrame:
         """One row per game, most exciting first: lead changes, times tied, biggest leads and run,
         excitement index (sum of win-probability swings), comeback factor (the winner's lowest
         win probability); live figures while a game runs, final once it ends. ``partial`` marks a
         game first seen after its tip-off, whose figures are known only from ``known_from_period``
-        and ``known_from_clock`` on."""
+        and ``known_from_clock`` on; a game whose plays reach back to its tip-off (a feed sends a
+        game's plays whole on connect) has whole figures from its plays instead, as the page's."""
         return game_stats_frame(self.game_summaries())
 
     def scorecard(self, *, include_partial: bool = False) -> ScorecardFrames:

@@ -259,8 +259,33 @@ def test_a_team_shows_once_in_its_latest_game(app: AppFactory, feed_server: Scri
     feed_server.publish(
         [ScoreUpdate(data=a_game("next", home_team="Milwaukee Bucks", away_team="Dallas Mavericks", period=1))]
     )
-    rerun_until(at, lambda at: "2 games" in header(at), "the next game")
-    assert card_teams(at) == ["Dallas Mavericks", "Milwaukee Bucks"]
+    rerun_until(at, lambda at: card_teams(at) == ["Dallas Mavericks", "Milwaukee Bucks"], "the next game")
+    assert "1 game<" in header(at)  # the store holds two games; the board shows one
+
+
+def header_count(at: AppTest) -> str:
+    return re.findall(r'data-testid="nba-game-count">([^<]*)<', header(at))[0]
+
+
+def test_the_header_counts_the_cards_on_the_board(app: AppFactory, feed_server: ScriptedFeed) -> None:
+    """Four games held, one an older final of a team now playing again: three cards, "3 games"; finals hidden, both
+    counts said."""
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "Live" in header(at), "Live")
+    final = {"status": "final", "period": 4, "clock": "00:00", "home_score": 110, "away_score": 130}
+    feed_server.publish(
+        [
+            ScoreUpdate(data=a_game("old", home_team="Washington Wizards", away_team="Dallas Mavericks", **final)),
+            ScoreUpdate(data=a_game("done", home_team="Utah Jazz", away_team="Miami Heat", **final)),
+            ScoreUpdate(data=a_game("next", home_team="Milwaukee Bucks", away_team="Dallas Mavericks")),
+            ScoreUpdate(data=a_game("on", home_team="Denver Nuggets", away_team="Phoenix Suns")),
+        ]
+    )
+    rerun_until(at, lambda at: len(card_teams(at)) == 6, "three cards")
+    assert header_count(at) == "3 games"
+    at.toggle(key="show_final").set_value(False).run()
+    assert len(card_teams(at)) == 4
+    assert header_count(at) == "2 of 3 games shown"
 
 
 def test_one_game_is_singular(app: AppFactory, feed_server: ScriptedFeed) -> None:
@@ -550,7 +575,7 @@ def test_scorecard_tab_scores_finished_games_and_says_when_too_few(app: AppFacto
     rerun_until(at, lambda at: "2 games" in header(at), "two games")
     at.session_state["tab"] = "📈 Scorecard"
     rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score", "Log loss"}, "the scorecard")
-    assert "Only 2 games finished so far" in " ".join(w.value for w in at.warning)
+    assert "Only 2 scored games so far:" in " ".join(w.value for w in at.warning)
     labels = {m.label: m.value for m in at.metric}
     assert labels["Scored games"] == "2"
     assert labels["Predictions"] == "6"
@@ -875,6 +900,9 @@ def test_a_game_joined_late_is_marked_partial_and_left_out_of_the_scorecard(
     rerun_until(at, lambda at: {m.label for m in at.metric} >= {"Brier score"}, "the scorecard")
     assert {m.label: m.value for m in at.metric}["Scored games"] == "2"
     assert "Left out: 1 partial game, first seen after tip-off" in page_text(at)
+    assert "Only 2 scored games so far (and 1 partial game, first seen after tip-off, left out)" in " ".join(
+        w.value for w in at.warning
+    )
     per_game = next(d.value for d in at.dataframe if "known_from" in d.value).set_index("game_id")
     assert per_game.partial.to_dict() == {"w": False, "l": False, "late": True}
     assert per_game.loc["late", "known_from"] == "Q3 07:12"

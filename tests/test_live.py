@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from lib.analytics.plays import PLAY_COLUMNS, PLAYER_COLUMNS
 from lib.archive import query
 from lib.archive.__main__ import main as archive_main
 from lib.archive.sources import messages_of_plays
+from lib.board import BoardCache
 from lib.feed.flows import GameFlow
 from lib.feed.sources.recording import ReplaySource
 from lib.frames import GAME_COLUMNS, PREDICTION_COLUMNS
@@ -40,7 +42,7 @@ from lib.protocol import GameEnd, Play
 from lib.recorder import read_recording
 from lib.store import Store
 from tests.conftest import options
-from tests.helpers import frame, game, play, prediction, score, two_finished_games
+from tests.helpers import PLAYED, frame, game, play, played_game, prediction, score, two_finished_games
 
 
 @pytest.fixture
@@ -628,3 +630,27 @@ def test_the_scorecard_is_scored_again_only_when_a_finished_game_changes(
         feed_server.publish(batch)
     wait_for(lambda: len(feed.scorecard().games) == 2, what="the second final")
     assert len(scored) == calls + 1
+
+
+def test_game_stats_of_a_game_met_mid_way_are_game_details_from_its_whole_plays(
+    feed_server: ScriptedFeed, feeds: list[LiveFeed]
+) -> None:
+    """Connected mid-game, then only late score changes: game_stats() gives Game detail's figures, from the plays."""
+    sides = ("away", "home", "home", "away", "away", "away", "home", "home", "home")  # 0-2 ... 4-8 ... 10-8
+    swings = [(side, 0.05 if side == "home" else -0.05, None, f"{side} basket") for side in sides]
+    feed_server.publish(played_game("mid", swings=swings))
+    feed = LiveFeed(feed_server.url, options=options())
+    feeds.append(feed)
+    feed.start()
+    wait_for(lambda: len(feed.plays("mid")) == len(sides) + 1, what="the game's plays, whole on connect")
+    late = game("mid", **PLAYED, period=2, clock="06:00", home_score=14, away_score=8)
+    feed_server.publish([ScoreUpdate(data=Game.model_validate(late))])
+    wait_for(lambda: feed.games().set_index("game_id").loc["mid", "home_score"] == 14, what="the late score")
+    board = BoardCache(feed.snapshot, feed.status, feed.store.game_plays, feed.store.game_histories).board(
+        now=time.time(), clock=time.monotonic()
+    )
+    assert feed.game_summaries() == board.summaries()
+    stats = feed.game_stats().set_index("game_id").loc["mid"]
+    assert (stats.lead_changes, stats.biggest_away_lead, stats.biggest_home_lead) == (3, 4, 6)  # 14-8 now
+    assert not stats.partial
+    assert not feed.game_wpa("mid").partial

@@ -8,8 +8,11 @@ summary says from when it is known, and the scorecard marks it and leaves it out
 figures unless asked, since predictions from mid-game on are easier to get right than a whole
 game's and would flatter the model.
 
-Pure: the store's records in, frozen records out. ``LiveFeed.game_stats()`` and
-``LiveFeed.scorecard()`` are these, as DataFrames; the archive's scorecard is this too.
+A game met after its tip-off whose plays reach back to it (a feed sends a game's plays whole to a
+new connection, its state only as it is now) has its summary from its plays instead, whole.
+
+Pure: the store's records in, frozen records out. ``LiveFeed.game_stats()``, Game detail's figures
+and ``LiveFeed.scorecard()`` are these, as DataFrames or tables; the archive's scorecard is this too.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 from lib.analytics.game import GameSummary, KnownFrom, known_from, summarize
 from lib.analytics.metrics import MIN_GAMES_FOR_MEANING, Scores, score
 from lib.analytics.phases import Judged, PhaseFigures, judge, phase_figures
-from lib.store import GameRecord, HistoryPoint, PredictionPoint
+from lib.analytics.plays import at_start
+from lib.store import GameRecord, HistoryPoint, PlayRecord, PredictionPoint
 
 Histories = Mapping[str, tuple[Sequence[HistoryPoint], Sequence[PredictionPoint]]]
 """Each game's score changes and predictions, in the order received."""
@@ -38,21 +42,65 @@ def _known(flow: Sequence[HistoryPoint], predictions: Sequence[PredictionPoint])
     return known_from(seen)
 
 
-def game_summaries(games: Mapping[str, GameRecord], histories: Histories) -> list[GameSummary]:
-    """Every game's summary, most exciting first (games without predictions last)."""
-    summaries = []
-    for game_id, record in games.items():
-        flow, predictions = histories.get(game_id, ((), ()))
-        summaries.append(
-            summarize(
-                record.game,
-                [(point.home_score, point.away_score) for point in flow],
-                [point.home_win_probability for point in predictions],
-                _known(flow, predictions),
-            )
-        )
+def game_summaries(
+    games: Mapping[str, GameRecord], histories: Histories, plays: Mapping[str, Sequence[PlayRecord]] | None = None
+) -> list[GameSummary]:
+    """Every game's summary, most exciting first (games without predictions last).
+
+    Args:
+        games: Every game's latest record.
+        histories: Each game's score changes and predictions, in the order received.
+        plays: Each game's plays in game order (none by default). A game its score changes and
+            predictions know only from after its tip-off has its summary from its plays instead
+            when they reach back to the tip-off (:func:`plays_history`).
+    """
+    summaries = [_summary(record, *histories.get(game_id, ((), ()))) for game_id, record in games.items()]
+    if plays:
+        summaries = [
+            _summary(games[s.game_id], *plays_history(plays[s.game_id]))
+            if s.partial and plays.get(s.game_id) and at_start(plays[s.game_id][0])
+            else s
+            for s in summaries
+        ]
     summaries.sort(key=lambda s: (s.excitement is None, -(s.excitement or 0.0), s.game_id))
     return summaries
+
+
+def _summary(record: GameRecord, flow: Sequence[HistoryPoint], predictions: Sequence[PredictionPoint]) -> GameSummary:
+    return summarize(
+        record.game,
+        [(point.home_score, point.away_score) for point in flow],
+        [point.home_win_probability for point in predictions],
+        _known(flow, predictions),
+    )
+
+
+def plays_history(plays: Sequence[PlayRecord]) -> tuple[tuple[HistoryPoint, ...], tuple[PredictionPoint, ...]]:
+    """A game's score changes and win probabilities as its plays tell them, in game order: the history a
+    connection that met the game mid-way never received."""
+    flow: list[HistoryPoint] = []
+    probabilities: list[PredictionPoint] = []
+    last = (0, 0)
+    for play in plays:
+        score = (play.home_score, play.away_score)
+        if score != last:
+            flow.append(
+                HistoryPoint(play.game_id, play.received_at, play.ts, "play", *score, play.period, play.clock, "live")
+            )
+            last = score
+        probabilities.append(
+            PredictionPoint(
+                play.game_id,
+                play.received_at,
+                play.ts,
+                play.home_win_probability,
+                play.period,
+                play.clock,
+                *score,
+                "live",
+            )
+        )
+    return tuple(flow), tuple(probabilities)
 
 
 @dataclass(frozen=True)

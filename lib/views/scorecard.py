@@ -15,7 +15,8 @@ from lib.views.format import known_from, plural
 
 
 def scorecard_note(card: ScorecardFrames) -> str | None:
-    """Why the figures mean little, when they do: no finished game yet, or too few."""
+    """Why the figures mean little, when they do: no finished game yet, or too few scored (besides the partial games
+    left out, which finished too)."""
     games = int(card.overall.iloc[0]["games"])
     if games == 0 and card.partial_left_out:
         return (
@@ -25,8 +26,13 @@ def scorecard_note(card: ScorecardFrames) -> str | None:
     if games == 0:
         return "No finished game with predictions yet: the scorecard fills in as games end."
     if not card.enough:
+        besides = (
+            f" (and {plural(card.partial_left_out, 'partial game')}, first seen after tip-off, left out)"
+            if card.partial_left_out
+            else ""
+        )
         return (
-            f"Only {plural(games, 'game')} finished so far: with fewer than {MIN_GAMES_FOR_MEANING}, "
+            f"Only {plural(games, 'scored game')} so far{besides}: with fewer than {MIN_GAMES_FOR_MEANING}, "
             "these figures say more about luck than about the model."
         )
     return None

@@ -8,7 +8,7 @@ from lib.analytics.metrics import MIN_GAMES_FOR_MEANING
 from lib.analytics.report import game_summaries, score_finished_games
 from lib.frames import game_stats_frame, scorecard_frames
 from lib.store import Store
-from tests.helpers import frame, game, prediction, score
+from tests.helpers import frame, game, play, prediction, score
 
 NOW = 1_800_000_000.0
 
@@ -141,3 +141,17 @@ def test_the_table_by_phase_counts_what_the_overall_figures_count() -> None:
         # Every state of the slate is in the third quarter (07:12 left in it).
         assert (rows["third quarter"].predictions, rows["third quarter"].games) == (predictions, counted)
         assert rows["first half"].predictions == 0
+
+
+def test_plays_make_a_game_met_mid_way_whole_only_when_they_reach_back_to_its_tip_off() -> None:
+    """Two games met in Q3: the one whose plays start at 0-0 in Q1 12:00 is whole, the other stays partial."""
+    store = Store()
+    for game_id in ("whole", "late"):
+        store.ingest(score(game_id, home_score=50, away_score=48), received_at=1.0)
+    store.ingest(play("whole", 1, period=1, clock="12:00", team=None, home_score=0, away_score=0), received_at=1.0)
+    store.ingest(play("whole", 2, period=1, clock="11:40", home_score=0, away_score=3), received_at=1.0)
+    store.ingest(play("late", 1, period=3, clock="08:00", home_score=48, away_score=48), received_at=1.0)
+    found = game_summaries(store.snapshot().games, store.game_histories(), store.game_plays())
+    summaries = {summary.game_id: summary for summary in found}
+    assert (summaries["whole"].partial, summaries["whole"].biggest_away_lead) == (False, 3)
+    assert (summaries["late"].partial, summaries["late"].known_from_period) == (True, 3)

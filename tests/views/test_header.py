@@ -38,3 +38,11 @@ def test_the_apply_time_reads_in_microseconds_below_a_millisecond_and_the_count_
     assert "Last update applied in 3.5 ms" in header_html(indicator, 3.5, 1)
     assert "1 game<" in header_html(indicator, 3.5, 1)
     assert "Last update applied in –" in header_html(indicator, None, 0)
+
+
+def test_the_count_says_both_when_a_viewers_filters_leave_fewer_cards() -> None:
+    """All cards shown: the board's count alone; fewer: how many of them."""
+    indicator = connection_indicator(feed_status(), NOW)
+    assert ">10 games<" in header_html(indicator, None, 10, 10)
+    assert ">7 of 10 games shown<" in header_html(indicator, None, 10, 7)
+    assert ">0 of 1 game shown<" in header_html(indicator, None, 1, 0)

@@ -31,8 +31,18 @@ def finished(games: int, partial: int = 0) -> ScorecardFrames:
 def test_the_note_says_when_the_figures_mean_little() -> None:
     """No finished game: it fills in as games end; fewer than 12: luck; 12 and more: nothing to say."""
     assert scorecard_note(finished(0)) == "No finished game with predictions yet: the scorecard fills in as games end."
-    assert (scorecard_note(finished(3)) or "").startswith("Only 3 games finished so far: with fewer than 12")
+    assert (scorecard_note(finished(3)) or "").startswith("Only 3 scored games so far: with fewer than 12")
     assert scorecard_note(finished(12)) is None
+
+
+def test_the_note_counts_the_partial_games_left_out_beside_the_scored_ones() -> None:
+    """Six finals, three of them partial: three scored, and the three partial ones said, not "only 3 finished"."""
+    assert (scorecard_note(finished(6, partial=3)) or "").startswith(
+        "Only 3 scored games so far (and 3 partial games, first seen after tip-off, left out): with fewer than 12"
+    )
+    assert (scorecard_note(finished(2, partial=1)) or "").startswith(
+        "Only 1 scored game so far (and 1 partial game, first seen after tip-off, left out):"
+    )
 
 
 def test_the_tab_draws_the_figures_chart_and_tables() -> None:
