@@ -76,7 +76,7 @@ class DemoOptions:
         return NightSimulator(games=self.games, seed=self.seed, speed=self.speed)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ArchiveOptions:
     """Where a feed keeps what it accepts, and whether it writes there or only reads.
 
@@ -89,8 +89,14 @@ class ArchiveOptions:
     """
 
     path: Path
-    write: bool = True
-    source: str | None = None
+    write: bool
+    source: str | None
+
+    def __init__(self, path: str | os.PathLike[str], write: bool = True, source: str | None = None) -> None:
+        # A notebook passes a string ("nba.duckdb"); everything after takes the path as a Path.
+        object.__setattr__(self, "path", Path(path))
+        object.__setattr__(self, "write", write)
+        object.__setattr__(self, "source", source)
 
 
 @dataclass(frozen=True)

@@ -459,7 +459,7 @@ def test_a_feed_that_only_reads_the_archive_never_takes_the_writers_place(
 ) -> None:
     """ArchiveOptions(write=False): no writer, no problem, reads what another feed writes, even started first."""
     path = tmp_path / "nba.duckdb"
-    reader = LiveFeed(feed_server.url, options=options(), archive=ArchiveOptions(path, write=False))
+    reader = LiveFeed(feed_server.url, options=options(), archive=ArchiveOptions(str(path), write=False))
     feeds.append(reader)
     reader.start()
     assert reader.archive == ArchiveState(path, write=False, writer=None, problem=None)

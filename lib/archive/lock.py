@@ -86,7 +86,7 @@ class WriterLock:
             os.close(fd)  # closing drops the flock
 
 
-def writer_process(path: Path) -> str | None:
+def writer_process(path: str | os.PathLike[str]) -> str | None:
     """The id of the process that writes the archive at ``path`` now (``unknown`` if unreadable); ``None`` if none.
 
     Looks without waiting and without creating anything; a lock file it cannot read counts as no
@@ -94,7 +94,7 @@ def writer_process(path: Path) -> str | None:
     tries again (:data:`PATIENCE`).
     """
     try:
-        fd = os.open(lock_path(path), os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(lock_path(Path(path)), os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return None
     try:

@@ -72,6 +72,7 @@ def test_who_writes_an_archive_is_seen_without_taking_its_place(tmp_path: Path) 
     with Child("write", archive) as child:
         child.until(lambda line: line.startswith("committed"))
         assert writer_process(archive) == str(child.process.pid)
+        assert writer_process(str(archive)) == str(child.process.pid)  # as a notebook names it
         child.process.send_signal(signal.SIGKILL)
         child.process.wait(timeout=30)
     assert lock_path(archive).exists(), "a killed writer leaves its lock file, unlocked"
