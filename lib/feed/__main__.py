@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +39,8 @@ from lib.recorder import read_recording
 from lib.urls import redact_url
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from lib.archive import ServedArchive
 
 logger = logging.getLogger("lib.feed")
@@ -54,6 +57,16 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text}")
     return value
 
 
@@ -128,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         "times and --speed; repeat for more games",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=_port, default=8080, help="port to listen on (default: %(default)s)")
     what = parser.add_mutually_exclusive_group()
     what.add_argument(
         "--games-csv",
@@ -322,14 +335,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("serving ws://%s:%d/ws/live: %s%s%s%s", args.host, args.port, _describe(args), waits, token, archive)
     freeze_startup_objects()
     config = FeedConfig(app, limits=limits, host=args.host, port=args.port, keepalive=KEEPALIVE_SECONDS)
+    # uvicorn shuts down cleanly on Ctrl-C or SIGTERM and then raises the signal again, with the
+    # handler it found: SIGTERM's default would end the process before the archive is closed.
+    signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
     try:
-        # uvicorn shuts down cleanly on Ctrl-C and then raises it again; Ctrl-C is how one stops a server.
-        with contextlib.suppress(KeyboardInterrupt):
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how one stops a server
             uvicorn.Server(config).run()
     finally:
         if served is not None:  # the source has stopped: nothing more is published
             served.close()
     return 0
+
+
+def _stop_as_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _failed(message: str) -> int:

@@ -21,6 +21,7 @@ from harness.cdn import CELTICS, KNICKS, CdnNight, CdnStandIn
 from harness.ports import free_port
 from harness.waiting import wait_for
 from lib.archive import ArchiveWriter, query
+from lib.archive.lock import lock_path
 from lib.feed.__main__ import build_parser, build_source, main, parse_args
 from lib.feed.sources.nba.replay import NbaReplaySource
 from lib.feed.sources.nba.source import NbaSource
@@ -87,6 +88,9 @@ def games_csv(tmp_path: Path) -> Path:
         (["--source", "nba", "--speed", "2"], "needs --nba-game"),
         (["--source", "nba", "--nba-game", "0022400913", "--poll", "2"], "paced by --speed"),
         (["--start-now"], "--start-now starts a replay"),
+        (["--port", "99999"], "a port number from 0 to 65535, got 99999"),
+        (["--port", "-5"], "a port number from 0 to 65535, got -5"),
+        (["--port", "http"], "a port number from 0 to 65535, got http"),
         (["--source", "nba", "--start-now"], "--start-now starts a replay"),
     ],
 )
@@ -422,6 +426,17 @@ def test_the_archive_fills_while_a_night_is_served(archiving_feed: tuple[subproc
     server.wait(15)
     with ArchiveWriter(archive, source="test"):  # the server let the file go as it stopped
         pass
+
+
+def test_sigterm_stops_the_server_as_ctrl_c_does_closing_its_archive(
+    archiving_feed: tuple[subprocess.Popen[bytes], Path, int],
+) -> None:
+    """A service manager's SIGTERM: exit status 0, the archive closed and its writer lock gone."""
+    server, archive, _ = archiving_feed
+    wait_for(lambda: _rows(archive, "score_changes") > 0, timeout=30, what="rows in the archive")
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(15) == 0
+    assert not lock_path(archive).exists()
 
 
 def test_a_second_writer_of_the_archive_exits_with_status_2(
