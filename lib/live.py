@@ -8,6 +8,7 @@ keeps what it accepts in an archive when given one, and hands out snapshots and 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -62,12 +63,22 @@ class DemoOptions:
         speed: Game seconds per real second.
         interval: Seconds between pushes.
         seed: Makes the night reproducible.
+
+    Raises:
+        ValueError: If ``speed`` or ``interval`` is not a positive number.
     """
 
     games: int = 8
     speed: float = 24.0
     interval: float = DEMO_INTERVAL
     seed: int | None = None
+
+    def __post_init__(self) -> None:
+        # As `python -m lib.feed` refuses them: an interval of 0 would push in a loop that never rests.
+        for name in ("speed", "interval"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"DemoOptions.{name} must be a positive number, got {value!r}")
 
     def source(self) -> Source:
         """A simulated night to serve (the embedded feed's source)."""

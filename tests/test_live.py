@@ -331,6 +331,15 @@ def test_one_feed_at_a_time(source: NbaOptions | DemoOptions) -> None:
 
 
 @pytest.mark.parametrize(
+    "options", [{"interval": 0}, {"interval": -1.0}, {"speed": float("nan")}, {"speed": float("inf")}, {"speed": "9"}]
+)
+def test_demo_options_are_checked_when_made(options: dict[str, object]) -> None:
+    """A push interval of 0 (a loop that never rests) or a speed that is no positive number: a ValueError naming it."""
+    with pytest.raises(ValueError, match=f"DemoOptions.{next(iter(options))} must be a positive number"):
+        DemoOptions(**options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
     ("options", "message"), [({"poll": 0.5}, "at least 1 s"), ({"base_url": "cdn.nba.com"}, "http")]
 )
 def test_nba_options_are_checked_when_made(options: dict[str, object], message: str) -> None:
