@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from lib.archive.backfill import ImportResult, import_frames
+from lib.archive.connection import not_an_archive_name
 from lib.archive.errors import ArchiveError
 from lib.archive.sources import games_csv_frames, nba_game_frames, plays_csv_frames, recording_frames
 from lib.feed.sources.nba import DEFAULT_BASE_URL
@@ -71,6 +72,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.files and not args.nba_game:
         parser.error("import needs a FILE or an --nba-game")
+    misnamed = not_an_archive_name(args.archive)
+    if misnamed is not None:
+        parser.error(misnamed)
     for name in args.files:
         if _reader(Path(name)) is None:
             parser.error(f"{name}: not a recording (.jsonl) or a games CSV (.csv, .csv.gz)")

@@ -234,6 +234,24 @@ def test_the_module_runs_as_a_program(games_csv: Path, tmp_path: Path) -> None:
     assert "6 rows new" in done.stdout
 
 
+@pytest.mark.parametrize("archive", ["g.csv", "g.csv.gz"])
+def test_an_archive_named_like_a_csv_exits_with_status_2_saying_the_arguments_look_swapped(
+    games_csv: Path, tmp_path: Path, archive: str
+) -> None:
+    """``import nba.duckdb --archive g.csv``, as typed: the swap is named, and no file is opened or made."""
+    existing = tmp_path / archive
+    existing.write_bytes(games_csv.read_bytes())
+    for source in (tmp_path / "nba.duckdb", games_csv):
+        done = typed("import", source, "--archive", existing)
+        assert done.returncode == 2
+        assert (
+            f"error: {existing} is not a DuckDB archive (it looks like a CSV: did you swap the input and --archive?)"
+            in done.stderr
+        )
+    assert existing.read_bytes() == games_csv.read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([archive, "games.csv"])
+
+
 PLAYS_CSV = (
     "game_id,event_num,period,seconds_left_in_period,event_type,action_type,team,player_id,player,description,"
     "home_score,away_score\n"
