@@ -6,7 +6,8 @@ python -m lib.archive import ../shared/data/nba_real_plays.csv.gz   # its games'
 python -m lib.archive import --nba-game 0022400913 --nba-game 0022400914
 
 Exit status: 0 when every input was imported; 2 for a bad command line or a bad input (named,
-and nothing of it added; inputs before it stay imported); 1 when the archive cannot be written.
+and nothing of it added; inputs before it stay imported), a CSV of games the archive holds from
+another source included; 1 when the archive cannot be written.
 """
 
 from __future__ import annotations
@@ -114,19 +115,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Import every input in order; see the module's docstring for the exit status."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    imports: list[tuple[str, str, Callable[[], Iterable[RecordedFrame]]]] = []
+    # A CSV's games are told by the project's model, their own telling: never mixed with another source's.
+    imports: list[tuple[str, str, Callable[[], Iterable[RecordedFrame]], bool]] = []
     for name in args.files:
         path = Path(name)
         reader = _reader(path)
         assert reader is not None  # parse_args refused any other
-        imports.append((name, f"import:{path.name}", functools.partial(reader, path)))
+        imports.append((name, f"import:{path.name}", functools.partial(reader, path), reader is not recording_frames))
     if args.nba_game:
         games = functools.partial(nba_game_frames, args.nba_game, args.nba_base_url)
-        imports.append((f"NBA games {', '.join(args.nba_game)}", "import:nba", games))
-    for what, source, read in imports:
+        imports.append((f"NBA games {', '.join(args.nba_game)}", "import:nba", games, False))
+    for what, source, read, sole_source in imports:
         try:
             frames = read()
-            result = import_frames(args.archive, frames, source)
+            result = import_frames(args.archive, frames, source, sole_source=sole_source)
         except ArchiveError as error:
             print(f"python -m lib.archive: error: {error}", file=sys.stderr)
             return 1

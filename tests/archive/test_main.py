@@ -290,6 +290,55 @@ def test_a_plays_csv_imports_its_games_every_play_and_their_probabilities(
     assert list(players.player) == ["Al Horford", "Marcus Morris"]
 
 
+def archived(archive: Path) -> tuple[str, ...]:
+    """Everything the archive holds, as CSV text, to tell whether an import changed it."""
+    return tuple(
+        query(archive, f"SELECT * FROM {table} ORDER BY arrival").to_csv(index=False)
+        for table in ("game_updates", "prediction_updates", "play_updates")
+    )
+
+
+@pytest.mark.parametrize(("first", "second"), [("games.csv", "plays.csv"), ("plays.csv", "games.csv")])
+def test_a_csv_telling_games_the_archive_holds_from_another_file_exits_with_status_2_adding_nothing(
+    games_csv: Path, capsys: pytest.CaptureFixture[str], first: str, second: str
+) -> None:
+    """The games CSV and the plays CSV of the same games into one archive: the second is refused, naming the game,
+    the file it came from and what to do; the archive is as the first left it, and the first again adds nothing."""
+    games_csv.with_name("plays.csv").write_text(PLAYS_CSV)
+    archive = games_csv.with_name("nba.duckdb")
+    first_path, second_path = games_csv.with_name(first), games_csv.with_name(second)
+    assert run(["import", str(first_path), "--archive", str(archive)], capsys)[0] == 0
+    before = archived(archive)
+    status, out, err = run(["import", str(second_path), "--archive", str(archive)], capsys)
+    assert (status, out) == (2, "")
+    assert (
+        f"error: {second_path}: game 0021500001 is in {archive} already, from import:{first}: an archive holds one "
+        "telling of a game, and this input tells it again with states and predictions of its own; import it into "
+        "another archive (--archive another.duckdb); nothing of it was imported"
+    ) in err
+    assert archived(archive) == before
+    assert query(archive, "SELECT status FROM games").status.tolist() == ["final"]
+    status, out, _ = run(["import", str(first_path), "--archive", str(archive)], capsys)
+    assert (status, " 0 rows new to " in out) == (0, True)
+    assert archived(archive) == before
+
+
+def test_both_csvs_in_one_command_import_the_first_and_refuse_the_second(
+    games_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``import games.csv plays.csv``: the games CSV's games stay, finished; the plays CSV's rows are not added."""
+    plays_csv = games_csv.with_name("plays.csv")
+    plays_csv.write_text(PLAYS_CSV)
+    archive = games_csv.with_name("nba.duckdb")
+    status, out, err = run(["import", str(games_csv), str(plays_csv), "--archive", str(archive)], capsys)
+    assert (status, len(out.splitlines())) == (2, 1)
+    assert f"error: {plays_csv}: game 0021500001 is in {archive} already, from import:games.csv" in err
+    finished = query(archive, "SELECT count(*) AS n FROM finished_games").n[0]
+    changes = query(archive, "SELECT count(*) AS n FROM score_changes").n[0]
+    plays = query(archive, "SELECT count(*) AS n FROM plays").n[0]
+    assert (finished, changes, plays) == (1, 2, 0)
+
+
 def test_a_plays_csv_without_its_games_exits_with_status_2_naming_both(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
