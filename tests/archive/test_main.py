@@ -371,6 +371,16 @@ def test_the_real_plays_file_archives_every_play_once(
     assert len(identity) == 632
     assert (identity.changes - identity.expected).abs().max() < 1e-9
     assert query(archive, "SELECT count(*) AS n FROM plays WHERE home_wp_change IS NULL").n[0] == 0
+    teams = query(
+        archive,
+        """SELECT game_id, sum(home_wp_change) AS changes,
+                  coalesce(sum(wpa) FILTER (team = home_team), 0) - coalesce(sum(wpa) FILTER (team = away_team), 0)
+                      AS between_teams,
+                  coalesce(sum(home_wp_change) FILTER (team IS NULL), 0) AS nobodys
+           FROM plays p JOIN games g USING (game_id) GROUP BY game_id""",
+    ).set_index("game_id")
+    assert (teams.between_teams - (teams.changes - teams.nobodys)).abs().max() < 1e-9, "README: what no team is given"
+    assert round(teams.nobodys.abs().max(), 2) == 0.26 == round(abs(teams.nobodys["0021500148"]), 2)
     records = query(archive, "SELECT DISTINCT game_id, home_record, away_record FROM game_updates")
     assert len(records) == len(real_records), "one pair of records a game, on every state"
     assert {row.game_id: (row.home_record, row.away_record) for row in records.itertuples()} == real_records
