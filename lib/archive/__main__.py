@@ -6,7 +6,8 @@ python -m lib.archive import ../shared/data/nba_real_plays.csv.gz   # its games'
 python -m lib.archive import --nba-game 0022400913 --nba-game 0022400914
 
 Exit status: 0 when every input was imported; 2 for a bad command line or a bad input (named,
-and nothing of it added; inputs before it stay imported); 1 when the archive cannot be written.
+and nothing of it added; inputs before it stay imported), a CSV of games the archive holds from
+another source included; 1 when the archive cannot be written.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Final
 
 from lib.archive.backfill import ImportResult, import_frames
+from lib.archive.connection import not_an_archive_name
 from lib.archive.errors import ArchiveError
 from lib.archive.sources import games_csv_frames, nba_game_frames, plays_csv_frames, recording_frames
 from lib.feed.sources.nba import DEFAULT_BASE_URL
@@ -71,6 +73,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.files and not args.nba_game:
         parser.error("import needs a FILE or an --nba-game")
+    misnamed = not_an_archive_name(args.archive)
+    if misnamed is not None:
+        parser.error(misnamed)
     for name in args.files:
         if _reader(Path(name)) is None:
             parser.error(f"{name}: not a recording (.jsonl) or a games CSV (.csv, .csv.gz)")
@@ -110,19 +115,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Import every input in order; see the module's docstring for the exit status."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    imports: list[tuple[str, str, Callable[[], Iterable[RecordedFrame]]]] = []
+    # A CSV's games are told by the project's model, their own telling: never mixed with another source's.
+    imports: list[tuple[str, str, Callable[[], Iterable[RecordedFrame]], bool]] = []
     for name in args.files:
         path = Path(name)
         reader = _reader(path)
         assert reader is not None  # parse_args refused any other
-        imports.append((name, f"import:{path.name}", functools.partial(reader, path)))
+        imports.append((name, f"import:{path.name}", functools.partial(reader, path), reader is not recording_frames))
     if args.nba_game:
         games = functools.partial(nba_game_frames, args.nba_game, args.nba_base_url)
-        imports.append((f"NBA games {', '.join(args.nba_game)}", "import:nba", games))
-    for what, source, read in imports:
+        imports.append((f"NBA games {', '.join(args.nba_game)}", "import:nba", games, False))
+    for what, source, read, sole_source in imports:
         try:
             frames = read()
-            result = import_frames(args.archive, frames, source)
+            result = import_frames(args.archive, frames, source, sole_source=sole_source)
         except ArchiveError as error:
             print(f"python -m lib.archive: error: {error}", file=sys.stderr)
             return 1

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import duckdb
+
 from lib.archive.batch import Batch, Written, insert, latest_states, source_label
 from lib.archive.connection import opened
 from lib.archive.lock import WriterLock
 from lib.archive.schema import next_arrival, prepare
 from lib.archive.writer import OPEN_TIMEOUT
+from lib.protocol import GameEnd, GameStart, ScoreUpdate
 from lib.recorder import RecordedFrame
 from lib.store import Store
 
@@ -57,17 +60,23 @@ class ImportResult:
     refusals: tuple[str, ...]
 
 
-def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFrame], source: str) -> ImportResult:
+def import_frames(
+    archive: str | os.PathLike[str], frames: Iterable[RecordedFrame], source: str, *, sole_source: bool = False
+) -> ImportResult:
     """Apply ``frames`` to a store as a client would, and add what it accepted to ``archive`` in one transaction.
 
     Args:
         archive: The archive file; created if missing.
         frames: The night's frames in the order received (see :mod:`lib.archive.sources`).
         source: What the rows are labelled with, e.g. ``import:night.jsonl``.
+        sole_source: The frames are this input's own telling of its games (a games or plays CSV played by
+            the project's model), which no other source's rows of a game may be mixed with: a game the
+            archive holds from another source is refused, and nothing is added.
 
     Raises:
         ArchiveError: The archive cannot be written; nothing was added.
-        ValueError: Reading ``frames`` failed on bad input; nothing was added.
+        ValueError: Reading ``frames`` failed on bad input, or (``sole_source``) a game is the archive's from
+            another source, which the message names; nothing was added.
         OSError: Reading ``frames`` failed; nothing was added.
     """
     path = Path(archive).resolve()
@@ -77,6 +86,7 @@ def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFram
         with opened(path, read_only=False, timeout=OPEN_TIMEOUT) as connection:
             prepare(connection, path)
             arrival, carried = next_arrival(connection), latest_states(connection)
+            others = _other_sources(connection, label) if sole_source else {}
             # The store's history and plays are not what is archived: one a game keeps its memory small.
             store = Store(history_per_game=1, plays_per_game=1)
             read = applied = rejected = 0
@@ -87,6 +97,8 @@ def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFram
                 read += 1
                 result = store.ingest(frame.payload, received_at=frame.received_at, binary=frame.binary)
                 if result.status == "applied":
+                    if isinstance(result.message, ScoreUpdate | GameStart | GameEnd):
+                        _refuse_known(result.message.data.game_id, others, path)
                     applied += 1
                     batch.add(frame.payload, frame.received_at, arrival)
                     arrival += 1
@@ -102,3 +114,27 @@ def import_frames(archive: str | os.PathLike[str], frames: Iterable[RecordedFram
     return ImportResult(
         label, read, applied, rejected, done.new, done.known, done.skipped, done.orphans, done.refused, done.refusals
     )
+
+
+def _other_sources(connection: duckdb.DuckDBPyConnection, label: str) -> dict[str, str]:
+    """Each archived game that has rows from a source other than ``label``, with one such source."""
+    rows = connection.execute(
+        "SELECT game_id, min(source) FROM game_updates WHERE source <> $label GROUP BY game_id", {"label": label}
+    ).fetchall()
+    return dict(rows)
+
+
+def _refuse_known(game_id: str, others: dict[str, str], path: Path) -> None:
+    """Refuse a game of a sole-source import that ``path`` holds from another source.
+
+    Two tellings of one game (the games CSV's and the plays CSV's, say) share its states but not
+    its predictions, and its latest state would be whichever import's last row was new: a finished
+    game reading as live. No merge of the two is right, so the archive keeps one.
+    """
+    other = others.get(game_id)
+    if other is not None:
+        raise ValueError(
+            f"game {game_id} is in {path} already, from {other}: an archive holds one telling of a game, "
+            "and this input tells it again with states and predictions of its own; import it into another "
+            "archive (--archive another.duckdb)"
+        )

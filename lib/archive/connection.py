@@ -94,6 +94,9 @@ def opened(
         ArchiveError: It cannot be opened; the message names the file and says why.
     """
     deadline = time.monotonic() + timeout
+    misnamed = not_an_archive_name(path)
+    if misnamed is not None:
+        raise ArchiveError(path, misnamed)
     _refuse_other_files(path)
     turns = _turns_of(path)
     if not turns.take(not read_only, max(timeout, 0.0)):
@@ -110,6 +113,20 @@ def opened(
         raise described(path, error) from None
     finally:
         turns.give_back(not read_only)
+
+
+def not_an_archive_name(path: str | os.PathLike[str]) -> str | None:
+    """Why a file named so is no archive: a name an input has (``.csv``, ``.csv.gz``, ``.jsonl``); ``None`` for others.
+
+    DuckDB opens a CSV as a database of one table, and would create a new archive under such a
+    name: an input and ``--archive`` swapped on the command line would read as "not an archive" or
+    worse, write a DuckDB file named like a CSV.
+    """
+    name = Path(path).name.lower()
+    kind = "a CSV" if name.endswith((".csv", ".csv.gz")) else "a recording" if name.endswith(".jsonl") else None
+    if kind is None:
+        return None
+    return f"{path} is not a DuckDB archive (it looks like {kind}: did you swap the input and --archive?)"
 
 
 def _refuse_other_files(path: Path) -> None:

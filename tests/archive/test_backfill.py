@@ -11,12 +11,12 @@ from harness.feed import ScriptedFeed
 from harness.waiting import wait_for
 from lib.archive import ArchiveLockedError, ArchiveWriter, games, query, scorecard
 from lib.archive.backfill import import_frames
-from lib.archive.sources import games_csv_frames, recording_frames
+from lib.archive.sources import games_csv_frames, plays_csv_frames, recording_frames
 from lib.protocol import PredictionUpdate, ScoreUpdate
 from lib.recorder import RecordedFrame, Recorder
 from lib.store import ConnectionState
 from tests.archive.night import score_frame
-from tests.conftest import REAL_GAMES_CSV, ClientFactory
+from tests.conftest import REAL_GAMES_CSV, REAL_PLAYS_CSV, ClientFactory
 from tests.helpers import NOW, prediction, score
 
 
@@ -146,6 +146,20 @@ def real_season(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = import_frames(archive, games_csv_frames(REAL_GAMES_CSV), "import:nba_real_games.csv.gz")
     assert result.rejected == 0
     return archive
+
+
+def test_the_real_plays_are_refused_by_an_archive_of_the_real_games(real_season: Path) -> None:
+    """The README's two imports into one archive: the plays CSV's second telling of the 632 games adds nothing, so
+    every game stays finished with its score changes (the other order is ``test_main``'s)."""
+    if not REAL_PLAYS_CSV.is_file():
+        pytest.skip(f"the real NBA plays are absent: {REAL_PLAYS_CSV}")
+    before = counts(real_season)
+    with pytest.raises(ValueError, match=r"^game 0021500001 is in .* already, from import:nba_real_games.csv.gz: "):
+        import_frames(real_season, plays_csv_frames(REAL_PLAYS_CSV), "import:nba_real_plays.csv.gz", sole_source=True)
+    assert counts(real_season) == before
+    assert query(real_season, "SELECT count(*) AS n FROM finished_games").n[0] == 632
+    assert query(real_season, "SELECT count(*) AS n FROM score_changes").n[0] == 69_733
+    assert query(real_season, "SELECT count(*) AS n FROM play_updates").n[0] == 0
 
 
 def test_the_632_real_games_import_whole(real_season: Path) -> None:

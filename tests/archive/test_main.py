@@ -234,6 +234,24 @@ def test_the_module_runs_as_a_program(games_csv: Path, tmp_path: Path) -> None:
     assert "6 rows new" in done.stdout
 
 
+@pytest.mark.parametrize("archive", ["g.csv", "g.csv.gz"])
+def test_an_archive_named_like_a_csv_exits_with_status_2_saying_the_arguments_look_swapped(
+    games_csv: Path, tmp_path: Path, archive: str
+) -> None:
+    """``import nba.duckdb --archive g.csv``, as typed: the swap is named, and no file is opened or made."""
+    existing = tmp_path / archive
+    existing.write_bytes(games_csv.read_bytes())
+    for source in (tmp_path / "nba.duckdb", games_csv):
+        done = typed("import", source, "--archive", existing)
+        assert done.returncode == 2
+        assert (
+            f"error: {existing} is not a DuckDB archive (it looks like a CSV: did you swap the input and --archive?)"
+            in done.stderr
+        )
+    assert existing.read_bytes() == games_csv.read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([archive, "games.csv"])
+
+
 PLAYS_CSV = (
     "game_id,event_num,period,seconds_left_in_period,event_type,action_type,team,player_id,player,description,"
     "home_score,away_score\n"
@@ -272,6 +290,55 @@ def test_a_plays_csv_imports_its_games_every_play_and_their_probabilities(
     assert list(players.player) == ["Al Horford", "Marcus Morris"]
 
 
+def archived(archive: Path) -> tuple[str, ...]:
+    """Everything the archive holds, as CSV text, to tell whether an import changed it."""
+    return tuple(
+        query(archive, f"SELECT * FROM {table} ORDER BY arrival").to_csv(index=False)
+        for table in ("game_updates", "prediction_updates", "play_updates")
+    )
+
+
+@pytest.mark.parametrize(("first", "second"), [("games.csv", "plays.csv"), ("plays.csv", "games.csv")])
+def test_a_csv_telling_games_the_archive_holds_from_another_file_exits_with_status_2_adding_nothing(
+    games_csv: Path, capsys: pytest.CaptureFixture[str], first: str, second: str
+) -> None:
+    """The games CSV and the plays CSV of the same games into one archive: the second is refused, naming the game,
+    the file it came from and what to do; the archive is as the first left it, and the first again adds nothing."""
+    games_csv.with_name("plays.csv").write_text(PLAYS_CSV)
+    archive = games_csv.with_name("nba.duckdb")
+    first_path, second_path = games_csv.with_name(first), games_csv.with_name(second)
+    assert run(["import", str(first_path), "--archive", str(archive)], capsys)[0] == 0
+    before = archived(archive)
+    status, out, err = run(["import", str(second_path), "--archive", str(archive)], capsys)
+    assert (status, out) == (2, "")
+    assert (
+        f"error: {second_path}: game 0021500001 is in {archive} already, from import:{first}: an archive holds one "
+        "telling of a game, and this input tells it again with states and predictions of its own; import it into "
+        "another archive (--archive another.duckdb); nothing of it was imported"
+    ) in err
+    assert archived(archive) == before
+    assert query(archive, "SELECT status FROM games").status.tolist() == ["final"]
+    status, out, _ = run(["import", str(first_path), "--archive", str(archive)], capsys)
+    assert (status, " 0 rows new to " in out) == (0, True)
+    assert archived(archive) == before
+
+
+def test_both_csvs_in_one_command_import_the_first_and_refuse_the_second(
+    games_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``import games.csv plays.csv``: the games CSV's games stay, finished; the plays CSV's rows are not added."""
+    plays_csv = games_csv.with_name("plays.csv")
+    plays_csv.write_text(PLAYS_CSV)
+    archive = games_csv.with_name("nba.duckdb")
+    status, out, err = run(["import", str(games_csv), str(plays_csv), "--archive", str(archive)], capsys)
+    assert (status, len(out.splitlines())) == (2, 1)
+    assert f"error: {plays_csv}: game 0021500001 is in {archive} already, from import:games.csv" in err
+    finished = query(archive, "SELECT count(*) AS n FROM finished_games").n[0]
+    changes = query(archive, "SELECT count(*) AS n FROM score_changes").n[0]
+    plays = query(archive, "SELECT count(*) AS n FROM plays").n[0]
+    assert (finished, changes, plays) == (1, 2, 0)
+
+
 def test_a_plays_csv_without_its_games_exits_with_status_2_naming_both(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -304,6 +371,16 @@ def test_the_real_plays_file_archives_every_play_once(
     assert len(identity) == 632
     assert (identity.changes - identity.expected).abs().max() < 1e-9
     assert query(archive, "SELECT count(*) AS n FROM plays WHERE home_wp_change IS NULL").n[0] == 0
+    teams = query(
+        archive,
+        """SELECT game_id, sum(home_wp_change) AS changes,
+                  coalesce(sum(wpa) FILTER (team = home_team), 0) - coalesce(sum(wpa) FILTER (team = away_team), 0)
+                      AS between_teams,
+                  coalesce(sum(home_wp_change) FILTER (team IS NULL), 0) AS nobodys
+           FROM plays p JOIN games g USING (game_id) GROUP BY game_id""",
+    ).set_index("game_id")
+    assert (teams.between_teams - (teams.changes - teams.nobodys)).abs().max() < 1e-9, "README: what no team is given"
+    assert round(teams.nobodys.abs().max(), 2) == 0.26 == round(abs(teams.nobodys["0021500148"]), 2)
     records = query(archive, "SELECT DISTINCT game_id, home_record, away_record FROM game_updates")
     assert len(records) == len(real_records), "one pair of records a game, on every state"
     assert {row.game_id: (row.home_record, row.away_record) for row in records.itertuples()} == real_records

@@ -60,6 +60,19 @@ def test_a_missing_archive_is_an_error_not_a_new_file(tmp_path: Path) -> None:
     assert not missing.exists()
 
 
+@pytest.mark.parametrize("name", ["g.csv", "g.csv.gz", "night.jsonl"])
+def test_an_archive_named_like_an_input_is_refused_saying_so(tmp_path: Path, name: str) -> None:
+    """A CSV or a recording passed as the archive is named as one, never opened as a database."""
+    path = tmp_path / name
+    path.write_text("game_id,game_date,home_team,away_team,period,seconds_left_in_period,home_score,away_score\n")
+    kind = "a recording" if name.endswith(".jsonl") else "a CSV"
+    with pytest.raises(ArchiveError, match=rf"^{path} is not a DuckDB archive \(it looks like {kind}: did you swap"):
+        query(path, "SELECT 1")
+    with pytest.raises(ArchiveError, match="is not a DuckDB archive"):
+        ArchiveWriter(tmp_path / f"new-{name}", source="demo")
+    assert not (tmp_path / f"new-{name}").exists()
+
+
 def _played(store: Store, frames: list[str]) -> list[str]:
     """The frames a client's store applies, as the archive gets them."""
     return [text for text in frames if store.ingest(text, received_at=NOW).status == "applied"]
