@@ -140,12 +140,16 @@ CUT_OFF = """() => {
   return cut;
 }"""
 """What does not fit at this width: tables that scroll sideways, labels and values cut short."""
+CHART_TEXT = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] text')].flatMap(
+  t => t.querySelector('tspan') ? [...t.querySelectorAll('tspan')].map(line => line.textContent) : [t.textContent])"""
+"""Every line of text the charts draw (Vega draws them as SVG here, a text of several lines in tspans)."""
 RAW_IDS = ("id-7f3a-live", "id-7f3a-soon", "id-7f3a-half")
 PORTLAND = "Portland Trail Blazers"
 
 
 def test_every_tab_reads_whole_at_1400_px_with_no_ids_and_no_empty_values(browser: Any) -> None:
-    """At 1,400 px, every table header, label and value is whole; no game id, None, nan or <NA> is drawn."""
+    """At 1,400 px, every table header, label and value is whole (on a phone the margin chart says its sign whole);
+    no game id, None, nan or <NA> is drawn."""
     server = ScriptedFeed().start()
     dashboard = Dashboard(server.url, **FAST_RECONNECT)
     try:
@@ -184,6 +188,12 @@ def test_every_tab_reads_whole_at_1400_px_with_no_ids_and_no_empty_values(browse
             page.wait_for_timeout(1500)  # the tables draw in the frames after they are laid out
             seen[tab] = page.evaluate(CUT_OFF)
         assert seen == {tab: [] for tab in seen}
+        page.get_by_role("tab", name="🎯 Game detail").click()
+        page.set_viewport_size({"width": 390, "height": 2200})
+        # On a phone the margin panel still says which way its sign runs, its lines drawn whole.
+        sign_lines = {"above 0: Minnesota Timberwolves ahead", f"below 0: {PORTLAND} ahead"}
+        wait_for(lambda: sign_lines <= set(page.evaluate(CHART_TEXT)), 30, "the margin's sign lines")
+        assert not [text for text in page.evaluate(CHART_TEXT) if text.endswith("…")]
         drawn = set(page.evaluate("() => [...window.__drawn]"))
         assert "Minnesota Timberwolves" in drawn  # the hook sees the tables' text
         assert ">99 %" in drawn

@@ -137,7 +137,8 @@ def timeline_specs(
     # Area marks stack by default: rows that share a minute (free throws) would be summed.
     margin_y = {"field": "margin", "type": "quantitative", "title": None, "axis": y_axis, "stack": None}
     margin = {
-        "title": f"Margin in points ({home} minus {away})",
+        # Which way the sign runs on lines of their own: one long title was cut short on a phone.
+        "title": {"text": "Margin in points", "subtitle": [f"above 0: {home} ahead", f"below 0: {away} ahead"]},
         "autosize": autosize,
         "height": 140,
         "layer": [
