@@ -138,7 +138,12 @@ def timeline_specs(
     margin_y = {"field": "margin", "type": "quantitative", "title": None, "axis": y_axis, "stack": None}
     margin = {
         # Which way the sign runs on lines of their own: one long title was cut short on a phone.
-        "title": {"text": "Margin in points", "subtitle": [f"above 0: {home} ahead", f"below 0: {away} ahead"]},
+        "title": {
+            "text": "Margin in points",
+            "subtitle": [f"above 0: {home} ahead", f"below 0: {away} ahead"],
+            "subtitleColor": "#9ca3af",  # the theme's own is too dark to read on the page's background
+            "subtitleFontSize": 12,
+        },
         "autosize": autosize,
         "height": 140,
         "layer": [

@@ -55,7 +55,8 @@ PLAYS_CSS: Final = """
 .nba-plays th{color:#9ca3af;font-weight:400;text-align:left;padding:6px 8px;border-bottom:1px solid #374151;
 white-space:nowrap}
 .nba-plays td{padding:6px 8px;border-bottom:1px solid #1f2937;vertical-align:top}
-.nba-plays .text{overflow-wrap:anywhere}
+.nba-plays-wrap{overflow-x:auto}
+.nba-plays .text{overflow-wrap:break-word}
 .nba-plays .num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .nba-plays th.num{text-align:right}
 .nba-plays .up{color:#22c55e}.nba-plays .down{color:#f87171}
@@ -123,7 +124,9 @@ def _table(headers: Sequence[tuple[str, str, str | None]], rows: Iterable[str]) 
     """An HTML table: headers as (label, class, hover text), then rows of ready cells."""
     head = "".join(_header(*header) for header in headers)
     body = "".join(f"<tr>{row}</tr>" for row in rows)
-    return f'{PLAYS_CSS}<table class="nba-plays"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    # Wider than a phone, the table scrolls sideways rather than break "Washington" into "Washing" / "ton".
+    table = f'<table class="nba-plays"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'{PLAYS_CSS}<div class="nba-plays-wrap">{table}</div>'
 
 
 _PLAY_HEADERS: Final = (

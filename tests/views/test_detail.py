@@ -31,10 +31,8 @@ def test_the_two_panels_line_up_and_name_teams_as_text() -> None:
     """Both panels span the same minutes with y axes of one width; team names go in as titles (Vega draws text)."""
     probability, margin = timeline_specs("<b>Home</b>", "Away", [12.0, 24.0, 36.0, 48.0, 53.0])
     assert probability["title"] == "<b>Home</b> win probability"
-    assert margin["title"] == {
-        "text": "Margin in points",
-        "subtitle": ["above 0: <b>Home</b> ahead", "below 0: Away ahead"],
-    }
+    assert margin["title"]["text"] == "Margin in points"
+    assert margin["title"]["subtitle"] == ["above 0: <b>Home</b> ahead", "below 0: Away ahead"]
     x_scales, y_axes = [], []
     for spec in (probability, margin):
         encoding = spec["layer"][-1]["encoding"]
