@@ -280,7 +280,10 @@ class LiveFeed:
             ArchiveError: As :meth:`query`.
         """
         path = self._archive_file()
-        games = {game_id: archive_module.games(path)[game_id]}
+        held = archive_module.games(path).get(game_id)
+        if held is None:
+            raise KeyError(f"the archive {path.name} has no game {game_id!r}")
+        games = {game_id: held}
         histories = archive_module.game_histories(path, [game_id])
         flow, predictions = histories.get(game_id, ((), ()))
         return game_summaries(games, histories)[0], tuple(flow), tuple(predictions)

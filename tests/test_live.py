@@ -393,7 +393,7 @@ def test_the_archive_gives_the_sessions_scorecard_and_game(
     ]
     assert [p.home_win_probability for p in predictions] == [0.55, 0.6, 0.35, 0.8]
     assert set(feed.archived_games()) == {"w", "l"}
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="has no game 'nope'"):
         feed.archived_game("nope")
 
 

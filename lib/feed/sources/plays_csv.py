@@ -154,7 +154,9 @@ def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: 
     plays: dict[str, GamePlays] = {}
     try:
         header = next(reader, None)
-        if header is None or tuple(field.strip() for field in header) != COLUMNS:
+        if header is None:
+            raise ValueError(f"{source}: the file is empty (expected the header {','.join(COLUMNS)})")
+        if tuple(field.strip() for field in header) != COLUMNS:
             raise ValueError(f"{source}, line 1: expected the header {','.join(COLUMNS)}, got {header!r:.200}")
         game: _Game | None = None
         for fields in reader:

@@ -70,6 +70,12 @@ def test_header_only_is_no_games() -> None:
     assert _parse([HEADER]) == []
 
 
+def test_an_empty_file_says_it_is_empty() -> None:
+    """A file of no lines at all: a ValueError saying so and naming the header it lacks."""
+    with pytest.raises(ValueError, match=r"games.csv: the file is empty \(expected the header game_id,"):
+        _parse([])
+
+
 def test_period_lengths() -> None:
     """Quarters last 12 minutes and overtimes 5."""
     assert [period_seconds(p) for p in (1, 4, 5, 8)] == [720, 720, 300, 300]

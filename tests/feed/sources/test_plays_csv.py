@@ -56,6 +56,12 @@ def test_each_row_is_a_play_of_its_game_in_file_order() -> None:
     assert (plays[4].clock, plays[4].period, plays[4].home_score, plays[4].away_score) == ("00:03", 4, 2, 1)
 
 
+def test_an_empty_file_says_it_is_empty() -> None:
+    """A plays file of no lines at all: a ValueError saying so and naming the header it lacks."""
+    with pytest.raises(ValueError, match=r"plays.csv: the file is empty \(expected the header game_id,"):
+        parse_plays_csv([], [EARLIER, GAME], source="plays.csv")
+
+
 def test_plays_built_by_index_slice_or_in_order_are_the_same() -> None:
     """A game's plays are built when asked for: by index (from the end too), by slice or in order, alike."""
     plays = _parse(GOOD)["g1"]
