@@ -55,6 +55,9 @@ CAPS: Final = (15, 20)
 RIDGE_GAMES: Final = 15.0
 """Games at the prior's rating added to each team in the opponent-adjusted ratings."""
 
+LATE_FROM: Final = 55
+"""A team's games after which the late season's candidates count: the share of the 27 left gone."""
+
 VENUE_PRIOR_GAMES: Final = 100.0
 """Games of the league's average home edge added to a venue's own history."""
 
@@ -235,6 +238,8 @@ class Candidate:
 def candidates(data: Margins, found: Features) -> list[Candidate]:
     """The inputs tried, each as the columns it adds to (or puts in place of a piece of) the model's margin."""
     games = (data.wins + data.losses).astype(np.float64)
+    balance = np.divide(data.wins - data.losses, games, out=np.zeros_like(games), where=games > 0)
+    late = np.clip(games - LATE_FROM, 0.0, None) / (82 - LATE_FROM)
 
     def shrunk(values: Floats, played: Floats, prior_games: float) -> Floats:
         return _difference(values / (played + prior_games))
@@ -300,6 +305,15 @@ def candidates(data: Margins, found: Features) -> list[Candidate]:
             for kind in ("instead of last season's record", "beside")
         ),
         Candidate("two seasons back: the record", "beside", fading(found.two_seasons_back), shrinks=True),
+        Candidate(
+            f"late season: losing and winning teams' balance times the share of the season gone past game {LATE_FROM} "
+            "(tanking, resting once clinched)",
+            "beside",
+            lambda k: [_difference(np.minimum(balance, 0) * late), _difference(np.maximum(balance, 0) * late)],
+        ),
+        Candidate(
+            f"late season: a home edge of its own past game {LATE_FROM}", "beside", lambda k: [late[:, 0]]
+        ),
         Candidate(
             f"the venue's own home edge from past seasons ({VENUE_PRIOR_GAMES:g} games of the league's)",
             "beside",
