@@ -151,7 +151,7 @@ def parse_games_csv(lines: Iterable[str], *, source: str = "<csv>") -> list[Game
     try:
         header = next(reader, None)
         if header is None:
-            raise ValueError(f"{source}: the file is empty (expected the header {','.join(COLUMNS)})")
+            raise ValueError(f"{source}, line 1: the file is empty (expected the header {','.join(COLUMNS)})")
         if tuple(field.strip() for field in header) != COLUMNS:
             raise ValueError(f"{source}, line 1: expected the header {','.join(COLUMNS)}, got {header!r:.200}")
         games: list[GameFlow] = []

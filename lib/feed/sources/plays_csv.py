@@ -155,7 +155,7 @@ def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: 
     try:
         header = next(reader, None)
         if header is None:
-            raise ValueError(f"{source}: the file is empty (expected the header {','.join(COLUMNS)})")
+            raise ValueError(f"{source}, line 1: the file is empty (expected the header {','.join(COLUMNS)})")
         if tuple(field.strip() for field in header) != COLUMNS:
             raise ValueError(f"{source}, line 1: expected the header {','.join(COLUMNS)}, got {header!r:.200}")
         game: _Game | None = None

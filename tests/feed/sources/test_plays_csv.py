@@ -58,7 +58,7 @@ def test_each_row_is_a_play_of_its_game_in_file_order() -> None:
 
 def test_an_empty_file_says_it_is_empty() -> None:
     """A plays file of no lines at all: a ValueError saying so and naming the header it lacks."""
-    with pytest.raises(ValueError, match=r"plays.csv: the file is empty \(expected the header game_id,"):
+    with pytest.raises(ValueError, match=r"plays.csv, line 1: the file is empty \(expected the header game_id,"):
         parse_plays_csv([], [EARLIER, GAME], source="plays.csv")
 
 
