@@ -286,7 +286,9 @@ class LiveFeed:
         games = {game_id: held}
         histories = archive_module.game_histories(path, [game_id])
         flow, predictions = histories.get(game_id, ((), ()))
-        return game_summaries(games, histories)[0], tuple(flow), tuple(predictions)
+        # Its figures as Game detail gives them live: from its plays where they reach back further.
+        plays = archive_module.game_plays(path, [game_id])
+        return game_summaries(games, histories, plays)[0], tuple(flow), tuple(predictions)
 
     def archived_game_wpa(self, game_id: str) -> GameWpa:
         """One archived game's plays with their win probability added, as :meth:`game_wpa` gives a live game's.

@@ -642,13 +642,14 @@ def test_the_scorecard_is_scored_again_only_when_a_finished_game_changes(
 
 
 def test_game_stats_of_a_game_met_mid_way_are_game_details_from_its_whole_plays(
-    feed_server: ScriptedFeed, feeds: list[LiveFeed]
+    feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
 ) -> None:
-    """Connected mid-game, then only late score changes: game_stats() gives Game detail's figures, from the plays."""
+    """Connected mid-game, then only late score changes: game_stats() gives Game detail's figures, from the plays;
+    so does the archive's account of the game."""
     sides = ("away", "home", "home", "away", "away", "away", "home", "home", "home")  # 0-2 ... 4-8 ... 10-8
     swings = [(side, 0.05 if side == "home" else -0.05, None, f"{side} basket") for side in sides]
     feed_server.publish(played_game("mid", swings=swings))
-    feed = LiveFeed(feed_server.url, options=options())
+    feed = LiveFeed(feed_server.url, options=options(), archive=tmp_path / "nba.duckdb")
     feeds.append(feed)
     feed.start()
     wait_for(lambda: len(feed.plays("mid")) == len(sides) + 1, what="the game's plays, whole on connect")
@@ -663,3 +664,8 @@ def test_game_stats_of_a_game_met_mid_way_are_game_details_from_its_whole_plays(
     assert (stats.lead_changes, stats.biggest_away_lead, stats.biggest_home_lead) == (3, 4, 6)  # 14-8 now
     assert not stats.partial
     assert not feed.game_wpa("mid").partial
+    archived_top = "SELECT coalesce(max(home_score), 0) AS top FROM games"
+    wait_for(lambda: feed.query(archived_top).top[0] == 14, what="the late score archived")
+    archived = feed.archived_game("mid")[0]
+    live = next(summary for summary in feed.game_summaries() if summary.game_id == "mid")
+    assert (archived.lead_changes, archived.partial) == (live.lead_changes, live.partial) == (3, False)

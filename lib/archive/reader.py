@@ -23,7 +23,7 @@ from lib.archive.connection import opened
 from lib.archive.errors import ArchiveCorruptError
 from lib.archive.schema import OUT_OF_RANGE_SQL, check, plays_in_order
 from lib.frames import ScorecardFrames, scorecard_frames
-from lib.store import GameRecord
+from lib.store import GameRecord, PlayRecord
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,19 @@ def game_histories(
         timeout,
     )
     return records.histories(history_rows, prediction_rows)
+
+
+def game_plays(
+    path: str | os.PathLike[str], game_ids: Iterable[str] | None = None, *, timeout: float = DEFAULT_TIMEOUT
+) -> dict[str, list[PlayRecord]]:
+    """The chosen archived games' plays (all by default) in game order, as the store keeps them.
+
+    Raises:
+        ArchiveError: As :func:`query`.
+    """
+    where, parameters = ("", {}) if game_ids is None else (_CHOSEN, {"ids": list(game_ids)})
+    (play_rows,) = _read(path, [records.PLAYS_SQL.format(plays=plays_in_order(where))], parameters, timeout)
+    return records.plays_by_game(play_rows)
 
 
 def game_wpas(

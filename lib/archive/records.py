@@ -84,6 +84,14 @@ def histories(history_rows: Iterable[Sequence[Any]], prediction_rows: Iterable[S
     }
 
 
+def plays_by_game(play_rows: Iterable[Sequence[Any]]) -> dict[str, list[PlayRecord]]:
+    """Each game's plays, as the store keeps them, from rows of :data:`PLAYS_SQL`."""
+    plays: dict[str, list[PlayRecord]] = {}
+    for row in play_rows:
+        plays.setdefault(row[0], []).append(PlayRecord._make((*row, None, 0)))
+    return plays
+
+
 def game_wpas(games: dict[str, GameRecord], play_rows: Iterable[Sequence[Any]]) -> dict[str, GameWpa]:
     """Each game's win probability added, as a live session works it out, from rows of :data:`PLAYS_SQL`.
 
@@ -94,11 +102,8 @@ def game_wpas(games: dict[str, GameRecord], play_rows: Iterable[Sequence[Any]]) 
     Returns:
         The games with plays, by id; a play of a game without a state has no team's side (as in the ``plays`` view).
     """
-    plays: dict[str, list[PlayRecord]] = {}
-    for row in play_rows:
-        plays.setdefault(row[0], []).append(PlayRecord._make((*row, None, 0)))
     wpas = {}
-    for game_id, game_plays in plays.items():
+    for game_id, game_plays in plays_by_game(play_rows).items():
         record = games.get(game_id)
         home, away = ("", "") if record is None else (record.game.home_team, record.game.away_team)
         wpas[game_id] = game_wpa(game_id, home, away, game_plays)
