@@ -339,9 +339,10 @@ class NbaBridge:
         """The per-game files to fetch this poll, given its scoreboard."""
         on_board = {cdn.game_id for cdn in board.games}
         running = {game_id for game_id, tracked in self._games.items() if tracked.running}
-        due = {game_id for game_id, tracked in self._games.items() if tracked.result_due}
+        # A final's play-by-play: once more for its last baskets, or until read for its result play.
+        finishing = running | {game_id for game_id, tracked in self._games.items() if tracked.result_due}
         playbyplay = [
-            c.game_id for c in board.games if c.game_status == 2 or (c.game_status == 3 and c.game_id in running | due)
+            c.game_id for c in board.games if c.game_status == 2 or (c.game_status == 3 and c.game_id in finishing)
         ]
         boxscore = [game_id for game_id in running if game_id not in on_board]
         waiting = any(cdn.game_status == 1 for cdn in board.games)
