@@ -116,7 +116,7 @@ def _night(games: int, seed: int) -> tuple[CdnNight, list[tuple[str, GameFlow]]]
         home, away = teams[2 * index], teams[2 * index + 1]
         game_id = f"00226{index:05d}"
         night.add(game_id, _team(home), _team(away))
-        flows.append((game_id, simulate_game(rng, TEAMS[home], TEAMS[away], game_id=game_id)))
+        flows.append((game_id, simulate_game(rng, TEAMS[home], TEAMS[away], game_id=game_id).flow))
     return night, flows
 
 

@@ -23,7 +23,7 @@ from typing import Final, NamedTuple
 from lib.feed.flows import GameFlow
 from lib.feed.model import predict_game
 from lib.feed.sources.games_csv import game_forms
-from lib.feed.sources.simulated import simulate_game
+from lib.feed.sources.simulated import ActionKind, SimulatedGame, simulate_game
 from lib.feed.teams import SEASON_GAMES, TEAMS, Team, season_form, team_for
 from lib.model import TeamForm, pregame_margin
 from lib.protocol import (
@@ -57,12 +57,16 @@ GAMES_PLAYED: Final = (10, SEASON_GAMES - 10)
 """The least and most games the demo's teams have played this season (one number a run, from its seed)."""
 _MAX_SOURCE_ID: Final = 50
 """The longest real game id kept as it is: ``real-`` and a run token take the rest of 64."""
-_SCORED: Final[Mapping[int, tuple[PlayKind, str]]] = {
-    1: ("free_throw", "free throw made"),
-    2: ("made_shot", "2-pt shot made"),
-    3: ("made_shot", "3-pt shot made"),
+_ACTIONS: Final[Mapping[tuple[ActionKind, bool], tuple[PlayKind, str]]] = {
+    ("three", True): ("made_shot", "3-pt shot made"),
+    ("two", True): ("made_shot", "2-pt shot made"),
+    ("free_throw", True): ("free_throw", "free throw made"),
+    ("three", False): ("missed_shot", "3-pt shot missed"),
+    ("two", False): ("missed_shot", "2-pt shot missed"),
+    ("free_throw", False): ("free_throw", "free throw missed"),
+    ("turnover", False): ("turnover", "turnover"),
 }
-"""A simulated scoring change by its points: the play's kind and what it was, in words."""
+"""A simulated action by what it was and whether it went in: the play's kind and what it was, in words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,53 +218,52 @@ def _period_name(period: int) -> str:
     return "overtime" if overtime == 1 else f"{number}{suffix} overtime"
 
 
-def _moments(flow: GameFlow, home: Team, away: Team) -> Iterator[_Moment]:
-    """Each period's start, its points as the simulator scored them (by team: a shot or a free throw), its end."""
+def _moments(game: SimulatedGame, home: Team, away: Team) -> Iterator[_Moment]:
+    """Each period's start, its actions as the simulator played them (by team), its end."""
     home_score = away_score = 0
-    events = iter(flow.events)
-    event = next(events, None)
-    for period in range(1, flow.periods + 1):
+    actions = iter(game.actions)
+    action = next(actions, None)
+    for period in range(1, game.flow.periods + 1):
         name = _period_name(period)
         yield _Moment(period, period_seconds(period), home_score, away_score, None, "period", f"Start of the {name}")
-        while event is not None and event.period == period:
-            home_points = event.home_score - home_score
-            team, points, own, other = (
-                (home, home_points, event.home_score, event.away_score)
-                if home_points
-                else (away, event.away_score - away_score, event.away_score, event.home_score)
-            )
-            kind, what = _SCORED[points]
-            home_score, away_score = event.home_score, event.away_score
+        while action is not None and action.period == period:
+            home_score, away_score = action.home_score, action.away_score
+            team, own, other = (home, home_score, away_score) if action.home else (away, away_score, home_score)
+            kind, what = _ACTIONS[action.kind, action.made]
             description = f"{team.name} {what} ({team.tricode} {own}-{other})"
-            yield _Moment(period, event.seconds_left_in_period, home_score, away_score, team, kind, description)
-            event = next(events, None)
+            yield _Moment(period, action.seconds_left_in_period, home_score, away_score, team, kind, description)
+            action = next(actions, None)
         yield _Moment(period, 0, home_score, away_score, None, "period", f"End of the {name}")
 
 
-def simulated_plays(flow: GameFlow, home: Team, away: Team, home_form: TeamForm, away_form: TeamForm) -> list[Play]:
+def simulated_plays(
+    game: SimulatedGame, home: Team, away: Team, home_form: TeamForm, away_form: TeamForm
+) -> list[Play]:
     """A simulated game's plays: what the simulator knows of it, each with the model's chance after it.
 
-    The simulator plays possessions, not players, and keeps only what scored: the plays are each
-    period's start and end (``period``) and every scoring change, named by its team and kind (a 2-
-    or 3-point shot made, ``made_shot``; a free throw made, ``free_throw``), described in words
-    with the scoring team's score first (``Boston Celtics 3-pt shot made (BOS 54-50)``); no play
-    names a player. ``play_id`` counts the plays from 1 in game order. Each play's
-    ``home_win_probability`` is :func:`~lib.feed.model.predict_game`'s for the game's state just
-    after it, from the same forms as the night's predictions: the first (the start of the game)
-    the pregame chance, the last (the end of its last period) the result.
+    The simulator plays possessions, not players: the plays are each period's start and end
+    (``period``) and every action, named by its team and kind (a 2- or 3-point shot made,
+    ``made_shot``, or missed, ``missed_shot``; a free throw made or missed, ``free_throw``; a
+    turnover, ``turnover``), described in words with the team's score first (``Boston Celtics
+    3-pt shot made (BOS 54-50)``); no play names a player, and rebounds and fouls are not played.
+    ``play_id`` counts the plays from 1 in game order. Each play's ``home_win_probability`` is
+    :func:`~lib.feed.model.predict_game`'s for the game's state just after it, from the same forms
+    as the night's predictions: the first (the start of the game) the pregame chance, the last
+    (the end of its last period) the result.
 
     Args:
-        flow: The game, as :func:`~lib.feed.sources.simulated.simulate_game` played it.
+        game: The game, as :func:`~lib.feed.sources.simulated.simulate_game` played it.
         home: The home team.
         away: The visiting team.
         home_form: The home team's form before the game.
         away_form: The visiting team's.
 
     Returns:
-        The plays in game order, a few more than the game's scoring changes: far below the
-        protocol's :data:`~lib.protocol.PLAYS_PER_GAME`.
+        The plays in game order, about 250 in a game of regulation: far below the protocol's
+        :data:`~lib.protocol.PLAYS_PER_GAME`.
     """
-    moments = list(_moments(flow, home, away))
+    flow = game.flow
+    moments = list(_moments(game, home, away))
     plays = []
     for number, moment in enumerate(moments, start=1):
         state = Game(
@@ -545,8 +548,8 @@ class NightSimulator:
             home_form, away_form = self._team_forms[home.tricode], self._team_forms[away.tricode]
             game_id = f"sim-{self._run_token}-{number}-{index + 1}"
             margin = pregame_margin(home_form, away_form)
-            flow = simulate_game(self._rng, home, away, game_id=game_id, game_date=start_time.date(), margin=margin)
-            plays = simulated_plays(flow, home, away, home_form, away_form)
+            game = simulate_game(self._rng, home, away, game_id=game_id, game_date=start_time.date(), margin=margin)
+            flow, plays = game.flow, simulated_plays(game, home, away, home_form, away_form)
             matches.append(_Match(home, away, home_form, away_form, flow, plays))
             home_points, away_points = flow.final_score
             self._team_forms[home.tricode] = _with_result(home_form, home_points, away_points)

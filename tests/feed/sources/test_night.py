@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -474,10 +474,12 @@ def _check_each_play_follows_its_game_and_matches_its_state(messages: list[tuple
                 assert play.home_win_probability == predicted[play.game_id].home_win_probability
 
 
-def test_demo_plays_are_the_simulators_points_and_periods_by_team_and_kind(night: list[tuple[float, Message]]) -> None:
-    """Each finished game's plays: periods' starts and ends, every point by team, no player, ids 1, 2, 3, ..."""
+def test_demo_plays_are_the_simulators_actions_and_periods_by_team_and_kind(night: list[tuple[float, Message]]) -> None:
+    """Each finished game's plays: periods' starts and ends, every shot, free throw and turnover by team, no player,
+    ids 1, 2, 3, ...; the made ones are the game's scoring changes."""
     plays = _plays_by_game(night)
     finished = _finished(night)
+    kinds: Counter[str] = Counter()
     for game_id, messages in finished.items():
         game_plays = plays[game_id]
         final = messages[-1][1].data
@@ -492,23 +494,35 @@ def test_demo_plays_are_the_simulators_points_and_periods_by_team_and_kind(night
         ]
         assert periods[0].description == "Start of the 1st quarter"
         assert periods[-1].description == ("End of the 4th quarter" if final.period == 4 else periods[-1].description)
-        scoring = [play for play in game_plays if play.kind != "period"]
+        actions = [play for play in game_plays if play.kind != "period"]
+        scoring = [play for play in actions if " made " in play.description]
         assert _score_sequences([(0.0, m) for _, m in messages])[game_id] == [
             (p.home_score, p.away_score) for p in scoring
         ]
         before = (0, 0)
-        for play in scoring:
+        for play in actions:
             home_points, away_points = play.home_score - before[0], play.away_score - before[1]
-            points, team = (home_points, final.home_team) if home_points else (away_points, final.away_team)
-            assert play.team == team
-            assert play.kind == ("free_throw" if points == 1 else "made_shot")
-            what = {1: "free throw made", 2: "2-pt shot made", 3: "3-pt shot made"}[points]
-            tricode = next(t.tricode for t in TEAMS if t.name == team)
-            own, other = (play.home_score, play.away_score) if home_points else (play.away_score, play.home_score)
-            assert play.description == f"{team} {what} ({tricode} {own}-{other})"
+            assert play.team in (final.home_team, final.away_team)
+            at_home = play.team == final.home_team
+            points = home_points if at_home else away_points
+            assert (home_points, away_points) == ((points, 0) if at_home else (0, points))
+            tricode = next(t.tricode for t in TEAMS if t.name == play.team)
+            own, other = (play.home_score, play.away_score) if at_home else (play.away_score, play.home_score)
+            what = play.description.removeprefix(f"{play.team} ").removesuffix(f" ({tricode} {own}-{other})")
+            assert (play.kind, points) == {
+                "3-pt shot made": ("made_shot", 3),
+                "2-pt shot made": ("made_shot", 2),
+                "free throw made": ("free_throw", 1),
+                "3-pt shot missed": ("missed_shot", 0),
+                "2-pt shot missed": ("missed_shot", 0),
+                "free throw missed": ("free_throw", 0),
+                "turnover": ("turnover", 0),
+            }[what]
+            kinds[what] += 1
             before = (play.home_score, play.away_score)
         won = final.home_score > final.away_score
         assert game_plays[-1].home_win_probability == (1.0 if won else 0.0)
+    assert len(kinds) == 7
     _check_each_play_follows_its_game_and_matches_its_state(night)
 
 
@@ -593,9 +607,7 @@ def test_real_plays_are_sent_at_their_clock_under_the_feeds_ids(
             )
             expected = predict_game(state, *forms[game_id.rsplit("-", 1)[1]])
             assert play.home_win_probability == pytest.approx(expected.home_win_probability, abs=1e-15)
-    assert _score_sequences(night) == {
-        game_id: list(flow.scores) for game_id, flow in zip(sent, flows, strict=True)
-    }
+    assert _score_sequences(night) == {game_id: list(flow.scores) for game_id, flow in zip(sent, flows, strict=True)}
 
 
 def test_forms_and_plays_need_flows() -> None:

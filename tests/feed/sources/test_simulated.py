@@ -91,7 +91,7 @@ def simulated() -> list[tuple[GameFlow, float]]:
     games = []
     for _ in range(SIMULATED_GAMES):
         home, away = rng.sample(TEAMS, 2)
-        games.append((simulate_game(rng, home, away), pregame_margin(home, away)))
+        games.append((simulate_game(rng, home, away).flow, pregame_margin(home, away)))
     return games
 
 
@@ -144,6 +144,43 @@ def test_same_seed_same_game() -> None:
     home, away = TEAMS[0], TEAMS[1]
     assert simulate_game(random.Random(9), home, away) == simulate_game(random.Random(9), home, away)
     assert simulate_game(random.Random(9), home, away) != simulate_game(random.Random(10), home, away)
+
+
+POINTS = {"three": 3, "two": 2, "free_throw": 1, "turnover": 0}
+
+# 2024-25 per game, both teams (NBA.com league averages, rounded): what the demo's missed shots and
+# turnovers are tuned to. The simulator gives a possession one shot (no offensive rebounds), so
+# it misses fewer twos than real teams do.
+MODERN_TURNOVERS = 28.0
+MODERN_MISSED_THREES = 48.0
+MODERN_FREE_THROWS = 44.0
+
+
+def test_a_games_actions_are_its_scoring_changes_and_its_misses_and_turnovers() -> None:
+    """The made actions are the flow's scoring changes; a miss or turnover leaves the score; the counts are real."""
+    rng = random.Random(21)
+    counts: dict[str, list[int]] = {"turnover": [], "missed three": [], "free throw": []}
+    for _ in range(200):
+        home, away = rng.sample(TEAMS, 2)
+        game = simulate_game(rng, home, away)
+        made = [action for action in game.actions if action.made]
+        assert [(a.period, a.seconds_left_in_period, a.home_score, a.away_score) for a in made] == [
+            (e.period, e.seconds_left_in_period, e.home_score, e.away_score) for e in game.flow.events
+        ]
+        before = (0, 0)
+        for action in game.actions:
+            points = POINTS[action.kind] if action.made else 0
+            assert not (action.kind == "turnover" and action.made)
+            assert (action.home_score, action.away_score) == (
+                (before[0] + points, before[1]) if action.home else (before[0], before[1] + points)
+            )
+            before = (action.home_score, action.away_score)
+        counts["turnover"].append(sum(a.kind == "turnover" for a in game.actions))
+        counts["missed three"].append(sum(a.kind == "three" and not a.made for a in game.actions))
+        counts["free throw"].append(sum(a.kind == "free_throw" for a in game.actions))
+    assert statistics.mean(counts["turnover"]) == pytest.approx(MODERN_TURNOVERS, rel=0.15)
+    assert statistics.mean(counts["missed three"]) == pytest.approx(MODERN_MISSED_THREES, rel=0.15)
+    assert statistics.mean(counts["free throw"]) == pytest.approx(MODERN_FREE_THROWS, rel=0.15)
 
 
 def test_flow_shape_matches_the_real_file(simulated: list[tuple[GameFlow, float]], real_games: list[GameFlow]) -> None:

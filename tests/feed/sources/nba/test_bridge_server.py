@@ -221,7 +221,7 @@ def test_the_command_line_serves_tonights_games(cdn: CdnStandIn) -> None:
 
 def test_a_whole_game_reaches_the_client_score_by_score(make_client: ClientFactory) -> None:
     """A whole game played at the stand-in, halftime and all: the client's history is every score change, in order."""
-    flow = simulate_game(random.Random(8), TEAMS[1], TEAMS[19])
+    flow = simulate_game(random.Random(8), TEAMS[1], TEAMS[19]).flow
     night = CdnNight()
     night.add(LIVE, CELTICS, KNICKS)
     done = threading.Event()
