@@ -280,15 +280,13 @@ class LiveFeed:
             ArchiveError: As :meth:`query`.
         """
         path = self._archive_file()
-        held = archive_module.games(path).get(game_id)
-        if held is None:
+        found = archive_module.game_accounts(path, [game_id])
+        if game_id not in found.games:
             raise KeyError(f"the archive {path.name} has no game {game_id!r}")
-        games = {game_id: held}
-        histories = archive_module.game_histories(path, [game_id])
-        flow, predictions = histories.get(game_id, ((), ()))
+        flow, predictions = found.histories.get(game_id, ((), ()))
         # Its figures as Game detail gives them live: from its plays where they reach back further.
-        plays = archive_module.game_plays(path, [game_id])
-        return game_summaries(games, histories, plays)[0], tuple(flow), tuple(predictions)
+        summary = game_summaries(found.games, found.histories, found.plays)[0]
+        return summary, tuple(flow), tuple(predictions)
 
     def archived_game_wpa(self, game_id: str) -> GameWpa:
         """One archived game's plays with their win probability added, as :meth:`game_wpa` gives a live game's.

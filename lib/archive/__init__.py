@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from lib.archive.errors import ArchiveCorruptError, ArchiveError, ArchiveLockedError, ArchiveVersionError
 from lib.archive.lock import writer_process
-from lib.archive.reader import game_histories, game_plays, game_wpas, games, query, scorecard
+from lib.archive.reader import (
+    GameAccounts,
+    game_accounts,
+    game_histories,
+    game_plays,
+    game_wpas,
+    games,
+    query,
+    scorecard,
+)
 from lib.archive.schema import SCHEMA_VERSION
 from lib.archive.served import ServedArchive
 from lib.archive.writer import ArchiveWriter, WriterStats
@@ -23,8 +32,10 @@ __all__ = [
     "ArchiveLockedError",
     "ArchiveVersionError",
     "ArchiveWriter",
+    "GameAccounts",
     "ServedArchive",
     "WriterStats",
+    "game_accounts",
     "game_histories",
     "game_plays",
     "game_wpas",

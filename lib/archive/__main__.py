@@ -102,9 +102,7 @@ def _reader(path: Path) -> Callable[[Path], Iterable[RecordedFrame]] | None:
 
 
 def _report(what: str, result: ImportResult, archive: str) -> str:
-    refused = (
-        f"; {result.refused:,} refused by the archive (first: {result.refusals[0]})" if result.refusals else ""
-    )
+    refused = f"; {result.refused:,} refused by the archive (first: {result.refusals[0]})" if result.refusals else ""
     return (
         f"{what}: {result.frames:,} frames, {result.applied:,} applied, {result.rejected:,} rejected; "
         f"{result.new_rows:,} rows new to {archive}, {result.known_rows:,} already there{refused}"

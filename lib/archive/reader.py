@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 import pandas as pd
 from pydantic import ValidationError
@@ -103,6 +103,47 @@ def game_plays(
     where, parameters = ("", {}) if game_ids is None else (_CHOSEN, {"ids": list(game_ids)})
     (play_rows,) = _read(path, [records.PLAYS_SQL.format(plays=plays_in_order(where))], parameters, timeout)
     return records.plays_by_game(play_rows)
+
+
+class GameAccounts(NamedTuple):
+    """Archived games whole: their latest states, score and prediction histories, and plays."""
+
+    games: dict[str, GameRecord]
+    histories: Histories
+    plays: dict[str, list[PlayRecord]]
+
+
+def game_accounts(
+    path: str | os.PathLike[str], game_ids: Iterable[str], *, timeout: float = DEFAULT_TIMEOUT
+) -> GameAccounts:
+    """The chosen archived games' states, histories and plays, read in one view of the file.
+
+    What :func:`games`, :func:`game_histories` and :func:`game_plays` give of them, on one
+    connection: a batch written between three calls could make a game's plays run past its state.
+
+    Raises:
+        ArchiveError: As :func:`query`.
+    """
+    parameters = {"ids": list(game_ids)}
+    game_rows, history_rows, prediction_rows, play_rows = _read(
+        path,
+        [
+            records.GAMES_SQL.format(where=_CHOSEN),
+            records.HISTORY_SQL.format(where=_CHOSEN),
+            records.PREDICTIONS_SQL.format(where=_CHOSEN),
+            records.PLAYS_SQL.format(plays=plays_in_order(_CHOSEN)),
+        ],
+        parameters,
+        timeout,
+    )
+    return _converted(
+        path,
+        lambda: GameAccounts(
+            {row[0]: records.game_record(row) for row in game_rows},
+            records.histories(history_rows, prediction_rows),
+            records.plays_by_game(play_rows),
+        ),
+    )
 
 
 def game_wpas(

@@ -173,6 +173,8 @@ _GAME_MOMENT: Final = "coalesce(start_time, received_at)"
 
 # A play's place in its game: period, the clock counting down, then the order its id first arrived in.
 _GAME_ORDER: Final = f"period, {clock_seconds('clock')} DESC, first_arrival"
+
+
 def plays_in_order(where: str = "") -> str:
     """SQL for each play once, as last archived (a play sent again replaces it), absent fields NULL, numbered in
     game order (``place``, from 1 in each game): by period, the clock counting down, then the order its id first

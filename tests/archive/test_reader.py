@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from lib.analytics.plays import game_wpa
-from lib.archive import ArchiveError, ArchiveWriter, game_wpas, query
+from lib.archive import (
+    ArchiveError,
+    ArchiveWriter,
+    game_accounts,
+    game_histories,
+    game_plays,
+    game_wpas,
+    games,
+    query,
+)
 from lib.store import Store
 from tests.archive.night import score_frame
 from tests.helpers import NOW, play, score
@@ -122,3 +131,28 @@ def test_archived_plays_are_a_live_sessions_in_order_and_in_figures(tmp_path: Pa
     players = query(path, "SELECT * FROM player_wpa WHERE game_id = 'whole' ORDER BY wpa DESC")
     assert players.player.tolist() == [row.player for row in live["whole"].players]
     assert players.wpa.tolist() == pytest.approx([row.wpa for row in live["whole"].players])
+
+
+def test_game_accounts_are_what_the_three_reads_give_of_the_chosen_games_only(tmp_path: Path) -> None:
+    """game_accounts() gives the chosen games' states, histories and plays as games(), game_histories() and
+    game_plays() give them, and nothing of the others."""
+    teams = {"home_team": "Boston Celtics", "away_team": "New York Knicks"}
+    frames = [
+        score(game_id, **teams, home_score=points, away_score=0, period=1, clock=f"{11 - points:02d}:00")
+        for game_id in ("a", "b")
+        for points in (0, 2, 5)
+    ] + [
+        play(game_id, number, period=1, clock="11:00", home_score=2, away_score=0, home_win_probability=0.6)
+        for game_id in ("a", "b")
+        for number in (1, 2)
+    ]
+    path = tmp_path / "nba.duckdb"
+    with ArchiveWriter(path, source="demo", batch_seconds=60) as writer:
+        for text in _played(Store(), frames):
+            writer.offer(text.encode(), NOW)
+    found = game_accounts(path, ["a", "nope"])
+    assert found.games == {"a": games(path)["a"]}
+    assert found.histories == game_histories(path, ["a"])
+    assert found.plays == game_plays(path, ["a"])
+    assert [play.play_id for play in found.plays["a"]] == [1, 2]
+    assert [point.home_score for point in found.histories["a"][0]] == [2, 5]
