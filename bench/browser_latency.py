@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import Error as PlaywrightError
 
-from bench.common import command, machine, percentile
+from bench.common import add_post_script_gc, command, machine, percentile
 from harness.browser import CONNECTED, dashboard_in_chromium
 from harness.feed import ScriptedFeed
 from lib.protocol import Game, Prediction, PredictionUpdate, ScoreUpdate
@@ -70,8 +70,14 @@ def starting_games(count: int) -> dict[str, Game]:
     """``count`` live games with scores below the pushed ones."""
     return {
         f"bench-{i:02d}": Game(
-            game_id=f"bench-{i:02d}", home_team=f"Home Team {i}", away_team=f"Away Team {i}",
-            home_score=60 + 3 * i, away_score=58 + 2 * i, period=3, clock="07:12", status="live",
+            game_id=f"bench-{i:02d}",
+            home_team=f"Home Team {i}",
+            away_team=f"Away Team {i}",
+            home_score=60 + 3 * i,
+            away_score=58 + 2 * i,
+            period=3,
+            clock="07:12",
+            status="live",
         )
         for i in range(count)
     }
@@ -94,19 +100,22 @@ def measure(args: argparse.Namespace) -> tuple[list[tuple[float, float]], float 
     latencies: list[tuple[float, float]] = []
     server = ScriptedFeed().start()
     try:
-        server.publish([
-            message
-            for game in games.values()
-            for message in (ScoreUpdate(data=game),
-                            PredictionUpdate(data=Prediction(game_id=game.game_id, home_win_probability=0.55)))
-        ])
+        server.publish(
+            [
+                message
+                for game in games.values()
+                for message in (
+                    ScoreUpdate(data=game),
+                    PredictionUpdate(data=Prediction(game_id=game.game_id, home_win_probability=0.55)),
+                )
+            ]
+        )
         env = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": str(args.post_script_gc == "on").lower()}
         with dashboard_in_chromium(server.url, **env) as (dashboard, browser):
             page = browser.new_page(viewport={"width": 1400, "height": 2200})
             page.goto(dashboard.url)
             page.wait_for_selector(CONNECTED, timeout=60_000)
-            page.wait_for_function(f"document.querySelectorAll('.nba-card').length === {args.games}",
-                                   timeout=60_000)
+            page.wait_for_function(f"document.querySelectorAll('.nba-card').length === {args.games}", timeout=60_000)
             refresh = refresh_seconds(page)
             page.evaluate(OBSERVER)
             time.sleep(2 * DEFAULT_REFRESH_S)
@@ -116,13 +125,17 @@ def measure(args: argparse.Namespace) -> tuple[list[tuple[float, float]], float 
                 games[game_id] = games[game_id].model_copy(update={"home_score": score})
                 sent = time.time()
                 server.publish([ScoreUpdate(data=games[game_id])])
-                page.wait_for_function("t => window.__seen[t] && window.__seen[t][1] !== null",
-                                       arg=str(score), polling=20, timeout=30_000)
+                page.wait_for_function(
+                    "t => window.__seen[t] && window.__seen[t][1] !== null", arg=str(score), polling=20, timeout=30_000
+                )
                 dom_ms, frame_ms = page.evaluate("t => window.__seen[t]", str(score))
                 if push >= args.warmup:
                     latencies.append((dom_ms / 1000.0 - sent, frame_ms / 1000.0 - sent))
-                    print(f"push {push - args.warmup + 1:3d}: {game_id} {score}: in the DOM after "
-                          f"{(dom_ms / 1000.0 - sent) * 1000:6.0f} ms", file=sys.stderr)
+                    print(
+                        f"push {push - args.warmup + 1:3d}: {game_id} {score}: in the DOM after "
+                        f"{(dom_ms / 1000.0 - sent) * 1000:6.0f} ms",
+                        file=sys.stderr,
+                    )
                 time.sleep(rng.uniform(args.min_pause, args.max_pause))
     finally:
         server.stop()
@@ -136,9 +149,7 @@ def main() -> None:
     parser.add_argument("--games", type=int, default=8, help="games on the page")
     parser.add_argument("--min-pause", type=float, default=0.25, help="shortest pause after a score showed, s")
     parser.add_argument("--max-pause", type=float, default=1.75, help="longest pause after a score showed, s")
-    parser.add_argument("--post-script-gc", choices=("on", "off"), default="off",
-                        help="Streamlit's runner.postScriptGC (off as in .streamlit/config.toml; on is Streamlit's "
-                             "default: a full gc.collect after every run)")
+    add_post_script_gc(parser)
     parser.add_argument("--seed", type=int, default=1, help="seeds the pauses")
     args = parser.parse_args()
     if FIRST_PUSHED_SCORE + args.warmup + args.pushes > 400:
@@ -151,8 +162,10 @@ def main() -> None:
     frame = [f * 1000.0 for _, f in latencies]
 
     assumed = "" if refresh is not None else " (assumed; the slider could not be read)"
-    print(f"# browser latency: server send → Chromium shows the score, {args.pushes} pushes, "
-          f"runner.postScriptGC {args.post_script_gc}, refresh {interval:g} s{assumed}")
+    print(
+        f"# browser latency: server send → Chromium shows the score, {args.pushes} pushes, "
+        f"runner.postScriptGC {args.post_script_gc}, refresh {interval:g} s{assumed}"
+    )
     print()
     print(f"Machine: {machine()}  ")
     print(f"Command: `{command(args)}`")
@@ -161,16 +174,20 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---|---|")
     for label, values in (("score in the DOM", dom), ("next animation frame", frame)):
         p95 = percentile(values, 95)
-        print(f"| {label} | {min(values):.0f} ms | {percentile(values, 50):.0f} ms | "
-              f"{statistics.fmean(values):.0f} ms | {p95:.0f} ms | {max(values):.0f} ms | "
-              f"≤ {goal * 1000:.0f} ms (refresh + {SLACK_S * 1000:.0f} ms) | "
-              f"{'yes' if p95 <= goal * 1000 else 'NO'} |")
+        print(
+            f"| {label} | {min(values):.0f} ms | {percentile(values, 50):.0f} ms | "
+            f"{statistics.fmean(values):.0f} ms | {p95:.0f} ms | {max(values):.0f} ms | "
+            f"≤ {goal * 1000:.0f} ms (refresh + {SLACK_S * 1000:.0f} ms) | "
+            f"{'yes' if p95 <= goal * 1000 else 'NO'} |"
+        )
     print()
-    print(f"Each push gave one game a new home score (200, 201, ...) after a random pause of "
-          f"{args.min_pause:g}–{args.max_pause:g} s, so pushes land at random phases of the refresh; "
-          f"{args.warmup} warm-up pushes were not counted. Times are `time.time()` just before `publish` and "
-          "`Date.now()` in the page (ms resolution), on one machine. The minimum is roughly the pipeline without "
-          "the wait for the next refresh; the wait itself is uniform over one refresh interval.")
+    print(
+        f"Each push gave one game a new home score (200, 201, ...) after a random pause of "
+        f"{args.min_pause:g}–{args.max_pause:g} s, so pushes land at random phases of the refresh; "
+        f"{args.warmup} warm-up pushes were not counted. Times are `time.time()` just before `publish` and "
+        "`Date.now()` in the page (ms resolution), on one machine. The minimum is roughly the pipeline without "
+        "the wait for the next refresh; the wait itself is uniform over one refresh interval."
+    )
 
 
 if __name__ == "__main__":

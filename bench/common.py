@@ -36,6 +36,17 @@ def machine() -> str:
     )
 
 
+def add_post_script_gc(parser: argparse.ArgumentParser) -> None:
+    """The ``--post-script-gc`` option of the benches that run the page: Streamlit's collection after each run."""
+    parser.add_argument(
+        "--post-script-gc",
+        choices=("on", "off"),
+        default="off",
+        help="Streamlit's runner.postScriptGC (off as in .streamlit/config.toml; on is Streamlit's "
+        "default: a full gc.collect after every run)",
+    )
+
+
 def command(args: argparse.Namespace) -> str:
     """The command line that reproduces this run, every option spelled out (a switch only when on)."""
     options = " ".join(_option(name.replace("_", "-"), value) for name, value in vars(args).items())

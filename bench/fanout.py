@@ -73,7 +73,7 @@ from playwright.async_api import Error as AsyncPlaywrightError
 from playwright.async_api import async_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from bench.common import command, machine
+from bench.common import add_post_script_gc, command, machine
 from harness.browser import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, ROOT, Dashboard, dashboard_in_chromium
 from harness.feed import ScriptedFeed
 from harness.viewer import FINISHED_FRAGMENT, FINISHED_PAGE, Viewer
@@ -161,8 +161,9 @@ class FeedMonitor:
         count = self.server.client_count
         self.low = count if self.low is None else min(self.low, count)
         self.high = count if self.high is None else max(self.high, count)
-        self.overall = (count, count) if self.overall is None else (min(self.overall[0], count),
-                                                                    max(self.overall[1], count))
+        self.overall = (
+            (count, count) if self.overall is None else (min(self.overall[0], count), max(self.overall[1], count))
+        )
         # The simulator is advanced in the server's thread; reading its games from here is a read-only race.
         state = tuple(
             (g.game_id, g.home_score, g.away_score, g.period, g.clock, g.status) for g in self.simulator.games
@@ -240,9 +241,11 @@ def measure(pages: list[Any], process: psutil.Process, monitor: FeedMonitor, sec
     streamlit_cpu = process.cpu_percent(None)
     machine_cpu = psutil.cpu_percent(None)
     browser_after = browser_cpu_seconds(process.pid)
-    browser_cpu = 100.0 * sum(
-        max(0.0, used - browser_before.get(pid, 0.0)) for pid, used in browser_after.items()
-    ) / (end - start)
+    browser_cpu = (
+        100.0
+        * sum(max(0.0, used - browser_before.get(pid, 0.0)) for pid, used in browser_after.items())
+        / (end - start)
+    )
     rss = process.memory_info().rss / 2**20
     connections = monitor.span
     time.sleep(max_lag)  # the feed's last changes in the window get their chance to show
@@ -252,16 +255,25 @@ def measure(pages: list[Any], process: psutil.Process, monitor: FeedMonitor, sec
         raw = page.evaluate(WINDOW_STATS, [start * 1000.0, end * 1000.0])
         page_lags = lags(feed_changes, [t / 1000.0 for t in raw["changes"]])
         finite = [lag for lag in page_lags if lag != float("inf")]
-        stats.append(PageStats(
-            changes=sum(1 for t in raw["changes"] if t <= end * 1000.0),
-            worst_lag=max(page_lags) if page_lags else None,
-            mean_lag=statistics.fmean(finite) if finite else None,
-            not_live=int(raw["notLive"]),
-            not_live_words=raw["notLiveWords"],
-            words=raw["words"],
-        ))
+        stats.append(
+            PageStats(
+                changes=sum(1 for t in raw["changes"] if t <= end * 1000.0),
+                worst_lag=max(page_lags) if page_lags else None,
+                mean_lag=statistics.fmean(finite) if finite else None,
+                not_live=int(raw["notLive"]),
+                not_live_words=raw["notLiveWords"],
+                words=raw["words"],
+            )
+        )
     return Window(
-        len(pages), streamlit_cpu, browser_cpu, machine_cpu, rss, connections, len(feed_changes), stats,
+        len(pages),
+        streamlit_cpu,
+        browser_cpu,
+        machine_cpu,
+        rss,
+        connections,
+        len(feed_changes),
+        stats,
         render_figures(pages[-1]),
     )
 
@@ -325,8 +337,10 @@ def run(args: argparse.Namespace, steps: list[int]) -> Run:
                         break
                     open_seconds.append(time.monotonic() - opening)
                     print(f"  session {len(pages)} open in {open_seconds[-1]:.1f} s", file=sys.stderr)
-                print(f"{len(pages)} sessions open; settling {args.settle:g} s, then measuring "
-                      f"{args.window:g} s", file=sys.stderr)
+                print(
+                    f"{len(pages)} sessions open; settling {args.settle:g} s, then measuring {args.window:g} s",
+                    file=sys.stderr,
+                )
                 time.sleep(args.settle)
                 windows.append(measure(pages, process, monitor, args.window, args.max_lag))
                 if failure is not None:
@@ -340,40 +354,53 @@ def run(args: argparse.Namespace, steps: list[int]) -> Run:
 def report(args: argparse.Namespace, result: Run) -> None:
     windows = result.windows
     first, last = windows[0], windows[-1]
-    print(f"# fanout: {last.sessions} of {args.sessions} browser sessions on one `streamlit run dashboard.py`, "
-          f"{args.window:g} s windows, latency charts {args.latency_charts}, runner.postScriptGC {args.post_script_gc}")
+    print(
+        f"# fanout: {last.sessions} of {args.sessions} browser sessions on one `streamlit run dashboard.py`, "
+        f"{args.window:g} s windows, latency charts {args.latency_charts}, runner.postScriptGC {args.post_script_gc}"
+    )
     print()
     print(f"Machine: {machine()}  ")
     print(f"Command: `{command(args)}`")
     print()
-    print("| sessions | feed connections (min–max) | pages updating | feed changes | page changes (min / median) "
-          "| lag behind the feed: mean / worst page | Streamlit CPU | CPU per session | Streamlit RSS "
-          "| RSS per session | page's own render p50 | browser CPU | machine CPU |")
+    print(
+        "| sessions | feed connections (min–max) | pages updating | feed changes | page changes (min / median) "
+        "| lag behind the feed: mean / worst page | Streamlit CPU | CPU per session | Streamlit RSS "
+        "| RSS per session | page's own render p50 | browser CPU | machine CPU |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for window in windows:
         ok = sum(updating(p, args.max_lag) for p in window.pages)
         changes = [p.changes for p in window.pages]
         means = [p.mean_lag for p in window.pages if p.mean_lag is not None]
         worst = max((p.worst_lag for p in window.pages if p.worst_lag is not None), default=None)
-        lag = (f"{statistics.fmean(means):.2f} s" if means else "–") + " / " + (
-            "–" if worst is None else "never" if worst == float("inf") else f"{worst:.2f} s")
+        lag = (
+            (f"{statistics.fmean(means):.2f} s" if means else "–")
+            + " / "
+            + ("–" if worst is None else "never" if worst == float("inf") else f"{worst:.2f} s")
+        )
         render = "–" if window.render is None else window.render.split("·")[0].replace("p50", "").strip()
         low, high = window.feed_connections
-        print(f"| {window.sessions} | {low}–{high} | {ok}/{window.sessions} | {window.feed_changes} | {min(changes)} / "
-              f"{statistics.median(changes):g} | {lag} | {window.streamlit_cpu:.1f} % | "
-              f"{window.streamlit_cpu / window.sessions:.1f} % | {window.rss_mb:.0f} MB | "
-              f"{window.rss_mb / window.sessions:.1f} MB | {render} | {window.browser_cpu:.0f} % | "
-              f"{window.machine_cpu:.0f} % |")
+        print(
+            f"| {window.sessions} | {low}–{high} | {ok}/{window.sessions} | {window.feed_changes} | {min(changes)} / "
+            f"{statistics.median(changes):g} | {lag} | {window.streamlit_cpu:.1f} % | "
+            f"{window.streamlit_cpu / window.sessions:.1f} % | {window.rss_mb:.0f} MB | "
+            f"{window.rss_mb / window.sessions:.1f} MB | {render} | {window.browser_cpu:.0f} % | "
+            f"{window.machine_cpu:.0f} % |"
+        )
     print()
     if last.sessions > first.sessions:
         extra = last.sessions - first.sessions
-        print(f"Marginal cost of a session (from {first.sessions} to {last.sessions}): "
-              f"{(last.streamlit_cpu - first.streamlit_cpu) / extra:.2f} % of a core in the Streamlit process, "
-              f"{(last.rss_mb - first.rss_mb) / extra:.1f} MB of its RSS, "
-              f"{(last.browser_cpu - first.browser_cpu) / extra:.0f} % of a core in the browser.")
+        print(
+            f"Marginal cost of a session (from {first.sessions} to {last.sessions}): "
+            f"{(last.streamlit_cpu - first.streamlit_cpu) / extra:.2f} % of a core in the Streamlit process, "
+            f"{(last.rss_mb - first.rss_mb) / extra:.1f} MB of its RSS, "
+            f"{(last.browser_cpu - first.browser_cpu) / extra:.0f} % of a core in the browser."
+        )
     if result.open_seconds:
-        print(f"Opening the sessions after the first, one after another, took {sum(result.open_seconds):.0f} s "
-              f"(each {statistics.median(result.open_seconds):.1f} s median, {max(result.open_seconds):.1f} s max).")
+        print(
+            f"Opening the sessions after the first, one after another, took {sum(result.open_seconds):.0f} s "
+            f"(each {statistics.median(result.open_seconds):.1f} s median, {max(result.open_seconds):.1f} s max)."
+        )
     if result.open_failure:
         print(f"Opening stopped: {result.open_failure}.")
     print()
@@ -381,31 +408,46 @@ def report(args: argparse.Namespace, result: Run) -> None:
     all_follow = last.sessions == args.sessions and all(following(p) for p in last.pages)
     print("| goal | result | met |")
     print("|---|---|---|")
-    print(f"| exactly one WebSocket connection at the feed while sessions are open | "
-          f"{result.connections[0]}–{result.connections[1]} at every reading (every 50 ms) from the first session "
-          f"to the end | {'yes' if result.connections == (1, 1) else 'NO'} |")
-    print(f"| all {args.sessions} sessions updating: every feed change shown on every page, header always \"Live\" "
-          f"| {sum(following(p) for p in last.pages)}/{args.sessions} (with {last.sessions} open) "
-          f"| {'yes' if all_follow else 'NO'} |")
-    print(f"| ... and each change shown within {args.max_lag:g} s "
-          f"| {sum(updating(p, args.max_lag) for p in last.pages)}/{args.sessions} (with {last.sessions} open) "
-          f"| {'yes' if everyone else 'NO'} |")
+    print(
+        f"| exactly one WebSocket connection at the feed while sessions are open | "
+        f"{result.connections[0]}–{result.connections[1]} at every reading (every 50 ms) from the first session "
+        f"to the end | {'yes' if result.connections == (1, 1) else 'NO'} |"
+    )
+    print(
+        f'| all {args.sessions} sessions updating: every feed change shown on every page, header always "Live" '
+        f"| {sum(following(p) for p in last.pages)}/{args.sessions} (with {last.sessions} open) "
+        f"| {'yes' if all_follow else 'NO'} |"
+    )
+    print(
+        f"| ... and each change shown within {args.max_lag:g} s "
+        f"| {sum(updating(p, args.max_lag) for p in last.pages)}/{args.sessions} (with {last.sessions} open) "
+        f"| {'yes' if everyone else 'NO'} |"
+    )
     for index, page in enumerate(last.pages):
         if not updating(page, args.max_lag):
-            page_worst = ("–" if page.worst_lag is None else "never" if page.worst_lag == float("inf")
-                          else f"{page.worst_lag:.2f} s")
-            print(f"| page {index + 1} | {page.changes} changes, worst lag {page_worst}, header {page.words!r}, "
-                  f"{page.not_live} non-Live readings ({page.not_live_words!r}) | NO |")
+            page_worst = (
+                "–"
+                if page.worst_lag is None
+                else "never"
+                if page.worst_lag == float("inf")
+                else f"{page.worst_lag:.2f} s"
+            )
+            print(
+                f"| page {index + 1} | {page.changes} changes, worst lag {page_worst}, header {page.words!r}, "
+                f"{page.not_live} non-Live readings ({page.not_live_words!r}) | NO |"
+            )
     print()
-    print("One Chromium, one browser context per session (its own cookies: a separate viewer), 1280×800. "
-          "CPU is over the window from psutil (100 % = one core): the Streamlit process; the browser (every "
-          "process this script started but Streamlit: Chromium and the Playwright driver); the machine, all "
-          "cores together (100 % = all busy). A page's changes are distinct texts of its cards' scores and "
-          "clocks, seen by a MutationObserver; a feed change is a change in the simulator's games (read every "
-          "50 ms); a page's lag is the time from each feed change to the page's next change (\"never\": a feed "
-          "change the page had not shown 3 s after the window). The page's own render p50 is what the newest "
-          "page's latency section says about its live fragment's run time. The simulated night "
-          f"(seed {args.seed}) has live games from the first second.")
+    print(
+        "One Chromium, one browser context per session (its own cookies: a separate viewer), 1280×800. "
+        "CPU is over the window from psutil (100 % = one core): the Streamlit process; the browser (every "
+        "process this script started but Streamlit: Chromium and the Playwright driver); the machine, all "
+        "cores together (100 % = all busy). A page's changes are distinct texts of its cards' scores and "
+        "clocks, seen by a MutationObserver; a feed change is a change in the simulator's games (read every "
+        "50 ms); a page's lag is the time from each feed change to the page's next change (\"never\": a feed "
+        "change the page had not shown 3 s after the window). The page's own render p50 is what the newest "
+        "page's latency section says about its live fragment's run time. The simulated night "
+        f"(seed {args.seed}) has live games from the first second."
+    )
 
 
 # -- the session ramp: viewers over Streamlit's own protocol -------------------------------------
@@ -478,7 +520,11 @@ async def browser_newcomer(browser: Any, url: str) -> float | None:
 
 
 async def measure_step(
-    args: argparse.Namespace, url: str, crowd: list[Viewer], opened: list[float | None], process: psutil.Process,
+    args: argparse.Namespace,
+    url: str,
+    crowd: list[Viewer],
+    opened: list[float | None],
+    process: psutil.Process,
     browser: Any,
 ) -> RampStep:
     """Settle, then measure a window over the open ``crowd``; then time a newcomer."""
@@ -495,7 +541,9 @@ async def measure_step(
     live = [viewer for viewer in crowd if not viewer.closed]
     waits = [longest_wait(viewer, start, end) for viewer in live] or [math.inf]
     refreshes = sum(
-        1 for viewer in live for run in viewer.runs
+        1
+        for viewer in live
+        for run in viewer.runs
         if start <= run.at <= end and run.status in (FINISHED_PAGE, FINISHED_FRAGMENT)
     )
     render = next((t for t in reversed(live[-1].texts) if t.startswith("Live section render")), None) if live else None
@@ -572,8 +620,11 @@ async def ramp(args: argparse.Namespace, steps: list[int]) -> tuple[list[RampSte
                     if args.chosen_refresh is not None:  # as a viewer moving the slider does
                         viewer.set_widget("Refresh every (seconds)", double_array_value={"data": [args.chosen_refresh]})
                         await viewer.rerun()
-                print(f"{len(crowd)} sessions open (slowest page {max((t or math.inf) for t in opened or [0]):.2f} s); "
-                      f"settling {args.settle:g} s, then measuring {args.window:g} s", file=sys.stderr)
+                print(
+                    f"{len(crowd)} sessions open (slowest page {max((t or math.inf) for t in opened or [0]):.2f} s); "
+                    f"settling {args.settle:g} s, then measuring {args.window:g} s",
+                    file=sys.stderr,
+                )
                 results.append(await measure_step(args, dashboard.url, crowd, opened, process, browser))
                 print(f"  {results[-1]}", file=sys.stderr)
                 if None in opened:
@@ -595,51 +646,74 @@ def seconds(value: float | None) -> str:
 def report_ramp(
     args: argparse.Namespace, goal: int, results: list[RampStep], crafted: tuple[float, float] | None
 ) -> None:
-    print(f"# fanout ramp: viewers over Streamlit's protocol on one `streamlit run dashboard.py`"
-          f"{' (' + args.app_root + ')' if args.app_root else ''}, {args.window:g} s windows")
+    print(
+        f"# fanout ramp: viewers over Streamlit's protocol on one `streamlit run dashboard.py`"
+        f"{' (' + args.app_root + ')' if args.app_root else ''}, {args.window:g} s windows"
+    )
     print()
     print(f"Machine: {machine()}  ")
     print(f"Command: `{command(args)}`")
     print()
-    print("| sessions | pages opened: median / slowest | refreshes/s (all) | longest wait between refreshes: "
-          "median session / worst | interval set | pages saying \"many viewers\" | Streamlit CPU | Streamlit RSS "
-          "| newcomer's page (protocol / Chromium) | page's own render | this process's CPU | machine CPU |")
+    print(
+        "| sessions | pages opened: median / slowest | refreshes/s (all) | longest wait between refreshes: "
+        'median session / worst | interval set | pages saying "many viewers" | Streamlit CPU | Streamlit RSS '
+        "| newcomer's page (protocol / Chromium) | page's own render | this process's CPU | machine CPU |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for step in results:
         took = [t for t in step.opened if t is not None]
-        opened = "–" if not step.opened else (
-            f"{statistics.median(took):.2f} s / {seconds(max(took) if len(took) == len(step.opened) else None)}"
-            if took else "never")
+        opened = (
+            "–"
+            if not step.opened
+            else (
+                f"{statistics.median(took):.2f} s / {seconds(max(took) if len(took) == len(step.opened) else None)}"
+                if took
+                else "never"
+            )
+        )
         render = "–" if step.render is None else step.render.split(":", 1)[1].split("·")[0].replace("p50", "").strip()
-        print(f"| {step.sessions} | {opened} | {step.refreshes:.1f} | {seconds(step.median_gap)} / "
-              f"{seconds(step.worst_gap)} | {step.interval:g} s | {step.degraded} | {step.streamlit_cpu:.0f} % | "
-              f"{step.rss_mb:.0f} MB | {seconds(step.newcomer)} / "
-              f"{'–' if not args.browser_newcomer else seconds(step.browser_newcomer)} | {render} | "
-              f"{step.bench_cpu:.0f} % | {step.machine_cpu:.0f} % |")
+        print(
+            f"| {step.sessions} | {opened} | {step.refreshes:.1f} | {seconds(step.median_gap)} / "
+            f"{seconds(step.worst_gap)} | {step.interval:g} s | {step.degraded} | {step.streamlit_cpu:.0f} % | "
+            f"{step.rss_mb:.0f} MB | {seconds(step.newcomer)} / "
+            f"{'–' if not args.browser_newcomer else seconds(step.browser_newcomer)} | {render} | "
+            f"{step.bench_cpu:.0f} % | {step.machine_cpu:.0f} % |"
+        )
     print()
     if crafted is not None:
-        print(f"{args.crafted} crafted clients alone, each asking for a refresh every 50 ms for {args.window:g} s: "
-              f"the server used {crafted[0]:.0f} % of a core and ran {crafted[1]:.1f} refreshes a second for each.")
+        print(
+            f"{args.crafted} crafted clients alone, each asking for a refresh every 50 ms for {args.window:g} s: "
+            f"the server used {crafted[0]:.0f} % of a core and ran {crafted[1]:.1f} refreshes a second for each."
+        )
         print()
     last = results[-1]
     met_refresh = last.sessions == goal and last.worst_gap <= 5.0
-    newcomer_ok = last.newcomer is not None and last.newcomer <= 3.0 and (
-        not args.browser_newcomer or (last.browser_newcomer is not None and last.browser_newcomer <= 3.0))
+    newcomer_ok = (
+        last.newcomer is not None
+        and last.newcomer <= 3.0
+        and (not args.browser_newcomer or (last.browser_newcomer is not None and last.browser_newcomer <= 3.0))
+    )
     print("| goal | result | met |")
     print("|---|---|---|")
-    print(f"| with {goal} sessions, every session refreshes at least every 5 s | {last.sessions} open, "
-          f"worst wait {seconds(last.worst_gap)} | {'yes' if met_refresh else 'NO'} |")
-    print(f"| ... and a newcomer's page completes within 3 s | {seconds(last.newcomer)}"
-          f"{'' if not args.browser_newcomer else ' (Chromium: ' + seconds(last.browser_newcomer) + ')'} "
-          f"| {'yes' if newcomer_ok else 'NO'} |")
+    print(
+        f"| with {goal} sessions, every session refreshes at least every 5 s | {last.sessions} open, "
+        f"worst wait {seconds(last.worst_gap)} | {'yes' if met_refresh else 'NO'} |"
+    )
+    print(
+        f"| ... and a newcomer's page completes within 3 s | {seconds(last.newcomer)}"
+        f"{'' if not args.browser_newcomer else ' (Chromium: ' + seconds(last.browser_newcomer) + ')'} "
+        f"| {'yes' if newcomer_ok else 'NO'} |"
+    )
     print()
-    print("Each viewer is a `harness.viewer.Viewer`: one WebSocket speaking Streamlit's protocol as the browser's "
-          "frontend does (the page's rerun request, then a fragment rerun request at every interval the server "
-          "sets), from one event loop in this process, so the browsers' own rendering is not on the machine. A "
-          "refresh is a finished run of the live section (a fragment run, or a whole-page run); a session's longest "
-          "wait counts the window's edges. A page is complete when its first whole run has finished; the "
-          "newcomer opens after the window, with every session still refreshing. CPU from psutil (100 % = one "
-          f"core). The simulated night (seed {args.seed}) has live games from the first second.")
+    print(
+        "Each viewer is a `harness.viewer.Viewer`: one WebSocket speaking Streamlit's protocol as the browser's "
+        "frontend does (the page's rerun request, then a fragment rerun request at every interval the server "
+        "sets), from one event loop in this process, so the browsers' own rendering is not on the machine. A "
+        "refresh is a finished run of the live section (a fragment run, or a whole-page run); a session's longest "
+        "wait counts the window's edges. A page is complete when its first whole run has finished; the "
+        "newcomer opens after the window, with every session still refreshing. CPU from psutil (100 % = one "
+        f"core). The simulated night (seed {args.seed}) has live games from the first second."
+    )
 
 
 def main() -> None:
@@ -647,31 +721,51 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20, help="browser sessions on the one Streamlit process")
     parser.add_argument("--window", type=float, default=30.0, help="seconds each measuring window lasts")
     parser.add_argument("--settle", type=float, default=10.0, help="seconds after opening before measuring")
-    parser.add_argument("--max-lag", type=float, default=3.0,
-                        help="longest a page may take to show a change of the feed, s")
+    parser.add_argument(
+        "--max-lag", type=float, default=3.0, help="longest a page may take to show a change of the feed, s"
+    )
     parser.add_argument("--open-timeout", type=float, default=120.0, help="seconds one session may take to open")
-    parser.add_argument("--latency-charts", choices=("on", "off"), default="on",
-                        help="the sidebar's 'Latency charts' toggle in every session (on is the page's default)")
+    parser.add_argument(
+        "--latency-charts",
+        choices=("on", "off"),
+        default="on",
+        help="the sidebar's 'Latency charts' toggle in every session (on is the page's default)",
+    )
     parser.add_argument("--games", type=int, default=8, help="games in the simulated night")
     parser.add_argument("--speed", type=float, default=24.0, help="game seconds per real second")
-    parser.add_argument("--post-script-gc", choices=("on", "off"), default="off",
-                        help="Streamlit's runner.postScriptGC (off as in .streamlit/config.toml; on is Streamlit's "
-                             "default: a full gc.collect after every run)")
+    add_post_script_gc(parser)
     parser.add_argument("--seed", type=int, default=7, help="the simulated night")
-    parser.add_argument("--steps", default=None,
-                        help="session counts to measure at, e.g. 1,5,10,15,20 (default: 1 and --sessions)")
-    parser.add_argument("--ramp", default=None,
-                        help="the session ramp instead of browsers: viewers over Streamlit's protocol, measured at "
-                             "each of these counts, e.g. 1,5,10,20,36,50")
-    parser.add_argument("--crafted", type=int, default=0,
-                        help="with --ramp: first measure this many crafted clients alone, each asking for a refresh "
-                             "every 50 ms")
-    parser.add_argument("--browser-newcomer", action="store_true",
-                        help="with --ramp: also time a Chromium page opening after each window")
-    parser.add_argument("--chosen-refresh", type=float, default=None,
-                        help="with --ramp: every viewer sets the page's refresh interval to this, in seconds")
-    parser.add_argument("--app-root", default=None,
-                        help="with --ramp: run the dashboard.py of another checkout (for before and after figures)")
+    parser.add_argument(
+        "--steps", default=None, help="session counts to measure at, e.g. 1,5,10,15,20 (default: 1 and --sessions)"
+    )
+    parser.add_argument(
+        "--ramp",
+        default=None,
+        help="the session ramp instead of browsers: viewers over Streamlit's protocol, measured at "
+        "each of these counts, e.g. 1,5,10,20,36,50",
+    )
+    parser.add_argument(
+        "--crafted",
+        type=int,
+        default=0,
+        help="with --ramp: first measure this many crafted clients alone, each asking for a refresh every 50 ms",
+    )
+    parser.add_argument(
+        "--browser-newcomer",
+        action="store_true",
+        help="with --ramp: also time a Chromium page opening after each window",
+    )
+    parser.add_argument(
+        "--chosen-refresh",
+        type=float,
+        default=None,
+        help="with --ramp: every viewer sets the page's refresh interval to this, in seconds",
+    )
+    parser.add_argument(
+        "--app-root",
+        default=None,
+        help="with --ramp: run the dashboard.py of another checkout (for before and after figures)",
+    )
     args = parser.parse_args()
     if args.ramp:
         try:

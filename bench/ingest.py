@@ -365,9 +365,7 @@ def main() -> None:
     args = parser.parse_args()
 
     reader, writer = multiprocessing.Pipe(duplex=False)
-    sender = multiprocessing.Process(
-        target=serve, args=(writer, args.messages, 4 * args.runs, args.plays), daemon=True
-    )
+    sender = multiprocessing.Process(target=serve, args=(writer, args.messages, 4 * args.runs, args.plays), daemon=True)
     sender.start()
     url = f"ws://127.0.0.1:{reader.recv()}/ws/live"
 

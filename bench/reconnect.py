@@ -78,8 +78,14 @@ def first_transition(store: Store, to_state: ConnectionState, after: float) -> f
 def some_state() -> list[ScoreUpdate | PredictionUpdate]:
     """A game and its prediction, so that every (re)connection starts with a real snapshot."""
     game = Game(
-        game_id="bench-reconnect", home_team="Boston Celtics", away_team="New York Knicks",
-        home_score=50, away_score=48, period=3, clock="07:12", status="live",
+        game_id="bench-reconnect",
+        home_team="Boston Celtics",
+        away_team="New York Knicks",
+        home_score=50,
+        away_score=48,
+        period=3,
+        clock="07:12",
+        status="live",
     )
     return [ScoreUpdate(data=game), PredictionUpdate(data=Prediction(game_id=game.game_id, home_win_probability=0.6))]
 
@@ -155,8 +161,12 @@ def main() -> None:
     parser.add_argument("--outage-max", type=float, default=1.5, help="longest outage, seconds after the loss")
     parser.add_argument("--fresh", type=int, default=20, help="fresh clients for the initial connect time")
     parser.add_argument("--seed", type=int, default=1, help="shuffles the outage schedule")
-    parser.add_argument("--base-delay", type=float, default=1.0,
-                        help="the client's reconnect_base_delay (1 s is the default; try 0.25 or 0.5 to compare)")
+    parser.add_argument(
+        "--base-delay",
+        type=float,
+        default=1.0,
+        help="the client's reconnect_base_delay (1 s is the default; try 0.25 or 0.5 to compare)",
+    )
     args = parser.parse_args()
 
     schedules = {
@@ -171,8 +181,10 @@ def main() -> None:
     con50, con95, con_max = percentile(con_ms, 50), percentile(con_ms, 95), max(con_ms)
 
     backoff = "default backoff" if args.base_delay == 1.0 else f"reconnect_base_delay={args.base_delay:g} s"
-    print(f"# reconnect: {args.cycles} server restarts per schedule under one FeedClient ({backoff}), "
-          f"{args.fresh} fresh connects")
+    print(
+        f"# reconnect: {args.cycles} server restarts per schedule under one FeedClient ({backoff}), "
+        f"{args.fresh} fresh connects"
+    )
     print()
     print(f"Machine: {machine()}  ")
     print(f"Command: `{command(args)}`")
@@ -182,12 +194,16 @@ def main() -> None:
     for label, cycles in runs.items():
         recovery = [c.recovery for c in cycles]
         rec95 = percentile(recovery, 95)
-        print(f"| reconnect, server {label}: server accepting again → client `connected` | "
-              f"{percentile(recovery, 50):.3f} s | {rec95:.3f} s | {max(recovery):.3f} s | "
-              f"p95 ≤ {RECONNECT_GOAL_S:g} s (seed: < {SEED_RECONNECT_TARGET_S:g} s) | "
-              f"{'yes' if rec95 <= RECONNECT_GOAL_S else 'NO'} |")
-    print(f"| initial connect: `start()` → `connected` | {con50:.1f} ms | {con95:.1f} ms | {con_max:.1f} ms | "
-          f"p95 < {CONNECT_GOAL_MS:g} ms (original target) | {'yes' if con95 < CONNECT_GOAL_MS else 'NO'} |")
+        print(
+            f"| reconnect, server {label}: server accepting again → client `connected` | "
+            f"{percentile(recovery, 50):.3f} s | {rec95:.3f} s | {max(recovery):.3f} s | "
+            f"p95 ≤ {RECONNECT_GOAL_S:g} s (seed: < {SEED_RECONNECT_TARGET_S:g} s) | "
+            f"{'yes' if rec95 <= RECONNECT_GOAL_S else 'NO'} |"
+        )
+    print(
+        f"| initial connect: `start()` → `connected` | {con50:.1f} ms | {con95:.1f} ms | {con_max:.1f} ms | "
+        f"p95 < {CONNECT_GOAL_MS:g} ms (original target) | {'yes' if con95 < CONNECT_GOAL_MS else 'NO'} |"
+    )
     print()
 
     every = [c for cycles in runs.values() for c in cycles]
@@ -195,8 +211,10 @@ def main() -> None:
     slow = [c for c in every if c.failed_attempts > 0]
     print("| outage (client's loss → server accepting), both schedules | cycles | reconnect p50 | reconnect max |")
     print("|---|---:|---:|---:|")
-    for label, group in (("back before the first retry (no refused attempt)", quick),
-                         ("first retry refused, reconnected at a later one", slow)):
+    for label, group in (
+        ("back before the first retry (no refused attempt)", quick),
+        ("first retry refused, reconnected at a later one", slow),
+    ):
         if group:
             span = f"{min(c.outage for c in group):.2f}–{max(c.outage for c in group):.2f} s"
             values = [c.recovery for c in group]
@@ -204,15 +222,17 @@ def main() -> None:
         else:
             print(f"| {label} | 0 | – | – |")
     print()
-    print(f"Schedules: \"restarted at once\" stops the server and starts it again as soon as the client has noticed "
-          f"the loss (a process restart); the other keeps it down for {args.cycles} outages spread evenly over "
-          f"{args.outage_min:g}–{args.outage_max:g} s after the loss, shuffled (seed {args.seed}). "
-          f"With a {args.base_delay:g} s base delay the first retry comes {0.8 * args.base_delay:g}–"
-          f"{1.2 * args.base_delay:g} s after the loss and the second {1.6 * args.base_delay:g}–"
-          f"{2.4 * args.base_delay:g} s after the first, so the reconnect time is the remainder of whichever "
-          "wait the server came back in: it depends on the outage, not on how fast the client connects. "
-          f"\"Accepting\" is when `FeedServer.start()` returned (it polls every 10 ms). "
-          f"The first of the fresh connects (cold) took {con_ms[0]:.1f} ms.")
+    print(
+        f'Schedules: "restarted at once" stops the server and starts it again as soon as the client has noticed '
+        f"the loss (a process restart); the other keeps it down for {args.cycles} outages spread evenly over "
+        f"{args.outage_min:g}–{args.outage_max:g} s after the loss, shuffled (seed {args.seed}). "
+        f"With a {args.base_delay:g} s base delay the first retry comes {0.8 * args.base_delay:g}–"
+        f"{1.2 * args.base_delay:g} s after the loss and the second {1.6 * args.base_delay:g}–"
+        f"{2.4 * args.base_delay:g} s after the first, so the reconnect time is the remainder of whichever "
+        "wait the server came back in: it depends on the outage, not on how fast the client connects. "
+        f'"Accepting" is when `FeedServer.start()` returned (it polls every 10 ms). '
+        f"The first of the fresh connects (cold) took {con_ms[0]:.1f} ms."
+    )
 
 
 if __name__ == "__main__":

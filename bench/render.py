@@ -58,15 +58,27 @@ def night(games: int, updates: int = 10) -> list[ScoreUpdate | PredictionUpdate]
     for i in [i for _ in range(updates) for i in range(games)]:
         points = len(messages) // (2 * games)
         game = Game(
-            game_id=f"bench-{i:03d}", home_team=f"Home Team Number {i}", away_team=f"Away Team Number {i}",
-            home_score=60 + i % 30 + points, away_score=55 + i % 25 + points, period=3,
-            clock=f"{i % 12:02d}:{i % 60:02d}", status="live",
+            game_id=f"bench-{i:03d}",
+            home_team=f"Home Team Number {i}",
+            away_team=f"Away Team Number {i}",
+            home_score=60 + i % 30 + points,
+            away_score=55 + i % 25 + points,
+            period=3,
+            clock=f"{i % 12:02d}:{i % 60:02d}",
+            status="live",
         )
         messages.append(ScoreUpdate(data=game))
-        messages.append(PredictionUpdate(data=Prediction(
-            game_id=game.game_id, home_win_probability=(i % 100) / 100, predicted_home_score=110.0,
-            predicted_away_score=104.0, model="stern-1994",
-        )))
+        messages.append(
+            PredictionUpdate(
+                data=Prediction(
+                    game_id=game.game_id,
+                    home_win_probability=(i % 100) / 100,
+                    predicted_home_score=110.0,
+                    predicted_away_score=104.0,
+                    model="stern-1994",
+                )
+            )
+        )
     return messages
 
 

@@ -58,12 +58,35 @@ RSS_GOAL_MB = 20.0
 TICK_SECONDS = 0.05
 """How often the server asks the source for what is due (10 messages a tick at 200/s)."""
 TEAMS = (
-    "Boston Celtics", "New York Knicks", "Milwaukee Bucks", "Cleveland Cavaliers", "Orlando Magic",
-    "Indiana Pacers", "Philadelphia 76ers", "Miami Heat", "Chicago Bulls", "Atlanta Hawks",
-    "Brooklyn Nets", "Toronto Raptors", "Charlotte Hornets", "Washington Wizards", "Detroit Pistons",
-    "Oklahoma City Thunder", "Denver Nuggets", "Minnesota Timberwolves", "Los Angeles Clippers",
-    "Dallas Mavericks", "Phoenix Suns", "New Orleans Pelicans", "Los Angeles Lakers", "Sacramento Kings",
-    "Golden State Warriors", "Houston Rockets", "Utah Jazz", "Memphis Grizzlies", "San Antonio Spurs",
+    "Boston Celtics",
+    "New York Knicks",
+    "Milwaukee Bucks",
+    "Cleveland Cavaliers",
+    "Orlando Magic",
+    "Indiana Pacers",
+    "Philadelphia 76ers",
+    "Miami Heat",
+    "Chicago Bulls",
+    "Atlanta Hawks",
+    "Brooklyn Nets",
+    "Toronto Raptors",
+    "Charlotte Hornets",
+    "Washington Wizards",
+    "Detroit Pistons",
+    "Oklahoma City Thunder",
+    "Denver Nuggets",
+    "Minnesota Timberwolves",
+    "Los Angeles Clippers",
+    "Dallas Mavericks",
+    "Phoenix Suns",
+    "New Orleans Pelicans",
+    "Los Angeles Lakers",
+    "Sacramento Kings",
+    "Golden State Warriors",
+    "Houston Rockets",
+    "Utah Jazz",
+    "Memphis Grizzlies",
+    "San Antonio Spurs",
     "Portland Trail Blazers",
 )
 
@@ -119,10 +142,16 @@ class SteadySource:
         left = 719 - n % 720
         return ScoreUpdate(
             data=Game(
-                game_id=f"soak-{index:02d}", home_team=TEAMS[2 * index % len(TEAMS)],
-                away_team=TEAMS[(2 * index + 1) % len(TEAMS)], home_score=home, away_score=away,
-                period=1 + (n // 720) % 4, clock=f"{left // 60:02d}:{left % 60:02d}", status="live",
-                differential=home - away, correction=True if n and n % 400 == 0 else None,
+                game_id=f"soak-{index:02d}",
+                home_team=TEAMS[2 * index % len(TEAMS)],
+                away_team=TEAMS[(2 * index + 1) % len(TEAMS)],
+                home_score=home,
+                away_score=away,
+                period=1 + (n // 720) % 4,
+                clock=f"{left // 60:02d}:{left % 60:02d}",
+                status="live",
+                differential=home - away,
+                correction=True if n and n % 400 == 0 else None,
             )
         )
 
@@ -130,8 +159,11 @@ class SteadySource:
         n = self.updates[index]
         return PredictionUpdate(
             data=Prediction(
-                game_id=f"soak-{index:02d}", home_win_probability=round(0.5 + 0.4 * math.sin(n / 50), 4),
-                predicted_home_score=110.0 + n % 7, predicted_away_score=106.0 + n % 5, model="stern-1994",
+                game_id=f"soak-{index:02d}",
+                home_win_probability=round(0.5 + 0.4 * math.sin(n / 50), 4),
+                predicted_home_score=110.0 + n % 7,
+                predicted_away_score=106.0 + n % 5,
+                model="stern-1994",
             )
         )
 
@@ -293,31 +325,43 @@ def report(args: argparse.Namespace, samples: list[Sample], warmed_up: float, ap
     for sample in samples:
         if sample is samples[-1] or sample.at - shown >= row_every - args.sample_every / 2:
             shown = sample.at
-            print(f"| {sample.at / 60:.1f} min | {sample.rss_mb:.1f} MB | {sample.threads} | {sample.fds} | "
-                  f"{sample.received:,} | {sample.rate:.0f} | {ms(sample.e2e_p99)} | {ms(sample.apply_p99)} |")
+            print(
+                f"| {sample.at / 60:.1f} min | {sample.rss_mb:.1f} MB | {sample.threads} | {sample.fds} | "
+                f"{sample.received:,} | {sample.rate:.0f} | {ms(sample.e2e_p99)} | {ms(sample.apply_p99)} |"
+            )
     print()
     print("| measure | start | end | change | goal | met |")
     print("|---|---:|---:|---:|---|---|")
-    print(f"| RSS over the measured {args.minutes:g} min (after the {warmed_up / 60:.1f} min warm-up) | "
-          f"{first.rss_mb:.1f} MB | {last.rss_mb:.1f} MB | {growth:+.1f} MB | ≤ {RSS_GOAL_MB:g} MB over the hour | "
-          f"{'yes' if growth <= RSS_GOAL_MB else 'NO'} |")
-    print(f"| RSS from the first sample, while the bounded histories filled | {samples[0].rss_mb:.1f} MB | "
-          f"{last.rss_mb:.1f} MB | {last.rss_mb - samples[0].rss_mb:+.1f} MB | – (bounded, filled once) | – |")
-    print(f"| threads | {first.threads} | {last.threads} | {thread_growth:+d} | no growth | "
-          f"{'yes' if thread_growth <= 0 else 'NO'} |")
-    print(f"| open file descriptors | {first.fds} | {last.fds} | {last.fds - first.fds:+d} | no growth | "
-          f"{'yes' if last.fds <= first.fds else 'NO'} |")
+    print(
+        f"| RSS over the measured {args.minutes:g} min (after the {warmed_up / 60:.1f} min warm-up) | "
+        f"{first.rss_mb:.1f} MB | {last.rss_mb:.1f} MB | {growth:+.1f} MB | ≤ {RSS_GOAL_MB:g} MB over the hour | "
+        f"{'yes' if growth <= RSS_GOAL_MB else 'NO'} |"
+    )
+    print(
+        f"| RSS from the first sample, while the bounded histories filled | {samples[0].rss_mb:.1f} MB | "
+        f"{last.rss_mb:.1f} MB | {last.rss_mb - samples[0].rss_mb:+.1f} MB | – (bounded, filled once) | – |"
+    )
+    print(
+        f"| threads | {first.threads} | {last.threads} | {thread_growth:+d} | no growth | "
+        f"{'yes' if thread_growth <= 0 else 'NO'} |"
+    )
+    print(
+        f"| open file descriptors | {first.fds} | {last.fds} | {last.fds - first.fds:+d} | no growth | "
+        f"{'yes' if last.fds <= first.fds else 'NO'} |"
+    )
     print(f"| p99 end-to-end latency (interval) | {ms(first.e2e_p99)} | {ms(last.e2e_p99)} | | | |")
     print(f"| p99 apply time (interval) | {ms(first.apply_p99)} | {ms(last.apply_p99)} | | | |")
     print()
-    print(f"Received {counters.received:,} messages ({statistics.median(rates):.0f}/s median after the warm-up), "
-          f"rejected {counters.rejected_total}, stale {counters.stale_dropped}; peak RSS "
-          f"{max(s.rss_mb for s in samples):.1f} MB; worst interval p99 end-to-end "
-          f"{ms(max((s.e2e_p99 for s in measured if s.e2e_p99 is not None), default=None))}. The game ids never "
-          f"change (no new slates): the store holds {args.games} games throughout; each game's histories hold "
-          f"{feed.store.history_per_game:,} points and were "
-          + (f"full from {steady.at / 60:.1f} min on." if steady is not None else "not yet full at the end.")
-          + (" A run shorter than the hour only smoke-tests the goals." if args.minutes < 60 else ""))
+    print(
+        f"Received {counters.received:,} messages ({statistics.median(rates):.0f}/s median after the warm-up), "
+        f"rejected {counters.rejected_total}, stale {counters.stale_dropped}; peak RSS "
+        f"{max(s.rss_mb for s in samples):.1f} MB; worst interval p99 end-to-end "
+        f"{ms(max((s.e2e_p99 for s in measured if s.e2e_p99 is not None), default=None))}. The game ids never "
+        f"change (no new slates): the store holds {args.games} games throughout; each game's histories hold "
+        f"{feed.store.history_per_game:,} points and were "
+        + (f"full from {steady.at / 60:.1f} min on." if steady is not None else "not yet full at the end.")
+        + (" A run shorter than the hour only smoke-tests the goals." if args.minutes < 60 else "")
+    )
     print()
     print(f"Analyst API, called every {args.api_every:g} s (plus a snapshot and status every second):")
     print()
@@ -325,7 +369,7 @@ def report(args: argparse.Namespace, samples: list[Sample], warmed_up: float, ap
     print("|---|---:|---:|---:|---|")
     for name, seconds in api.seconds.items():
         count, error = api.errors.get(name, (0, ""))
-        timing = (f"{statistics.median(seconds) * 1000:.1f} ms | {max(seconds) * 1000:.1f} ms" if seconds else "– | –")
+        timing = f"{statistics.median(seconds) * 1000:.1f} ms | {max(seconds) * 1000:.1f} ms" if seconds else "– | –"
         print(f"| `{name}` | {len(seconds)} | {timing} | {f'{count}: {error}' if count else 0} |")
 
 
@@ -334,12 +378,20 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=60.0, help="how long to soak after the warm-up")
     parser.add_argument("--rate", type=float, default=200.0, help="messages a second from the server")
     parser.add_argument("--games", type=int, default=15, help="games in the stream (at most 15)")
-    parser.add_argument("--warmup-max", type=float, default=900.0,
-                        help="the warm-up lasts until every game's history is full, or this many seconds")
+    parser.add_argument(
+        "--warmup-max",
+        type=float,
+        default=900.0,
+        help="the warm-up lasts until every game's history is full, or this many seconds",
+    )
     parser.add_argument("--sample-every", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--api-every", type=float, default=5.0, help="seconds between analyst-API calls")
-    parser.add_argument("--table-every", type=float, default=None,
-                        help="seconds between rows of the printed table (default: a twelfth of the run)")
+    parser.add_argument(
+        "--table-every",
+        type=float,
+        default=None,
+        help="seconds between rows of the printed table (default: a twelfth of the run)",
+    )
     args = parser.parse_args()
     if args.minutes <= 0:
         parser.error("--minutes must be positive")

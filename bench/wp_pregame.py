@@ -311,9 +311,7 @@ def candidates(data: Margins, found: Features) -> list[Candidate]:
             "beside",
             lambda k: [_difference(np.minimum(balance, 0) * late), _difference(np.maximum(balance, 0) * late)],
         ),
-        Candidate(
-            f"late season: a home edge of its own past game {LATE_FROM}", "beside", lambda k: [late[:, 0]]
-        ),
+        Candidate(f"late season: a home edge of its own past game {LATE_FROM}", "beside", lambda k: [late[:, 0]]),
         Candidate(
             f"the venue's own home edge from past seasons ({VENUE_PRIOR_GAMES:g} games of the league's)",
             "beside",

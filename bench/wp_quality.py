@@ -361,9 +361,7 @@ def report(data: States, evaluation: Evaluation, folds: int, seed: int, seconds:
         f"| all {len(data.final_margin)} games | {everything.home_edge:.4f} | {everything.late_share:.4f} | "
         f"{everything.lead_shrink:.4f} |\n\n{_shipped_note(everything)}"
     )
-    print(
-        f"\nThe fit's vectorised model strays at most {evaluation.mirror_error:.1e} from CalibratedModel."
-    )
+    print(f"\nThe fit's vectorised model strays at most {evaluation.mirror_error:.1e} from CalibratedModel.")
     best_stern = min(scored[STERN].brier or math.inf, scored[STERN_MEAN].brier or math.inf)
     met = ours.brier is not None and ours.brier < best_stern and worst_off(ours) <= GOAL_MAX_OFF
     print(

@@ -85,9 +85,7 @@ def test_oversized_message_is_skipped_not_kept() -> None:
 
 def test_oversized_fragmented_message_is_skipped_as_a_whole() -> None:
     """Fragments that add up past the limit make one Oversized event for the message."""
-    stream = (
-        encode(b"a" * 60, fin=False) + encode(b"b" * 60, Opcode.CONT, fin=False) + encode(b"c", Opcode.CONT)
-    )
+    stream = encode(b"a" * 60, fin=False) + encode(b"b" * 60, Opcode.CONT, fin=False) + encode(b"c", Opcode.CONT)
     assert FrameReader(max_message=100).feed(stream + encode(b"ok")) == [
         Oversized(121, False),
         DataMessage(b"ok", False),

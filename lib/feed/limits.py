@@ -55,4 +55,3 @@ class FeedLimits:
             value = getattr(self, field.name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{field.name} must be a positive number, got {value!r}")
-

@@ -271,8 +271,9 @@ def test_a_plays_csv_imports_its_games_every_play_and_their_probabilities(
     archive = games_csv.with_name("nba.duckdb")
     status, out, _ = run(["import", str(plays_csv), "--archive", str(archive)], capsys)
     assert status == 0
-    assert out.splitlines() == [f"{plays_csv}: 12 frames, 12 applied, 0 rejected; 12 rows new to {archive}, 0 already "
-                                "there"]
+    assert out.splitlines() == [
+        f"{plays_csv}: 12 frames, 12 applied, 0 rejected; 12 rows new to {archive}, 0 already there"
+    ]
     plays = query(archive, "SELECT * FROM plays")
     assert list(plays.columns) == [
         "game_id", "play_id", "period", "clock", "team", "player", "description", "kind", "home_score",

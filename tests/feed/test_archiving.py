@@ -31,9 +31,7 @@ _CONTENT = {
 
 
 def _kept(archive: Path) -> dict[str, pd.DataFrame]:
-    return {
-        view: query(archive, f"SELECT {columns} FROM {view} ORDER BY ALL") for view, columns in _CONTENT.items()
-    }
+    return {view: query(archive, f"SELECT {columns} FROM {view} ORDER BY ALL") for view, columns in _CONTENT.items()}
 
 
 def test_the_servers_archive_holds_what_a_clients_holds(

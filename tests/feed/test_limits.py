@@ -13,4 +13,3 @@ def test_a_limit_must_be_a_positive_finite_number(field: str, value: float) -> N
     """Zero, negative, NaN or infinite limits are refused with a ValueError naming the field."""
     with pytest.raises(ValueError, match=field):
         FeedLimits(**{field: value})
-

@@ -40,4 +40,3 @@ def test_the_two_panels_line_up_and_name_teams_as_text() -> None:
         y_axes.append({key: encoding["y"]["axis"][key] for key in ("minExtent", "maxExtent")})
     assert x_scales == [{"domain": [0, 53.0], "nice": False}] * 2  # ends with the last period, not rounded up
     assert y_axes[0] == y_axes[1]
-

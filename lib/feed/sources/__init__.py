@@ -16,6 +16,7 @@ from lib.protocol import Game, Message, SourceStatus
 Frame = str | bytes
 """A raw WebSocket frame: ``str`` goes as a text frame, ``bytes`` as a binary one."""
 
+
 class Source(Protocol):
     """Where a feed's messages come from: the simulator, real game flows, a replay, the NBA bridge.
 
