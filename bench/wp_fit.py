@@ -154,13 +154,13 @@ def normal_cdf(z: Floats) -> Floats:
 
 
 def _outcome(
-    lead: Floats, left: Floats, mu: Floats, unknown: Floats, p: Parameters, x: Extras
+    lead: Floats, left: Floats, mu: Floats, unknown: Floats, scale: Floats, p: Parameters, x: Extras
 ) -> tuple[Floats, Floats, Floats]:
     played = 1.0 - left
     root = np.sqrt(left)
     weight = 1.0 / (1.0 + p.lead_shrink * root)
     shape = (1.0 - p.late_share) * left + p.late_share * root
-    variance = p.sigma**2
+    variance = (p.sigma * scale) ** 2
     noise_so_far = variance * np.maximum(1.0 - shape, 0.0)
     evidence = unknown * played * played + noise_so_far
     some = evidence > 0.0
@@ -177,7 +177,9 @@ def _outcome(
     return 1.0 - below_win, below_win - below_tie, below_tie
 
 
-def probability(lead: Floats, left: Floats, game: Ints, mu: Floats, unknown: Floats, fitted: Fitted) -> Floats:
+def probability(
+    lead: Floats, left: Floats, game: Ints, mu: Floats, unknown: Floats, fitted: Fitted, scale: Floats | None = None
+) -> Floats:
     """:func:`lib.model.home_win_probability` of many states at once (with the extras, when a fit chose them).
 
     Args:
@@ -187,10 +189,13 @@ def probability(lead: Floats, left: Floats, game: Ints, mu: Floats, unknown: Flo
         mu: Each game's pregame margin.
         unknown: Each game's variance of the strength difference that ``mu`` leaves unknown (0 in lib's model).
         fitted: The model's numbers.
+        scale: Each game's factor on ``sigma`` (1 in lib's model; ``bench/wp_spread.py`` tries others).
     """
     p, x = fitted.parameters, fitted.extras
-    win, tie, _ = _outcome(lead, left, mu[game], unknown[game], p, x)
-    ot_win, _, ot_loss = _outcome(np.zeros_like(mu), np.full_like(mu, OVERTIME_SHARE), mu, unknown, p, x)
+    scale = np.ones_like(mu) if scale is None else scale
+    win, tie, _ = _outcome(lead, left, mu[game], unknown[game], scale[game], p, x)
+    overtime = np.full_like(mu, OVERTIME_SHARE)
+    ot_win, _, ot_loss = _outcome(np.zeros_like(mu), overtime, mu, unknown, scale, p, x)
     return np.clip(win + tie * (ot_win / (ot_win + ot_loss))[game], MIN_PROBABILITY, MAX_PROBABILITY)
 
 
@@ -534,7 +539,7 @@ def league_total(data: Margins, games: Ints) -> float:
     return float(np.mean(data.home_final[last] + data.away_final[last]))
 
 
-def _season_before(data: Margins, games: Ints) -> Floats:
+def season_before(data: Margins, games: Ints) -> Floats:
     """For each game, the points per game of the regular season before its own (its own for the first season)."""
     regular = np.flatnonzero(data.regular)
     seasons = np.unique(data.season[regular])
@@ -547,7 +552,7 @@ def _fit_total(data: Margins, games: Ints, weight: Floats, fitted: Fitted) -> Fi
     points = (data.points_for + data.points_against)[games].sum(axis=1).astype(np.float64)
     played = (data.wins + data.losses)[games].sum(axis=1).astype(np.float64)
     # What is known before a season: the last one's points per game, which the model ships with.
-    known = _season_before(data, games)
+    known = season_before(data, games)
 
     def loss(point: Floats) -> float:
         prior_games = math.exp(point[0])
