@@ -15,7 +15,7 @@ from typing import Final
 
 import streamlit as st
 
-from lib.views.format import CardData, ago, game_clock, is_close_game, win_chance
+from lib.views.format import CardData, ago, game_clock, is_close_game, predicted_final, win_chance
 
 CARD_CSS: Final = """
 <style>
@@ -84,11 +84,11 @@ def _prediction_html(card: CardData) -> str:
     percent = 100.0 * prediction.home_win_probability
     chance = win_chance(prediction.home_win_probability, final=game.status == "final")
     text = f"{escape(game.home_team)} win {escape(chance)}"
-    away, home = prediction.predicted_away_score, prediction.predicted_home_score
-    if home is not None and away is not None:
+    if prediction.predicted_home_score is not None and prediction.predicted_away_score is not None:
+        away, home = predicted_final(prediction.predicted_away_score, prediction.predicted_home_score)
         text += (
-            f'<div class="nba-final">predicted final {escape(game.away_team)} {away:.0f}, '
-            f"{escape(game.home_team)} {home:.0f}</div>"
+            f'<div class="nba-final">predicted final {escape(game.away_team)} {away}, '
+            f"{escape(game.home_team)} {home}</div>"
         )
     return f'<div class="nba-pred"><div class="nba-bar"><div style="width:{percent:.1f}%"></div></div>{text}</div>'
 

@@ -222,6 +222,27 @@ def win_chance(probability: float, *, final: bool) -> str:
     return f"{shown} %"
 
 
+def predicted_final(away: float, home: float) -> tuple[int, int]:
+    """A predicted final score in whole points, ``(away, home)``: each within a point of the model's, the team it
+    expects ahead shown ahead.
+
+    Rounded alone, an expected 109.7 to 110.2 reads as a tie ("110–110") beside a chance that
+    favours one team; it shows as 109–110 instead: the leader goes up a point or the trailer down
+    one, whichever is nearer the model's. A margin expected to be exactly 0 stays a tie.
+    """
+    shown_away, shown_home = round(away), round(home)
+    if shown_away != shown_home or away == home:
+        return shown_away, shown_home
+    tie, ahead, behind = shown_home, max(away, home), min(away, home)
+    # The leader up to the next point or the trailer down to the one below, whichever is nearer:
+    # the nearer is always within a point, as both were within half a point of the tie.
+    if tie == 0 or tie + 1 - ahead <= behind - (tie - 1):
+        lead_shown, trail_shown = tie + 1, tie
+    else:
+        lead_shown, trail_shown = tie, tie - 1
+    return (trail_shown, lead_shown) if home > away else (lead_shown, trail_shown)
+
+
 PRIORS: Final = {
     "+spread": "Betting line",
     "+odds": "Betting line",

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from lib.views.format import CardData, game_clock, model_and_prior, win_chance
+from lib.views.format import CardData, game_clock, model_and_prior, predicted_final, win_chance
 
 COLUMNS = ("Away", "Home", "Score", "Clock", "Home win", "Predicted final", "Prior", "Model")
 SCORE_WIDTH: Final = 110
@@ -31,7 +31,8 @@ def predictions_table(cards: Sequence[CardData], now: float, tz: tzinfo = UTC) -
         prediction = card.prediction.prediction if card.prediction else None
         predicted = None
         if prediction and prediction.predicted_home_score is not None and prediction.predicted_away_score is not None:
-            predicted = f"{prediction.predicted_away_score:.0f}–{prediction.predicted_home_score:.0f}"
+            away, home = predicted_final(prediction.predicted_away_score, prediction.predicted_home_score)
+            predicted = f"{away}–{home}"
         model, prior = model_and_prior(prediction.model) if prediction and prediction.model else (None, None)
         rows.append(
             (

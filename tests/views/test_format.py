@@ -24,6 +24,7 @@ from lib.views.format import (
     is_close_game,
     known_from,
     plural,
+    predicted_final,
     sort_cards,
     source_caption,
     source_health,
@@ -335,3 +336,37 @@ def test_a_stale_source_report_is_not_shown_while_disconnected() -> None:
     indicator = connection_indicator(down, NOW, failing)
     assert indicator.words == "Reconnecting in 3 s (attempt 1 of 10)"
     assert "NBA" not in (indicator.problem or "") + (indicator.upstream or "")
+
+
+@pytest.mark.parametrize(
+    ("away", "home", "shown"),
+    [
+        (104.4, 110.3, (104, 110)),  # apart once rounded: rounded
+        (109.7, 110.2, (109, 110)),  # a tie once rounded: the trailer down (0.7) is nearer than the leader up (0.8)
+        (109.6, 110.0, (109, 110)),  # the trailer down (0.6) is nearer than the leader up (1.0)
+        (110.0, 110.4, (110, 111)),  # the leader up (0.6) is nearer than the trailer down (1.0)
+        (110.4, 109.9, (111, 110)),  # the away team expected ahead stays ahead (up 0.6, not down 0.9)
+        (112.0, 112.0, (112, 112)),  # a tie expected is shown as one
+        (0.3, 0.1, (1, 0)),  # no score below 0
+    ],
+)
+def test_a_predicted_final_never_shows_a_tie_the_model_does_not_expect(
+    away: float, home: float, shown: tuple[int, int]
+) -> None:
+    """Whole points, each within a point of the model's, the team expected ahead shown ahead."""
+    assert predicted_final(away, home) == shown
+    assert all(abs(whole - exact) < 1 for whole, exact in zip(shown, (away, home), strict=True))
+
+
+def test_a_predicted_final_orders_the_teams_as_the_expectation_does_for_any_scores() -> None:
+    """Over a grid of expected scores the shown winner is the expected one, and each score within a point."""
+    for tenths in range(-30, 31):
+        for base in (0.0, 99.5, 110.0, 110.45):
+            away, home = base, base + tenths / 10
+            if home < 0:
+                continue
+            shown_away, shown_home = predicted_final(away, home)
+            assert (shown_home > shown_away) == (home > away)
+            assert (shown_home == shown_away) == (home == away)
+            assert abs(shown_away - away) < 1
+            assert abs(shown_home - home) < 1
