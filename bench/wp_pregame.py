@@ -58,6 +58,18 @@ RIDGE_GAMES: Final = 15.0
 LATE_FROM: Final = 55
 """A team's games after which the late season's candidates count: the share of the 27 left gone."""
 
+ELO_K: Final = (15.0, 20.0)
+"""The Elo update sizes tried: FiveThirtyEight's NBA Elo used 20."""
+
+ELO_CARRY: Final = 0.75
+"""The share of a team's Elo rating above or below average it keeps into the next season (FiveThirtyEight's)."""
+
+ELO_HOME: Final = 100.0
+"""The home team's Elo edge in the update's expectation (FiveThirtyEight's)."""
+
+ELO_POINTS: Final = 28.0
+"""Elo points per point of margin, about: only a scale, as each candidate's weight is fitted."""
+
 VENUE_PRIOR_GAMES: Final = 100.0
 """Games of the league's average home edge added to a venue's own history."""
 
@@ -82,6 +94,7 @@ class Features:
     last_differential: Floats
     two_seasons_back: Floats
     venue_edge: Floats
+    elo: dict[float, Floats]
 
 
 def features(data: Margins, fitted: Fitted) -> Features:
@@ -143,6 +156,7 @@ def features(data: Margins, fitted: Fitted) -> Features:
         last_differential=last_differential,
         two_seasons_back=two_back,
         venue_edge=venue,
+        elo={k: _elo(data, k) for k in ELO_K},
     )
 
 
@@ -217,6 +231,32 @@ def _ridge(data: Margins, fitted: Fitted) -> Floats:
     return ratings
 
 
+def _elo(data: Margins, k: float) -> Floats:
+    """FiveThirtyEight's NBA Elo before each game, home minus away, in points (:data:`ELO_POINTS` Elo points each).
+
+    Every game updates both teams, playoffs too, by ``k`` times the margin-of-victory multiplier
+    ``(|margin| + 3) ** 0.8 / (7.5 + 0.006 * the winner's Elo edge)`` times the result's surprise;
+    each season starts from :data:`ELO_CARRY` of the last one's rating, the rest of it average.
+    """
+    difference = np.zeros(len(data.game_id))
+    rating: dict[str, float] = {}
+    season = None
+    for game in range(len(data.game_id)):
+        if data.season[game] != season:
+            season = data.season[game]
+            rating = {team: ELO_CARRY * value for team, value in rating.items()}
+        home, away = (FRANCHISES.get(str(team), str(team)) for team in data.teams[game])
+        edge = rating.get(home, 0.0) - rating.get(away, 0.0)
+        difference[game] = edge / ELO_POINTS
+        margin = int(data.home_final[game] - data.away_final[game])
+        edge += ELO_HOME
+        expected = 1.0 / (1.0 + 10.0 ** (-edge / 400.0))
+        multiplier = (abs(margin) + 3) ** 0.8 / (7.5 + 0.006 * (edge if margin > 0 else -edge))
+        shift = k * multiplier * (float(margin > 0) - expected)
+        rating[home], rating[away] = rating.get(home, 0.0) + shift, rating.get(away, 0.0) - shift
+    return difference
+
+
 def _difference(values: Floats) -> Floats:
     return np.asarray(values[:, 0] - values[:, 1], dtype=np.float64)
 
@@ -249,6 +289,9 @@ def candidates(data: Margins, found: Features) -> list[Candidate]:
 
     def capped(cap: int) -> Callable[[float], list[Floats]]:
         return lambda k: [shrunk(found.capped[cap], games, k)]
+
+    def rated(k: float) -> Callable[[float], list[Floats]]:
+        return lambda _: [found.elo[k]]
 
     def fading(values: Floats) -> Callable[[float], list[Floats]]:
         """A past season's figure, worn down by this season's games as the model wears last season's record."""
@@ -305,6 +348,14 @@ def candidates(data: Margins, found: Features) -> list[Candidate]:
             for kind in ("instead of last season's record", "beside")
         ),
         Candidate("two seasons back: the record", "beside", fading(found.two_seasons_back), shrinks=True),
+        *(
+            Candidate(
+                f"FiveThirtyEight's Elo (margin of victory, {ELO_CARRY:g} carried into the next season, K = {k:g})",
+                "beside",
+                rated(k),
+            )
+            for k in ELO_K
+        ),
         Candidate(
             f"late season: losing and winning teams' balance times the share of the season gone past game {LATE_FROM} "
             "(tanking, resting once clinched)",
