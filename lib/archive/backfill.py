@@ -71,7 +71,8 @@ def import_frames(
         source: What the rows are labelled with, e.g. ``import:night.jsonl``.
         sole_source: The frames are this input's own telling of its games (a games or plays CSV played by
             the project's model), which no other source's rows of a game may be mixed with: a game the
-            archive holds from another source is refused, and nothing is added.
+            archive holds from another source is refused, and nothing is added. Without it (a
+            recording, finished NBA games), a game the archive holds from such a CSV is refused alike.
 
     Raises:
         ArchiveError: The archive cannot be written; nothing was added.
@@ -86,7 +87,7 @@ def import_frames(
         with opened(path, read_only=False, timeout=OPEN_TIMEOUT) as connection:
             prepare(connection, path)
             arrival, carried = next_arrival(connection), latest_states(connection)
-            others = _other_sources(connection, label) if sole_source else {}
+            others = _other_sources(connection, label, csv_only=not sole_source)
             # The store's history and plays are not what is archived: one a game keeps its memory small.
             store = Store(history_per_game=1, plays_per_game=1)
             read = applied = rejected = 0
@@ -116,20 +117,23 @@ def import_frames(
     )
 
 
-def _other_sources(connection: duckdb.DuckDBPyConnection, label: str) -> dict[str, str]:
-    """Each archived game that has rows from a source other than ``label``, with one such source."""
+def _other_sources(connection: duckdb.DuckDBPyConnection, label: str, *, csv_only: bool) -> dict[str, str]:
+    """Each archived game that has rows from a source other than ``label`` (``csv_only``: a CSV's import), with one."""
+    # A CSV's import is labelled with its file's name, which the command line reads as a CSV by its ending.
+    csv = "AND (source LIKE 'import:%.csv' OR source LIKE 'import:%.csv.gz')" if csv_only else ""
     rows = connection.execute(
-        "SELECT game_id, min(source) FROM game_updates WHERE source <> $label GROUP BY game_id", {"label": label}
+        f"SELECT game_id, min(source) FROM game_updates WHERE source <> $label {csv} GROUP BY game_id",
+        {"label": label},
     ).fetchall()
     return dict(rows)
 
 
 def _refuse_known(game_id: str, others: dict[str, str], path: Path) -> None:
-    """Refuse a game of a sole-source import that ``path`` holds from another source.
+    """Refuse a game that ``path`` holds from another telling of it.
 
-    Two tellings of one game (the games CSV's and the plays CSV's, say) share its states but not
-    its predictions, and its latest state would be whichever import's last row was new: a finished
-    game reading as live. No merge of the two is right, so the archive keeps one.
+    Two tellings of one game (the games CSV's and the plays CSV's, or a CSV's and the NBA's) share
+    its states but not its predictions, and its latest state would be whichever import's last row
+    was new: a finished game reading as live. No merge of the two is right, so the archive keeps one.
     """
     other = others.get(game_id)
     if other is not None:

@@ -324,6 +324,23 @@ def test_a_csv_telling_games_the_archive_holds_from_another_file_exits_with_stat
     assert archived(archive) == before
 
 
+def test_nba_games_the_archive_holds_from_a_csv_exit_with_status_2_adding_nothing(
+    cdn: CdnStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--nba-game`` of a game a CSV's import told already: refused as a second CSV would be, the archive as it was."""
+    games_csv = tmp_path / "games.csv"
+    games_csv.write_text(CSV.replace("0021500001,2015-10-27,ATL,DET", f"{GAME},2025-03-09,BOS,NYK"))
+    archive = tmp_path / "nba.duckdb"
+    assert run(["import", str(games_csv), "--archive", str(archive)], capsys)[0] == 0
+    before = archived(archive)
+    status, out, err = run(
+        ["import", "--nba-game", GAME, "--nba-base-url", cdn.base_url, "--archive", str(archive)], capsys
+    )
+    assert (status, out) == (2, "")
+    assert f"error: NBA games {GAME}: game {GAME} is in {archive} already, from import:games.csv: " in err
+    assert archived(archive) == before
+
+
 def test_both_csvs_in_one_command_import_the_first_and_refuse_the_second(
     games_csv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
