@@ -334,14 +334,15 @@ class NightSimulator:
     is predicted by :func:`~lib.feed.model.predict_game` from both teams' form (``+form``), the same
     forms that give each play its probability.
 
-    Simulated teams have played one number of games this season (drawn from the seed within
-    :data:`GAMES_PLAYED`, the same all run: the demo's nights are evenings of one point of a season),
-    each with the record and points its rating makes (:func:`~lib.feed.teams.season_form`), so the
-    better-rated team has the better record. A simulated game is played to the margin the model
-    expects from those forms (:func:`lib.model.pregame_margin`), not to the ratings' own: what the
-    simulator plays and what the predictions say then agree by construction (the model shrinks a
-    form towards average, so the games are a little closer than the ratings alone would make them;
-    the rating order is kept). Their plays are :func:`simulated_plays`.
+    Simulated teams start the run having played one number of games this season (drawn from the
+    seed within :data:`GAMES_PLAYED`), each with the record and points its rating makes
+    (:func:`~lib.feed.teams.season_form`), so the better-rated team starts with the better record;
+    each game the run plays is then added to both teams' forms, so the season moves on. A simulated
+    game is played to the margin the model expects from those forms (:func:`lib.model.pregame_margin`),
+    not to the ratings' own: what the simulator plays and what the predictions say then agree by
+    construction (the model shrinks a form towards average, so the games are a little closer than
+    the ratings alone would make them; the rating order is kept). Their plays are
+    :func:`simulated_plays`.
 
     No team plays twice on one night, across its slates too. Simulated slates draw their teams
     from those that have not played tonight; when too few are left to fill a slate, the night is
