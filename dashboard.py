@@ -270,7 +270,10 @@ def live_section() -> None:
     clock = time.monotonic()
     shared.governor.observe(clock, time.process_time())
     pace = shared.governor.refresh(refresh)
-    if not downloading and pace.interval != st.session_state.refresh_every:
+    # The tabs are in this fragment, so a viewer's click on one reruns only the fragment: the timer
+    # stops or starts with the Data tab only when the whole page runs again.
+    tab_changed = (st.session_state.get("tab") == TABS[-1]) != downloading
+    if tab_changed or (not downloading and pace.interval != st.session_state.refresh_every):
         st.rerun()
     page = pacer.in_page_run()
     time.sleep(pacer.refresh(clock, pace.interval))

@@ -399,6 +399,51 @@ def test_a_viewer_downloads_a_table_twice_and_gets_the_same_shared_file(browser:
         server.stop()
 
 
+COUNT_MESSAGES = """
+window.__received = [];
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', () => window.__received.push(Date.now()));
+  }
+};
+"""
+"""Notes when each message from the Streamlit server arrives (``window.__received``, epoch ms)."""
+
+
+def test_the_data_tab_stops_the_refresh_and_the_live_tab_starts_it_again(browser: Any) -> None:
+    """On the Data tab the server sends the page nothing while the feed plays on; back on Live it refreshes."""
+    server = ScriptedFeed(NightSimulator(games=4, seed=5, speed=60.0), interval=0.5).start()
+    dashboard = Dashboard(server.url)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 2200})
+        page.add_init_script(COUNT_MESSAGES)
+        page.goto(dashboard.url)
+        page.locator(".nba-card").first.wait_for(timeout=60_000)
+
+        def received_after(moment: float) -> bool:
+            return any(at > moment for at in page.evaluate("window.__received"))
+
+        shown = page.evaluate("Date.now()")
+        wait_for(lambda: received_after(shown + 2500), 15, "the live tab's refreshes")
+        page.get_by_role("tab", name="⬇️ Data").click()
+        page.get_by_text("The page stops refreshing on this tab").wait_for(timeout=30_000)
+        # Refreshing every second, the page would never go 3 s without a message.
+        wait_for(
+            lambda: page.evaluate("Date.now() - Math.max(...window.__received)") > 3000,
+            20,
+            "3 s without a message on the Data tab",
+        )
+        assert server.client_count == 1  # the feed plays on to the dashboard meanwhile
+        clicked = page.evaluate("Date.now()")
+        page.get_by_role("tab", name="🏀 Live").click()
+        wait_for(lambda: received_after(clicked + 2500), 15, "the live tab's refreshes again")
+    finally:
+        dashboard.stop()
+        server.stop()
+
+
 FOUL_AND_FREE_THROWS = [
     play_update(
         "played-7f3a",
