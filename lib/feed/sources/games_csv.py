@@ -22,7 +22,7 @@ import gzip
 import io
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final, Protocol
@@ -70,6 +70,18 @@ def read_games_csv(path: str | os.PathLike[str]) -> list[GameFlow]:
     """
     with csv_lines(path) as lines:
         return parse_games_csv(lines, source=os.fspath(path))
+
+
+def check_header(header: Sequence[str] | None, columns: tuple[str, ...], source: str) -> None:
+    """Refuse a CSV whose first line is not ``columns`` (fields trimmed), or that has no line at all.
+
+    Raises:
+        ValueError: Naming ``source``'s line 1 and the header expected.
+    """
+    if header is None:
+        raise ValueError(f"{source}, line 1: the file is empty (expected the header {','.join(columns)})")
+    if tuple(field.strip() for field in header) != columns:
+        raise ValueError(f"{source}, line 1: expected the header {','.join(columns)}, got {header!r:.200}")
 
 
 @contextlib.contextmanager
@@ -149,11 +161,7 @@ def parse_games_csv(lines: Iterable[str], *, source: str = "<csv>") -> list[Game
     """
     reader = csv.reader(lines)
     try:
-        header = next(reader, None)
-        if header is None:
-            raise ValueError(f"{source}, line 1: the file is empty (expected the header {','.join(COLUMNS)})")
-        if tuple(field.strip() for field in header) != COLUMNS:
-            raise ValueError(f"{source}, line 1: expected the header {','.join(COLUMNS)}, got {header!r:.200}")
+        check_header(next(reader, None), COLUMNS, source)
         games: list[GameFlow] = []
         seen: set[str] = set()
         for game, line in _group_games(reader, source):

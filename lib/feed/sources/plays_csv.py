@@ -37,7 +37,7 @@ from typing import Final, overload
 from pydantic import ValidationError
 
 from lib.feed.flows import GameFlow
-from lib.feed.sources.games_csv import csv_lines, game_forms
+from lib.feed.sources.games_csv import check_header, csv_lines, game_forms
 from lib.feed.teams import team_for
 from lib.model import TeamForm, home_win_probability
 from lib.protocol import (
@@ -153,11 +153,7 @@ def parse_plays_csv(lines: Iterable[str], games: Sequence[GameFlow], *, source: 
     reader = csv.reader(lines)
     plays: dict[str, GamePlays] = {}
     try:
-        header = next(reader, None)
-        if header is None:
-            raise ValueError(f"{source}, line 1: the file is empty (expected the header {','.join(COLUMNS)})")
-        if tuple(field.strip() for field in header) != COLUMNS:
-            raise ValueError(f"{source}, line 1: expected the header {','.join(COLUMNS)}, got {header!r:.200}")
+        check_header(next(reader, None), COLUMNS, source)
         game: _Game | None = None
         for fields in reader:
             if not fields:
