@@ -20,7 +20,7 @@ what a client of that feed would have seen:
   state followed by a prediction of the play's own probability (its model named by the forms' prior),
   so that the predictions and the plays of a game agree; ``start_time`` and the receive times as for a
   games CSV;
-* finished NBA games (:func:`lib.feed.sources.nba.replay.fetch_finished_games`), replayed through the
+* finished NBA games (:func:`lib.feed.sources.nba.replay.fetch_replay`), replayed through the
   live bridge by :class:`~lib.feed.sources.nba.replay.NbaReplaySource` from their real first play at
   real pace, stepped from one play to the next without waiting: each frame is "received" when
   its play happened, and each game's ``start_time`` is its real first play.
@@ -36,8 +36,7 @@ from datetime import time as time_of_day
 
 from lib.feed.flows import GameFlow
 from lib.feed.sources.games_csv import game_forms, read_games_csv
-from lib.feed.sources.nba.fetch import CdnFetcher
-from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games, fetch_schedule
+from lib.feed.sources.nba.replay import NbaReplaySource, fetch_replay
 from lib.feed.sources.night import NightSimulator
 from lib.feed.sources.plays_csv import games_file_for, read_plays_csv
 from lib.feed.teams import team_for
@@ -197,11 +196,7 @@ def nba_game_frames(game_ids: Iterable[str], base_url: str) -> Iterator[Recorded
     Raises:
         ValueError: A game could not be fetched or is not finished; the message names it.
     """
-    fetcher = CdnFetcher(base_url)
-    try:
-        games, schedule = fetch_finished_games(fetcher, list(game_ids)), fetch_schedule(fetcher)
-    finally:
-        fetcher.close()
+    games, schedule = fetch_replay(base_url, list(game_ids))
     first_play = min(
         action.time_actual for game in games for action in game.plays.actions if action.time_actual is not None
     )

@@ -28,8 +28,7 @@ from lib.feed.serving import FeedConfig, freeze_startup_objects
 from lib.feed.sources import Source
 from lib.feed.sources.games_csv import read_games_csv
 from lib.feed.sources.nba import DEFAULT_BASE_URL, DEFAULT_POLL, MIN_POLL
-from lib.feed.sources.nba.fetch import CdnFetcher
-from lib.feed.sources.nba.replay import NbaReplaySource, fetch_finished_games, fetch_schedule
+from lib.feed.sources.nba.replay import NbaReplaySource, fetch_replay
 from lib.feed.sources.nba.source import NbaSource
 from lib.feed.sources.night import MAX_GAMES, NightSimulator
 from lib.feed.sources.plays_csv import plays_file_for, read_plays_csv
@@ -245,11 +244,7 @@ def build_source(args: argparse.Namespace) -> Source:
         base_url = args.nba_base_url or DEFAULT_BASE_URL
         if args.nba_game is None:
             return NbaSource(base_url, poll=args.poll or DEFAULT_POLL)
-        fetcher = CdnFetcher(base_url)
-        try:
-            games, schedule = fetch_finished_games(fetcher, args.nba_game), fetch_schedule(fetcher)
-        finally:
-            fetcher.close()
+        games, schedule = fetch_replay(base_url, args.nba_game)
         return NbaReplaySource(games, speed=args.speed or DEFAULT_REPLAY_SPEED, schedule=schedule)
     if args.replay is not None:
         # Read whole once first (frame by frame, in constant memory), so that a bad line anywhere

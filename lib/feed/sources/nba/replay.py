@@ -87,6 +87,19 @@ def fetch_schedule(fetcher: CdnFetcher) -> Schedule | None:
         return None
 
 
+def fetch_replay(base_url: str, game_ids: Iterable[str]) -> tuple[list[FinishedGame], Schedule | None]:
+    """What a replay of finished games needs from the CDN, on one connection: the games, and the season's schedule.
+
+    Raises:
+        ValueError: As :func:`fetch_finished_games`, or the base URL is not http(s).
+    """
+    fetcher = CdnFetcher(base_url)
+    try:
+        return fetch_finished_games(fetcher, game_ids), fetch_schedule(fetcher)
+    finally:
+        fetcher.close()
+
+
 MS: Final = 1000
 
 
