@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Final
 
 from lib.archive.backfill import ImportResult, import_frames
-from lib.archive.connection import not_an_archive_name
+from lib.archive.connection import CSV_ENDINGS, RECORDING_ENDING, not_an_archive_name
 from lib.archive.errors import ArchiveError
 from lib.archive.sources import games_csv_frames, nba_game_frames, plays_csv_frames, recording_frames
 from lib.feed.sources.nba import DEFAULT_BASE_URL
@@ -91,9 +91,9 @@ def _reader(path: Path) -> Callable[[Path], Iterable[RecordedFrame]] | None:
     """What reads a file, by how its name ends: recordings are ``.jsonl``, CSVs ``.csv`` or ``.csv.gz``, a plays
     CSV told from a games CSV by its header (a file that cannot be read is left to the games CSV's reader, whose
     error names its line)."""
-    if path.name.endswith(".jsonl"):
+    if path.name.endswith(RECORDING_ENDING):
         return recording_frames
-    if path.name.endswith((".csv", ".csv.gz")):
+    if path.name.endswith(CSV_ENDINGS):
         try:
             return plays_csv_frames if is_plays_csv(path) else games_csv_frames
         except (OSError, ValueError):

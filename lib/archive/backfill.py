@@ -19,7 +19,7 @@ from typing import Final
 import duckdb
 
 from lib.archive.batch import Batch, Written, insert, latest_states, source_label
-from lib.archive.connection import opened
+from lib.archive.connection import CSV_ENDINGS, opened
 from lib.archive.lock import WriterLock
 from lib.archive.schema import next_arrival, prepare
 from lib.archive.writer import OPEN_TIMEOUT
@@ -120,7 +120,8 @@ def import_frames(
 def _other_sources(connection: duckdb.DuckDBPyConnection, label: str, *, csv_only: bool) -> dict[str, str]:
     """Each archived game that has rows from a source other than ``label`` (``csv_only``: a CSV's import), with one."""
     # A CSV's import is labelled with its file's name, which the command line reads as a CSV by its ending.
-    csv = "AND (source LIKE 'import:%.csv' OR source LIKE 'import:%.csv.gz')" if csv_only else ""
+    endings = " OR ".join(f"source LIKE 'import:%{ending}'" for ending in CSV_ENDINGS)
+    csv = f"AND ({endings})" if csv_only else ""
     rows = connection.execute(
         f"SELECT game_id, min(source) FROM game_updates WHERE source <> $label {csv} GROUP BY game_id",
         {"label": label},

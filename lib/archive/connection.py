@@ -115,6 +115,12 @@ def opened(
         turns.give_back(not read_only)
 
 
+CSV_ENDINGS: Final = (".csv", ".csv.gz")
+"""How the names of the CSVs the import reads end (games and plays CSVs): no archive's does."""
+RECORDING_ENDING: Final = ".jsonl"
+"""How the name of a recording ends: no archive's does."""
+
+
 def not_an_archive_name(path: str | os.PathLike[str]) -> str | None:
     """Why a file named so is no archive: a name an input has (``.csv``, ``.csv.gz``, ``.jsonl``); ``None`` for others.
 
@@ -123,7 +129,7 @@ def not_an_archive_name(path: str | os.PathLike[str]) -> str | None:
     worse, write a DuckDB file named like a CSV.
     """
     name = Path(path).name.lower()
-    kind = "a CSV" if name.endswith((".csv", ".csv.gz")) else "a recording" if name.endswith(".jsonl") else None
+    kind = "a CSV" if name.endswith(CSV_ENDINGS) else "a recording" if name.endswith(RECORDING_ENDING) else None
     if kind is None:
         return None
     return f"{path} is not a DuckDB archive (it looks like {kind}: did you swap the input and --archive?)"
