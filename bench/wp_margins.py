@@ -21,6 +21,7 @@ import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -76,15 +77,16 @@ REAL_GAMES_CSV: Final = MARGINS_CSV.with_name("nba_real_games.csv.gz")
 LAST_TRAINING_SEASON: Final = 2021
 """Fits see the seasons up to 2021-22; 2022-23 and 2023-24 judge them."""
 
+LAST_JUDGED_SEASON: Final = 2023
+"""The last of the seasons that choose the era discount and carry the out-of-time figures. A later
+season in the file judges the model as it ships instead (:func:`report_later_seasons`)."""
+
 DISCOUNTS: Final = (0.6, 0.7, 0.8, 0.9, 1.0)
 """The era discounts tried: a season weighs this much of the next one in the fit."""
 
 GOAL_BRIER: Final = {"form": 0.131, "record": 0.134}
 GOAL_PREGAME_BRIER: Final = 0.220
 GOAL_CALIBRATION_ERROR: Final = 0.015
-SHIPPED_TODAY: Final = {"brier": 0.1389, "pregame": 0.2469}
-"""The model shipped until now, on the same states: the figures the new one must beat."""
-
 MIRROR_TOLERANCE: Final = 1e-6
 """How far the fit's vectorised copy of the model may stray from lib's."""
 
@@ -446,8 +448,9 @@ def _parameters_block(name: str, p: Parameters, docstring: str) -> str:
     return f'{name}: Final = Parameters(\n{body}\n)\n"""{docstring}"""'
 
 
-def parameters_text(discount: float, shipped: Parameters, out_of_time: Parameters) -> str:
-    """The lines of ``lib/model/params.py`` that a fit produces, to paste."""
+def parameters_text(discount: float, shipped: Parameters, out_of_time: Parameters, seasons: Ints) -> str:
+    """The lines of ``lib/model/params.py`` a fit produces, to paste; ``seasons``: those ``shipped`` saw."""
+    last = int(seasons.max())
     return "\n\n".join(
         [
             f"ERA_DISCOUNT: Final = {discount:g}\n"
@@ -455,8 +458,12 @@ def parameters_text(discount: float, shipped: Parameters, out_of_time: Parameter
             _parameters_block(
                 "SHIPPED",
                 shipped,
-                "Fitted on every regular season of the file, 1996-97 to 2023-24: what the model uses.",
-            ),
+                f"Fitted on every regular season of the file, {_seasons(seasons)}: what the model uses.",
+            )
+            + f"\n\nSHIPPED_LAST_SEASON: Final = {last}\n"
+            f'"""The last season ``SHIPPED`` was fitted on, by the year it started ({_season(last)}): '
+            "any later season of\na margins file judges the model as it ships, out of time "
+            '(``python bench/wp_quality.py --margins``)."""',
             _parameters_block(
                 "OUT_OF_TIME",
                 out_of_time,
@@ -471,20 +478,33 @@ def _rounded(p: Parameters) -> Parameters:
     return Parameters(**{field.name: float(f"{getattr(p, field.name):.4g}") for field in fields(p)})
 
 
-def _shipped_note(discount: float, shipped: Parameters, out_of_time: Parameters) -> str:
-    current = (shipped_params.ERA_DISCOUNT, shipped_params.SHIPPED, shipped_params.OUT_OF_TIME)
-    if current == (discount, _rounded(shipped), _rounded(out_of_time)):
+def _shipped_note(discount: float, shipped: Parameters, out_of_time: Parameters, last_season: int) -> str:
+    current = (
+        shipped_params.ERA_DISCOUNT,
+        shipped_params.SHIPPED,
+        shipped_params.OUT_OF_TIME,
+        shipped_params.SHIPPED_LAST_SEASON,
+    )
+    if current == (discount, _rounded(shipped), _rounded(out_of_time), last_season):
         return "lib/model/params.py ships these fits."
     return "lib/model/params.py does not ship these fits: refit with --margins --fit and paste."
 
 
-def run(fit_only: bool) -> bool:
-    """Fit, choose and report (or, with ``fit_only``, print the parameters to paste); True when every goal is met."""
+def run(fit_only: bool, path: Path = MARGINS_CSV) -> bool:
+    """Fit, choose and report (or, with ``fit_only``, print the parameters to paste); True when every goal is met.
+
+    Args:
+        fit_only: Print the parameters of ``lib/model/params.py`` fitted on ``path`` and stop.
+        path: A margins file of ``shared/data/nba_margins.csv.gz``'s shape, for example one with a later season.
+
+    Raises:
+        FileNotFoundError: If ``path`` is absent.
+    """
     started = time.perf_counter()
-    data = load_margins()
+    data = load_margins(path)
     regular = np.flatnonzero(data.regular)
     train = regular[data.season[regular] <= LAST_TRAINING_SEASON]
-    judged_games = regular[data.season[regular] > LAST_TRAINING_SEASON]
+    judged_games = regular[(data.season[regular] > LAST_TRAINING_SEASON) & (data.season[regular] <= LAST_JUDGED_SEASON)]
     judged = states(data, judged_games)
     print(
         f"# Win probability out of time: fitted on {_seasons(data.season[train])}, "
@@ -497,30 +517,18 @@ def run(fit_only: bool) -> bool:
     discount, fits = choose_discount(data, train, judged)
     out_of_time = fits[discount].parameters
     shipped = fit(data, regular, Choices(discount)).parameters
+    last_season = int(data.season[regular].max())
     if fit_only:
         print("# Fitted by `python bench/wp_quality.py --margins --fit`:\n")
-        print(parameters_text(discount, shipped, out_of_time))
-        print(f"\n# {_shipped_note(discount, shipped, out_of_time)}")
+        print(parameters_text(discount, shipped, out_of_time, data.season[regular]))
+        print(f"\n# {_shipped_note(discount, shipped, out_of_time, last_season)}")
         return True
-    scored = {level: lib_chances(data, judged, out_of_time, level) for level in LEVELS}
+    print("## The figures, out of time (lib's functions, state by state)\n")
+    scored, today, met = report_figures(data, judged, out_of_time)
     mirror = max(
         float(np.max(np.abs(np.asarray(scored[level]) - state_probability(data, judged, fits[discount], level))))
         for level in LEVELS
     )
-    today = baseline_chances(judged, shipped_until_now)
-    stern_ = baseline_chances(judged, lambda lead, seconds: stern(lead, seconds, parameters=out_of_time))
-    results = {level: figures(scored[level], judged) for level in LEVELS}
-    print("## The figures, out of time (lib's functions, state by state)\n")
-    print(_TABLE_HEAD)
-    for level in LEVELS:
-        print(_row(label(level), results[level]))
-    print(
-        _row(
-            f"{TODAY_NAME} (shipped until now; home edge {legacy_model.HOME_EDGE_2015_16:.2f})", figures(today, judged)
-        )
-    )
-    print(_row(f"{STERN_NAME} (spread 13, home edge {out_of_time.home_edge:.2f})", figures(stern_, judged)))
-    met = _goals(results)
     print(f"\nThe fit's vectorised model strays at most {mirror:.1e} from lib's.\n")
     report_ablations(data, train, judged, fits, discount)
     report_candidates(data, train, judged, fits[discount], discount)
@@ -529,25 +537,83 @@ def run(fit_only: bool) -> bool:
     report_extremes(judged, scored[FULL])
     report_overtime(data, train, judged_games, out_of_time)
     report_second_by_second(data, shipped)
-    playoffs = np.flatnonzero(~data.regular & (data.season > LAST_TRAINING_SEASON))
+    playoffs = np.flatnonzero(
+        ~data.regular & (data.season > LAST_TRAINING_SEASON) & (data.season <= LAST_JUDGED_SEASON)
+    )
     report_playoffs(data, playoffs, out_of_time)
     report_totals(data, train, judged_games, out_of_time)
+    later = report_later_seasons(data, regular[data.season[regular] > shipped_params.SHIPPED_LAST_SEASON])
     print(f"What ships: the same fit on all {len(regular):,} regular-season games, discount {discount:g}.")
-    print(_shipped_note(discount, shipped, out_of_time))
+    print(_shipped_note(discount, shipped, out_of_time, last_season))
     print(f"\n{time.perf_counter() - started:.0f} s.")
     if mirror > MIRROR_TOLERANCE:
         print(f"The fit's vectorised model strays {mirror:.1e} from lib's: update it to match.")
         return False
+    return met and later
+
+
+def report_figures(data: Margins, at: States, p: Parameters) -> tuple[dict[Level, list[float]], list[float], bool]:
+    """The issue's table on ``at``'s states, then its goals.
+
+    lib's model with ``p`` at every level of what is known, the model shipped until now and
+    Stern's (with ``p``'s home edge) beside it.
+
+    Returns:
+        lib's chances at each level, the model shipped until now's, and whether every goal is met
+        with everything the model takes.
+    """
+    scored = {level: lib_chances(data, at, p, level) for level in LEVELS}
+    today = baseline_chances(at, shipped_until_now)
+    stern_ = baseline_chances(at, lambda lead, seconds: stern(lead, seconds, parameters=p))
+    results = {level: figures(scored[level], at) for level in LEVELS}
+    until_now = figures(today, at)
+    print(_TABLE_HEAD)
+    for level in LEVELS:
+        print(_row(label(level), results[level]))
+    print(_row(f"{TODAY_NAME} (shipped until now; home edge {legacy_model.HOME_EDGE_2015_16:.2f})", until_now))
+    print(_row(f"{STERN_NAME} (spread 13, home edge {p.home_edge:.2f})", figures(stern_, at)))
+    return scored, today, _goals(results, until_now)
+
+
+def report_later_seasons(data: Margins, games: Ints) -> bool:
+    """The model as it ships on the regular seasons after those it was fitted on: the same table and goals.
+
+    ``SHIPPED`` as pasted in ``lib/model/params.py``, not refitted on the file: those seasons are
+    out of time for it, as 2022-23 and 2023-24 are for ``OUT_OF_TIME``.
+
+    Returns:
+        Whether every goal is met there with everything the model takes; True when there are no such games.
+    """
+    last = shipped_params.SHIPPED_LAST_SEASON
+    print(f"## Later seasons: the model as it ships (fitted up to {_season(last)}), out of time\n")
+    if len(games) == 0:
+        print(
+            f"The file holds no regular season after {_season(last)}. Given a margins file with one "
+            "(the same columns; `--margins-file`), this section scores the shipped model on it, state by state.\n"
+        )
+        return True
+    at = states(data, games)
+    print(
+        f"{len(games):,} regular-season games of {_seasons(data.season[games])}, at {IN_PLAY} moments each: "
+        f"{len(at.game):,} states.\n"
+    )
+    _, _, met = report_figures(data, at, shipped_params.SHIPPED)
+    print()
     return met
 
 
+def _season(year: int) -> str:
+    """``2023-24`` for the season starting in 2023."""
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
 def _seasons(years: Ints) -> str:
-    """``1996-97 to 2021-22`` for the seasons starting in those years."""
+    """``1996-97 to 2021-22`` for the seasons starting in those years; ``2024-25`` for one."""
     first, last = int(years.min()), int(years.max())
-    return f"{first}-{(first + 1) % 100:02d} to {last}-{(last + 1) % 100:02d}"
+    return _season(first) if first == last else f"{_season(first)} to {_season(last)}"
 
 
-def _goals(results: dict[Level, Figures]) -> bool:
+def _goals(results: dict[Level, Figures], until_now: Figures) -> bool:
     """Print the goals met and not, with everything the model takes and with this season's results only.
 
     Returns:
@@ -583,8 +649,8 @@ def _goals(results: dict[Level, Figures]) -> bool:
                 f"{record.brier:.4f}",
             ),
             (
-                f"nothing known: Brier below the shipped model's {SHIPPED_TODAY['brier']}",
-                results["home-edge"].brier < SHIPPED_TODAY["brier"],
+                f"nothing known: Brier below the model shipped until now's {until_now.brier:.4f}",
+                results["home-edge"].brier < until_now.brier,
                 f"{results['home-edge'].brier:.4f}",
             ),
         ]

@@ -34,7 +34,10 @@ fitted on all the games, to paste into ``bench/legacy_model.py``. The figures go
 ``--margins`` judges the new model, :mod:`lib.model`, instead: fitted on the seasons of
 ``shared/data/nba_margins.csv.gz`` up to 2021-22 and judged on 2022-23 and 2023-24
 (``bench/wp_margins.py``; 4 to 6 minutes, exit status 1 when one of its goals is not met);
-``--margins --fit`` prints the numbers of ``lib/model/params.py`` to paste.
+``--margins --fit`` prints the numbers of ``lib/model/params.py`` to paste. ``--margins-file FILE``
+judges another file of the same columns instead; a regular season in it after the last one the
+shipped model was fitted on (``SHIPPED_LAST_SEASON``, 2023-24) gets the same table and goals for
+the model as it ships, out of time.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ from bench.legacy_model import (
     WinProbabilityModel,
     remaining_share,
 )
+from bench.margins import MARGINS_CSV
 from bench.wp_fit import nelder_mead, normal_cdf, paired_difference
 from bench.wp_margins import run as run_margins
 from lib.analytics.metrics import Bucket, Scores, score
@@ -461,6 +465,13 @@ def main() -> None:
         help="judge lib.model out of time on the margins file instead (with --fit: print its parameters)",
     )
     parser.add_argument(
+        "--margins-file",
+        type=Path,
+        metavar="FILE",
+        help="with --margins: this margins file instead of shared/data's (the same columns; a later season "
+        "in it judges the shipped model)",
+    )
+    parser.add_argument(
         "--archive", type=Path, metavar="FILE", help="the finished real games of this archive instead of the CSV"
     )
     parser.add_argument(
@@ -471,11 +482,13 @@ def main() -> None:
         parser.error("--folds must be at least 2")
     if arguments.since is not None and arguments.archive is None:
         parser.error("--since picks games of an archive: it needs --archive")
+    if arguments.margins_file is not None and not arguments.margins:
+        parser.error("--margins-file is the file --margins judges: it needs --margins")
     if arguments.margins:
         if arguments.archive is not None:
             parser.error("--margins judges the margins file: it takes no --archive")
         try:
-            sys.exit(0 if run_margins(fit_only=arguments.fit) else 1)
+            sys.exit(0 if run_margins(arguments.fit, arguments.margins_file or MARGINS_CSV) else 1)
         except FileNotFoundError as error:
             sys.exit(str(error))
     started = time.perf_counter()

@@ -90,6 +90,10 @@ SHIPPED: Final = Parameters(
 )
 """Fitted on every regular season of the file, 1996-97 to 2023-24: what the model uses."""
 
+SHIPPED_LAST_SEASON: Final = 2023
+"""The last season ``SHIPPED`` was fitted on, by the year it started (2023-24): any later season of
+a margins file judges the model as it ships, out of time (``python bench/wp_quality.py --margins``)."""
+
 OUT_OF_TIME: Final = Parameters(
     home_edge=2.194,
     diff_weight=1.044,
