@@ -26,7 +26,7 @@ from typing import Final, Literal
 
 import numpy as np
 
-from bench.margins import FRANCHISES, Margins
+from bench.margins import FRANCHISES, MOMENTS, Margins
 from bench.wp_fit import (
     FULL,
     Fitted,
@@ -73,6 +73,10 @@ ELO_POINTS: Final = 28.0
 VENUE_PRIOR_GAMES: Final = 100.0
 """Games of the league's average home edge added to a venue's own history."""
 
+BEFORE_THE_END: Final = (720, 300)
+"""Seconds left in regulation at which a game's margin stands in for its final one, before the
+benches empty in a blowout: the end of the third quarter, five minutes left."""
+
 CROWDLESS_SEASON: Final = 2020
 """2020-21, played mostly without crowds."""
 
@@ -95,6 +99,7 @@ class Features:
     two_seasons_back: Floats
     venue_edge: Floats
     elo: dict[float, Floats]
+    before_the_end: dict[int, Floats]
 
 
 def features(data: Margins, fitted: Fitted) -> Features:
@@ -157,6 +162,7 @@ def features(data: Margins, fitted: Fitted) -> Features:
         two_seasons_back=two_back,
         venue_edge=venue,
         elo={k: _elo(data, k) for k in ELO_K},
+        before_the_end={seconds: _before_the_end(data, seconds) for seconds in BEFORE_THE_END},
     )
 
 
@@ -257,6 +263,23 @@ def _elo(data: Margins, k: float) -> Floats:
     return difference
 
 
+def _before_the_end(data: Margins, seconds: int) -> Floats:
+    """Before each game, each team's sum of its margins ``seconds`` before the end of its regular-season games."""
+    at = data.lead[:, MOMENTS.tolist().index(seconds)]
+    sums = np.zeros((len(data.game_id), 2))
+    total: dict[str, float] = {}
+    season = None
+    for game in range(len(data.game_id)):
+        if data.season[game] != season:
+            season, total = data.season[game], {}
+        teams = [str(team) for team in data.teams[game]]
+        sums[game] = [total.get(team, 0.0) for team in teams]
+        if data.regular[game]:
+            for team, sign in zip(teams, (1.0, -1.0), strict=True):
+                total[team] = total.get(team, 0.0) + sign * float(at[game])
+    return sums
+
+
 def _difference(values: Floats) -> Floats:
     return np.asarray(values[:, 0] - values[:, 1], dtype=np.float64)
 
@@ -289,6 +312,9 @@ def candidates(data: Margins, found: Features) -> list[Candidate]:
 
     def capped(cap: int) -> Callable[[float], list[Floats]]:
         return lambda k: [shrunk(found.capped[cap], games, k)]
+
+    def before_the_end(seconds: int) -> Callable[[float], list[Floats]]:
+        return lambda k: [shrunk(found.before_the_end[seconds], games, k)]
 
     def rated(k: float) -> Callable[[float], list[Floats]]:
         return lambda _: [found.elo[k]]
@@ -328,6 +354,15 @@ def candidates(data: Margins, found: Features) -> list[Candidate]:
             f"opponents: ratings adjusted for the opponents met (least squares, {RIDGE_GAMES:g} games of prior)",
             "instead of the point differential",
             lambda k: [_difference(found.ridge)],
+        ),
+        *(
+            Candidate(
+                f"garbage time left out: each margin {seconds // 60} minutes before the end instead of the final one",
+                "instead of the point differential",
+                before_the_end(seconds),
+                shrinks=True,
+            )
+            for seconds in BEFORE_THE_END
         ),
         Candidate("rest: days since the last game, up to 4", "beside", lambda k: [_difference(found.rest)]),
         Candidate(
