@@ -235,7 +235,15 @@ VIEWS: Final[Mapping[str, str]] = {
     "finished_games": f"""
         WITH deficits AS (
             SELECT game_id, max(away_score - home_score) AS home_deficit, max(home_score - away_score) AS away_deficit
-            FROM {GAME_ROWS} GROUP BY game_id
+            FROM (
+                SELECT game_id, home_score, away_score,
+                       min(home_score) OVER later AS later_home, min(away_score) OVER later AS later_away
+                FROM {GAME_ROWS}
+                WINDOW later AS (PARTITION BY game_id ORDER BY arrival ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+            )
+            -- A score a later one went below was a scorer's error, taken back: no lead (lib.analytics.game).
+            WHERE home_score <= coalesce(later_home, home_score) AND away_score <= coalesce(later_away, away_score)
+            GROUP BY game_id
         ), swings AS (
             SELECT game_id, coalesce(sum(abs(home_win_probability - previous)), 0) AS excitement
             FROM (

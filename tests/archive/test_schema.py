@@ -8,11 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from lib.analytics.report import game_summaries
 from lib.archive import ArchiveWriter, game_histories, games, query, scorecard
 from lib.archive.batch import Batch, insert, latest_states
 from lib.archive.errors import ArchiveCorruptError, ArchiveVersionError
 from lib.archive.schema import SCHEMA_VERSION, VIEWS, check, game_seconds, prepare
 from lib.protocol import clock_seconds, elapsed_seconds
+from lib.store import Store
 from tests.archive.versions import make_older
 from tests.helpers import NOW, prediction, score
 
@@ -262,3 +264,25 @@ def test_a_file_of_version_1_with_poisoned_times_is_migrated_and_read_whole(
     assert scorecard(path, include_partial=True).overall["games"].iloc[0] == 3
     assert query(path, "SELECT count(*) AS n FROM finished_games WHERE start_time IS NULL").n[0] == 2
     assert "4 rows hold a time outside the protocol's range" in caplog.text  # two tip-offs, two ts
+
+
+def test_the_winners_biggest_deficit_leaves_out_a_score_a_correction_took_back(tmp_path: Path) -> None:
+    """A basket the scorer took back counts in no lead: ``finished_games`` says what the game's figures say."""
+    path = tmp_path / "nba.duckdb"
+    frames = [
+        score(home_score=0, away_score=3, period=1, clock="11:30"),
+        prediction(p=0.4),
+        score(home_score=0, away_score=10, period=1, clock="10:00"),  # a 3 that was a 2: the lead was 8, never 10
+        score(home_score=0, away_score=8, period=1, clock="09:50", correction=True),
+        score(home_score=100, away_score=90, period=4, clock="00:00", status="final"),
+    ]
+    store, batch = Store(), Batch()
+    for arrival, text in enumerate(frames, start=1):
+        assert store.ingest(text.encode(), received_at=NOW + arrival).status == "applied"
+        batch.add(text.encode(), NOW + arrival, arrival)
+    (summary,) = game_summaries(store.snapshot().games, store.game_histories())
+    with duckdb.connect(str(path)) as connection:
+        prepare(connection, path)
+        insert(connection, batch, "demo", latest_states(connection))
+    deficit = query(path, "SELECT winner_biggest_deficit FROM finished_games").winner_biggest_deficit[0]
+    assert deficit == summary.biggest_away_lead == 8

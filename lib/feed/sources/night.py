@@ -307,12 +307,18 @@ class _Slate:
 def _with_result(form: TeamForm, scored: int, allowed: int) -> TeamForm:
     """A simulated team's form once one more game is played (a simulated game never ends tied)."""
     won = scored > allowed
-    return TeamForm(
-        form.wins + won,
-        form.losses + (not won),
-        (form.points_for or 0.0) + scored,
-        (form.points_against or 0.0) + allowed,
+    return replace(
+        form,
+        wins=form.wins + won,
+        losses=form.losses + (not won),
+        points_for=(form.points_for or 0.0) + scored,
+        points_against=(form.points_against or 0.0) + allowed,
     )
+
+
+def _next_season(form: TeamForm) -> TeamForm:
+    """A simulated team's form at the start of the next season: no games yet, the season it has played behind it."""
+    return TeamForm(0, 0, 0.0, 0.0, last_season=replace(form, last_season=None))
 
 
 class NightSimulator:
@@ -337,7 +343,9 @@ class NightSimulator:
     Simulated teams start the run having played one number of games this season (drawn from the
     seed within :data:`GAMES_PLAYED`), each with the record and points its rating makes
     (:func:`~lib.feed.teams.season_form`), so the better-rated team starts with the better record;
-    each game the run plays is then added to both teams' forms, so the season moves on. A simulated
+    each game the run plays is then added to both teams' forms, so the season moves on. Once a team has
+    played :data:`~lib.feed.teams.SEASON_GAMES`, every team starts the next season at 0-0, with the season
+    it has played as its last (:attr:`lib.model.TeamForm.last_season`). A simulated
     game is played to the margin the model expects from those forms (:func:`lib.model.pregame_margin`),
     not to the ratings' own: what the simulator plays and what the predictions say then agree by
     construction (the model shrinks a form towards average, so the games are a little closer than
@@ -538,6 +546,10 @@ class NightSimulator:
 
     def _simulate(self, number: int, start_times: list[datetime]) -> list[_Match]:
         """Draw a slate's teams from those that have not played tonight (all of them on a new night); play its games."""
+        if any(form.games >= SEASON_GAMES for form in self._team_forms.values()):
+            # Teams play at different rates: once one has played its season, every team starts the next, so that
+            # no record passes a season's games.
+            self._team_forms = {tricode: _next_season(form) for tricode, form in self._team_forms.items()}
         rested = [team for team in TEAMS if team.tricode not in self._played]
         if len(rested) < 2 * len(start_times):
             rested, self._played = list(TEAMS), set()

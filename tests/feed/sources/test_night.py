@@ -15,7 +15,7 @@ from lib.feed.flows import GameFlow, ScoringEvent
 from lib.feed.model import predict_game
 from lib.feed.sources.games_csv import game_forms
 from lib.feed.sources.night import GAMES_PER_WAVE, MAX_GAMES, TIP_OFF_STAGGER, NightSimulator
-from lib.feed.teams import TEAMS, season_form
+from lib.feed.teams import SEASON_GAMES, TEAMS, season_form
 from lib.model import MODEL_NAME, TeamForm
 from lib.protocol import (
     PLAYS_PER_GAME,
@@ -714,3 +714,23 @@ def test_simulated_games_are_played_to_the_margin_the_model_expects() -> None:
     assert abs(statistics.mean(residuals)) < 3 * error
     slope = statistics.linear_regression(expected, list(finals.values())).slope
     assert abs(slope - 1.0) < 3 * statistics.stdev(residuals) / (statistics.stdev(expected) * math.sqrt(len(finals)))
+
+
+def test_a_demo_season_ends_at_82_games_and_the_next_starts_at_0_0() -> None:
+    """No demo record passes a season's 82 games: once a team has played them, every team starts the next at 0-0."""
+    sim = NightSimulator(games=MAX_GAMES, seed=54, speed=1.0, start=START)  # seed 54: every team starts at 72 games
+    records: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for now in range(int(START), int(START) + 90 * 3600, 3 * 3600):
+        for message in sim.advance(float(now)):
+            if isinstance(message, GameStart):
+                game = message.data
+                for team, record in ((game.home_team, game.home_record), (game.away_team, game.away_record)):
+                    assert record is not None
+                    wins, losses = map(int, record.split("-"))
+                    records[team].append((wins, losses))
+    assert all(wins + losses < SEASON_GAMES for games in records.values() for wins, losses in games)
+    new_seasons = [games for games in records.values() if (0, 0) in games]
+    assert len(new_seasons) == len(TEAMS)
+    for games in new_seasons:
+        restart = games.index((0, 0))
+        assert sum(games[restart - 1]) >= SEASON_GAMES - 10
