@@ -516,16 +516,17 @@ def test_start_now_starts_a_replay_without_a_client(recording: Path) -> None:
 
 
 def test_a_csv_night_starts_for_its_first_viewer_not_for_the_archive(games_csv: Path, tmp_path: Path) -> None:
-    """--games-csv --archive: the archive does not start the night; the first viewer sees the tip-off, and the
-    archive has the night from it."""
+    """--games-csv --archive: the archive does not start the night; the first viewer sees the game announced, then
+    its tip-off, and the archive has the night from it."""
     archive = tmp_path / "night.duckdb"
     with serving(
         ["--games-csv", str(games_csv), "--speed", "1000", "--interval", "0.2", "--archive", str(archive)]
     ) as port:
         assert (_health(port)["clients"], _health(port)["started"], _health(port)["games"]) == (0, False, 0)
-        status, tip_off = _messages(port, 2)
+        status, announced, _, tip_off = _messages(port, 4)
         wait_for(lambda: _rows(archive, "finished_games") == 2, timeout=30, what="both games in the archive")
     assert status["data"]["source"] == "games-csv"
+    assert (announced["type"], announced["data"]["status"]) == ("score_update", "scheduled")
     assert (tip_off["type"], tip_off["data"]["period"], tip_off["data"]["clock"]) == ("game_start", 1, "12:00")
 
 

@@ -335,23 +335,28 @@ def _health(port: int) -> dict[str, Any]:
 
 
 def test_a_replay_waits_for_its_first_viewer_and_says_it_is_a_replay(real_games: list[GameFlow]) -> None:
-    """A waiting replay stays unplayed until a client connects; its first viewer learns it is one, then the tip-off."""
+    """A waiting replay stays unplayed until a client connects; its first viewer learns it is one, then the games."""
     source = NightSimulator(games=2, speed=1e6, flows=real_games[:2])
     with ScriptedFeed(source, interval=0.01, wait_for_client=True) as server:
         assert _health(server.port)["started"] is False
         assert source.games == []  # never advanced
         viewer = websocket.create_connection(server.url)
         try:
-            first = receive(viewer, 3)
+            first = receive(viewer, 5)
         finally:
             viewer.close()
         assert _health(server.port)["started"] is True
     assert first[0]["type"] == "source_status"
     assert first[0]["data"] == {"source": "games-csv", "state": "ok", "faults": {}}
-    tip_off = first[1]
+    announced, tip_off = first[1], first[3]
+    assert (announced["type"], announced["data"]["status"], announced["data"]["period"]) == (
+        "score_update",
+        "scheduled",
+        0,
+    )
     assert (tip_off["type"], tip_off["data"]["period"], tip_off["data"]["clock"]) == ("game_start", 1, "12:00")
     assert (tip_off["data"]["home_score"], tip_off["data"]["away_score"]) == (0, 0)
-    assert first[2]["type"] == "prediction"
+    assert [first[2]["type"], first[4]["type"]] == ["prediction", "prediction"]
 
 
 def test_a_source_that_does_not_wait_starts_with_the_server(real_games: list[GameFlow]) -> None:

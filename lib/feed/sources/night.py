@@ -445,7 +445,8 @@ class NightSimulator:
         """Move the night on to ``now`` and say what changed.
 
         For every game whose visible state changed since the last call: a ``ScoreUpdate``
-        (a new scheduled game, or a change of score, clock, period or status), a ``GameStart``
+        (a new scheduled game, or a change of score, clock, period or status; a game first
+        shown after its tip-off is announced as scheduled first), a ``GameStart``
         when it tipped off, or a ``GameEnd`` when it went final; then a ``PredictionUpdate``.
         Each scoring change since the last call comes as such a pair of its own, at its game
         clock, before the state at ``now``, and each play due as a ``PlayUpdate`` after the
@@ -591,6 +592,12 @@ class NightSimulator:
         messages: list[Message] = []
         for scheduled in slate.games:
             shown, sent, scored = self._shown.get(scheduled.flow.game_id, (None, 0, 0))
+            if shown is None and time >= scheduled.period_starts[0]:
+                # Every game is announced before it tips off, a wave that tips off as its slate
+                # shows too: its pregame prediction is what a scorecard's pregame row judges.
+                shown = scheduled.state_at(-math.inf)
+                messages.append(game_message(shown, None))
+                messages.append(self._prediction(scheduled, shown))
             # Each scoring change and play since the last call as it happened, then the state now.
             for step in scheduled.steps[sent : scheduled.steps_by(time)]:
                 scored = max(scored, step.scored)  # a play's clock a second off its score's never moves a score back

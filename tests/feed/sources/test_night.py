@@ -193,13 +193,22 @@ def test_default_speed_game_lasts_a_few_minutes() -> None:
 
 
 def test_new_slate_is_announced_and_first_wave_tips_off_at_once() -> None:
-    """At the start the first wave tips off (GameStart, 12:00 of period 1); the rest are announced as scheduled."""
+    """At the start every game is announced as scheduled with its pregame prediction; the first wave then tips off."""
     sim = NightSimulator(games=8, seed=1, speed=24.0, start=START)
     messages = sim.advance(START)
     game_messages = [m for m in messages if not isinstance(m, PredictionUpdate | PlayUpdate)]
-    assert [type(m) for m in game_messages] == [GameStart] * GAMES_PER_WAVE + [ScoreUpdate] * (8 - GAMES_PER_WAVE)
-    assert all((m.data.period, m.data.clock, m.data.home_score) == (1, "12:00", 0) for m in game_messages[:3])
-    assert all((m.data.status, m.data.period, m.data.clock) == ("scheduled", 0, "12:00") for m in game_messages[3:])
+    first_wave = [ScoreUpdate, GameStart] * GAMES_PER_WAVE
+    assert [type(m) for m in game_messages] == first_wave + [ScoreUpdate] * (8 - GAMES_PER_WAVE)
+    tipped_off = game_messages[1 : len(first_wave) : 2]
+    announced = game_messages[0 : len(first_wave) : 2] + game_messages[len(first_wave) :]
+    assert all((m.data.period, m.data.clock, m.data.home_score) == (1, "12:00", 0) for m in tipped_off)
+    assert all((m.data.status, m.data.period, m.data.clock) == ("scheduled", 0, "12:00") for m in announced)
+    pregame = [
+        after.data.game_id
+        for before, after in itertools.pairwise(messages)
+        if isinstance(before, ScoreUpdate) and before.data.status == "scheduled" and isinstance(after, PredictionUpdate)
+    ]
+    assert pregame == [m.data.game_id for m in announced]
 
 
 def test_start_time_is_the_wall_time_of_the_tip_off() -> None:
