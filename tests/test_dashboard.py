@@ -36,6 +36,7 @@ from lib.protocol import (
     SourceStatus,
     SourceStatusUpdate,
 )
+from lib.views.plays import NO_PLAYERS, TEAM_PLAYS
 from tests.helpers import (
     HOSTILE,
     LONG_PLAY,
@@ -1044,6 +1045,22 @@ def test_game_detail_shows_the_plays_key_moments_and_wpa_by_player(app: AppFacto
     assert list(home.Player) == ["Home Star", "Home Guard", "Team plays (no player)"]
     assert list(home.WPA) == [12.0, -12.0, 7.0]
     assert not any("played-7f3a" in str(value) for d in at.dataframe for value in d.value.to_numpy().ravel())
+    assert NO_PLAYERS not in [c.value for c in at.caption]
+
+
+def test_a_game_whose_plays_name_no_player_says_so_under_wpa_by_player(
+    app: AppFactory, feed_server: ScriptedFeed
+) -> None:
+    """Plays without players (the demo's): each team's one row is all its plays, and a caption says why."""
+    swings = [(side, swing, None, description) for side, swing, _, description in SWINGS]
+    feed_server.publish(played_game(swings=swings))
+    at = app(feed_server.url)
+    rerun_until(at, lambda at: "1 game" in header(at), "the game")
+    open_tab(at, "🎯 Game detail")
+    rerun_until(at, lambda at: len(plays_tables(at)) == 1, "the key moments")
+    assert NO_PLAYERS in [c.value for c in at.caption]
+    away, home, _every_game = (d.value for d in at.dataframe)
+    assert (list(away.Player), list(home.Player)) == ([TEAM_PLAYS], [TEAM_PLAYS])
 
 
 def test_a_game_met_after_its_tip_off_has_whole_figures_when_its_plays_reach_back_to_it(

@@ -46,6 +46,10 @@ PLAYER_WPA_HELP: Final = (
     "basket counts all its points, so both teams' sums are mostly positive; what the two sums tell together "
     "is their difference, the home team's chance now (or result) minus its chance before tip-off."
 )
+NO_PLAYERS: Final = (
+    "This game's plays name no players (the demo's never do: it plays possessions, not players), so each team's "
+    "one row is all of its plays."
+)
 NO_PLAYS: Final = "No plays received for this game: its key moments and WPA by player show once the feed sends plays."
 NOT_STARTED: Final = "No plays yet: the game has not tipped off."
 
@@ -293,6 +297,7 @@ class PlaysView:
         last_period: The last period with a play.
         key_moments: The key moments as HTML (``None`` when no play of a team moved the probability).
         players: WPA by player, away then home.
+        names_players: Whether any of its plays names a player.
         known_from: For a partial game, where its plays start (``Q3 08:23``); ``None`` otherwise.
     """
 
@@ -300,6 +305,7 @@ class PlaysView:
     last_period: int
     key_moments: str | None
     players: tuple[TeamPlayers, TeamPlayers]
+    names_players: bool
     known_from: str | None
 
 
@@ -317,6 +323,7 @@ def plays_view(game: GameWpa, final: bool) -> PlaysView | None:
         last_period=game.plays[-1].period,
         key_moments=key_moments_html(game, final),
         players=team_players(game),
+        names_players=bool(game.players),
         known_from=known_from(game.known_from_period, game.known_from_clock) if game.partial else None,
     )
 
@@ -342,6 +349,8 @@ def render_plays(view: PlaysView | None, *, started: bool) -> None:
     else:
         st.html(view.key_moments)
     st.subheader("WPA by player", help=PLAYER_WPA_HELP)
+    if not view.names_players:
+        st.caption(NO_PLAYERS)
     for column, side in zip(st.columns(2), view.players, strict=True):
         with column:
             st.markdown(f"**{escape_markdown(side.team)}**")

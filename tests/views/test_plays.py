@@ -215,6 +215,17 @@ def test_wpa_by_player_is_each_teams_away_first_with_its_plays_of_no_player_so_r
     assert list(away.table.to_pandas()["WPA"]) == [5.0]
 
 
+def test_a_game_whose_plays_name_no_player_is_told_apart() -> None:
+    """Plays without players (the demo's) leave each team one row of all its plays, and the view says so."""
+    unnamed = plays_view(a_game([start(), p(1, 0.6, player=None), p(2, 0.55, team=AWAY, player=None)]), final=False)
+    assert unnamed is not None
+    assert not unnamed.names_players
+    assert [list(side.table.to_pandas()["Player"]) for side in unnamed.players] == [[TEAM_PLAYS], [TEAM_PLAYS]]
+    named = plays_view(a_game([start(), p(1, 0.6), p(2, 0.55, team=AWAY, player=None)]), final=False)
+    assert named is not None
+    assert named.names_players
+
+
 def test_a_partial_games_view_says_where_its_plays_start() -> None:
     """Joined late: the view names the first play known, whose swing is unknown and counts for nothing."""
     plays = [p(7, 0.6, period=3, clock="08:23", score=(60, 55)), p(8, 0.7, period=3, clock="08:00", score=(62, 55))]
