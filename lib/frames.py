@@ -1,7 +1,8 @@
 """pandas DataFrames from store snapshots: what analysts get from ``LiveFeed``, what tables show.
 
-Pure: plain data in, DataFrames out. Every frame has its columns even when empty, so code
-written against a live feed does not break on a quiet night. Times are UTC timestamps.
+Pure: plain data in, DataFrames out. Every frame has its columns and their types even when
+empty, so code written against a live feed does not break on a quiet night (``nlargest`` refuses
+a column of objects). Times are UTC timestamps.
 """
 
 from __future__ import annotations
@@ -45,15 +46,66 @@ PREDICTION_COLUMNS: Final = (
 )
 
 
+_INTEGERS: Final = frozenset(
+    {
+        "home_score",
+        "away_score",
+        "period",
+        "differential",
+        "play_id",
+        "plays",
+        "games",
+        "predictions",
+        "lead_changes",
+        "times_tied",
+        "biggest_home_lead",
+        "biggest_away_lead",
+        "biggest_run",
+    }
+)
+_FLOATS: Final = frozenset(
+    {
+        "home_win_probability",
+        "predicted_home_score",
+        "predicted_away_score",
+        "home_wp_change",
+        "wpa",
+        "e2e_ms",
+        "apply_ms",
+        "excitement",
+        "comeback",
+        "brier",
+        "log_loss",
+        "accuracy",
+        "lower",
+        "upper",
+        "mean_predicted",
+        "observed",
+        "brier_nothing_known",
+        "brier_stern",
+        "calibration_error",
+        "calibration_error_nothing_known",
+        "calibration_error_stern",
+    }
+)
+_BOOLEANS: Final = frozenset({"final", "partial", "home_won"})
+"""The columns of every frame that hold numbers or truths, by their one name across frames; the rest hold text."""
+
+
 def _frame(
-    rows: Sequence[dict[str, Any]] | Sequence[tuple[Any, ...]], columns: Iterable[str], times: Iterable[str]
+    rows: Sequence[dict[str, Any]] | Sequence[tuple[Any, ...]], columns: Iterable[str], times: Iterable[str] = ()
 ) -> pd.DataFrame:
     ordered = list(columns)
     extra = sorted({key for row in rows if isinstance(row, dict) for key in row} - set(ordered))
     frame = pd.DataFrame(rows, columns=[*ordered, *extra])
     for column in times:
-        frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
-    return frame
+        frame[column] = pd.to_datetime(frame[column], unit="s", utc=True).astype("datetime64[ns, UTC]")
+    # A figure not known is NaN in a float column, not None in a column of objects.
+    types = {column: "float64" for column in ordered if column in _FLOATS}
+    if frame.empty:
+        types |= {column: "int64" for column in ordered if column in _INTEGERS}
+        types |= {column: "bool" for column in ordered if column in _BOOLEANS}
+    return frame.astype(types)
 
 
 def games_frame(games: Mapping[str, GameRecord]) -> pd.DataFrame:
@@ -94,12 +146,12 @@ def prediction_history_frame(points: Iterable[PredictionPoint]) -> pd.DataFrame:
 
 def plays_frame(games: Iterable[GameWpa]) -> pd.DataFrame:
     """Every play with its win probability added, game after game, each in game order."""
-    return pd.DataFrame([play for game in games for play in game.plays], columns=list(PLAY_COLUMNS))
+    return _frame([play for game in games for play in game.plays], PLAY_COLUMNS)
 
 
 def player_wpa_frame(games: Iterable[GameWpa]) -> pd.DataFrame:
     """Each player's win probability added in each game, game after game, the most first."""
-    return pd.DataFrame([player for game in games for player in game.players], columns=list(PLAYER_COLUMNS))
+    return _frame([player for game in games for player in game.players], PLAYER_COLUMNS)
 
 
 def latency_frame(samples: Iterable[LatencySample]) -> pd.DataFrame:
@@ -116,9 +168,7 @@ def _known_from_periods(frame: pd.DataFrame) -> pd.DataFrame:
 def game_stats_frame(summaries: Sequence[GameSummary]) -> pd.DataFrame:
     """One row per game: whether it is partial and from when, lead changes, ties, biggest leads and run,
     excitement, comeback."""
-    return _known_from_periods(
-        pd.DataFrame([asdict(s) for s in summaries], columns=[f.name for f in fields(GameSummary)])
-    )
+    return _known_from_periods(_frame([asdict(s) for s in summaries], [f.name for f in fields(GameSummary)]))
 
 
 SCORECARD_COLUMNS: Final = (
@@ -207,10 +257,12 @@ def scorecard_frames(card: Scorecard) -> ScorecardFrames:
     ]
     overall = card.overall
     return ScorecardFrames(
-        games=_known_from_periods(pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))),
-        overall=pd.DataFrame([{"games": overall.games, **{name: getattr(overall, name) for name in figures}}]),
-        calibration=pd.DataFrame([asdict(b) for b in overall.calibration], columns=[f.name for f in fields(Bucket)]),
+        games=_known_from_periods(_frame(rows, SCORECARD_COLUMNS)),
+        overall=_frame(
+            [{"games": overall.games, **{name: getattr(overall, name) for name in figures}}], ("games", *figures)
+        ),
+        calibration=_frame([asdict(b) for b in overall.calibration], [f.name for f in fields(Bucket)]),
         enough=card.enough,
         partial_left_out=card.partial_left_out,
-        phases=pd.DataFrame([asdict(row) for row in card.phases], columns=list(PHASE_COLUMNS)),
+        phases=_frame([asdict(row) for row in card.phases], PHASE_COLUMNS),
     )

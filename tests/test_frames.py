@@ -13,9 +13,12 @@ from lib.frames import (
     PHASE_COLUMNS,
     PREDICTION_COLUMNS,
     SCORECARD_COLUMNS,
+    game_stats_frame,
     games_frame,
     history_frame,
     latency_frame,
+    player_wpa_frame,
+    plays_frame,
     prediction_history_frame,
     predictions_frame,
     scorecard_frames,
@@ -82,3 +85,39 @@ def test_empty_frames_still_have_their_columns() -> None:
     assert tuple(card.phases.columns) == PHASE_COLUMNS
     assert list(card.phases.predictions) == [0] * 6
     assert card.phases.brier.isna().all()
+
+
+def test_empty_frames_have_the_types_their_rows_would_give() -> None:
+    """Nothing yet: numbers are numbers and truths truths, so ``nlargest`` and friends work on a quiet night."""
+    card = scorecard_frames(score_finished_games({}, {}))
+    empty = {
+        "games": games_frame({}),
+        "predictions": predictions_frame({}),
+        "history": history_frame([]),
+        "prediction_history": prediction_history_frame([]),
+        "latency": latency_frame([]),
+        "plays": plays_frame([]),
+        "player_wpa": player_wpa_frame([]),
+        "game_stats": game_stats_frame([]),
+        "scorecard games": card.games,
+    }
+    assert empty["player_wpa"].nlargest(5, "wpa").empty
+    assert empty["plays"].nlargest(5, "home_wp_change").empty
+    kinds = {name: {column: frame[column].dtype.kind for column in frame.columns} for name, frame in empty.items()}
+    assert kinds["plays"]["play_id"] == kinds["plays"]["home_score"] == "i"
+    assert kinds["plays"]["wpa"] == kinds["player_wpa"]["wpa"] == "f"
+    assert kinds["player_wpa"]["plays"] == "i"
+    assert kinds["game_stats"]["final"] == kinds["scorecard games"]["home_won"] == "b"
+    assert kinds["history"]["received_at"] == "M"
+    assert str(empty["latency"]["received_at"].dtype) == "datetime64[ns, UTC]"
+    assert kinds["predictions"]["predicted_home_score"] == kinds["latency"]["e2e_ms"] == "f"
+    leads = ("biggest_home_lead", "biggest_away_lead", "biggest_run")
+    assert {kinds["game_stats"][column] for column in leads} == {"i"}
+
+
+def test_a_figure_not_known_is_nan_in_a_float_column() -> None:
+    """A prediction without a predicted score has NaN there, in a float column, as when some have one."""
+    unscored = Prediction(game_id="g1", home_win_probability=0.6)
+    frame = predictions_frame({"g1": PredictionRecord(unscored, T, None, None, 0)})
+    assert frame["predicted_home_score"].dtype == "float64"
+    assert frame["predicted_home_score"].isna().all()
