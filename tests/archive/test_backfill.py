@@ -125,16 +125,16 @@ def test_an_import_is_refused_while_a_live_writer_has_the_archive(recording: Pat
 
 
 def test_a_games_csv_imports_its_games_finished_with_predictions(tmp_path: Path) -> None:
-    """Each game: its scoring changes and final as states, a prediction with each."""
+    """Each game: its announcement, scoring changes and final as states, a prediction with each."""
     path, archive = tmp_path / "games.csv", tmp_path / "nba.duckdb"
     path.write_text(
         "game_id,game_date,home_team,away_team,period,seconds_left_in_period,home_score,away_score\n"
         "0021500001,2015-10-27,ATL,DET,1,681,0,2\n0021500001,2015-10-27,ATL,DET,4,1,3,2\n"
     )
     result = import_frames(archive, games_csv_frames(path), "import:games.csv")
-    assert (result.new_rows, result.rejected) == (6, 0)
+    assert (result.new_rows, result.rejected) == (8, 0)
     finished = query(archive, "SELECT game_id, home_team, home_score, away_score, predictions FROM finished_games")
-    assert list(finished.itertuples(index=False, name=None)) == [("0021500001", "Atlanta Hawks", 3, 2, 2)]
+    assert list(finished.itertuples(index=False, name=None)) == [("0021500001", "Atlanta Hawks", 3, 2, 3)]
 
 
 @pytest.fixture(scope="module")

@@ -60,10 +60,10 @@ def test_recordings_and_csvs_are_imported_each_saying_what_it_added(
     assert status == 0
     assert out.splitlines() == [
         f"{recording}: 2 frames, 2 applied, 0 rejected; 2 rows new to {archive}, 0 already there",
-        f"{games_csv}: 6 frames, 6 applied, 0 rejected; 6 rows new to {archive}, 0 already there",
+        f"{games_csv}: 8 frames, 8 applied, 0 rejected; 8 rows new to {archive}, 0 already there",
     ]
     status, out, _ = run(["import", str(games_csv), "--archive", str(archive)], capsys)
-    assert (status, out.splitlines()[0].endswith("0 rows new to " + str(archive) + ", 6 already there")) == (0, True)
+    assert (status, out.splitlines()[0].endswith("0 rows new to " + str(archive) + ", 8 already there")) == (0, True)
     sources = query(archive, "SELECT DISTINCT source FROM game_updates ORDER BY source").source
     assert list(sources) == ["import:games.csv", "import:night.jsonl"]
 
@@ -231,7 +231,7 @@ def test_the_module_runs_as_a_program(games_csv: Path, tmp_path: Path) -> None:
     archive = tmp_path / "nba.duckdb"
     done = typed("import", games_csv, "--archive", archive)
     assert done.returncode == 0, done.stderr
-    assert "6 rows new" in done.stdout
+    assert "8 rows new" in done.stdout
 
 
 @pytest.mark.parametrize("archive", ["g.csv", "g.csv.gz"])

@@ -58,7 +58,8 @@ def test_a_recording_gives_its_frames_rotated_files_first(tmp_path: Path) -> Non
 
 
 def test_a_games_csv_gives_what_the_demo_sends_for_each_game_under_the_files_ids(games_csv: Path) -> None:
-    """Per game: the tip-off, each scoring change, the final, each with the model's prediction; ids as in the file."""
+    """Per game: its announcement, the tip-off, each scoring change, the final, each with the model's prediction; ids
+    as in the file."""
     clock = count(NOW)
     frames = list(games_csv_frames(games_csv, clock=lambda: float(next(clock))))
     parsed = messages(frames)
@@ -67,10 +68,12 @@ def test_a_games_csv_gives_what_the_demo_sends_for_each_game_under_the_files_ids
     assert [
         (type(m).__name__, m.data.game_id, m.data.home_score, m.data.away_score, m.data.status) for m in states
     ] == [
+        ("ScoreUpdate", "0021500001", 0, 0, "scheduled"),
         ("GameStart", "0021500001", 0, 2, "live"),
         ("ScoreUpdate", "0021500001", 2, 2, "live"),
         ("ScoreUpdate", "0021500001", 3, 2, "live"),
         ("GameEnd", "0021500001", 3, 2, "final"),
+        ("ScoreUpdate", "0021500002", 0, 0, "scheduled"),
         ("GameStart", "0021500002", 3, 0, "live"),
         ("GameEnd", "0021500002", 3, 0, "final"),
     ]
