@@ -136,8 +136,17 @@ def test_a_late_joiner_gets_the_latest_frame_of_each_game_first(tmp_path: Path) 
     recording.append((100.0 + 3600.0, False, frames[-1].encode()))  # an hour later: the replay is mid-way
     write_recording(tmp_path / "night.jsonl", recording)
     source = ReplaySource(read_recording(tmp_path / "night.jsonl"), speed=1.0)
+    latest = [without_ts(frames[i]) for i in (3, 7, 2)]
     with ScriptedFeed(source, interval=0.02) as server:
-        wait_for(lambda: source.sent == len(frames) - 1, what="the frames before the pause")
+
+        def served() -> list[Frame]:
+            # The source counts a frame when it reads it, the server keeps it a moment later, on its loop.
+            items: list[object] = []
+            server.call_in_loop(lambda: items.extend(server.hub.snapshot()))
+            return [without_ts(item) for item in items if isinstance(item, str)]
+
+        wait_for(lambda: served() == latest, what="the server's state of the frames before the pause")
+        assert source.sent == len(frames) - 1
         ws = websocket.create_connection(server.url)
         try:
             snapshot = receive(ws, 4)
@@ -145,7 +154,7 @@ def test_a_late_joiner_gets_the_latest_frame_of_each_game_first(tmp_path: Path) 
             ws.close()
     assert not source.finished
     assert json.loads(snapshot[0][1])["type"] == "source_status"
-    assert [without_ts(payload.decode()) for _, payload in snapshot[1:]] == [without_ts(frames[i]) for i in (3, 7, 2)]
+    assert [without_ts(payload.decode()) for _, payload in snapshot[1:]] == latest
 
 
 def test_a_replay_keeps_serving_its_final_state(tmp_path: Path) -> None:
