@@ -377,8 +377,14 @@ class LiveFeed:
             embedded = self._embedded
             if self._source is None:
                 self._source = embedded.source()
-            # The same port after a restart, so the client's URL still leads to it.
-            self._server = FeedServer(self._source, interval=embedded.interval, port=self._port).start()
+            # The same port after a restart, so the client's URL still leads to it. A demo night waits
+            # for this feed's own client, so that the store sees its first games announced before tip-off.
+            self._server = FeedServer(
+                self._source,
+                interval=embedded.interval,
+                port=self._port,
+                wait_for_client=isinstance(embedded, DemoOptions),
+            ).start()
             self._port = self._server.port
             self._url = self._server.url
             logger.info("embedded %s feed serving %s", self._source.name, self._url)

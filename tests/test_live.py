@@ -261,6 +261,15 @@ def test_embedded_demo_feed_runs_a_live_night(feeds: list[LiveFeed]) -> None:
     assert not [t for t in threading.enumerate() if t.name == "nba-feed-server" and t.is_alive()]
 
 
+def test_the_embedded_demo_announces_every_game_to_its_own_client_before_tip_off(feeds: list[LiveFeed]) -> None:
+    """The demo waits for the feed's client: every game of the night, the first wave too, has a pregame prediction."""
+    feed = LiveFeed(source=DemoOptions(games=6, speed=150.0, interval=0.2, seed=5)).start()
+    feeds.append(feed)
+    wait_for(lambda: len(feed.games()) == 6 and (feed.games().status == "live").any(), 20, "the night's games")
+    history = feed.prediction_history()
+    assert set(history[history.period == 0].game_id) == set(feed.games().game_id)
+
+
 def test_recording_captures_received_frames_and_can_be_switched(
     feed_server: ScriptedFeed, feeds: list[LiveFeed], tmp_path: Path
 ) -> None:
