@@ -108,6 +108,8 @@ def features(data: Margins, fitted: Fitted) -> Features:
     margin = (data.home_final - data.away_final).astype(np.float64)
     decayed = {life: (np.zeros((n, 2)), np.zeros((n, 2))) for life in HALF_LIVES}
     capped = {cap: np.zeros((n, 2)) for cap in CAPS}
+    before_the_end = {seconds: np.zeros((n, 2)) for seconds in BEFORE_THE_END}
+    at_moment = {seconds: data.lead[:, MOMENTS.tolist().index(seconds)] for seconds in BEFORE_THE_END}
     rest, three, travelled, trip = (np.zeros((n, 2)) for _ in range(4))
     last_differential, two_back, venue = (np.zeros((n, 2)) for _ in range(3))
     # Per team this season: decayed sums and weights, capped sums, days played, venues (True at home).
@@ -133,6 +135,8 @@ def features(data: Margins, fitted: Fitted) -> Features:
                 decayed[life][1][game, side] = total.get(f"weight{life}", 0.0)
             for cap in CAPS:
                 capped[cap][game, side] = total.get(f"capped{cap}", 0.0)
+            for seconds in BEFORE_THE_END:
+                before_the_end[seconds][game, side] = total.get(f"before{seconds}", 0.0)
             played, where = days.get(team, []), venues.get(team, [])
             rest[game, side] = min(data.day[game] - played[-1], 4) if played else 4
             three[game, side] = float(len(played) >= 2 and data.day[game] - played[-2] <= 3)
@@ -146,7 +150,8 @@ def features(data: Margins, fitted: Fitted) -> Features:
         if data.regular[game]:
             for side, sign in ((0, 1.0), (1, -1.0)):
                 team = str(data.teams[game, side])
-                _add(sums.setdefault(team, {}), sign * margin[game], at_home=side == 0)
+                before = {seconds: sign * float(at_moment[seconds][game]) for seconds in BEFORE_THE_END}
+                _add(sums.setdefault(team, {}), sign * margin[game], at_home=side == 0, before=before)
                 days.setdefault(team, []).append(int(data.day[game]))
                 venues.setdefault(team, []).append(side == 0)
     venue[:, 0] -= np.mean(venue[data.regular, 0])
@@ -162,17 +167,19 @@ def features(data: Margins, fitted: Fitted) -> Features:
         two_seasons_back=two_back,
         venue_edge=venue,
         elo={k: _elo(data, k) for k in ELO_K},
-        before_the_end={seconds: _before_the_end(data, seconds) for seconds in BEFORE_THE_END},
+        before_the_end=before_the_end,
     )
 
 
-def _add(total: dict[str, float], difference: float, *, at_home: bool) -> None:
+def _add(total: dict[str, float], difference: float, *, at_home: bool, before: dict[int, float]) -> None:
     for life in HALF_LIVES:
         keep = 0.5 ** (1.0 / life)
         total[f"decayed{life}"] = total.get(f"decayed{life}", 0.0) * keep + difference
         total[f"weight{life}"] = total.get(f"weight{life}", 0.0) * keep + 1.0
     for cap in CAPS:
         total[f"capped{cap}"] = total.get(f"capped{cap}", 0.0) + max(-cap, min(cap, difference))
+    for seconds, margin in before.items():
+        total[f"before{seconds}"] = total.get(f"before{seconds}", 0.0) + margin
     total["games"] = total.get("games", 0.0) + 1.0
     total["differential"] = total.get("differential", 0.0) + difference
     total["balance"] = total.get("balance", 0.0) + (1.0 if difference > 0 else -1.0)
@@ -261,23 +268,6 @@ def _elo(data: Margins, k: float) -> Floats:
         shift = k * multiplier * (float(margin > 0) - expected)
         rating[home], rating[away] = rating.get(home, 0.0) + shift, rating.get(away, 0.0) - shift
     return difference
-
-
-def _before_the_end(data: Margins, seconds: int) -> Floats:
-    """Before each game, each team's sum of its margins ``seconds`` before the end of its regular-season games."""
-    at = data.lead[:, MOMENTS.tolist().index(seconds)]
-    sums = np.zeros((len(data.game_id), 2))
-    total: dict[str, float] = {}
-    season = None
-    for game in range(len(data.game_id)):
-        if data.season[game] != season:
-            season, total = data.season[game], {}
-        teams = [str(team) for team in data.teams[game]]
-        sums[game] = [total.get(team, 0.0) for team in teams]
-        if data.regular[game]:
-            for team, sign in zip(teams, (1.0, -1.0), strict=True):
-                total[team] = total.get(team, 0.0) + sign * float(at[game])
-    return sums
 
 
 def _difference(values: Floats) -> Floats:
