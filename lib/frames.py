@@ -90,6 +90,8 @@ _FLOATS: Final = frozenset(
 )
 _BOOLEANS: Final = frozenset({"final", "partial", "home_won"})
 """The columns of every frame that hold numbers or truths, by their one name across frames; the rest hold text."""
+_WHOLE_OR_UNKNOWN: Final = {"known_from_period": "Int64"}
+"""Whole numbers with gaps (for the games known from tip-off), rather than floats with NaN."""
 
 
 def _frame(
@@ -102,6 +104,7 @@ def _frame(
         frame[column] = pd.to_datetime(frame[column], unit="s", utc=True).astype("datetime64[ns, UTC]")
     # A figure not known is NaN in a float column, not None in a column of objects.
     types = {column: "float64" for column in ordered if column in _FLOATS}
+    types |= {column: kind for column, kind in _WHOLE_OR_UNKNOWN.items() if column in ordered}
     if frame.empty:
         types |= {column: "int64" for column in ordered if column in _INTEGERS}
         types |= {column: "bool" for column in ordered if column in _BOOLEANS}
@@ -159,16 +162,10 @@ def latency_frame(samples: Iterable[LatencySample]) -> pd.DataFrame:
     return _frame(list(samples), LatencySample._fields, ("received_at",))
 
 
-def _known_from_periods(frame: pd.DataFrame) -> pd.DataFrame:
-    # Whole numbers with gaps for the games known from tip-off, rather than floats with NaN.
-    frame["known_from_period"] = frame["known_from_period"].astype("Int64")
-    return frame
-
-
 def game_stats_frame(summaries: Sequence[GameSummary]) -> pd.DataFrame:
     """One row per game: whether it is partial and from when, lead changes, ties, biggest leads and run,
     excitement, comeback."""
-    return _known_from_periods(_frame([asdict(s) for s in summaries], [f.name for f in fields(GameSummary)]))
+    return _frame([asdict(s) for s in summaries], [f.name for f in fields(GameSummary)])
 
 
 SCORECARD_COLUMNS: Final = (
@@ -257,7 +254,7 @@ def scorecard_frames(card: Scorecard) -> ScorecardFrames:
     ]
     overall = card.overall
     return ScorecardFrames(
-        games=_known_from_periods(_frame(rows, SCORECARD_COLUMNS)),
+        games=_frame(rows, SCORECARD_COLUMNS),
         overall=_frame(
             [{"games": overall.games, **{name: getattr(overall, name) for name in figures}}], ("games", *figures)
         ),
